@@ -1,0 +1,30 @@
+/* applyopts.h - options shared by commands that change the database (up, down, repair) */
+#ifndef MIGRATE_APPLYOPTS_H
+#define MIGRATE_APPLYOPTS_H
+
+#include "cli.h"
+
+#include <stdint.h>
+
+enum { AO_LOCK_TIMEOUT = 100, AO_STATEMENT_TIMEOUT, AO_RETRIES, AO_WAIT };
+
+#define APPLY_CLI_OPTIONS \
+	{ AO_LOCK_TIMEOUT, 0, "lock-timeout", "DURATION", "lock_timeout per migration (default 500ms)" }, \
+	{ AO_STATEMENT_TIMEOUT, 0, "statement-timeout", "DURATION", "statement_timeout (default: none)" }, \
+	{ AO_RETRIES, 0, "retries", "N", "retries after a lock timeout (default 10)" }, \
+	{ AO_WAIT, 0, "wait", "DURATION", "wait this long for another run's lock (default 60s)" }
+
+struct apply_overrides {
+	long lock_timeout_ms, statement_timeout_ms, wait_ms;
+	int retries;
+};
+#define APPLY_OVERRIDES_INIT { -1, -1, -1, -1 }
+
+/* 1 when id is one of APPLY_CLI_OPTIONS (handled), 0 if not, -1 bad value (printed). */
+int apply_option(struct apply_overrides *ov, int id, const char *arg);
+/* Load the config and apply the overrides to it; 0 or -1. */
+int apply_config(struct app *app, const struct apply_overrides *ov);
+/* A version argument; -1 (printed) when invalid. */
+int64_t parse_version_arg(const char *opt, const char *arg);
+
+#endif

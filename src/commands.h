@@ -1,0 +1,16 @@
+/* commands.h - one src/cmd_*.c per command; the table lives in main.c */
+#ifndef MIGRATE_COMMANDS_H
+#define MIGRATE_COMMANDS_H
+
+#include "cli.h"
+
+int cmd_init(int argc, char **argv, struct app *app);
+int cmd_new(int argc, char **argv, struct app *app);
+int cmd_up(int argc, char **argv, struct app *app);
+int cmd_down(int argc, char **argv, struct app *app);
+int cmd_status(int argc, char **argv, struct app *app);
+int cmd_history(int argc, char **argv, struct app *app);
+int cmd_repair(int argc, char **argv, struct app *app);
+int cmd_lint(int argc, char **argv, struct app *app);
+
+#endif

@@ -1,0 +1,60 @@
+/* config.h - migrate.yml (libyaml) + environment + flags -> struct config */
+#ifndef MIGRATE_CONFIG_H
+#define MIGRATE_CONFIG_H
+
+#include <stddef.h>
+
+enum rule_level { RULE_DEFAULT = -1, RULE_OFF = 0, RULE_WARNING = 1, RULE_ERROR = 2 };
+
+struct rule_setting {
+	char *id;
+	enum rule_level level;
+	int line; /* in the config file */
+};
+
+struct custom_rule {
+	char *id;
+	char *pattern;  /* pcre2 pattern, matched against each statement's text */
+	char *message;
+	enum rule_level level;
+	int line;
+};
+
+struct config {
+	char *path;          /* config file loaded, NULL if none */
+	char *database_url;  /* NULL: libpq defaults */
+	const char *url_source; /* "--database-url", "DATABASE_URL", "config", "libpq defaults" */
+	char *dir;           /* migrations directory */
+	char *table;         /* history table, schema-qualified */
+
+	/* apply */
+	long lock_timeout_ms;      /* 500 */
+	long statement_timeout_ms; /* 0 = none */
+	int retries;               /* 10 */
+	long retry_delay_ms;       /* 200 */
+	long retry_max_delay_ms;   /* 10000 */
+	long wait_ms;              /* advisory lock wait, 60000 */
+
+	/* lint */
+	int lint_pg_version;       /* 0 = newest the parser knows */
+	struct rule_setting *rules;
+	size_t nrules, rules_alloc;
+	char **exclude;
+	size_t nexclude, exclude_alloc;
+	struct custom_rule *custom;
+	size_t ncustom, custom_alloc;
+};
+
+void config_init(struct config *c);
+void config_release(struct config *c);
+
+/*
+ * Load path (explicit: must exist) or, when path is NULL, ./migrate.yml if
+ * present. Errors are printed with file:line; returns 0 or -1.
+ */
+int config_load(struct config *c, const char *path);
+
+/* Level set for a rule in lint.rules, RULE_DEFAULT when not set. */
+enum rule_level config_rule_level(const struct config *c, const char *id);
+
+#endif

@@ -1,0 +1,42 @@
+/* db.h - libpq: connect, exec, errors mapped to files, advisory lock */
+#ifndef MIGRATE_DB_H
+#define MIGRATE_DB_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+struct db {
+	PGconn *conn;
+	char *display;    /* redacted description of the target, safe to print */
+	char *password;   /* scrubbed from every message we print; never printed */
+	int server_version;
+	int verbose;
+};
+
+/* Redact the password of a URL or key=value conninfo; returns a new string. */
+char *redact_conninfo(const char *conninfo);
+
+/* Connect (url NULL: libpq defaults). Prints the reason on failure; returns 0 or -1. */
+int db_connect(struct db *db, const char *url, int verbose);
+void db_close(struct db *db);
+
+/* Copy of msg with the password replaced by "***". */
+char *db_scrub(const struct db *db, const char *msg);
+
+/* Run SQL with $n text parameters; returns the result (caller PQclear) or NULL after printing. */
+PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params);
+/* Run SQL that returns no rows; 0 or -1 (error printed). */
+int db_command(struct db *db, const char *sql, int nparams, const char *const *params);
+/* Print a server error: sqlstate, message, detail, hint (scrubbed). */
+void db_print_result_error(const struct db *db, const PGresult *res);
+
+/* Quote an identifier (never NULL). */
+char *db_quote_ident(const char *ident);
+
+/* Advisory lock: polled up to wait_ms; 1 taken, 0 timed out, -1 error. */
+int db_advisory_lock(struct db *db, int64_t key, long wait_ms, const char *what);
+int db_advisory_unlock(struct db *db, int64_t key);
+/* Stable 64-bit key for a name. */
+int64_t db_lock_key(const char *name);
+
+#endif

@@ -1,0 +1,67 @@
+/* migration.h - discover migration files, pair up/down, directives, checksums */
+#ifndef MIGRATE_MIGRATION_H
+#define MIGRATE_MIGRATION_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/* How a migration is applied. */
+enum tx_mode {
+	TX_WRAPPED = 0,     /* in one transaction with its history row (default) */
+	TX_NONE = 1,        /* no transaction: each statement alone (directive or CONCURRENTLY...) */
+	TX_SELF = 2,        /* the file runs its own BEGIN ... COMMIT */
+};
+const char *tx_mode_name(enum tx_mode m);
+
+/* Directives found in comments of one section. */
+struct directives {
+	int no_transaction;   /* -- migrate:no-transaction */
+	long lock_timeout_ms; /* -- migrate:lock-timeout 2s ; -1 when absent */
+	long statement_timeout_ms; /* -- migrate:statement-timeout 5min ; -1 when absent */
+};
+
+/* One direction of a migration: the SQL text and where it lives. */
+struct section {
+	char *path;       /* file it comes from, NULL when absent */
+	char *sql;        /* text of the section, NULL when absent */
+	int line_base;    /* line in path where sql starts (1 for a whole file) */
+	struct directives dir;
+};
+
+struct migration {
+	int64_t version;
+	char *version_str; /* as written in the file name ("000042") */
+	char *name;        /* "add_users" */
+	struct section up, down;
+	char checksum[65]; /* hex SHA-256 of the up section */
+	int dbmate;        /* single file with -- migrate:up / -- migrate:down */
+};
+
+struct migration_set {
+	char *dir;
+	struct migration *items; /* sorted by version */
+	size_t n, alloc;
+	int errors;   /* errors printed while loading */
+	int warnings; /* warnings printed while loading */
+};
+
+/*
+ * Load every migration in dir. Problems are printed with their file (and
+ * line). Returns 0 when usable, -1 on errors (set->errors > 0). With quiet,
+ * warnings are not printed.
+ */
+int migration_set_load(struct migration_set *set, const char *dir, int quiet);
+void migration_set_release(struct migration_set *set);
+struct migration *migration_set_find(struct migration_set *set, int64_t version);
+
+/* Parse a file name: 1 if it is a migration name, 0 if not .sql, -1 malformed. */
+int migration_parse_name(const char *fname, int64_t *version, char **version_str,
+			 char **name, int *direction /* 1 up, -1 down, 0 dbmate */);
+
+/* Scan comments of a section for directives; errors printed with file:line. */
+int directives_parse(const char *sql, const char *path, int line_base, struct directives *d);
+
+/* Hex SHA-256 of len bytes into out[65]. */
+void sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

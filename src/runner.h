@@ -1,0 +1,56 @@
+/* runner.h - the apply/revert state machine: transactions, timeouts, retries */
+#ifndef MIGRATE_RUNNER_H
+#define MIGRATE_RUNNER_H
+
+#include "config.h"
+#include "db.h"
+#include "history.h"
+#include "migration.h"
+#include "sql.h"
+
+struct run_options {
+	int64_t target;        /* --to VERSION */
+	int has_target;
+	int steps;             /* down --steps N (default 1) */
+	int all;               /* down --all */
+	int allow_drift;
+	int force_irreversible;
+	const char *note;      /* recorded in the audit log (e.g. "--allow-drift") */
+};
+
+/* One migration in one direction, parsed and ready to run. */
+struct step {
+	int64_t version;
+	const char *version_str;
+	const char *name;
+	const char *checksum;   /* recorded for up */
+	const char *sql;
+	const char *path;       /* file for messages ("recorded down SQL" when from history) */
+	int line_base;
+	struct directives dir;
+	const char *down_sql;   /* up: the down SQL to record */
+	struct sql_script script;
+	enum tx_mode mode;
+	int noop;               /* nothing to run (blank) */
+};
+
+struct runner {
+	struct db *db;
+	struct history *h;
+	struct migration_set *set;
+	const struct config *cfg;
+	char run_id[33];
+};
+
+void runner_init(struct runner *r, struct db *db, struct history *h, struct migration_set *set,
+		 const struct config *cfg);
+
+/* Parse a section and decide how it runs; errors printed. 0 or -1. */
+int step_prepare(struct step *s, const char *sql, const char *path, int line_base,
+		 const struct directives *dir);
+void step_release(struct step *s);
+
+/* Apply one prepared step in direction +1 (up) or -1 (down): returns EXIT_*. */
+int runner_apply(struct runner *r, struct step *s, int direction, const char *note);
+
+#endif

@@ -1,0 +1,81 @@
+/* session.c - set-up shared by commands, done once, in one place */
+#include "session.h"
+#include "util.h"
+
+#include <string.h>
+
+int session_open(struct session *s, struct app *app, int flags)
+{
+	memset(s, 0, sizeof(*s));
+	s->app = app;
+	if (app_config(app) < 0)
+		return EXIT_USAGE;
+	s->cfg = &app->cfg;
+	if (history_init(&s->h, s->cfg->table) < 0)
+		return EXIT_USAGE;
+	if (flags & SESSION_FILES) {
+		if (migration_set_load(&s->set, s->cfg->dir, !!(flags & SESSION_QUIET_FILES)) < 0) {
+			log_error("%d problem%s in migrations directory \"%s\"", s->set.errors,
+				  s->set.errors == 1 ? "" : "s", s->cfg->dir);
+			return EXIT_USAGE;
+		}
+	}
+	if (!(flags & (SESSION_CONNECT | SESSION_LOCK | SESSION_HISTORY)))
+		return EXIT_OK;
+	if (db_connect(&s->db, s->cfg->database_url, app->opts.verbose) < 0) {
+		if (s->cfg->database_url == NULL)
+			log_hint("no database given: use --database-url, DATABASE_URL, database.url in "
+				 "migrate.yml, or libpq's PGHOST/PGDATABASE/... variables");
+		return EXIT_CONNECT;
+	}
+	s->connected = 1;
+	if (history_inspect(&s->h, &s->db) < 0)
+		return EXIT_USAGE;
+	if (flags & SESSION_LOCK) {
+		int r;
+
+		s->lock_key = db_lock_key(s->h.display);
+		r = db_advisory_lock(&s->db, s->lock_key, s->cfg->wait_ms, s->h.display);
+		if (r <= 0) {
+			if (r == 0) {
+				log_error("another migrate run holds the lock on %s; gave up after %lds",
+					  s->h.display, s->cfg->wait_ms / 1000);
+				log_hint("wait for it to finish, or raise --wait");
+			}
+			return EXIT_CONNECT;
+		}
+		s->locked = 1;
+		if (!s->h.exists && history_create(&s->h, &s->db) < 0)
+			return EXIT_FAILED;
+	}
+	if (history_load(&s->h, &s->db) < 0)
+		return EXIT_FAILED;
+	return EXIT_OK;
+}
+
+void session_close(struct session *s)
+{
+	if (s->locked && PQstatus(s->db.conn) == CONNECTION_OK)
+		db_advisory_unlock(&s->db, s->lock_key);
+	if (s->connected)
+		db_close(&s->db);
+	migration_set_release(&s->set);
+	history_release(&s->h);
+	memset(s, 0, sizeof(*s));
+}
+
+const char *session_state(struct session *s, int64_t version)
+{
+	struct history_row *row = history_find(&s->h, version);
+	struct migration *m = migration_set_find(&s->set, version);
+
+	if (!row)
+		return "pending";
+	if (row->dirty)
+		return "dirty";
+	if (!m)
+		return "missing";
+	if (strcmp(row->checksum, m->checksum))
+		return "modified";
+	return "applied";
+}

@@ -1,0 +1,36 @@
+/* session.h - what a command needs before it runs: config, files, connection, lock */
+#ifndef MIGRATE_SESSION_H
+#define MIGRATE_SESSION_H
+
+#include "cli.h"
+#include "db.h"
+#include "history.h"
+#include "migration.h"
+
+enum {
+	SESSION_FILES = 1 << 0,   /* load the migrations directory */
+	SESSION_CONNECT = 1 << 1, /* connect and inspect the history table */
+	SESSION_LOCK = 1 << 2,    /* take the runner lock, create history tables, load rows */
+	SESSION_HISTORY = 1 << 3, /* load history rows without locking */
+	SESSION_QUIET_FILES = 1 << 4, /* do not print file warnings */
+};
+
+struct session {
+	struct app *app;
+	struct config *cfg;
+	struct migration_set set;
+	struct db db;
+	struct history h;
+	int64_t lock_key;
+	int locked;
+	int connected;
+};
+
+/* Returns EXIT_OK, or the exit code to return (after printing why). */
+int session_open(struct session *s, struct app *app, int flags);
+void session_close(struct session *s);
+
+/* State of one version for status: applied, pending, modified, missing, dirty. */
+const char *session_state(struct session *s, int64_t version);
+
+#endif
