@@ -1,0 +1,77 @@
+/* test_main.c - runs every Check suite */
+#define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE
+#include "unit.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <ftw.h>
+
+char *unit_tempdir(void)
+{
+	char tmpl[] = "/tmp/migrate-unit.XXXXXX";
+	char *d = mkdtemp(tmpl);
+	ck_assert_ptr_nonnull(d);
+	return xstrdup(d);
+}
+
+void unit_write(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void unit_rmtree(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *unit_capture_stderr(void (*fn)(void *), void *arg)
+{
+	char path[] = "/tmp/migrate-unit-err.XXXXXX";
+	int fd = mkstemp(path), saved;
+	char *text;
+
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	text = read_file(path, NULL);
+	unlink(path);
+	return text ? text : xstrdup("");
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(util_suite());
+	int failed;
+
+	srunner_add_suite(sr, sql_suite());
+	srunner_add_suite(sr, migration_suite());
+	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, db_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

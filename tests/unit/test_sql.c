@@ -1,0 +1,186 @@
+/* test_sql.c - statement splitting with PostgreSQL's parser: the hard cases */
+#include "unit.h"
+#include "sql.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct sql_script parse_ok(const char *src, size_t expect_n)
+{
+	struct sql_script s;
+	ck_assert_int_eq(sql_script_parse(&s, src, "t.sql", 1), 0);
+	ck_assert_uint_eq(s.n, expect_n);
+	return s;
+}
+
+START_TEST(semicolons_that_do_not_split)
+{
+	const char *src =
+		"-- a comment; with a semicolon\n"
+		"CREATE TABLE t (a text DEFAULT 'x;y', b text DEFAULT E'it\\'s;');\n"
+		"/* block; /* nested; */ still comment; */\n"
+		"CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $body$\n"
+		"BEGIN\n  PERFORM 1; -- inside\n  RETURN 2;\nEND\n$body$;\n"
+		"DO $$ BEGIN RAISE NOTICE 'a;b'; END $$;\n"
+		"SELECT \"we;ird\" FROM (SELECT 1 AS \"we;ird\") s\n";
+	struct sql_script s = parse_ok(src, 4);
+
+	ck_assert(strncmp(s.stmts[0].text, "CREATE TABLE t", 14) == 0);
+	ck_assert_int_eq(s.stmts[0].line, 2);
+	ck_assert_int_eq(s.stmts[0].col, 1);
+	ck_assert(strstr(s.stmts[1].text, "RETURN 2;") != NULL);
+	ck_assert_int_eq(s.stmts[1].line, 4);
+	ck_assert_int_eq(s.stmts[2].line, 10);
+	/* the last statement has no ';' and no final newline handling issue */
+	ck_assert_str_eq(s.stmts[3].text, "SELECT \"we;ird\" FROM (SELECT 1 AS \"we;ird\") s");
+	ck_assert_int_eq(s.stmts[3].line, 11);
+	sql_script_release(&s);
+}
+END_TEST
+
+START_TEST(empty_and_comment_only)
+{
+	struct sql_script s = parse_ok("-- nothing here\n/* at all */\n;;\n", 0);
+	ck_assert(sql_script_empty(&s));
+	sql_script_release(&s);
+	s = parse_ok("", 0);
+	sql_script_release(&s);
+	ck_assert(sql_is_blank("  -- x\n ; /* y */ ;"));
+	ck_assert(!sql_is_blank("-- x\nSELECT 1"));
+}
+END_TEST
+
+START_TEST(create_rule_with_several_actions_is_one_statement)
+{
+	struct sql_script s = parse_ok(
+		"CREATE TABLE a (x int); CREATE TABLE b (x int);\n"
+		"CREATE RULE r AS ON INSERT TO a DO ALSO (INSERT INTO b VALUES (1); INSERT INTO b VALUES (2));\n"
+		"SELECT 1;", 4);
+	ck_assert(strstr(s.stmts[2].text, "VALUES (2))") != NULL);
+	sql_script_release(&s);
+}
+END_TEST
+
+static int flags_of(const char *sql)
+{
+	struct sql_script s;
+	int f;
+
+	ck_assert_int_eq(sql_script_parse(&s, sql, "t.sql", 1), 0);
+	ck_assert_uint_eq(s.n, 1);
+	f = s.stmts[0].flags;
+	sql_script_release(&s);
+	return f;
+}
+
+START_TEST(statements_that_cannot_run_in_a_transaction)
+{
+	ck_assert_int_eq(flags_of("CREATE INDEX CONCURRENTLY i ON t (a)"), STMT_NO_TX);
+	ck_assert_int_eq(flags_of("create unique index concurrently if not exists i on t (a)"), STMT_NO_TX);
+	ck_assert_int_eq(flags_of("DROP INDEX CONCURRENTLY IF EXISTS i"), STMT_NO_TX);
+	ck_assert_int_eq(flags_of("REINDEX INDEX CONCURRENTLY i"), STMT_NO_TX);
+	ck_assert_int_eq(flags_of("REINDEX (VERBOSE) TABLE CONCURRENTLY t"), STMT_NO_TX);
+	ck_assert_int_eq(flags_of("VACUUM (ANALYZE) t"), STMT_NO_TX);
+	ck_assert_int_eq(flags_of("ALTER SYSTEM SET work_mem = '8MB'"), STMT_NO_TX);
+	ck_assert_int_eq(flags_of("ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY"), STMT_NO_TX);
+	ck_assert_int_eq(flags_of("CREATE DATABASE x"), STMT_NO_TX);
+	/* these can */
+	ck_assert_int_eq(flags_of("CREATE INDEX i ON t (a)"), 0);
+	ck_assert_int_eq(flags_of("ANALYZE t"), 0);
+	ck_assert_int_eq(flags_of("REINDEX INDEX i"), 0);
+	ck_assert_int_eq(flags_of("ALTER TABLE p DETACH PARTITION p1"), 0);
+	ck_assert_int_eq(flags_of("ALTER TYPE mood ADD VALUE 'meh'"), 0);
+	/* text that would fool a regex */
+	ck_assert_int_eq(flags_of("SELECT 'CREATE INDEX CONCURRENTLY i ON t (a)'"), 0);
+	ck_assert_int_eq(flags_of("-- CREATE INDEX CONCURRENTLY\nCREATE INDEX i ON t (a)"), 0);
+	ck_assert_int_eq(flags_of("DO $$ BEGIN EXECUTE 'VACUUM t'; END $$"), 0);
+	ck_assert_int_eq(flags_of("COMMENT ON TABLE t IS 'run VACUUM; BEGIN; COMMIT'"), 0);
+}
+END_TEST
+
+START_TEST(transaction_control)
+{
+	ck_assert_int_eq(flags_of("BEGIN"), STMT_TX_CONTROL);
+	ck_assert_int_eq(flags_of("start transaction isolation level serializable"), STMT_TX_CONTROL);
+	ck_assert_int_eq(flags_of("COMMIT"), STMT_TX_CONTROL);
+	ck_assert_int_eq(flags_of("END"), STMT_TX_CONTROL);
+	ck_assert_int_eq(flags_of("ROLLBACK"), STMT_TX_CONTROL);
+	ck_assert_int_eq(flags_of("SAVEPOINT a"), STMT_TX_CONTROL);
+	ck_assert_int_eq(flags_of("DO $$ BEGIN NULL; END $$"), 0);
+}
+END_TEST
+
+START_TEST(parse_error_position_and_fallback)
+{
+	struct sql_script s;
+	const char *src = "CREATE TABLE a (x int);\n\nALTER TABLE a ADD COLUMN;\nSELECT 1;\n";
+
+	ck_assert_int_eq(sql_script_parse(&s, src, "bad.sql", 1), -1);
+	ck_assert_ptr_nonnull(s.error);
+	ck_assert_int_eq(s.error_line, 3);
+	ck_assert_int_eq(s.error_col, 25);
+	/* the scanner still splits it, so the text can be sent as written */
+	ck_assert_uint_eq(s.n, 3);
+	ck_assert(s.stmts[1].flags & STMT_UNPARSED);
+	ck_assert_int_eq(s.stmts[1].line, 3);
+	sql_script_release(&s);
+}
+END_TEST
+
+START_TEST(line_base_and_utf8_columns)
+{
+	struct sql_script s;
+	int line, col;
+
+	ck_assert_int_eq(sql_script_parse(&s, "SELECT 'héllo', 'wörld';\n  SELECT 2", "x.sql", 10), 0);
+	ck_assert_int_eq(s.stmts[1].line, 11);
+	ck_assert_int_eq(s.stmts[1].col, 3);
+	/* "wörld" starts at character 17 though it is byte 18 */
+	sql_script_linecol(&s, (int)(strstr(s.src, "'wörld'") - s.src), &line, &col);
+	ck_assert_int_eq(line, 10);
+	ck_assert_int_eq(col, 17);
+	sql_script_release(&s);
+	ck_assert_int_eq(sql_charpos_to_offset("é1x", 3), 3);
+	ck_assert_int_eq(sql_charpos_to_offset("abc", 1), 0);
+}
+END_TEST
+
+struct comments { int n; char text[4][64]; };
+
+static void collect(const char *src, int start, int end, void *ud)
+{
+	struct comments *c = ud;
+	if (c->n < 4)
+		snprintf(c->text[c->n++], 64, "%.*s", end - start, src + start);
+}
+
+START_TEST(comments_found_by_the_scanner)
+{
+	struct comments c = { 0 };
+
+	ck_assert_int_eq(sql_for_each_comment("SELECT '-- not a comment';\n-- real one\n"
+					      "SELECT $$\n-- in a dollar quote\n$$; -- trailing", collect, &c), 0);
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_str_eq(c.text[0], "-- real one");
+	ck_assert_str_eq(c.text[1], "-- trailing");
+}
+END_TEST
+
+Suite *sql_suite(void)
+{
+	Suite *s = suite_create("sql");
+	TCase *tc = tcase_create("split");
+
+	tcase_add_test(tc, semicolons_that_do_not_split);
+	tcase_add_test(tc, empty_and_comment_only);
+	tcase_add_test(tc, create_rule_with_several_actions_is_one_statement);
+	tcase_add_test(tc, statements_that_cannot_run_in_a_transaction);
+	tcase_add_test(tc, transaction_control);
+	tcase_add_test(tc, parse_error_position_and_fallback);
+	tcase_add_test(tc, line_base_and_utf8_columns);
+	tcase_add_test(tc, comments_found_by_the_scanner);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,20 @@
+/* unit.h - Check suites, one per module */
+#ifndef MIGRATE_UNIT_H
+#define MIGRATE_UNIT_H
+
+#include <check.h>
+
+Suite *util_suite(void);
+Suite *sql_suite(void);
+Suite *migration_suite(void);
+Suite *config_suite(void);
+Suite *db_suite(void);
+
+/* Helpers: a fresh temp directory, and a file written in it. */
+char *unit_tempdir(void);
+void unit_write(const char *dir, const char *name, const char *text);
+void unit_rmtree(const char *dir);
+/* Run fn with stderr captured into a string (caller frees). */
+char *unit_capture_stderr(void (*fn)(void *), void *arg);
+
+#endif
