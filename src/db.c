@@ -113,6 +113,13 @@ static char *url_password(const char *url)
 	return pw;
 }
 
+static const char *xport(const char *port)
+{
+	static char buf[64];
+	snprintf(buf, sizeof(buf), ":%s", port);
+	return buf;
+}
+
 int db_connect(struct db *db, const char *url, int verbose)
 {
 	const char *keys[4], *vals[4];
@@ -153,6 +160,12 @@ int db_connect(struct db *db, const char *url, int verbose)
 	}
 	if (PQpass(db->conn) && *PQpass(db->conn) && !db->password)
 		db->password = xstrdup(PQpass(db->conn));
+	/* what we are really connected to, whatever set it (URL, PG* variables, service) */
+	free(db->display);
+	db->display = xasprintf("database \"%s\" on %s%s%s as %s", PQdb(db->conn),
+				PQhost(db->conn)[0] == '/' ? "socket " : "",
+				PQhost(db->conn), *PQport(db->conn) ? xport(PQport(db->conn)) : "",
+				PQuser(db->conn));
 	PQsetNoticeProcessor(db->conn, notice_processor, db);
 	db->server_version = PQserverVersion(db->conn);
 	return 0;
@@ -205,7 +218,9 @@ void db_print_result_error(const struct db *db, const PGresult *res)
 
 PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params)
 {
-	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	/* without parameters the simple protocol, which allows several statements */
+	PGresult *res = nparams ? PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0)
+				: PQexec(db->conn, sql);
 	ExecStatusType st = PQresultStatus(res);
 
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)

@@ -509,6 +509,8 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 	if (direction > 0 ? exec_simple(r, sql_state, 2, state_params, &err) < 0
 			  : exec_simple(r, sql_hist, 1, hp.del, &err) < 0)
 		goto fail_runner;
+	hp.le.retries = *retries;
+	history_log(r->h, r->db, &hp.le);
 	rc = 0;
 	goto out;
 fail_runner:
