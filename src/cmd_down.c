@@ -175,6 +175,9 @@ int cmd_down(int argc, char **argv, struct app *app)
 	}
 	if (rc != EXIT_OK)
 		goto done;
+	rc = session_ensure_history(&s);
+	if (rc != EXIT_OK)
+		goto done;
 	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
 	for (i = 0; i < n; i++) {
 		char vbuf[32];

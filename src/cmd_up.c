@@ -135,6 +135,9 @@ int cmd_up(int argc, char **argv, struct app *app)
 			       latest ? "" : " (no migrations)");
 		goto done;
 	}
+	rc = session_ensure_history(&s);
+	if (rc != EXIT_OK)
+		goto done;
 	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
 	for (i = 0; i < nsteps; i++) {
 		if (steps[i].version < latest)

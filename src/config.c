@@ -307,10 +307,20 @@ static void load_custom(struct loader *ld, yaml_node_t *seq)
 		load_custom_rule(ld, yaml_document_get_node(&ld->doc, *it));
 }
 
+static int is_null(yaml_node_t *n)
+{
+	const char *v = (const char *)n->data.scalar.value;
+
+	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (!*v || !strcmp(v, "~") || !strcmp(v, "null"));
+}
+
 static void load_section(struct loader *ld, const char *section, yaml_node_t *map)
 {
 	yaml_node_pair_t *pair;
 
+	if (is_null(map))
+		return; /* a section with everything commented out */
 	if (map->type != YAML_MAPPING_NODE) {
 		error_at(ld, map, "\"%s\" must be a mapping", section);
 		return;

@@ -45,8 +45,6 @@ int session_open(struct session *s, struct app *app, int flags)
 			return EXIT_CONNECT;
 		}
 		s->locked = 1;
-		if (!s->h.exists && history_create(&s->h, &s->db) < 0)
-			return EXIT_FAILED;
 	}
 	if (history_load(&s->h, &s->db) < 0)
 		return EXIT_FAILED;
@@ -78,4 +76,11 @@ const char *session_state(struct session *s, int64_t version)
 	if (strcmp(row->checksum, m->checksum))
 		return "modified";
 	return "applied";
+}
+
+int session_ensure_history(struct session *s)
+{
+	if (s->h.exists)
+		return EXIT_OK;
+	return history_create(&s->h, &s->db) < 0 ? EXIT_FAILED : EXIT_OK;
 }

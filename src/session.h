@@ -10,7 +10,7 @@
 enum {
 	SESSION_FILES = 1 << 0,   /* load the migrations directory */
 	SESSION_CONNECT = 1 << 1, /* connect and inspect the history table */
-	SESSION_LOCK = 1 << 2,    /* take the runner lock, create history tables, load rows */
+	SESSION_LOCK = 1 << 2,    /* take the runner lock and load rows */
 	SESSION_HISTORY = 1 << 3, /* load history rows without locking */
 	SESSION_QUIET_FILES = 1 << 4, /* do not print file warnings */
 };
@@ -29,6 +29,9 @@ struct session {
 /* Returns EXIT_OK, or the exit code to return (after printing why). */
 int session_open(struct session *s, struct app *app, int flags);
 void session_close(struct session *s);
+
+/* Create the history tables if missing (under the lock, right before the first change). */
+int session_ensure_history(struct session *s);
 
 /* State of one version for status: applied, pending, modified, missing, dirty. */
 const char *session_state(struct session *s, int64_t version);
