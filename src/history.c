@@ -272,13 +272,17 @@ int history_load(struct history *h, struct db *db)
 		r->dirty = !strcmp(PQgetvalue(res, i, 8), "dirty");
 	}
 	PQclear(res);
-	qsort(h->rows, h->n, sizeof(*h->rows), cmp_row);
+	if (h->n)
+		qsort(h->rows, h->n, sizeof(*h->rows), cmp_row);
 	return 0;
 }
 
 struct history_row *history_find(struct history *h, int64_t version)
 {
 	struct history_row key = { .version = version };
+
+	if (!h->n)
+		return NULL;
 	return bsearch(&key, h->rows, h->n, sizeof(*h->rows), cmp_row);
 }
 
@@ -287,12 +291,7 @@ char *history_sql_insert(const struct history *h)
 	/* $1 version $2 name $3 checksum $4 down_sql $5 os_user $6 tx_mode $7 state */
 	return xasprintf("INSERT INTO %s (version, name, checksum, down_sql, applied_by, os_user, "
 			 "duration_ms, tx_mode, state) VALUES ($1, $2, $3, $4, current_user, $5, "
-			 "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, $6, $7) "
-			 "ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, "
-			 "checksum = EXCLUDED.checksum, down_sql = EXCLUDED.down_sql, "
-			 "applied_at = now(), applied_by = EXCLUDED.applied_by, "
-			 "os_user = EXCLUDED.os_user, duration_ms = EXCLUDED.duration_ms, "
-			 "tx_mode = EXCLUDED.tx_mode, state = EXCLUDED.state", h->qtable);
+			 "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, $6, $7)", h->qtable);
 }
 
 char *history_sql_delete(const struct history *h)

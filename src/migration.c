@@ -423,13 +423,15 @@ int migration_set_load(struct migration_set *set, const char *dir, int quiet)
 	}
 	closedir(d);
 	/* deterministic order, so messages do not depend on readdir */
-	qsort(names, nnames, sizeof(*names), sort_names);
+	if (nnames)
+		qsort(names, nnames, sizeof(*names), sort_names);
 	for (i = 0; i < nnames; i++) {
 		add_file(set, dir, names[i]);
 		free(names[i]);
 	}
 	free(names);
-	qsort(set->items, set->n, sizeof(*set->items), cmp_migration);
+	if (set->n)
+		qsort(set->items, set->n, sizeof(*set->items), cmp_migration);
 	for (i = 0; i < set->n; i++)
 		finish_migration(set, &set->items[i], quiet);
 	return set->errors ? -1 : 0;

@@ -45,6 +45,9 @@ int session_open(struct session *s, struct app *app, int flags)
 			return EXIT_CONNECT;
 		}
 		s->locked = 1;
+		/* another runner may have created the tables while we waited */
+		if (history_inspect(&s->h, &s->db) < 0)
+			return EXIT_USAGE;
 	}
 	if (history_load(&s->h, &s->db) < 0)
 		return EXIT_FAILED;
@@ -55,8 +58,7 @@ void session_close(struct session *s)
 {
 	if (s->locked && PQstatus(s->db.conn) == CONNECTION_OK)
 		db_advisory_unlock(&s->db, s->lock_key);
-	if (s->connected)
-		db_close(&s->db);
+	db_close(&s->db);
 	migration_set_release(&s->set);
 	history_release(&s->h);
 	memset(s, 0, sizeof(*s));
