@@ -21,6 +21,7 @@ static const struct command {
 	{ "history", cmd_history, "show the audit log of every attempt" },
 	{ "repair", cmd_repair, "settle a dirty version left by a failed run" },
 	{ "lint", cmd_lint, "check migrations for dangerous locks, rewrites and scans" },
+	{ "rehearse", cmd_rehearse, "run pending migrations up, down and up on a scratch copy, observing locks" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,167 @@
+/* plan.h - what migrations will do, before they run: the model behind
+ * `migrate plan` (and `up/down --dry-run`) and `migrate rehearse`
+ *
+ * A plan lists migrations in the order they would run; each holds its
+ * statements with what they lock, rewrite and scan (predicted from the parse
+ * tree), the lint findings with their safe alternatives, and with a database
+ * each touched table's size and who holds a conflicting lock right now.
+ * Rehearse adds, per statement, what was really observed on a scratch copy,
+ * and per migration the outcome and the schema its down failed to restore.
+ */
+#ifndef MIGRATE_PLAN_H
+#define MIGRATE_PLAN_H
+
+#include "cli.h"
+#include "db.h"
+#include "history.h"
+#include "migration.h"
+#include "runner.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Growable list of owned strings. */
+struct strlist {
+	char **v;
+	size_t n, alloc;
+};
+void strlist_add(struct strlist *l, const char *s);
+void strlist_addf(struct strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strlist_release(struct strlist *l);
+
+/* Table-level lock modes, weakest first (PostgreSQL's lockdefs.h numbering). */
+enum {
+	PLAN_LOCK_NONE = 0, PLAN_LOCK_ACCESS_SHARE, PLAN_LOCK_ROW_SHARE, PLAN_LOCK_ROW_EXCLUSIVE,
+	PLAN_LOCK_SHARE_UPDATE_EXCLUSIVE, PLAN_LOCK_SHARE, PLAN_LOCK_SHARE_ROW_EXCLUSIVE,
+	PLAN_LOCK_EXCLUSIVE, PLAN_LOCK_ACCESS_EXCLUSIVE, PLAN_LOCK_MAX = PLAN_LOCK_ACCESS_EXCLUSIVE
+};
+/* "ACCESS EXCLUSIVE"; "none" for 0. */
+const char *plan_lock_name(int mode);
+/* pg_locks.mode ("AccessExclusiveLock") -> mode; 0 when unknown. */
+int plan_lock_from_pg(const char *pg_mode);
+/* pg_locks.mode for a mode ("AccessExclusiveLock"). */
+const char *plan_lock_pg_name(int mode);
+/* Does holding a conflict with requesting b? (PostgreSQL's conflict table) */
+int plan_lock_conflicts(int a, int b);
+int plan_lock_blocks_reads(int mode);
+int plan_lock_blocks_writes(int mode);
+
+/* One object a statement locks (predicted) or locked (observed). */
+struct plan_effect {
+	char *schema;      /* NULL when the statement did not qualify it */
+	char *name;
+	const char *kind;  /* "table", "index", "type", ... (static) */
+	char *parent;      /* an index's table ("schema.table"), when known */
+	int mode;          /* PLAN_LOCK_*: the strongest mode */
+	int rewrite, scan;
+	/* with a database: the object as it is now */
+	int found;         /* exists on the database */
+	double rows;       /* pg_class.reltuples; < 0 never analyzed */
+	int64_t bytes;     /* pg_total_relation_size; < 0 unknown */
+	/* observed only */
+	unsigned held;     /* bit 1 << mode for every mode held after the statement */
+	int created;       /* did not exist before the migration: nobody else could see it */
+	int waited;        /* the statement waited for a lock (polled) */
+};
+
+/* The strongest mode in an observed effect's held set (0: none). */
+int plan_effect_held(const struct plan_effect *e);
+
+struct plan_finding {
+	char *rule;
+	int severity;      /* 1 warning, 2 error */
+	int line, col;
+	char *message;
+	char *help;        /* the safe alternative; may be NULL */
+	int allowed;       /* suppressed by -- migrate:allow */
+	char *reason;      /* the allow reason */
+};
+
+struct plan_stmt {
+	char *file;
+	int line, col;
+	char *text;
+	const char *kind;         /* "ALTER TABLE", static */
+	int no_tx;                /* cannot run in a transaction */
+	struct plan_effect *effects; /* predicted */
+	size_t neffects;
+	struct plan_finding *findings;
+	size_t nfindings;
+	struct strlist warnings;  /* current lock holders, destroyed data */
+	/* rehearse */
+	int rehearsed;
+	int polled;               /* observed from a second connection */
+	struct plan_effect *seen; /* observed */
+	size_t nseen;
+	struct strlist rebuilt;   /* indexes rebuilt (observed) */
+	struct strlist diffs;     /* observation different from the prediction */
+	struct strlist notes;
+};
+
+struct plan_migration {
+	int64_t version;
+	char *version_str, *name;
+	int direction;            /* +1 up, -1 down */
+	char *file;               /* the section that runs */
+	enum tx_mode mode;
+	long lock_timeout_ms, statement_timeout_ms;
+	struct plan_stmt *stmts;
+	size_t nstmts, stmts_alloc;
+	char *undo_sql;           /* up: the down SQL (NULL: none); down: NULL */
+	char *undo_file;
+	struct strlist warnings;  /* drift, no down, out of order, destroyed data */
+	/* rehearse */
+	const char *outcome;      /* NULL (plan), "clean", "failed", "not run" */
+	struct strlist failures;  /* why it failed: errors, the schema the down missed */
+	struct strlist schema_diff;
+	size_t schema_diff_at;    /* shown after this many failures */
+};
+
+struct plan {
+	const char *command;      /* "plan", "rehearse" */
+	int direction;            /* +1 up, -1 down */
+	char *database;           /* display of the target; NULL offline */
+	char *scratch;            /* rehearse: where it ran */
+	int server_version;       /* 150004; 0 offline */
+	int pg_version;           /* major version the predictions are for */
+	struct plan_migration *items;
+	size_t n, alloc;
+	struct strlist warnings;  /* long-running transactions, ... */
+	int with_data;            /* rehearse --with-data N (-1: none) */
+	long with_data_rows;
+};
+
+void plan_init(struct plan *p, const char *command, int direction);
+void plan_release(struct plan *p);
+
+/*
+ * Add a migration about to run in direction (+1/-1) from a prepared step:
+ * its statements, with the locks predicted for pg_version and the lint
+ * findings. undo: the section that would reverse it (NULL: none).
+ */
+struct plan_migration *plan_add(struct plan *p, const struct step *st, int direction,
+				const struct section *undo);
+
+/* Fill sizes and the current lock holders from a live database (read-only). */
+int plan_db_facts(struct plan *p, struct db *db, long long_running_ms);
+
+/* Output. */
+enum plan_format { PLAN_TEXT, PLAN_MARKDOWN, PLAN_JSON };
+int plan_format_parse(const char *name); /* -1 when unknown */
+void plan_print(const struct plan *p, enum plan_format fmt, FILE *out);
+void plan_print_text(const struct plan *p, FILE *out);
+void plan_print_markdown(const struct plan *p, FILE *out);
+void plan_print_json(const struct plan *p, FILE *out);
+
+/* Count of rehearsed migrations that were not clean. */
+size_t plan_failures(const struct plan *p);
+
+/*
+ * migrate plan, and up/down --dry-run: argv as given to the command
+ * (argv[0] "plan", "up" or "down").
+ */
+int plan_command(int argc, char **argv, struct app *app, int direction);
+/* Is "--dry-run" among the options? (for cmd_up / cmd_down) */
+int plan_is_dry_run(int argc, char **argv);
+
+#endif
