@@ -1,6 +1,7 @@
 /* cmd_down.c - migrate down: revert applied migrations, newest first */
 #include "applyopts.h"
 #include "commands.h"
+#include "plan.h"
 #include "runner.h"
 #include "session.h"
 #include "util.h"
@@ -77,6 +78,8 @@ int cmd_down(int argc, char **argv, struct app *app)
 	int nsteps_opt = 1, all = 0, force = 0, rc, opt, modes = 0;
 	size_t i, n = 0, done_n = 0;
 
+	if (plan_is_dry_run(argc, argv))
+		return plan_command(argc, argv, app, -1);
 	cli_init(&c, "down", "", "Revert applied migrations, newest first, each in its own transaction,\n"
 		 "with the down file (or the down SQL recorded when it was applied if the\n"
 		 "file changed or is gone). Reverts one migration unless told otherwise.",

@@ -88,7 +88,7 @@ static int rehearse_all(struct session *s, struct scratch *sc, struct plan *p,
 	r.cfg = s->cfg;
 	r.hist_schema = s->h.schema;
 	r.hist_table = s->h.table;
-	r.compare = 0;
+	r.compare = 1;
 	for (i = 0; i < n; i++) {
 		struct plan_migration *pm = &p->items[i];
 
@@ -181,7 +181,17 @@ int cmd_rehearse(int argc, char **argv, struct app *app)
 		goto done;
 	p.database = xstrdup(s.db.display);
 	p.server_version = s.db.server_version;
-	p.pg_version = s.db.server_version / 10000;
+	if (plan_linters(&p, s.cfg, s.db.server_version / 10000) < 0) {
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	for (i = 0; i < s.set.n; i++)
+		if (history_find(&s.h, s.set.items[i].version))
+			plan_learn(&p, &s.set.items[i].up);
+	if (plan_db_domains(&p, &s.db) < 0) {
+		rc = EXIT_FAILED;
+		goto done;
+	}
 	for (i = 0; i < n; i++) {
 		struct plan_migration *pm = plan_add(&p, &pend[i].up, 1, &pend[i].m->down);
 		if (pm->lock_timeout_ms < 0)

@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "applyopts.h"
 #include "lint/lint.h"
+#include "plan.h"
 #include "runner.h"
 #include "session.h"
 #include "util.h"
@@ -113,6 +114,8 @@ int cmd_up(int argc, char **argv, struct app *app)
 	size_t i, nsteps = 0, alloc = 0;
 	char note[64] = "";
 
+	if (plan_is_dry_run(argc, argv))
+		return plan_command(argc, argv, app, 1);
 	cli_init(&c, "up", "", "Apply pending migrations in version order, each in its own transaction\n"
 		 "with lock_timeout, retrying lock timeouts with backoff. Stops at the first\n"
 		 "failure, which is rolled back with its history row.", up_options, &app->opts,

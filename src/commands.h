@@ -12,6 +12,7 @@ int cmd_status(int argc, char **argv, struct app *app);
 int cmd_history(int argc, char **argv, struct app *app);
 int cmd_repair(int argc, char **argv, struct app *app);
 int cmd_lint(int argc, char **argv, struct app *app);
+int cmd_plan(int argc, char **argv, struct app *app);
 int cmd_rehearse(int argc, char **argv, struct app *app);
 
 #endif

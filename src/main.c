@@ -21,6 +21,7 @@ static const struct command {
 	{ "history", cmd_history, "show the audit log of every attempt" },
 	{ "repair", cmd_repair, "settle a dirty version left by a failed run" },
 	{ "lint", cmd_lint, "check migrations for dangerous locks, rewrites and scans" },
+	{ "plan", cmd_plan, "show what pending migrations will lock, rewrite and scan (dry run)" },
 	{ "rehearse", cmd_rehearse, "run pending migrations up, down and up on a scratch copy, observing locks" },
 };
 

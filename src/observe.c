@@ -53,6 +53,28 @@ int obs_catalog_take(struct db *db, struct obs_catalog *c)
 	return 0;
 }
 
+int obs_catalog_sizes(struct db *db, struct obs_catalog *c)
+{
+	PGresult *res = db_exec(db, "SELECT c.oid FROM pg_class c "
+				"JOIN pg_namespace n ON n.oid = c.relnamespace "
+				"WHERE c.relkind IN ('r', 'm') AND n.nspname <> 'information_schema' "
+				"AND n.nspname !~ '^pg_' AND pg_relation_size(c.oid) > 0", 0, NULL);
+	int i;
+
+	if (!res)
+		return -1;
+	for (i = 0; i < PQntuples(res); i++) {
+		unsigned oid = (unsigned)strtoul(PQgetvalue(res, i, 0), NULL, 10);
+		size_t j;
+
+		for (j = 0; j < c->n; j++)
+			if (c->v[j].oid == oid)
+				c->v[j].has_data = 1;
+	}
+	PQclear(res);
+	return 0;
+}
+
 void obs_catalog_release(struct obs_catalog *c)
 {
 	size_t i;
@@ -138,7 +160,7 @@ void obs_locks_release(struct obs_locks *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int holds(const struct obs_locks *l, unsigned oid, int mode, int is_type)
+static int holds(const struct obs_locks *l, unsigned oid, enum lock_mode mode, int is_type)
 {
 	size_t i;
 
@@ -208,6 +230,15 @@ void obs_reading_release(struct obs_reading *r)
 
 /* --- effects ------------------------------------------------------------------ */
 
+/* Predicted and observed kinds name the same class of object (index, type, table-like). */
+static int same_class(const char *predicted, const char *observed)
+{
+	int pi = !strcmp(predicted, "index"), pt = !strcmp(predicted, "type");
+	int oi = !strcmp(observed, "index"), ot = !strcmp(observed, "type");
+
+	return pi == oi && pt == ot;
+}
+
 static const char *relkind_name(char k)
 {
 	switch (k) {
@@ -266,10 +297,34 @@ static int cmp_effect(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
+/* The object of the predicted effect's kind and name in c, or NULL. */
+static const struct obs_rel *predicted_object(const struct obs_catalog *c, const struct plan_effect *p)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		const struct obs_rel *r = &c->v[i];
+
+		if (strcmp(r->name, p->name) || (p->schema && strcmp(r->schema, p->schema)))
+			continue;
+		if (same_class(p->kind, relkind_name(r->relkind)))
+			return r;
+	}
+	return NULL;
+}
+
 void observe_statement(struct plan_stmt *st, const struct obs_reading *before,
 		       const struct obs_reading *after, const struct obs_catalog *start)
 {
 	size_t i, j;
+
+	for (i = 0; i < st->neffects; i++) {
+		const struct obs_rel *r = predicted_object(&before->cat, &st->effects[i]), *s0;
+
+		st->effects[i].existed = r != NULL;
+		s0 = r ? catalog_find(start, r->oid, r->relkind == 'T') : NULL;
+		st->effects[i].had_data = s0 && s0->has_data;
+	}
 
 	for (i = 0; i < after->locks.n; i++) {
 		const struct obs_lock *l = &after->locks.v[i];
@@ -281,8 +336,6 @@ void observe_statement(struct plan_stmt *st, const struct obs_reading *before,
 		e = seen_for(st, r, &before->cat, start);
 		if (l->granted)
 			e->held |= 1u << l->mode;
-		else
-			e->waited = 1;
 		if (!holds(&before->locks, l->oid, l->mode, l->is_type) && l->mode > e->mode)
 			e->mode = l->mode;
 	}
@@ -317,14 +370,6 @@ void observe_statement(struct plan_stmt *st, const struct obs_reading *before,
 
 /* --- prediction vs observation -------------------------------------------------- */
 
-static int same_class(const char *predicted, const char *observed)
-{
-	int pi = !strcmp(predicted, "index"), pt = !strcmp(predicted, "type");
-	int oi = !strcmp(observed, "index"), ot = !strcmp(observed, "type");
-
-	return pi == oi && pt == ot;
-}
-
 static struct plan_effect *match_seen(struct plan_stmt *st, const struct plan_effect *p)
 {
 	size_t i;
@@ -352,10 +397,10 @@ static int matched_by_prediction(const struct plan_stmt *st, const struct plan_e
 }
 
 /* The strongest mode the statement took on o's table (for an index's lock). */
-static int parent_mode(const struct plan_stmt *st, const struct plan_effect *o)
+static enum lock_mode parent_mode(const struct plan_stmt *st, const struct plan_effect *o)
 {
 	size_t i;
-	int m = 0;
+	enum lock_mode m = LOCK_NONE;
 
 	if (!o->parent)
 		return 0;
@@ -367,6 +412,33 @@ static int parent_mode(const struct plan_stmt *st, const struct plan_effect *o)
 		free(q);
 	}
 	return m;
+}
+
+/* Is o a table whose index the prediction names, with a mode at least o's? */
+static int covered_by_predicted_index(const struct plan_stmt *st, const struct plan_effect *o)
+{
+	size_t i, j;
+
+	if (strcmp(o->kind, "table"))
+		return 0;
+	for (i = 0; i < st->nseen; i++) {
+		const struct plan_effect *ix = &st->seen[i];
+		char *q;
+		int hit;
+
+		if (strcmp(ix->kind, "index") || !ix->parent)
+			continue;
+		q = xasprintf("%s.%s", o->schema, o->name);
+		hit = !strcmp(q, ix->parent);
+		free(q);
+		if (!hit)
+			continue;
+		for (j = 0; j < st->neffects; j++)
+			if (!strcmp(st->effects[j].kind, "index") && !strcmp(st->effects[j].name, ix->name) &&
+			    st->effects[j].mode >= o->mode)
+				return 1;
+	}
+	return 0;
 }
 
 void observe_compare(struct plan_stmt *st)
@@ -385,23 +457,25 @@ void observe_compare(struct plan_stmt *st)
 		const char *what = p->name;
 
 		if (!o) {
-			if (p->mode > PLAN_LOCK_NONE && p->found)
+			if (p->mode > LOCK_NONE && p->existed)
 				strlist_addf(&st->diffs, "%s %s: predicted %s, no lock observed", p->kind,
-					     what, plan_lock_name(p->mode));
+					     what, lock_mode_name(p->mode));
 			continue;
 		}
 		if (p->mode && !(o->held & (1u << p->mode)) && !(st->polled && o->mode == p->mode))
 			strlist_addf(&st->diffs, "%s %s: predicted %s, observed %s", p->kind, what,
-				     plan_lock_name(p->mode), plan_lock_name(o->mode));
+				     lock_mode_name(p->mode), lock_mode_name(o->mode));
 		else if (o->mode > p->mode)
 			strlist_addf(&st->diffs, "%s %s: predicted %s, observed the stronger %s", p->kind,
-				     what, plan_lock_name(p->mode), plan_lock_name(o->mode));
+				     what, lock_mode_name(p->mode), lock_mode_name(o->mode));
 		if (p->rewrite != o->rewrite && strcmp(o->kind, "index"))
 			strlist_addf(&st->diffs, "%s %s: predicted %s, observed %s", p->kind, what,
 				     p->rewrite ? "a rewrite" : "no rewrite",
 				     o->rewrite ? "a rewrite" : "no rewrite");
-		/* a rewrite reads the whole table; so does building an index */
-		if (p->scan != o->scan && !(o->scan && p->rewrite) && (o->scan || !st->polled))
+		/* a rewrite reads the whole table; whether DML reads it all is the planner's
+		 * choice; an empty table may not be read at all */
+		if (p->scan != o->scan && !(o->scan && p->rewrite) && !st->dml &&
+		    (o->scan || (!st->polled && p->had_data)))
 			strlist_addf(&st->diffs, "%s %s: predicted %s, observed %s", p->kind, what,
 				     p->scan ? "a full scan" : "no full scan",
 				     o->scan ? "a full scan" : "no full scan");
@@ -411,12 +485,16 @@ void observe_compare(struct plan_stmt *st)
 
 		if (matched_by_prediction(st, o))
 			continue;
-		/* an index locked no more strongly than its table goes with the table */
-		if (!strcmp(o->kind, "index") && o->mode <= parent_mode(st, o))
+		/* an index locked no more strongly than its table goes with the table; a
+		 * rebuilt index is locked because it is rebuilt (st->rebuilt) */
+		if (!strcmp(o->kind, "index") && (o->rewrite || o->mode <= parent_mode(st, o)))
 			continue;
-		if (o->mode >= PLAN_LOCK_SHARE_UPDATE_EXCLUSIVE)
+		/* DROP INDEX names the index; its table is locked as strongly */
+		if (covered_by_predicted_index(st, o))
+			continue;
+		if (o->mode >= LOCK_SHARE_UPDATE_EXCLUSIVE)
 			strlist_addf(&st->diffs, "%s %s.%s: not predicted, observed %s", o->kind,
-				     o->schema, o->name, plan_lock_name(o->mode));
+				     o->schema, o->name, lock_mode_name(o->mode));
 		else if (o->rewrite && strcmp(o->kind, "index"))
 			strlist_addf(&st->diffs, "%s %s.%s: not predicted, observed a rewrite", o->kind,
 				     o->schema, o->name);
@@ -434,12 +512,12 @@ void observe_prune(struct plan_stmt *st)
 
 	for (i = 0; i < st->nseen; i++) {
 		struct plan_effect *o = &st->seen[i];
-		int keep = o->mode || o->rewrite || o->scan || o->waited ||
+		int keep = o->mode || o->rewrite || o->scan ||
 			   (matched_by_prediction(st, o) &&
-			    plan_effect_held(o) >= PLAN_LOCK_SHARE_UPDATE_EXCLUSIVE);
+			    plan_effect_held(o) >= LOCK_SHARE_UPDATE_EXCLUSIVE);
 
 		/* an index locked no more strongly than its table goes with the table */
-		if (keep && !strcmp(o->kind, "index") && o->mode <= parent_mode(st, o))
+		if (keep && !strcmp(o->kind, "index") && (o->rewrite || o->mode <= parent_mode(st, o)))
 			keep = 0;
 		if (!keep) {
 			free(o->schema);

@@ -11,6 +11,7 @@
 struct obs_rel {
 	unsigned oid, filenode, table; /* table: an index's table, else 0 */
 	char relkind;                  /* pg_class.relkind; 'T' for a type */
+	int has_data;                  /* storage not empty (obs_catalog_sizes) */
 	char *schema, *name;
 };
 struct obs_catalog {
@@ -21,7 +22,7 @@ struct obs_catalog {
 /* Locks held (or waited for) by one backend: relation locks and type locks. */
 struct obs_lock {
 	unsigned oid;  /* pg_locks.relation, or objid of a pg_type object lock */
-	int mode;      /* PLAN_LOCK_* */
+	enum lock_mode mode;
 	int granted;
 	int is_type;
 };
@@ -39,6 +40,8 @@ struct obs_scans {
 };
 
 int obs_catalog_take(struct db *db, struct obs_catalog *c);
+/* Mark the tables whose storage is not empty (takes ACCESS SHARE: not inside the migration). */
+int obs_catalog_sizes(struct db *db, struct obs_catalog *c);
 void obs_catalog_release(struct obs_catalog *c);
 
 /* Add the locks that backend pid holds now (0: our own backend) to l; 0 or -1. */

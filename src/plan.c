@@ -1,5 +1,7 @@
 /* plan.c - the plan model: migrations, statements, predicted effects, warnings */
 #include "plan.h"
+#include "lint/lint.h"
+#include "pgnode.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -39,69 +41,50 @@ void strlist_release(struct strlist *l)
 
 /* --- lock modes ------------------------------------------------------------------ */
 
+/* pg_locks.mode names, and what each mode conflicts with (bit 1 << mode). */
 static const struct {
-	const char *name, *pg;
-	unsigned conflicts; /* bit 1 << mode for each conflicting mode */
+	const char *pg;
+	unsigned conflicts;
 } modes[] = {
-	{ "none", "", 0 },
-	{ "ACCESS SHARE", "AccessShareLock", 1u << 8 },
-	{ "ROW SHARE", "RowShareLock", 1u << 7 | 1u << 8 },
-	{ "ROW EXCLUSIVE", "RowExclusiveLock", 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 },
-	{ "SHARE UPDATE EXCLUSIVE", "ShareUpdateExclusiveLock",
-	  1u << 4 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 },
-	{ "SHARE", "ShareLock", 1u << 3 | 1u << 4 | 1u << 6 | 1u << 7 | 1u << 8 },
-	{ "SHARE ROW EXCLUSIVE", "ShareRowExclusiveLock",
-	  1u << 3 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 },
-	{ "EXCLUSIVE", "ExclusiveLock",
-	  1u << 2 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 },
-	{ "ACCESS EXCLUSIVE", "AccessExclusiveLock", 0x1feu },
+	[LOCK_NONE] = { "", 0 },
+	[LOCK_ACCESS_SHARE] = { "AccessShareLock", 1u << 8 },
+	[LOCK_ROW_SHARE] = { "RowShareLock", 1u << 7 | 1u << 8 },
+	[LOCK_ROW_EXCLUSIVE] = { "RowExclusiveLock", 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 },
+	[LOCK_SHARE_UPDATE_EXCLUSIVE] = { "ShareUpdateExclusiveLock",
+					  1u << 4 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 },
+	[LOCK_SHARE] = { "ShareLock", 1u << 3 | 1u << 4 | 1u << 6 | 1u << 7 | 1u << 8 },
+	[LOCK_SHARE_ROW_EXCLUSIVE] = { "ShareRowExclusiveLock",
+				       1u << 3 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 },
+	[LOCK_EXCLUSIVE] = { "ExclusiveLock",
+			     1u << 2 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 },
+	[LOCK_ACCESS_EXCLUSIVE] = { "AccessExclusiveLock", 0x1feu },
 };
 
-const char *plan_lock_name(int mode)
-{
-	return mode >= 0 && mode <= PLAN_LOCK_MAX ? modes[mode].name : "unknown";
-}
-
-const char *plan_lock_pg_name(int mode)
-{
-	return mode > 0 && mode <= PLAN_LOCK_MAX ? modes[mode].pg : "";
-}
-
-int plan_lock_from_pg(const char *pg_mode)
+enum lock_mode plan_lock_from_pg(const char *pg_mode)
 {
 	int i;
 
-	for (i = 1; i <= PLAN_LOCK_MAX; i++)
+	for (i = LOCK_ACCESS_SHARE; i <= LOCK_ACCESS_EXCLUSIVE; i++)
 		if (!strcmp(modes[i].pg, pg_mode))
-			return i;
-	return 0;
+			return (enum lock_mode)i;
+	return LOCK_NONE;
 }
 
-int plan_lock_conflicts(int a, int b)
+int plan_lock_conflicts(enum lock_mode a, enum lock_mode b)
 {
-	if (a <= 0 || a > PLAN_LOCK_MAX || b <= 0 || b > PLAN_LOCK_MAX)
+	if (a <= LOCK_NONE || a > LOCK_ACCESS_EXCLUSIVE || b <= LOCK_NONE || b > LOCK_ACCESS_EXCLUSIVE)
 		return 0;
 	return !!(modes[a].conflicts & (1u << b));
 }
 
-int plan_lock_blocks_reads(int mode)
-{
-	return plan_lock_conflicts(mode, PLAN_LOCK_ACCESS_SHARE);
-}
-
-int plan_lock_blocks_writes(int mode)
-{
-	return plan_lock_conflicts(mode, PLAN_LOCK_ROW_EXCLUSIVE);
-}
-
-int plan_effect_held(const struct plan_effect *e)
+enum lock_mode plan_effect_held(const struct plan_effect *e)
 {
 	int k;
 
-	for (k = PLAN_LOCK_MAX; k > 0; k--)
+	for (k = LOCK_ACCESS_EXCLUSIVE; k > 0; k--)
 		if (e->held & (1u << k))
-			return k;
-	return 0;
+			return (enum lock_mode)k;
+	return LOCK_NONE;
 }
 
 /* --- the model ---------------------------------------------------------------------- */
@@ -167,9 +150,14 @@ void plan_release(struct plan *p)
 		strlist_release(&m->schema_diff);
 	}
 	free(p->items);
+	if (p->linter)
+		linter_free(p->linter);
+	if (p->predictor)
+		linter_free(p->predictor);
 	free(p->database);
 	free(p->scratch);
 	strlist_release(&p->warnings);
+	strlist_release(&p->check_domains);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -275,6 +263,319 @@ static void destroyed_data(const PgQuery__Node *n, struct strlist *out)
 	}
 }
 
+/* --- predictions ------------------------------------------------------------------- */
+
+int plan_linters(struct plan *p, const struct config *cfg, int pg_version)
+{
+	struct lint_options user = { .cfg = cfg };
+	struct lint_options defaults = { .cfg = NULL, .pg_version = pg_version };
+
+	p->linter = linter_new(&user);
+	if (!p->linter)
+		return -1;
+	if (!pg_version)
+		defaults.pg_version = linter_pg_version(p->linter);
+	p->predictor = linter_new(&defaults);
+	if (!p->predictor)
+		return -1;
+	p->pg_version = linter_pg_version(p->predictor);
+	return 0;
+}
+
+static int has_check(PgQuery__Node *const *cons, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cons[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    cons[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
+			return 1;
+	return 0;
+}
+
+static int domain_index(const struct plan *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < p->check_domains.n; i++)
+		if (!strcmp(p->check_domains.v[i], name))
+			return (int)i;
+	return -1;
+}
+
+/* Keep track of the domains with a CHECK that a statement creates or drops. */
+static void note_domains(struct plan *p, const PgQuery__Node *n)
+{
+	const char *name = NULL;
+	size_t i;
+
+	if (!n)
+		return;
+	if (n->node_case == PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT) {
+		const PgQuery__CreateDomainStmt *d = n->create_domain_stmt;
+		if (has_check(d->constraints, d->n_constraints))
+			name = pgnode_last_str(d->domainname, d->n_domainname);
+	} else if (n->node_case == PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT) {
+		const PgQuery__AlterDomainStmt *d = n->alter_domain_stmt;
+		if (d->subtype && d->subtype[0] == 'C' && d->def &&
+		    d->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    d->def->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
+			name = pgnode_last_str(d->type_name, d->n_type_name);
+	} else if (n->node_case == PG_QUERY__NODE__NODE_DROP_STMT &&
+		   n->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN) {
+		for (i = 0; i < n->drop_stmt->n_objects; i++) {
+			const PgQuery__Node *o = n->drop_stmt->objects[i];
+			int k;
+
+			if (o->node_case != PG_QUERY__NODE__NODE_TYPE_NAME)
+				continue;
+			k = domain_index(p, pgnode_type_name(o->type_name));
+			if (k >= 0) {
+				free(p->check_domains.v[k]);
+				p->check_domains.v[k] = p->check_domains.v[--p->check_domains.n];
+			}
+		}
+	}
+	if (name && domain_index(p, name) < 0)
+		strlist_add(&p->check_domains, name);
+}
+
+void plan_learn(struct plan *p, const struct section *sec)
+{
+	struct sql_script s;
+	size_t i;
+
+	if (p->linter)
+		linter_learn_section(p->linter, sec);
+	if (p->predictor)
+		linter_learn_section(p->predictor, sec);
+	if (!sec->sql)
+		return;
+	sql_script_parse(&s, sec->sql, sec->path, sec->line_base);
+	for (i = 0; i < s.n; i++)
+		note_domains(p, s.stmts[i].node);
+	sql_script_release(&s);
+}
+
+int plan_db_domains(struct plan *p, struct db *db)
+{
+	PGresult *res = db_exec(db, "SELECT t.typname FROM pg_type t WHERE t.typtype = 'd' "
+				"AND EXISTS (SELECT 1 FROM pg_constraint c WHERE c.contypid = t.oid "
+				"AND c.contype = 'c')", 0, NULL);
+	int i;
+
+	if (!res)
+		return -1;
+	for (i = 0; i < PQntuples(res); i++)
+		if (domain_index(p, PQgetvalue(res, i, 0)) < 0)
+			strlist_add(&p->check_domains, PQgetvalue(res, i, 0));
+	PQclear(res);
+	return 0;
+}
+
+static const char *target_kind(enum lock_target t)
+{
+	switch (t) {
+	case LOCK_ON_INDEX:
+		return "index";
+	case LOCK_ON_TYPE:
+		return "type";
+	case LOCK_ON_DATABASE:
+		return "database";
+	case LOCK_ON_DOMAIN_USERS:
+		return "tables using domain";
+	default:
+		return "table";
+	}
+}
+
+/*
+ * ADD COLUMN of a domain type with a CHECK rewrites the table (the constraint
+ * is checked on every row): locks.c cannot know what a type name stands for.
+ */
+static void domain_columns(const struct plan *p, struct plan_stmt *ps, const PgQuery__Node *n)
+{
+	const PgQuery__AlterTableStmt *a;
+	size_t i, j;
+
+	if (!n || n->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT || !p->check_domains.n)
+		return;
+	a = n->alter_table_stmt;
+	for (i = 0; i < a->n_cmds; i++) {
+		const PgQuery__AlterTableCmd *c;
+
+		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+			continue;
+		c = a->cmds[i]->alter_table_cmd;
+		if (c->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn || !c->def ||
+		    c->def->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF ||
+		    domain_index(p, pgnode_type_name(c->def->column_def->type_name)) < 0)
+			continue;
+		for (j = 0; j < ps->neffects; j++)
+			if (!strcmp(ps->effects[j].kind, "table") && a->relation &&
+			    !strcmp(ps->effects[j].name, a->relation->relname))
+				ps->effects[j].rewrite = ps->effects[j].scan = 1;
+	}
+}
+
+/* What locks.c says the statement locks, rewrites and scans (context-free). */
+static void predict(struct plan_stmt *ps, const struct sql_stmt *s, int pg_version)
+{
+	struct lock_effect e[64];
+	size_t n = locks_for_stmt(s->node, pg_version, e, ARRAY_SIZE(e)), i;
+
+	if (n > ARRAY_SIZE(e))
+		n = ARRAY_SIZE(e);
+	ps->effects = xcalloc(n + 1, sizeof(*ps->effects));
+	for (i = 0; i < n; i++) {
+		struct plan_effect *x = &ps->effects[i];
+
+		x->schema = e[i].schema ? xstrdup(e[i].schema) : NULL;
+		x->name = xstrdup(e[i].name);
+		x->kind = target_kind(e[i].target);
+		x->mode = e[i].mode;
+		x->rewrite = e[i].rewrite;
+		x->scan = e[i].scan;
+		x->rows = -1;
+		x->bytes = -1;
+	}
+	ps->neffects = n;
+}
+
+/* The statement of m that a finding at (line, col) belongs to (the first one when before it). */
+static struct plan_stmt *stmt_at(struct plan_migration *m, int line, int col)
+{
+	size_t i;
+
+	for (i = m->nstmts; i-- > 1;)
+		if (line > m->stmts[i].line || (line == m->stmts[i].line && col >= m->stmts[i].col))
+			return &m->stmts[i];
+	return m->nstmts ? &m->stmts[0] : NULL;
+}
+
+static void add_findings(struct plan_migration *m, const struct lint_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		const struct lint_finding *f = &r->items[i];
+		struct plan_stmt *s = stmt_at(m, f->line, f->col);
+		struct plan_finding *x;
+
+		if (!s) {
+			strlist_addf(&m->warnings, "[%s] %s", f->rule, f->message);
+			continue;
+		}
+		s->findings = xrealloc(s->findings, (s->nfindings + 1) * sizeof(*s->findings));
+		x = &s->findings[s->nfindings++];
+		memset(x, 0, sizeof(*x));
+		x->rule = xstrdup(f->rule);
+		x->severity = f->severity;
+		x->line = f->line;
+		x->col = f->col;
+		x->message = xstrdup(f->message);
+		x->help = f->help ? xstrdup(f->help) : NULL;
+		x->allowed = f->allowed;
+		x->reason = f->allow_reason ? xstrdup(f->allow_reason) : NULL;
+	}
+}
+
+struct disable_scan {
+	const char *rule;
+	int found;
+};
+
+static void disable_comment(const char *src, int start, int end, void *ud)
+{
+	struct disable_scan *d = ud;
+	const char *p = src + start, *e = src + end, *hit;
+	size_t n = strlen(d->rule);
+
+	while (p < e && (hit = strstr(p, "migrate:disable")) && hit < e) {
+		const char *q = hit + strlen("migrate:disable");
+		while (q < e && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q + n <= e && !strncmp(q, d->rule, n) &&
+		    (q + n == e || q[n] == ' ' || q[n] == '\t' || q[n] == '\n' || q[n] == '\r'))
+			d->found = 1;
+		p = q;
+	}
+}
+
+/* Does the section turn the rule off with "-- migrate:disable RULE"? */
+static int section_disables(const char *sql, const char *rule)
+{
+	struct disable_scan d = { rule, 0 };
+
+	sql_for_each_comment(sql, disable_comment, &d);
+	return d.found;
+}
+
+/*
+ * locks.c answers ALTER COLUMN TYPE and SET NOT NULL the conservative way (a
+ * rewrite, a scan); the linter knows the column's old type and the validated
+ * CHECKs from the migrations before, and reports only the changes that do
+ * rewrite or scan. Its findings (all rules on) decide those subcommands.
+ */
+static void refine(struct plan_stmt *ps, const struct sql_stmt *s, const struct sql_stmt *next,
+		   const struct lint_result *r, const char *sql, int pg_version)
+{
+	static const struct {
+		PgQuery__AlterTableType subtype;
+		const char *rule;
+	} refined[] = {
+		{ PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType, "change-column-type" },
+		{ PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull, "set-not-null" },
+	};
+	const PgQuery__AlterTableStmt *a;
+	struct plan_effect *t = NULL;
+	int rewrite = 0, scan = 0, touched = 0;
+	size_t i, k, j;
+
+	if (!s->node || s->node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
+		return;
+	a = s->node->alter_table_stmt;
+	for (i = 0; i < ps->neffects; i++)
+		if (!strcmp(ps->effects[i].kind, "table") && a->relation &&
+		    !strcmp(ps->effects[i].name, a->relation->relname))
+			t = &ps->effects[i];
+	if (!t)
+		return;
+	for (i = 0; i < a->n_cmds; i++) {
+		const PgQuery__AlterTableCmd *c;
+		struct lock_effect e;
+
+		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+			continue;
+		c = a->cmds[i]->alter_table_cmd;
+		locks_for_alter_cmd(c, pg_version, &e);
+		for (k = 0; k < ARRAY_SIZE(refined); k++)
+			if (c->subtype == refined[k].subtype && !section_disables(sql, refined[k].rule))
+				break;
+		if (k == ARRAY_SIZE(refined)) {
+			rewrite |= e.rewrite;
+			scan |= e.scan;
+			continue;
+		}
+		touched = 1;
+		for (j = 0; j < r->n; j++) {
+			const struct lint_finding *f = &r->items[j];
+
+			if (strcmp(f->rule, refined[k].rule) ||
+			    f->line < s->line || (f->line == s->line && f->col < s->col) ||
+			    (next && (f->line > next->line ||
+				      (f->line == next->line && f->col >= next->col))))
+				continue;
+			rewrite |= f->rewrite;
+			scan |= f->scan;
+		}
+	}
+	if (touched) {
+		t->rewrite = rewrite;
+		t->scan = scan;
+	}
+}
+
 static struct plan_stmt *add_stmt(struct plan_migration *m, const struct step *st,
 				  const struct sql_stmt *s)
 {
@@ -289,7 +590,46 @@ static struct plan_stmt *add_stmt(struct plan_migration *m, const struct step *s
 	ps->text = xstrdup(s->text);
 	ps->kind = s->flags & STMT_UNPARSED ? "unparsed statement" : sql_stmt_kind(s->node);
 	ps->no_tx = !!(s->flags & STMT_NO_TX);
+	ps->dml = s->node && (s->node->node_case == PG_QUERY__NODE__NODE_INSERT_STMT ||
+			      s->node->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT ||
+			      s->node->node_case == PG_QUERY__NODE__NODE_DELETE_STMT ||
+			      s->node->node_case == PG_QUERY__NODE__NODE_MERGE_STMT);
 	return ps;
+}
+
+/* Lint the section that runs (a down against the schema its up left) and refine predictions. */
+static void lint_step(struct plan *p, struct plan_migration *m, const struct step *st, int direction)
+{
+	struct section sec;
+	struct lint_result r;
+	size_t i;
+
+	memset(&sec, 0, sizeof(sec));
+	sec.path = (char *)st->path;
+	sec.sql = (char *)st->sql;
+	sec.line_base = st->line_base;
+	sec.dir = st->dir;
+	if (p->linter) {
+		lint_result_init(&r);
+		if (direction > 0)
+			lint_section(p->linter, &sec, &r);
+		else
+			lint_section_isolated(p->linter, &sec, &r);
+		add_findings(m, &r);
+		lint_result_release(&r);
+	}
+	if (p->predictor) {
+		lint_result_init(&r);
+		if (direction > 0)
+			lint_section(p->predictor, &sec, &r);
+		else
+			lint_section_isolated(p->predictor, &sec, &r);
+		for (i = 0; i < st->script.n; i++)
+			refine(&m->stmts[i], &st->script.stmts[i],
+			       i + 1 < st->script.n ? &st->script.stmts[i + 1] : NULL, &r, st->sql,
+			       p->pg_version);
+		lint_result_release(&r);
+	}
 }
 
 struct plan_migration *plan_add(struct plan *p, const struct step *st, int direction,
@@ -322,8 +662,12 @@ struct plan_migration *plan_add(struct plan *p, const struct step *st, int direc
 		const struct sql_stmt *s = &st->script.stmts[i];
 		struct plan_stmt *ps = add_stmt(m, st, s);
 
+		predict(ps, s, p->pg_version);
+		domain_columns(p, ps, s->node);
+		note_domains(p, s->node);
 		if (direction < 0)
 			destroyed_data(s->node, &ps->warnings);
 	}
+	lint_step(p, m, st, direction);
 	return m;
 }

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "db.h"
 #include "history.h"
+#include "locks.h"
 #include "migration.h"
 #include "runner.h"
 
@@ -29,22 +30,10 @@ void strlist_add(struct strlist *l, const char *s);
 void strlist_addf(struct strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strlist_release(struct strlist *l);
 
-/* Table-level lock modes, weakest first (PostgreSQL's lockdefs.h numbering). */
-enum {
-	PLAN_LOCK_NONE = 0, PLAN_LOCK_ACCESS_SHARE, PLAN_LOCK_ROW_SHARE, PLAN_LOCK_ROW_EXCLUSIVE,
-	PLAN_LOCK_SHARE_UPDATE_EXCLUSIVE, PLAN_LOCK_SHARE, PLAN_LOCK_SHARE_ROW_EXCLUSIVE,
-	PLAN_LOCK_EXCLUSIVE, PLAN_LOCK_ACCESS_EXCLUSIVE, PLAN_LOCK_MAX = PLAN_LOCK_ACCESS_EXCLUSIVE
-};
-/* "ACCESS EXCLUSIVE"; "none" for 0. */
-const char *plan_lock_name(int mode);
-/* pg_locks.mode ("AccessExclusiveLock") -> mode; 0 when unknown. */
-int plan_lock_from_pg(const char *pg_mode);
-/* pg_locks.mode for a mode ("AccessExclusiveLock"). */
-const char *plan_lock_pg_name(int mode);
-/* Does holding a conflict with requesting b? (PostgreSQL's conflict table) */
-int plan_lock_conflicts(int a, int b);
-int plan_lock_blocks_reads(int mode);
-int plan_lock_blocks_writes(int mode);
+/* pg_locks.mode ("AccessExclusiveLock") -> mode; LOCK_NONE when unknown. */
+enum lock_mode plan_lock_from_pg(const char *pg_mode);
+/* Does a lock held in mode a make a request for mode b wait? (lock.c's conflict table) */
+int plan_lock_conflicts(enum lock_mode a, enum lock_mode b);
 
 /* One object a statement locks (predicted) or locked (observed). */
 struct plan_effect {
@@ -52,20 +41,21 @@ struct plan_effect {
 	char *name;
 	const char *kind;  /* "table", "index", "type", ... (static) */
 	char *parent;      /* an index's table ("schema.table"), when known */
-	int mode;          /* PLAN_LOCK_*: the strongest mode */
+	enum lock_mode mode; /* the strongest mode */
 	int rewrite, scan;
 	/* with a database: the object as it is now */
 	int found;         /* exists on the database */
+	int existed;       /* rehearse: existed on the scratch database before the statement */
+	int had_data;      /* rehearse: and held rows when the migration started */
 	double rows;       /* pg_class.reltuples; < 0 never analyzed */
 	int64_t bytes;     /* pg_total_relation_size; < 0 unknown */
 	/* observed only */
 	unsigned held;     /* bit 1 << mode for every mode held after the statement */
 	int created;       /* did not exist before the migration: nobody else could see it */
-	int waited;        /* the statement waited for a lock (polled) */
 };
 
 /* The strongest mode in an observed effect's held set (0: none). */
-int plan_effect_held(const struct plan_effect *e);
+enum lock_mode plan_effect_held(const struct plan_effect *e);
 
 struct plan_finding {
 	char *rule;
@@ -83,6 +73,7 @@ struct plan_stmt {
 	char *text;
 	const char *kind;         /* "ALTER TABLE", static */
 	int no_tx;                /* cannot run in a transaction */
+	int dml;                  /* INSERT, UPDATE, DELETE, MERGE: the planner decides about scans */
 	struct plan_effect *effects; /* predicted */
 	size_t neffects;
 	struct plan_finding *findings;
@@ -127,17 +118,31 @@ struct plan {
 	struct plan_migration *items;
 	size_t n, alloc;
 	struct strlist warnings;  /* long-running transactions, ... */
-	int with_data;            /* rehearse --with-data N (-1: none) */
-	long with_data_rows;
+	long with_data_rows;      /* rehearse --with-data N (-1: none) */
+	struct linter *linter;    /* findings, with the user's lint configuration */
+	struct linter *predictor; /* default rules: refines the context-free lock predictions */
+	struct strlist check_domains; /* domains with a CHECK: a column of one rewrites when added */
 };
 
 void plan_init(struct plan *p, const char *command, int direction);
 void plan_release(struct plan *p);
 
 /*
+ * Set up the linters: findings with cfg's lint settings, predictions for
+ * server version pg_version (0: cfg's lint.pg_version, else the newest the
+ * parser knows), which becomes p->pg_version. 0, or -1 after printing why.
+ */
+int plan_linters(struct plan *p, const struct config *cfg, int pg_version);
+/* An applied section, oldest first: the linters learn the schema from it. */
+void plan_learn(struct plan *p, const struct section *sec);
+/* The domains with a CHECK constraint that a database has (for predictions); 0 or -1. */
+int plan_db_domains(struct plan *p, struct db *db);
+
+/*
  * Add a migration about to run in direction (+1/-1) from a prepared step:
- * its statements, with the locks predicted for pg_version and the lint
- * findings. undo: the section that would reverse it (NULL: none).
+ * its statements, with the locks predicted for p->pg_version and the lint
+ * findings (a down is linted against the schema its up left, without
+ * changing the model). undo: the section that would reverse it (NULL: none).
  */
 struct plan_migration *plan_add(struct plan *p, const struct step *st, int direction,
 				const struct section *undo);

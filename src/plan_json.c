@@ -28,16 +28,15 @@ static json_t *effect_json(const struct plan_effect *e, int observed)
 	json_object_set_new(o, "schema", str_or_null(e->schema));
 	json_object_set_new(o, "name", json_string(e->name));
 	json_object_set_new(o, "kind", json_string(e->kind));
-	json_object_set_new(o, "lock", e->mode ? json_string(plan_lock_name(e->mode)) : json_null());
-	json_object_set_new(o, "blocks_reads", json_boolean(plan_lock_blocks_reads(e->mode)));
-	json_object_set_new(o, "blocks_writes", json_boolean(plan_lock_blocks_writes(e->mode)));
+	json_object_set_new(o, "lock", e->mode ? json_string(lock_mode_name(e->mode)) : json_null());
+	json_object_set_new(o, "blocks_reads", json_boolean(lock_blocks_reads(e->mode)));
+	json_object_set_new(o, "blocks_writes", json_boolean(lock_blocks_writes(e->mode)));
 	json_object_set_new(o, "rewrite", json_boolean(e->rewrite));
 	json_object_set_new(o, "scan", json_boolean(e->scan));
 	if (observed) {
 		json_object_set_new(o, "already_held", !e->mode && plan_effect_held(e)
-				    ? json_string(plan_lock_name(plan_effect_held(e))) : json_null());
+				    ? json_string(lock_mode_name(plan_effect_held(e))) : json_null());
 		json_object_set_new(o, "created_by_migration", json_boolean(e->created));
-		json_object_set_new(o, "waited", json_boolean(e->waited));
 	} else {
 		json_object_set_new(o, "rows", e->found && e->rows >= 0 ? json_integer((json_int_t)e->rows)
 								  : json_null());

@@ -87,11 +87,11 @@ static void add_facts(struct strbuf *sb, const struct plan_effect *e)
 
 static const char *blocks_text(int mode)
 {
-	if (plan_lock_blocks_reads(mode))
+	if (lock_blocks_reads(mode))
 		return "blocks reads and writes";
-	if (plan_lock_blocks_writes(mode))
+	if (lock_blocks_writes(mode))
 		return "blocks writes";
-	if (mode >= PLAN_LOCK_SHARE_UPDATE_EXCLUSIVE)
+	if (mode >= LOCK_SHARE_UPDATE_EXCLUSIVE)
 		return "blocks other DDL and VACUUM only";
 	return mode ? "blocks nothing but ACCESS EXCLUSIVE" : "no lock";
 }
@@ -218,18 +218,16 @@ static void text_effect(FILE *out, const char *indent, const struct plan_effect 
 
 	add_name(&sb, e);
 	if (e->mode)
-		strbuf_addf(&sb, " (%s): %s (%s)", e->kind, plan_lock_name(e->mode), blocks_text(e->mode));
+		strbuf_addf(&sb, " (%s): %s (%s)", e->kind, lock_mode_name(e->mode), blocks_text(e->mode));
 	else if (observed && plan_effect_held(e))
 		strbuf_addf(&sb, " (%s): %s already held from an earlier statement", e->kind,
-			    plan_lock_name(plan_effect_held(e)));
+			    lock_mode_name(plan_effect_held(e)));
 	else
 		strbuf_addf(&sb, " (%s): no lock", e->kind);
 	strbuf_addf(&sb, ", %s, %s", e->rewrite ? "rewrite" : "no rewrite",
 		    e->scan ? "full scan" : "no scan");
 	if (observed && e->created)
 		strbuf_addstr(&sb, "; created by this migration, invisible to others until it commits");
-	if (observed && e->waited)
-		strbuf_addstr(&sb, "; waited for a lock");
 	if (!observed && e->found) {
 		strbuf_addstr(&sb, "; ");
 		add_facts(&sb, e);
@@ -400,14 +398,14 @@ static void md_summary(const struct plan *p, FILE *out)
 		if (m->outcome)
 			mark = strcmp(m->outcome, "clean") ? ":x:" : ":white_check_mark:";
 		else
-			mark = c.errors ? ":x:" : (c.warnings || (top && plan_lock_blocks_writes(top->mode)))
+			mark = c.errors ? ":x:" : (c.warnings || (top && lock_blocks_writes(top->mode)))
 				? ":warning:" : ":white_check_mark:";
 		strbuf_addf(&sb, "| %s | %s | ", mark, m->version_str);
 		md_cell(&sb, m->name);
 		strbuf_addf(&sb, " | %s | ", m->mode == TX_WRAPPED ? "transaction"
 				: tx_mode_name(m->mode));
 		if (top && top->mode) {
-			strbuf_addf(&sb, "%s on ", plan_lock_name(top->mode));
+			strbuf_addf(&sb, "%s on ", lock_mode_name(top->mode));
 			add_name(&sb, top);
 		} else {
 			strbuf_addstr(&sb, "—");
@@ -462,9 +460,9 @@ static void md_effects_table(FILE *out, const struct plan_migration *m, int obse
 				if (strcmp(e->kind, "table"))
 					strbuf_addf(&sb, " (%s)", e->kind);
 				strbuf_addf(&sb, " | %s | %s | %s | %s | ",
-					    e->mode ? plan_lock_name(e->mode) : "—",
-					    plan_lock_blocks_reads(e->mode) ? "**reads, writes**"
-					    : plan_lock_blocks_writes(e->mode) ? "**writes**" : "—",
+					    e->mode ? lock_mode_name(e->mode) : "—",
+					    lock_blocks_reads(e->mode) ? "**reads, writes**"
+					    : lock_blocks_writes(e->mode) ? "**writes**" : "—",
 					    e->rewrite ? "**yes**" : "no", e->scan ? "yes" : "no");
 			}
 			if (observed)

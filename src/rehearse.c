@@ -58,22 +58,41 @@ static int ok_result(const PGresult *res)
 }
 
 /*
- * Send sql and watch its backend from the observer until it is done. The
- * observer holds a snapshot at first, so that a statement that waits for older
- * snapshots (CREATE INDEX CONCURRENTLY) waits for us while we look; it lets go
- * as soon as the statement waits, or after a few looks. Returns the result
- * (the error, if any).
+ * Hold SHARE UPDATE EXCLUSIVE on every table, and a snapshot, in the
+ * observer's transaction: a statement that asks for SHARE UPDATE EXCLUSIVE or
+ * stronger on a table, or waits for older snapshots, then waits for us where we
+ * can see what it asked for, however brief it is.
+ */
+static int observer_hold(struct rehearsal *r)
+{
+	PGresult *res;
+
+	if (db_command(r->observer, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL) < 0)
+		return 0;
+	res = db_exec(r->observer,
+		"SELECT 'LOCK TABLE ' || string_agg(format('%I.%I', n.nspname, c.relname), ', ') "
+		"       || ' IN SHARE UPDATE EXCLUSIVE MODE' "
+		"  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+		" WHERE c.relkind IN ('r', 'p', 'f') AND NOT c.relispartition "
+		"   AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'", 0, NULL);
+	if (res && !PQgetisnull(res, 0, 0))
+		db_command(r->observer, PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	return 1;
+}
+
+/*
+ * Send sql and watch its backend from the observer until it is done; the
+ * observer lets go of what it holds (observer_hold) as soon as the statement
+ * waits for it, or after a few looks. Returns the result (the error, if any).
  */
 static PGresult *exec_polled(struct rehearsal *r, const char *sql, struct obs_locks *seen)
 {
 	PGconn *c = r->db->conn;
-	int pid = PQbackendPID(c), snap = 0, polls = 0;
+	int pid = PQbackendPID(c), snap, polls = 0;
 	PGresult *res, *last = NULL;
 
-	if (db_command(r->observer, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL) == 0) {
-		snap = 1;
-		db_command(r->observer, "SELECT 1", 0, NULL);
-	}
+	snap = observer_hold(r);
 	if (PQsendQuery(c, sql)) {
 		while (PQconsumeInput(c) && PQisBusy(c)) {
 			obs_locks_read(r->observer, pid, seen);
@@ -146,6 +165,11 @@ static int run_step(struct rehearsal *r, struct step *s, struct plan_migration *
 		set_timeouts(r, s, 1);
 	} else {
 		set_timeouts(r, s, 0);
+		/* the observer makes each statement wait for it, briefly */
+		if (observe)
+			db_command(r->db, "SELECT set_config('lock_timeout', '10s', false) "
+				   "WHERE current_setting('lock_timeout') NOT IN ('0') "
+				   "AND current_setting('lock_timeout')::interval < '10s'", 0, NULL);
 	}
 	for (i = 0; i < s->script.n; i++) {
 		struct obs_reading before, after;
@@ -267,7 +291,7 @@ int rehearse_migration(struct rehearsal *r, struct step *up, struct step *down,
 	memset(&s3, 0, sizeof(s3));
 	memset(&start, 0, sizeof(start));
 	if (snapshot_take(&s0, r->db, r->hist_schema, r->hist_table) < 0 ||
-	    obs_catalog_take(r->db, &start) < 0) {
+	    obs_catalog_take(r->db, &start) < 0 || obs_catalog_sizes(r->db, &start) < 0) {
 		strlist_add(&pm->failures, "could not read the schema of the scratch database");
 		pm->outcome = "failed";
 		snapshot_release(&s0);
