@@ -206,10 +206,13 @@ static void fill_template(struct strbuf *sb, const char *tpl, const char *const 
 				break;
 		if (i < 2 * LINT_MAX_VARS && vars[i]) {
 			strbuf_addstr(sb, vars[i + 1]);
-			p = close + 1;
 		} else {
-			strbuf_addch(sb, *p++);
+			/* unknown here (a column's type we never saw): a placeholder for people */
+			strbuf_addch(sb, '<');
+			strbuf_add(sb, p + 1, (size_t)(close - p - 1));
+			strbuf_addch(sb, '>');
 		}
+		p = close + 1;
 	}
 	strbuf_rtrim(sb);
 }

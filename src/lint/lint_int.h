@@ -173,6 +173,15 @@ const char *ctx_typename(struct lint_ctx *c, const char *base, int mod0, int mod
 void lint_constraint(struct lint_ctx *c, const PgQuery__RangeVar *rel, const PgQuery__Constraint *k,
 		     struct span where, const char *column);
 
+/*
+ * What one ALTER TABLE subcommand costs on an existing table, knowing the
+ * schema (a safe type change, SET NOT NULL after a validated CHECK, a stable
+ * default): 0 catalog only, 1 a full scan, 2 a rewrite, 3 maybe a rewrite (a type
+ * change the linter cannot check: reported by change-column-type) (rules_column.c).
+ */
+int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
+		    const PgQuery__AlterTableCmd *cmd);
+
 /* The current statement's lock on relname (its first relation when NULL). */
 struct lint_lockinfo ctx_stmt_lock(struct lint_ctx *c, const char *relname);
 

@@ -213,11 +213,26 @@ static enum change classify(const struct lint_ctx *c, const struct sch_column *o
 	int n0 = pgnode_type_mod(tn, 0), n1 = pgnode_type_mod(tn, 1);
 
 	if (!old) {
-		if (is_text_like(nt) || !strcmp(nt, "numeric") || !strcmp(nt, "inet") ||
-		    !strcmp(nt, "timestamptz") || !strcmp(nt, "varbit")) {
-			*why = "its current type is not in the migrations linted, so this cannot be "
-			       "checked: it is safe only when it widens (varchar(n) to a larger n or "
-			       "text, numeric(p,s) to a larger p, cidr to inet)";
+		if (is_text_like(nt) || !strcmp(nt, "varbit")) {
+			*why = "its current type is not in the migrations linted: this is safe only when "
+			       "it widens a varchar (or is text to varchar); anything else rewrites the table";
+			return CHANGE_MAYBE;
+		}
+		if (!strcmp(nt, "numeric")) {
+			*why = "its current type is not in the migrations linted: this is safe only when "
+			       "it raises the precision of a numeric with the same scale; anything else "
+			       "rewrites the table";
+			return CHANGE_MAYBE;
+		}
+		if (!strcmp(nt, "inet")) {
+			*why = "its current type is not in the migrations linted: this is safe only from "
+			       "cidr; anything else rewrites the table";
+			return CHANGE_MAYBE;
+		}
+		if (!strcmp(nt, "timestamptz") && c->pg >= 12) {
+			*why = "its current type is not in the migrations linted: from timestamp this "
+			       "skips the rewrite only when the session TimeZone is UTC; anything else "
+			       "rewrites the table";
 			return CHANGE_MAYBE;
 		}
 		return CHANGE_REWRITE;
@@ -252,6 +267,43 @@ static enum change classify(const struct lint_ctx *c, const struct sch_column *o
 		return CHANGE_MAYBE;
 	}
 	return CHANGE_REWRITE;
+}
+
+int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
+		    const PgQuery__AlterTableCmd *cmd)
+{
+	const struct sch_table *t = ctx_table(c, a->relation);
+	struct lock_effect e;
+
+	switch (cmd->subtype) {
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
+		if (cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && cmd->name) {
+			const PgQuery__ColumnDef *d = cmd->def->column_def;
+			const char *why = NULL;
+
+			enum change ch = CHANGE_REWRITE;
+
+			if (!d->raw_default || using_is_noop(d->raw_default, cmd->name))
+				ch = classify(c, sch_table_column(t, cmd->name), d->type_name, &why);
+			if (ch == CHANGE_SAFE)
+				return sch_table_check_on(t, cmd->name) ? 1 : 0;
+			if (ch == CHANGE_MAYBE)
+				return 3;
+		}
+		return 2;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
+		return c->pg >= 12 && sch_table_notnull_check(t, cmd->name) ? 0 : 1;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumnRecurse:
+		if (cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF &&
+		    locks_column_rewrites(cmd->def->column_def, c->pg, ctx_func_volatility, c))
+			return 2;
+		break;
+	default:
+		break;
+	}
+	locks_for_alter_cmd(cmd, c->pg, &e);
+	return e.rewrite ? 2 : e.scan ? 1 : 0;
 }
 
 static void change_type(struct lint_ctx *c, struct col_ctx *x)

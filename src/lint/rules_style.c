@@ -94,8 +94,7 @@ static void column(struct lint_ctx *c, const char *colname, const PgQuery__TypeN
 			.rule = "prefer-identity",
 			.where = where,
 			.vars = { "table", table, "column", col, "type", type,
-				  "int_type", strncasecmp(pgnode_type_name(t), "big", 3) &&
-					      strcasecmp(pgnode_type_name(t), "serial8") ? "integer" : "bigint" },
+				  "int_type", "bigint" },
 		};
 
 		lint_report(c, &e, "%s %s: prefer GENERATED ... AS IDENTITY (owned by the column, "

@@ -323,6 +323,9 @@ START_TEST(transactions)
 	       15, "slow-statement-after-lock", 0);
 	EXPECT("ALTER TABLE t ADD COLUMN a int;\nALTER TABLE u VALIDATE CONSTRAINT u_c;", 15,
 	       "slow-statement-after-lock", 1);
+	/* a table created here locks nobody out */
+	EXPECT("CREATE TABLE s (id int);\nALTER TABLE u VALIDATE CONSTRAINT c;", 15,
+	       "slow-statement-after-lock", 0);
 	/* SHARE UPDATE EXCLUSIVE blocks nobody: a later scan is fine */
 	EXPECT("ALTER TABLE t VALIDATE CONSTRAINT c1;\nALTER TABLE t VALIDATE CONSTRAINT c2;", 15,
 	       "slow-statement-after-lock", 0);
