@@ -61,6 +61,18 @@ static int is_comment(const struct tok *t)
 	return t->kind == PG_QUERY__TOKEN__SQL_COMMENT || t->kind == PG_QUERY__TOKEN__C_COMMENT;
 }
 
+/* The section's tokens, scanned on first use (clean sections never need them). */
+const struct toklist *ctx_toks(const struct lint_ctx *c)
+{
+	struct lint_ctx *m = (struct lint_ctx *)c;
+
+	if (!m->toks_scanned) {
+		toklist_scan(&m->toks, m->src);
+		m->toks_scanned = 1;
+	}
+	return &m->toks;
+}
+
 /* ---- scratch strings ---- */
 
 char *ctx_strdup(struct lint_ctx *c, const char *s)
@@ -104,20 +116,21 @@ static const char *const reserved[] = {
 	"verbose", "when", "where", "window", "with",
 };
 
+static int cmp_word(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
 static int needs_quotes(const char *s)
 {
 	const char *p;
-	size_t i;
 
 	if (!*s || !(islower((unsigned char)*s) || *s == '_'))
 		return 1;
 	for (p = s; *p; p++)
 		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_' || *p == '$'))
 			return 1;
-	for (i = 0; i < ARRAY_SIZE(reserved); i++)
-		if (!strcmp(s, reserved[i]))
-			return 1;
-	return 0;
+	return bsearch(s, reserved, ARRAY_SIZE(reserved), sizeof(reserved[0]), cmp_word) != NULL;
 }
 
 static void add_ident(struct strbuf *sb, const char *name)
@@ -216,7 +229,7 @@ static size_t skip_name(const struct toklist *tl, size_t i, int end)
 
 struct span span_alter_cmd(const struct lint_ctx *c, const PgQuery__AlterTableStmt *a, size_t want)
 {
-	const struct toklist *tl = &c->toks;
+	const struct toklist *tl = ctx_toks(c);
 	struct span whole = span_stmt(c), cur;
 	int end = stmt_end(c), depth = 0;
 	size_t i, k = 0;
@@ -275,7 +288,7 @@ static int starts_constraint(int kind)
 
 struct span span_clause(const struct lint_ctx *c, int loc, int stop_at_constraint)
 {
-	const struct toklist *tl = &c->toks;
+	const struct toklist *tl = ctx_toks(c);
 	struct span s = { loc, loc + 1 };
 	int end = stmt_end(c), depth = 0;
 	size_t i, first;
@@ -306,7 +319,7 @@ struct span span_clause(const struct lint_ctx *c, int loc, int stop_at_constrain
 
 struct span span_type(const struct lint_ctx *c, int loc)
 {
-	const struct toklist *tl = &c->toks;
+	const struct toklist *tl = ctx_toks(c);
 	struct span s = { loc, loc + 1 };
 	int end = stmt_end(c), depth = 0;
 	size_t i, first;
@@ -342,7 +355,7 @@ struct span span_type(const struct lint_ctx *c, int loc)
 
 struct span span_expr(const struct lint_ctx *c, int loc)
 {
-	const struct toklist *tl = &c->toks;
+	const struct toklist *tl = ctx_toks(c);
 	struct span s = { loc, loc + 1 };
 	int end = stmt_end(c), depth = 0;
 	size_t i;
@@ -371,7 +384,7 @@ struct span span_expr(const struct lint_ctx *c, int loc)
 
 struct span span_keyword(const struct lint_ctx *c, int kind, int from)
 {
-	const struct toklist *tl = &c->toks;
+	const struct toklist *tl = ctx_toks(c);
 	int end = stmt_end(c), depth = 0;
 	size_t i;
 
@@ -445,7 +458,7 @@ struct lint_lockinfo ctx_stmt_lock(struct lint_ctx *c, const char *relname)
 
 const char *ctx_text(struct lint_ctx *c, struct span s)
 {
-	const struct toklist *tl = &c->toks;
+	const struct toklist *tl = ctx_toks(c);
 	struct strbuf sb = STRBUF_INIT;
 	const char *d;
 	size_t i;

@@ -115,7 +115,8 @@ struct lint_ctx {
 	struct schema *schema;
 	int seq;                      /* this section's number, for "created in this migration" */
 	int revert_seq;               /* a down section: the number of the up it reverts, else 0 */
-	struct toklist toks;
+	struct toklist toks;          /* through ctx_toks(): scanned on first use */
+	int toks_scanned;
 	int *line_starts;             /* byte offsets of line starts in src */
 	size_t nlines;
 	struct lint_dirs dirs;
@@ -153,6 +154,9 @@ struct lint_emit {
 
 void lint_report(struct lint_ctx *c, const struct lint_emit *e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The section's tokens (scanned on first use). */
+const struct toklist *ctx_toks(const struct lint_ctx *c);
 
 /* Scratch strings that live until the end of the statement. */
 char *ctx_strdup(struct lint_ctx *c, const char *s);
@@ -239,6 +243,18 @@ struct custom_set;
 struct custom_set *custom_compile(const struct config *cfg, int *errors);
 void custom_free(struct custom_set *cs);
 void rules_custom(struct lint_ctx *c, const struct custom_set *cs);
+
+/* A section parsed ahead of linting (pipeline.c parses on other threads). */
+struct lint_prep {
+	struct sql_script s;
+	int parsed;
+};
+
+struct lint_prep *lint_prep_new(const char *sql, const char *path, int line_base);
+void lint_prep_free(struct lint_prep *p);
+/* Run one job with its parse (prep may be NULL: parsed here). */
+void lint_job_run(struct linter *l, const struct lint_job *job, struct lint_prep *prep,
+		  struct lint_result *r);
 
 /* Output in JSON and SARIF (output_json.c). */
 void lint_print_json(const struct lint_result *r, FILE *out);
