@@ -445,12 +445,17 @@ static void lint_stmt(struct lint_ctx *c)
 	rules_tx_after(c);
 }
 
-struct lint_prep *lint_prep_new(const char *sql, const char *path, int line_base)
+struct lint_prep *lint_prep_new(const char *sql, const char *path, int line_base, int tokens)
 {
 	struct lint_prep *p = xcalloc(1, sizeof(*p));
 
-	if (sql)
+	if (sql) {
 		p->parsed = sql_script_parse(&p->s, sql, path, line_base) == 0;
+		if (tokens) {
+			toklist_scan(&p->toks, sql);
+			p->toks_scanned = 1;
+		}
+	}
 	return p;
 }
 
@@ -459,6 +464,7 @@ void lint_prep_free(struct lint_prep *p)
 	if (!p)
 		return;
 	sql_script_release(&p->s);
+	toklist_release(&p->toks);
 	free(p);
 }
 
@@ -481,6 +487,12 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	}
 	sp = &prep->s;
 	parsed = prep->parsed;
+	if (prep->toks_scanned && r) {
+		c.toks = prep->toks;
+		c.toks_scanned = 1;
+		memset(&prep->toks, 0, sizeof(prep->toks));
+		prep->toks_scanned = 0;
+	}
 	c.l = l;
 	c.res = r;
 	c.script = sp;

@@ -248,9 +248,12 @@ void rules_custom(struct lint_ctx *c, const struct custom_set *cs);
 struct lint_prep {
 	struct sql_script s;
 	int parsed;
+	struct toklist toks;  /* scanned too when asked (moved into the context) */
+	int toks_scanned;
 };
 
-struct lint_prep *lint_prep_new(const char *sql, const char *path, int line_base);
+/* Parse (and with tokens, also scan) a section; thread-safe. */
+struct lint_prep *lint_prep_new(const char *sql, const char *path, int line_base, int tokens);
 void lint_prep_free(struct lint_prep *p);
 /* Run one job with its parse (prep may be NULL: parsed here). */
 void lint_job_run(struct linter *l, const struct lint_job *job, struct lint_prep *prep,

@@ -46,7 +46,9 @@ static void *worker(void *arg)
 		i = p->next++;
 		pthread_mutex_unlock(&p->mu);
 		sec = p->jobs[i].sec;
-		prep = lint_prep_new(sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1);
+		/* the tokens too (for directives and clause positions), off the rules' thread */
+		prep = lint_prep_new(sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1,
+				     p->jobs[i].kind != LINT_JOB_LEARN);
 		pthread_mutex_lock(&p->mu);
 		p->ready[i] = prep;
 		pthread_cond_broadcast(&p->parsed);

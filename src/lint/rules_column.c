@@ -212,6 +212,8 @@ static enum change classify(const struct lint_ctx *c, const struct sch_column *o
 	const char *nt = pgnode_type_name(tn);
 	int n0 = pgnode_type_mod(tn, 0), n1 = pgnode_type_mod(tn, 1);
 
+	if (old && (!old->type || !*old->type))
+		old = NULL; /* known by name only */
 	if (!old) {
 		if (is_text_like(nt) || !strcmp(nt, "varbit")) {
 			*why = "its current type is not in the migrations linted: this is safe only when "
@@ -317,6 +319,8 @@ static void change_type(struct lint_ctx *c, struct col_ctx *x)
 		return;
 	d = x->cmd->def->column_def;
 	old = sch_table_column(x->t, col);
+	if (old && (!old->type || !*old->type))
+		old = NULL; /* known by name only */
 	if (d->raw_default && !using_is_noop(d->raw_default, col))
 		ch = CHANGE_REWRITE;
 	else
