@@ -12,6 +12,11 @@
 
 void toklist_scan(struct toklist *tl, const char *src)
 {
+	toklist_scan_at(tl, src, 0);
+}
+
+void toklist_scan_at(struct toklist *tl, const char *src, int base)
+{
 	PgQueryScanResult r = pg_query_scan(src);
 	PgQuery__ScanResult *sr = NULL;
 	size_t i;
@@ -25,8 +30,8 @@ void toklist_scan(struct toklist *tl, const char *src)
 	tl->alloc = sr->n_tokens ? sr->n_tokens : 1;
 	tl->t = xmalloc(tl->alloc * sizeof(*tl->t));
 	for (i = 0; i < sr->n_tokens; i++) {
-		tl->t[i].start = sr->tokens[i]->start;
-		tl->t[i].end = sr->tokens[i]->end;
+		tl->t[i].start = base + sr->tokens[i]->start;
+		tl->t[i].end = base + sr->tokens[i]->end;
 		tl->t[i].kind = sr->tokens[i]->token;
 		tl->t[i].kw = sr->tokens[i]->keyword_kind;
 	}
@@ -61,16 +66,28 @@ static int is_comment(const struct tok *t)
 	return t->kind == PG_QUERY__TOKEN__SQL_COMMENT || t->kind == PG_QUERY__TOKEN__C_COMMENT;
 }
 
-/* The section's tokens, scanned on first use (clean sections never need them). */
+/*
+ * Tokens, scanned on first use: the whole section's when they are at hand
+ * (scanned ahead, or needed for directives), else the current statement's
+ * only (offsets in the section either way). Clean statements need none.
+ */
 const struct toklist *ctx_toks(const struct lint_ctx *c)
 {
 	struct lint_ctx *m = (struct lint_ctx *)c;
 
-	if (!m->toks_scanned) {
+	if (m->toks_scanned)
+		return &m->toks;
+	if (!m->st) {
 		toklist_scan(&m->toks, m->src);
 		m->toks_scanned = 1;
+		return &m->toks;
 	}
-	return &m->toks;
+	if (m->stoks_for != (long)m->si) {
+		toklist_release(&m->stoks);
+		toklist_scan_at(&m->stoks, m->st->text, m->st->offset);
+		m->stoks_for = (long)m->si;
+	}
+	return &m->stoks;
 }
 
 /* ---- scratch strings ---- */
@@ -286,7 +303,37 @@ static int starts_constraint(int kind)
 	}
 }
 
-struct span span_clause(const struct lint_ctx *c, int loc, int stop_at_constraint)
+enum span_mode { SPAN_CLAUSE, SPAN_COLUMN_CLAUSE, SPAN_TYPE };
+
+static int is_open(int kind)
+{
+	return kind == PG_QUERY__TOKEN__ASCII_40 || kind == PG_QUERY__TOKEN__ASCII_91;
+}
+
+static int is_close(int kind)
+{
+	return kind == PG_QUERY__TOKEN__ASCII_41 || kind == PG_QUERY__TOKEN__ASCII_93;
+}
+
+/* Does token i (at bracket depth 0) end a span that started at token first? */
+static int span_stops(const struct toklist *tl, size_t i, size_t first, enum span_mode m)
+{
+	const struct tok *t = &tl->t[i];
+
+	if (t->kind == PG_QUERY__TOKEN__ASCII_44 || t->kind == PG_QUERY__TOKEN__ASCII_59 ||
+	    is_close(t->kind))
+		return m != SPAN_TYPE || i > first;
+	if (i == first || m == SPAN_CLAUSE)
+		return 0;
+	if (starts_constraint(t->kind))
+		/* NOT NULL is one constraint: stop at NOT, not at its NULL */
+		return !(t->kind == PG_QUERY__TOKEN__NULL_P && tl->t[i - 1].kind == PG_QUERY__TOKEN__NOT);
+	/* a type is words, dots and bracketed modifiers */
+	return m == SPAN_TYPE && t->kind != PG_QUERY__TOKEN__IDENT && t->kw == 0 &&
+	       t->kind != PG_QUERY__TOKEN__ASCII_46 && !is_open(t->kind);
+}
+
+static struct span span_scan(const struct lint_ctx *c, int loc, enum span_mode m)
 {
 	const struct toklist *tl = ctx_toks(c);
 	struct span s = { loc, loc + 1 };
@@ -301,56 +348,25 @@ struct span span_clause(const struct lint_ctx *c, int loc, int stop_at_constrain
 
 		if (is_comment(t))
 			continue;
-		if (depth == 0 && (t->kind == PG_QUERY__TOKEN__ASCII_44 ||
-				   t->kind == PG_QUERY__TOKEN__ASCII_41 ||
-				   t->kind == PG_QUERY__TOKEN__ASCII_59))
+		if (depth == 0 && span_stops(tl, i, first, m))
 			break;
-		if (depth == 0 && stop_at_constraint && i > first && starts_constraint(t->kind) &&
-		    !(t->kind == PG_QUERY__TOKEN__NULL_P && i > 0 && tl->t[i - 1].kind == PG_QUERY__TOKEN__NOT))
-			break;
-		if (t->kind == PG_QUERY__TOKEN__ASCII_40)
+		if (is_open(t->kind))
 			depth++;
-		else if (t->kind == PG_QUERY__TOKEN__ASCII_41)
+		else if (is_close(t->kind))
 			depth--;
 		s.end = t->end;
 	}
 	return s;
 }
 
+struct span span_clause(const struct lint_ctx *c, int loc, int stop_at_constraint)
+{
+	return span_scan(c, loc, stop_at_constraint ? SPAN_COLUMN_CLAUSE : SPAN_CLAUSE);
+}
+
 struct span span_type(const struct lint_ctx *c, int loc)
 {
-	const struct toklist *tl = ctx_toks(c);
-	struct span s = { loc, loc + 1 };
-	int end = stmt_end(c), depth = 0;
-	size_t i, first;
-
-	if (!tl->ok || loc < 0)
-		return span_stmt(c);
-	first = i = toklist_at(tl, loc);
-	for (; i < tl->n && tl->t[i].start < end; i++) {
-		const struct tok *t = &tl->t[i];
-
-		if (is_comment(t))
-			continue;
-		if (depth == 0) {
-			if (t->kind == PG_QUERY__TOKEN__ASCII_40 || t->kind == PG_QUERY__TOKEN__ASCII_91) {
-				depth++;
-			} else if (i > first && (t->kind == PG_QUERY__TOKEN__ASCII_44 ||
-					       t->kind == PG_QUERY__TOKEN__ASCII_41 ||
-					       t->kind == PG_QUERY__TOKEN__ASCII_59 ||
-					       starts_constraint(t->kind) ||
-					       (t->kind != PG_QUERY__TOKEN__IDENT && t->kw == 0 &&
-						t->kind != PG_QUERY__TOKEN__ASCII_46))) {
-				break;
-			}
-		} else if (t->kind == PG_QUERY__TOKEN__ASCII_41 || t->kind == PG_QUERY__TOKEN__ASCII_93) {
-			depth--;
-		} else if (t->kind == PG_QUERY__TOKEN__ASCII_40 || t->kind == PG_QUERY__TOKEN__ASCII_91) {
-			depth++;
-		}
-		s.end = t->end;
-	}
-	return s;
+	return span_scan(c, loc, SPAN_TYPE);
 }
 
 struct span span_expr(const struct lint_ctx *c, int loc)

@@ -40,6 +40,8 @@ struct toklist {
 };
 
 void toklist_scan(struct toklist *tl, const char *src);
+/* Scan src, whose first byte is at offset base of the section. */
+void toklist_scan_at(struct toklist *tl, const char *src, int base);
 void toklist_release(struct toklist *tl);
 /* Index of the first token starting at or after off (tl->n if none). */
 size_t toklist_at(const struct toklist *tl, int off);
@@ -115,8 +117,10 @@ struct lint_ctx {
 	struct schema *schema;
 	int seq;                      /* this section's number, for "created in this migration" */
 	int revert_seq;               /* a down section: the number of the up it reverts, else 0 */
-	struct toklist toks;          /* through ctx_toks(): scanned on first use */
+	struct toklist toks;          /* through ctx_toks(): the section's, when scanned */
 	int toks_scanned;
+	struct toklist stoks;         /* the current statement's (stoks_for), else */
+	long stoks_for;
 	int *line_starts;             /* byte offsets of line starts in src */
 	size_t nlines;
 	struct lint_dirs dirs;

@@ -38,9 +38,11 @@ static void dump(json_t *root, FILE *out)
 	json_decref(root);
 }
 
-static json_t *finding_json(const struct lint_finding *f)
+/* The keys of a finding, in order; o may be the previous finding's object (reused). */
+static json_t *finding_json(json_t *o, const struct lint_finding *f)
 {
-	json_t *o = json_object();
+	if (!o)
+		o = json_object();
 
 	json_object_set_new(o, "rule", json_string(f->rule));
 	json_object_set_new(o, "severity", json_string(sev_name(f->severity)));
@@ -68,15 +70,15 @@ void lint_print_json(const struct lint_result *r, FILE *out)
 	const size_t flags = JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII;
 	size_t i, k = 0, cap = 16384;
 	char *buf = xmalloc(cap);
+	json_t *o = NULL;
 
 	fputs("{\n  \"findings\": [", out);
 	for (i = 0; i < r->n; i++) {
-		json_t *o;
 		size_t n;
 
 		if (r->items[i].allowed)
 			continue;
-		o = finding_json(&r->items[i]);
+		o = finding_json(o, &r->items[i]);
 		n = json_dumpb(o, buf, cap, flags);
 		if (n > cap) {
 			cap = n * 2;
@@ -85,8 +87,8 @@ void lint_print_json(const struct lint_result *r, FILE *out)
 		}
 		fputs(k++ ? ",\n    " : "\n    ", out);
 		fwrite(buf, 1, n, out);
-		json_decref(o);
 	}
+	json_decref(o);
 	free(buf);
 	fprintf(out, "%s],\n  \"files\": %d,\n  \"statements\": %d\n}\n", k ? "\n  " : "",
 		r->files, r->statements);
