@@ -4,6 +4,7 @@
  *   add-column-serial            serial / identity column added to an existing table
  *   add-column-generated-stored  GENERATED ... STORED column added to an existing table
  *   add-column-not-null          NOT NULL column without a default
+ *   add-column-domain-check      a column of a domain type with a CHECK (rewrites)
  *   change-column-type           a type change that rewrites (safe changes pass)
  *   set-not-null                 SET NOT NULL without a validated CHECK (12+)
  *   drop-not-null                DROP NOT NULL (clients may rely on it)
@@ -153,6 +154,26 @@ static void add_column(struct lint_ctx *c, struct col_ctx *x)
 	}
 	if (!rewriting)
 		volatile_default(c, x, d, def, dc);
+	if (!rewriting && !pgnode_type_is_array(d->type_name)) {
+		const struct sch_named *dom = schema_domain(c->schema, pgnode_type_name(d->type_name));
+
+		if (dom && dom->value) {
+			struct lint_emit e = {
+				.rule = "add-column-domain-check",
+				.where = span_type(c, d->type_name->location),
+				.lock = { LOCK_ACCESS_EXCLUSIVE, 1, 1, rel },
+				.vars = { "table", x->table, "column", ctx_ident(c, d->colname),
+					  "domain", ctx_ident(c, dom->name),
+					  "check_name", ctx_ident(c, ctx_printf(c, "%s_%s_check", rel, d->colname)) },
+			};
+
+			rewriting = 1;
+			lint_report(c, &e, "column %s has domain type %s, which has a CHECK constraint: "
+				    "PostgreSQL checks it for every existing row, rewriting %s while "
+				    "holding ACCESS EXCLUSIVE", ctx_quote(c, d->colname),
+				    ctx_quote(c, dom->name), ctx_quote(c, rel));
+		}
+	}
 	if (not_null && !has_default && !rewriting) {
 		const PgQuery__Constraint *nn = find_constraint(d, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL);
 		struct lint_emit e = {
@@ -297,9 +318,13 @@ int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
 		return c->pg >= 12 && sch_table_notnull_check(t, cmd->name) ? 0 : 1;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumnRecurse:
-		if (cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF &&
-		    locks_column_rewrites(cmd->def->column_def, c->pg, ctx_func_volatility, c))
-			return 2;
+		if (cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+			const PgQuery__ColumnDef *d = cmd->def->column_def;
+			const struct sch_named *dom = schema_domain(c->schema, pgnode_type_name(d->type_name));
+
+			if (locks_column_rewrites(d, c->pg, ctx_func_volatility, c) || (dom && dom->value))
+				return 2;
+		}
 		break;
 	default:
 		break;

@@ -48,8 +48,16 @@ static const char *notx_name(const PgQuery__Node *n)
 		return "CREATE INDEX CONCURRENTLY";
 	case PG_QUERY__NODE__NODE_DROP_STMT:
 		return "DROP INDEX CONCURRENTLY";
-	case PG_QUERY__NODE__NODE_REINDEX_STMT:
-		return "REINDEX CONCURRENTLY";
+	case PG_QUERY__NODE__NODE_REINDEX_STMT: {
+		size_t i;
+
+		for (i = 0; i < n->reindex_stmt->n_params; i++)
+			if (n->reindex_stmt->params[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+			    !strcmp(n->reindex_stmt->params[i]->def_elem->defname, "concurrently"))
+				return "REINDEX CONCURRENTLY";
+		return n->reindex_stmt->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM ?
+		       "REINDEX SYSTEM" : "REINDEX DATABASE";
+	}
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
 		return "DETACH PARTITION CONCURRENTLY";
 	case PG_QUERY__NODE__NODE_VACUUM_STMT:
