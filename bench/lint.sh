@@ -68,23 +68,24 @@ measure() {
 	best_s= best_kb=
 	r=0
 	while [ "$r" -lt "$RUNS" ]; do
-		/usr/bin/time -f '%e %M' -o "$WORK/time" "$@" >/dev/null 2>"$WORK/stderr" || true
+		/usr/bin/time -f '%e %M %U %S' -o "$WORK/time" "$@" >/dev/null 2>"$WORK/stderr" || true
 		s=$(tail -n 1 "$WORK/time" | awk '{print $1}')
 		kb=$(tail -n 1 "$WORK/time" | awk '{print $2}')
+		cpu=$(tail -n 1 "$WORK/time" | awk '{print $3 + $4}')
 		if [ -z "$best_s" ] || awk -v a="$s" -v b="$best_s" 'BEGIN { exit !(a < b) }'; then
-			best_s=$s best_kb=$kb
+			best_s=$s best_kb=$kb best_cpu=$cpu
 		fi
 		r=$((r + 1))
 	done
 	secs=$best_s kb=$best_kb
 	rate=$(awk -v n="$count" -v s="$secs" 'BEGIN { if (s < 0.005) s = 0.005; printf "%.0f", n / s }')
-	printf '%-9s %-34s %8s s %10s stmts/s %8.1f MB peak\n' "$name" "$shape" "$secs" "$rate" \
-		"$(awk -v k="$kb" 'BEGIN { print k / 1024 }')"
+	printf '%-9s %-30s %7s s %8s stmts/s %7.1f MB peak %6s s CPU\n' "$name" "$shape" "$secs" \
+		"$rate" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$best_cpu"
 	eval "${name}_secs_$tag=\$secs ${name}_kb_$tag=\$kb"
 }
 
 echo "# lint throughput: $STATEMENTS statements in one file; $FILES files x $PER_FILE statements"
-echo "# best of $RUNS run(s); wall-clock seconds, statements per second, peak RSS"
+echo "# best of $RUNS run(s) by wall clock: seconds, statements per second, peak RSS, CPU (user+sys)"
 shape="1 file, $STATEMENTS statements" tag=one
 measure migrate "$STATEMENTS" "$BIN" lint --format json "$WORK/one/big.up.sql"
 shape="$FILES files x $PER_FILE statements" tag=many
