@@ -40,18 +40,25 @@ static struct linter *new_linter(struct lint_run *lr)
 static void lint_dir(struct lint_run *lr, const char *dir)
 {
 	struct migration_set set;
+	struct lint_job *jobs;
 	struct linter *l;
-	size_t i;
+	size_t i, n = 0;
 
 	memset(&set, 0, sizeof(set));
-	if (migration_set_load(&set, dir, 0) < 0)
+	if (migration_set_load(&set, dir, 1) < 0)
 		lr->status = EXIT_USAGE;
-	l = new_linter(lr);
-	for (i = 0; l && i < set.n; i++) {
-		lint_section(l, &set.items[i].up, &lr->res);
-		lint_section_isolated(l, &set.items[i].down, &lr->res);
+	jobs = xmalloc((2 * set.n + 1) * sizeof(*jobs));
+	for (i = 0; i < set.n; i++) {
+		jobs[n].sec = &set.items[i].up;
+		jobs[n++].kind = LINT_JOB_LINT;
+		jobs[n].sec = &set.items[i].down;
+		jobs[n++].kind = LINT_JOB_ISOLATED;
 	}
+	l = new_linter(lr);
+	if (l)
+		lint_jobs(l, jobs, n, &lr->res);
 	linter_free(l);
+	free(jobs);
 	migration_set_release(&set);
 }
 
@@ -107,32 +114,42 @@ static void lint_files_in_dir(struct lint_run *lr, const char *dir, char **files
 		free(name);
 	}
 	l = maxv >= 0 && migration_set_load(&set, dir, 1) == 0 ? new_linter(lr) : NULL;
-	for (i = 0; l && i < set.n && set.items[i].version <= maxv; i++) {
-		struct migration *m = &set.items[i];
-		int up = -1, down = -1;
+	if (l) {
+		/* sections named as the user named the files; the earlier ones only teach */
+		struct section *secs = xmalloc((2 * set.n + 1) * sizeof(*secs));
+		struct lint_job *jobs = xmalloc((2 * set.n + 1) * sizeof(*jobs));
+		size_t nj = 0;
 
-		for (k = 0; k < n; k++) {
-			if (m->up.path && same_file(m->up.path, files[k]))
-				up = (int)k;
-			if (m->down.path && same_file(m->down.path, files[k]))
-				down = (int)k;
-		}
-		if (up >= 0) {
-			struct section s = m->up;
+		for (i = 0; i < set.n && set.items[i].version <= maxv; i++) {
+			struct migration *m = &set.items[i];
+			int up = -1, down = -1;
 
-			s.path = files[up];
-			lint_section(l, &s, &lr->res);
-			done[up] = 1;
-		} else {
-			linter_learn_section(l, &m->up);
+			for (k = 0; k < n; k++) {
+				if (m->up.path && same_file(m->up.path, files[k]))
+					up = (int)k;
+				if (m->down.path && same_file(m->down.path, files[k]))
+					down = (int)k;
+			}
+			secs[nj] = m->up;
+			jobs[nj].sec = &secs[nj];
+			jobs[nj].kind = up >= 0 ? LINT_JOB_LINT : LINT_JOB_LEARN;
+			if (up >= 0) {
+				secs[nj].path = files[up];
+				done[up] = 1;
+			}
+			nj++;
+			if (down >= 0) {
+				secs[nj] = m->down;
+				secs[nj].path = files[down];
+				jobs[nj].sec = &secs[nj];
+				jobs[nj].kind = LINT_JOB_ISOLATED;
+				done[down] = 1;
+				nj++;
+			}
 		}
-		if (down >= 0) {
-			struct section s = m->down;
-
-			s.path = files[down];
-			lint_section_isolated(l, &s, &lr->res);
-			done[down] = 1;
-		}
+		lint_jobs(l, jobs, nj, &lr->res);
+		free(jobs);
+		free(secs);
 	}
 	linter_free(l);
 	migration_set_release(&set);

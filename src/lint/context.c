@@ -12,6 +12,11 @@
 
 void toklist_scan(struct toklist *tl, const char *src)
 {
+	toklist_scan_at(tl, src, 0);
+}
+
+void toklist_scan_at(struct toklist *tl, const char *src, int base)
+{
 	PgQueryScanResult r = pg_query_scan(src);
 	PgQuery__ScanResult *sr = NULL;
 	size_t i;
@@ -25,8 +30,8 @@ void toklist_scan(struct toklist *tl, const char *src)
 	tl->alloc = sr->n_tokens ? sr->n_tokens : 1;
 	tl->t = xmalloc(tl->alloc * sizeof(*tl->t));
 	for (i = 0; i < sr->n_tokens; i++) {
-		tl->t[i].start = sr->tokens[i]->start;
-		tl->t[i].end = sr->tokens[i]->end;
+		tl->t[i].start = base + sr->tokens[i]->start;
+		tl->t[i].end = base + sr->tokens[i]->end;
 		tl->t[i].kind = sr->tokens[i]->token;
 		tl->t[i].kw = sr->tokens[i]->keyword_kind;
 	}
@@ -59,6 +64,30 @@ size_t toklist_at(const struct toklist *tl, int off)
 static int is_comment(const struct tok *t)
 {
 	return t->kind == PG_QUERY__TOKEN__SQL_COMMENT || t->kind == PG_QUERY__TOKEN__C_COMMENT;
+}
+
+/*
+ * Tokens, scanned on first use: the whole section's when they are at hand
+ * (scanned ahead, or needed for directives), else the current statement's
+ * only (offsets in the section either way). Clean statements need none.
+ */
+const struct toklist *ctx_toks(const struct lint_ctx *c)
+{
+	struct lint_ctx *m = (struct lint_ctx *)c;
+
+	if (m->toks_scanned)
+		return &m->toks;
+	if (!m->st) {
+		toklist_scan(&m->toks, m->src);
+		m->toks_scanned = 1;
+		return &m->toks;
+	}
+	if (m->stoks_for != (long)m->si) {
+		toklist_release(&m->stoks);
+		toklist_scan_at(&m->stoks, m->st->text, m->st->offset);
+		m->stoks_for = (long)m->si;
+	}
+	return &m->stoks;
 }
 
 /* ---- scratch strings ---- */
@@ -104,20 +133,21 @@ static const char *const reserved[] = {
 	"verbose", "when", "where", "window", "with",
 };
 
+static int cmp_word(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
 static int needs_quotes(const char *s)
 {
 	const char *p;
-	size_t i;
 
 	if (!*s || !(islower((unsigned char)*s) || *s == '_'))
 		return 1;
 	for (p = s; *p; p++)
 		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_' || *p == '$'))
 			return 1;
-	for (i = 0; i < ARRAY_SIZE(reserved); i++)
-		if (!strcmp(s, reserved[i]))
-			return 1;
-	return 0;
+	return bsearch(s, reserved, ARRAY_SIZE(reserved), sizeof(reserved[0]), cmp_word) != NULL;
 }
 
 static void add_ident(struct strbuf *sb, const char *name)
@@ -216,7 +246,7 @@ static size_t skip_name(const struct toklist *tl, size_t i, int end)
 
 struct span span_alter_cmd(const struct lint_ctx *c, const PgQuery__AlterTableStmt *a, size_t want)
 {
-	const struct toklist *tl = &c->toks;
+	const struct toklist *tl = ctx_toks(c);
 	struct span whole = span_stmt(c), cur;
 	int end = stmt_end(c), depth = 0;
 	size_t i, k = 0;
@@ -273,9 +303,39 @@ static int starts_constraint(int kind)
 	}
 }
 
-struct span span_clause(const struct lint_ctx *c, int loc, int stop_at_constraint)
+enum span_mode { SPAN_CLAUSE, SPAN_COLUMN_CLAUSE, SPAN_TYPE };
+
+static int is_open(int kind)
 {
-	const struct toklist *tl = &c->toks;
+	return kind == PG_QUERY__TOKEN__ASCII_40 || kind == PG_QUERY__TOKEN__ASCII_91;
+}
+
+static int is_close(int kind)
+{
+	return kind == PG_QUERY__TOKEN__ASCII_41 || kind == PG_QUERY__TOKEN__ASCII_93;
+}
+
+/* Does token i (at bracket depth 0) end a span that started at token first? */
+static int span_stops(const struct toklist *tl, size_t i, size_t first, enum span_mode m)
+{
+	const struct tok *t = &tl->t[i];
+
+	if (t->kind == PG_QUERY__TOKEN__ASCII_44 || t->kind == PG_QUERY__TOKEN__ASCII_59 ||
+	    is_close(t->kind))
+		return m != SPAN_TYPE || i > first;
+	if (i == first || m == SPAN_CLAUSE)
+		return 0;
+	if (starts_constraint(t->kind))
+		/* NOT NULL is one constraint: stop at NOT, not at its NULL */
+		return !(t->kind == PG_QUERY__TOKEN__NULL_P && tl->t[i - 1].kind == PG_QUERY__TOKEN__NOT);
+	/* a type is words, dots and bracketed modifiers */
+	return m == SPAN_TYPE && t->kind != PG_QUERY__TOKEN__IDENT && t->kw == 0 &&
+	       t->kind != PG_QUERY__TOKEN__ASCII_46 && !is_open(t->kind);
+}
+
+static struct span span_scan(const struct lint_ctx *c, int loc, enum span_mode m)
+{
+	const struct toklist *tl = ctx_toks(c);
 	struct span s = { loc, loc + 1 };
 	int end = stmt_end(c), depth = 0;
 	size_t i, first;
@@ -288,61 +348,30 @@ struct span span_clause(const struct lint_ctx *c, int loc, int stop_at_constrain
 
 		if (is_comment(t))
 			continue;
-		if (depth == 0 && (t->kind == PG_QUERY__TOKEN__ASCII_44 ||
-				   t->kind == PG_QUERY__TOKEN__ASCII_41 ||
-				   t->kind == PG_QUERY__TOKEN__ASCII_59))
+		if (depth == 0 && span_stops(tl, i, first, m))
 			break;
-		if (depth == 0 && stop_at_constraint && i > first && starts_constraint(t->kind) &&
-		    !(t->kind == PG_QUERY__TOKEN__NULL_P && i > 0 && tl->t[i - 1].kind == PG_QUERY__TOKEN__NOT))
-			break;
-		if (t->kind == PG_QUERY__TOKEN__ASCII_40)
+		if (is_open(t->kind))
 			depth++;
-		else if (t->kind == PG_QUERY__TOKEN__ASCII_41)
+		else if (is_close(t->kind))
 			depth--;
 		s.end = t->end;
 	}
 	return s;
+}
+
+struct span span_clause(const struct lint_ctx *c, int loc, int stop_at_constraint)
+{
+	return span_scan(c, loc, stop_at_constraint ? SPAN_COLUMN_CLAUSE : SPAN_CLAUSE);
 }
 
 struct span span_type(const struct lint_ctx *c, int loc)
 {
-	const struct toklist *tl = &c->toks;
-	struct span s = { loc, loc + 1 };
-	int end = stmt_end(c), depth = 0;
-	size_t i, first;
-
-	if (!tl->ok || loc < 0)
-		return span_stmt(c);
-	first = i = toklist_at(tl, loc);
-	for (; i < tl->n && tl->t[i].start < end; i++) {
-		const struct tok *t = &tl->t[i];
-
-		if (is_comment(t))
-			continue;
-		if (depth == 0) {
-			if (t->kind == PG_QUERY__TOKEN__ASCII_40 || t->kind == PG_QUERY__TOKEN__ASCII_91) {
-				depth++;
-			} else if (i > first && (t->kind == PG_QUERY__TOKEN__ASCII_44 ||
-					       t->kind == PG_QUERY__TOKEN__ASCII_41 ||
-					       t->kind == PG_QUERY__TOKEN__ASCII_59 ||
-					       starts_constraint(t->kind) ||
-					       (t->kind != PG_QUERY__TOKEN__IDENT && t->kw == 0 &&
-						t->kind != PG_QUERY__TOKEN__ASCII_46))) {
-				break;
-			}
-		} else if (t->kind == PG_QUERY__TOKEN__ASCII_41 || t->kind == PG_QUERY__TOKEN__ASCII_93) {
-			depth--;
-		} else if (t->kind == PG_QUERY__TOKEN__ASCII_40 || t->kind == PG_QUERY__TOKEN__ASCII_91) {
-			depth++;
-		}
-		s.end = t->end;
-	}
-	return s;
+	return span_scan(c, loc, SPAN_TYPE);
 }
 
 struct span span_expr(const struct lint_ctx *c, int loc)
 {
-	const struct toklist *tl = &c->toks;
+	const struct toklist *tl = ctx_toks(c);
 	struct span s = { loc, loc + 1 };
 	int end = stmt_end(c), depth = 0;
 	size_t i;
@@ -371,7 +400,7 @@ struct span span_expr(const struct lint_ctx *c, int loc)
 
 struct span span_keyword(const struct lint_ctx *c, int kind, int from)
 {
-	const struct toklist *tl = &c->toks;
+	const struct toklist *tl = ctx_toks(c);
 	int end = stmt_end(c), depth = 0;
 	size_t i;
 
@@ -445,7 +474,7 @@ struct lint_lockinfo ctx_stmt_lock(struct lint_ctx *c, const char *relname)
 
 const char *ctx_text(struct lint_ctx *c, struct span s)
 {
-	const struct toklist *tl = &c->toks;
+	const struct toklist *tl = ctx_toks(c);
 	struct strbuf sb = STRBUF_INIT;
 	const char *d;
 	size_t i;

@@ -114,12 +114,15 @@ void dirs_parse(struct lint_ctx *c)
 {
 	size_t i;
 
+	const struct toklist *tl;
+
 	memset(&c->dirs, 0, sizeof(c->dirs));
-	if (compile() < 0)
+	if (!strstr(c->src, "migrate:") || compile() < 0)
 		return;
-	for (i = 0; i < c->toks.n; i++)
-		if (c->toks.t[i].kind == PG_QUERY__TOKEN__SQL_COMMENT)
-			one_comment(c, &c->toks.t[i]);
+	tl = ctx_toks(c);
+	for (i = 0; i < tl->n; i++)
+		if (tl->t[i].kind == PG_QUERY__TOKEN__SQL_COMMENT)
+			one_comment(c, &tl->t[i]);
 }
 
 void dirs_release(struct lint_dirs *d)
@@ -172,11 +175,12 @@ static int known_rule(const struct lint_ctx *c, const char *rule)
 
 static struct span comment_span(const struct lint_ctx *c, int off)
 {
-	size_t i = toklist_at(&c->toks, off);
+	const struct toklist *tl = ctx_toks(c);
+	size_t i = toklist_at(tl, off);
 	struct span s = { off, off + 1 };
 
-	if (i < c->toks.n)
-		s.end = c->toks.t[i].end;
+	if (i < tl->n)
+		s.end = tl->t[i].end;
 	return s;
 }
 

@@ -206,10 +206,13 @@ static void fill_template(struct strbuf *sb, const char *tpl, const char *const 
 				break;
 		if (i < 2 * LINT_MAX_VARS && vars[i]) {
 			strbuf_addstr(sb, vars[i + 1]);
-			p = close + 1;
 		} else {
-			strbuf_addch(sb, *p++);
+			/* unknown here (a column's type we never saw): a placeholder for people */
+			strbuf_addch(sb, '<');
+			strbuf_add(sb, p + 1, (size_t)(close - p - 1));
+			strbuf_addch(sb, '>');
 		}
+		p = close + 1;
 	}
 	strbuf_rtrim(sb);
 }
@@ -442,19 +445,58 @@ static void lint_stmt(struct lint_ctx *c)
 	rules_tx_after(c);
 }
 
+struct lint_prep *lint_prep_new(const char *sql, const char *path, int line_base, int tokens)
+{
+	struct lint_prep *p = xcalloc(1, sizeof(*p));
+
+	if (sql) {
+		p->parsed = sql_script_parse(&p->s, sql, path, line_base) == 0;
+		if (tokens) {
+			toklist_scan(&p->toks, sql);
+			p->toks_scanned = 1;
+		}
+	}
+	return p;
+}
+
+void lint_prep_free(struct lint_prep *p)
+{
+	if (!p)
+		return;
+	sql_script_release(&p->s);
+	toklist_release(&p->toks);
+	free(p);
+}
+
+/* Lint (or, with r NULL, learn from) one section; prep is its parse, or NULL to parse here. */
 static void run(struct linter *l, const char *sql, const char *path, int line_base,
-		const struct directives *d, struct lint_result *r, struct schema *schema, int revert)
+		const struct directives *d, struct lint_result *r, struct schema *schema, int revert,
+		struct lint_prep *prep)
 {
 	struct lint_ctx c;
-	struct sql_script s;
+	struct lint_prep own;
+	struct sql_script *sp;
 	int parsed;
 	size_t i, first = r ? r->n : 0;
 
 	memset(&c, 0, sizeof(c));
-	parsed = sql_script_parse(&s, sql, path, line_base) == 0;
+	c.stoks_for = -1;
+	if (!prep) {
+		memset(&own, 0, sizeof(own));
+		own.parsed = sql_script_parse(&own.s, sql, path, line_base) == 0;
+		prep = &own;
+	}
+	sp = &prep->s;
+	parsed = prep->parsed;
+	if (prep->toks_scanned && r) {
+		c.toks = prep->toks;
+		c.toks_scanned = 1;
+		memset(&prep->toks, 0, sizeof(prep->toks));
+		prep->toks_scanned = 0;
+	}
 	c.l = l;
 	c.res = r;
-	c.script = &s;
+	c.script = sp;
 	c.file = path;
 	c.src = sql;
 	c.line_base = line_base;
@@ -468,24 +510,24 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 			free(r->last_file);
 			r->last_file = xstrdup(path ? path : "-");
 		}
-		r->statements += (int)s.n;
+		r->statements += (int)sp->n;
 	}
 	if (!r) {
 		/* learning only: the model, no rules */
-		for (i = 0; parsed && i < s.n; i++)
-			schema_apply(schema, s.stmts[i].node, c.seq);
-		sql_script_release(&s);
+		for (i = 0; parsed && i < sp->n; i++)
+			schema_apply(schema, sp->stmts[i].node, c.seq);
+		if (prep == &own)
+			sql_script_release(&own.s);
 		return;
 	}
 	index_lines(&c);
-	toklist_scan(&c.toks, sql);
 	dirs_parse(&c);
 	if (!parsed)
-		parse_error(&c, &s);
+		parse_error(&c, sp);
 	tx_analyse(&c, d);
-	for (i = 0; i < s.n; i++) {
+	for (i = 0; i < sp->n; i++) {
 		c.si = i;
-		c.st = &s.stmts[i];
+		c.st = &sp->stmts[i];
 		c.stmt_errors = 0;
 		if (c.stmt_tx_id[i] != c.tx.id) {
 			rules_tx_end(&c);
@@ -508,17 +550,19 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	tx_state_release(&c.tx);
 	dirs_release(&c.dirs);
 	toklist_release(&c.toks);
+	toklist_release(&c.stoks);
 	free(c.line_starts);
 	free(c.stmt_in_tx);
 	free(c.stmt_tx_id);
-	sql_script_release(&s);
+	if (prep == &own)
+		sql_script_release(&own.s);
 }
 
 void lint_section(struct linter *l, const struct section *sec, struct lint_result *r)
 {
 	if (!sec->sql)
 		return;
-	run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, r, &l->schema, 0);
+	run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, r, &l->schema, 0, NULL);
 }
 
 void lint_section_isolated(struct linter *l, const struct section *sec, struct lint_result *r)
@@ -528,7 +572,7 @@ void lint_section_isolated(struct linter *l, const struct section *sec, struct l
 	if (!sec->sql)
 		return;
 	schema_copy(&copy, &l->schema);
-	run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, r, &copy, 1);
+	run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, r, &copy, 1, NULL);
 	schema_release(&copy);
 }
 
@@ -536,15 +580,36 @@ void linter_learn_section(struct linter *l, const struct section *sec)
 {
 	if (sec->sql)
 		run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, NULL,
-		    &l->schema, 0);
+		    &l->schema, 0, NULL);
 }
 
 void lint_text(struct linter *l, const char *sql, const char *file, int line_base,
 	       struct lint_result *r)
 {
-	struct directives d;
+	struct directives d = { 0, -1, -1 };
 
-	if (directives_parse(sql, file, line_base, &d) < 0)
+	/* every directive says "migrate:"; most files have none, and reading them scans */
+	if (strstr(sql, "migrate:") && directives_parse(sql, file, line_base, &d) < 0)
 		r->parse_errors++;
-	run(l, sql, file, line_base, &d, r, &l->schema, 0);
+	run(l, sql, file, line_base, &d, r, &l->schema, 0, NULL);
+}
+
+void lint_job_run(struct linter *l, const struct lint_job *job, struct lint_prep *prep,
+		  struct lint_result *r)
+{
+	const struct section *sec = job->sec;
+	int base = sec->line_base > 0 ? sec->line_base : 1;
+
+	if (!sec->sql)
+		return;
+	if (job->kind == LINT_JOB_ISOLATED) {
+		struct schema copy;
+
+		schema_copy(&copy, &l->schema);
+		run(l, sec->sql, sec->path, base, &sec->dir, r, &copy, 1, prep);
+		schema_release(&copy);
+	} else {
+		run(l, sec->sql, sec->path, base, &sec->dir, job->kind == LINT_JOB_LEARN ? NULL : r,
+		    &l->schema, 0, prep);
+	}
 }

@@ -105,6 +105,18 @@ void lint_section_isolated(struct linter *l, const struct section *sec, struct l
 void linter_learn_section(struct linter *l, const struct section *sec);
 
 /*
+ * Many sections in order, as the functions above would: the parsing runs
+ * ahead on other threads (the parser is thread-safe), the rules in order on
+ * this one. What lint_section / _isolated / linter_learn_section do, faster.
+ */
+enum lint_job_kind { LINT_JOB_LINT, LINT_JOB_ISOLATED, LINT_JOB_LEARN };
+struct lint_job {
+	const struct section *sec;
+	enum lint_job_kind kind;
+};
+void lint_jobs(struct linter *l, const struct lint_job *jobs, size_t n, struct lint_result *r);
+
+/*
  * Print the findings (allowed ones are left out) and, for text, a summary.
  * color: 1 always, 0 never, -1 when out is a terminal and NO_COLOR is unset.
  */

@@ -40,6 +40,8 @@ struct toklist {
 };
 
 void toklist_scan(struct toklist *tl, const char *src);
+/* Scan src, whose first byte is at offset base of the section. */
+void toklist_scan_at(struct toklist *tl, const char *src, int base);
 void toklist_release(struct toklist *tl);
 /* Index of the first token starting at or after off (tl->n if none). */
 size_t toklist_at(const struct toklist *tl, int off);
@@ -115,7 +117,10 @@ struct lint_ctx {
 	struct schema *schema;
 	int seq;                      /* this section's number, for "created in this migration" */
 	int revert_seq;               /* a down section: the number of the up it reverts, else 0 */
-	struct toklist toks;
+	struct toklist toks;          /* through ctx_toks(): the section's, when scanned */
+	int toks_scanned;
+	struct toklist stoks;         /* the current statement's (stoks_for), else */
+	long stoks_for;
 	int *line_starts;             /* byte offsets of line starts in src */
 	size_t nlines;
 	struct lint_dirs dirs;
@@ -154,6 +159,9 @@ struct lint_emit {
 void lint_report(struct lint_ctx *c, const struct lint_emit *e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The section's tokens (scanned on first use). */
+const struct toklist *ctx_toks(const struct lint_ctx *c);
+
 /* Scratch strings that live until the end of the statement. */
 char *ctx_strdup(struct lint_ctx *c, const char *s);
 char *ctx_printf(struct lint_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -172,6 +180,15 @@ const char *ctx_typename(struct lint_ctx *c, const char *base, int mod0, int mod
  * (rules_constraint.c); column is the new column for an inline one, else NULL. */
 void lint_constraint(struct lint_ctx *c, const PgQuery__RangeVar *rel, const PgQuery__Constraint *k,
 		     struct span where, const char *column);
+
+/*
+ * What one ALTER TABLE subcommand costs on an existing table, knowing the
+ * schema (a safe type change, SET NOT NULL after a validated CHECK, a stable
+ * default): 0 catalog only, 1 a full scan, 2 a rewrite, 3 maybe a rewrite (a type
+ * change the linter cannot check: reported by change-column-type) (rules_column.c).
+ */
+int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
+		    const PgQuery__AlterTableCmd *cmd);
 
 /* The current statement's lock on relname (its first relation when NULL). */
 struct lint_lockinfo ctx_stmt_lock(struct lint_ctx *c, const char *relname);
@@ -230,6 +247,21 @@ struct custom_set;
 struct custom_set *custom_compile(const struct config *cfg, int *errors);
 void custom_free(struct custom_set *cs);
 void rules_custom(struct lint_ctx *c, const struct custom_set *cs);
+
+/* A section parsed ahead of linting (pipeline.c parses on other threads). */
+struct lint_prep {
+	struct sql_script s;
+	int parsed;
+	struct toklist toks;  /* scanned too when asked (moved into the context) */
+	int toks_scanned;
+};
+
+/* Parse (and with tokens, also scan) a section; thread-safe. */
+struct lint_prep *lint_prep_new(const char *sql, const char *path, int line_base, int tokens);
+void lint_prep_free(struct lint_prep *p);
+/* Run one job with its parse (prep may be NULL: parsed here). */
+void lint_job_run(struct linter *l, const struct lint_job *job, struct lint_prep *prep,
+		  struct lint_result *r);
 
 /* Output in JSON and SARIF (output_json.c). */
 void lint_print_json(const struct lint_result *r, FILE *out);

@@ -38,38 +38,60 @@ static void dump(json_t *root, FILE *out)
 	json_decref(root);
 }
 
+/* The keys of a finding, in order; o may be the previous finding's object (reused). */
+static json_t *finding_json(json_t *o, const struct lint_finding *f)
+{
+	if (!o)
+		o = json_object();
+
+	json_object_set_new(o, "rule", json_string(f->rule));
+	json_object_set_new(o, "severity", json_string(sev_name(f->severity)));
+	json_object_set_new(o, "file", json_string(f->file));
+	json_object_set_new(o, "line", json_integer(f->line));
+	json_object_set_new(o, "column", json_integer(f->col));
+	json_object_set_new(o, "end_line", json_integer(f->end_line));
+	json_object_set_new(o, "end_column", json_integer(f->end_col));
+	json_object_set_new(o, "message", json_string(f->message));
+	json_object_set_new(o, "lock", str_or_null(f->lock));
+	json_object_set_new(o, "table", str_or_null(f->table));
+	json_object_set_new(o, "blocks", blocks(f));
+	json_object_set_new(o, "rewrite", json_boolean(f->rewrite));
+	json_object_set_new(o, "scan", json_boolean(f->scan));
+	json_object_set_new(o, "help", str_or_null(f->help));
+	return o;
+}
+
+/*
+ * One finding per line, each object built and encoded by jansson; the frame
+ * around them is fixed text. Streaming keeps a 50,000-finding run small.
+ */
 void lint_print_json(const struct lint_result *r, FILE *out)
 {
-	json_t *root = json_object(), *arr = json_array();
-	size_t i;
+	const size_t flags = JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII;
+	size_t i, k = 0, cap = 16384;
+	char *buf = xmalloc(cap);
+	json_t *o = NULL;
 
+	fputs("{\n  \"findings\": [", out);
 	for (i = 0; i < r->n; i++) {
-		const struct lint_finding *f = &r->items[i];
-		json_t *o;
+		size_t n;
 
-		if (f->allowed)
+		if (r->items[i].allowed)
 			continue;
-		o = json_object();
-		json_object_set_new(o, "rule", json_string(f->rule));
-		json_object_set_new(o, "severity", json_string(sev_name(f->severity)));
-		json_object_set_new(o, "file", json_string(f->file));
-		json_object_set_new(o, "line", json_integer(f->line));
-		json_object_set_new(o, "column", json_integer(f->col));
-		json_object_set_new(o, "end_line", json_integer(f->end_line));
-		json_object_set_new(o, "end_column", json_integer(f->end_col));
-		json_object_set_new(o, "message", json_string(f->message));
-		json_object_set_new(o, "lock", str_or_null(f->lock));
-		json_object_set_new(o, "table", str_or_null(f->table));
-		json_object_set_new(o, "blocks", blocks(f));
-		json_object_set_new(o, "rewrite", json_boolean(f->rewrite));
-		json_object_set_new(o, "scan", json_boolean(f->scan));
-		json_object_set_new(o, "help", str_or_null(f->help));
-		json_array_append_new(arr, o);
+		o = finding_json(o, &r->items[i]);
+		n = json_dumpb(o, buf, cap, flags);
+		if (n > cap) {
+			cap = n * 2;
+			buf = xrealloc(buf, cap);
+			n = json_dumpb(o, buf, cap, flags);
+		}
+		fputs(k++ ? ",\n    " : "\n    ", out);
+		fwrite(buf, 1, n, out);
 	}
-	json_object_set_new(root, "findings", arr);
-	json_object_set_new(root, "files", json_integer(r->files));
-	json_object_set_new(root, "statements", json_integer(r->statements));
-	dump(root, out);
+	json_decref(o);
+	free(buf);
+	fprintf(out, "%s],\n  \"files\": %d,\n  \"statements\": %d\n}\n", k ? "\n  " : "",
+		r->files, r->statements);
 }
 
 /* ---- SARIF ---- */

@@ -4,6 +4,7 @@
  *   add-column-serial            serial / identity column added to an existing table
  *   add-column-generated-stored  GENERATED ... STORED column added to an existing table
  *   add-column-not-null          NOT NULL column without a default
+ *   add-column-domain-check      a column of a domain type with a CHECK (rewrites)
  *   change-column-type           a type change that rewrites (safe changes pass)
  *   set-not-null                 SET NOT NULL without a validated CHECK (12+)
  *   drop-not-null                DROP NOT NULL (clients may rely on it)
@@ -153,6 +154,26 @@ static void add_column(struct lint_ctx *c, struct col_ctx *x)
 	}
 	if (!rewriting)
 		volatile_default(c, x, d, def, dc);
+	if (!rewriting && !pgnode_type_is_array(d->type_name)) {
+		const struct sch_named *dom = schema_domain(c->schema, pgnode_type_name(d->type_name));
+
+		if (dom && dom->value) {
+			struct lint_emit e = {
+				.rule = "add-column-domain-check",
+				.where = span_type(c, d->type_name->location),
+				.lock = { LOCK_ACCESS_EXCLUSIVE, 1, 1, rel },
+				.vars = { "table", x->table, "column", ctx_ident(c, d->colname),
+					  "domain", ctx_ident(c, dom->name),
+					  "check_name", ctx_ident(c, ctx_printf(c, "%s_%s_check", rel, d->colname)) },
+			};
+
+			rewriting = 1;
+			lint_report(c, &e, "column %s has domain type %s, which has a CHECK constraint: "
+				    "PostgreSQL checks it for every existing row, rewriting %s while "
+				    "holding ACCESS EXCLUSIVE", ctx_quote(c, d->colname),
+				    ctx_quote(c, dom->name), ctx_quote(c, rel));
+		}
+	}
 	if (not_null && !has_default && !rewriting) {
 		const PgQuery__Constraint *nn = find_constraint(d, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL);
 		struct lint_emit e = {
@@ -212,12 +233,29 @@ static enum change classify(const struct lint_ctx *c, const struct sch_column *o
 	const char *nt = pgnode_type_name(tn);
 	int n0 = pgnode_type_mod(tn, 0), n1 = pgnode_type_mod(tn, 1);
 
+	if (old && (!old->type || !*old->type))
+		old = NULL; /* known by name only */
 	if (!old) {
-		if (is_text_like(nt) || !strcmp(nt, "numeric") || !strcmp(nt, "inet") ||
-		    !strcmp(nt, "timestamptz") || !strcmp(nt, "varbit")) {
-			*why = "its current type is not in the migrations linted, so this cannot be "
-			       "checked: it is safe only when it widens (varchar(n) to a larger n or "
-			       "text, numeric(p,s) to a larger p, cidr to inet)";
+		if (is_text_like(nt) || !strcmp(nt, "varbit")) {
+			*why = "its current type is not in the migrations linted: this is safe only when "
+			       "it widens a varchar (or is text to varchar); anything else rewrites the table";
+			return CHANGE_MAYBE;
+		}
+		if (!strcmp(nt, "numeric")) {
+			*why = "its current type is not in the migrations linted: this is safe only when "
+			       "it raises the precision of a numeric with the same scale; anything else "
+			       "rewrites the table";
+			return CHANGE_MAYBE;
+		}
+		if (!strcmp(nt, "inet")) {
+			*why = "its current type is not in the migrations linted: this is safe only from "
+			       "cidr; anything else rewrites the table";
+			return CHANGE_MAYBE;
+		}
+		if (!strcmp(nt, "timestamptz") && c->pg >= 12) {
+			*why = "its current type is not in the migrations linted: from timestamp this "
+			       "skips the rewrite only when the session TimeZone is UTC; anything else "
+			       "rewrites the table";
 			return CHANGE_MAYBE;
 		}
 		return CHANGE_REWRITE;
@@ -254,6 +292,47 @@ static enum change classify(const struct lint_ctx *c, const struct sch_column *o
 	return CHANGE_REWRITE;
 }
 
+int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
+		    const PgQuery__AlterTableCmd *cmd)
+{
+	const struct sch_table *t = ctx_table(c, a->relation);
+	struct lock_effect e;
+
+	switch (cmd->subtype) {
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
+		if (cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && cmd->name) {
+			const PgQuery__ColumnDef *d = cmd->def->column_def;
+			const char *why = NULL;
+
+			enum change ch = CHANGE_REWRITE;
+
+			if (!d->raw_default || using_is_noop(d->raw_default, cmd->name))
+				ch = classify(c, sch_table_column(t, cmd->name), d->type_name, &why);
+			if (ch == CHANGE_SAFE)
+				return sch_table_check_on(t, cmd->name) ? 1 : 0;
+			if (ch == CHANGE_MAYBE)
+				return 3;
+		}
+		return 2;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
+		return c->pg >= 12 && sch_table_notnull_check(t, cmd->name) ? 0 : 1;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumnRecurse:
+		if (cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+			const PgQuery__ColumnDef *d = cmd->def->column_def;
+			const struct sch_named *dom = schema_domain(c->schema, pgnode_type_name(d->type_name));
+
+			if (locks_column_rewrites(d, c->pg, ctx_func_volatility, c) || (dom && dom->value))
+				return 2;
+		}
+		break;
+	default:
+		break;
+	}
+	locks_for_alter_cmd(cmd, c->pg, &e);
+	return e.rewrite ? 2 : e.scan ? 1 : 0;
+}
+
 static void change_type(struct lint_ctx *c, struct col_ctx *x)
 {
 	const PgQuery__ColumnDef *d;
@@ -265,6 +344,8 @@ static void change_type(struct lint_ctx *c, struct col_ctx *x)
 		return;
 	d = x->cmd->def->column_def;
 	old = sch_table_column(x->t, col);
+	if (old && (!old->type || !*old->type))
+		old = NULL; /* known by name only */
 	if (d->raw_default && !using_is_noop(d->raw_default, col))
 		ch = CHANGE_REWRITE;
 	else

@@ -39,7 +39,7 @@ static const char *name_list(struct lint_ctx *c, PgQuery__Node *const *items, si
 /* The constraint's own text without "CONSTRAINT name": "CHECK (price > 0)". */
 static const char *body(struct lint_ctx *c, const PgQuery__Constraint *k, struct span where)
 {
-	const struct toklist *tl = &c->toks;
+	const struct toklist *tl = ctx_toks(c);
 	struct span s = where;
 
 	if (tl->ok && k->conname && *k->conname) {

@@ -44,7 +44,6 @@ struct custom_set *custom_compile(const struct config *cfg, int *errors)
 			(*errors)++;
 			continue;
 		}
-		pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 		cs->rules[cs->n].def = r;
 		cs->rules[cs->n].re = re;
 		cs->n++;

@@ -70,14 +70,23 @@ static void column(struct lint_ctx *c, const char *colname, const PgQuery__TypeN
 {
 	struct span where;
 	const char *col, *type;
+	int bigint, identity, text, tstz, jsonb;
 
 	if (!t || !colname)
+		return;
+	bigint = !pgnode_type_is_array(t) && (is_serial4(t) || name_is(t, "int4") || name_is(t, "int2")) &&
+		 d && id_like(d, keycols);
+	identity = is_serial_any(t);
+	text = is_builtin(t) && ((name_is(t, "varchar") && pgnode_type_mod(t, 0) >= 0) ||
+				 (name_is(t, "bpchar") && pgnode_type_schema(t)));
+	tstz = name_is(t, "timestamp") && pgnode_type_schema(t);
+	jsonb = name_is(t, "json");
+	if (!bigint && !identity && !text && !tstz && !jsonb)
 		return;
 	where = span_type(c, t->location);
 	col = ctx_ident(c, colname);
 	type = ctx_text(c, where);
-	if (!pgnode_type_is_array(t) && (is_serial4(t) || name_is(t, "int4") || name_is(t, "int2")) &&
-	    d && id_like(d, keycols)) {
+	if (bigint) {
 		struct lint_emit e = {
 			.rule = "prefer-bigint",
 			.where = where,
@@ -89,21 +98,19 @@ static void column(struct lint_ctx *c, const char *colname, const PgQuery__TypeN
 			    "and widening it later rewrites the table: use bigint", ctx_quote(c, colname),
 			    type);
 	}
-	if (is_serial_any(t)) {
+	if (identity) {
 		struct lint_emit e = {
 			.rule = "prefer-identity",
 			.where = where,
 			.vars = { "table", table, "column", col, "type", type,
-				  "int_type", strncasecmp(pgnode_type_name(t), "big", 3) &&
-					      strcasecmp(pgnode_type_name(t), "serial8") ? "integer" : "bigint" },
+				  "int_type", "bigint" },
 		};
 
 		lint_report(c, &e, "%s %s: prefer GENERATED ... AS IDENTITY (owned by the column, "
 			    "grants and dumps work, no hidden sequence to manage)", ctx_quote(c, colname),
 			    type);
 	}
-	if (is_builtin(t) && ((name_is(t, "varchar") && pgnode_type_mod(t, 0) >= 0) ||
-			      (name_is(t, "bpchar") && pgnode_type_schema(t)))) {
+	if (text) {
 		int limit = pgnode_type_mod(t, 0);
 		struct lint_emit e = {
 			.rule = "prefer-text",
@@ -117,7 +124,7 @@ static void column(struct lint_ctx *c, const char *colname, const PgQuery__TypeN
 			    "COLUMN TYPE (lowering it rewrites the table); prefer text with a CHECK "
 			    "constraint", ctx_quote(c, colname), type);
 	}
-	if (name_is(t, "timestamp") && pgnode_type_schema(t)) {
+	if (tstz) {
 		struct lint_emit e = {
 			.rule = "prefer-timestamptz",
 			.where = where,
@@ -127,7 +134,7 @@ static void column(struct lint_ctx *c, const char *colname, const PgQuery__TypeN
 		lint_report(c, &e, "%s is timestamp without time zone: values depend on the writer's "
 			    "TimeZone setting; prefer timestamptz", ctx_quote(c, colname));
 	}
-	if (name_is(t, "json")) {
+	if (jsonb) {
 		struct lint_emit e = {
 			.rule = "prefer-jsonb",
 			.where = where,
@@ -165,7 +172,9 @@ static const char *key_columns(struct lint_ctx *c, const PgQuery__CreateStmt *cs
 
 static void create_table(struct lint_ctx *c, const PgQuery__CreateStmt *cs)
 {
-	const char *table = ctx_relname(c, cs->relation), *keys = key_columns(c, cs);
+	const char *table = ctx_relname(c, cs->relation), *keys;
+
+	keys = key_columns(c, cs);
 	size_t i;
 
 	for (i = 0; i < cs->n_table_elts; i++) {

@@ -16,46 +16,63 @@
 #include "strbuf.h"
 #include "util.h"
 
+static void rename_table(struct lint_ctx *c, const PgQuery__RenameStmt *r, struct span where,
+			 const struct sch_table *t)
+{
+	const char *rel = r->relation->relname;
+	struct lint_emit e = {
+		.rule = "rename-table",
+		.where = where,
+		.lock = { LOCK_ACCESS_EXCLUSIVE, 0, 0, rel },
+		.vars = { "table", ctx_relname(c, r->relation), "new_name", ctx_ident(c, r->newname) },
+	};
+
+	if (t && sch_renamed_from(t->renamed_from, t->renamed_seq, c->revert_seq, r->newname))
+		return; /* a down giving back the name its up took */
+	lint_report(c, &e, "renaming %s to %s breaks every running query and application "
+		    "version that uses the old name", ctx_quote(c, rel), ctx_quote(c, r->newname));
+}
+
+static void rename_column(struct lint_ctx *c, const PgQuery__RenameStmt *r, struct span where,
+			  const struct sch_table *t)
+{
+	const char *rel = r->relation->relname;
+	const struct sch_column *col = sch_table_column(t, r->subname);
+	struct lint_emit e = {
+		.rule = "rename-column",
+		.where = where,
+		.lock = { LOCK_ACCESS_EXCLUSIVE, 0, 0, rel },
+		.vars = { "table", ctx_relname(c, r->relation), "column", ctx_ident(c, r->subname),
+			  "new_name", ctx_ident(c, r->newname),
+			  "type", col && col->type && *col->type ?
+				  ctx_typename(c, col->type, col->mod0, col->mod1) : NULL },
+	};
+
+	if (col && sch_renamed_from(col->renamed_from, col->renamed_seq, c->revert_seq, r->newname))
+		return; /* a down giving back the name its up took */
+	lint_report(c, &e, "renaming column %s.%s to %s breaks every running query and "
+		    "application version that uses the old name", ctx_quote(c, rel),
+		    ctx_quote(c, r->subname), ctx_quote(c, r->newname));
+}
+
 static void rename_rel(struct lint_ctx *c, const PgQuery__RenameStmt *r)
 {
 	struct span where = span_keyword(c, PG_QUERY__TOKEN__RENAME, -1);
-	const char *rel;
+	const struct sch_table *t;
 
 	if (!r->relation || ctx_is_new(c, r->relation))
 		return;
 	where.end = c->st->offset + c->st->len;
-	rel = r->relation->relname;
+	t = ctx_table(c, r->relation);
 	if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
 	    r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW ||
-	    r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW) {
-		struct lint_emit e = {
-			.rule = "rename-table",
-			.where = where,
-			.lock = { LOCK_ACCESS_EXCLUSIVE, 0, 0, rel },
-			.vars = { "table", ctx_relname(c, r->relation), "new_name", ctx_ident(c, r->newname) },
-		};
-
-		lint_report(c, &e, "renaming %s to %s breaks every running query and application "
-			    "version that uses the old name", ctx_quote(c, rel), ctx_quote(c, r->newname));
-	} else if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN &&
-		   (r->relation_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
-		    r->relation_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW ||
-		    r->relation_type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)) {
-		const struct sch_table *t = ctx_table(c, r->relation);
-		const struct sch_column *col = sch_table_column(t, r->subname);
-		struct lint_emit e = {
-			.rule = "rename-column",
-			.where = where,
-			.lock = { LOCK_ACCESS_EXCLUSIVE, 0, 0, rel },
-			.vars = { "table", ctx_relname(c, r->relation), "column", ctx_ident(c, r->subname),
-				  "new_name", ctx_ident(c, r->newname),
-				  "type", col ? ctx_typename(c, col->type, col->mod0, col->mod1) : NULL },
-		};
-
-		lint_report(c, &e, "renaming column %s.%s to %s breaks every running query and "
-			    "application version that uses the old name", ctx_quote(c, rel),
-			    ctx_quote(c, r->subname), ctx_quote(c, r->newname));
-	}
+	    r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
+		rename_table(c, r, where, t);
+	else if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN &&
+		 (r->relation_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
+		  r->relation_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW ||
+		  r->relation_type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW))
+		rename_column(c, r, where, t);
 }
 
 static void drop_table(struct lint_ctx *c, const PgQuery__DropStmt *d)

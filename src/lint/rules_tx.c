@@ -48,8 +48,16 @@ static const char *notx_name(const PgQuery__Node *n)
 		return "CREATE INDEX CONCURRENTLY";
 	case PG_QUERY__NODE__NODE_DROP_STMT:
 		return "DROP INDEX CONCURRENTLY";
-	case PG_QUERY__NODE__NODE_REINDEX_STMT:
-		return "REINDEX CONCURRENTLY";
+	case PG_QUERY__NODE__NODE_REINDEX_STMT: {
+		size_t i;
+
+		for (i = 0; i < n->reindex_stmt->n_params; i++)
+			if (n->reindex_stmt->params[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+			    !strcmp(n->reindex_stmt->params[i]->def_elem->defname, "concurrently"))
+				return "REINDEX CONCURRENTLY";
+		return n->reindex_stmt->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM ?
+		       "REINDEX SYSTEM" : "REINDEX DATABASE";
+	}
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
 		return "DETACH PARTITION CONCURRENTLY";
 	case PG_QUERY__NODE__NODE_VACUUM_STMT:
@@ -249,6 +257,28 @@ static const char *slow_statement(struct lint_ctx *c, const char **table)
 		}
 		return NULL;
 	}
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT: {
+		const PgQuery__AlterTableStmt *a = n->alter_table_stmt;
+		int cost = 0;
+
+		if (!a->relation || !is_existing(c, a->relation->relname))
+			return NULL;
+		for (i = 0; i < a->n_cmds; i++) {
+			int k2;
+
+			if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+				continue;
+			k2 = lint_alter_cost(c, a, a->cmds[i]->alter_table_cmd);
+			if (k2 == 3)
+				return NULL; /* uncertain: change-column-type says so already */
+			if (k2 > cost)
+				cost = k2;
+		}
+		if (!cost)
+			return NULL;
+		*table = a->relation->relname;
+		return cost == 2 ? "a rewrite" : "a full scan";
+	}
 	default:
 		break;
 	}
@@ -275,7 +305,10 @@ static void check_slow(struct lint_ctx *c)
 	what = slow_statement(c, &table);
 	if (!what)
 		return;
-	h = &tx->locks[tx->first_danger];
+	/* the lock on the same table says most; else the first one taken */
+	h = held(tx, table);
+	if (!h || !lock_blocks_writes(h->mode))
+		h = &tx->locks[tx->first_danger];
 	{
 		struct lint_emit e = {
 			.rule = "slow-statement-after-lock",
@@ -298,11 +331,28 @@ static void check_slow(struct lint_ctx *c)
 	}
 }
 
+/* The relation this statement creates (it is new and empty), or NULL. */
+static const char *created_relation(const PgQuery__Node *n)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+		return n->create_stmt->relation ? n->create_stmt->relation->relname : NULL;
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+		return n->create_table_as_stmt->into && n->create_table_as_stmt->into->rel ?
+		       n->create_table_as_stmt->into->rel->relname : NULL;
+	case PG_QUERY__NODE__NODE_VIEW_STMT:
+		return n->view_stmt->view && !n->view_stmt->replace ? n->view_stmt->view->relname : NULL;
+	default:
+		return NULL;
+	}
+}
+
 static void record_locks(struct lint_ctx *c)
 {
 	const PgQuery__Node *n = c->st->node;
 	struct tx_state *tx = &c->tx;
 	struct lock_effect e[16];
+	const char *created = created_relation(n);
 	size_t k, i;
 
 	k = locks_for_stmt(n, c->pg, e, ARRAY_SIZE(e));
@@ -312,7 +362,7 @@ static void record_locks(struct lint_ctx *c)
 		struct held_lock *h;
 
 		if (e[i].target != LOCK_ON_TABLE || !lock_blocks_writes(e[i].mode) ||
-		    !is_existing(c, e[i].name))
+		    !is_existing(c, e[i].name) || (created && !strcmp(created, e[i].name)))
 			continue;
 		h = hold(tx, e[i].name, e[i].mode, (int)c->si, c->st->line);
 		if (tx->first_danger < 0)

@@ -23,6 +23,7 @@ static void column_release(struct sch_column *c)
 {
 	free(c->name);
 	free(c->type);
+	free(c->renamed_from);
 }
 
 static void check_release(struct sch_check *k)
@@ -39,6 +40,7 @@ static void table_release(struct sch_table *t)
 	free(t->schema);
 	free(t->name);
 	free(t->partkey);
+	free(t->renamed_from);
 	for (i = 0; i < t->ncols; i++)
 		column_release(&t->cols[i]);
 	free(t->cols);
@@ -93,12 +95,14 @@ void schema_copy(struct schema *dst, const struct schema *src)
 		b->schema = dup_or_null(a->schema);
 		b->name = xstrdup(a->name);
 		b->partkey = dup_or_null(a->partkey);
+		b->renamed_from = dup_or_null(a->renamed_from);
 		b->acols = a->ncols;
 		b->cols = xcalloc(a->ncols ? a->ncols : 1, sizeof(*b->cols));
 		for (k = 0; k < a->ncols; k++) {
 			b->cols[k] = a->cols[k];
 			b->cols[k].name = xstrdup(a->cols[k].name);
 			b->cols[k].type = xstrdup(a->cols[k].type);
+			b->cols[k].renamed_from = dup_or_null(a->cols[k].renamed_from);
 		}
 		b->achecks = a->nchecks;
 		b->checks = xcalloc(a->nchecks ? a->nchecks : 1, sizeof(*b->checks));
@@ -189,6 +193,11 @@ struct sch_column *sch_table_column(const struct sch_table *t, const char *name)
 		if (!strcmp(t->cols[i].name, name))
 			return &t->cols[i];
 	return NULL;
+}
+
+int sch_renamed_from(const char *renamed_from, int renamed_seq, int seq, const char *old)
+{
+	return seq && renamed_seq == seq && renamed_from && old && !strcmp(renamed_from, old);
 }
 
 int sch_list_has(const char *list, const char *name)
@@ -571,7 +580,7 @@ static void alter_table(struct schema *s, const PgQuery__AlterTableStmt *a, int 
 	}
 }
 
-static void rename_obj(struct schema *s, const PgQuery__RenameStmt *r)
+static void rename_obj(struct schema *s, const PgQuery__RenameStmt *r, int seq)
 {
 	struct sch_table *t;
 	size_t i;
@@ -588,16 +597,30 @@ static void rename_obj(struct schema *s, const PgQuery__RenameStmt *r)
 				s->indexes[i].table = xstrdup(r->newname);
 			}
 		strmap_del(&s->tmap, t->name);
-		free(t->name);
+		free(t->renamed_from);
+		t->renamed_from = t->name;
+		t->renamed_seq = seq;
 		t->name = xstrdup(r->newname);
 		strmap_put(&s->tmap, t->name, (size_t)(t - s->tables));
 		break;
 	case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN:
-		if (r->relation && (t = schema_table(s, r->relation->schemaname, r->relation->relname))) {
+		if (!r->relation)
+			break;
+		t = schema_table(s, r->relation->schemaname, r->relation->relname);
+		if (!t && r->relation_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+			t = add_table(s, r->relation->schemaname, r->relation->relname, SCH_TABLE, 0);
+		if (t) {
 			struct sch_column *c = sch_table_column(t, r->subname);
 
+			if (!c) {
+				/* a column from before the migrations we read: its type is unknown ("") */
+				c = add_column(t, r->subname, 0);
+				c->type = xstrdup("");
+			}
 			if (c) {
-				free(c->name);
+				free(c->renamed_from);
+				c->renamed_from = c->name;
+				c->renamed_seq = seq;
 				c->name = xstrdup(r->newname);
 			}
 		}
@@ -787,7 +810,7 @@ void schema_apply(struct schema *s, const PgQuery__Node *n, int seq)
 		alter_table(s, n->alter_table_stmt, seq);
 		break;
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
-		rename_obj(s, n->rename_stmt);
+		rename_obj(s, n->rename_stmt, seq);
 		break;
 	case PG_QUERY__NODE__NODE_DROP_STMT:
 		drop_objects(s, n->drop_stmt);

@@ -14,6 +14,8 @@ struct sch_column {
 	int is_array;
 	int not_null;
 	int seq;         /* number of the section that added it */
+	char *renamed_from; /* its name before the last RENAME, and that section */
+	int renamed_seq;
 };
 
 struct sch_check {
@@ -32,6 +34,8 @@ struct sch_table {
 	int seq;         /* number of the section that created it */
 	int partitioned;
 	char *partkey;   /* "|a|b|" partition key columns, or NULL */
+	char *renamed_from; /* its name before the last RENAME, and that section */
+	int renamed_seq;
 	struct sch_column *cols;
 	size_t ncols, acols;
 	struct sch_check *checks;
@@ -87,6 +91,9 @@ int sch_table_notnull_check(const struct sch_table *t, const char *col);
 int sch_table_check_on(const struct sch_table *t, const char *col);
 /* "|a|b|" list membership. */
 int sch_list_has(const char *list, const char *name);
+
+/* Did section seq rename this column / table from old? (a down renaming it back reverts it) */
+int sch_renamed_from(const char *renamed_from, int renamed_seq, int seq, const char *old);
 
 /* Apply a statement's effect to the model; seq numbers the section. */
 void schema_apply(struct schema *s, const PgQuery__Node *stmt, int seq);

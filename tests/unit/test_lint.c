@@ -323,6 +323,9 @@ START_TEST(transactions)
 	       15, "slow-statement-after-lock", 0);
 	EXPECT("ALTER TABLE t ADD COLUMN a int;\nALTER TABLE u VALIDATE CONSTRAINT u_c;", 15,
 	       "slow-statement-after-lock", 1);
+	/* a table created here locks nobody out */
+	EXPECT("CREATE TABLE s (id int);\nALTER TABLE u VALIDATE CONSTRAINT c;", 15,
+	       "slow-statement-after-lock", 0);
 	/* SHARE UPDATE EXCLUSIVE blocks nobody: a later scan is fine */
 	EXPECT("ALTER TABLE t VALIDATE CONSTRAINT c1;\nALTER TABLE t VALIDATE CONSTRAINT c2;", 15,
 	       "slow-statement-after-lock", 0);
@@ -572,6 +575,16 @@ START_TEST(down_reverts_its_up)
 	ck_assert_int_eq(lt_count(&r, "drop-column"), 1);
 	ck_assert_int_eq(lt_find(&r, "drop-column")->line, 3);
 	ck_assert_int_eq(lt_count(&r, "drop-table"), 0);
+	/* a down that gives back the name its up took */
+	{
+		struct section up2 = { "3_c.up.sql", "ALTER TABLE users RENAME COLUMN body TO content;", 1, { 0, -1, -1 } };
+		struct section down2 = { "3_c.down.sql", "ALTER TABLE users RENAME COLUMN content TO body;", 1, { 0, -1, -1 } };
+
+		lint_section(l, &up2, &r);
+		ck_assert_int_eq(lt_count(&r, "rename-column"), 1);
+		lint_section_isolated(l, &down2, &r);
+		ck_assert_int_eq(lt_count(&r, "rename-column"), 1);
+	}
 	/* the down did not change the model: t still exists for the next up */
 	lint_section(l, &next, &r);
 	ck_assert_int_eq(lt_count(&r, "create-index-non-concurrently"), 1);

@@ -22,7 +22,8 @@ static int example_pg(const char *id)
 /* Every rule the code can report, so the catalog and the code cannot drift apart. */
 static const char *const code_rules[] = {
 	"add-check-constraint", "add-column-generated-stored", "add-column-not-null",
-	"add-column-serial", "add-column-volatile-default", "add-exclusion-constraint",
+	"add-column-domain-check", "add-column-serial", "add-column-volatile-default",
+	"add-exclusion-constraint",
 	"add-foreign-key", "add-primary-key-nullable", "add-unique-constraint",
 	"alter-domain-add-constraint", "attach-partition", "change-column-type", "cluster-table",
 	"concurrently-in-transaction", "create-index-non-concurrently", "detach-partition",
