@@ -335,10 +335,6 @@ int plan_command(int argc, char **argv, struct app *app, int direction)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	if (!rq.offline && plan_db_domains(&p, &s.db) < 0) {
-		rc = EXIT_FAILED;
-		goto done;
-	}
 	rc = rq.direction > 0 ? plan_up(&p, &s, &rq, &steps, &n) : plan_down(&p, &s, &rq, &steps, &n);
 	if (rc != EXIT_OK)
 		goto done;

@@ -188,10 +188,6 @@ int cmd_rehearse(int argc, char **argv, struct app *app)
 	for (i = 0; i < s.set.n; i++)
 		if (history_find(&s.h, s.set.items[i].version))
 			plan_learn(&p, &s.set.items[i].up);
-	if (plan_db_domains(&p, &s.db) < 0) {
-		rc = EXIT_FAILED;
-		goto done;
-	}
 	for (i = 0; i < n; i++) {
 		struct plan_migration *pm = plan_add(&p, &pend[i].up, 1, &pend[i].m->down);
 		if (pm->lock_timeout_ms < 0)

@@ -1,7 +1,6 @@
 /* plan.c - the plan model: migrations, statements, predicted effects, warnings */
 #include "plan.h"
 #include "lint/lint.h"
-#include "pgnode.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -157,7 +156,6 @@ void plan_release(struct plan *p)
 	free(p->database);
 	free(p->scratch);
 	strlist_release(&p->warnings);
-	strlist_release(&p->check_domains);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -282,95 +280,12 @@ int plan_linters(struct plan *p, const struct config *cfg, int pg_version)
 	return 0;
 }
 
-static int has_check(PgQuery__Node *const *cons, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (cons[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
-		    cons[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
-			return 1;
-	return 0;
-}
-
-static int domain_index(const struct plan *p, const char *name)
-{
-	size_t i;
-
-	for (i = 0; name && i < p->check_domains.n; i++)
-		if (!strcmp(p->check_domains.v[i], name))
-			return (int)i;
-	return -1;
-}
-
-/* Keep track of the domains with a CHECK that a statement creates or drops. */
-static void note_domains(struct plan *p, const PgQuery__Node *n)
-{
-	const char *name = NULL;
-	size_t i;
-
-	if (!n)
-		return;
-	if (n->node_case == PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT) {
-		const PgQuery__CreateDomainStmt *d = n->create_domain_stmt;
-		if (has_check(d->constraints, d->n_constraints))
-			name = pgnode_last_str(d->domainname, d->n_domainname);
-	} else if (n->node_case == PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT) {
-		const PgQuery__AlterDomainStmt *d = n->alter_domain_stmt;
-		if (d->subtype && d->subtype[0] == 'C' && d->def &&
-		    d->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
-		    d->def->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
-			name = pgnode_last_str(d->type_name, d->n_type_name);
-	} else if (n->node_case == PG_QUERY__NODE__NODE_DROP_STMT &&
-		   n->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN) {
-		for (i = 0; i < n->drop_stmt->n_objects; i++) {
-			const PgQuery__Node *o = n->drop_stmt->objects[i];
-			int k;
-
-			if (o->node_case != PG_QUERY__NODE__NODE_TYPE_NAME)
-				continue;
-			k = domain_index(p, pgnode_type_name(o->type_name));
-			if (k >= 0) {
-				free(p->check_domains.v[k]);
-				p->check_domains.v[k] = p->check_domains.v[--p->check_domains.n];
-			}
-		}
-	}
-	if (name && domain_index(p, name) < 0)
-		strlist_add(&p->check_domains, name);
-}
-
 void plan_learn(struct plan *p, const struct section *sec)
 {
-	struct sql_script s;
-	size_t i;
-
 	if (p->linter)
 		linter_learn_section(p->linter, sec);
 	if (p->predictor)
 		linter_learn_section(p->predictor, sec);
-	if (!sec->sql)
-		return;
-	sql_script_parse(&s, sec->sql, sec->path, sec->line_base);
-	for (i = 0; i < s.n; i++)
-		note_domains(p, s.stmts[i].node);
-	sql_script_release(&s);
-}
-
-int plan_db_domains(struct plan *p, struct db *db)
-{
-	PGresult *res = db_exec(db, "SELECT t.typname FROM pg_type t WHERE t.typtype = 'd' "
-				"AND EXISTS (SELECT 1 FROM pg_constraint c WHERE c.contypid = t.oid "
-				"AND c.contype = 'c')", 0, NULL);
-	int i;
-
-	if (!res)
-		return -1;
-	for (i = 0; i < PQntuples(res); i++)
-		if (domain_index(p, PQgetvalue(res, i, 0)) < 0)
-			strlist_add(&p->check_domains, PQgetvalue(res, i, 0));
-	PQclear(res);
-	return 0;
 }
 
 static const char *target_kind(enum lock_target t)
@@ -386,35 +301,6 @@ static const char *target_kind(enum lock_target t)
 		return "tables using domain";
 	default:
 		return "table";
-	}
-}
-
-/*
- * ADD COLUMN of a domain type with a CHECK rewrites the table (the constraint
- * is checked on every row): locks.c cannot know what a type name stands for.
- */
-static void domain_columns(const struct plan *p, struct plan_stmt *ps, const PgQuery__Node *n)
-{
-	const PgQuery__AlterTableStmt *a;
-	size_t i, j;
-
-	if (!n || n->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT || !p->check_domains.n)
-		return;
-	a = n->alter_table_stmt;
-	for (i = 0; i < a->n_cmds; i++) {
-		const PgQuery__AlterTableCmd *c;
-
-		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
-			continue;
-		c = a->cmds[i]->alter_table_cmd;
-		if (c->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn || !c->def ||
-		    c->def->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF ||
-		    domain_index(p, pgnode_type_name(c->def->column_def->type_name)) < 0)
-			continue;
-		for (j = 0; j < ps->neffects; j++)
-			if (!strcmp(ps->effects[j].kind, "table") && a->relation &&
-			    !strcmp(ps->effects[j].name, a->relation->relname))
-				ps->effects[j].rewrite = ps->effects[j].scan = 1;
 	}
 }
 
@@ -512,10 +398,11 @@ static int section_disables(const char *sql, const char *rule)
 }
 
 /*
- * locks.c answers ALTER COLUMN TYPE and SET NOT NULL the conservative way (a
- * rewrite, a scan); the linter knows the column's old type and the validated
- * CHECKs from the migrations before, and reports only the changes that do
- * rewrite or scan. Its findings (all rules on) decide those subcommands.
+ * locks.c sees one statement, not the schema: it answers ALTER COLUMN TYPE and
+ * SET NOT NULL the conservative way (a rewrite, a scan), and cannot know that a
+ * column's type is a domain with a CHECK (a rewrite). The linter knows the
+ * column's old type, the validated CHECKs and the domains from the migrations
+ * before; its findings (every rule on) decide those subcommands.
  */
 static void refine(struct plan_stmt *ps, const struct sql_stmt *s, const struct sql_stmt *next,
 		   const struct lint_result *r, const char *sql, int pg_version)
@@ -523,9 +410,11 @@ static void refine(struct plan_stmt *ps, const struct sql_stmt *s, const struct 
 	static const struct {
 		PgQuery__AlterTableType subtype;
 		const char *rule;
+		int replace; /* the finding decides; else it can only add a rewrite or scan */
 	} refined[] = {
-		{ PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType, "change-column-type" },
-		{ PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull, "set-not-null" },
+		{ PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType, "change-column-type", 1 },
+		{ PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull, "set-not-null", 1 },
+		{ PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn, "add-column-domain-check", 0 },
 	};
 	const PgQuery__AlterTableStmt *a;
 	struct plan_effect *t = NULL;
@@ -552,11 +441,12 @@ static void refine(struct plan_stmt *ps, const struct sql_stmt *s, const struct 
 		for (k = 0; k < ARRAY_SIZE(refined); k++)
 			if (c->subtype == refined[k].subtype && !section_disables(sql, refined[k].rule))
 				break;
-		if (k == ARRAY_SIZE(refined)) {
+		if (k == ARRAY_SIZE(refined) || !refined[k].replace) {
 			rewrite |= e.rewrite;
 			scan |= e.scan;
-			continue;
 		}
+		if (k == ARRAY_SIZE(refined))
+			continue;
 		touched = 1;
 		for (j = 0; j < r->n; j++) {
 			const struct lint_finding *f = &r->items[j];
@@ -663,8 +553,6 @@ struct plan_migration *plan_add(struct plan *p, const struct step *st, int direc
 		struct plan_stmt *ps = add_stmt(m, st, s);
 
 		predict(ps, s, p->pg_version);
-		domain_columns(p, ps, s->node);
-		note_domains(p, s->node);
 		if (direction < 0)
 			destroyed_data(s->node, &ps->warnings);
 	}

@@ -121,7 +121,6 @@ struct plan {
 	long with_data_rows;      /* rehearse --with-data N (-1: none) */
 	struct linter *linter;    /* findings, with the user's lint configuration */
 	struct linter *predictor; /* default rules: refines the context-free lock predictions */
-	struct strlist check_domains; /* domains with a CHECK: a column of one rewrites when added */
 };
 
 void plan_init(struct plan *p, const char *command, int direction);
@@ -135,8 +134,6 @@ void plan_release(struct plan *p);
 int plan_linters(struct plan *p, const struct config *cfg, int pg_version);
 /* An applied section, oldest first: the linters learn the schema from it. */
 void plan_learn(struct plan *p, const struct section *sec);
-/* The domains with a CHECK constraint that a database has (for predictions); 0 or -1. */
-int plan_db_domains(struct plan *p, struct db *db);
 
 /*
  * Add a migration about to run in direction (+1/-1) from a prepared step:
