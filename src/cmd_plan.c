@@ -254,6 +254,7 @@ static int plan_down(struct plan *p, struct session *s, const struct request *rq
 		if (!sec.sql || sql_is_blank(sec.sql)) {
 			st->path = sec.path ? sec.path : (m ? m->up.path : "(no down SQL)");
 			st->sql = "";
+			st->dir.lock_timeout_ms = st->dir.statement_timeout_ms = -1;
 			pm = plan_add(p, st, -1, NULL);
 			strlist_add(&pm->warnings, "no down migration: \"migrate down\" refuses it "
 				    "(--force-irreversible forgets it in history, its changes stay)");
@@ -317,6 +318,7 @@ int plan_command(int argc, char **argv, struct app *app, int direction)
 		return EXIT_USAGE;
 	}
 	plan_init(&p, "plan", rq.direction);
+	p.from = rq.offline ? rq.from : 0;
 	rc = session_open(&s, app, SESSION_FILES | (rq.offline ? 0 : SESSION_HISTORY) |
 			  (rq.fmt == PLAN_JSON ? SESSION_QUIET_FILES : 0));
 	if (rc != EXIT_OK)

@@ -112,6 +112,7 @@ struct plan {
 	const char *command;      /* "plan", "rehearse" */
 	int direction;            /* +1 up, -1 down */
 	char *database;           /* display of the target; NULL offline */
+	int64_t from;             /* offline: the migrations after this version */
 	char *scratch;            /* rehearse: where it ran */
 	int server_version;       /* 150004; 0 offline */
 	int pg_version;           /* major version the predictions are for */

@@ -112,7 +112,7 @@ static void effect_facts(struct db *db, struct plan_stmt *st, struct plan_effect
 			e->bytes = strtoll(PQgetvalue(sz, 0, 0), NULL, 10);
 		PQclear(sz);
 	}
-	what = xstrdup(qualified);
+	what = e->schema ? xasprintf("%s.%s", e->schema, e->name) : xstrdup(e->name);
 	lock_waits(db, PQgetvalue(res, 0, 0), e->mode, what, &st->warnings);
 	free(what);
 	/* dropping or locking an index locks its table as strongly */

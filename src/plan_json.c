@@ -28,6 +28,7 @@ static json_t *effect_json(const struct plan_effect *e, int observed)
 	json_object_set_new(o, "schema", str_or_null(e->schema));
 	json_object_set_new(o, "name", json_string(e->name));
 	json_object_set_new(o, "kind", json_string(e->kind));
+	json_object_set_new(o, "table", str_or_null(e->parent));
 	json_object_set_new(o, "lock", e->mode ? json_string(lock_mode_name(e->mode)) : json_null());
 	json_object_set_new(o, "blocks_reads", json_boolean(lock_blocks_reads(e->mode)));
 	json_object_set_new(o, "blocks_writes", json_boolean(lock_blocks_writes(e->mode)));
@@ -140,6 +141,8 @@ void plan_print_json(const struct plan *p, FILE *out)
 	json_object_set_new(root, "command", json_string(p->command));
 	json_object_set_new(root, "direction", json_string(p->direction > 0 ? "up" : "down"));
 	json_object_set_new(root, "database", str_or_null(p->database));
+	json_object_set_new(root, "offline_from", !p->database && p->from > 0
+			    ? json_integer((json_int_t)p->from) : json_null());
 	json_object_set_new(root, "server_version", p->server_version ? json_integer(p->server_version)
 								       : json_null());
 	json_object_set_new(root, "pg_version", p->pg_version ? json_integer(p->pg_version) : json_null());

@@ -198,6 +198,8 @@ static void subtitle(const struct plan *p, struct strbuf *sb)
 {
 	if (p->database)
 		strbuf_addf(sb, "target: %s", p->database);
+	else if (p->from > 0)
+		strbuf_addf(sb, "offline: no database, the migrations after version %lld", (long long)p->from);
 	else
 		strbuf_addstr(sb, "offline: no database, every migration in the directory");
 	if (p->server_version)
@@ -217,13 +219,17 @@ static void text_effect(FILE *out, const char *indent, const struct plan_effect 
 	struct strbuf sb = STRBUF_INIT;
 
 	add_name(&sb, e);
+	if (e->parent)
+		strbuf_addf(&sb, " (%s on %s)", e->kind, e->parent);
+	else
+		strbuf_addf(&sb, " (%s)", e->kind);
 	if (e->mode)
-		strbuf_addf(&sb, " (%s): %s (%s)", e->kind, lock_mode_name(e->mode), blocks_text(e->mode));
+		strbuf_addf(&sb, ": %s (%s)", lock_mode_name(e->mode), blocks_text(e->mode));
 	else if (observed && plan_effect_held(e))
-		strbuf_addf(&sb, " (%s): %s already held from an earlier statement", e->kind,
+		strbuf_addf(&sb, ": %s already held from an earlier statement",
 			    lock_mode_name(plan_effect_held(e)));
 	else
-		strbuf_addf(&sb, " (%s): no lock", e->kind);
+		strbuf_addstr(&sb, ": no lock");
 	strbuf_addf(&sb, ", %s, %s", e->rewrite ? "rewrite" : "no rewrite",
 		    e->scan ? "full scan" : "no scan");
 	if (observed && e->created)
@@ -398,7 +404,8 @@ static void md_summary(const struct plan *p, FILE *out)
 		if (m->outcome)
 			mark = strcmp(m->outcome, "clean") ? ":x:" : ":white_check_mark:";
 		else
-			mark = c.errors ? ":x:" : (c.warnings || (top && lock_blocks_writes(top->mode)))
+			mark = c.errors ? ":x:" : (c.warnings || m->warnings.n || c.stmt_warnings ||
+						  (top && lock_blocks_writes(top->mode)))
 				? ":warning:" : ":white_check_mark:";
 		strbuf_addf(&sb, "| %s | %s | ", mark, m->version_str);
 		md_cell(&sb, m->name);
@@ -429,13 +436,14 @@ static void md_summary(const struct plan *p, FILE *out)
 	}
 }
 
-static void md_effects_table(FILE *out, const struct plan_migration *m, int observed)
+static void md_effects_table(FILE *out, const struct plan_migration *m, int observed, int online)
 {
 	size_t i, j;
+	int last = observed || online;
 
-	fprintf(out, "| line | statement | object | lock | blocks | rewrite | scan | %s |\n",
-		observed ? "observed" : "rows, size");
-	fprintf(out, "|---|---|---|---|---|---|---|---|\n");
+	fprintf(out, "| line | statement | object | lock | blocks | rewrite | scan |%s\n",
+		observed ? " observed |" : online ? " rows, size |" : "");
+	fprintf(out, "|---|---|---|---|---|---|---|%s\n", last ? "---|" : "");
 	for (i = 0; i < m->nstmts; i++) {
 		const struct plan_stmt *s = &m->stmts[i];
 		size_t n = observed ? s->nseen : s->neffects;
@@ -454,23 +462,28 @@ static void md_effects_table(FILE *out, const struct plan_migration *m, int obse
 				strbuf_addstr(&sb, "| | | ");
 			}
 			if (!e) {
-				strbuf_addstr(&sb, "— | — | — | — | — | ");
+				strbuf_addstr(&sb, "— | — | — | — | — |");
 			} else {
 				add_name(&sb, e);
-				if (strcmp(e->kind, "table"))
+				if (e->parent)
+					strbuf_addf(&sb, " (%s on %s)", e->kind, e->parent);
+				else if (strcmp(e->kind, "table"))
 					strbuf_addf(&sb, " (%s)", e->kind);
-				strbuf_addf(&sb, " | %s | %s | %s | %s | ",
+				strbuf_addf(&sb, " | %s | %s | %s | %s |",
 					    e->mode ? lock_mode_name(e->mode) : "—",
 					    lock_blocks_reads(e->mode) ? "**reads, writes**"
 					    : lock_blocks_writes(e->mode) ? "**writes**" : "—",
 					    e->rewrite ? "**yes**" : "no", e->scan ? "yes" : "no");
 			}
 			if (observed)
-				strbuf_addstr(&sb, j == 0 && s->diffs.n ? ":x: differs from the plan" :
-					      j == 0 && s->rehearsed ? "as observed" : "");
-			else if (e)
-				add_facts(&sb, e);
-			strbuf_addstr(&sb, " |");
+				strbuf_addf(&sb, " %s |", j == 0 && s->diffs.n ? ":x: differs from the plan" :
+					    j == 0 && s->rehearsed ? "as observed" : "");
+			else if (online) {
+				strbuf_addch(&sb, ' ');
+				if (e)
+					add_facts(&sb, e);
+				strbuf_addstr(&sb, " |");
+			}
 			fprintf(out, "%s\n", sb.buf);
 			strbuf_release(&sb);
 		}
@@ -483,7 +496,6 @@ static void md_migration(const struct plan *p, const struct plan_migration *m, F
 	size_t i, j;
 	int any = 0;
 
-	(void)p;
 	fprintf(out, "\n### %s %s\n\n", m->version_str, m->name);
 	fprintf(out, "`%s` · %s %s", m->file, m->direction > 0 ? "up" : "down", tx_text(m->mode));
 	if (m->lock_timeout_ms >= 0)
@@ -494,7 +506,7 @@ static void md_migration(const struct plan *p, const struct plan_migration *m, F
 	if (m->warnings.n)
 		fprintf(out, "\n");
 	if (m->nstmts) {
-		md_effects_table(out, m, 0);
+		md_effects_table(out, m, 0, p->database != NULL);
 		fprintf(out, "\n");
 	}
 	for (i = 0; i < m->nstmts; i++) {
@@ -555,7 +567,7 @@ static void md_migration(const struct plan *p, const struct plan_migration *m, F
 			fprintf(out, "\n");
 		if (rehearsed) {
 			fprintf(out, "Observed on the scratch database:\n\n");
-			md_effects_table(out, m, 1);
+			md_effects_table(out, m, 1, 1);
 			fprintf(out, "\n");
 			for (i = 0; i < m->nstmts; i++) {
 				const struct plan_stmt *s = &m->stmts[i];
