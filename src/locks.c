@@ -665,8 +665,9 @@ static void alter_domain(struct acc *a, const PgQuery__AlterDomainStmt *s)
 		add(a, schema, name, LOCK_ON_DOMAIN_USERS, LOCK_SHARE, 0, 1, -1);
 }
 
-/* COMMENT ON locks the commented relation (or the column's, constraint's, trigger's
- * table) in SHARE UPDATE EXCLUSIVE (commands/comment.c via get_object_address). */
+/* COMMENT ON a relation or a column takes SHARE UPDATE EXCLUSIVE on it; on a
+ * constraint, trigger, rule or policy only ACCESS SHARE on its table
+ * (get_object_address; observed by migrate rehearse on PostgreSQL 15). */
 static void comment(struct acc *a, const PgQuery__CommentStmt *s)
 {
 	const PgQuery__Node *o = s->object;
@@ -695,7 +696,8 @@ static void comment(struct acc *a, const PgQuery__CommentStmt *s)
 		if (l->n_items >= 2)
 			add(a, pgnode_qualifier(l->items, l->n_items - 1),
 			    pgnode_last_str(l->items, l->n_items - 1), LOCK_ON_TABLE,
-			    LOCK_SHARE_UPDATE_EXCLUSIVE, 0, 0, -1);
+			    s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN ?
+			    LOCK_SHARE_UPDATE_EXCLUSIVE : LOCK_ACCESS_SHARE, 0, 0, -1);
 		break;
 	default:
 		break;

@@ -82,7 +82,8 @@ static const struct want rows[] = {
 	/* found by migrate rehearse (tests/fixtures/locks/0047_comment.sql) */
 	{ "COMMENT ON TABLE t IS 'x'", 15, "t", LOCK_SHARE_UPDATE_EXCLUSIVE, 0, 0 },
 	{ "COMMENT ON COLUMN s.t.c IS 'x'", 15, "t", LOCK_SHARE_UPDATE_EXCLUSIVE, 0, 0 },
-	{ "COMMENT ON CONSTRAINT k ON t IS 'x'", 15, "t", LOCK_SHARE_UPDATE_EXCLUSIVE, 0, 0 },
+	{ "COMMENT ON CONSTRAINT k ON t IS 'x'", 15, "t", LOCK_ACCESS_SHARE, 0, 0 },
+	{ "COMMENT ON POLICY p ON t IS 'x'", 15, "t", LOCK_ACCESS_SHARE, 0, 0 },
 	{ "COMMENT ON INDEX i IS 'x'", 15, "i", LOCK_SHARE_UPDATE_EXCLUSIVE, 0, 0 },
 };
 
