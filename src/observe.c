@@ -508,26 +508,31 @@ static int cmp_str(const void *a, const void *b)
 
 void observe_prune(struct plan_stmt *st)
 {
+	char *keep = xcalloc(st->nseen + 1, 1);
 	size_t i, k = 0;
 
+	/* decide for all first: parent_mode reads the other entries */
 	for (i = 0; i < st->nseen; i++) {
-		struct plan_effect *o = &st->seen[i];
-		int keep = o->mode || o->rewrite || o->scan ||
-			   (matched_by_prediction(st, o) &&
-			    plan_effect_held(o) >= LOCK_SHARE_UPDATE_EXCLUSIVE);
+		const struct plan_effect *o = &st->seen[i];
 
+		keep[i] = o->mode || o->rewrite || o->scan ||
+			  (matched_by_prediction(st, o) &&
+			   plan_effect_held(o) >= LOCK_SHARE_UPDATE_EXCLUSIVE);
 		/* an index locked no more strongly than its table goes with the table */
-		if (keep && !strcmp(o->kind, "index") && (o->rewrite || o->mode <= parent_mode(st, o)))
-			keep = 0;
-		if (!keep) {
-			free(o->schema);
-			free(o->name);
-			free(o->parent);
+		if (keep[i] && !strcmp(o->kind, "index") && (o->rewrite || o->mode <= parent_mode(st, o)))
+			keep[i] = 0;
+	}
+	for (i = 0; i < st->nseen; i++) {
+		if (keep[i]) {
+			st->seen[k++] = st->seen[i];
 			continue;
 		}
-		st->seen[k++] = *o;
+		free(st->seen[i].schema);
+		free(st->seen[i].name);
+		free(st->seen[i].parent);
 	}
 	st->nseen = k;
+	free(keep);
 	if (st->rebuilt.n > 1)
 		qsort(st->rebuilt.v, st->rebuilt.n, sizeof(*st->rebuilt.v), cmp_str);
 }

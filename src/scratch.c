@@ -221,10 +221,9 @@ int scratch_create(struct scratch *s, struct db *target, const char *url, int ve
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	if (url) {
-		if (db_connect(&s->admin, url, verbose) < 0)
-			return EXIT_CONNECT;
-	} else if (connect_like(&s->admin, target, PQdb(target->conn)) < 0) {
+	if (url ? db_connect(&s->admin, url, verbose) < 0
+		: connect_like(&s->admin, target, PQdb(target->conn)) < 0) {
+		db_close(&s->admin);
 		return EXIT_CONNECT;
 	}
 	scratch_watch(&s->admin);
@@ -273,8 +272,10 @@ int scratch_create(struct scratch *s, struct db *target, const char *url, int ve
 	PQclear(res);
 	s->created = 1;
 	rc = connect_like(&s->db, &s->admin, s->name);
-	if (rc < 0)
+	if (rc < 0) {
+		scratch_drop(s);
 		return EXIT_CONNECT;
+	}
 	scratch_watch(&s->db);
 	return EXIT_OK;
 }
