@@ -61,7 +61,7 @@ expect_out "down +reverted" "history shows reverts"
 RW="$T_WORK/realworld"
 sh "$TOP/tests/fixtures/realworld/generate.sh" "$RW" 300 >/dev/null
 db2=$(pg_fresh_db); export PGDATABASE=$db2
-run --dir "$RW" -q up --unsafe
+run --dir "$RW" -q up
 expect_rc 0 "300 real-world migrations up"
 expect_eq "$(psql_q -c "SELECT count(*) FROM schema_migrations")" 300 "300 recorded"
 expect_eq "$(psql_q -c "SELECT count(*) FROM schema_migrations WHERE tx_mode = 'self-managed'")" \
@@ -69,7 +69,7 @@ expect_eq "$(psql_q -c "SELECT count(*) FROM schema_migrations WHERE tx_mode = '
 run --dir "$RW" -q down --all
 expect_rc 0 "300 real-world migrations down"
 expect_eq "$(psql_q -c "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND c.relname NOT LIKE 'schema_migrations%'")" 0 "down --all leaves nothing behind"
-run --dir "$RW" -q up --unsafe
+run --dir "$RW" -q up
 expect_rc 0 "300 real-world migrations up again"
 
 # dbmate single files
