@@ -75,12 +75,16 @@ static int lint_gate(struct session *s, int64_t target, int unsafe)
 	if (!l)
 		return EXIT_USAGE;
 	lint_result_init(&res);
+	/* what the database already holds, then this run: a table created earlier in
+	 * the run is new to everyone (no application uses it yet) */
+	for (i = 0; i < s->set.n; i++)
+		if (history_find(&s->h, s->set.items[i].version))
+			linter_learn_section(l, &s->set.items[i].up);
+	linter_begin_run(l);
 	for (i = 0; i < s->set.n; i++) {
 		struct migration *m = &s->set.items[i];
 
-		if (history_find(&s->h, m->version))
-			linter_learn_section(l, &m->up);
-		else if (target < 0 || m->version <= target)
+		if (!history_find(&s->h, m->version) && (target < 0 || m->version <= target))
 			lint_section(l, &m->up, &res);
 	}
 	blocking = lint_result_blocking(&res);

@@ -432,11 +432,18 @@ struct sch_table *ctx_table(const struct lint_ctx *c, const PgQuery__RangeVar *r
 			    rv->relname);
 }
 
+int ctx_seq_is_new(const struct lint_ctx *c, int seq)
+{
+	/* created by this section, or by an earlier one of the same run of `migrate up`:
+	 * no running application uses it yet */
+	return seq == c->seq || (c->run_seq && seq >= c->run_seq);
+}
+
 int ctx_is_new(const struct lint_ctx *c, const PgQuery__RangeVar *rv)
 {
 	const struct sch_table *t = ctx_table(c, rv);
 
-	return t && t->seq == c->seq;
+	return t && ctx_seq_is_new(c, t->seq);
 }
 
 int ctx_in_tx(const struct lint_ctx *c)

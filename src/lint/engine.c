@@ -504,6 +504,7 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	c.schema = schema;
 	c.revert_seq = revert ? l->seq : 0;
 	c.seq = ++l->seq;
+	c.run_seq = l->run_seq;
 	if (r) {
 		if (!r->last_file || !path || strcmp(r->last_file, path)) {
 			r->files++;
@@ -612,4 +613,9 @@ void lint_job_run(struct linter *l, const struct lint_job *job, struct lint_prep
 		run(l, sec->sql, sec->path, base, &sec->dir, job->kind == LINT_JOB_LEARN ? NULL : r,
 		    &l->schema, 0, prep);
 	}
+}
+
+void linter_begin_run(struct linter *l)
+{
+	l->run_seq = l->seq + 1; /* the first section of the run */
 }

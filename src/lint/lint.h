@@ -101,6 +101,15 @@ void lint_text(struct linter *l, const char *sql, const char *file, int line_bas
  */
 void lint_section_isolated(struct linter *l, const struct section *sec, struct lint_result *r);
 
+/*
+ * From now on the sections linted are one run of `migrate up`: a relation
+ * created by an earlier section of the run counts as new, as if created in
+ * the same migration (no running application uses it yet). `migrate lint`
+ * never calls this: in a pull request, an earlier migration may already be
+ * deployed by the time a later one runs.
+ */
+void linter_begin_run(struct linter *l);
+
 /* Update the model from an already applied section; no findings. */
 void linter_learn_section(struct linter *l, const struct section *sec);
 

@@ -116,6 +116,7 @@ struct lint_ctx {
 	int pg;                       /* server major version */
 	struct schema *schema;
 	int seq;                      /* this section's number, for "created in this migration" */
+	int run_seq;                  /* first section of the run (linter_begin_run), 0: none */
 	int revert_seq;               /* a down section: the number of the up it reverts, else 0 */
 	struct toklist toks;          /* through ctx_toks(): the section's, when scanned */
 	int toks_scanned;
@@ -212,6 +213,8 @@ struct span span_keyword(const struct lint_ctx *c, int kind, int from);
 
 /* Schema questions about the current section. */
 struct sch_table *ctx_table(const struct lint_ctx *c, const PgQuery__RangeVar *rv);
+/* Was an object created with this section number new to the application (this section or this run)? */
+int ctx_seq_is_new(const struct lint_ctx *c, int seq);
 /* Was the relation created in this section (new and empty)? */
 int ctx_is_new(const struct lint_ctx *c, const PgQuery__RangeVar *rv);
 int ctx_in_tx(const struct lint_ctx *c);
@@ -276,6 +279,7 @@ struct linter {
 	struct custom_set *custom;
 	struct schema schema;
 	int seq;
+	int run_seq;   /* first section of the run (linter_begin_run), 0: none */
 };
 
 /* Severity of a rule after lint.rules / excludes: LINT_OFF when off. */

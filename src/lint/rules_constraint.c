@@ -45,6 +45,8 @@ static const char *body(struct lint_ctx *c, const PgQuery__Constraint *k, struct
 	if (tl->ok && k->conname && *k->conname) {
 		size_t i = toklist_at(tl, where.start);
 
+		if (i < tl->n && tl->t[i].kind == PG_QUERY__TOKEN__ADD_P)
+			i++; /* the span may start at ALTER TABLE's ADD */
 		if (i < tl->n && tl->t[i].kind == PG_QUERY__TOKEN__CONSTRAINT && i + 2 < tl->n)
 			s.start = tl->t[i + 2].start;
 	}
@@ -310,7 +312,7 @@ static void alter_domain(struct lint_ctx *c, const PgQuery__AlterDomainStmt *d)
 	    d->def->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
 		return;
 	k = d->def->constraint;
-	if (k->skip_validation || (dom && dom->seq == c->seq))
+	if (k->skip_validation || (dom && ctx_seq_is_new(c, dom->seq)))
 		return;
 	{
 		struct lint_emit e = {

@@ -71,7 +71,7 @@ static void drop_index(struct lint_ctx *c, const PgQuery__DropStmt *d)
 		ix = schema_index(c->schema, schema, name);
 		if (ix)
 			t = schema_table(c->schema, NULL, ix->table);
-		if ((ix && ix->seq == c->seq) || (t && t->seq == c->seq))
+		if ((ix && ctx_seq_is_new(c, ix->seq)) || (t && ctx_seq_is_new(c, t->seq)))
 			continue;
 		kw = span_keyword(c, PG_QUERY__TOKEN__INDEX, -1);
 		{
@@ -114,12 +114,12 @@ static void reindex(struct lint_ctx *c, const PgQuery__ReindexStmt *r)
 	switch (r->kind) {
 	case PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX:
 		ix = r->relation ? schema_index(c->schema, NULL, r->relation->relname) : NULL;
-		if (ix && ix->seq == c->seq)
+		if (ix && ctx_seq_is_new(c, ix->seq))
 			return;
 		if (ix) {
 			const struct sch_table *t = schema_table(c->schema, NULL, ix->table);
 
-			if (t && t->seq == c->seq)
+			if (t && ctx_seq_is_new(c, t->seq))
 				return;
 			table = ix->table;
 			what = ctx_quote(c, ix->table);

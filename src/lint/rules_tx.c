@@ -224,7 +224,7 @@ static int is_existing(const struct lint_ctx *c, const char *table)
 {
 	const struct sch_table *t = schema_table(c->schema, NULL, table);
 
-	return !(t && t->seq == c->seq);
+	return !(t && ctx_seq_is_new(c, t->seq));
 }
 
 /* Is this statement a backfill or a scan of an existing table? Its description, or NULL. */

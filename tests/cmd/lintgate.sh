@@ -47,4 +47,21 @@ run --dir "$D" up --unsafe
 expect_rc 0 "--unsafe applies"
 expect_err "applying despite 1 lint error \(--unsafe" "warns"
 expect_eq "$(psql_q -c "SELECT note FROM schema_migrations_log WHERE direction = 'up' AND version = 6")" "--unsafe" "--unsafe is recorded in the log"
+
+# a table created earlier in the same run is new to everyone: indexes and constraints on it
+# are fine for up (lint, for a pull request, still flags them: by then it may be in use)
+db2=$(pg_fresh_db)
+E="$T_WORK/e"; mkdir -p "$E"
+echo "CREATE TABLE fresh (id bigint, email text);" >"$E/1_fresh.up.sql"
+echo "DROP TABLE fresh;" >"$E/1_fresh.down.sql"
+echo "CREATE INDEX fresh_email ON fresh (email); ALTER TABLE fresh ADD CONSTRAINT fresh_email_ck CHECK (email <> '');" >"$E/2_idx.up.sql"
+echo "ALTER TABLE fresh DROP CONSTRAINT fresh_email_ck; DROP INDEX fresh_email;" >"$E/2_idx.down.sql"
+run --dir "$E" lint
+expect_rc 1 "lint flags the index on a table of an earlier migration"
+PGDATABASE=$db2 run --dir "$E" up
+expect_rc 0 "up on a fresh database: the table is created by the same run"
+PGDATABASE=$db2 run --dir "$E" down
+expect_rc 0 "down one"
+PGDATABASE=$db2 run --dir "$E" up
+expect_rc 1 "the table now exists before the run: the index is a finding again"
 t_done
