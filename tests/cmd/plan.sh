@@ -80,7 +80,7 @@ snap() { # the whole catalog as pg_dump sees it, and the advisory locks held
 snap >"$T_WORK/before"
 run --dir "$EX" plan
 expect_rc 0 "plan on a fresh database"
-expect_out "plan: 12 migrations to apply" "all twelve pending"
+expect_out "plan: 13 migrations to apply" "all thirteen pending"
 snap >"$T_WORK/after"
 cmp -s "$T_WORK/before" "$T_WORK/after" && t_ok "plan changed nothing (catalog, no history table, no advisory lock)" \
 	|| t_not_ok "plan changed the database" "$(diff "$T_WORK/before" "$T_WORK/after" | head -20)"
@@ -93,7 +93,7 @@ psql_q -c "INSERT INTO tenants (slug, name) SELECT 't' || i, 'T' FROM generate_s
 snap >"$T_WORK/before"
 run --dir "$EX" plan
 expect_rc 0 "plan with applied history"
-expect_out "plan: 7 migrations to apply" "exactly the seven pending"
+expect_out "plan: 8 migrations to apply" "exactly the eight pending"
 expect_no "20261101094000 create_tenant_order_totals" "applied migrations are not planned"
 expect_out "orders \(table\): SHARE UPDATE EXCLUSIVE \(blocks other DDL and VACUUM only\), no rewrite, full scan; ~0 rows, [0-9]+ kB" \
 	"rows and size of a touched table"

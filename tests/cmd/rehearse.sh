@@ -13,7 +13,7 @@ db=$(pg_fresh_db); export PGDATABASE=$db
 dump "$db" >"$T_WORK/before"
 run --dir migrations/example rehearse
 expect_rc 0 "the example rehearses cleanly"
-expect_out "12 of 12 migrations rehearsed cleanly" "all twelve, up, down and up again"
+expect_out "13 of 13 migrations rehearsed cleanly" "all thirteen, up, down and up again"
 expect_out "observed from a second connection:" "CREATE INDEX CONCURRENTLY observed from a second connection"
 expect_out "public.orders \(table\): SHARE UPDATE EXCLUSIVE \(blocks other DDL and VACUUM only\), no rewrite, full scan" \
 	"its SHARE UPDATE EXCLUSIVE and its scan were seen"
@@ -34,7 +34,7 @@ expect_out '"from_second_connection": false' "json says how it observed"
 expect_no '"version": "20261101095000"' "applied migrations are not rehearsed (history copied)"
 expect_eq "$(psql_q -c "SELECT count(*) FROM schema_migrations")" 7 "the target's history is unchanged"
 run --dir migrations/example rehearse --format markdown
-expect_out "^## migrate rehearsal of 5 pending migrations" "markdown title"
+expect_out "^## migrate rehearsal of 6 pending migrations" "markdown title"
 expect_out "\*\*Rehearsal: clean\*\* :white_check_mark: up, down \(schema restored\), up again" "markdown outcome"
 run -q --dir migrations/example up --unsafe
 run --dir migrations/example rehearse
