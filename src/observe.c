@@ -483,7 +483,8 @@ void observe_compare(struct plan_stmt *st)
 	for (i = 0; i < st->nseen; i++) {
 		const struct plan_effect *o = &st->seen[i];
 
-		if (matched_by_prediction(st, o))
+		/* nobody else can see what the migration created before it commits */
+		if (matched_by_prediction(st, o) || o->created)
 			continue;
 		/* an index locked no more strongly than its table goes with the table; a
 		 * rebuilt index is locked because it is rebuilt (st->rebuilt) */

@@ -13,6 +13,8 @@ Suite *db_suite(void);
 Suite *lint_suite(void);
 Suite *lint_rules_suite(void);
 Suite *locks_suite(void);
+/* plan and rehearse: tests/unit/test_plan.c */
+Suite *plan_suite(void);
 
 /* Helpers: a fresh temp directory, and a file written in it. */
 char *unit_tempdir(void);
