@@ -447,8 +447,9 @@ void observe_compare(struct plan_stmt *st)
 	int anything = st->nseen > 0;
 
 	if (st->polled && !anything) {
-		strlist_add(&st->notes, "no lock seen from the second connection: the statement "
-			    "was too quick to observe");
+		if (st->neffects)
+			strlist_add(&st->notes, "no lock seen from the second connection: the statement "
+				    "was too quick to observe");
 		return;
 	}
 	for (i = 0; i < st->neffects; i++) {

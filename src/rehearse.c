@@ -65,18 +65,27 @@ static int ok_result(const PGresult *res)
  */
 static int observer_hold(struct rehearsal *r)
 {
-	PGresult *res;
+	PGresult *res, *lk;
+	int i;
 
 	if (db_command(r->observer, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL) < 0)
 		return 0;
 	res = db_exec(r->observer,
-		"SELECT 'LOCK TABLE ' || string_agg(format('%I.%I', n.nspname, c.relname), ', ') "
-		"       || ' IN SHARE UPDATE EXCLUSIVE MODE' "
+		"SELECT format('%I.%I', n.nspname, c.relname) "
 		"  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 		" WHERE c.relkind IN ('r', 'p', 'f') AND NOT c.relispartition "
 		"   AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'", 0, NULL);
-	if (res && !PQgetisnull(res, 0, 0))
-		db_command(r->observer, PQgetvalue(res, 0, 0), 0, NULL);
+	/* never wait: in a file with its own BEGIN, the statements before hold locks */
+	for (i = 0; res && i < PQntuples(res); i++) {
+		char *sql = xasprintf("LOCK TABLE %s IN SHARE UPDATE EXCLUSIVE MODE NOWAIT",
+				      PQgetvalue(res, i, 0));
+		PQclear(PQexec(r->observer->conn, "SAVEPOINT hold"));
+		lk = PQexec(r->observer->conn, sql);
+		PQclear(PQexec(r->observer->conn, PQresultStatus(lk) == PGRES_COMMAND_OK
+			       ? "RELEASE SAVEPOINT hold" : "ROLLBACK TO SAVEPOINT hold"));
+		PQclear(lk);
+		free(sql);
+	}
 	PQclear(res);
 	return 1;
 }
