@@ -94,6 +94,11 @@ static void notice_processor(void *arg, const char *message)
 	free(m);
 }
 
+void db_watch_notices(struct db *db)
+{
+	PQsetNoticeProcessor(db->conn, notice_processor, db);
+}
+
 static char *url_password(const char *url)
 {
 	PQconninfoOption *opts, *o;
@@ -166,7 +171,7 @@ int db_connect(struct db *db, const char *url, int verbose)
 				PQhost(db->conn)[0] == '/' ? "socket " : "",
 				PQhost(db->conn), *PQport(db->conn) ? xport(PQport(db->conn)) : "",
 				PQuser(db->conn));
-	PQsetNoticeProcessor(db->conn, notice_processor, db);
+	db_watch_notices(db);
 	db->server_version = PQserverVersion(db->conn);
 	return 0;
 }

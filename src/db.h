@@ -19,6 +19,8 @@ char *redact_conninfo(const char *conninfo);
 /* Connect (url NULL: libpq defaults). Prints the reason on failure; returns 0 or -1. */
 int db_connect(struct db *db, const char *url, int verbose);
 void db_close(struct db *db);
+/* Print the server's notices (scrubbed) with -v, as db_connect's connections do. */
+void db_watch_notices(struct db *db);
 
 /* Copy of msg with the password replaced by "***". */
 char *db_scrub(const struct db *db, const char *msg);

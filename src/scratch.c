@@ -82,18 +82,6 @@ int scratch_interrupted(void)
 
 /* --- connections -------------------------------------------------------------- */
 
-static void notice_processor(void *arg, const char *message)
-{
-	const struct db *db = arg;
-	char *m;
-
-	if (db->verbose <= 0)
-		return;
-	m = db_scrub(db, message);
-	fprintf(stderr, "server: %s", m);
-	free(m);
-}
-
 /* Connect to dbname with every other parameter of like (host, port, user, password, ssl...). */
 static int connect_like(struct db *out, const struct db *like, const char *dbname)
 {
@@ -132,7 +120,7 @@ static int connect_like(struct db *out, const struct db *like, const char *dbnam
 		free(m);
 		return -1;
 	}
-	PQsetNoticeProcessor(out->conn, notice_processor, out);
+	db_watch_notices(out);
 	out->server_version = PQserverVersion(out->conn);
 	return 0;
 }

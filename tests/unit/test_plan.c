@@ -141,6 +141,14 @@ static void setup(struct fixture *f)
 	scans(&f->before.scans, 16400, 3);
 }
 
+/* What rehearse does with the readings of one statement. */
+static void observe(struct fixture *f)
+{
+	observe_statement(&f->st, &f->before, &f->after, &f->start);
+	observe_compare(&f->st);
+	observe_prune(&f->st);
+}
+
 static void teardown(struct fixture *f)
 {
 	struct plan stub;
@@ -172,9 +180,7 @@ START_TEST(rewrite_observed_and_predicted)
 	lock(&f.after.locks, 16401, LOCK_ACCESS_EXCLUSIVE);
 	lock(&f.after.locks, 16402, LOCK_ACCESS_EXCLUSIVE);
 	scans(&f.after.scans, 16400, 5);
-	observe_statement(&f.st, &f.before, &f.after, &f.start);
-	observe_compare(&f.st);
-	observe_prune(&f.st);
+	observe(&f);
 	ck_assert_int_eq(f.st.diffs.n, 0);
 	ck_assert_int_eq(f.st.nseen, 1); /* the index locks go with the table */
 	ck_assert_str_eq(f.st.seen[0].name, "users");
@@ -196,8 +202,7 @@ START_TEST(stronger_lock_is_a_difference)
 	lock(&f.after.locks, 16400, LOCK_SHARE);
 	lock(&f.after.locks, 16400, LOCK_ACCESS_EXCLUSIVE);
 	scans(&f.after.scans, 16400, 4);
-	observe_statement(&f.st, &f.before, &f.after, &f.start);
-	observe_compare(&f.st);
+	observe(&f);
 	ck_assert_int_eq(f.st.diffs.n, 1);
 	ck_assert_str_eq(f.st.diffs.v[0], "table users: predicted SHARE, observed the stronger ACCESS EXCLUSIVE");
 	teardown(&f);
@@ -214,9 +219,7 @@ START_TEST(a_lock_already_held_satisfies_the_prediction)
 	rel(&f.after.cat, 16400, 16400, 0, 'r', "users");
 	lock(&f.after.locks, 16400, LOCK_ACCESS_EXCLUSIVE);
 	scans(&f.after.scans, 16400, 3);
-	observe_statement(&f.st, &f.before, &f.after, &f.start);
-	observe_compare(&f.st);
-	observe_prune(&f.st);
+	observe(&f);
 	ck_assert_int_eq(f.st.diffs.n, 0);
 	ck_assert_int_eq(f.st.nseen, 1);
 	ck_assert_int_eq(f.st.seen[0].mode, LOCK_NONE); /* nothing new ... */
@@ -236,9 +239,7 @@ START_TEST(drop_index_locks_its_table)
 	lock(&f.after.locks, 16400, LOCK_ACCESS_EXCLUSIVE);
 	lock(&f.after.locks, 16402, LOCK_ACCESS_EXCLUSIVE);
 	scans(&f.after.scans, 16400, 3);
-	observe_statement(&f.st, &f.before, &f.after, &f.start);
-	observe_compare(&f.st);
-	observe_prune(&f.st);
+	observe(&f);
 	ck_assert_int_eq(f.st.diffs.n, 0);
 	ck_assert_int_eq(f.st.nseen, 1);
 	ck_assert_str_eq(f.st.seen[0].name, "users");
@@ -257,8 +258,7 @@ START_TEST(scans_that_are_not_compared)
 	rel(&f.after.cat, 16400, 16400, 0, 'r', "users");
 	lock(&f.after.locks, 16400, LOCK_ROW_EXCLUSIVE);
 	scans(&f.after.scans, 16400, 4);
-	observe_statement(&f.st, &f.before, &f.after, &f.start);
-	observe_compare(&f.st);
+	observe(&f);
 	ck_assert_int_eq(f.st.diffs.n, 0);
 	teardown(&f);
 
@@ -268,8 +268,7 @@ START_TEST(scans_that_are_not_compared)
 	rel(&f.after.cat, 16400, 16400, 0, 'r', "users");
 	lock(&f.after.locks, 16400, LOCK_SHARE_UPDATE_EXCLUSIVE);
 	scans(&f.after.scans, 16400, 3);
-	observe_statement(&f.st, &f.before, &f.after, &f.start);
-	observe_compare(&f.st);
+	observe(&f);
 	ck_assert_int_eq(f.st.diffs.n, 0);
 	teardown(&f);
 
@@ -280,8 +279,7 @@ START_TEST(scans_that_are_not_compared)
 	rel(&f.after.cat, 16400, 16400, 0, 'r', "users");
 	lock(&f.after.locks, 16400, LOCK_SHARE_UPDATE_EXCLUSIVE);
 	scans(&f.after.scans, 16400, 3);
-	observe_statement(&f.st, &f.before, &f.after, &f.start);
-	observe_compare(&f.st);
+	observe(&f);
 	ck_assert_int_eq(f.st.diffs.n, 1);
 	ck_assert_str_eq(f.st.diffs.v[0], "table users: predicted a full scan, observed no full scan");
 	teardown(&f);
@@ -297,8 +295,7 @@ START_TEST(unpredicted_locks)
 	rel(&f.after.cat, 16400, 16400, 0, 'r', "users");
 	lock(&f.after.locks, 16400, LOCK_SHARE_UPDATE_EXCLUSIVE);
 	scans(&f.after.scans, 16400, 3);
-	observe_statement(&f.st, &f.before, &f.after, &f.start);
-	observe_compare(&f.st);
+	observe(&f);
 	ck_assert_int_eq(f.st.diffs.n, 1);
 	ck_assert_str_eq(f.st.diffs.v[0], "table public.users: not predicted, observed SHARE UPDATE EXCLUSIVE");
 	teardown(&f);
@@ -308,8 +305,7 @@ START_TEST(unpredicted_locks)
 	rel(&f.after.cat, 16400, 16400, 0, 'r', "users");
 	lock(&f.after.locks, 16400, LOCK_ROW_SHARE);
 	scans(&f.after.scans, 16400, 3);
-	observe_statement(&f.st, &f.before, &f.after, &f.start);
-	observe_compare(&f.st);
+	observe(&f);
 	ck_assert_int_eq(f.st.diffs.n, 0);
 	teardown(&f);
 }
@@ -328,9 +324,7 @@ START_TEST(objects_the_migration_created)
 	lock(&f.after.locks, 16402, LOCK_ACCESS_EXCLUSIVE);
 	scans(&f.after.scans, 16400, 3);
 	predict(&f.st, "users", "table", LOCK_SHARE, 0, 0);
-	observe_statement(&f.st, &f.before, &f.after, &f.start);
-	observe_compare(&f.st);
-	observe_prune(&f.st);
+	observe(&f);
 	ck_assert_int_eq(f.st.diffs.n, 0);
 	ck_assert(f.st.effects[0].existed);
 	ck_assert_int_eq(f.st.nseen, 2);
