@@ -115,6 +115,7 @@ struct plan {
 	int64_t from;             /* offline: the migrations after this version */
 	char *scratch;            /* rehearse: where it ran */
 	int server_version;       /* 150004; 0 offline */
+	int sized;                /* plan_db_facts filled sizes and lock holders */
 	int pg_version;           /* major version the predictions are for */
 	struct plan_migration *items;
 	size_t n, alloc;

@@ -184,5 +184,6 @@ int plan_db_facts(struct plan *p, struct db *db, long long_running_ms)
 		}
 	PQclear(open_tx);
 	PQclear(PQexec(db->conn, "RESET lock_timeout"));
+	p->sized = 1;
 	return 0;
 }

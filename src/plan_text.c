@@ -477,7 +477,7 @@ static void md_effects_table(FILE *out, const struct plan_migration *m, int obse
 			}
 			if (observed)
 				strbuf_addf(&sb, " %s |", j == 0 && s->diffs.n ? ":x: differs from the plan" :
-					    j == 0 && s->rehearsed ? "as observed" : "");
+					    j == 0 && s->rehearsed ? "as predicted" : "");
 			else if (online) {
 				strbuf_addch(&sb, ' ');
 				if (e)
@@ -506,7 +506,7 @@ static void md_migration(const struct plan *p, const struct plan_migration *m, F
 	if (m->warnings.n)
 		fprintf(out, "\n");
 	if (m->nstmts) {
-		md_effects_table(out, m, 0, p->database != NULL);
+		md_effects_table(out, m, 0, p->sized);
 		fprintf(out, "\n");
 	}
 	for (i = 0; i < m->nstmts; i++) {
