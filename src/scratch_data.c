@@ -123,9 +123,14 @@ static void copy_sample(struct scratch *s, struct db *target, const struct histo
 	if (!res)
 		return;
 	/* no triggers, no foreign key checks while loading a sample */
-	replica = db_command(&s->db, "SET session_replication_role = replica", 0, NULL) == 0;
+	{
+		PGresult *r = PQexec(s->db.conn, "SET session_replication_role = replica");
+		replica = PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+	}
 	if (!replica)
-		log_warning("could not turn off triggers while loading the sample: rows that "
+		log_warning("could not turn off triggers and foreign key checks while loading the "
+			    "sample (needs superuser, or SET on session_replication_role): rows that "
 			    "break a foreign key of the sample are not loaded");
 	for (i = 0; i < PQntuples(res) && !scratch_interrupted(); i++) {
 		const char *t = PQgetvalue(res, i, 0), *cols = PQgetvalue(res, i, 1);
@@ -144,9 +149,10 @@ static void copy_sample(struct scratch *s, struct db *target, const struct histo
 		free(into);
 	}
 	PQclear(res);
-	if (replica)
+	if (replica) {
 		delete_dangling(&s->db);
-	db_command(&s->db, "RESET session_replication_role", 0, NULL);
+		db_command(&s->db, "RESET session_replication_role", 0, NULL);
+	}
 	/* sequences carry on from where the target's are */
 	res = db_exec(target, "SELECT format('%I.%I', schemaname, sequencename), last_value "
 		      "FROM pg_sequences WHERE last_value IS NOT NULL "
