@@ -1,5 +1,7 @@
 /* session.c - set-up shared by commands, done once, in one place */
 #include "session.h"
+#include "replica.h"
+#include "runlock.h"
 #include "util.h"
 
 #include <string.h>
@@ -11,6 +13,8 @@ int session_open(struct session *s, struct app *app, int flags)
 	if (app_config(app) < 0)
 		return EXIT_USAGE;
 	s->cfg = &app->cfg;
+	if (app->quiet_files)
+		flags |= SESSION_QUIET_FILES;
 	if (history_init(&s->h, s->cfg->table) < 0)
 		return EXIT_USAGE;
 	if (flags & SESSION_FILES) {
@@ -32,19 +36,10 @@ int session_open(struct session *s, struct app *app, int flags)
 	if (history_inspect(&s->h, &s->db) < 0)
 		return EXIT_USAGE;
 	if (flags & SESSION_LOCK) {
-		int r;
+		int r = runlock_take(s);
 
-		s->lock_key = db_lock_key(s->h.display);
-		r = db_advisory_lock(&s->db, s->lock_key, s->cfg->wait_ms, s->h.display);
-		if (r <= 0) {
-			if (r == 0) {
-				log_error("another migrate run holds the lock on %s; gave up after %lds",
-					  s->h.display, s->cfg->wait_ms / 1000);
-				log_hint("wait for it to finish, or raise --wait");
-			}
-			return EXIT_CONNECT;
-		}
-		s->locked = 1;
+		if (r != EXIT_OK)
+			return r;
 		/* another runner may have created the tables while we waited */
 		if (history_inspect(&s->h, &s->db) < 0)
 			return EXIT_USAGE;
@@ -56,8 +51,7 @@ int session_open(struct session *s, struct app *app, int flags)
 
 void session_close(struct session *s)
 {
-	if (s->locked && PQstatus(s->db.conn) == CONNECTION_OK)
-		db_advisory_unlock(&s->db, s->lock_key);
+	runlock_release(s);
 	db_close(&s->db);
 	migration_set_release(&s->set);
 	history_release(&s->h);
@@ -85,4 +79,13 @@ int session_ensure_history(struct session *s)
 	if (s->h.exists)
 		return EXIT_OK;
 	return history_create(&s->h, &s->db) < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+int session_before_migration(struct session *s)
+{
+	int rc = runlock_renew(s);
+
+	if (rc == EXIT_OK && replica_wait(&s->db, s->cfg->max_replica_lag_ms) < 0)
+		rc = EXIT_FAILED;
+	return rc;
 }

@@ -24,6 +24,8 @@ struct session {
 	int64_t lock_key;
 	int locked;
 	int connected;
+	int pooled;         /* connected through a transaction pooler (runlock.c) */
+	char *lock_owner;   /* apply.lock: table: our owner string */
 };
 
 /* Returns EXIT_OK, or the exit code to return (after printing why). */
@@ -32,6 +34,9 @@ void session_close(struct session *s);
 
 /* Create the history tables if missing (under the lock, right before the first change). */
 int session_ensure_history(struct session *s);
+
+/* Before each migration: renew the lock's lease, wait for lagging replicas. EXIT_*. */
+int session_before_migration(struct session *s);
 
 /* State of one version for status: applied, pending, modified, missing, dirty. */
 const char *session_state(struct session *s, int64_t version);
