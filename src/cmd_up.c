@@ -1,6 +1,8 @@
 /* cmd_up.c - migrate up: apply pending migrations, each in its own transaction */
 #include "commands.h"
 #include "applyopts.h"
+#include "fleet.h"
+#include "runlock.h"
 #include "runner.h"
 #include "session.h"
 #include "util.h"
@@ -9,13 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_TO = 1, O_ALLOW_DRIFT };
+enum { O_TO = 1, O_ALLOW_DRIFT, O_ALL, O_FORMAT };
 
 static const struct cli_option up_options[] = {
 	{ O_TO, 0, "to", "VERSION", "apply pending migrations up to and including VERSION" },
 	{ O_ALLOW_DRIFT, 0, "allow-drift", NULL, "run even if applied migrations were edited since" },
 	APPLY_CLI_OPTIONS,
+	{ O_ALL, 0, "all", NULL, "every target in migrate.yml: main database, tenant schemas, databases" },
+	FLEET_CLI_OPTIONS,
+	FLEET_FAIL_FAST_OPTION,
+	{ O_FORMAT, 0, "format", "FORMAT", "summary of an every-target run: text (default) or json" },
 	CLI_END
+};
+
+struct up_args {
+	int64_t target;  /* --to, -1 when absent */
+	int allow_drift;
 };
 
 /* Drift and dirty versions stop an up before anything runs. */
@@ -57,38 +68,18 @@ static int check_history(struct session *s, int allow_drift)
 	return EXIT_OK;
 }
 
-int cmd_up(int argc, char **argv, struct app *app)
+/* Apply what one target lacks (the database app->cfg points at). */
+static int up_target(struct app *app, void *arg, struct target_result *res)
 {
-	struct cli c;
+	const struct up_args *a = arg;
 	struct session s;
 	struct runner r;
 	struct step *steps = NULL;
-	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
-	int64_t target = -1, latest = 0;
-	int allow_drift = 0, rc, opt;
+	int64_t target = a->target, latest = 0;
+	int allow_drift = a->allow_drift, rc = EXIT_OK;
 	size_t i, nsteps = 0, alloc = 0;
 	char note[64] = "";
 
-	cli_init(&c, "up", "", "Apply pending migrations in version order, each in its own transaction\n"
-		 "with lock_timeout, retrying lock timeouts with backoff. Stops at the first\n"
-		 "failure, which is rolled back with its history row.", up_options, &app->opts,
-		 argc, argv);
-	while ((opt = cli_next(&c)) > 0) {
-		int h = apply_option(&ov, opt, c.arg);
-		if (h < 0 || (opt == O_TO && (target = parse_version_arg("--to", c.arg)) < 0)) {
-			opt = CLI_ERROR;
-			break;
-		}
-		if (opt == O_ALLOW_DRIFT)
-			allow_drift = 1;
-	}
-	rc = cli_done(&c, opt, 0);
-	cli_release(&c);
-	if (rc >= 0)
-		return rc;
-	rc = EXIT_OK;
-	if (apply_config(app, &ov) < 0)
-		return EXIT_USAGE;
 	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK);
 	if (rc != EXIT_OK)
 		goto done;
@@ -105,6 +96,8 @@ int cmd_up(int argc, char **argv, struct app *app)
 	for (i = 0; i < s.h.n; i++)
 		if (s.h.rows[i].version > latest)
 			latest = s.h.rows[i].version;
+	if (res)
+		res->from = res->to = latest;
 
 	/* Prepare every pending migration before running any: a broken file stops
 	 * the run before the first change. */
@@ -127,6 +120,8 @@ int cmd_up(int argc, char **argv, struct app *app)
 		if (step_prepare(st, m->up.sql, m->up.path, m->up.line_base, &m->up.dir) < 0)
 			rc = EXIT_USAGE;
 	}
+	if (rc == EXIT_OK)
+		rc = runlock_check_steps(&s, steps, nsteps);
 	if (rc != EXIT_OK)
 		goto done;
 	if (nsteps == 0) {
@@ -143,9 +138,16 @@ int cmd_up(int argc, char **argv, struct app *app)
 		if (steps[i].version < latest)
 			log_warning("applying %s out of order: it is older than the latest applied "
 				    "version %lld", steps[i].version_str, (long long)latest);
-		rc = runner_apply(&r, &steps[i], 1, *note ? note : NULL);
+		rc = session_before_migration(&s);
+		if (rc == EXIT_OK)
+			rc = runner_apply(&r, &steps[i], 1, *note ? note : NULL);
 		if (rc != EXIT_OK)
 			break;
+		if (res) {
+			res->changed++;
+			if (steps[i].version > res->to)
+				res->to = steps[i].version;
+		}
 	}
 	if (rc == EXIT_OK && log_verbosity >= 0)
 		printf("%zu migration%s applied\n", nsteps, nsteps == 1 ? "" : "s");
@@ -156,5 +158,58 @@ done:
 		step_release(&steps[i]);
 	free(steps);
 	session_close(&s);
+	return rc;
+}
+
+int cmd_up(int argc, char **argv, struct app *app)
+{
+	struct cli c;
+	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
+	struct fleet_opts fo;
+	struct up_args a = { -1, 0 };
+	const char *format = NULL;
+	int rc, opt;
+
+	fleet_opts_init(&fo, FLEET_UP);
+	cli_init(&c, "up", "", "Apply pending migrations in version order, each in its own transaction\n"
+		 "with lock_timeout, retrying lock timeouts with backoff. Stops at the first\n"
+		 "failure, which is rolled back with its history row. With --all, every\n"
+		 "target of migrate.yml, --jobs at once; a target's failure stays with it.",
+		 up_options, &app->opts, argc, argv);
+	while ((opt = cli_next(&c)) > 0) {
+		int h = apply_option(&ov, opt, c.arg);
+		if (h == 0)
+			h = fleet_option(&fo, opt, c.arg);
+		if (h < 0 || (opt == O_TO && (a.target = parse_version_arg("--to", c.arg)) < 0)) {
+			opt = CLI_ERROR;
+			break;
+		}
+		if (opt == O_ALLOW_DRIFT)
+			a.allow_drift = 1;
+		else if (opt == O_ALL)
+			fo.all = 1;
+		else if (opt == O_FORMAT)
+			format = c.arg;
+	}
+	if (opt == CLI_DONE && format && strcmp(format, "text") && strcmp(format, "json")) {
+		log_error("unknown format \"%s\": text or json", format);
+		opt = CLI_ERROR;
+	}
+	if (opt == CLI_DONE && format && !fleet_wanted(&fo)) {
+		log_error("--format is for a run on every target (--all, --target, --only)");
+		opt = CLI_ERROR;
+	}
+	rc = cli_done(&c, opt, 0);
+	cli_release(&c);
+	if (rc < 0) {
+		fo.json = format && !strcmp(format, "json");
+		if (apply_config(app, &ov) < 0)
+			rc = EXIT_USAGE;
+		else if (fleet_wanted(&fo))
+			rc = fleet_run(app, &fo, up_target, &a);
+		else
+			rc = up_target(app, &a, NULL);
+	}
+	fleet_opts_release(&fo);
 	return rc;
 }
