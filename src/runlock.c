@@ -13,32 +13,41 @@
 #include <string.h>
 #include <unistd.h>
 
+#define POOL_PROBES 3
+
 /*
  * A proxy sits in between when the server's port is not the one we connected
- * to. It pools transactions when a second client, while we are idle, is
- * handed our very server process.
+ * to (PgBouncer forwards "SHOW VERSION" to the server, so that does not tell).
+ * It pools transactions when another client, while we are idle, is handed our
+ * very server process. Other clients of the pooler may take it first, so the
+ * probe is repeated; only the advisory lock needs the answer.
  */
 static int detect_pooler(struct session *s)
 {
 	PGresult *res = db_exec(&s->db, "SELECT current_setting('port'), pg_backend_pid()", 0, NULL);
-	struct db probe;
-	char *pid;
-	int proxied;
+	char *pid, *port;
+	int i;
 
 	if (!res)
 		return -1;
-	proxied = strcmp(PQgetvalue(res, 0, 0), PQport(s->db.conn)) != 0;
+	s->proxied = strcmp(PQgetvalue(res, 0, 0), PQport(s->db.conn)) != 0;
+	port = xstrdup(PQgetvalue(res, 0, 0));
 	pid = xstrdup(PQgetvalue(res, 0, 1));
 	PQclear(res);
-	if (proxied && db_connect(&probe, s->cfg->database_url, 0) == 0) {
-		res = db_exec(&probe, "SELECT pg_backend_pid()", 0, NULL);
-		s->pooled = res && !strcmp(PQgetvalue(res, 0, 0), pid);
-		PQclear(res);
-		log_debug("connected through a proxy (server port %s); %s", PQport(s->db.conn),
-			  s->pooled ? "it pools transactions" : "it keeps sessions");
-	}
-	if (proxied)
+	for (i = 0; s->proxied && !s->cfg->lock_table && !s->pooled && i < POOL_PROBES; i++) {
+		struct db probe;
+
+		if (db_connect(&probe, s->cfg->database_url, 0) == 0) {
+			res = db_exec(&probe, "SELECT pg_backend_pid()", 0, NULL);
+			s->pooled = res && !strcmp(PQgetvalue(res, 0, 0), pid);
+			PQclear(res);
+		}
 		db_close(&probe);
+	}
+	if (s->proxied)
+		log_debug("connected through a proxy: the server's port is %s, not %s%s", port,
+			  PQport(s->db.conn), s->pooled ? "; it pools transactions" : "");
+	free(port);
 	free(pid);
 	return 0;
 }
@@ -73,12 +82,19 @@ static char *lock_table_name(const struct history *h)
 static int create_lock_table(struct session *s, const char *qlock)
 {
 	char *qs = db_quote_ident(s->h.schema);
-	char *sql = xasprintf("CREATE SCHEMA IF NOT EXISTS %s; CREATE TABLE IF NOT EXISTS %s ("
+	char *sql = xasprintf("SET client_min_messages = warning; "
+			      "CREATE SCHEMA IF NOT EXISTS %s; CREATE TABLE IF NOT EXISTS %s ("
 			      " name text PRIMARY KEY, owner text NOT NULL,"
-			      " acquired_at timestamptz NOT NULL, expires_at timestamptz NOT NULL)",
+			      " acquired_at timestamptz NOT NULL, expires_at timestamptz NOT NULL); "
+			      "RESET client_min_messages",
 			      qs, qlock);
+	const char *p[1] = { qlock };
+	PGresult *exists = db_exec(&s->db, "SELECT to_regclass($1) IS NOT NULL", 1, p);
 	int attempt, rc = -1;
 
+	if (exists && PQgetvalue(exists, 0, 0)[0] == 't')
+		rc = 0;
+	PQclear(exists);
 	for (attempt = 0; attempt < 3 && rc < 0; attempt++) {
 		PGresult *res = PQexec(s->db.conn, sql);
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -267,13 +283,15 @@ int runlock_check_steps(const struct session *s, const struct step *steps, size_
 	size_t i;
 	int rc = EXIT_OK;
 
-	if (!s->pooled)
+	/* with lock: table, a proxy is taken for a transaction pooler */
+	if (!s->pooled && !(s->proxied && s->cfg->lock_table))
 		return EXIT_OK;
 	for (i = 0; i < n; i++) {
 		if (steps[i].mode == TX_WRAPPED || steps[i].noop)
 			continue;
 		log_error_at(steps[i].path, 0, 0, "runs without a transaction (%s), which is not safe "
-			     "through a transaction pooler", tx_mode_name(steps[i].mode));
+			     "through a transaction pooler such as PgBouncer",
+			     tx_mode_name(steps[i].mode));
 		rc = EXIT_USAGE;
 	}
 	if (rc != EXIT_OK) {

@@ -24,7 +24,8 @@ struct session {
 	int64_t lock_key;
 	int locked;
 	int connected;
-	int pooled;         /* connected through a transaction pooler (runlock.c) */
+	int proxied;        /* connected through a proxy such as PgBouncer (runlock.c) */
+	int pooled;         /* ... that pools transactions */
 	char *lock_owner;   /* apply.lock: table: our owner string */
 };
 
