@@ -19,6 +19,8 @@ char *redact_conninfo(const char *conninfo);
 /* Connect (url NULL: libpq defaults). Prints the reason on failure; returns 0 or -1. */
 int db_connect(struct db *db, const char *url, int verbose);
 void db_close(struct db *db);
+/* Move an open connection from src to dst (src is left empty). */
+void db_move(struct db *dst, struct db *src);
 
 /* Copy of msg with the password replaced by "***". */
 char *db_scrub(const struct db *db, const char *msg);

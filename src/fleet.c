@@ -8,6 +8,7 @@
 #include "fleet.h"
 #include "migration.h"
 #include "runner.h"
+#include "session.h"
 #include "strbuf.h"
 #include "targets.h"
 #include "util.h"
@@ -16,6 +17,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,13 +128,17 @@ struct row {
 	struct target_result res;
 	int got_result;
 	int64_t ms;
-	char *error;          /* the first error line the worker printed */
+	char *error;          /* the first error line the worker printed for it */
 };
 
-struct slot {
-	pid_t pid;            /* 0: free */
-	int fd;               /* the worker's stdout and stderr */
-	size_t index;
+/* A worker process: it takes target indexes from cmd_fd, one at a time, and
+ * keeps its connection for a next target in the same database. */
+struct worker {
+	pid_t pid;            /* 0: not running */
+	int cmd_fd;           /* parent -> worker: the next target's index */
+	int out_fd;           /* the worker's stdout and stderr */
+	int busy;
+	size_t index;         /* its current target */
 	int64_t started;
 	struct strbuf partial;
 };
@@ -147,7 +153,10 @@ struct pool {
 	struct fleet_opts *fo;
 	struct target_list *tl;
 	struct row *rows;
-	struct slot *slots;
+	struct worker *workers;
+	size_t nworkers;
+	fleet_fn fn;
+	void *arg;
 	int res_fd[2];
 	size_t done, failed, running;
 	int progress;         /* a progress line on the terminal */
@@ -173,12 +182,29 @@ static void show_progress(struct pool *p)
 }
 
 /* In the worker: point the configuration at the target and run the command. */
-static void worker(struct pool *p, size_t index, int out_fd, fleet_fn fn, void *arg)
+static void run_target(struct pool *p, size_t index, struct result_msg *msg)
 {
 	struct target *t = &p->tl->items[index];
 	struct config *cfg = &p->app->cfg;
+
+	free(cfg->database_url);
+	cfg->database_url = t->url ? xstrdup(t->url) : NULL;
+	free(cfg->dir);
+	cfg->dir = xstrdup(t->dir);
+	free(cfg->table);
+	cfg->table = xstrdup(t->table);
+	free(cfg->search_path);
+	cfg->search_path = t->search_path ? xstrdup(t->search_path) : NULL;
+	memset(msg, 0, sizeof(*msg));
+	msg->index = index;
+	msg->res.rc = p->fn(p->app, p->arg, &msg->res);
+}
+
+static void worker_main(struct pool *p, int cmd_fd, int out_fd)
+{
 	struct result_msg msg;
-	int devnull;
+	size_t index;
+	int devnull, rc = EXIT_OK;
 
 	dup2(out_fd, STDERR_FILENO);
 	if (log_verbosity > 0) {
@@ -193,34 +219,32 @@ static void worker(struct pool *p, size_t index, int out_fd, fleet_fn fn, void *
 	log_verbosity = log_verbosity < 0 ? -2 : log_verbosity - 1;
 	p->app->opts.verbose = log_verbosity > 0 ? log_verbosity : 0;
 	p->app->quiet_files = 1;
-	free(cfg->database_url);
-	cfg->database_url = t->url ? xstrdup(t->url) : NULL;
-	free(cfg->dir);
-	cfg->dir = xstrdup(t->dir);
-	free(cfg->table);
-	cfg->table = xstrdup(t->table);
-	free(cfg->search_path);
-	cfg->search_path = t->search_path ? xstrdup(t->search_path) : NULL;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.index = index;
-	msg.res.rc = fn(p->app, arg, &msg.res);
-	fflush(stdout);
-	fflush(stderr);
-	if (write(p->res_fd[1], &msg, sizeof(msg)) != (ssize_t)sizeof(msg))
-		msg.res.rc = EXIT_FAILED;
+	session_keep_connection(1);
+	while (read(cmd_fd, &index, sizeof(index)) == (ssize_t)sizeof(index) && index < p->tl->n) {
+		run_target(p, index, &msg);
+		fflush(stdout);
+		fflush(stderr);
+		/* its output is in the pipe before its result: the parent relies on it */
+		if (write(p->res_fd[1], &msg, sizeof(msg)) != (ssize_t)sizeof(msg)) {
+			rc = EXIT_FAILED;
+			break;
+		}
+	}
+	session_keep_connection(0);
+	close(cmd_fd);
 	close(p->res_fd[1]);
-	config_release(cfg);
+	config_release(&p->app->cfg);
 	p->app->cfg_loaded = 0;
-	exit(msg.res.rc);
+	exit(rc);
 }
 
-static int spawn(struct pool *p, struct slot *sl, size_t index, fleet_fn fn, void *arg)
+static int spawn_worker(struct pool *p, struct worker *w)
 {
-	int fds[2];
+	int cmd[2], out[2];
+	size_t i;
 	pid_t pid;
 
-	if (pipe(fds) < 0) {
+	if (pipe(cmd) < 0 || pipe(out) < 0) {
 		log_error("could not create a pipe: %s", strerror(errno));
 		return -1;
 	}
@@ -229,129 +253,191 @@ static int spawn(struct pool *p, struct slot *sl, size_t index, fleet_fn fn, voi
 	pid = fork();
 	if (pid < 0) {
 		log_error("could not start a worker: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
+		close(cmd[0]);
+		close(cmd[1]);
+		close(out[0]);
+		close(out[1]);
 		return -1;
 	}
 	if (pid == 0) {
-		size_t i;
-
-		close(fds[0]);
-		for (i = 0; i < (size_t)p->fo->jobs; i++)
-			if (p->slots[i].pid)
-				close(p->slots[i].fd);
-		worker(p, index, fds[1], fn, arg);
+		/* the other workers' pipes: holding them would keep them from seeing EOF */
+		for (i = 0; i < p->nworkers; i++)
+			if (p->workers[i].pid) {
+				close(p->workers[i].cmd_fd);
+				close(p->workers[i].out_fd);
+			}
+		close(cmd[1]);
+		close(out[0]);
+		worker_main(p, cmd[0], out[1]);
 	}
-	close(fds[1]);
-	sl->pid = pid;
-	sl->fd = fds[0];
-	sl->index = index;
-	sl->started = now_ms();
-	strbuf_reset(&sl->partial);
+	close(cmd[0]);
+	close(out[1]);
+	fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+	w->pid = pid;
+	w->cmd_fd = cmd[1];
+	w->out_fd = out[0];
+	w->busy = 0;
+	strbuf_reset(&w->partial);
+	return 0;
+}
+
+static int assign(struct pool *p, struct worker *w, size_t index)
+{
+	if (write(w->cmd_fd, &index, sizeof(index)) != (ssize_t)sizeof(index))
+		return -1;
+	w->busy = 1;
+	w->index = index;
+	w->started = now_ms();
 	p->rows[index].state = ROW_RUNNING;
 	p->running++;
 	return 0;
 }
 
-/* One line from a worker: printed with the target's name; the first error kept. */
-static void worker_line(struct pool *p, struct slot *sl, const char *line)
+/* One line from a worker: printed with its target's name; the first error kept. */
+static void worker_line(struct pool *p, struct worker *w, const char *line)
 {
-	struct row *r = &p->rows[sl->index];
+	struct row *r = w->busy ? &p->rows[w->index] : NULL;
 
-	if (!r->error && (!strncmp(line, "error: ", 7) || strstr(line, ": error: ")))
+	if (r && !r->error && (!strncmp(line, "error: ", 7) || strstr(line, ": error: ")))
 		r->error = xstrdup(strncmp(line, "error: ", 7) ? line : line + 7);
 	clear_progress(p);
-	fprintf(stderr, "%s: %s\n", p->tl->items[sl->index].name, line);
+	fprintf(stderr, "%s: %s\n", r ? p->tl->items[w->index].name : "migrate", line);
 }
 
-static void read_worker(struct pool *p, struct slot *sl, int *eof)
+/* Read what the worker printed; 1 at EOF (it exited). */
+static int read_output(struct pool *p, struct worker *w)
 {
 	char buf[4096];
-	ssize_t n = read(sl->fd, buf, sizeof(buf));
 	char *nl;
 
-	if (n < 0 && errno == EINTR)
-		return;
-	if (n <= 0) {
-		*eof = 1;
-		if (sl->partial.len)
-			worker_line(p, sl, sl->partial.buf);
-		strbuf_reset(&sl->partial);
-		return;
-	}
-	strbuf_add(&sl->partial, buf, (size_t)n);
-	while ((nl = memchr(sl->partial.buf, '\n', sl->partial.len))) {
-		size_t len = (size_t)(nl - sl->partial.buf);
-		char *line = xstrndup(sl->partial.buf, len);
+	for (;;) {
+		ssize_t n = read(w->out_fd, buf, sizeof(buf));
 
-		worker_line(p, sl, line);
-		free(line);
-		memmove(sl->partial.buf, nl + 1, sl->partial.len - len - 1);
-		sl->partial.len -= len + 1;
-		sl->partial.buf[sl->partial.len] = '\0';
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return 0; /* EAGAIN: all read for now */
+		if (n == 0) {
+			if (w->partial.len)
+				worker_line(p, w, w->partial.buf);
+			strbuf_reset(&w->partial);
+			return 1;
+		}
+		strbuf_add(&w->partial, buf, (size_t)n);
+		while ((nl = memchr(w->partial.buf, '\n', w->partial.len))) {
+			size_t len = (size_t)(nl - w->partial.buf);
+			char *line = xstrndup(w->partial.buf, len);
+
+			worker_line(p, w, line);
+			free(line);
+			memmove(w->partial.buf, nl + 1, w->partial.len - len - 1);
+			w->partial.len -= len + 1;
+			w->partial.buf[w->partial.len] = '\0';
+		}
 	}
+}
+
+static void target_done(struct pool *p, struct worker *w)
+{
+	struct row *r = &p->rows[w->index];
+
+	r->ms = now_ms() - w->started;
+	r->state = ROW_DONE;
+	w->busy = 0;
+	p->done++;
+	p->running--;
+	/* status: a dirty target is an answer, not a failure of the run */
+	if (r->res.rc != EXIT_OK && !(p->fo->op == FLEET_STATUS && r->got_result && r->res.dirty))
+		p->failed++;
 }
 
 static void read_results(struct pool *p)
 {
 	struct result_msg msg;
+	size_t i;
 
 	while (read(p->res_fd[0], &msg, sizeof(msg)) == (ssize_t)sizeof(msg)) {
-		if (msg.index < p->tl->n) {
+		for (i = 0; i < p->nworkers; i++) {
+			struct worker *w = &p->workers[i];
+
+			if (!w->pid || !w->busy || w->index != msg.index)
+				continue;
+			read_output(p, w); /* what it printed for this target came first */
+			if (w->partial.len) {
+				worker_line(p, w, w->partial.buf);
+				strbuf_reset(&w->partial);
+			}
 			p->rows[msg.index].res = msg.res;
 			p->rows[msg.index].got_result = 1;
+			target_done(p, w);
+			break;
 		}
 	}
 }
 
-/* The worker closed its output: collect its exit status and result. */
-static void finish(struct pool *p, struct slot *sl)
+/* A worker's output ended: it exited. Returns its exit status (-1: killed). */
+static int reap(struct pool *p, struct worker *w)
 {
-	struct row *r = &p->rows[sl->index];
 	int status = 0;
 
-	close(sl->fd);
-	while (waitpid(sl->pid, &status, 0) < 0 && errno == EINTR)
+	close(w->out_fd);
+	close(w->cmd_fd);
+	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 		;
-	read_results(p);
-	r->ms = now_ms() - sl->started;
-	if (!r->got_result) {
+	w->pid = 0;
+	if (w->busy) {
+		struct row *r = &p->rows[w->index];
+
 		r->res.rc = EXIT_FAILED;
 		if (!r->error)
 			r->error = WIFSIGNALED(status)
 				? xasprintf("the worker was killed by signal %d", WTERMSIG(status))
-				: xasprintf("the worker exited with %d before reporting",
-					    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+				: xasprintf("the worker exited with %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		worker_line(p, w, r->error);
+		target_done(p, w);
 	}
-	r->state = ROW_DONE;
-	p->done++;
-	p->running--;
-	if (r->res.rc != EXIT_OK && !(p->fo->op == FLEET_STATUS && r->res.rc == EXIT_FAILED &&
-				      r->got_result && r->res.dirty))
-		p->failed++;
-	sl->pid = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* An idle worker, started when fewer than --jobs run; NULL when all are busy. */
+static struct worker *idle_worker(struct pool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nworkers; i++)
+		if (p->workers[i].pid && !p->workers[i].busy)
+			return &p->workers[i];
+	for (i = 0; i < p->nworkers; i++)
+		if (!p->workers[i].pid)
+			return spawn_worker(p, &p->workers[i]) < 0 ? NULL : &p->workers[i];
+	return NULL;
 }
 
 /* Targets before `barrier` finish before any after it starts (the main
  * database first on the way up, last on the way down). */
-static int run_pool(struct pool *p, fleet_fn fn, void *arg, size_t barrier)
+static int run_pool(struct pool *p, size_t barrier)
 {
-	size_t next = 0, i, jobs = (size_t)p->fo->jobs;
-	struct pollfd *pfd = xcalloc(jobs + 1, sizeof(*pfd));
+	size_t next = 0, i, nfd;
+	struct pollfd *pfd;
+	struct worker **owner;
 	int stop = 0, rc = EXIT_OK;
 	int64_t last_progress = 0;
+	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
 
-	p->slots = xcalloc(jobs, sizeof(*p->slots));
-	for (i = 0; i < jobs; i++)
-		strbuf_init(&p->slots[i].partial, 0);
-	while (p->running || (!stop && next < p->tl->n)) {
-		size_t nfd = 0;
+	p->nworkers = (size_t)p->fo->jobs < p->tl->n ? (size_t)p->fo->jobs : p->tl->n;
+	p->workers = xcalloc(p->nworkers, sizeof(*p->workers));
+	pfd = xcalloc(p->nworkers + 1, sizeof(*pfd));
+	owner = xcalloc(p->nworkers + 1, sizeof(*owner));
+	for (i = 0; i < p->nworkers; i++)
+		strbuf_init(&p->workers[i].partial, 0);
+	for (;;) {
+		while (!stop && next < p->tl->n && !(next >= barrier && p->done < barrier)) {
+			struct worker *w = idle_worker(p);
 
-		while (!stop && next < p->tl->n && p->running < jobs &&
-		       !(next >= barrier && p->done < barrier)) {
-			for (i = 0; i < jobs && p->slots[i].pid; i++)
-				;
-			if (spawn(p, &p->slots[i], next, fn, arg) < 0) {
+			if (!w)
+				break;
+			if (assign(p, w, next) < 0) {
+				log_error("could not hand a target to a worker: %s", strerror(errno));
 				stop = 1;
 				rc = EXIT_FAILED;
 				break;
@@ -360,12 +446,15 @@ static int run_pool(struct pool *p, fleet_fn fn, void *arg, size_t barrier)
 		}
 		if (!p->running)
 			break;
-		for (i = 0; i < jobs; i++) {
-			if (!p->slots[i].pid)
+		pfd[0].fd = p->res_fd[0];
+		pfd[0].events = POLLIN;
+		nfd = 1;
+		for (i = 0; i < p->nworkers; i++) {
+			if (!p->workers[i].pid)
 				continue;
-			pfd[nfd].fd = p->slots[i].fd;
+			pfd[nfd].fd = p->workers[i].out_fd;
 			pfd[nfd].events = POLLIN;
-			pfd[nfd].revents = 0;
+			owner[nfd] = &p->workers[i];
 			nfd++;
 		}
 		if (now_ms() - last_progress >= 200) {
@@ -374,38 +463,54 @@ static int run_pool(struct pool *p, fleet_fn fn, void *arg, size_t barrier)
 		}
 		if (poll(pfd, nfd, 200) < 0 && errno != EINTR)
 			break;
-		read_results(p);
-		for (i = 0; i < jobs; i++) {
-			struct slot *sl = &p->slots[i];
-			size_t k;
-			int eof = 0;
-
-			if (!sl->pid)
+		if (pfd[0].revents & POLLIN)
+			read_results(p);
+		for (i = 1; i < nfd; i++) {
+			if (!owner[i]->pid || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			for (k = 0; k < nfd; k++)
-				if (pfd[k].fd == sl->fd)
-					break;
-			if (k == nfd || !(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			read_worker(p, sl, &eof);
-			if (!eof)
-				continue;
-			finish(p, sl);
-			if (p->failed && p->fo->fail_fast && !stop) {
-				stop = 1;
-				clear_progress(p);
-				log_info("--fail-fast: starting no more targets");
+			if (read_output(p, owner[i])) {
+				read_results(p); /* a result written just before it exited */
+				if (reap(p, owner[i]) != 0)
+					rc = EXIT_FAILED;
 			}
+		}
+		if (p->failed && p->fo->fail_fast && !stop) {
+			stop = 1;
+			clear_progress(p);
+			log_info("--fail-fast: starting no more targets");
 		}
 	}
 	for (i = next; i < p->tl->n; i++)
 		p->rows[i].state = ROW_SKIPPED;
 	clear_progress(p);
-	for (i = 0; i < jobs; i++)
-		strbuf_release(&p->slots[i].partial);
-	free(p->slots);
-	p->slots = NULL;
+	/* no more targets: each worker closes its connection and exits */
+	for (i = 0; i < p->nworkers; i++)
+		if (p->workers[i].pid) {
+			close(p->workers[i].cmd_fd);
+			p->workers[i].cmd_fd = -1;
+		}
+	for (i = 0; i < p->nworkers; i++) {
+		struct worker *w = &p->workers[i];
+		int code;
+
+		if (!w->pid)
+			continue;
+		fcntl(w->out_fd, F_SETFL, fcntl(w->out_fd, F_GETFL) & ~O_NONBLOCK);
+		while (!read_output(p, w))
+			;
+		code = reap(p, w);
+		if (code != 0) {
+			log_error("a worker exited with %d", code);
+			rc = EXIT_FAILED;
+		}
+	}
+	for (i = 0; i < p->nworkers; i++)
+		strbuf_release(&p->workers[i].partial);
+	free(p->workers);
+	p->workers = NULL;
 	free(pfd);
+	free(owner);
+	signal(SIGPIPE, old_pipe);
 	return rc;
 }
 
@@ -597,7 +702,7 @@ static void print_status(struct pool *p)
 		} else {
 			json_decref(jnames);
 			/* the largest group is the norm: name the exceptions */
-			if (j == 0 && ng > 1 && log_verbosity <= 0)
+			if (j == 0 && log_verbosity <= 0)
 				printf("%6zu %s\n", g[j].count, g[j].key);
 			else
 				printf("%6zu %s: %s\n", g[j].count, g[j].key, names.buf);
@@ -688,7 +793,9 @@ int fleet_run(struct app *app, struct fleet_opts *fo, fleet_fn fn, void *arg)
 		goto done;
 	}
 	fcntl(p.res_fd[0], F_SETFL, fcntl(p.res_fd[0], F_GETFL) | O_NONBLOCK);
-	rc = run_pool(&p, fn, arg, barrier);
+	p.fn = fn;
+	p.arg = arg;
+	rc = run_pool(&p, barrier);
 	close(p.res_fd[0]);
 	close(p.res_fd[1]);
 	if (fo->op == FLEET_STATUS) {

@@ -4,7 +4,56 @@
 #include "runlock.h"
 #include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+static struct {
+	int on;
+	struct db db;
+	char *url;   /* NULL: libpq defaults */
+} kept;
+
+void session_keep_connection(int on)
+{
+	kept.on = on;
+	if (!on) {
+		db_close(&kept.db);
+		free(kept.url);
+		kept.url = NULL;
+	}
+}
+
+static int same_url(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int connect_db(struct session *s)
+{
+	if (kept.on && kept.db.conn && same_url(kept.url, s->cfg->database_url) &&
+	    PQstatus(kept.db.conn) == CONNECTION_OK &&
+	    PQtransactionStatus(kept.db.conn) == PQTRANS_IDLE) {
+		db_move(&s->db, &kept.db);
+		s->db.verbose = s->app->opts.verbose;
+		return 0;
+	}
+	return db_connect(&s->db, s->cfg->database_url, s->app->opts.verbose);
+}
+
+/* Keep the connection for the next target, as a new session would find it. */
+static void keep_or_close(struct session *s)
+{
+	if (kept.on && s->connected && PQstatus(s->db.conn) == CONNECTION_OK &&
+	    PQtransactionStatus(s->db.conn) == PQTRANS_IDLE &&
+	    db_command(&s->db, "DISCARD ALL", 0, NULL) == 0) {
+		db_close(&kept.db);
+		free(kept.url);
+		kept.url = s->cfg->database_url ? xstrdup(s->cfg->database_url) : NULL;
+		db_move(&kept.db, &s->db);
+		return;
+	}
+	db_close(&s->db);
+}
 
 int session_open(struct session *s, struct app *app, int flags)
 {
@@ -26,7 +75,7 @@ int session_open(struct session *s, struct app *app, int flags)
 	}
 	if (!(flags & (SESSION_CONNECT | SESSION_LOCK | SESSION_HISTORY)))
 		return EXIT_OK;
-	if (db_connect(&s->db, s->cfg->database_url, app->opts.verbose) < 0) {
+	if (connect_db(s) < 0) {
 		if (s->cfg->database_url == NULL)
 			log_hint("no database given: use --database-url, DATABASE_URL, database.url in "
 				 "migrate.yml, or libpq's PGHOST/PGDATABASE/... variables");
@@ -52,7 +101,7 @@ int session_open(struct session *s, struct app *app, int flags)
 void session_close(struct session *s)
 {
 	runlock_release(s);
-	db_close(&s->db);
+	keep_or_close(s);
 	migration_set_release(&s->set);
 	history_release(&s->h);
 	memset(s, 0, sizeof(*s));

@@ -33,6 +33,12 @@ struct session {
 int session_open(struct session *s, struct app *app, int flags);
 void session_close(struct session *s);
 
+/*
+ * A fleet worker keeps its connection for its next target when that one is in
+ * the same database (DISCARD ALL in between); off closes the one kept.
+ */
+void session_keep_connection(int on);
+
 /* Create the history tables if missing (under the lock, right before the first change). */
 int session_ensure_history(struct session *s);
 
