@@ -37,6 +37,8 @@ static int connect_db(struct session *s)
 		s->db.verbose = s->app->opts.verbose;
 		return 0;
 	}
+	/* another database: one connection per worker, never two */
+	db_close(&kept.db);
 	return db_connect(&s->db, s->cfg->database_url, s->app->opts.verbose);
 }
 
