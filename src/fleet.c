@@ -158,6 +158,8 @@ struct pool {
 	fleet_fn fn;
 	void *arg;
 	int res_fd[2];
+	struct pollfd *pfd;   /* poll set: the result pipe, then each worker's output */
+	struct worker **owner;
 	size_t done, failed, running;
 	int progress;         /* a progress line on the terminal */
 	int progress_shown;
@@ -426,8 +428,9 @@ static int run_pool(struct pool *p, size_t barrier)
 
 	p->nworkers = (size_t)p->fo->jobs < p->tl->n ? (size_t)p->fo->jobs : p->tl->n;
 	p->workers = xcalloc(p->nworkers, sizeof(*p->workers));
-	pfd = xcalloc(p->nworkers + 1, sizeof(*pfd));
-	owner = xcalloc(p->nworkers + 1, sizeof(*owner));
+	/* in the pool, not only here: a forked worker must still reach them */
+	pfd = p->pfd = xcalloc(p->nworkers + 1, sizeof(*pfd));
+	owner = p->owner = xcalloc(p->nworkers + 1, sizeof(*owner));
 	for (i = 0; i < p->nworkers; i++)
 		strbuf_init(&p->workers[i].partial, 0);
 	for (;;) {
@@ -510,6 +513,8 @@ static int run_pool(struct pool *p, size_t barrier)
 	p->workers = NULL;
 	free(pfd);
 	free(owner);
+	p->pfd = NULL;
+	p->owner = NULL;
 	signal(SIGPIPE, old_pipe);
 	return rc;
 }
