@@ -203,10 +203,7 @@ int cmd_status(int argc, char **argv, struct app *app)
 	cli_release(&c);
 	if (rc < 0) {
 		fo.json = !strcmp(format, "json");
-		if (fleet_wanted(&fo))
-			rc = fleet_run(app, &fo, status_target, (void *)format);
-		else
-			rc = status_target(app, (void *)format, NULL);
+		rc = fleet_or_one(app, &fo, status_target, (void *)format);
 	}
 	fleet_opts_release(&fo);
 	return rc;

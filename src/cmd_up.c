@@ -191,25 +191,12 @@ int cmd_up(int argc, char **argv, struct app *app)
 		else if (opt == O_FORMAT)
 			format = c.arg;
 	}
-	if (opt == CLI_DONE && format && strcmp(format, "text") && strcmp(format, "json")) {
-		log_error("unknown format \"%s\": text or json", format);
+	if (opt == CLI_DONE && fleet_format(&fo, format, "--all") < 0)
 		opt = CLI_ERROR;
-	}
-	if (opt == CLI_DONE && format && !fleet_wanted(&fo)) {
-		log_error("--format is for a run on every target (--all, --target, --only)");
-		opt = CLI_ERROR;
-	}
 	rc = cli_done(&c, opt, 0);
 	cli_release(&c);
-	if (rc < 0) {
-		fo.json = format && !strcmp(format, "json");
-		if (apply_config(app, &ov) < 0)
-			rc = EXIT_USAGE;
-		else if (fleet_wanted(&fo))
-			rc = fleet_run(app, &fo, up_target, &a);
-		else
-			rc = up_target(app, &a, NULL);
-	}
+	if (rc < 0)
+		rc = apply_config(app, &ov) < 0 ? EXIT_USAGE : fleet_or_one(app, &fo, up_target, &a);
 	fleet_opts_release(&fo);
 	return rc;
 }

@@ -76,6 +76,27 @@ int fleet_wanted(const struct fleet_opts *fo)
 	return fo->all || fo->nnames || fo->npatterns;
 }
 
+int fleet_format(struct fleet_opts *fo, const char *format, const char *the_switch)
+{
+	if (!format)
+		return 0;
+	if (strcmp(format, "text") && strcmp(format, "json")) {
+		log_error("unknown format \"%s\": text or json", format);
+		return -1;
+	}
+	if (!fleet_wanted(fo)) {
+		log_error("--format is for a run on every target (%s, --target, --only)", the_switch);
+		return -1;
+	}
+	fo->json = !strcmp(format, "json");
+	return 0;
+}
+
+int fleet_or_one(struct app *app, struct fleet_opts *fo, fleet_fn fn, void *arg)
+{
+	return fleet_wanted(fo) ? fleet_run(app, fo, fn, arg) : fn(app, arg, NULL);
+}
+
 static const char *op_name(enum fleet_op op)
 {
 	return op == FLEET_UP ? "up" : op == FLEET_DOWN ? "down" : "status";
@@ -578,6 +599,16 @@ static void print_summary(struct pool *p)
 	printf("\n");
 }
 
+/* Print and free a JSON document. */
+static void print_json_root(json_t *root)
+{
+	char *out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	printf("%s\n", out);
+	free(out);
+	json_decref(root);
+}
+
 static json_t *json_version(int64_t v)
 {
 	return v ? json_integer(v) : json_null();
@@ -587,7 +618,6 @@ static void print_json(struct pool *p)
 {
 	json_t *root = json_object(), *arr = json_array(), *counts = json_object();
 	size_t i, skipped = 0;
-	char *out;
 
 	for (i = 0; i < p->tl->n; i++) {
 		struct row *r = &p->rows[i];
@@ -616,10 +646,7 @@ static void print_json(struct pool *p)
 	json_object_set_new(root, "command", json_string(op_name(p->fo->op)));
 	json_object_set_new(root, "targets", arr);
 	json_object_set_new(root, "counts", counts);
-	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	printf("%s\n", out);
-	free(out);
-	json_decref(root);
+	print_json_root(root);
 }
 
 /* status --all: targets grouped by where they stand. */
@@ -716,7 +743,6 @@ static void print_status(struct pool *p)
 	}
 	if (p->fo->json) {
 		json_t *arr = json_array();
-		char *out;
 
 		for (i = 0; i < p->tl->n; i++) {
 			struct row *r = &p->rows[i];
@@ -734,10 +760,7 @@ static void print_status(struct pool *p)
 		json_object_set_new(root, "command", json_string("status"));
 		json_object_set_new(root, "groups", groups);
 		json_object_set_new(root, "targets", arr);
-		out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		printf("%s\n", out);
-		free(out);
-		json_decref(root);
+		print_json_root(root);
 	}
 	for (j = 0; j < ng; j++)
 		free(g[j].key);

@@ -54,6 +54,14 @@ int fleet_option(struct fleet_opts *fo, int id, const char *arg);
 int fleet_wanted(const struct fleet_opts *fo);
 
 /*
+ * Check up's and down's --format (text or json, and only for many targets;
+ * the_switch names the command's every-target option): 0, or -1 after printing.
+ */
+int fleet_format(struct fleet_opts *fo, const char *format, const char *the_switch);
+/* fleet_run when many targets were asked for, else fn on the one database. */
+int fleet_or_one(struct app *app, struct fleet_opts *fo, fleet_fn fn, void *arg);
+
+/*
  * Resolve and select the targets, check their migration files once, then run
  * fn for each in a worker process, --jobs at once; report progress, a summary
  * (or JSON), and return 0, or 1 when any target failed (2/3 when nothing could

@@ -94,6 +94,14 @@ expect_out "^tenant_01 .* failed" "the first tenant failed"
 expect_out "^tenant_02 .* skipped" "the rest were not started"
 expect_eq "$(psql_q -c "SELECT to_regclass('tenant_02.boom') IS NULL")" t "tenant_02 untouched"
 
+# usage errors
+run -c "$C" up --format json
+expect_rc 2 "--format without every-target mode"
+expect_err "--format is for a run on every target \(--all, --target, --only\)" "says when it applies"
+run -c "$C" up --all --jobs 0
+expect_rc 2 "--jobs 0"
+expect_err 'invalid --jobs "0" \(1 to 256\)' "names the range"
+
 # no targets section
 run --dir "$S" up --all
 expect_rc 2 "--all without targets is a configuration error"
