@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "applyopts.h"
 #include "fleet.h"
+#include "lint/lint.h"
 #include "runlock.h"
 #include "runner.h"
 #include "session.h"
@@ -11,11 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_TO = 1, O_ALLOW_DRIFT, O_ALL, O_FORMAT };
+enum { O_TO = 1, O_ALLOW_DRIFT, O_UNSAFE, O_ALL, O_FORMAT };
 
 static const struct cli_option up_options[] = {
 	{ O_TO, 0, "to", "VERSION", "apply pending migrations up to and including VERSION" },
 	{ O_ALLOW_DRIFT, 0, "allow-drift", NULL, "run even if applied migrations were edited since" },
+	{ O_UNSAFE, 0, "unsafe", NULL, "apply even with error-level lint findings (recorded in the log)" },
 	APPLY_CLI_OPTIONS,
 	{ O_ALL, 0, "all", NULL, "every target in migrate.yml: main database, tenant schemas, databases" },
 	FLEET_CLI_OPTIONS,
@@ -27,6 +29,7 @@ static const struct cli_option up_options[] = {
 struct up_args {
 	int64_t target;  /* --to, -1 when absent */
 	int allow_drift;
+	int unsafe;
 };
 
 /* Drift and dirty versions stop an up before anything runs. */
@@ -68,6 +71,52 @@ static int check_history(struct session *s, int allow_drift)
 	return EXIT_OK;
 }
 
+/*
+ * Lint the migrations about to run, with the applied ones as context. Error-level
+ * findings not allowed by a directive stop the run unless --unsafe.
+ */
+static int lint_gate(struct session *s, int64_t target, int unsafe)
+{
+	struct lint_options lo = { .cfg = s->cfg };
+	struct linter *l = linter_new(&lo);
+	struct lint_result res;
+	size_t i, blocking;
+	int rc = EXIT_OK;
+
+	if (!l)
+		return EXIT_USAGE;
+	lint_result_init(&res);
+	/* what the database already holds, then this run: a table created earlier in
+	 * the run is new to everyone (no application uses it yet) */
+	for (i = 0; i < s->set.n; i++)
+		if (history_find(&s->h, s->set.items[i].version))
+			linter_learn_section(l, &s->set.items[i].up);
+	linter_begin_run(l);
+	for (i = 0; i < s->set.n; i++) {
+		struct migration *m = &s->set.items[i];
+
+		if (!history_find(&s->h, m->version) && (target < 0 || m->version <= target))
+			lint_section(l, &m->up, &res);
+	}
+	blocking = lint_result_blocking(&res);
+	if (blocking) {
+		lint_result_print(&res, LINT_FORMAT_TEXT, stderr, -1);
+		if (unsafe) {
+			log_warning("applying despite %zu lint error%s (--unsafe, recorded in the history log)",
+				    blocking, blocking == 1 ? "" : "s");
+		} else {
+			log_error("%zu lint error%s in the pending migrations; nothing was applied", blocking,
+				  blocking == 1 ? "" : "s");
+			log_hint("use the safe alternative shown, allow a finding with \"-- migrate:allow "
+				 "RULE reason\" on the line before its statement, or pass --unsafe");
+			rc = EXIT_FAILED;
+		}
+	}
+	lint_result_release(&res);
+	linter_free(l);
+	return rc;
+}
+
 /* Apply what one target lacks (the database app->cfg points at). */
 static int up_target(struct app *app, void *arg, struct target_result *res)
 {
@@ -76,7 +125,7 @@ static int up_target(struct app *app, void *arg, struct target_result *res)
 	struct runner r;
 	struct step *steps = NULL;
 	int64_t target = a->target, latest = 0;
-	int allow_drift = a->allow_drift, rc = EXIT_OK;
+	int allow_drift = a->allow_drift, unsafe = a->unsafe, rc = EXIT_OK;
 	size_t i, nsteps = 0, alloc = 0;
 	char note[64] = "";
 
@@ -91,8 +140,8 @@ static int up_target(struct app *app, void *arg, struct target_result *res)
 	rc = check_history(&s, allow_drift);
 	if (rc != EXIT_OK)
 		goto done;
-	if (allow_drift)
-		snprintf(note, sizeof(note), "--allow-drift");
+	snprintf(note, sizeof(note), "%s%s%s", allow_drift ? "--allow-drift" : "",
+		 allow_drift && unsafe ? " " : "", unsafe ? "--unsafe" : "");
 	for (i = 0; i < s.h.n; i++)
 		if (s.h.rows[i].version > latest)
 			latest = s.h.rows[i].version;
@@ -123,6 +172,8 @@ static int up_target(struct app *app, void *arg, struct target_result *res)
 	if (rc == EXIT_OK)
 		rc = runlock_check_steps(&s, steps, nsteps);
 	if (rc != EXIT_OK)
+		goto done;
+	if (nsteps && (rc = lint_gate(&s, target, unsafe)) != EXIT_OK)
 		goto done;
 	if (nsteps == 0) {
 		if (log_verbosity >= 0)
@@ -166,7 +217,7 @@ int cmd_up(int argc, char **argv, struct app *app)
 	struct cli c;
 	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
 	struct fleet_opts fo;
-	struct up_args a = { -1, 0 };
+	struct up_args a = { -1, 0, 0 };
 	const char *format = NULL;
 	int rc, opt;
 
@@ -186,6 +237,8 @@ int cmd_up(int argc, char **argv, struct app *app)
 		}
 		if (opt == O_ALLOW_DRIFT)
 			a.allow_drift = 1;
+		else if (opt == O_UNSAFE)
+			a.unsafe = 1;
 		else if (opt == O_ALL)
 			fo.all = 1;
 		else if (opt == O_FORMAT)

@@ -10,6 +10,10 @@ Suite *migration_suite(void);
 Suite *config_suite(void);
 Suite *db_suite(void);
 Suite *fleetconf_suite(void);
+/* the linter: tests/unit/test_lint*.c */
+Suite *lint_suite(void);
+Suite *lint_rules_suite(void);
+Suite *locks_suite(void);
 
 /* Helpers: a fresh temp directory, and a file written in it. */
 char *unit_tempdir(void);
