@@ -1,7 +1,9 @@
 /* cmd_down.c - migrate down: revert applied migrations, newest first */
 #include "applyopts.h"
 #include "commands.h"
+#include "fleet.h"
 #include "plan.h"
+#include "runlock.h"
 #include "runner.h"
 #include "session.h"
 #include "util.h"
@@ -10,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_STEPS = 1, O_TO, O_ALL, O_FORCE_IRREVERSIBLE };
+enum { O_STEPS = 1, O_TO, O_ALL, O_FORCE_IRREVERSIBLE, O_ALL_TARGETS, O_FORMAT };
 
 static const struct cli_option down_options[] = {
 	{ O_STEPS, 'n', "steps", "N", "revert the N newest applied migrations (default 1)" },
@@ -19,7 +21,18 @@ static const struct cli_option down_options[] = {
 	{ O_FORCE_IRREVERSIBLE, 0, "force-irreversible", NULL,
 	  "forget a migration that has no down SQL (its changes stay)" },
 	APPLY_CLI_OPTIONS,
+	{ O_ALL_TARGETS, 0, "all-targets", NULL, "on every target in migrate.yml (main database last)" },
+	FLEET_CLI_OPTIONS,
+	FLEET_FAIL_FAST_OPTION,
+	{ O_FORMAT, 0, "format", "FORMAT", "summary of an every-target run: text (default) or json" },
 	CLI_END
+};
+
+struct down_args {
+	int steps;       /* --steps, default 1 */
+	int64_t target;  /* --to, -1 when absent */
+	int all;         /* --all */
+	int force;       /* --force-irreversible */
 };
 
 /*
@@ -66,65 +79,18 @@ static int select_rows(struct session *s, int steps, int64_t target, int all,
 	return 0;
 }
 
-int cmd_down(int argc, char **argv, struct app *app)
+/* Revert on one target (the database app->cfg points at). */
+static int down_target(struct app *app, void *arg, struct target_result *res)
 {
-	struct cli c;
+	const struct down_args *a = arg;
 	struct session s;
 	struct runner r;
-	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
 	struct history_row **rows = NULL;
 	struct step *steps = NULL;
-	int64_t target = -1, v;
-	int nsteps_opt = 1, all = 0, force = 0, rc, opt, modes = 0;
+	int64_t target = a->target;
+	int nsteps_opt = a->steps, all = a->all, force = a->force, rc;
 	size_t i, n = 0, done_n = 0;
 
-	if (plan_is_dry_run(argc, argv))
-		return plan_command(argc, argv, app, -1);
-	cli_init(&c, "down", "", "Revert applied migrations, newest first, each in its own transaction,\n"
-		 "with the down file (or the down SQL recorded when it was applied if the\n"
-		 "file changed or is gone). Reverts one migration unless told otherwise.",
-		 down_options, &app->opts, argc, argv);
-	while ((opt = cli_next(&c)) > 0) {
-		if (apply_option(&ov, opt, c.arg) < 0) {
-			opt = CLI_ERROR;
-			break;
-		}
-		switch (opt) {
-		case O_STEPS:
-			v = parse_int64(c.arg);
-			if (v < 1 || v > 1000000) {
-				log_error("invalid --steps \"%s\": a positive number", c.arg);
-				opt = CLI_ERROR;
-			}
-			nsteps_opt = (int)v;
-			modes++;
-			break;
-		case O_TO:
-			if ((target = parse_version_arg("--to", c.arg)) < 0)
-				opt = CLI_ERROR;
-			modes++;
-			break;
-		case O_ALL:
-			all = 1;
-			modes++;
-			break;
-		case O_FORCE_IRREVERSIBLE:
-			force = 1;
-			break;
-		}
-		if (opt == CLI_ERROR)
-			break;
-	}
-	if (opt >= 0 && modes > 1) {
-		log_error("use one of --steps, --to and --all");
-		opt = CLI_ERROR;
-	}
-	rc = cli_done(&c, opt, 0);
-	cli_release(&c);
-	if (rc >= 0)
-		return rc;
-	if (apply_config(app, &ov) < 0)
-		return EXIT_USAGE;
 	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK | SESSION_QUIET_FILES);
 	if (rc != EXIT_OK)
 		goto done;
@@ -142,6 +108,8 @@ int cmd_down(int argc, char **argv, struct app *app)
 			rc = EXIT_FAILED;
 			goto done;
 		}
+	if (res && s.h.n)
+		res->from = res->to = s.h.rows[s.h.n - 1].version;
 	select_rows(&s, nsteps_opt, target, all, &rows, &n);
 	if (n == 0) {
 		if (log_verbosity >= 0)
@@ -176,6 +144,8 @@ int cmd_down(int argc, char **argv, struct app *app)
 		if (step_prepare(st, st->sql, st->path, st->line_base, &st->dir) < 0)
 			rc = EXIT_USAGE;
 	}
+	if (rc == EXIT_OK)
+		rc = runlock_check_steps(&s, steps, n);
 	if (rc != EXIT_OK)
 		goto done;
 	rc = session_ensure_history(&s);
@@ -189,12 +159,19 @@ int cmd_down(int argc, char **argv, struct app *app)
 			snprintf(vbuf, sizeof(vbuf), "%lld", (long long)steps[i].version);
 			steps[i].version_str = vbuf;
 		}
-		rc = runner_apply(&r, &steps[i], -1, force && sql_is_blank(steps[i].sql)
-				  ? "--force-irreversible" : NULL);
+		rc = session_before_migration(&s);
+		if (rc == EXIT_OK)
+			rc = runner_apply(&r, &steps[i], -1, force && sql_is_blank(steps[i].sql)
+					  ? "--force-irreversible" : NULL);
 		steps[i].version_str = NULL;
 		if (rc != EXIT_OK)
 			break;
 		done_n++;
+		if (res) {
+			res->changed++;
+			size_t k = (size_t)(rows[i] - s.h.rows); /* newest first */
+			res->to = k ? s.h.rows[k - 1].version : 0;
+		}
 	}
 	if (rc == EXIT_OK && log_verbosity >= 0)
 		printf("%zu migration%s reverted\n", done_n, done_n == 1 ? "" : "s");
@@ -205,5 +182,78 @@ done:
 	free(steps);
 	free(rows);
 	session_close(&s);
+	return rc;
+}
+
+int cmd_down(int argc, char **argv, struct app *app)
+{
+	struct cli c;
+	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
+	struct fleet_opts fo;
+	struct down_args a = { 1, -1, 0, 0 };
+	const char *format = NULL;
+	int64_t v;
+	int rc, opt, modes = 0;
+
+	if (plan_is_dry_run(argc, argv))
+		return plan_command(argc, argv, app, -1);
+	fleet_opts_init(&fo, FLEET_DOWN);
+	cli_init(&c, "down", "", "Revert applied migrations, newest first, each in its own transaction,\n"
+		 "with the down file (or the down SQL recorded when it was applied if the\n"
+		 "file changed or is gone). Reverts one migration unless told otherwise.\n"
+		 "With --all-targets, on every target of migrate.yml, --jobs at once.",
+		 down_options, &app->opts, argc, argv);
+	while ((opt = cli_next(&c)) > 0) {
+		int h = apply_option(&ov, opt, c.arg);
+
+		if (h == 0)
+			h = fleet_option(&fo, opt, c.arg);
+		if (h < 0) {
+			opt = CLI_ERROR;
+			break;
+		}
+		switch (opt) {
+		case O_STEPS:
+			v = parse_int64(c.arg);
+			if (v < 1 || v > 1000000) {
+				log_error("invalid --steps \"%s\": a positive number", c.arg);
+				opt = CLI_ERROR;
+			}
+			a.steps = (int)v;
+			modes++;
+			break;
+		case O_TO:
+			if ((a.target = parse_version_arg("--to", c.arg)) < 0)
+				opt = CLI_ERROR;
+			modes++;
+			break;
+		case O_ALL:
+			a.all = 1;
+			modes++;
+			break;
+		case O_FORCE_IRREVERSIBLE:
+			a.force = 1;
+			break;
+		case O_ALL_TARGETS:
+			fo.all = 1;
+			break;
+		case O_FORMAT:
+			format = c.arg;
+			break;
+		}
+		if (opt == CLI_ERROR)
+			break;
+	}
+	if (opt >= 0 && modes > 1) {
+		log_error("use one of --steps, --to and --all");
+		opt = CLI_ERROR;
+	}
+	if (opt == CLI_DONE && fleet_format(&fo, format, "--all-targets") < 0)
+		opt = CLI_ERROR;
+	rc = cli_done(&c, opt, 0);
+	cli_release(&c);
+	if (rc < 0)
+		rc = apply_config(app, &ov) < 0 ? EXIT_USAGE : fleet_or_one(app, &fo, down_target, &a);
+	fleet_opts_release(&fo);
 	return rc;
 }

@@ -118,7 +118,8 @@ static int parse(struct cli *c, struct request *rq, struct apply_overrides *ov)
 		}
 	}
 	if (opt == CLI_DONE && rq->direction > 0 && (rq->steps_set || rq->all)) {
-		log_error("--steps and --all plan a revert: add --down");
+		log_error("--steps and --all plan a revert: add --down (a dry run plans one "
+			  "database, not every target)");
 		return CLI_ERROR;
 	}
 	if (opt == CLI_DONE && rq->direction < 0 && modes > 1) {

@@ -185,6 +185,14 @@ void db_close(struct db *db)
 	memset(db, 0, sizeof(*db));
 }
 
+void db_move(struct db *dst, struct db *src)
+{
+	*dst = *src;
+	memset(src, 0, sizeof(*src));
+	if (dst->conn)
+		PQsetNoticeProcessor(dst->conn, notice_processor, dst); /* it points at its struct */
+}
+
 static void print_field(const struct db *db, const PGresult *res, int field,
 			void (*out)(const char *, ...))
 {

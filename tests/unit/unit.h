@@ -9,6 +9,7 @@ Suite *sql_suite(void);
 Suite *migration_suite(void);
 Suite *config_suite(void);
 Suite *db_suite(void);
+Suite *fleetconf_suite(void);
 /* the linter: tests/unit/test_lint*.c */
 Suite *lint_suite(void);
 Suite *lint_rules_suite(void);
