@@ -3,8 +3,57 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * The unpacked parse tree lives in an arena: one free for the whole tree
+ * instead of a walk that frees every node (a large share of a big file's
+ * lint time went to malloc and free_unpacked).
+ */
+struct sql_arena {
+	struct sql_arena *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+static void *arena_alloc(void *ud, size_t n)
+{
+	struct sql_arena **head = ud, *b = *head;
+	size_t align = sizeof(max_align_t), need = (n + align - 1) / align * align;
+
+	if (!b || b->size - b->used < need) {
+		size_t size = b ? b->size * 2 : 64 * 1024;
+
+		if (size > 4 * 1024 * 1024)
+			size = 4 * 1024 * 1024;
+		if (size < need)
+			size = need;
+		b = xmalloc(sizeof(*b) + size);
+		b->next = *head;
+		b->used = 0;
+		b->size = size;
+		*head = b;
+	}
+	b->used += need;
+	return (char *)b->data + b->used - need;
+}
+
+static void arena_free(void *ud, void *p)
+{
+	UNUSED(ud);
+	UNUSED(p);
+}
+
+static void arena_release(struct sql_arena *b)
+{
+	while (b) {
+		struct sql_arena *next = b->next;
+		free(b);
+		b = next;
+	}
+}
 
 /* Skip whitespace and comments (-- and nested block comments) from p. */
 static const char *skip_space_and_comments(const char *p, const char *end)
@@ -242,8 +291,11 @@ int sql_script_parse(struct sql_script *s, const char *src, const char *file, in
 		split_with_scanner(s);
 		return -1;
 	}
-	s->tree = pg_query__parse_result__unpack(NULL, r.parse_tree.len,
-						 (const uint8_t *)r.parse_tree.data);
+	{
+		ProtobufCAllocator a = { arena_alloc, arena_free, &s->arena };
+		s->tree = pg_query__parse_result__unpack(&a, r.parse_tree.len,
+							 (const uint8_t *)r.parse_tree.data);
+	}
 	pg_query_free_protobuf_parse_result(r);
 	if (!s->tree) {
 		s->error = xstrdup("could not decode the parse tree");
@@ -275,8 +327,7 @@ void sql_script_release(struct sql_script *s)
 	for (i = 0; i < s->n; i++)
 		free(s->stmts[i].text);
 	free(s->stmts);
-	if (s->tree)
-		pg_query__parse_result__free_unpacked(s->tree, NULL);
+	arena_release(s->arena); /* the tree */
 	free(s->error);
 	memset(s, 0, sizeof(*s));
 }

@@ -29,6 +29,7 @@ struct sql_script {
 	struct sql_stmt *stmts;
 	size_t n, alloc;
 	PgQuery__ParseResult *tree; /* NULL when the parser failed */
+	struct sql_arena *arena;    /* the tree's memory, freed at once */
 	/* parse error, when the parser failed (statements then come from the scanner) */
 	char *error;
 	int error_line, error_col;
