@@ -1,6 +1,8 @@
 /* cmd_down.c - migrate down: revert applied migrations, newest first */
 #include "applyopts.h"
+#include "backup.h"
 #include "commands.h"
+#include "plan.h"
 #include "runner.h"
 #include "session.h"
 #include "util.h"
@@ -17,53 +19,10 @@ static const struct cli_option down_options[] = {
 	{ O_ALL, 0, "all", NULL, "revert every applied migration" },
 	{ O_FORCE_IRREVERSIBLE, 0, "force-irreversible", NULL,
 	  "forget a migration that has no down SQL (its changes stay)" },
+	BACKUP_CLI_OPTION,
 	APPLY_CLI_OPTIONS,
 	CLI_END
 };
-
-/*
- * Which down SQL reverts row: the file's, when the up file is unchanged since it
- * was applied; otherwise the down SQL recorded when it was applied.
- */
-static void choose_down(struct step *st, struct history_row *row, struct migration *m)
-{
-	int same = m && !strcmp(m->checksum, row->checksum);
-
-	if (m && m->down.sql && (same || !row->down_sql)) {
-		st->sql = m->down.sql;
-		st->path = m->down.path;
-		st->line_base = m->down.line_base;
-		st->dir = m->down.dir;
-	} else if (row->down_sql) {
-		st->sql = row->down_sql;
-		st->path = "(recorded down SQL)";
-		st->line_base = 1;
-		directives_parse(row->down_sql, st->path, 1, &st->dir);
-		if (m)
-			log_info("reverting %s with the down SQL recorded when it was applied "
-				 "(its up file changed since)", m->version_str);
-	}
-}
-
-static int select_rows(struct session *s, int steps, int64_t target, int all,
-		       struct history_row ***out, size_t *nout)
-{
-	size_t i, n = 0;
-	struct history_row **rows = xcalloc(s->h.n + 1, sizeof(*rows));
-
-	for (i = s->h.n; i-- > 0;) {
-		struct history_row *row = &s->h.rows[i];
-
-		if (all || (target >= 0 && row->version > target) ||
-		    (target < 0 && !all && (int)n < steps))
-			rows[n++] = row;
-		else if (target < 0)
-			break;
-	}
-	*out = rows;
-	*nout = n;
-	return 0;
-}
 
 int cmd_down(int argc, char **argv, struct app *app)
 {
@@ -73,6 +32,7 @@ int cmd_down(int argc, char **argv, struct app *app)
 	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
 	struct history_row **rows = NULL;
 	struct step *steps = NULL;
+	struct backup_mark bm = { NULL, NULL, NULL };
 	int64_t target = -1, v;
 	int nsteps_opt = 1, all = 0, force = 0, rc, opt, modes = 0;
 	size_t i, n = 0, done_n = 0;
@@ -139,68 +99,41 @@ int cmd_down(int argc, char **argv, struct app *app)
 			rc = EXIT_FAILED;
 			goto done;
 		}
-	select_rows(&s, nsteps_opt, target, all, &rows, &n);
+	rows = plan_down_rows(&s.h, nsteps_opt, target, all, &n);
 	if (n == 0) {
 		if (log_verbosity >= 0)
 			printf("nothing to do: no applied migration to revert\n");
 		goto done;
 	}
 	steps = xcalloc(n, sizeof(*steps));
-	for (i = 0; i < n; i++) {
-		struct history_row *row = rows[i];
-		struct migration *m = migration_set_find(&s.set, row->version);
-		struct step *st = &steps[i];
-
-		st->version = row->version;
-		st->name = row->name;
-		st->checksum = row->checksum;
-		st->version_str = m ? m->version_str : NULL;
-		st->dir.lock_timeout_ms = st->dir.statement_timeout_ms = -1;
-		choose_down(st, row, m);
-		if (!st->sql || (sql_is_blank(st->sql) && !(m && sql_is_blank(m->up.sql)))) {
-			if (!force) {
-				log_error("version %lld (%s) has no down migration%s", (long long)row->version,
-					  row->name, st->sql ? " (the down file is empty)" : "");
-				log_hint("write its down file, or pass --force-irreversible to forget it "
-					 "in history without undoing its changes");
-				rc = EXIT_USAGE;
-				continue;
-			}
-			st->sql = "";
-			st->path = "(forced: no down SQL)";
-			st->line_base = 1;
-		}
-		if (step_prepare(st, st->sql, st->path, st->line_base, &st->dir) < 0)
+	for (i = 0; i < n; i++)
+		if (plan_down_step(&steps[i], rows[i], migration_set_find(&s.set, rows[i]->version),
+				   force, 0) < 0)
 			rc = EXIT_USAGE;
-	}
-	if (rc != EXIT_OK)
-		goto done;
-	rc = session_ensure_history(&s);
 	if (rc != EXIT_OK)
 		goto done;
 	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
+	/* the reverted rows are the newest: the run ends at the newest of the others */
+	rc = backup_before_change(&s, r.run_id, "down", plan_latest(&s.h),
+				  n < s.h.n ? s.h.rows[s.h.n - n - 1].version : 0, &bm);
+	if (rc != EXIT_OK)
+		goto done;
 	for (i = 0; i < n; i++) {
-		char vbuf[32];
-
-		if (!steps[i].version_str) {
-			snprintf(vbuf, sizeof(vbuf), "%lld", (long long)steps[i].version);
-			steps[i].version_str = vbuf;
-		}
 		rc = runner_apply(&r, &steps[i], -1, force && sql_is_blank(steps[i].sql)
 				  ? "--force-irreversible" : NULL);
-		steps[i].version_str = NULL;
 		if (rc != EXIT_OK)
 			break;
 		done_n++;
 	}
+	if (rc == EXIT_OK)
+		rc = session_unlock(&s);
 	if (rc == EXIT_OK && log_verbosity >= 0)
 		printf("%zu migration%s reverted\n", done_n, done_n == 1 ? "" : "s");
 done:
 	if (steps)
-		for (i = 0; i < n; i++)
-			step_release(&steps[i]);
-	free(steps);
+		plan_free(steps, n);
 	free(rows);
+	backup_mark_release(&bm);
 	session_close(&s);
 	return rc;
 }

@@ -1,6 +1,9 @@
 /* cmd_up.c - migrate up: apply pending migrations, each in its own transaction */
 #include "commands.h"
 #include "applyopts.h"
+#include "backup.h"
+#include "plan.h"
+#include "rollback.h"
 #include "runner.h"
 #include "session.h"
 #include "util.h"
@@ -14,6 +17,8 @@ enum { O_TO = 1, O_ALLOW_DRIFT };
 static const struct cli_option up_options[] = {
 	{ O_TO, 0, "to", "VERSION", "apply pending migrations up to and including VERSION" },
 	{ O_ALLOW_DRIFT, 0, "allow-drift", NULL, "run even if applied migrations were edited since" },
+	ON_FAILURE_CLI_OPTION,
+	BACKUP_CLI_OPTION,
 	APPLY_CLI_OPTIONS,
 	CLI_END
 };
@@ -64,6 +69,7 @@ int cmd_up(int argc, char **argv, struct app *app)
 	struct runner r;
 	struct step *steps = NULL;
 	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
+	struct backup_mark bm = { NULL, NULL, NULL };
 	int64_t target = -1, latest = 0;
 	int allow_drift = 0, rc, opt;
 	size_t i, nsteps = 0, alloc = 0;
@@ -110,21 +116,13 @@ int cmd_up(int argc, char **argv, struct app *app)
 	 * the run before the first change. */
 	for (i = 0; i < s.set.n; i++) {
 		struct migration *m = &s.set.items[i];
-		struct step *st;
 
 		if (history_find(&s.h, m->version))
 			continue;
 		if (target >= 0 && m->version > target)
 			break;
 		ALLOC_GROW(steps, nsteps + 1, alloc);
-		st = &steps[nsteps++];
-		memset(st, 0, sizeof(*st));
-		st->version = m->version;
-		st->version_str = m->version_str;
-		st->name = m->name;
-		st->checksum = m->checksum;
-		st->down_sql = m->down.sql;
-		if (step_prepare(st, m->up.sql, m->up.path, m->up.line_base, &m->up.dir) < 0)
+		if (plan_up_step(&steps[nsteps++], m) < 0)
 			rc = EXIT_USAGE;
 	}
 	if (rc != EXIT_OK)
@@ -135,10 +133,11 @@ int cmd_up(int argc, char **argv, struct app *app)
 			       latest ? "" : " (no migrations)");
 		goto done;
 	}
-	rc = session_ensure_history(&s);
+	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
+	rc = backup_before_change(&s, r.run_id, "up", latest, steps[nsteps - 1].version > latest ?
+				  steps[nsteps - 1].version : latest, &bm);
 	if (rc != EXIT_OK)
 		goto done;
-	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
 	for (i = 0; i < nsteps; i++) {
 		if (steps[i].version < latest)
 			log_warning("applying %s out of order: it is older than the latest applied "
@@ -147,14 +146,19 @@ int cmd_up(int argc, char **argv, struct app *app)
 		if (rc != EXIT_OK)
 			break;
 	}
-	if (rc == EXIT_OK && log_verbosity >= 0)
+	if (rc == EXIT_OK)
+		rc = session_unlock(&s);
+	if (rc == EXIT_OK && log_verbosity >= 0) {
 		printf("%zu migration%s applied\n", nsteps, nsteps == 1 ? "" : "s");
-	else if (rc != EXIT_OK && i > 0)
-		log_info("%zu of %zu migrations applied before the failure", i, nsteps);
+	} else if (rc != EXIT_OK && i < nsteps) {
+		if (i > 0)
+			log_info("%zu of %zu migrations applied before the failure", i, nsteps);
+		if (s.cfg->on_failure == ON_FAILURE_ROLLBACK)
+			rc = rollback_run(&s, &r, steps, i, latest, &bm);
+	}
 done:
-	for (i = 0; i < nsteps; i++)
-		step_release(&steps[i]);
-	free(steps);
+	plan_free(steps, nsteps);
+	backup_mark_release(&bm);
 	session_close(&s);
 	return rc;
 }

@@ -573,7 +573,20 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 		failure_release(&f);
 		return EXIT_OK;
 	}
-	if (!connection_lost(r)) {
+	if (connection_lost(r)) {
+		log_error("lost the connection to the server while %s %s %s",
+			  direction > 0 ? "applying" : "reverting", s->version_str, s->name);
+		if (s->mode == TX_WRAPPED)
+			log_detail("its transaction either committed with its history row or was rolled "
+				   "back as a whole");
+		else
+			log_detail("it runs without a transaction: unless it finished, its history row "
+				   "says dirty");
+		log_hint("\"migrate status\" shows which; run the command again when the server is back");
+		failure_release(&f);
+		return EXIT_CONNECT;
+	}
+	{
 		struct log_entry le = {
 			.run_id = r->run_id, .version = s->version, .name = s->name,
 			.direction = direction > 0 ? "up" : "down",
@@ -591,12 +604,11 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 			  s->version_str, s->name, s->version_str);
 		log_detail("it ran without a transaction (%s), so the statements before the "
 			   "failing one stay applied", tx_mode_name(s->mode));
-		log_hint("fix the cause, then either undo what it did and run \"migrate repair "
-			 "--mark-reverted %s\", or finish it by hand and run \"migrate repair "
-			 "--mark-applied %s\"", s->version_str, s->version_str);
+		log_hint("fix the cause, then run \"migrate repair\" (drops the INVALID indexes it "
+			 "left and lets \"migrate up\" run it again), or settle it by hand: undo what "
+			 "it did and run \"migrate repair --mark-reverted %s\", or finish it and run "
+			 "\"migrate repair --mark-applied %s\"", s->version_str, s->version_str);
 	}
-	if (connection_lost(r))
-		log_error("lost the connection to the server");
 	failure_release(&f);
 	return EXIT_FAILED;
 }

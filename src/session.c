@@ -13,6 +13,7 @@ int session_open(struct session *s, struct app *app, int flags)
 	s->cfg = &app->cfg;
 	if (history_init(&s->h, s->cfg->table) < 0)
 		return EXIT_USAGE;
+	s->h.allow_foreign = !!(flags & SESSION_FOREIGN_OK);
 	if (flags & SESSION_FILES) {
 		if (migration_set_load(&s->set, s->cfg->dir, !!(flags & SESSION_QUIET_FILES)) < 0) {
 			log_error("%d problem%s in migrations directory \"%s\"", s->set.errors,
@@ -82,7 +83,22 @@ const char *session_state(struct session *s, int64_t version)
 
 int session_ensure_history(struct session *s)
 {
-	if (s->h.exists)
+	if (s->h.exists && s->h.log_current)
 		return EXIT_OK;
 	return history_create(&s->h, &s->db) < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+int session_unlock(struct session *s)
+{
+	if (!s->locked)
+		return EXIT_OK;
+	if (PQstatus(s->db.conn) != CONNECTION_OK ||
+	    db_advisory_unlock(&s->db, s->lock_key) < 0) {
+		log_error("lost the connection to the server at the end of the run");
+		log_hint("everything reported above as applied or reverted is committed; "
+			 "\"migrate status\" shows the state");
+		return EXIT_CONNECT;
+	}
+	s->locked = 0;
+	return EXIT_OK;
 }

@@ -70,7 +70,7 @@ psql_q -d "$db2" -c "CREATE TABLE schema_migrations (version bigint NOT NULL PRI
 PGDATABASE=$db2 run --dir "$T_WORK/c" up
 expect_rc 2 "golang-migrate history table"
 expect_err "holds the history of golang-migrate" "names golang-migrate"
-expect_err "baseline" "says what to do"
+expect_err "adopt --from golang-migrate" "says what to do"
 expect_eq "$(psql_q -d "$db2" -c "SELECT count(*) FROM schema_migrations")" 1 "their table untouched"
 db3=$(pg_fresh_db)
 psql_q -d "$db3" -c "CREATE TABLE schema_migrations (version character varying(128) PRIMARY KEY)"

@@ -9,6 +9,7 @@ Suite *sql_suite(void);
 Suite *migration_suite(void);
 Suite *config_suite(void);
 Suite *db_suite(void);
+Suite *backup_suite(void);
 
 /* Helpers: a fresh temp directory, and a file written in it. */
 char *unit_tempdir(void);

@@ -1,0 +1,33 @@
+/* plan.h - the steps of a run: which migrations it applies or reverts, prepared */
+#ifndef MIGRATE_PLAN_H
+#define MIGRATE_PLAN_H
+
+#include "history.h"
+#include "migration.h"
+#include "runner.h"
+
+/* The up step of m, parsed; 0, or -1 (printed) when it cannot run. */
+int plan_up_step(struct step *st, struct migration *m);
+
+/*
+ * The down step of an applied version: the file's down SQL when the up file is
+ * unchanged since it was applied, otherwise (changed or gone) the down SQL
+ * recorded when it was applied; recorded_only takes the recorded one always.
+ * A version without down SQL (or with an empty one for a non-empty up) is
+ * refused, naming it (-1, printed), unless force: then the step is a no-op that
+ * forgets it.
+ */
+int plan_down_step(struct step *st, struct history_row *row, struct migration *m, int force,
+		   int recorded_only);
+
+/* The rows down reverts, newest first: the `steps` newest, all newer than target (>= 0), or all. */
+struct history_row **plan_down_rows(struct history *h, int steps, int64_t target, int all,
+				    size_t *n);
+
+/* The newest applied version (0 when none). */
+int64_t plan_latest(const struct history *h);
+
+/* Release steps[0..n) and the array. */
+void plan_free(struct step *steps, size_t n);
+
+#endif
