@@ -11,6 +11,11 @@ int cmd_down(int argc, char **argv, struct app *app);
 int cmd_status(int argc, char **argv, struct app *app);
 int cmd_history(int argc, char **argv, struct app *app);
 int cmd_repair(int argc, char **argv, struct app *app);
+int cmd_redo(int argc, char **argv, struct app *app);
+int cmd_backups(int argc, char **argv, struct app *app);
+int cmd_restore(int argc, char **argv, struct app *app);
+int cmd_baseline(int argc, char **argv, struct app *app);
+int cmd_adopt(int argc, char **argv, struct app *app);
 int cmd_lint(int argc, char **argv, struct app *app);
 
 #endif

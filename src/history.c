@@ -120,8 +120,7 @@ static int has_column(PGresult *res, const char *col)
 	return 0;
 }
 
-/* Name the tool whose table this is, from its columns. */
-static const char *foreign_tool(PGresult *res)
+const char *history_foreign_tool(PGresult *res)
 {
 	int n = PQntuples(res);
 
@@ -136,8 +135,7 @@ static const char *foreign_tool(PGresult *res)
 	return NULL;
 }
 
-/* The columns of schema.table (none when it does not exist); NULL after an error. */
-static PGresult *table_columns(struct db *db, const char *schema, const char *table)
+PGresult *history_table_columns(struct db *db, const char *schema, const char *table)
 {
 	const char *params[2] = { schema, table };
 
@@ -155,7 +153,7 @@ static const char *const log_added_columns[] = { "backup_path", "wal_lsn", "serv
 static int inspect_log(struct history *h, struct db *db)
 {
 	char *logname = xasprintf("%s_log", h->table);
-	PGresult *res = table_columns(db, h->schema, logname);
+	PGresult *res = history_table_columns(db, h->schema, logname);
 	size_t i;
 
 	free(logname);
@@ -176,7 +174,7 @@ int history_inspect(struct history *h, struct db *db)
 	size_t i;
 
 	h->foreign = NULL;
-	res = table_columns(db, h->schema, h->table);
+	res = history_table_columns(db, h->schema, h->table);
 	if (!res)
 		return -1;
 	h->exists = PQntuples(res) > 0;
@@ -191,7 +189,7 @@ int history_inspect(struct history *h, struct db *db)
 		PQclear(res);
 		return inspect_log(h, db);
 	}
-	tool = foreign_tool(res);
+	tool = history_foreign_tool(res);
 	if (tool && h->allow_foreign) {
 		/* adopt: the caller takes it from here */
 		h->foreign = tool;

@@ -38,6 +38,11 @@ void history_release(struct history *h);
  * another tool (golang-migrate, dbmate, ...) is reported: returns -1.
  */
 int history_inspect(struct history *h, struct db *db);
+/* Name and type of each column of schema.table (no rows: no table); NULL after an error. */
+PGresult *history_table_columns(struct db *db, const char *schema, const char *table);
+/* The tool whose history table has these columns (golang-migrate, dbmate, ...), or NULL. */
+const char *history_foreign_tool(PGresult *columns);
+
 /*
  * Create schema, history and log tables when missing, and add the log columns
  * that an older migrate did not have (under the runner lock).

@@ -19,7 +19,12 @@ static const struct command {
 	{ "down", cmd_down, "revert applied migrations (one by default)" },
 	{ "status", cmd_status, "show applied, pending, modified, missing and dirty versions" },
 	{ "history", cmd_history, "show the audit log of every attempt" },
+	{ "redo", cmd_redo, "revert the newest migration (or N) and apply it again" },
 	{ "repair", cmd_repair, "settle a dirty version left by a failed run" },
+	{ "baseline", cmd_baseline, "record migrations up to VERSION as applied without running them" },
+	{ "adopt", cmd_adopt, "import the history of golang-migrate or dbmate" },
+	{ "backups", cmd_backups, "list the backups taken before changes" },
+	{ "restore", cmd_restore, "restore a backup (the last resort)" },
 	{ "lint", cmd_lint, "check migrations for dangerous locks, rewrites and scans" },
 };
 
