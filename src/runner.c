@@ -2,6 +2,7 @@
  * trip), or statement by statement without one; lock timeouts retried with
  * backoff and jitter; failures mapped back to file:line */
 #include "runner.h"
+#include "leftover.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -417,39 +418,6 @@ static int set_session_timeouts(struct runner *r, long lock_ms, long stmt_ms)
 			  "set_config('statement_timeout', $2, false)", 2, p);
 }
 
-/* A CREATE INDEX CONCURRENTLY that failed leaves an INVALID index: drop it before retrying. */
-static void drop_invalid_index(struct runner *r, const struct sql_stmt *st)
-{
-	const PgQuery__IndexStmt *ix;
-	const char *params[2];
-	PGresult *res;
-	char *sql;
-
-	if (!st->node || st->node->node_case != PG_QUERY__NODE__NODE_INDEX_STMT)
-		return;
-	ix = st->node->index_stmt;
-	if (!ix->concurrent || !ix->idxname || !*ix->idxname)
-		return;
-	params[0] = ix->idxname;
-	params[1] = ix->relation && ix->relation->schemaname && *ix->relation->schemaname
-			    ? ix->relation->schemaname : NULL;
-	res = db_exec(r->db,
-		"SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_index i "
-		"JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-		"WHERE c.relname = $1 AND NOT i.indisvalid "
-		"AND ($2::text IS NULL AND n.oid = ANY (current_schemas(false)::regnamespace[]) "
-		"     OR n.nspname = $2) LIMIT 1", 2, params);
-	if (!res)
-		return;
-	if (PQntuples(res) == 1) {
-		sql = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", PQgetvalue(res, 0, 0));
-		log_info("  dropping invalid index %s left by the failed attempt", PQgetvalue(res, 0, 0));
-		db_command(r->db, sql, 0, NULL);
-		free(sql);
-	}
-	PQclear(res);
-}
-
 static int run_unwrapped(struct runner *r, struct step *s, int direction, int *retries,
 			 const char *note, struct failure *f)
 {
@@ -493,7 +461,8 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 			log_info("  lock timeout at %s:%d (%s), retry %d/%d in %ldms", s->path,
 				 st->line, sql_stmt_kind(st->node), *retries, r->cfg->retries, d);
 			sleep_ms(d);
-			drop_invalid_index(r, st);
+			/* a failed CONCURRENTLY build leaves an INVALID index: drop it first */
+			leftover_drop(r->db, st, s->path);
 			/* a self-managed file restarts from its first statement */
 			i = s->mode == TX_SELF ? (size_t)-1 : i - 1;
 			continue;
