@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* --- names ----------------------------------------------------------------- */
@@ -33,15 +34,17 @@ static char *safe_database(const char *database)
 	return s;
 }
 
-char *backup_name_make(const char *database, time_t when, int64_t from, int64_t to)
+char *backup_name_make(const char *database, int64_t epoch_ms, int64_t from, int64_t to)
 {
 	char stamp[32];
 	struct tm tm;
+	time_t secs = (time_t)(epoch_ms / 1000);
 	char *db = safe_database(database), *name;
 
-	gmtime_r(&when, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	name = xasprintf("%s-%s-%lld-to-%lld.dump", db, stamp, (long long)from, (long long)to);
+	gmtime_r(&secs, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	name = xasprintf("%s-%s.%03dZ-%lld-to-%lld.dump", db, stamp, (int)(epoch_ms % 1000),
+			 (long long)from, (long long)to);
 	free(db);
 	return name;
 }
@@ -69,16 +72,17 @@ int backup_name_parse(const char *fname, struct backup_name *out)
 		return -1;
 	if (!(from = digits_before(fname, to - 4)) || from - fname < 1 || from[-1] != '-')
 		return -1;
-	stamp = from - 1 - 16;
+	/* 20261121T143000.123Z */
+	stamp = from - 1 - 20;
 	if (stamp - fname < 2 || stamp[-1] != '-')
 		return -1;
-	for (i = 0; i < 16; i++) {
+	for (i = 0; i < 20; i++) {
 		char c = stamp[i];
-		if (i == 8 ? c != 'T' : i == 15 ? c != 'Z' : !isdigit((unsigned char)c))
+		if (i == 8 ? c != 'T' : i == 15 ? c != '.' : i == 19 ? c != 'Z' : !isdigit((unsigned char)c))
 			return -1;
 	}
-	memcpy(out->stamp, stamp, 16);
-	out->stamp[16] = '\0';
+	memcpy(out->stamp, stamp, 20);
+	out->stamp[20] = '\0';
 	out->from = strtoll(from, NULL, 10);
 	out->to = strtoll(to, NULL, 10);
 	out->database = xstrndup(fname, (size_t)(stamp - 1 - fname));
@@ -401,17 +405,20 @@ static int open_backup_file(const char *dir, const char *db, int64_t from, int64
 	int fd, tries;
 
 	for (tries = 0;; tries++) {
-		char *name = backup_name_make(db, time(NULL), from, to);
+		struct timespec ts;
+		char *name;
 
+		clock_gettime(CLOCK_REALTIME, &ts);
+		name = backup_name_make(db, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, from, to);
 		*final = xasprintf("%s/%s", dir, name);
 		*partial = xasprintf("%s/.%s.partial-%ld", dir, name, (long)getpid());
 		free(name);
 		if (access(*final, F_OK) < 0 || tries == 3)
 			break;
-		/* one backup a second per name: wait for the next second */
+		/* one backup a millisecond per name */
 		free(*final);
 		free(*partial);
-		sleep_ms(1000 - (long)(now_ms() % 1000) + 10);
+		sleep_ms(2);
 	}
 	fd = open(*partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -535,7 +542,10 @@ done:
 
 static int lost_or_failed(struct session *s)
 {
-	return PQstatus(s->db.conn) == CONNECTION_OK ? EXIT_FAILED : EXIT_CONNECT;
+	if (PQstatus(s->db.conn) == CONNECTION_OK)
+		return EXIT_FAILED;
+	log_error("lost the connection to the server before the first migration: none of them ran");
+	return EXIT_CONNECT;
 }
 
 int backup_before_change(struct session *s, const char *run_id, const char *what, int64_t from,

@@ -11,13 +11,13 @@
 
 struct session;
 
-/* A backup file name: {database}-{UTC yyyymmddThhmmssZ}-{from}-to-{to}.dump */
+/* A backup file name: {database}-{UTC yyyymmddThhmmss.mmmZ}-{from}-to-{to}.dump */
 struct backup_name {
 	char *database;  /* as in the name (unsafe characters became '_') */
-	char stamp[17];  /* 20261121T143000Z */
+	char stamp[21];  /* 20261121T143000.123Z */
 	int64_t from, to;
 };
-char *backup_name_make(const char *database, time_t when, int64_t from, int64_t to);
+char *backup_name_make(const char *database, int64_t epoch_ms, int64_t from, int64_t to);
 /* 0 when fname is a backup name (out filled, release it), -1 when not. */
 int backup_name_parse(const char *fname, struct backup_name *out);
 void backup_name_release(struct backup_name *n);

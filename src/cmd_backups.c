@@ -16,17 +16,18 @@ static const struct cli_option backups_options[] = {
 	CLI_END
 };
 
-/* 20261121T143000Z -> 2026-11-21T14:30:00Z */
-static const char *pretty_stamp(const char *s, char buf[24])
+/* 20261121T143000.123Z -> 2026-11-21T14:30:00.123Z */
+static const char *pretty_stamp(const char *s, char buf[32])
 {
-	snprintf(buf, 24, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", s, s + 4, s + 6, s + 9, s + 11, s + 13);
+	snprintf(buf, 32, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s.%.3sZ", s, s + 4, s + 6, s + 9, s + 11,
+		 s + 13, s + 16);
 	return buf;
 }
 
 static void print_json(const char *dir, struct backup_entry *e, size_t n)
 {
 	json_t *root = json_object(), *arr = json_array();
-	char when[24], *out;
+	char when[32], *out;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -82,11 +83,11 @@ int cmd_backups(int argc, char **argv, struct app *app)
 	} else if (n == 0) {
 		printf("no backups in \"%s\"\n", dir);
 	} else {
-		printf("%-21s %-20s %-16s %-16s %10s  %s\n", "TAKEN (UTC)", "DATABASE", "FROM VERSION",
+		printf("%-25s %-20s %-16s %-16s %10s  %s\n", "TAKEN (UTC)", "DATABASE", "FROM VERSION",
 		       "TO VERSION", "SIZE", "FILE");
 		for (i = 0; i < n; i++) {
-			char when[24], sz[32];
-			printf("%-21s %-20s %-16lld %-16lld %10s  %s\n", pretty_stamp(e[i].name.stamp, when),
+			char when[32], sz[32];
+			printf("%-25s %-20s %-16lld %-16lld %10s  %s\n", pretty_stamp(e[i].name.stamp, when),
 			       e[i].name.database, (long long)e[i].name.from, (long long)e[i].name.to,
 			       human_size(e[i].size, sz), e[i].path);
 		}

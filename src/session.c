@@ -4,6 +4,12 @@
 
 #include <string.h>
 
+/* A failure after connecting: code, or EXIT_CONNECT when it was the connection that went. */
+static int failed(struct session *s, int code)
+{
+	return PQstatus(s->db.conn) == CONNECTION_OK ? code : EXIT_CONNECT;
+}
+
 int session_open(struct session *s, struct app *app, int flags)
 {
 	memset(s, 0, sizeof(*s));
@@ -31,7 +37,7 @@ int session_open(struct session *s, struct app *app, int flags)
 	}
 	s->connected = 1;
 	if (history_inspect(&s->h, &s->db) < 0)
-		return EXIT_USAGE;
+		return failed(s, EXIT_USAGE);
 	if (flags & SESSION_LOCK) {
 		int r;
 
@@ -48,10 +54,10 @@ int session_open(struct session *s, struct app *app, int flags)
 		s->locked = 1;
 		/* another runner may have created the tables while we waited */
 		if (history_inspect(&s->h, &s->db) < 0)
-			return EXIT_USAGE;
+			return failed(s, EXIT_USAGE);
 	}
 	if (history_load(&s->h, &s->db) < 0)
-		return EXIT_FAILED;
+		return failed(s, EXIT_FAILED);
 	return EXIT_OK;
 }
 

@@ -9,7 +9,7 @@ export TOP
 . "$TOP/tests/lib/pg.sh"
 pg_start || { echo "could not start a throwaway PostgreSQL"; exit 1; }
 trap 'pg_stop' EXIT INT TERM
-export PG_TEST_PASSWORD
+export PG_TEST_PASSWORD PG_TMP
 # the server's own client programs (pg_dump, pg_restore) come first
 PATH=$PG_BIN:$PATH
 export PATH

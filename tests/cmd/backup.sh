@@ -15,7 +15,7 @@ printf 'backup:\n  dir: %s\n' "$B" >"$T_WORK/b.yml"
 
 run -c "$T_WORK/b.yml" --dir "$D" up --to 2
 expect_rc 0 "up with a backup"
-expect_out "^backup: $B/$db-[0-9]{8}T[0-9]{6}Z-0-to-2\.dump \(" "prints the backup, named {database}-{UTC time}-{from}-to-{to}.dump"
+expect_out "^backup: $B/$db-[0-9]{8}T[0-9]{6}\.[0-9]{3}Z-0-to-2\.dump \(" "prints the backup, named {database}-{UTC time}-{from}-to-{to}.dump"
 f=$(ls "$B"/*.dump)
 expect_eq "$(stat -c %a "$f")" 600 "the backup file is mode 0600"
 expect_eq "$(stat -c %a "$B")" 700 "the backup directory it created is mode 0700"
@@ -52,17 +52,17 @@ expect_eq "$(ls "$B" | wc -l)" 1 "no file for skipped backups"
 # down takes one too, named from -> to
 run -c "$T_WORK/b.yml" --dir "$D" down --steps 2
 expect_rc 0 "down with a backup"
-expect_out "^backup: $B/$db-[0-9T]+Z-2-to-0\.dump" "down's backup is named 2-to-0"
+expect_out "^backup: $B/$db-[0-9T.]+Z-2-to-0\.dump" "down's backup is named 2-to-0"
 
 # backup.keep prunes the oldest of this database, and nothing else
 printf 'backup:\n  dir: %s\n  keep: 2\n' "$B" >"$T_WORK/keep.yml"
-touch "$B/notes.txt" "$B/otherdb-20200101T000000Z-0-to-1.dump"
+touch "$B/notes.txt" "$B/otherdb-20200101T000000.000Z-0-to-1.dump"
 for i in 1 2 3; do
 	run -c "$T_WORK/keep.yml" --dir "$D" up -q
 	run -c "$T_WORK/keep.yml" --dir "$D" down --all -q
 done
 expect_eq "$(ls "$B" | grep -c "^$db-")" 2 "backup.keep: 2 keeps the two newest of this database"
-expect_eq "$(ls "$B/notes.txt" "$B/otherdb-20200101T000000Z-0-to-1.dump" | wc -l)" 2 "other files and other databases' backups are kept"
+expect_eq "$(ls "$B/notes.txt" "$B/otherdb-20200101T000000.000Z-0-to-1.dump" | wc -l)" 2 "other files and other databases' backups are kept"
 
 # the password reaches pg_dump through its environment, never its argument vector or the name
 enc=$(printf '%s' "$PG_TEST_PASSWORD" | sed 's/-/%2D/g')
@@ -132,7 +132,7 @@ expect_err "could not create backup directory .*: Not a directory" "says why"
 expect_eq "$(psql_q -d "$db2" -c "SELECT count(*) FROM schema_migrations")" 0 "nothing applied"
 
 # a partial file left by a killed run is removed by the next backup
-touch "$B/.$db-20200101T000000Z-0-to-1.dump.partial-999999"
+touch "$B/.$db-20200101T000000.000Z-0-to-1.dump.partial-999999"
 run -c "$T_WORK/b.yml" --dir "$D" down
 expect_err "removed .*\.partial-999999, left by a backup that did not finish" "stale partial files are removed"
 

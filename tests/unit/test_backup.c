@@ -9,12 +9,12 @@
 START_TEST(names_round_trip)
 {
 	struct backup_name n;
-	char *s = backup_name_make("app", 1795271400, 20261101090000LL, 20261101105000LL);
+	char *s = backup_name_make("app", 1795271400042LL, 20261101090000LL, 20261101105000LL);
 
-	ck_assert_str_eq(s, "app-20261121T143000Z-20261101090000-to-20261101105000.dump");
+	ck_assert_str_eq(s, "app-20261121T143000.042Z-20261101090000-to-20261101105000.dump");
 	ck_assert_int_eq(backup_name_parse(s, &n), 0);
 	ck_assert_str_eq(n.database, "app");
-	ck_assert_str_eq(n.stamp, "20261121T143000Z");
+	ck_assert_str_eq(n.stamp, "20261121T143000.042Z");
 	ck_assert(n.from == 20261101090000LL && n.to == 20261101105000LL);
 	backup_name_release(&n);
 	free(s);
@@ -26,7 +26,7 @@ START_TEST(database_names_are_made_safe)
 	struct backup_name n;
 	char *s = backup_name_make("../my db/x-1", 0, 0, 3);
 
-	ck_assert_str_eq(s, "_._my_db_x-1-19700101T000000Z-0-to-3.dump");
+	ck_assert_str_eq(s, "_._my_db_x-1-19700101T000000.000Z-0-to-3.dump");
 	ck_assert(strchr(s, '/') == NULL);
 	ck_assert_int_eq(backup_name_parse(s, &n), 0);
 	ck_assert_str_eq(n.database, "_._my_db_x-1"); /* dashes in a name are fine */
@@ -38,10 +38,11 @@ END_TEST
 START_TEST(names_that_are_not_backups)
 {
 	static const char *const bad[] = {
-		"notes.txt", "app.dump", "app-20261121T143000Z-1-to-2.dump.partial",
-		"app-20261121T143000-1-to-2.dump", "-20261121T143000Z-1-to-2.dump",
-		"app-20261121T143000Z-x-to-2.dump", "app-20261121T143000Z-1-to-.dump",
-		"app-2026112XT143000Z-1-to-2.dump", "app-20261121T143000Z-1-2.dump", ".dump", "",
+		"notes.txt", "app.dump", "app-20261121T143000.000Z-1-to-2.dump.partial",
+		"app-20261121T143000.000-1-to-2.dump", "-20261121T143000.000Z-1-to-2.dump",
+		"app-20261121T143000.000Z-x-to-2.dump", "app-20261121T143000.000Z-1-to-.dump",
+		"app-2026112XT143000.000Z-1-to-2.dump", "app-20261121T143000.000Z-1-2.dump",
+		"app-20261121T143000Z-1-to-2.dump", "app-20261121T143000,000Z-1-to-2.dump", ".dump", "",
 	};
 	size_t i;
 	struct backup_name n;
@@ -76,19 +77,20 @@ START_TEST(listing_newest_first)
 	struct backup_entry *e;
 	size_t n;
 
-	unit_write(dir, "app-20260101T000000Z-0-to-1.dump", "x");
-	unit_write(dir, "app-20260301T000000Z-2-to-3.dump", "xyz");
-	unit_write(dir, "app-20260201T000000Z-1-to-2.dump", "xy");
-	unit_write(dir, "other-20260401T000000Z-0-to-1.dump", "x");
+	unit_write(dir, "app-20260101T000000.000Z-0-to-1.dump", "x");
+	unit_write(dir, "app-20260301T000000.000Z-2-to-3.dump", "xyz");
+	unit_write(dir, "app-20260301T000000.001Z-3-to-4.dump", "xyzw");
+	unit_write(dir, "app-20260201T000000.000Z-1-to-2.dump", "xy");
+	unit_write(dir, "other-20260401T000000.000Z-0-to-1.dump", "x");
 	unit_write(dir, "README", "x");
 	ck_assert_int_eq(backup_list(dir, "app", &e, &n), 0);
-	ck_assert_uint_eq(n, 3);
-	ck_assert_str_eq(e[0].file, "app-20260301T000000Z-2-to-3.dump");
-	ck_assert_int_eq(e[0].size, 3);
-	ck_assert_str_eq(e[2].file, "app-20260101T000000Z-0-to-1.dump");
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(e[0].file, "app-20260301T000000.001Z-3-to-4.dump");
+	ck_assert_int_eq(e[0].size, 4);
+	ck_assert_str_eq(e[3].file, "app-20260101T000000.000Z-0-to-1.dump");
 	backup_list_free(e, n);
 	ck_assert_int_eq(backup_list(dir, NULL, &e, &n), 0);
-	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(n, 5);
 	backup_list_free(e, n);
 	unit_rmtree(dir);
 	free(dir);
