@@ -94,7 +94,7 @@ int cmd_repair(int argc, char **argv, struct app *app)
 	struct session s;
 	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
 	int64_t mark = -1;
-	int rc, opt, applied = 0;
+	int rc, opt, applied = 0, marks = 0;
 	size_t i, ndirty = 0;
 
 	cli_init(&c, "repair", "", "Inspect dirty versions (a migration without a transaction that failed\n"
@@ -113,6 +113,12 @@ int cmd_repair(int argc, char **argv, struct app *app)
 		}
 		if (opt == O_MARK_APPLIED)
 			applied = 1;
+		if (opt == O_MARK_APPLIED || opt == O_MARK_REVERTED)
+			marks++;
+	}
+	if (opt == CLI_DONE && marks > 1) {
+		log_error("use one of --mark-applied and --mark-reverted");
+		opt = CLI_ERROR;
 	}
 	rc = cli_done(&c, opt, 0);
 	cli_release(&c);

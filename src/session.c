@@ -12,6 +12,8 @@ static int failed(struct session *s, int code)
 
 int session_open(struct session *s, struct app *app, int flags)
 {
+	int r;
+
 	memset(s, 0, sizeof(*s));
 	s->app = app;
 	if (app_config(app) < 0)
@@ -29,7 +31,13 @@ int session_open(struct session *s, struct app *app, int flags)
 	}
 	if (!(flags & (SESSION_CONNECT | SESSION_LOCK | SESSION_HISTORY)))
 		return EXIT_OK;
-	if (db_connect(&s->db, s->cfg->database_url, app->opts.verbose) < 0) {
+	if ((r = db_connect(&s->db, s->cfg->database_url, app->opts.verbose)) < 0) {
+		if (r == -2) {
+			log_detail("it comes from %s", s->cfg->url_source);
+			log_hint("write a URL (postgresql://user@host:5432/dbname?sslmode=require) or "
+				 "key=value pairs (host=db dbname=app)");
+			return EXIT_USAGE;
+		}
 		if (s->cfg->database_url == NULL)
 			log_hint("no database given: use --database-url, DATABASE_URL, database.url in "
 				 "migrate.yml, or libpq's PGHOST/PGDATABASE/... variables");
@@ -39,8 +47,6 @@ int session_open(struct session *s, struct app *app, int flags)
 	if (history_inspect(&s->h, &s->db) < 0)
 		return failed(s, EXIT_USAGE);
 	if (flags & SESSION_LOCK) {
-		int r;
-
 		s->lock_key = db_lock_key(s->h.display);
 		r = db_advisory_lock(&s->db, s->lock_key, s->cfg->wait_ms, s->h.display);
 		if (r <= 0) {
