@@ -19,8 +19,8 @@ enum { AO_LOCK_TIMEOUT = 100, AO_STATEMENT_TIMEOUT, AO_RETRIES, AO_WAIT, AO_NO_B
 #define BACKUP_CLI_OPTION \
 	{ AO_NO_BACKUP, 0, "no-backup", NULL, "skip the pg_dump backup before the first change (logged)" }
 #define ON_FAILURE_CLI_OPTION \
-	{ AO_ON_FAILURE, 0, "on-failure", "stop|rollback", \
-	  "when a migration fails: stop (default), or revert what this run applied" }
+	{ AO_ON_FAILURE, 0, "on-failure", "MODE", \
+	  "when a migration fails: stop (default), or rollback what this run applied" }
 
 struct apply_overrides {
 	long lock_timeout_ms, statement_timeout_ms, wait_ms;

@@ -39,7 +39,8 @@ int cmd_down(int argc, char **argv, struct app *app)
 
 	cli_init(&c, "down", "", "Revert applied migrations, newest first, each in its own transaction,\n"
 		 "with the down file (or the down SQL recorded when it was applied if the\n"
-		 "file changed or is gone). Reverts one migration unless told otherwise.",
+		 "file changed or is gone). Reverts one migration unless told otherwise.\n"
+		 "Takes a pg_dump backup first, like up.",
 		 down_options, &app->opts, argc, argv);
 	while ((opt = cli_next(&c)) > 0) {
 		if (apply_option(&ov, opt, c.arg) < 0) {

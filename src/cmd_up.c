@@ -76,8 +76,10 @@ int cmd_up(int argc, char **argv, struct app *app)
 	char note[64] = "";
 
 	cli_init(&c, "up", "", "Apply pending migrations in version order, each in its own transaction\n"
-		 "with lock_timeout, retrying lock timeouts with backoff. Stops at the first\n"
-		 "failure, which is rolled back with its history row.", up_options, &app->opts,
+		 "with lock_timeout, retrying lock timeouts with backoff. First a pg_dump backup\n"
+		 "and the recovery point, in the log. Stops at the first failure, which is rolled\n"
+		 "back with its history row; --on-failure rollback also reverts, newest first,\n"
+		 "what the run applied before it. See docs/safety.md.", up_options, &app->opts,
 		 argc, argv);
 	while ((opt = cli_next(&c)) > 0) {
 		int h = apply_option(&ov, opt, c.arg);

@@ -51,8 +51,8 @@ static void usage(FILE *f)
 		   "  0  success (also: nothing to do)\n"
 		   "  1  a migration failed, or lint found an error\n"
 		   "  2  usage, configuration, file or parse error\n"
-		   "  3  cannot connect, or cannot take the runner lock\n\n"
-		   "Documentation: docs/ (usage.md, config.md, history.md, exit-codes.md)\n");
+		   "  3  cannot connect, cannot take the runner lock, or lost the connection\n\n"
+		   "Documentation: docs/ (usage.md, config.md, history.md, safety.md, exit-codes.md)\n");
 }
 
 static const struct command *find_command(const char *name)
