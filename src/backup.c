@@ -311,7 +311,8 @@ char *backup_conninfo(const struct db *db)
 	add_conninfo_value(&sb, "host", PQhost(db->conn));
 	add_conninfo_value(&sb, "port", PQport(db->conn));
 	for (o = opts; o && o->keyword; o++) {
-		if (!o->val || !*o->val || !strcmp(o->keyword, "password") ||
+		/* dispchar '*': a secret (password, sslpassword), never on an argument vector */
+		if (!o->val || !*o->val || (o->dispchar && o->dispchar[0] == '*') ||
 		    !strcmp(o->keyword, "host") || !strcmp(o->keyword, "port") ||
 		    !strcmp(o->keyword, "fallback_application_name") ||
 		    (host_list && !strcmp(o->keyword, "hostaddr")) ||

@@ -135,7 +135,9 @@ static int import(struct session *s, struct history *theirs, const char *tool,
 		  struct imported *im, const char *aside)
 {
 	struct runner r;
-	char *qaside = db_quote_ident(aside), *rename, *create = history_sql_create(&s->h, 1);
+	/* their schema exists: creating it needs CREATE on the database, which a role may lack */
+	char *qaside = db_quote_ident(aside), *rename,
+	     *create = history_sql_create(&s->h, strcmp(s->h.schema, theirs->schema) != 0);
 	char *note = xasprintf("from %s (its table kept as %s.%s)", tool, theirs->schema, aside);
 	int rc = EXIT_OK;
 

@@ -92,14 +92,8 @@ int cmd_down(int argc, char **argv, struct app *app)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	for (i = 0; i < s.h.n; i++)
-		if (s.h.rows[i].dirty) {
-			log_error("version %lld (%s) is dirty: a run without a transaction failed part way",
-				  (long long)s.h.rows[i].version, s.h.rows[i].name);
-			log_hint("settle it first with \"migrate repair\"");
-			rc = EXIT_FAILED;
-			goto done;
-		}
+	if ((rc = plan_refuse_dirty(&s.h)) != EXIT_OK)
+		goto done;
 	rows = plan_down_rows(&s.h, nsteps_opt, target, all, &n);
 	if (n == 0) {
 		if (log_verbosity >= 0)

@@ -55,10 +55,7 @@ int cmd_history(int argc, char **argv, struct app *app)
 			break;
 		}
 	}
-	if (opt == CLI_DONE && strcmp(format, "text") && strcmp(format, "json")) {
-		log_error("unknown format \"%s\": text or json", format);
-		opt = CLI_ERROR;
-	}
+	opt = cli_check_format(opt, format);
 	rc = cli_done(&c, opt, 0);
 	cli_release(&c);
 	if (rc >= 0)

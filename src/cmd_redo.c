@@ -85,14 +85,8 @@ int cmd_redo(int argc, char **argv, struct app *app)
 	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK | SESSION_QUIET_FILES);
 	if (rc != EXIT_OK)
 		goto done;
-	for (i = 0; i < s.h.n; i++)
-		if (s.h.rows[i].dirty) {
-			log_error("version %lld (%s) is dirty: a run without a transaction failed part way",
-				  (long long)s.h.rows[i].version, s.h.rows[i].name);
-			log_hint("settle it first with \"migrate repair\"");
-			rc = EXIT_FAILED;
-			goto done;
-		}
+	if ((rc = plan_refuse_dirty(&s.h)) != EXIT_OK)
+		goto done;
 	rows = plan_down_rows(&s.h, nsteps, -1, 0, &n);
 	if (n == 0) {
 		if (log_verbosity >= 0)

@@ -82,6 +82,20 @@ struct history_row **plan_down_rows(struct history *h, int steps, int64_t target
 	return rows;
 }
 
+int plan_refuse_dirty(const struct history *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->rows[i].dirty) {
+			log_error("version %lld (%s) is dirty: a run without a transaction failed part way",
+				  (long long)h->rows[i].version, h->rows[i].name);
+			log_hint("settle it first with \"migrate repair\"");
+			return EXIT_FAILED;
+		}
+	return EXIT_OK;
+}
+
 int64_t plan_latest(const struct history *h)
 {
 	return h->n ? h->rows[h->n - 1].version : 0;

@@ -24,6 +24,9 @@ int plan_down_step(struct step *st, struct history_row *row, struct migration *m
 struct history_row **plan_down_rows(struct history *h, int steps, int64_t target, int all,
 				    size_t *n);
 
+/* A dirty version stops down and redo: EXIT_FAILED (printed), or EXIT_OK. */
+int plan_refuse_dirty(const struct history *h);
+
 /* The newest applied version (0 when none). */
 int64_t plan_latest(const struct history *h);
 

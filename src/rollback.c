@@ -49,8 +49,10 @@ int rollback_run(struct session *s, struct runner *r, struct step *steps, size_t
 	size_t k, done = 0;
 	int rc = EXIT_OK;
 
-	if (failed == 0)
-		return EXIT_FAILED; /* nothing this run applied */
+	if (failed == 0) {
+		log_info("on_failure: rollback: nothing to revert, the first migration of the run failed");
+		return PQstatus(s->db.conn) == CONNECTION_OK ? EXIT_FAILED : EXIT_CONNECT;
+	}
 	if (PQstatus(s->db.conn) != CONNECTION_OK) {
 		log_error("rollback not attempted: the connection to the server is gone");
 		log_hint("\"migrate status\" shows what this run applied; \"migrate down --steps N\" "

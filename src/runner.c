@@ -111,23 +111,35 @@ static int is_retryable(const struct failure *f)
 	return f->sqlstate && (!strcmp(f->sqlstate, "55P03") || !strcmp(f->sqlstate, "40P01"));
 }
 
-/* Print the source line with a caret under col. */
-static void print_source_line(const char *src, int offset, int line)
+/* Print the source line with a caret under offset; the password scrubbed from it. */
+static void print_source_line(const struct db *db, const char *src, int offset, int line)
 {
 	const char *start = src + offset, *end;
-	int col = 0;
-	const char *p;
+	char *pre, *post, *text, *p;
 
 	while (start > src && start[-1] != '\n')
 		start--;
 	end = strchr(start, '\n');
 	if (!end)
 		end = start + strlen(start);
-	fprintf(stderr, "%6d | %.*s\n       | ", line, (int)(end - start), start);
-	for (p = start; p < src + offset; p++)
+	pre = xstrndup(start, (size_t)(src + offset - start));
+	post = xstrndup(src + offset, (size_t)(end - (src + offset)));
+	text = db_scrub(db, pre);
+	free(pre);
+	pre = text;
+	text = db_scrub(db, post);
+	free(post);
+	post = xasprintf("%s%s", pre, text);
+	free(text);
+	text = db_scrub(db, post); /* a password across the caret */
+	fprintf(stderr, "%6d | %s\n       | ", line, text);
+	for (p = pre; *p; p++)
 		if (((unsigned char)*p & 0xC0) != 0x80)
-			fputc(*p == '\t' ? '\t' : ' ', stderr), col++;
+			fputc(*p == '\t' ? '\t' : ' ', stderr);
 	fprintf(stderr, "^\n");
+	free(pre);
+	free(post);
+	free(text);
 }
 
 /* Record the failure from res, and print it mapped to the file. */
@@ -167,7 +179,7 @@ static void report_failure(struct runner *r, struct step *s, int stmt, PGresult 
 		sql_script_linecol(&s->script, off, &line, &col);
 		log_error_at(s->path, line, col, "%s%s%s%s", msg, state ? " (SQLSTATE " : "",
 			     state ? state : "", state ? ")" : "");
-		print_source_line(s->sql, off, line);
+		print_source_line(r->db, s->sql, off, line);
 	} else {
 		log_error("%s%s%s%s", msg, state ? " (SQLSTATE " : "", state ? state : "",
 			  state ? ")" : "");

@@ -93,6 +93,16 @@ cat "$T_WORK/pw.out" >>"$T_ALL_OUTPUT"
 expect_eq "$rc" 0 "a backup with a password-protected role works"
 ls "$B" | grep -q -- "$PG_TEST_PASSWORD" && t_not_ok "password in a backup name" || t_ok "no password in the backup names"
 
+# a server message that quotes the password is scrubbed, on screen and in the log
+# (run.sh checks every log table of every test database for the password afterwards)
+P="$T_WORK/p"; mkdir -p "$P"
+echo "SELECT '$PG_TEST_PASSWORD'::int;" >"$P/1_echo.up.sql"
+echo "SELECT 1;" >"$P/1_echo.down.sql"
+run -d "$URL" --dir "$P" --table public.echo_history up --no-backup
+expect_rc 1 "a migration whose error quotes the password"
+expect_err 'invalid input syntax for type integer: "\*\*\*"' "the password is scrubbed from the message"
+expect_eq "$(psql_q -c "SELECT message FROM echo_history_log WHERE outcome = 'failed'")" 'invalid input syntax for type integer: "***"' "and from the log"
+
 # pg_dump failing stops the run before any change: exit 1 with the reason
 db2=$(pg_fresh_db)
 psql_q -d "$db2" -c "CREATE ROLE limited LOGIN" 2>/dev/null
