@@ -42,6 +42,14 @@ if grep -q -- "$PG_TEST_PASSWORD" "$ALL_OUT"; then
 else
 	echo "ok - the test password appears nowhere in $(wc -l <"$ALL_OUT") lines of output"; pass=$((pass + 1))
 fi
+# Under SANITIZE=address,undefined: no sanitizer report (a leak, an overflow, undefined
+# behaviour) in anything the binary printed, exit codes aside
+if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$ALL_OUT"; then
+	echo "not ok - a sanitizer reported a problem:"; grep -E -A3 "ERROR: (Address|Leak)Sanitizer|runtime error:" "$ALL_OUT" | head -40
+	fail=$((fail + 1))
+else
+	echo "ok - no sanitizer report in the binary's output"; pass=$((pass + 1))
+fi
 # ... nor in any audit log table of any test database ...
 leaks=0; logs=0
 for d in $(psql_q -d postgres -c "SELECT datname FROM pg_database WHERE datallowconn AND datname NOT IN ('template1')"); do
