@@ -25,6 +25,7 @@ fi
 step up
 step status
 step history --limit 5
+step backups
 step down --all
 step status
 step up

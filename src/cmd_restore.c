@@ -81,10 +81,10 @@ static int confirm(const char *database, const char *file)
 	size_t len;
 
 	fprintf(stderr, "restore database \"%s\" from \"%s\"?\n"
-		"Every object the backup holds goes back to its state when the backup was taken;\n"
-		"changes made since to those objects are lost. This is the last resort: \"migrate "
-		"down\"\nreverts migrations one by one.\n"
-		"Type the database name to confirm: ", database, file);
+		"every object the backup holds goes back to its state when the backup was taken:\n"
+		"changes made to them since are lost; this is the last resort (\"migrate down\"\n"
+		"reverts migrations one by one)\n"
+		"type the database name to confirm: ", database, file);
 	fflush(stderr);
 	if (!fgets(line, sizeof(line), stdin))
 		return 0;

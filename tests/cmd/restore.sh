@@ -52,7 +52,7 @@ expect_err "which backup" "asks which"
 # on a terminal: the database name must be typed
 if command -v script >/dev/null 2>&1; then
 	echo "wrong" | script -qec "$MIGRATE --dir $D restore $second" /dev/null >"$T_WORK/tty.out" 2>&1
-	grep -q "Type the database name to confirm" "$T_WORK/tty.out" && t_ok "asks for confirmation on a terminal" || t_not_ok "no prompt" "$(cat "$T_WORK/tty.out")"
+	grep -q "type the database name to confirm" "$T_WORK/tty.out" && t_ok "asks for confirmation on a terminal" || t_not_ok "no prompt" "$(cat "$T_WORK/tty.out")"
 	grep -q "not confirmed: nothing was restored" "$T_WORK/tty.out" && t_ok "a wrong answer restores nothing" || t_not_ok "wrong answer" "$(cat "$T_WORK/tty.out")"
 	cat "$T_WORK/tty.out" >>"$T_ALL_OUTPUT"
 	expect_eq "$(psql_q -c "SELECT count(*) FROM t1")" 101 "nothing restored"
