@@ -12,6 +12,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static char path[64];
 
+static void cleanup(void)
+{
+	unlink(path);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	int fd;
@@ -23,6 +28,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (fd < 0)
 		abort();
 	close(fd);
+	atexit(cleanup);
 	setenv("FUZZ_SET", "from-the-environment", 1);
 	unsetenv("FUZZ_UNSET");
 	return 0;

@@ -17,6 +17,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static char dir[64];
 
+static void clear_dir(void);
+
+static void cleanup(void)
+{
+	clear_dir();
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -25,6 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (!mkdtemp(dir))
 		abort();
+	atexit(cleanup);
 	return 0;
 }
 

@@ -71,6 +71,7 @@ int main(void)
 	srunner_add_suite(sr, config_suite());
 	srunner_add_suite(sr, db_suite());
 	srunner_add_suite(sr, backup_suite());
+	srunner_add_suite(sr, proc_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

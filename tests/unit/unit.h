@@ -10,6 +10,7 @@ Suite *migration_suite(void);
 Suite *config_suite(void);
 Suite *db_suite(void);
 Suite *backup_suite(void);
+Suite *proc_suite(void);
 
 /* Helpers: a fresh temp directory, and a file written in it. */
 char *unit_tempdir(void);
