@@ -25,7 +25,7 @@ WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Isrc -I$(BUILD) $(PKG_CFLAGS) \
 	-DMIGRATE_VERSION='"$(VERSION)"' -MMD -MP
-LIBS := $(PKG_LIBS) -lpg_query -lcrypto
+LIBS := $(PKG_LIBS) -lpg_query -lcrypto -pthread
 ifdef SANITIZE
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
@@ -66,6 +66,7 @@ deps:
 check: deps
 	$(MAKE) all $(UNIT_BIN)
 	$(UNIT_BIN)
+	sh tests/cmd/lint/run.sh $(BUILD)/migrate
 	sh tests/run.sh $(BUILD)/migrate
 
 unit: $(UNIT_BIN)

@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "applyopts.h"
 #include "backup.h"
+#include "lint/lint.h"
 #include "plan.h"
 #include "rollback.h"
 #include "runner.h"
@@ -12,11 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_TO = 1, O_ALLOW_DRIFT };
+enum { O_TO = 1, O_ALLOW_DRIFT, O_UNSAFE };
 
 static const struct cli_option up_options[] = {
 	{ O_TO, 0, "to", "VERSION", "apply pending migrations up to and including VERSION" },
 	{ O_ALLOW_DRIFT, 0, "allow-drift", NULL, "run even if applied migrations were edited since" },
+	{ O_UNSAFE, 0, "unsafe", NULL, "apply even with error-level lint findings (recorded in the log)" },
 	ON_FAILURE_CLI_OPTION,
 	BACKUP_CLI_OPTION,
 	APPLY_CLI_OPTIONS,
@@ -62,6 +64,52 @@ static int check_history(struct session *s, int allow_drift)
 	return EXIT_OK;
 }
 
+/*
+ * Lint the migrations about to run, with the applied ones as context. Error-level
+ * findings not allowed by a directive stop the run unless --unsafe.
+ */
+static int lint_gate(struct session *s, int64_t target, int unsafe)
+{
+	struct lint_options lo = { .cfg = s->cfg };
+	struct linter *l = linter_new(&lo);
+	struct lint_result res;
+	size_t i, blocking;
+	int rc = EXIT_OK;
+
+	if (!l)
+		return EXIT_USAGE;
+	lint_result_init(&res);
+	/* what the database already holds, then this run: a table created earlier in
+	 * the run is new to everyone (no application uses it yet) */
+	for (i = 0; i < s->set.n; i++)
+		if (history_find(&s->h, s->set.items[i].version))
+			linter_learn_section(l, &s->set.items[i].up);
+	linter_begin_run(l);
+	for (i = 0; i < s->set.n; i++) {
+		struct migration *m = &s->set.items[i];
+
+		if (!history_find(&s->h, m->version) && (target < 0 || m->version <= target))
+			lint_section(l, &m->up, &res);
+	}
+	blocking = lint_result_blocking(&res);
+	if (blocking) {
+		lint_result_print(&res, LINT_FORMAT_TEXT, stderr, -1);
+		if (unsafe) {
+			log_warning("applying despite %zu lint error%s (--unsafe, recorded in the history log)",
+				    blocking, blocking == 1 ? "" : "s");
+		} else {
+			log_error("%zu lint error%s in the pending migrations; nothing was applied", blocking,
+				  blocking == 1 ? "" : "s");
+			log_hint("use the safe alternative shown, allow a finding with \"-- migrate:allow "
+				 "RULE reason\" on the line before its statement, or pass --unsafe");
+			rc = EXIT_FAILED;
+		}
+	}
+	lint_result_release(&res);
+	linter_free(l);
+	return rc;
+}
+
 int cmd_up(int argc, char **argv, struct app *app)
 {
 	struct cli c;
@@ -71,7 +119,7 @@ int cmd_up(int argc, char **argv, struct app *app)
 	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
 	struct backup_mark bm = { NULL, NULL, NULL };
 	int64_t target = -1, latest = 0;
-	int allow_drift = 0, rc, opt;
+	int allow_drift = 0, unsafe = 0, rc, opt;
 	size_t i, nsteps = 0, alloc = 0;
 	char note[64] = "";
 
@@ -89,6 +137,8 @@ int cmd_up(int argc, char **argv, struct app *app)
 		}
 		if (opt == O_ALLOW_DRIFT)
 			allow_drift = 1;
+		if (opt == O_UNSAFE)
+			unsafe = 1;
 	}
 	rc = cli_done(&c, opt, 0);
 	cli_release(&c);
@@ -108,8 +158,8 @@ int cmd_up(int argc, char **argv, struct app *app)
 	rc = check_history(&s, allow_drift);
 	if (rc != EXIT_OK)
 		goto done;
-	if (allow_drift)
-		snprintf(note, sizeof(note), "--allow-drift");
+	snprintf(note, sizeof(note), "%s%s%s", allow_drift ? "--allow-drift" : "",
+		 allow_drift && unsafe ? " " : "", unsafe ? "--unsafe" : "");
 	for (i = 0; i < s.h.n; i++)
 		if (s.h.rows[i].version > latest)
 			latest = s.h.rows[i].version;
@@ -128,6 +178,8 @@ int cmd_up(int argc, char **argv, struct app *app)
 			rc = EXIT_USAGE;
 	}
 	if (rc != EXIT_OK)
+		goto done;
+	if (nsteps && (rc = lint_gate(&s, target, unsafe)) != EXIT_OK)
 		goto done;
 	if (nsteps == 0) {
 		if (log_verbosity >= 0)

@@ -370,7 +370,10 @@ char *history_sql_delete(const struct history *h)
 
 char *history_sql_set_state(const struct history *h)
 {
-	return xasprintf("UPDATE %s SET state = $2 WHERE version = $1", h->qtable);
+	/* applied_at was set when the row was written as dirty, before the first statement */
+	return xasprintf("UPDATE %s SET state = $2, duration_ms = CASE WHEN $2 = 'applied' AND "
+			 "state = 'dirty' THEN (extract(epoch FROM clock_timestamp() - applied_at) "
+			 "* 1000)::bigint ELSE duration_ms END WHERE version = $1", h->qtable);
 }
 
 char *history_sql_log(const struct history *h)

@@ -139,7 +139,33 @@ static int stmt_flags(const PgQuery__Node *n)
 	}
 }
 
-static struct sql_stmt *add_stmt(struct sql_script *s, int start, int end)
+/* Statements arrive in order: count lines forward from the previous one. */
+struct line_cursor {
+	int off, line, col;
+};
+
+static void cursor_linecol(const struct sql_script *s, struct line_cursor *lc, int offset,
+			   int *line, int *col)
+{
+	const char *src = s->src;
+
+	if (offset < lc->off) {
+		sql_script_linecol(s, offset, line, col);
+		return;
+	}
+	for (; lc->off < offset && src[lc->off]; lc->off++) {
+		if (src[lc->off] == '\n') {
+			lc->line++;
+			lc->col = 1;
+		} else if (((unsigned char)src[lc->off] & 0xC0) != 0x80) {
+			lc->col++;
+		}
+	}
+	*line = lc->line;
+	*col = lc->col;
+}
+
+static struct sql_stmt *add_stmt(struct sql_script *s, struct line_cursor *lc, int start, int end)
 {
 	const char *src = s->src;
 	const char *p = skip_space_and_comments(src + start, src + end);
@@ -161,7 +187,7 @@ static struct sql_stmt *add_stmt(struct sql_script *s, int start, int end)
 	st->offset = (int)(p - src);
 	st->len = (int)(e - p);
 	st->text = xstrndup(p, (size_t)st->len);
-	sql_script_linecol(s, st->offset, &st->line, &st->col);
+	cursor_linecol(s, lc, st->offset, &st->line, &st->col);
 	return st;
 }
 
@@ -169,10 +195,11 @@ static void split_with_scanner(struct sql_script *s)
 {
 	PgQuerySplitResult r = pg_query_split_with_scanner(s->src);
 	int i, srclen = (int)strlen(s->src);
+	struct line_cursor lc = { 0, s->line_base, 1 };
 
 	if (r.error) {
 		/* The scanner failed too (an unterminated quote): one statement. */
-		struct sql_stmt *st = add_stmt(s, 0, srclen);
+		struct sql_stmt *st = add_stmt(s, &lc, 0, srclen);
 		if (st)
 			st->flags |= STMT_UNPARSED;
 	} else {
@@ -183,7 +210,7 @@ static void split_with_scanner(struct sql_script *s)
 
 			if (end <= start || end > srclen)
 				end = srclen;
-			st = add_stmt(s, start, end);
+			st = add_stmt(s, &lc, start, end);
 			if (st)
 				st->flags |= STMT_UNPARSED;
 		}
@@ -195,6 +222,7 @@ int sql_script_parse(struct sql_script *s, const char *src, const char *file, in
 {
 	PgQueryProtobufParseResult r;
 	int srclen = (int)strlen(src);
+	struct line_cursor lc = { 0, line_base, 1 };
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
@@ -231,7 +259,7 @@ int sql_script_parse(struct sql_script *s, const char *src, const char *file, in
 
 		if (end > srclen)
 			end = srclen;
-		st = add_stmt(s, start, end);
+		st = add_stmt(s, &lc, start, end);
 		if (!st)
 			continue;
 		st->node = rs->stmt;

@@ -1,6 +1,7 @@
--- Expand step of renaming users.display_name to users.full_name: add the new column, keep both
--- in sync with a trigger, backfill. Safe: nullable column without default (no rewrite); old and new
--- application versions both work while this is deployed.
+-- Expand step of renaming users.display_name to users.full_name: add the new column and keep
+-- both in sync with a trigger. Safe: nullable column without default (no rewrite, brief lock);
+-- old and new application versions both work while this is deployed. The backfill is the next
+-- migration, in its own transaction, so it never runs under this one's ACCESS EXCLUSIVE lock.
 
 ALTER TABLE users ADD COLUMN full_name text;
 
@@ -23,10 +24,3 @@ $$;
 CREATE TRIGGER users_sync_full_name
     BEFORE INSERT OR UPDATE OF display_name, full_name ON users
     FOR EACH ROW EXECUTE FUNCTION users_sync_full_name();
-
--- Backfill only the rows still missing the new value; safe to re-run, and on a large
--- table the same statement can be run in id-range batches beforehand.
-UPDATE users
-   SET full_name = display_name
- WHERE full_name IS NULL
-   AND display_name IS NOT NULL;

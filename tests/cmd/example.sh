@@ -7,15 +7,15 @@ EX="$TOP/migrations/example"
 
 run --dir "$EX" status
 expect_rc 0 "status before anything"
-expect_out "0 applied, 12 pending" "status counts 12 pending"
+expect_out "0 applied, 13 pending" "status counts 13 pending"
 [ "$(psql_q -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'schema_migrations%'")" = 0 ] \
 	&& t_ok "status creates no table" || t_not_ok "status created a table"
 
 run --dir "$EX" up
 expect_rc 0 "up applies the example"
-expect_out "12 migrations applied" "twelve applied"
+expect_out "13 migrations applied" "thirteen applied"
 expect_out "applied 20261101095000 add_indexes_concurrently \(no-transaction" "CONCURRENTLY migration ran without a transaction"
-expect_eq "$(psql_q -c "SELECT count(*) FROM schema_migrations WHERE state = 'applied'")" 12 "history has 12 rows"
+expect_eq "$(psql_q -c "SELECT count(*) FROM schema_migrations WHERE state = 'applied'")" 13 "history has 13 rows"
 expect_eq "$(psql_q -c "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE NOT indisvalid")" 0 "no invalid index"
 expect_eq "$(psql_q -c "SELECT tx_mode FROM schema_migrations WHERE version = 20261101095000")" "no-transaction" "tx mode recorded"
 expect_eq "$(psql_q -c "SELECT count(*) FROM schema_migrations WHERE down_sql IS NULL OR checksum !~ '^[0-9a-f]{64}\$'")" 0 "down SQL and SHA-256 recorded"
@@ -26,7 +26,7 @@ expect_out "nothing to do" "second up has nothing to do"
 
 run --dir "$EX" status --format json
 expect_rc 0 "status json"
-expect_out '"applied": 12' "status json counts"
+expect_out '"applied": 13' "status json counts"
 
 run --dir "$EX" history --format json
 expect_rc 0 "history json"
@@ -35,7 +35,7 @@ expect_out '"outcome": "applied"' "history json has outcomes"
 run --dir "$EX" down
 expect_rc 0 "down one step"
 expect_out "reverted 20261101105000" "down reverts the newest"
-expect_eq "$(psql_q -c "SELECT count(*) FROM schema_migrations")" 11 "11 left"
+expect_eq "$(psql_q -c "SELECT count(*) FROM schema_migrations")" 12 "12 left"
 
 run --dir "$EX" down --to 20261101095000
 expect_rc 0 "down --to"

@@ -1,0 +1,529 @@
+/* context.c - what the rules ask about the section: tokens, spans, names, lines */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lint/lint_int.h"
+#include "strbuf.h"
+#include "util.h"
+
+/* ---- tokens ---- */
+
+void toklist_scan(struct toklist *tl, const char *src)
+{
+	toklist_scan_at(tl, src, 0);
+}
+
+void toklist_scan_at(struct toklist *tl, const char *src, int base)
+{
+	PgQueryScanResult r = pg_query_scan(src);
+	PgQuery__ScanResult *sr = NULL;
+	size_t i;
+
+	memset(tl, 0, sizeof(*tl));
+	if (!r.error)
+		sr = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+	pg_query_free_scan_result(r);
+	if (!sr)
+		return;
+	tl->alloc = sr->n_tokens ? sr->n_tokens : 1;
+	tl->t = xmalloc(tl->alloc * sizeof(*tl->t));
+	for (i = 0; i < sr->n_tokens; i++) {
+		tl->t[i].start = base + sr->tokens[i]->start;
+		tl->t[i].end = base + sr->tokens[i]->end;
+		tl->t[i].kind = sr->tokens[i]->token;
+		tl->t[i].kw = sr->tokens[i]->keyword_kind;
+	}
+	tl->n = sr->n_tokens;
+	tl->ok = 1;
+	pg_query__scan_result__free_unpacked(sr, NULL);
+}
+
+void toklist_release(struct toklist *tl)
+{
+	free(tl->t);
+	memset(tl, 0, sizeof(*tl));
+}
+
+size_t toklist_at(const struct toklist *tl, int off)
+{
+	size_t lo = 0, hi = tl->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (tl->t[mid].start < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int is_comment(const struct tok *t)
+{
+	return t->kind == PG_QUERY__TOKEN__SQL_COMMENT || t->kind == PG_QUERY__TOKEN__C_COMMENT;
+}
+
+/*
+ * Tokens, scanned on first use: the whole section's when they are at hand
+ * (scanned ahead, or needed for directives), else the current statement's
+ * only (offsets in the section either way). Clean statements need none.
+ */
+const struct toklist *ctx_toks(const struct lint_ctx *c)
+{
+	struct lint_ctx *m = (struct lint_ctx *)c;
+
+	if (m->toks_scanned)
+		return &m->toks;
+	if (!m->st) {
+		toklist_scan(&m->toks, m->src);
+		m->toks_scanned = 1;
+		return &m->toks;
+	}
+	if (m->stoks_for != (long)m->si) {
+		toklist_release(&m->stoks);
+		toklist_scan_at(&m->stoks, m->st->text, m->st->offset);
+		m->stoks_for = (long)m->si;
+	}
+	return &m->stoks;
+}
+
+/* ---- scratch strings ---- */
+
+char *ctx_strdup(struct lint_ctx *c, const char *s)
+{
+	char *d = xstrdup(s ? s : "");
+
+	ALLOC_GROW(c->scratch, c->nscratch + 1, c->ascratch);
+	c->scratch[c->nscratch++] = d;
+	return d;
+}
+
+char *ctx_printf(struct lint_ctx *c, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	char *d;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	d = strbuf_detach(&sb, NULL);
+	ALLOC_GROW(c->scratch, c->nscratch + 1, c->ascratch);
+	c->scratch[c->nscratch++] = d;
+	return d;
+}
+
+/* PostgreSQL's reserved and type/function-name keywords: these need quotes as names. */
+static const char *const reserved[] = {
+	"all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
+	"authorization", "binary", "both", "case", "cast", "check", "collate", "collation",
+	"column", "concurrently", "constraint", "create", "cross", "current_catalog",
+	"current_date", "current_role", "current_schema", "current_time", "current_timestamp",
+	"current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end",
+	"except", "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant",
+	"group", "having", "ilike", "in", "initially", "inner", "intersect", "into", "is",
+	"isnull", "join", "lateral", "leading", "left", "like", "limit", "localtime",
+	"localtimestamp", "natural", "not", "notnull", "null", "offset", "on", "only", "or",
+	"order", "outer", "overlaps", "placing", "primary", "references", "returning", "right",
+	"select", "session_user", "similar", "some", "symmetric", "table", "tablesample",
+	"then", "to", "trailing", "true", "union", "unique", "user", "using", "variadic",
+	"verbose", "when", "where", "window", "with",
+};
+
+static int cmp_word(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+static int needs_quotes(const char *s)
+{
+	const char *p;
+
+	if (!*s || !(islower((unsigned char)*s) || *s == '_'))
+		return 1;
+	for (p = s; *p; p++)
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_' || *p == '$'))
+			return 1;
+	return bsearch(s, reserved, ARRAY_SIZE(reserved), sizeof(reserved[0]), cmp_word) != NULL;
+}
+
+static void add_ident(struct strbuf *sb, const char *name)
+{
+	const char *p;
+
+	if (!needs_quotes(name)) {
+		strbuf_addstr(sb, name);
+		return;
+	}
+	strbuf_addch(sb, '"');
+	for (p = name; *p; p++) {
+		if (*p == '"')
+			strbuf_addch(sb, '"');
+		strbuf_addch(sb, *p);
+	}
+	strbuf_addch(sb, '"');
+}
+
+const char *ctx_ident(struct lint_ctx *c, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *d;
+
+	add_ident(&sb, name ? name : "");
+	d = ctx_strdup(c, sb.buf);
+	strbuf_release(&sb);
+	return d;
+}
+
+const char *ctx_relname(struct lint_ctx *c, const PgQuery__RangeVar *rv)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *d;
+
+	if (!rv)
+		return "";
+	if (rv->schemaname && *rv->schemaname) {
+		add_ident(&sb, rv->schemaname);
+		strbuf_addch(&sb, '.');
+	}
+	add_ident(&sb, rv->relname ? rv->relname : "");
+	d = ctx_strdup(c, sb.buf);
+	strbuf_release(&sb);
+	return d;
+}
+
+const char *ctx_quote(struct lint_ctx *c, const char *name)
+{
+	return ctx_printf(c, "\"%s\"", name ? name : "");
+}
+
+/* ---- lines ---- */
+
+int ctx_line(const struct lint_ctx *c, int off)
+{
+	size_t lo = 0, hi = c->nlines;
+
+	/* last line start <= off */
+	while (lo + 1 < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->line_starts[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return c->line_base + (int)lo;
+}
+
+/* ---- spans ---- */
+
+struct span span_stmt(const struct lint_ctx *c)
+{
+	struct span s = { c->st->offset, c->st->offset + c->st->len };
+
+	return s;
+}
+
+static int stmt_end(const struct lint_ctx *c)
+{
+	return c->st->offset + c->st->len;
+}
+
+/* Skip a possibly qualified name starting at token i; index after it. */
+static size_t skip_name(const struct toklist *tl, size_t i, int end)
+{
+	if (i < tl->n && tl->t[i].start < end)
+		i++;
+	while (i + 1 < tl->n && tl->t[i].kind == PG_QUERY__TOKEN__ASCII_46 && tl->t[i + 1].start < end)
+		i += 2;
+	if (i < tl->n && tl->t[i].kind == PG_QUERY__TOKEN__ASCII_42) /* ONLY t* */
+		i++;
+	return i;
+}
+
+struct span span_alter_cmd(const struct lint_ctx *c, const PgQuery__AlterTableStmt *a, size_t want)
+{
+	const struct toklist *tl = ctx_toks(c);
+	struct span whole = span_stmt(c), cur;
+	int end = stmt_end(c), depth = 0;
+	size_t i, k = 0;
+
+	if (!tl->ok || !a->relation || a->relation->location < 0)
+		return whole;
+	i = skip_name(tl, toklist_at(tl, a->relation->location), end);
+	cur.start = -1;
+	cur.end = -1;
+	for (; i < tl->n && tl->t[i].start < end; i++) {
+		const struct tok *t = &tl->t[i];
+
+		if (is_comment(t))
+			continue;
+		if (t->kind == PG_QUERY__TOKEN__ASCII_40)
+			depth++;
+		else if (t->kind == PG_QUERY__TOKEN__ASCII_41)
+			depth--;
+		if (depth == 0 && t->kind == PG_QUERY__TOKEN__ASCII_44) {
+			if (k == want && cur.start >= 0)
+				return cur;
+			k++;
+			cur.start = -1;
+			continue;
+		}
+		if (cur.start < 0)
+			cur.start = t->start;
+		cur.end = t->end;
+	}
+	if (k == want && cur.start >= 0)
+		return cur;
+	return whole;
+}
+
+static int starts_constraint(int kind)
+{
+	switch (kind) {
+	case PG_QUERY__TOKEN__CONSTRAINT:
+	case PG_QUERY__TOKEN__NOT:
+	case PG_QUERY__TOKEN__NULL_P:
+	case PG_QUERY__TOKEN__DEFAULT:
+	case PG_QUERY__TOKEN__PRIMARY:
+	case PG_QUERY__TOKEN__UNIQUE:
+	case PG_QUERY__TOKEN__CHECK:
+	case PG_QUERY__TOKEN__REFERENCES:
+	case PG_QUERY__TOKEN__GENERATED:
+	case PG_QUERY__TOKEN__COLLATE:
+	case PG_QUERY__TOKEN__DEFERRABLE:
+	case PG_QUERY__TOKEN__INITIALLY:
+	case PG_QUERY__TOKEN__USING:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+enum span_mode { SPAN_CLAUSE, SPAN_COLUMN_CLAUSE, SPAN_TYPE };
+
+static int is_open(int kind)
+{
+	return kind == PG_QUERY__TOKEN__ASCII_40 || kind == PG_QUERY__TOKEN__ASCII_91;
+}
+
+static int is_close(int kind)
+{
+	return kind == PG_QUERY__TOKEN__ASCII_41 || kind == PG_QUERY__TOKEN__ASCII_93;
+}
+
+/* Does token i (at bracket depth 0) end a span that started at token first? */
+static int span_stops(const struct toklist *tl, size_t i, size_t first, enum span_mode m)
+{
+	const struct tok *t = &tl->t[i];
+
+	if (t->kind == PG_QUERY__TOKEN__ASCII_44 || t->kind == PG_QUERY__TOKEN__ASCII_59 ||
+	    is_close(t->kind))
+		return m != SPAN_TYPE || i > first;
+	if (i == first || m == SPAN_CLAUSE)
+		return 0;
+	if (starts_constraint(t->kind))
+		/* NOT NULL is one constraint: stop at NOT, not at its NULL */
+		return !(t->kind == PG_QUERY__TOKEN__NULL_P && tl->t[i - 1].kind == PG_QUERY__TOKEN__NOT);
+	/* a type is words, dots and bracketed modifiers */
+	return m == SPAN_TYPE && t->kind != PG_QUERY__TOKEN__IDENT && t->kw == 0 &&
+	       t->kind != PG_QUERY__TOKEN__ASCII_46 && !is_open(t->kind);
+}
+
+static struct span span_scan(const struct lint_ctx *c, int loc, enum span_mode m)
+{
+	const struct toklist *tl = ctx_toks(c);
+	struct span s = { loc, loc + 1 };
+	int end = stmt_end(c), depth = 0;
+	size_t i, first;
+
+	if (!tl->ok || loc < 0)
+		return span_stmt(c);
+	first = i = toklist_at(tl, loc);
+	for (; i < tl->n && tl->t[i].start < end; i++) {
+		const struct tok *t = &tl->t[i];
+
+		if (is_comment(t))
+			continue;
+		if (depth == 0 && span_stops(tl, i, first, m))
+			break;
+		if (is_open(t->kind))
+			depth++;
+		else if (is_close(t->kind))
+			depth--;
+		s.end = t->end;
+	}
+	return s;
+}
+
+struct span span_clause(const struct lint_ctx *c, int loc, int stop_at_constraint)
+{
+	return span_scan(c, loc, stop_at_constraint ? SPAN_COLUMN_CLAUSE : SPAN_CLAUSE);
+}
+
+struct span span_type(const struct lint_ctx *c, int loc)
+{
+	return span_scan(c, loc, SPAN_TYPE);
+}
+
+struct span span_expr(const struct lint_ctx *c, int loc)
+{
+	const struct toklist *tl = ctx_toks(c);
+	struct span s = { loc, loc + 1 };
+	int end = stmt_end(c), depth = 0;
+	size_t i;
+
+	if (!tl->ok || loc < 0)
+		return span_stmt(c);
+	i = toklist_at(tl, loc);
+	if (i >= tl->n)
+		return s;
+	s.end = tl->t[i].end;
+	for (i++; i < tl->n && tl->t[i].start < end; i++) {
+		const struct tok *t = &tl->t[i];
+
+		if (depth == 0 && t->kind != PG_QUERY__TOKEN__ASCII_40)
+			break;
+		if (t->kind == PG_QUERY__TOKEN__ASCII_40)
+			depth++;
+		else if (t->kind == PG_QUERY__TOKEN__ASCII_41)
+			depth--;
+		s.end = t->end;
+		if (depth == 0)
+			break;
+	}
+	return s;
+}
+
+struct span span_keyword(const struct lint_ctx *c, int kind, int from)
+{
+	const struct toklist *tl = ctx_toks(c);
+	int end = stmt_end(c), depth = 0;
+	size_t i;
+
+	if (!tl->ok)
+		return span_stmt(c);
+	for (i = toklist_at(tl, from < 0 ? c->st->offset : from); i < tl->n && tl->t[i].start < end; i++) {
+		const struct tok *t = &tl->t[i];
+
+		if (t->kind == PG_QUERY__TOKEN__ASCII_40)
+			depth++;
+		else if (t->kind == PG_QUERY__TOKEN__ASCII_41)
+			depth--;
+		else if (depth == 0 && t->kind == kind) {
+			struct span s = { t->start, t->end };
+
+			return s;
+		}
+	}
+	return span_stmt(c);
+}
+
+/* ---- schema questions ---- */
+
+struct sch_table *ctx_table(const struct lint_ctx *c, const PgQuery__RangeVar *rv)
+{
+	if (!rv)
+		return NULL;
+	return schema_table(c->schema, rv->schemaname && *rv->schemaname ? rv->schemaname : NULL,
+			    rv->relname);
+}
+
+int ctx_seq_is_new(const struct lint_ctx *c, int seq)
+{
+	/* created by this section, or by an earlier one of the same run of `migrate up`:
+	 * no running application uses it yet */
+	return seq == c->seq || (c->run_seq && seq >= c->run_seq);
+}
+
+int ctx_is_new(const struct lint_ctx *c, const PgQuery__RangeVar *rv)
+{
+	const struct sch_table *t = ctx_table(c, rv);
+
+	return t && ctx_seq_is_new(c, t->seq);
+}
+
+int ctx_in_tx(const struct lint_ctx *c)
+{
+	return c->stmt_in_tx[c->si];
+}
+
+int ctx_func_volatility(void *ud, const char *schema, const char *name)
+{
+	const struct lint_ctx *c = ud;
+
+	UNUSED(schema);
+	return schema_func_volatility(c->schema, name);
+}
+
+struct lint_lockinfo ctx_stmt_lock(struct lint_ctx *c, const char *relname)
+{
+	struct lock_effect e[16];
+	struct lint_lockinfo li = { LOCK_NONE, 0, 0, NULL };
+	size_t n = locks_for_stmt(c->st->node, c->pg, e, ARRAY_SIZE(e)), i;
+
+	if (n > ARRAY_SIZE(e))
+		n = ARRAY_SIZE(e);
+	for (i = 0; i < n; i++) {
+		if (relname && strcmp(e[i].name, relname))
+			continue;
+		li.mode = e[i].mode;
+		li.rewrite = e[i].rewrite;
+		li.scan = e[i].scan;
+		li.table = ctx_strdup(c, e[i].name);
+		break;
+	}
+	return li;
+}
+
+const char *ctx_text(struct lint_ctx *c, struct span s)
+{
+	const struct toklist *tl = ctx_toks(c);
+	struct strbuf sb = STRBUF_INIT;
+	const char *d;
+	size_t i;
+	int prev_end = -1;
+
+	if (!tl->ok) {
+		strbuf_add(&sb, c->src + s.start, (size_t)(s.end - s.start));
+	} else {
+		for (i = toklist_at(tl, s.start); i < tl->n && tl->t[i].end <= s.end; i++) {
+			const struct tok *t = &tl->t[i];
+
+			if (is_comment(t))
+				continue;
+			if (prev_end >= 0 && t->start > prev_end)
+				strbuf_addch(&sb, ' ');
+			strbuf_add(&sb, c->src + t->start, (size_t)(t->end - t->start));
+			prev_end = t->end;
+		}
+	}
+	d = ctx_strdup(c, sb.buf);
+	strbuf_release(&sb);
+	return d;
+}
+
+const char *ctx_typename(struct lint_ctx *c, const char *base, int mod0, int mod1)
+{
+	static const struct {
+		const char *internal, *sql;
+	} names[] = {
+		{ "int2", "smallint" }, { "int4", "integer" }, { "int8", "bigint" },
+		{ "float4", "real" }, { "float8", "double precision" }, { "bpchar", "char" },
+		{ "bool", "boolean" }, { "timestamptz", "timestamptz" }, { "varbit", "bit varying" },
+	};
+	const char *n = base ? base : "";
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(n, names[i].internal))
+			n = names[i].sql;
+	if (mod0 >= 0 && mod1 >= 0)
+		return ctx_printf(c, "%s(%d,%d)", n, mod0, mod1);
+	if (mod0 >= 0)
+		return ctx_printf(c, "%s(%d)", n, mod0);
+	return ctx_strdup(c, n);
+}

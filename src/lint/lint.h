@@ -1,0 +1,143 @@
+/* lint.h - the lock-danger linter: public API for `migrate lint` and `migrate up`
+ *
+ *   struct linter *l = linter_new(&(struct lint_options){ .cfg = &app->cfg });
+ *   struct lint_result res;
+ *   lint_result_init(&res);
+ *   for each applied migration:  linter_learn_section(l, &m->up);   (optional: context)
+ *   for each pending migration:  lint_section(l, &m->up, &res);
+ *   if (lint_result_blocking(&res)) {
+ *           lint_result_print(&res, LINT_FORMAT_TEXT, stderr, -1);
+ *           ... refuse unless --unsafe ...
+ *   }
+ *   lint_result_release(&res);
+ *   linter_free(l);
+ *
+ * The linter keeps a model of the schema built from the sections it has
+ * seen, in order (tables, columns and their types, CHECK constraints,
+ * indexes, functions), so feed migrations oldest first.
+ */
+#ifndef MIGRATE_LINT_H
+#define MIGRATE_LINT_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "migration.h"
+
+enum lint_severity { LINT_OFF = 0, LINT_WARNING = 1, LINT_ERROR = 2 };
+
+enum lint_format {
+	LINT_FORMAT_TEXT = 0,
+	LINT_FORMAT_JSON,
+	LINT_FORMAT_GITHUB,
+	LINT_FORMAT_SARIF,
+};
+
+struct lint_finding {
+	char *rule;                /* "set-not-null", a custom id, or "parse-error" */
+	enum lint_severity severity;
+	char *file;
+	int line, col;             /* 1-based; col counts characters */
+	int end_line, end_col;     /* end of the clause (exclusive column) */
+	char *message;             /* one line */
+	char *lock;                /* "ACCESS EXCLUSIVE", NULL when unknown */
+	char *table;               /* relation the lock is on, NULL when unknown */
+	int blocks_reads, blocks_writes;
+	int rewrite, scan;
+	char *help;                /* the safe alternative (SQL steps), may be NULL */
+	char *source;              /* the source line of `line`, for the caret */
+	int allowed;               /* suppressed by -- migrate:allow (with its reason) */
+	char *allow_reason;
+};
+
+struct lint_result {
+	struct lint_finding *items;
+	size_t n, alloc;
+	int files;                 /* files (sections) linted */
+	int statements;            /* statements linted */
+	int parse_errors;          /* sections the parser could not read */
+	char *last_file;           /* internal: to count files */
+};
+
+void lint_result_init(struct lint_result *r);
+void lint_result_release(struct lint_result *r);
+/* Error-level findings not allowed by a directive (parse errors not included). */
+size_t lint_result_blocking(const struct lint_result *r);
+/* Counts of the findings that are shown (not allowed), by severity. */
+size_t lint_result_count(const struct lint_result *r, enum lint_severity sev);
+
+struct lint_options {
+	const struct config *cfg;  /* lint.pg_version, lint.rules, lint.exclude, lint.custom; may be NULL */
+	int pg_version;            /* 0: cfg's lint.pg_version, else the newest the parser knows */
+	const char *const *exclude; /* more rule ids to turn off (--exclude) */
+	size_t nexclude;
+};
+
+struct linter;
+
+/*
+ * A linter for these options; NULL after printing errors (an unknown rule
+ * id in the config, a custom pattern that does not compile).
+ */
+struct linter *linter_new(const struct lint_options *opts);
+void linter_free(struct linter *l);
+int linter_pg_version(const struct linter *l);
+
+/* Lint one section (an up or a down file); findings are appended to r. */
+void lint_section(struct linter *l, const struct section *sec, struct lint_result *r);
+
+/*
+ * Lint text as one file (stdin, a file outside a migrations directory).
+ * The transaction mode is decided as the runner does: its own BEGIN/COMMIT,
+ * -- migrate:no-transaction, statements that cannot run in a transaction.
+ */
+void lint_text(struct linter *l, const char *sql, const char *file, int line_base,
+	       struct lint_result *r);
+
+/*
+ * Lint a down section against the schema as its up left it, without
+ * changing the model (the next up does not see the down's effects).
+ */
+void lint_section_isolated(struct linter *l, const struct section *sec, struct lint_result *r);
+
+/*
+ * From now on the sections linted are one run of `migrate up`: a relation
+ * created by an earlier section of the run counts as new, as if created in
+ * the same migration (no running application uses it yet). `migrate lint`
+ * never calls this: in a pull request, an earlier migration may already be
+ * deployed by the time a later one runs.
+ */
+void linter_begin_run(struct linter *l);
+
+/* Update the model from an already applied section; no findings. */
+void linter_learn_section(struct linter *l, const struct section *sec);
+
+/*
+ * Many sections in order, as the functions above would: the parsing runs
+ * ahead on other threads (the parser is thread-safe), the rules in order on
+ * this one. What lint_section / _isolated / linter_learn_section do, faster.
+ */
+enum lint_job_kind { LINT_JOB_LINT, LINT_JOB_ISOLATED, LINT_JOB_LEARN };
+struct lint_job {
+	const struct section *sec;
+	enum lint_job_kind kind;
+};
+void lint_jobs(struct linter *l, const struct lint_job *jobs, size_t n, struct lint_result *r);
+
+/*
+ * Print the findings (allowed ones are left out) and, for text, a summary.
+ * color: 1 always, 0 never, -1 when out is a terminal and NO_COLOR is unset.
+ */
+void lint_result_print(const struct lint_result *r, enum lint_format fmt, FILE *out, int color);
+/* "text", "json", "github", "sarif" -> format; -1 when unknown. */
+int lint_format_parse(const char *name);
+
+/* The rule catalog (rules/RULE.yaml, embedded). */
+int lint_rule_exists(const char *id);
+/* Print a rule's documentation; markdown for docs/rules/. 0, or -1 if unknown. */
+int lint_explain(const char *id, int markdown, FILE *out);
+/* Print "id  severity  summary" for every rule (markdown: the index table). */
+void lint_list_rules(int markdown, FILE *out);
+
+#endif

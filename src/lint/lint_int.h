@@ -1,0 +1,288 @@
+/* lint_int.h - internals shared by the linter's files (not for other modules) */
+#ifndef MIGRATE_LINT_INT_H
+#define MIGRATE_LINT_INT_H
+
+#include <stddef.h>
+
+#include "lint/lint.h"
+#include "lint/schema.h"
+#include "lint/strmap.h"
+#include "locks.h"
+#include "pgnode.h"
+#include "sql.h"
+
+/* ---- the rule catalog (catalog.c) ---- */
+
+struct rule_info {
+	char *id;
+	enum lint_severity severity;
+	char *summary, *why, *lock, *blocks, *rewrite, *scan;
+	char *safe_alternative, *versions, *example_bad, *example_good;
+};
+
+/* The built-in rule, or NULL. The catalog is parsed once, on first use. */
+const struct rule_info *catalog_find(const char *id);
+size_t catalog_count(void);
+const struct rule_info *catalog_at(size_t i);
+
+/* ---- tokens of a section (tokens.c) ---- */
+
+struct tok {
+	int start, end;   /* byte offsets, end exclusive */
+	int kind;         /* PgQuery__Token */
+	int kw;           /* PgQuery__KeywordKind */
+};
+
+struct toklist {
+	struct tok *t;
+	size_t n, alloc;
+	int ok;           /* the scanner succeeded */
+};
+
+void toklist_scan(struct toklist *tl, const char *src);
+/* Scan src, whose first byte is at offset base of the section. */
+void toklist_scan_at(struct toklist *tl, const char *src, int base);
+void toklist_release(struct toklist *tl);
+/* Index of the first token starting at or after off (tl->n if none). */
+size_t toklist_at(const struct toklist *tl, int off);
+
+/* A byte range of the script. */
+struct span {
+	int start, end;
+};
+
+/* ---- directives -- migrate:allow / -- migrate:disable (directives.c) ---- */
+
+struct allow_dir {
+	char *rule;
+	char *reason;     /* NULL when missing */
+	int offset;       /* of the comment */
+	int stmt;         /* statement index it applies to, -1 none */
+	int used;
+};
+
+struct lint_dirs {
+	struct allow_dir *allow;
+	size_t nallow, aallow;
+	char **disabled;
+	int *disabled_off;
+	size_t ndisabled, adisabled, adisabled_off;
+};
+
+/* ---- the context of one section ---- */
+
+/* A lock held in the current transaction (rules_tx.c). */
+struct held_lock {
+	char *table;          /* key: lower-level name as written */
+	enum lock_mode mode;
+	int stmt;             /* statement that took it */
+	int line;
+	int ael_alters;       /* ALTER TABLE statements that took ACCESS EXCLUSIVE on it */
+	int first_alter_line;
+	int warned_multi;
+};
+
+struct added_constraint {
+	char *table, *name;
+	int line;
+};
+
+struct added_enum_value {
+	char *type, *value;
+	int line;
+};
+
+struct tx_state {
+	int id;               /* transaction number in the section, 0 when none yet */
+	struct held_lock *locks;
+	size_t nlocks, alocks;
+	struct strmap lock_by_table;
+	int first_danger;     /* index in locks of the first dangerous lock, -1 */
+	struct added_constraint *cons;
+	size_t ncons, acons;
+	struct added_enum_value *enums;
+	size_t nenums, aenums;
+};
+
+enum lint_tx_mode { LTX_WRAPPED, LTX_NONE, LTX_SELF, LTX_MIXED };
+
+struct lint_ctx {
+	struct linter *l;
+	struct lint_result *res;      /* NULL when only learning */
+	const struct sql_script *script;
+	const char *file;
+	const char *src;
+	int line_base;
+	int pg;                       /* server major version */
+	struct schema *schema;
+	int seq;                      /* this section's number, for "created in this migration" */
+	int run_seq;                  /* first section of the run (linter_begin_run), 0: none */
+	int revert_seq;               /* a down section: the number of the up it reverts, else 0 */
+	struct toklist toks;          /* through ctx_toks(): the section's, when scanned */
+	int toks_scanned;
+	struct toklist stoks;         /* the current statement's (stoks_for), else */
+	long stoks_for;
+	int *line_starts;             /* byte offsets of line starts in src */
+	size_t nlines;
+	struct lint_dirs dirs;
+	enum lint_tx_mode mode;
+	int *stmt_in_tx;              /* per statement: runs inside a transaction block */
+	int *stmt_tx_id;              /* per statement: transaction number */
+	int mixed_tx_stmt;            /* LTX_MIXED: first statement that needs a transaction */
+	int open_begin_stmt;          /* LTX_SELF: a BEGIN never committed, -1 */
+	struct tx_state tx;
+	/* the current statement */
+	size_t si;
+	const struct sql_stmt *st;
+	int stmt_errors;              /* error-level findings emitted for it */
+	char **scratch;               /* strings freed after the statement */
+	size_t nscratch, ascratch;
+};
+
+/* Lock facts attached to a finding. */
+struct lint_lockinfo {
+	enum lock_mode mode;
+	int rewrite, scan;
+	const char *table;
+};
+
+/* Up to LINT_MAX_VARS key/value pairs for the help template ({table}, {column}...). */
+#define LINT_MAX_VARS 12
+
+struct lint_emit {
+	const char *rule;
+	struct span where;            /* start < 0: the whole statement */
+	struct lint_lockinfo lock;
+	enum lint_severity severity;  /* 0: the rule's severity */
+	const char *vars[2 * LINT_MAX_VARS + 1];
+};
+
+void lint_report(struct lint_ctx *c, const struct lint_emit *e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The section's tokens (scanned on first use). */
+const struct toklist *ctx_toks(const struct lint_ctx *c);
+
+/* Scratch strings that live until the end of the statement. */
+char *ctx_strdup(struct lint_ctx *c, const char *s);
+char *ctx_printf(struct lint_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An identifier as SQL: quoted when it needs to be. */
+const char *ctx_ident(struct lint_ctx *c, const char *name);
+/* A relation as written: schema.name, each part quoted when needed. */
+const char *ctx_relname(struct lint_ctx *c, const PgQuery__RangeVar *rv);
+/* Quote for messages: "users"."email" */
+const char *ctx_quote(struct lint_ctx *c, const char *name);
+
+/* The source text of a span, comments dropped and whitespace runs made one space. */
+const char *ctx_text(struct lint_ctx *c, struct span s);
+/* Type name for messages: "bigint", "varchar(20)", "numeric(10,2)". */
+const char *ctx_typename(struct lint_ctx *c, const char *base, int mod0, int mod1);
+/* Constraint checks shared by ALTER TABLE ADD CONSTRAINT and inline column constraints
+ * (rules_constraint.c); column is the new column for an inline one, else NULL. */
+void lint_constraint(struct lint_ctx *c, const PgQuery__RangeVar *rel, const PgQuery__Constraint *k,
+		     struct span where, const char *column);
+
+/*
+ * What one ALTER TABLE subcommand costs on an existing table, knowing the
+ * schema (a safe type change, SET NOT NULL after a validated CHECK, a stable
+ * default): 0 catalog only, 1 a full scan, 2 a rewrite, 3 maybe a rewrite (a type
+ * change the linter cannot check: reported by change-column-type) (rules_column.c).
+ */
+int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
+		    const PgQuery__AlterTableCmd *cmd);
+
+/* The current statement's lock on relname (its first relation when NULL). */
+struct lint_lockinfo ctx_stmt_lock(struct lint_ctx *c, const char *relname);
+
+/* Line (1-based, in the file) of a byte offset in the script. */
+int ctx_line(const struct lint_ctx *c, int off);
+
+/* Spans from the tokens. */
+struct span span_stmt(const struct lint_ctx *c);
+/* One ALTER TABLE subcommand (index i of n) of the current statement. */
+struct span span_alter_cmd(const struct lint_ctx *c, const PgQuery__AlterTableStmt *a, size_t i);
+/* From loc to the end of a clause: a depth-0 ',' or ')' or the statement end;
+ * with stop_at_constraint also before the next column constraint keyword. */
+struct span span_clause(const struct lint_ctx *c, int loc, int stop_at_constraint);
+/* A type name at loc: words and their (...) modifiers and [] bounds. */
+struct span span_type(const struct lint_ctx *c, int loc);
+/* A token or a name(...) call at loc. */
+struct span span_expr(const struct lint_ctx *c, int loc);
+/* The first token of the current statement with this kind, at depth 0, after from. */
+struct span span_keyword(const struct lint_ctx *c, int kind, int from);
+
+/* Schema questions about the current section. */
+struct sch_table *ctx_table(const struct lint_ctx *c, const PgQuery__RangeVar *rv);
+/* Was an object created with this section number new to the application (this section or this run)? */
+int ctx_seq_is_new(const struct lint_ctx *c, int seq);
+/* Was the relation created in this section (new and empty)? */
+int ctx_is_new(const struct lint_ctx *c, const PgQuery__RangeVar *rv);
+int ctx_in_tx(const struct lint_ctx *c);
+/* Volatility lookup for functions created by the migrations seen so far. */
+int ctx_func_volatility(void *ud, const char *schema, const char *name);
+
+/* ---- rule families: each looks at c->st and reports ---- */
+
+void rules_column(struct lint_ctx *c);
+void rules_constraint(struct lint_ctx *c);
+void rules_index(struct lint_ctx *c);
+void rules_table(struct lint_ctx *c);
+void rules_data(struct lint_ctx *c);
+void rules_style(struct lint_ctx *c);
+/* Transaction-level rules: before the others (and rules_tx_after after them). */
+void rules_tx(struct lint_ctx *c);
+void rules_tx_after(struct lint_ctx *c);
+void rules_tx_end(struct lint_ctx *c);
+void tx_state_reset(struct tx_state *tx, int id);
+void tx_state_release(struct tx_state *tx);
+
+/* Directives (directives.c). */
+void dirs_parse(struct lint_ctx *c);
+void dirs_release(struct lint_dirs *d);
+int dirs_disabled(const struct lint_dirs *d, const char *rule);
+/* The allow directive for rule on statement si, NULL if none. */
+struct allow_dir *dirs_allow(struct lint_dirs *d, const char *rule, int si);
+/* After the section: report bad and unused directives. */
+void dirs_report(struct lint_ctx *c);
+
+/* Custom pcre2 rules (rules_custom.c). */
+struct custom_set;
+struct custom_set *custom_compile(const struct config *cfg, int *errors);
+void custom_free(struct custom_set *cs);
+void rules_custom(struct lint_ctx *c, const struct custom_set *cs);
+
+/* A section parsed ahead of linting (pipeline.c parses on other threads). */
+struct lint_prep {
+	struct sql_script s;
+	int parsed;
+	struct toklist toks;  /* scanned too when asked (moved into the context) */
+	int toks_scanned;
+};
+
+/* Parse (and with tokens, also scan) a section; thread-safe. */
+struct lint_prep *lint_prep_new(const char *sql, const char *path, int line_base, int tokens);
+void lint_prep_free(struct lint_prep *p);
+/* Run one job with its parse (prep may be NULL: parsed here). */
+void lint_job_run(struct linter *l, const struct lint_job *job, struct lint_prep *prep,
+		  struct lint_result *r);
+
+/* Output in JSON and SARIF (output_json.c). */
+void lint_print_json(const struct lint_result *r, FILE *out);
+void lint_print_sarif(const struct lint_result *r, FILE *out);
+
+/* The linter's own state (engine.c), visible to the rule files. */
+struct linter {
+	int pg;
+	const struct config *cfg;
+	char **exclude;
+	size_t nexclude;
+	struct custom_set *custom;
+	struct schema schema;
+	int seq;
+	int run_seq;   /* first section of the run (linter_begin_run), 0: none */
+};
+
+/* Severity of a rule after lint.rules / excludes: LINT_OFF when off. */
+enum lint_severity linter_level(const struct linter *l, const char *rule, enum lint_severity natural);
+
+#endif

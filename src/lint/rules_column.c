@@ -1,0 +1,489 @@
+/* rules_column.c - ALTER TABLE on the columns of an existing table
+ *
+ *   add-column-volatile-default  a default evaluated per row (any default before 11)
+ *   add-column-serial            serial / identity column added to an existing table
+ *   add-column-generated-stored  GENERATED ... STORED column added to an existing table
+ *   add-column-not-null          NOT NULL column without a default
+ *   add-column-domain-check      a column of a domain type with a CHECK (rewrites)
+ *   change-column-type           a type change that rewrites (safe changes pass)
+ *   set-not-null                 SET NOT NULL without a validated CHECK (12+)
+ *   drop-not-null                DROP NOT NULL (clients may rely on it)
+ *   drop-column                  DROP COLUMN (the running application may use it)
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "lint/lint_int.h"
+#include "util.h"
+
+struct col_ctx {
+	const PgQuery__AlterTableStmt *a;
+	const PgQuery__AlterTableCmd *cmd;
+	struct span where;
+	const struct sch_table *t;
+	const char *table;   /* as SQL */
+};
+
+static int is_serial(const PgQuery__TypeName *t)
+{
+	static const char *const serials[] = {
+		"serial", "serial2", "serial4", "serial8", "smallserial", "bigserial",
+	};
+	const char *n = pgnode_type_name(t);
+	size_t i;
+
+	if (pgnode_type_schema(t) || pgnode_type_is_array(t))
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(serials); i++)
+		if (!strcasecmp(n, serials[i]))
+			return 1;
+	return 0;
+}
+
+static const PgQuery__Constraint *find_constraint(const PgQuery__ColumnDef *d, int contype)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_constraints; i++)
+		if (d->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    (int)d->constraints[i]->constraint->contype == contype)
+			return d->constraints[i]->constraint;
+	return NULL;
+}
+
+static int is_null_const(const PgQuery__Node *n)
+{
+	while (n && n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+		n = n->type_cast->arg;
+	return n && n->node_case == PG_QUERY__NODE__NODE_A_CONST && n->a_const->isnull;
+}
+
+static void volatile_default(struct lint_ctx *c, struct col_ctx *x, const PgQuery__ColumnDef *d,
+			     const PgQuery__Node *def, const PgQuery__Constraint *dc)
+{
+	struct span where = dc ? span_clause(c, dc->location, 1) : x->where;
+	const char *rel = x->a->relation->relname;
+	struct lint_emit e = {
+		.rule = "add-column-volatile-default",
+		.where = where,
+		.lock = { LOCK_ACCESS_EXCLUSIVE, 1, 1, rel },
+		.vars = { "table", x->table, "column", ctx_ident(c, d->colname),
+			  "type", ctx_text(c, span_type(c, d->type_name ? d->type_name->location : -1)) },
+	};
+	enum volatility v;
+	int at;
+
+	if (!def || is_null_const(def))
+		return;
+	e.vars[6] = "default";
+	e.vars[7] = ctx_text(c, span_clause(c, pgnode_location(&def->base), 1));
+	if (c->pg < 11) {
+		lint_report(c, &e, "before PostgreSQL 11, ADD COLUMN %s with a DEFAULT rewrites all of "
+			    "%s and its indexes while holding ACCESS EXCLUSIVE",
+			    ctx_quote(c, d->colname), ctx_quote(c, rel));
+		return;
+	}
+	v = expr_volatility(def, ctx_func_volatility, c, &at);
+	if (v < VOL_UNKNOWN)
+		return;
+	e.where = span_expr(c, at);
+	if (v == VOL_VOLATILE) {
+		lint_report(c, &e, "default %s is volatile: ADD COLUMN %s evaluates it for every row, "
+			    "rewriting all of %s and its indexes while holding ACCESS EXCLUSIVE",
+			    ctx_text(c, span_expr(c, at)), ctx_quote(c, d->colname), ctx_quote(c, rel));
+	} else {
+		e.severity = LINT_WARNING;
+		lint_report(c, &e, "cannot tell whether default %s is volatile (functions are VOLATILE "
+			    "unless declared otherwise); if it is, ADD COLUMN %s rewrites all of %s "
+			    "while holding ACCESS EXCLUSIVE",
+			    ctx_text(c, span_expr(c, at)), ctx_quote(c, d->colname), ctx_quote(c, rel));
+	}
+}
+
+static void add_column(struct lint_ctx *c, struct col_ctx *x)
+{
+	const PgQuery__ColumnDef *d;
+	const PgQuery__Constraint *k = NULL, *dc;
+	const PgQuery__Node *def;
+	const char *rel = x->a->relation->relname;
+	int rewriting = 0, has_default, not_null;
+	size_t i;
+
+	if (!x->cmd->def || x->cmd->def->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF)
+		return;
+	d = x->cmd->def->column_def;
+	if (!d->colname)
+		return;
+	dc = find_constraint(d, PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT);
+	def = d->raw_default ? d->raw_default : dc ? dc->raw_expr : NULL;
+	has_default = def && !is_null_const(def);
+	not_null = d->is_not_null || find_constraint(d, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL) ||
+		   find_constraint(d, PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY);
+
+	if (is_serial(d->type_name) || (k = find_constraint(d, PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY))) {
+		int serial = is_serial(d->type_name);
+		struct lint_emit e = {
+			.rule = "add-column-serial",
+			.where = serial ? span_type(c, d->type_name->location) :
+					  span_clause(c, k->location, 1),
+			.lock = { LOCK_ACCESS_EXCLUSIVE, 1, 1, rel },
+			.vars = { "table", x->table, "column", ctx_ident(c, d->colname),
+				  "table_name", rel, "sequence", ctx_ident(c, ctx_printf(c, "%s_%s_seq", rel, d->colname)) },
+		};
+
+		rewriting = 1;
+		lint_report(c, &e, "adding %s column %s to existing table %s fills every row, "
+			    "rewriting the table and its indexes while holding ACCESS EXCLUSIVE",
+			    serial ? pgnode_type_name(d->type_name) : "an identity", ctx_quote(c, d->colname),
+			    ctx_quote(c, rel));
+	}
+	if ((k = find_constraint(d, PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED))) {
+		struct lint_emit e = {
+			.rule = "add-column-generated-stored",
+			.where = span_clause(c, k->location, 1),
+			.lock = { LOCK_ACCESS_EXCLUSIVE, 1, 1, rel },
+			.vars = { "table", x->table, "column", ctx_ident(c, d->colname),
+				  "type", ctx_text(c, span_type(c, d->type_name->location)),
+				  "expr", k->raw_expr ? ctx_text(c, span_clause(c, pgnode_location(&k->raw_expr->base), 0)) : "..." },
+		};
+
+		rewriting = 1;
+		lint_report(c, &e, "adding GENERATED ... STORED column %s computes it for every row, "
+			    "rewriting %s and its indexes while holding ACCESS EXCLUSIVE",
+			    ctx_quote(c, d->colname), ctx_quote(c, rel));
+	}
+	if (!rewriting)
+		volatile_default(c, x, d, def, dc);
+	if (!rewriting && !pgnode_type_is_array(d->type_name)) {
+		const struct sch_named *dom = schema_domain(c->schema, pgnode_type_name(d->type_name));
+
+		if (dom && dom->value) {
+			struct lint_emit e = {
+				.rule = "add-column-domain-check",
+				.where = span_type(c, d->type_name->location),
+				.lock = { LOCK_ACCESS_EXCLUSIVE, 1, 1, rel },
+				.vars = { "table", x->table, "column", ctx_ident(c, d->colname),
+					  "domain", ctx_ident(c, dom->name),
+					  "check_name", ctx_ident(c, ctx_printf(c, "%s_%s_check", rel, d->colname)) },
+			};
+
+			rewriting = 1;
+			lint_report(c, &e, "column %s has domain type %s, which has a CHECK constraint: "
+				    "PostgreSQL checks it for every existing row, rewriting %s while "
+				    "holding ACCESS EXCLUSIVE", ctx_quote(c, d->colname),
+				    ctx_quote(c, dom->name), ctx_quote(c, rel));
+		}
+	}
+	if (not_null && !has_default && !rewriting) {
+		const PgQuery__Constraint *nn = find_constraint(d, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL);
+		struct lint_emit e = {
+			.rule = "add-column-not-null",
+			.where = nn ? span_clause(c, nn->location, 1) : x->where,
+			.lock = { LOCK_ACCESS_EXCLUSIVE, 0, 1, rel },
+			.vars = { "table", x->table, "column", ctx_ident(c, d->colname),
+				  "type", ctx_text(c, span_type(c, d->type_name->location)),
+				  "check_name", ctx_ident(c, ctx_printf(c, "%s_%s_not_null", rel, d->colname)) },
+		};
+
+		lint_report(c, &e, "ADD COLUMN %s NOT NULL without a default fails as soon as %s has a "
+			    "row (it scans the table to find out)", ctx_quote(c, d->colname),
+			    ctx_quote(c, rel));
+	}
+	/* inline constraints: CHECK, REFERENCES, UNIQUE, PRIMARY KEY */
+	for (i = 0; i < d->n_constraints; i++) {
+		const PgQuery__Node *n = d->constraints[i];
+
+		if (n->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
+			continue;
+		k = n->constraint;
+		if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK ||
+		    k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN ||
+		    k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE ||
+		    k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY)
+			lint_constraint(c, x->a->relation, k, span_clause(c, k->location, 1), d->colname);
+	}
+}
+
+/* ---- ALTER COLUMN TYPE ---- */
+
+enum change { CHANGE_SAFE, CHANGE_MAYBE, CHANGE_REWRITE };
+
+static int is_text_like(const char *t)
+{
+	return !strcmp(t, "text") || !strcmp(t, "varchar");
+}
+
+/* Does USING leave the contents alone (USING col, USING col::newtype)? */
+static int using_is_noop(const PgQuery__Node *u, const char *col)
+{
+	while (u && u->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+		u = u->type_cast->arg;
+	if (u && u->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
+		const char *n = pgnode_last_str(u->column_ref->fields, u->column_ref->n_fields);
+
+		return n && !strcmp(n, col);
+	}
+	return 0;
+}
+
+/* Binary-coercible type changes (LOCKS.md): no rewrite, no scan. */
+static enum change classify(const struct lint_ctx *c, const struct sch_column *old,
+			    const PgQuery__TypeName *tn, const char **why)
+{
+	const char *nt = pgnode_type_name(tn);
+	int n0 = pgnode_type_mod(tn, 0), n1 = pgnode_type_mod(tn, 1);
+
+	if (old && (!old->type || !*old->type))
+		old = NULL; /* known by name only */
+	if (!old) {
+		if (is_text_like(nt) || !strcmp(nt, "varbit")) {
+			*why = "its current type is not in the migrations linted: this is safe only when "
+			       "it widens a varchar (or is text to varchar); anything else rewrites the table";
+			return CHANGE_MAYBE;
+		}
+		if (!strcmp(nt, "numeric")) {
+			*why = "its current type is not in the migrations linted: this is safe only when "
+			       "it raises the precision of a numeric with the same scale; anything else "
+			       "rewrites the table";
+			return CHANGE_MAYBE;
+		}
+		if (!strcmp(nt, "inet")) {
+			*why = "its current type is not in the migrations linted: this is safe only from "
+			       "cidr; anything else rewrites the table";
+			return CHANGE_MAYBE;
+		}
+		if (!strcmp(nt, "timestamptz") && c->pg >= 12) {
+			*why = "its current type is not in the migrations linted: from timestamp this "
+			       "skips the rewrite only when the session TimeZone is UTC; anything else "
+			       "rewrites the table";
+			return CHANGE_MAYBE;
+		}
+		return CHANGE_REWRITE;
+	}
+	if (old->is_array != pgnode_type_is_array(tn))
+		return CHANGE_REWRITE;
+	if (!strcmp(old->type, nt) && old->mod0 == n0 && old->mod1 == n1)
+		return CHANGE_SAFE;
+	if (is_text_like(old->type) && is_text_like(nt)) {
+		if (!strcmp(nt, "text") || n0 < 0)
+			return CHANGE_SAFE;                 /* to text or unbounded varchar */
+		if (!strcmp(old->type, "varchar") && old->mod0 >= 0 && n0 >= old->mod0)
+			return CHANGE_SAFE;                 /* varchar(n) -> varchar(m >= n) */
+		return CHANGE_REWRITE;                      /* shrinking: every row is checked */
+	}
+	if (!strcmp(old->type, "numeric") && !strcmp(nt, "numeric")) {
+		if (n0 < 0)
+			return CHANGE_SAFE;                 /* to unconstrained numeric */
+		if (old->mod0 >= 0 && n0 >= old->mod0 &&
+		    (n1 < 0 ? 0 : n1) == (old->mod1 < 0 ? 0 : old->mod1))
+			return CHANGE_SAFE;                 /* more precision, same scale */
+		return CHANGE_REWRITE;
+	}
+	if (!strcmp(old->type, "varbit") && !strcmp(nt, "varbit") &&
+	    (n0 < 0 || (old->mod0 >= 0 && n0 >= old->mod0)))
+		return CHANGE_SAFE;
+	if (!strcmp(old->type, "cidr") && !strcmp(nt, "inet"))
+		return CHANGE_SAFE;
+	if (!strcmp(old->type, "timestamp") && !strcmp(nt, "timestamptz") && c->pg >= 12) {
+		*why = "from PostgreSQL 12 this skips the table rewrite only when the session TimeZone "
+		       "is UTC, and indexes on the column are rebuilt either way";
+		return CHANGE_MAYBE;
+	}
+	return CHANGE_REWRITE;
+}
+
+int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
+		    const PgQuery__AlterTableCmd *cmd)
+{
+	const struct sch_table *t = ctx_table(c, a->relation);
+	struct lock_effect e;
+
+	switch (cmd->subtype) {
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
+		if (cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && cmd->name) {
+			const PgQuery__ColumnDef *d = cmd->def->column_def;
+			const char *why = NULL;
+
+			enum change ch = CHANGE_REWRITE;
+
+			if (!d->raw_default || using_is_noop(d->raw_default, cmd->name))
+				ch = classify(c, sch_table_column(t, cmd->name), d->type_name, &why);
+			if (ch == CHANGE_SAFE)
+				return sch_table_check_on(t, cmd->name) ? 1 : 0;
+			if (ch == CHANGE_MAYBE)
+				return 3;
+		}
+		return 2;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
+		return c->pg >= 12 && sch_table_notnull_check(t, cmd->name) ? 0 : 1;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumnRecurse:
+		if (cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+			const PgQuery__ColumnDef *d = cmd->def->column_def;
+			const struct sch_named *dom = schema_domain(c->schema, pgnode_type_name(d->type_name));
+
+			if (locks_column_rewrites(d, c->pg, ctx_func_volatility, c) || (dom && dom->value))
+				return 2;
+		}
+		break;
+	default:
+		break;
+	}
+	locks_for_alter_cmd(cmd, c->pg, &e);
+	return e.rewrite ? 2 : e.scan ? 1 : 0;
+}
+
+static void change_type(struct lint_ctx *c, struct col_ctx *x)
+{
+	const PgQuery__ColumnDef *d;
+	const struct sch_column *old;
+	const char *why = NULL, *rel = x->a->relation->relname, *col = x->cmd->name;
+	enum change ch;
+
+	if (!x->cmd->def || x->cmd->def->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF || !col)
+		return;
+	d = x->cmd->def->column_def;
+	old = sch_table_column(x->t, col);
+	if (old && (!old->type || !*old->type))
+		old = NULL; /* known by name only */
+	if (d->raw_default && !using_is_noop(d->raw_default, col))
+		ch = CHANGE_REWRITE;
+	else
+		ch = classify(c, old, d->type_name, &why);
+	if (ch == CHANGE_SAFE) {
+		if (!sch_table_check_on(x->t, col))
+			return;
+		ch = CHANGE_MAYBE;
+		why = "no rewrite, but the CHECK constraints on the column are re-checked with a full scan";
+	}
+	{
+		const char *to = ctx_text(c, span_type(c, d->type_name->location));
+		struct lint_emit e = {
+			.rule = "change-column-type",
+			.where = x->where,
+			.lock = { LOCK_ACCESS_EXCLUSIVE, ch == CHANGE_REWRITE, 1, rel },
+			.severity = ch == CHANGE_MAYBE ? LINT_WARNING : 0,
+			.vars = { "table", x->table, "column", ctx_ident(c, col), "type", to,
+				  "new_column", ctx_ident(c, ctx_printf(c, "%s_new", col)),
+				  "table_name", rel },
+		};
+
+		if (ch == CHANGE_MAYBE)
+			lint_report(c, &e, "changing the type of %s.%s to %s: %s", ctx_quote(c, rel),
+				    ctx_quote(c, col), to, why);
+		else if (old)
+			lint_report(c, &e, "changing %s.%s from %s to %s rewrites the table and its "
+				    "indexes while holding ACCESS EXCLUSIVE (reads and writes wait)",
+				    ctx_quote(c, rel), ctx_quote(c, col),
+				    ctx_typename(c, old->type, old->mod0, old->mod1), to);
+		else
+			lint_report(c, &e, "changing the type of %s.%s to %s%s rewrites the table and its "
+				    "indexes while holding ACCESS EXCLUSIVE (reads and writes wait)",
+				    ctx_quote(c, rel), ctx_quote(c, col), to,
+				    d->raw_default ? " with USING" : "");
+	}
+}
+
+static void set_not_null(struct lint_ctx *c, struct col_ctx *x)
+{
+	const char *rel = x->a->relation->relname, *col = x->cmd->name;
+	int has_check = 0;
+	size_t i;
+
+	if (!col)
+		return;
+	if (c->pg >= 12 && sch_table_notnull_check(x->t, col))
+		return;
+	for (i = 0; x->t && i < x->t->nchecks; i++)
+		if (sch_list_has(x->t->checks[i].notnull, col))
+			has_check = 1;
+	{
+		struct lint_emit e = {
+			.rule = "set-not-null",
+			.where = x->where,
+			.lock = { LOCK_ACCESS_EXCLUSIVE, 0, 1, rel },
+			.vars = { "table", x->table, "column", ctx_ident(c, col),
+				  "check_name", ctx_ident(c, ctx_printf(c, "%s_%s_not_null", rel, col)) },
+		};
+
+		if (c->pg < 12)
+			lint_report(c, &e, "SET NOT NULL on %s.%s scans all of %s while holding ACCESS "
+				    "EXCLUSIVE; before PostgreSQL 12 no CHECK constraint can spare the scan",
+				    ctx_quote(c, rel), ctx_quote(c, col), ctx_quote(c, rel));
+		else if (has_check)
+			lint_report(c, &e, "SET NOT NULL on %s.%s scans all of %s while holding ACCESS "
+				    "EXCLUSIVE: its CHECK (%s IS NOT NULL) is not validated yet",
+				    ctx_quote(c, rel), ctx_quote(c, col), ctx_quote(c, rel), col);
+		else
+			lint_report(c, &e, "SET NOT NULL on %s.%s scans all of %s while holding ACCESS "
+				    "EXCLUSIVE (reads and writes wait)", ctx_quote(c, rel),
+				    ctx_quote(c, col), ctx_quote(c, rel));
+	}
+}
+
+void rules_column(struct lint_ctx *c)
+{
+	const PgQuery__AlterTableStmt *a;
+	struct col_ctx x;
+	size_t i;
+
+	if (c->st->node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
+		return;
+	a = c->st->node->alter_table_stmt;
+	if (!a->relation || a->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE || ctx_is_new(c, a->relation))
+		return;
+	x.a = a;
+	x.t = ctx_table(c, a->relation);
+	x.table = ctx_relname(c, a->relation);
+	for (i = 0; i < a->n_cmds; i++) {
+		const char *rel = a->relation->relname;
+
+		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+			continue;
+		x.cmd = a->cmds[i]->alter_table_cmd;
+		x.where = span_alter_cmd(c, a, i);
+		switch (x.cmd->subtype) {
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumnRecurse:
+			add_column(c, &x);
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
+			change_type(c, &x);
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
+			set_not_null(c, &x);
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull: {
+			struct lint_emit e = {
+				.rule = "drop-not-null",
+				.where = x.where,
+				.lock = { LOCK_ACCESS_EXCLUSIVE, 0, 0, rel },
+				.vars = { "table", x.table, "column", ctx_ident(c, x.cmd->name) },
+			};
+
+			lint_report(c, &e, "DROP NOT NULL on %s.%s: code that reads the column may not "
+				    "expect NULLs", ctx_quote(c, rel), ctx_quote(c, x.cmd->name));
+			break;
+		}
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumnRecurse: {
+			const struct sch_column *col = sch_table_column(x.t, x.cmd->name);
+			struct lint_emit e = {
+				.rule = "drop-column",
+				.where = x.where,
+				.lock = { LOCK_ACCESS_EXCLUSIVE, 0, 0, rel },
+				.vars = { "table", x.table, "column", ctx_ident(c, x.cmd->name) },
+			};
+
+			if (col && c->revert_seq && col->seq == c->revert_seq)
+				break; /* a down removing the column its own up added */
+			lint_report(c, &e, "dropping %s.%s breaks every running query and application "
+				    "version that still reads or writes it", ctx_quote(c, rel),
+				    ctx_quote(c, x.cmd->name));
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}

@@ -1,0 +1,416 @@
+/* rules_tx.c - rules about transactions: what runs inside one, and what it holds
+ *
+ *   concurrently-in-transaction    CONCURRENTLY/VACUUM... where it cannot run
+ *   uncommitted-transaction        BEGIN without COMMIT
+ *   enum-add-value-in-transaction  ALTER TYPE ... ADD VALUE in a transaction before 12
+ *   new-enum-value-used            a value used in the transaction that added it
+ *   slow-statement-after-lock      a backfill or scan while a dangerous lock is held
+ *   multiple-alter-table           several ACCESS EXCLUSIVE ALTERs of one table
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lint/lint_int.h"
+#include "util.h"
+
+void tx_state_release(struct tx_state *tx)
+{
+	size_t i;
+
+	for (i = 0; i < tx->nlocks; i++)
+		free(tx->locks[i].table);
+	free(tx->locks);
+	strmap_release(&tx->lock_by_table);
+	for (i = 0; i < tx->ncons; i++) {
+		free(tx->cons[i].table);
+		free(tx->cons[i].name);
+	}
+	free(tx->cons);
+	for (i = 0; i < tx->nenums; i++) {
+		free(tx->enums[i].type);
+		free(tx->enums[i].value);
+	}
+	free(tx->enums);
+	memset(tx, 0, sizeof(*tx));
+	tx->first_danger = -1;
+}
+
+void tx_state_reset(struct tx_state *tx, int id)
+{
+	tx_state_release(tx);
+	tx->id = id;
+}
+
+static const char *notx_name(const PgQuery__Node *n)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		return "CREATE INDEX CONCURRENTLY";
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		return "DROP INDEX CONCURRENTLY";
+	case PG_QUERY__NODE__NODE_REINDEX_STMT: {
+		size_t i;
+
+		for (i = 0; i < n->reindex_stmt->n_params; i++)
+			if (n->reindex_stmt->params[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+			    !strcmp(n->reindex_stmt->params[i]->def_elem->defname, "concurrently"))
+				return "REINDEX CONCURRENTLY";
+		return n->reindex_stmt->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM ?
+		       "REINDEX SYSTEM" : "REINDEX DATABASE";
+	}
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		return "DETACH PARTITION CONCURRENTLY";
+	case PG_QUERY__NODE__NODE_VACUUM_STMT:
+		return "VACUUM";
+	default:
+		return sql_stmt_kind(n);
+	}
+}
+
+static void concurrently_in_tx(struct lint_ctx *c)
+{
+	struct lint_emit e = { .rule = "concurrently-in-transaction", .where = { -1, -1 } };
+	const char *what = notx_name(c->st->node);
+	struct span kw = span_keyword(c, PG_QUERY__TOKEN__CONCURRENTLY, -1);
+
+	if (kw.start != c->st->offset)
+		e.where = kw;
+	e.lock = ctx_stmt_lock(c, NULL);
+	if (c->mode == LTX_MIXED) {
+		const struct sql_stmt *o = &c->script->stmts[c->mixed_tx_stmt];
+
+		e.vars[0] = "statement";
+		e.vars[1] = what;
+		lint_report(c, &e,
+			    "%s cannot run inside a transaction block, and this migration runs in one: "
+			    "it also has statements that need a transaction (line %d)",
+			    what, o->line);
+	} else {
+		const struct sql_stmt *b = NULL;
+		size_t i;
+
+		for (i = c->si; i-- > 0;)
+			if (c->script->stmts[i].flags & STMT_TX_CONTROL) {
+				b = &c->script->stmts[i];
+				break;
+			}
+		e.vars[0] = "statement";
+		e.vars[1] = what;
+		lint_report(c, &e, "%s cannot run inside a transaction block (BEGIN at line %d)", what,
+			    b ? b->line : c->st->line);
+	}
+}
+
+static int is_add_value(const PgQuery__Node *n)
+{
+	return n->node_case == PG_QUERY__NODE__NODE_ALTER_ENUM_STMT &&
+	       (!n->alter_enum_stmt->old_val || !*n->alter_enum_stmt->old_val);
+}
+
+struct enum_use {
+	const struct tx_state *tx;
+	int loc;
+	const char *value;
+};
+
+static int find_enum_use(const ProtobufCMessage *m, void *ud)
+{
+	struct enum_use *u = ud;
+	const PgQuery__AConst *k;
+	size_t i;
+
+	if (!PGNODE_IS(m, a__const))
+		return PGNODE_CONTINUE;
+	k = (const PgQuery__AConst *)m;
+	if (k->val_case != PG_QUERY__A__CONST__VAL_SVAL || !k->sval)
+		return PGNODE_CONTINUE;
+	for (i = 0; i < u->tx->nenums; i++)
+		if (!strcmp(u->tx->enums[i].value, k->sval->sval)) {
+			u->loc = k->location;
+			u->value = u->tx->enums[i].value;
+			return PGNODE_STOP;
+		}
+	return PGNODE_CONTINUE;
+}
+
+static void enum_rules(struct lint_ctx *c)
+{
+	const PgQuery__Node *n = c->st->node;
+	struct tx_state *tx = &c->tx;
+
+	if (is_add_value(n)) {
+		const PgQuery__AlterEnumStmt *a = n->alter_enum_stmt;
+		const char *type = pgnode_last_str(a->type_name, a->n_type_name);
+
+		if (ctx_in_tx(c) && c->pg < 12) {
+			struct lint_emit e = { .rule = "enum-add-value-in-transaction",
+					       .where = span_keyword(c, PG_QUERY__TOKEN__VALUE_P, -1),
+					       .lock = { LOCK_EXCLUSIVE, 0, 0, type },
+					       .vars = { "type", ctx_ident(c, type), "value", a->new_val } };
+
+			lint_report(c, &e, "ALTER TYPE %s ADD VALUE cannot run inside a transaction "
+				    "block before PostgreSQL 12", ctx_quote(c, type));
+		}
+		if (ctx_in_tx(c)) {
+			struct added_enum_value *v;
+
+			ALLOC_GROW(tx->enums, tx->nenums + 1, tx->aenums);
+			v = &tx->enums[tx->nenums++];
+			v->type = xstrdup(type ? type : "");
+			v->value = xstrdup(a->new_val ? a->new_val : "");
+			v->line = c->st->line;
+		}
+		return;
+	}
+	if (tx->nenums && ctx_in_tx(c)) {
+		struct enum_use u = { tx, -1, NULL };
+
+		pgnode_walk(&n->base, find_enum_use, &u);
+		if (u.value) {
+			struct lint_emit e = { .rule = "new-enum-value-used",
+					       .where = span_expr(c, u.loc),
+					       .vars = { "value", u.value } };
+
+			lint_report(c, &e, "'%s' was added to an enum in this transaction; PostgreSQL "
+				    "refuses to use it before that transaction commits (SQLSTATE 55P04)",
+				    u.value);
+		}
+	}
+}
+
+void rules_tx(struct lint_ctx *c)
+{
+	if ((c->st->flags & STMT_NO_TX) && ctx_in_tx(c))
+		concurrently_in_tx(c);
+	enum_rules(c);
+}
+
+/* ---- after the statement's own rules ---- */
+
+static struct held_lock *held(struct tx_state *tx, const char *table)
+{
+	size_t i;
+
+	if (!strmap_get(&tx->lock_by_table, table, &i))
+		return NULL;
+	return &tx->locks[i];
+}
+
+static struct held_lock *hold(struct tx_state *tx, const char *table, enum lock_mode mode,
+			      int si, int line)
+{
+	struct held_lock *h = held(tx, table);
+
+	if (h) {
+		if (mode > h->mode) {
+			h->mode = mode;
+			h->stmt = si;
+			h->line = line;
+		}
+		return h;
+	}
+	ALLOC_GROW(tx->locks, tx->nlocks + 1, tx->alocks);
+	h = &tx->locks[tx->nlocks];
+	memset(h, 0, sizeof(*h));
+	h->table = xstrdup(table);
+	h->mode = mode;
+	h->stmt = si;
+	h->line = line;
+	strmap_put(&tx->lock_by_table, table, tx->nlocks);
+	return &tx->locks[tx->nlocks++];
+}
+
+static int is_existing(const struct lint_ctx *c, const char *table)
+{
+	const struct sch_table *t = schema_table(c->schema, NULL, table);
+
+	return !(t && ctx_seq_is_new(c, t->seq));
+}
+
+/* Is this statement a backfill or a scan of an existing table? Its description, or NULL. */
+static const char *slow_statement(struct lint_ctx *c, const char **table)
+{
+	const PgQuery__Node *n = c->st->node;
+	struct lock_effect e[16];
+	size_t k, i;
+
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+		if (n->update_stmt->relation && is_existing(c, n->update_stmt->relation->relname)) {
+			*table = n->update_stmt->relation->relname;
+			return "UPDATE";
+		}
+		return NULL;
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+		if (n->delete_stmt->relation && is_existing(c, n->delete_stmt->relation->relname)) {
+			*table = n->delete_stmt->relation->relname;
+			return "DELETE";
+		}
+		return NULL;
+	case PG_QUERY__NODE__NODE_INSERT_STMT: {
+		const PgQuery__Node *sel = n->insert_stmt->select_stmt;
+
+		if (sel && sel->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
+		    sel->select_stmt->n_from_clause && n->insert_stmt->relation) {
+			*table = n->insert_stmt->relation->relname;
+			return "INSERT ... SELECT";
+		}
+		return NULL;
+	}
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT: {
+		const PgQuery__AlterTableStmt *a = n->alter_table_stmt;
+		int cost = 0;
+
+		if (!a->relation || !is_existing(c, a->relation->relname))
+			return NULL;
+		for (i = 0; i < a->n_cmds; i++) {
+			int k2;
+
+			if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+				continue;
+			k2 = lint_alter_cost(c, a, a->cmds[i]->alter_table_cmd);
+			if (k2 == 3)
+				return NULL; /* uncertain: change-column-type says so already */
+			if (k2 > cost)
+				cost = k2;
+		}
+		if (!cost)
+			return NULL;
+		*table = a->relation->relname;
+		return cost == 2 ? "a rewrite" : "a full scan";
+	}
+	default:
+		break;
+	}
+	k = locks_for_stmt(n, c->pg, e, ARRAY_SIZE(e));
+	if (k > ARRAY_SIZE(e))
+		k = ARRAY_SIZE(e);
+	for (i = 0; i < k; i++)
+		if (e[i].target == LOCK_ON_TABLE && (e[i].rewrite || e[i].scan) &&
+		    is_existing(c, e[i].name)) {
+			*table = e[i].name;
+			return e[i].rewrite ? "a rewrite" : "a full scan";
+		}
+	return NULL;
+}
+
+static void check_slow(struct lint_ctx *c)
+{
+	struct tx_state *tx = &c->tx;
+	const struct held_lock *h;
+	const char *what, *table = NULL;
+
+	if (tx->first_danger < 0 || c->stmt_errors)
+		return;
+	what = slow_statement(c, &table);
+	if (!what)
+		return;
+	/* the lock on the same table says most; else the first one taken */
+	h = held(tx, table);
+	if (!h || !lock_blocks_writes(h->mode))
+		h = &tx->locks[tx->first_danger];
+	{
+		struct lint_emit e = {
+			.rule = "slow-statement-after-lock",
+			.where = { -1, -1 },
+			.lock = { h->mode, 0, 0, h->table },
+			.vars = { "table", ctx_ident(c, h->table), "line", ctx_printf(c, "%d", h->line) },
+		};
+
+		if (!strcmp(h->table, table))
+			lint_report(c, &e, "%s of %s runs while this transaction holds %s on it "
+				    "(taken at line %d): %s wait until commit",
+				    what, ctx_quote(c, table), lock_mode_name(h->mode), h->line,
+				    lock_blocks_reads(h->mode) ? "reads and writes" : "writes");
+		else
+			lint_report(c, &e, "%s of %s runs while this transaction holds %s on %s "
+				    "(taken at line %d): %s of %s wait until commit",
+				    what, ctx_quote(c, table), lock_mode_name(h->mode), ctx_quote(c, h->table),
+				    h->line, lock_blocks_reads(h->mode) ? "reads and writes" : "writes",
+				    ctx_quote(c, h->table));
+	}
+}
+
+/* The relation this statement creates (it is new and empty), or NULL. */
+static const char *created_relation(const PgQuery__Node *n)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+		return n->create_stmt->relation ? n->create_stmt->relation->relname : NULL;
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+		return n->create_table_as_stmt->into && n->create_table_as_stmt->into->rel ?
+		       n->create_table_as_stmt->into->rel->relname : NULL;
+	case PG_QUERY__NODE__NODE_VIEW_STMT:
+		return n->view_stmt->view && !n->view_stmt->replace ? n->view_stmt->view->relname : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static void record_locks(struct lint_ctx *c)
+{
+	const PgQuery__Node *n = c->st->node;
+	struct tx_state *tx = &c->tx;
+	struct lock_effect e[16];
+	const char *created = created_relation(n);
+	size_t k, i;
+
+	k = locks_for_stmt(n, c->pg, e, ARRAY_SIZE(e));
+	if (k > ARRAY_SIZE(e))
+		k = ARRAY_SIZE(e);
+	for (i = 0; i < k; i++) {
+		struct held_lock *h;
+
+		if (e[i].target != LOCK_ON_TABLE || !lock_blocks_writes(e[i].mode) ||
+		    !is_existing(c, e[i].name) || (created && !strcmp(created, e[i].name)))
+			continue;
+		h = hold(tx, e[i].name, e[i].mode, (int)c->si, c->st->line);
+		if (tx->first_danger < 0)
+			tx->first_danger = (int)(h - tx->locks);
+		if (n->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT &&
+		    e[i].mode == LOCK_ACCESS_EXCLUSIVE && n->alter_table_stmt->relation &&
+		    !strcmp(e[i].name, n->alter_table_stmt->relation->relname)) {
+			if (!h->ael_alters++)
+				h->first_alter_line = c->st->line;
+			if (h->ael_alters == 2 && !h->warned_multi) {
+				struct lint_emit w = {
+					.rule = "multiple-alter-table",
+					.where = { -1, -1 },
+					.lock = { LOCK_ACCESS_EXCLUSIVE, e[i].rewrite, e[i].scan, h->table },
+					.vars = { "table", ctx_relname(c, n->alter_table_stmt->relation) },
+				};
+
+				h->warned_multi = 1;
+				lint_report(c, &w, "another ALTER TABLE %s in this transaction (first at "
+					    "line %d) takes ACCESS EXCLUSIVE again: combine them into one "
+					    "ALTER TABLE so the table is locked once and rewritten or "
+					    "scanned at most once", ctx_quote(c, h->table),
+					    h->first_alter_line);
+			}
+		}
+	}
+}
+
+void rules_tx_after(struct lint_ctx *c)
+{
+	if (!ctx_in_tx(c))
+		return;
+	check_slow(c);
+	record_locks(c);
+}
+
+void rules_tx_end(struct lint_ctx *c)
+{
+	const struct sql_stmt *b;
+
+	if (c->st || c->mode != LTX_SELF || c->open_begin_stmt < 0)
+		return;
+	b = &c->script->stmts[c->open_begin_stmt];
+	{
+		struct lint_emit e = { .rule = "uncommitted-transaction",
+				       .where = { b->offset, b->offset + b->len } };
+
+		lint_report(c, &e, "BEGIN at line %d has no COMMIT: the migration would end with "
+			    "its transaction open (the runner rolls it back)", b->line);
+	}
+}

@@ -1,0 +1,833 @@
+/* schema.c - the linter's model of the schema, built from the migrations seen so far
+ *
+ * Only what the rules need: which tables exist and which section created
+ * them, their columns (type, NOT NULL), CHECK constraints (valid, which
+ * columns they prove NOT NULL), indexes, and the volatility of functions the
+ * migrations created. Unknown is always answered conservatively by the rules.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lint/schema.h"
+#include "locks.h"
+#include "pgnode.h"
+#include "strbuf.h"
+#include "util.h"
+
+void schema_init(struct schema *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+static void column_release(struct sch_column *c)
+{
+	free(c->name);
+	free(c->type);
+	free(c->renamed_from);
+}
+
+static void check_release(struct sch_check *k)
+{
+	free(k->name);
+	free(k->notnull);
+	free(k->cols);
+}
+
+static void table_release(struct sch_table *t)
+{
+	size_t i;
+
+	free(t->schema);
+	free(t->name);
+	free(t->partkey);
+	free(t->renamed_from);
+	for (i = 0; i < t->ncols; i++)
+		column_release(&t->cols[i]);
+	free(t->cols);
+	for (i = 0; i < t->nchecks; i++)
+		check_release(&t->checks[i]);
+	free(t->checks);
+}
+
+void schema_release(struct schema *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntables; i++)
+		table_release(&s->tables[i]);
+	free(s->tables);
+	for (i = 0; i < s->nindexes; i++) {
+		free(s->indexes[i].name);
+		free(s->indexes[i].table);
+		free(s->indexes[i].cols);
+	}
+	free(s->indexes);
+	for (i = 0; i < s->nfuncs; i++)
+		free(s->funcs[i].name);
+	free(s->funcs);
+	for (i = 0; i < s->ndomains; i++)
+		free(s->domains[i].name);
+	free(s->domains);
+	strmap_release(&s->tmap);
+	strmap_release(&s->imap);
+	strmap_release(&s->fmap);
+	strmap_release(&s->dmap);
+	schema_init(s);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void schema_copy(struct schema *dst, const struct schema *src)
+{
+	size_t i, k;
+
+	schema_init(dst);
+	dst->ntables = dst->atables = src->ntables;
+	dst->tables = xcalloc(src->ntables ? src->ntables : 1, sizeof(*dst->tables));
+	for (i = 0; i < src->ntables; i++) {
+		const struct sch_table *a = &src->tables[i];
+		struct sch_table *b = &dst->tables[i];
+
+		*b = *a;
+		b->schema = dup_or_null(a->schema);
+		b->name = xstrdup(a->name);
+		b->partkey = dup_or_null(a->partkey);
+		b->renamed_from = dup_or_null(a->renamed_from);
+		b->acols = a->ncols;
+		b->cols = xcalloc(a->ncols ? a->ncols : 1, sizeof(*b->cols));
+		for (k = 0; k < a->ncols; k++) {
+			b->cols[k] = a->cols[k];
+			b->cols[k].name = xstrdup(a->cols[k].name);
+			b->cols[k].type = xstrdup(a->cols[k].type);
+			b->cols[k].renamed_from = dup_or_null(a->cols[k].renamed_from);
+		}
+		b->achecks = a->nchecks;
+		b->checks = xcalloc(a->nchecks ? a->nchecks : 1, sizeof(*b->checks));
+		for (k = 0; k < a->nchecks; k++) {
+			b->checks[k] = a->checks[k];
+			b->checks[k].name = dup_or_null(a->checks[k].name);
+			b->checks[k].notnull = dup_or_null(a->checks[k].notnull);
+			b->checks[k].cols = dup_or_null(a->checks[k].cols);
+		}
+	}
+	dst->nindexes = dst->aindexes = src->nindexes;
+	dst->indexes = xcalloc(src->nindexes ? src->nindexes : 1, sizeof(*dst->indexes));
+	for (i = 0; i < src->nindexes; i++) {
+		dst->indexes[i] = src->indexes[i];
+		dst->indexes[i].name = xstrdup(src->indexes[i].name);
+		dst->indexes[i].table = xstrdup(src->indexes[i].table);
+		dst->indexes[i].cols = dup_or_null(src->indexes[i].cols);
+	}
+	dst->nfuncs = dst->afuncs = src->nfuncs;
+	dst->funcs = xcalloc(src->nfuncs ? src->nfuncs : 1, sizeof(*dst->funcs));
+	for (i = 0; i < src->nfuncs; i++) {
+		dst->funcs[i] = src->funcs[i];
+		dst->funcs[i].name = xstrdup(src->funcs[i].name);
+	}
+	dst->ndomains = dst->adomains = src->ndomains;
+	dst->domains = xcalloc(src->ndomains ? src->ndomains : 1, sizeof(*dst->domains));
+	for (i = 0; i < src->ndomains; i++) {
+		dst->domains[i] = src->domains[i];
+		dst->domains[i].name = xstrdup(src->domains[i].name);
+	}
+	strmap_copy(&dst->tmap, &src->tmap);
+	strmap_copy(&dst->imap, &src->imap);
+	strmap_copy(&dst->fmap, &src->fmap);
+	strmap_copy(&dst->dmap, &src->dmap);
+}
+
+/* ---- lookups ---- */
+
+static int schema_matches(const char *want, const char *have)
+{
+	return !want || !have || !strcmp(want, have);
+}
+
+struct sch_table *schema_table(const struct schema *s, const char *schema, const char *name)
+{
+	size_t i;
+
+	if (!name || !strmap_get(&s->tmap, name, &i))
+		return NULL;
+	if (s->tables[i].dead || !schema_matches(schema, s->tables[i].schema))
+		return NULL;
+	return &s->tables[i];
+}
+
+struct sch_index *schema_index(const struct schema *s, const char *schema, const char *name)
+{
+	size_t i;
+
+	UNUSED(schema);
+	if (!name || !strmap_get(&s->imap, name, &i) || s->indexes[i].dead)
+		return NULL;
+	return &s->indexes[i];
+}
+
+int schema_func_volatility(const struct schema *s, const char *name)
+{
+	size_t i;
+
+	if (!name || !strmap_get(&s->fmap, name, &i))
+		return -1;
+	return s->funcs[i].value;
+}
+
+struct sch_named *schema_domain(const struct schema *s, const char *name)
+{
+	size_t i;
+
+	if (!name || !strmap_get(&s->dmap, name, &i))
+		return NULL;
+	return &s->domains[i];
+}
+
+struct sch_column *sch_table_column(const struct sch_table *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; t && name && i < t->ncols; i++)
+		if (!strcmp(t->cols[i].name, name))
+			return &t->cols[i];
+	return NULL;
+}
+
+int sch_renamed_from(const char *renamed_from, int renamed_seq, int seq, const char *old)
+{
+	return seq && renamed_seq == seq && renamed_from && old && !strcmp(renamed_from, old);
+}
+
+int sch_list_has(const char *list, const char *name)
+{
+	size_t n;
+	const char *p;
+
+	if (!list || !name)
+		return 0;
+	n = strlen(name);
+	for (p = list; (p = strstr(p, name)); p++)
+		if (p > list && p[-1] == '|' && p[n] == '|')
+			return 1;
+	return 0;
+}
+
+int sch_table_notnull_check(const struct sch_table *t, const char *col)
+{
+	size_t i;
+
+	for (i = 0; t && i < t->nchecks; i++)
+		if (t->checks[i].valid && sch_list_has(t->checks[i].notnull, col))
+			return 1;
+	return 0;
+}
+
+int sch_table_check_on(const struct sch_table *t, const char *col)
+{
+	size_t i;
+
+	for (i = 0; t && i < t->nchecks; i++)
+		if (t->checks[i].valid && sch_list_has(t->checks[i].cols, col))
+			return 1;
+	return 0;
+}
+
+char *schema_default_conname(const char *table, const char *col, const char *suffix)
+{
+	char *s = col ? xasprintf("%s_%s_%s", table, col, suffix) : xasprintf("%s_%s", table, suffix);
+
+	if (strlen(s) > 63) {
+		/* PostgreSQL truncates the table and column parts; keep it simple and valid */
+		size_t sl = strlen(suffix) + 1;
+
+		memmove(s + 63 - sl, s + strlen(s) - sl, sl + 1);
+	}
+	return s;
+}
+
+/* ---- building ---- */
+
+static struct sch_table *add_table(struct schema *s, const char *schema, const char *name,
+				   enum sch_kind kind, int seq)
+{
+	struct sch_table *t;
+
+	ALLOC_GROW(s->tables, s->ntables + 1, s->atables);
+	t = &s->tables[s->ntables];
+	memset(t, 0, sizeof(*t));
+	t->schema = dup_or_null(schema && *schema ? schema : NULL);
+	t->name = xstrdup(name);
+	t->kind = kind;
+	t->seq = seq;
+	strmap_put(&s->tmap, name, s->ntables);
+	s->ntables++;
+	return t;
+}
+
+static void drop_table(struct schema *s, const char *schema, const char *name)
+{
+	struct sch_table *t = schema_table(s, schema, name);
+	size_t i;
+
+	if (!t)
+		return;
+	t->dead = 1;
+	strmap_del(&s->tmap, name);
+	for (i = 0; i < s->nindexes; i++)
+		if (!s->indexes[i].dead && !strcmp(s->indexes[i].table, name)) {
+			s->indexes[i].dead = 1;
+			strmap_del(&s->imap, s->indexes[i].name);
+		}
+}
+
+static struct sch_column *add_column(struct sch_table *t, const char *name, int seq)
+{
+	struct sch_column *c = sch_table_column(t, name);
+
+	if (c) {
+		column_release(c);
+	} else {
+		ALLOC_GROW(t->cols, t->ncols + 1, t->acols);
+		c = &t->cols[t->ncols++];
+	}
+	memset(c, 0, sizeof(*c));
+	c->name = xstrdup(name);
+	c->mod0 = c->mod1 = -1;
+	c->seq = seq;
+	return c;
+}
+
+static void set_type(struct sch_column *c, const PgQuery__TypeName *tn)
+{
+	free(c->type);
+	c->type = xstrdup(pgnode_type_name(tn));
+	c->mod0 = pgnode_type_mod(tn, 0);
+	c->mod1 = pgnode_type_mod(tn, 1);
+	c->is_array = pgnode_type_is_array(tn);
+}
+
+struct col_refs {
+	struct strbuf *sb;
+	const char *first;
+};
+
+static int collect_colrefs(const ProtobufCMessage *m, void *ud)
+{
+	struct col_refs *cr = ud;
+
+	if (PGNODE_IS(m, column_ref)) {
+		const PgQuery__ColumnRef *r = (const PgQuery__ColumnRef *)m;
+		const char *name = pgnode_last_str(r->fields, r->n_fields);
+
+		if (name) {
+			if (!cr->first)
+				cr->first = name;
+			if (!cr->sb->len)
+				strbuf_addch(cr->sb, '|');
+			strbuf_addstr(cr->sb, name);
+			strbuf_addch(cr->sb, '|');
+		}
+	}
+	return PGNODE_CONTINUE;
+}
+
+/* Columns that expr proves NOT NULL: col IS NOT NULL, alone or in an AND. */
+static void notnull_cols(const PgQuery__Node *e, struct strbuf *sb)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	if (e->node_case == PG_QUERY__NODE__NODE_NULL_TEST &&
+	    e->null_test->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NOT_NULL &&
+	    e->null_test->arg && e->null_test->arg->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
+		const PgQuery__ColumnRef *r = e->null_test->arg->column_ref;
+		const char *name = pgnode_last_str(r->fields, r->n_fields);
+
+		if (name) {
+			if (!sb->len)
+				strbuf_addch(sb, '|');
+			strbuf_addstr(sb, name);
+			strbuf_addch(sb, '|');
+		}
+	} else if (e->node_case == PG_QUERY__NODE__NODE_BOOL_EXPR &&
+		   e->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR) {
+		for (i = 0; i < e->bool_expr->n_args; i++)
+			notnull_cols(e->bool_expr->args[i], sb);
+	}
+}
+
+static void add_check(struct sch_table *t, const PgQuery__Constraint *k, const char *col)
+{
+	struct strbuf nn = STRBUF_INIT, cols = STRBUF_INIT;
+	struct col_refs cr = { &cols, NULL };
+	struct sch_check *c;
+
+	if (k->raw_expr)
+		pgnode_walk(&k->raw_expr->base, collect_colrefs, &cr);
+	notnull_cols(k->raw_expr, &nn);
+	ALLOC_GROW(t->checks, t->nchecks + 1, t->achecks);
+	c = &t->checks[t->nchecks++];
+	memset(c, 0, sizeof(*c));
+	if (k->conname && *k->conname)
+		c->name = xstrdup(k->conname);
+	else
+		c->name = schema_default_conname(t->name, col ? col : cr.first, "check");
+	c->notnull = nn.len ? strbuf_detach(&nn, NULL) : NULL;
+	c->cols = cols.len ? strbuf_detach(&cols, NULL) : NULL;
+	c->valid = !k->skip_validation;
+	strbuf_release(&nn);
+	strbuf_release(&cols);
+}
+
+static void drop_check(struct sch_table *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->nchecks; i++)
+		if (t->checks[i].name && !strcmp(t->checks[i].name, name)) {
+			check_release(&t->checks[i]);
+			memmove(&t->checks[i], &t->checks[i + 1],
+				(t->nchecks - i - 1) * sizeof(*t->checks));
+			t->nchecks--;
+			return;
+		}
+}
+
+static void set_not_null_cols(struct sch_table *t, PgQuery__Node *const *keys, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct sch_column *c = sch_table_column(t, pgnode_str(keys[i]));
+
+		if (c)
+			c->not_null = 1;
+	}
+}
+
+static void table_constraint(struct sch_table *t, const PgQuery__Constraint *k)
+{
+	if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
+		add_check(t, k, NULL);
+	else if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY)
+		set_not_null_cols(t, k->keys, k->n_keys);
+}
+
+static void column_def(struct sch_table *t, const PgQuery__ColumnDef *d, int seq)
+{
+	struct sch_column *c;
+	size_t i;
+
+	if (!d->colname)
+		return;
+	c = add_column(t, d->colname, seq);
+	set_type(c, d->type_name);
+	c->not_null = d->is_not_null;
+	for (i = 0; i < d->n_constraints; i++) {
+		const PgQuery__Constraint *k;
+
+		if (d->constraints[i]->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
+			continue;
+		k = d->constraints[i]->constraint;
+		switch (k->contype) {
+		case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL:
+		case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
+		case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY:
+			c->not_null = 1;
+			break;
+		case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
+			add_check(t, k, d->colname);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void partkey(struct sch_table *t, const PgQuery__PartitionSpec *ps)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	t->partitioned = 1;
+	for (i = 0; i < ps->n_part_params; i++) {
+		const PgQuery__Node *n = ps->part_params[i];
+
+		if (n->node_case == PG_QUERY__NODE__NODE_PARTITION_ELEM && n->partition_elem->name &&
+		    *n->partition_elem->name) {
+			if (!sb.len)
+				strbuf_addch(&sb, '|');
+			strbuf_addf(&sb, "%s|", n->partition_elem->name);
+		}
+	}
+	free(t->partkey);
+	t->partkey = sb.len ? strbuf_detach(&sb, NULL) : NULL;
+	strbuf_release(&sb);
+}
+
+static void create_table(struct schema *s, const PgQuery__CreateStmt *cs, int seq)
+{
+	struct sch_table *t;
+	size_t i;
+
+	if (!cs->relation)
+		return;
+	if (cs->if_not_exists && schema_table(s, cs->relation->schemaname, cs->relation->relname))
+		return;
+	drop_table(s, cs->relation->schemaname, cs->relation->relname);
+	t = add_table(s, cs->relation->schemaname, cs->relation->relname, SCH_TABLE, seq);
+	for (i = 0; i < cs->n_table_elts; i++) {
+		const PgQuery__Node *n = cs->table_elts[i];
+
+		if (n->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+			column_def(t, n->column_def, seq);
+		else if (n->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+			table_constraint(t, n->constraint);
+	}
+	for (i = 0; i < cs->n_constraints; i++)
+		if (cs->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+			table_constraint(t, cs->constraints[i]->constraint);
+	if (cs->partspec)
+		partkey(t, cs->partspec);
+}
+
+static void alter_cmd(struct schema *s, struct sch_table *t, const PgQuery__AlterTableCmd *c, int seq)
+{
+	struct sch_column *col;
+	size_t i;
+
+	switch (c->subtype) {
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumnRecurse:
+		if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+			column_def(t, c->def->column_def, seq);
+		break;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumnRecurse:
+		for (i = 0; i < t->ncols; i++)
+			if (!strcmp(t->cols[i].name, c->name)) {
+				column_release(&t->cols[i]);
+				memmove(&t->cols[i], &t->cols[i + 1], (t->ncols - i - 1) * sizeof(*t->cols));
+				t->ncols--;
+				break;
+			}
+		break;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
+		col = sch_table_column(t, c->name);
+		if (col && c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+			set_type(col, c->def->column_def->type_name);
+		break;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
+		if ((col = sch_table_column(t, c->name)))
+			col->not_null = 1;
+		break;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull:
+		if ((col = sch_table_column(t, c->name)))
+			col->not_null = 0;
+		break;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraintRecurse:
+		if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
+			const PgQuery__Constraint *k = c->def->constraint;
+
+			table_constraint(t, k);
+			if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY && k->indexname &&
+			    *k->indexname) {
+				struct sch_index *ix = schema_index(s, NULL, k->indexname);
+
+				for (i = 0; ix && ix->cols && i < t->ncols; i++)
+					if (sch_list_has(ix->cols, t->cols[i].name))
+						t->cols[i].not_null = 1;
+			}
+		}
+		break;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraintRecurse:
+		drop_check(t, c->name);
+		break;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraintRecurse:
+		for (i = 0; i < t->nchecks; i++)
+			if (t->checks[i].name && !strcmp(t->checks[i].name, c->name))
+				t->checks[i].valid = 1;
+		break;
+	default:
+		break;
+	}
+}
+
+static void alter_table(struct schema *s, const PgQuery__AlterTableStmt *a, int seq)
+{
+	struct sch_table *t;
+	size_t i;
+
+	if (!a->relation)
+		return;
+	t = schema_table(s, a->relation->schemaname, a->relation->relname);
+	if (!t) {
+		if (a->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+			return;
+		/* a table from before the migrations we read: remember what we learn */
+		t = add_table(s, a->relation->schemaname, a->relation->relname, SCH_TABLE, 0);
+	}
+	for (i = 0; i < a->n_cmds; i++) {
+		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+			continue;
+		alter_cmd(s, t, a->cmds[i]->alter_table_cmd, seq);
+	}
+}
+
+static void rename_obj(struct schema *s, const PgQuery__RenameStmt *r, int seq)
+{
+	struct sch_table *t;
+	size_t i;
+
+	switch (r->rename_type) {
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+		if (!r->relation || !(t = schema_table(s, r->relation->schemaname, r->relation->relname)))
+			return;
+		for (i = 0; i < s->nindexes; i++)
+			if (!s->indexes[i].dead && !strcmp(s->indexes[i].table, t->name)) {
+				free(s->indexes[i].table);
+				s->indexes[i].table = xstrdup(r->newname);
+			}
+		strmap_del(&s->tmap, t->name);
+		free(t->renamed_from);
+		t->renamed_from = t->name;
+		t->renamed_seq = seq;
+		t->name = xstrdup(r->newname);
+		strmap_put(&s->tmap, t->name, (size_t)(t - s->tables));
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN:
+		if (!r->relation)
+			break;
+		t = schema_table(s, r->relation->schemaname, r->relation->relname);
+		if (!t && r->relation_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+			t = add_table(s, r->relation->schemaname, r->relation->relname, SCH_TABLE, 0);
+		if (t) {
+			struct sch_column *c = sch_table_column(t, r->subname);
+
+			if (!c) {
+				/* a column from before the migrations we read: its type is unknown ("") */
+				c = add_column(t, r->subname, 0);
+				c->type = xstrdup("");
+			}
+			if (c) {
+				free(c->renamed_from);
+				c->renamed_from = c->name;
+				c->renamed_seq = seq;
+				c->name = xstrdup(r->newname);
+			}
+		}
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX: {
+		struct sch_index *ix;
+
+		if (!r->relation || !(ix = schema_index(s, NULL, r->relation->relname)))
+			return;
+		strmap_del(&s->imap, ix->name);
+		free(ix->name);
+		ix->name = xstrdup(r->newname);
+		strmap_put(&s->imap, ix->name, (size_t)(ix - s->indexes));
+		break;
+	}
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABCONSTRAINT:
+		if (r->relation && (t = schema_table(s, r->relation->schemaname, r->relation->relname)))
+			for (i = 0; i < t->nchecks; i++)
+				if (t->checks[i].name && !strcmp(t->checks[i].name, r->subname)) {
+					free(t->checks[i].name);
+					t->checks[i].name = xstrdup(r->newname);
+				}
+		break;
+	default:
+		break;
+	}
+}
+
+static void drop_objects(struct schema *s, const PgQuery__DropStmt *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_objects; i++) {
+		const PgQuery__Node *o = d->objects[i];
+		const char *name, *schema;
+
+		if (o->node_case != PG_QUERY__NODE__NODE_LIST)
+			continue;
+		name = pgnode_last_str(o->list->items, o->list->n_items);
+		schema = pgnode_qualifier(o->list->items, o->list->n_items);
+		switch (d->remove_type) {
+		case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+		case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+		case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+			drop_table(s, schema, name);
+			break;
+		case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX: {
+			struct sch_index *ix = schema_index(s, schema, name);
+
+			if (ix) {
+				ix->dead = 1;
+				strmap_del(&s->imap, ix->name);
+			}
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+static void create_index(struct schema *s, const PgQuery__IndexStmt *x, int seq)
+{
+	struct strbuf cols = STRBUF_INIT;
+	struct sch_index *ix;
+	size_t i;
+	int plain = 1;
+
+	if (!x->idxname || !*x->idxname || !x->relation)
+		return;
+	for (i = 0; i < x->n_index_params; i++) {
+		const PgQuery__Node *n = x->index_params[i];
+
+		if (n->node_case != PG_QUERY__NODE__NODE_INDEX_ELEM || !n->index_elem->name ||
+		    !*n->index_elem->name) {
+			plain = 0;
+			break;
+		}
+		strbuf_addf(&cols, "%s%s|", cols.len ? "" : "|", n->index_elem->name);
+	}
+	if (schema_index(s, NULL, x->idxname) && x->if_not_exists) {
+		strbuf_release(&cols);
+		return;
+	}
+	ALLOC_GROW(s->indexes, s->nindexes + 1, s->aindexes);
+	ix = &s->indexes[s->nindexes];
+	memset(ix, 0, sizeof(*ix));
+	ix->name = xstrdup(x->idxname);
+	ix->table = xstrdup(x->relation->relname);
+	ix->seq = seq;
+	ix->cols = plain && cols.len ? strbuf_detach(&cols, NULL) : NULL;
+	strbuf_release(&cols);
+	strmap_put(&s->imap, ix->name, s->nindexes);
+	s->nindexes++;
+}
+
+static void add_named(struct sch_named **arr, size_t *n, size_t *alloc, struct strmap *map,
+		      const char *name, int value, int seq)
+{
+	size_t i;
+
+	if (!name)
+		return;
+	if (strmap_get(map, name, &i)) {
+		(*arr)[i].value = value;
+		(*arr)[i].seq = seq;
+		return;
+	}
+	ALLOC_GROW(*arr, *n + 1, *alloc);
+	(*arr)[*n].name = xstrdup(name);
+	(*arr)[*n].value = value;
+	(*arr)[*n].seq = seq;
+	strmap_put(map, name, *n);
+	(*n)++;
+}
+
+static void create_function(struct schema *s, const PgQuery__CreateFunctionStmt *f, int seq)
+{
+	int vol = VOL_VOLATILE;
+	size_t i;
+
+	for (i = 0; i < f->n_options; i++) {
+		const PgQuery__Node *o = f->options[i];
+		const char *v;
+
+		if (o->node_case != PG_QUERY__NODE__NODE_DEF_ELEM ||
+		    strcmp(o->def_elem->defname, "volatility"))
+			continue;
+		v = pgnode_str(o->def_elem->arg);
+		if (v && !strcmp(v, "immutable"))
+			vol = VOL_IMMUTABLE;
+		else if (v && !strcmp(v, "stable"))
+			vol = VOL_STABLE;
+	}
+	add_named(&s->funcs, &s->nfuncs, &s->afuncs, &s->fmap,
+		  pgnode_last_str(f->funcname, f->n_funcname), vol, seq);
+}
+
+static void create_domain(struct schema *s, const PgQuery__CreateDomainStmt *d, int seq)
+{
+	int has_check = 0;
+	size_t i;
+
+	for (i = 0; i < d->n_constraints; i++)
+		if (d->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    (d->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK ||
+		     d->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL))
+			has_check = 1;
+	add_named(&s->domains, &s->ndomains, &s->adomains, &s->dmap,
+		  pgnode_last_str(d->domainname, d->n_domainname), has_check, seq);
+}
+
+static void alter_domain(struct schema *s, const PgQuery__AlterDomainStmt *d)
+{
+	struct sch_named *dom = schema_domain(s, pgnode_last_str(d->type_name, d->n_type_name));
+
+	if (dom && d->subtype && (d->subtype[0] == 'C' || d->subtype[0] == 'N'))
+		dom->value = 1;
+}
+
+void schema_apply(struct schema *s, const PgQuery__Node *n, int seq)
+{
+	if (!n)
+		return;
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+		create_table(s, n->create_stmt, seq);
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT: {
+		const PgQuery__CreateTableAsStmt *c = n->create_table_as_stmt;
+
+		if (c->into && c->into->rel) {
+			drop_table(s, c->into->rel->schemaname, c->into->rel->relname);
+			add_table(s, c->into->rel->schemaname, c->into->rel->relname,
+				  c->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW ? SCH_MATVIEW : SCH_TABLE,
+				  seq);
+		}
+		break;
+	}
+	case PG_QUERY__NODE__NODE_VIEW_STMT:
+		if (n->view_stmt->view &&
+		    !schema_table(s, n->view_stmt->view->schemaname, n->view_stmt->view->relname))
+			add_table(s, n->view_stmt->view->schemaname, n->view_stmt->view->relname,
+				  SCH_VIEW, seq);
+		break;
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		alter_table(s, n->alter_table_stmt, seq);
+		break;
+	case PG_QUERY__NODE__NODE_RENAME_STMT:
+		rename_obj(s, n->rename_stmt, seq);
+		break;
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		drop_objects(s, n->drop_stmt);
+		break;
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		create_index(s, n->index_stmt, seq);
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+		create_function(s, n->create_function_stmt, seq);
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:
+		create_domain(s, n->create_domain_stmt, seq);
+		break;
+	case PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT:
+		alter_domain(s, n->alter_domain_stmt);
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,104 @@
+/* schema.h - the linter's model of the schema, built from the migrations seen so far */
+#ifndef MIGRATE_LINT_SCHEMA_H
+#define MIGRATE_LINT_SCHEMA_H
+
+#include <stddef.h>
+#include <pg_query/pg_query.pb-c.h>
+
+#include "lint/strmap.h"
+
+struct sch_column {
+	char *name;
+	char *type;      /* base type name: "int4", "varchar", "numeric", "users_status" */
+	int mod0, mod1;  /* type modifiers, -1 when absent */
+	int is_array;
+	int not_null;
+	int seq;         /* number of the section that added it */
+	char *renamed_from; /* its name before the last RENAME, and that section */
+	int renamed_seq;
+};
+
+struct sch_check {
+	char *name;
+	char *notnull;   /* "|a|b|": columns it proves NOT NULL (col IS NOT NULL), or NULL */
+	char *cols;      /* "|a|b|": columns its expression reads */
+	int valid;
+};
+
+enum sch_kind { SCH_TABLE, SCH_VIEW, SCH_MATVIEW };
+
+struct sch_table {
+	char *schema;    /* NULL when created unqualified */
+	char *name;
+	enum sch_kind kind;
+	int seq;         /* number of the section that created it */
+	int partitioned;
+	char *partkey;   /* "|a|b|" partition key columns, or NULL */
+	char *renamed_from; /* its name before the last RENAME, and that section */
+	int renamed_seq;
+	struct sch_column *cols;
+	size_t ncols, acols;
+	struct sch_check *checks;
+	size_t nchecks, achecks;
+	int dead;
+};
+
+struct sch_index {
+	char *name;
+	char *table;
+	int seq;
+	char *cols;      /* "|a|b|" plain key columns, NULL if any is an expression */
+	int dead;
+};
+
+/* Functions (volatility) and domains (whether they have a CHECK). */
+struct sch_named {
+	char *name;
+	int value;
+	int seq;
+};
+
+struct schema {
+	struct sch_table *tables;
+	size_t ntables, atables;
+	struct strmap tmap;
+	struct sch_index *indexes;
+	size_t nindexes, aindexes;
+	struct strmap imap;
+	struct sch_named *funcs;
+	size_t nfuncs, afuncs;
+	struct strmap fmap;
+	struct sch_named *domains;
+	size_t ndomains, adomains;
+	struct strmap dmap;
+};
+
+void schema_init(struct schema *s);
+void schema_release(struct schema *s);
+void schema_copy(struct schema *dst, const struct schema *src);
+
+/* Lookups; schema may be NULL (matches any). Pointers are valid until the next apply. */
+struct sch_table *schema_table(const struct schema *s, const char *schema, const char *name);
+struct sch_index *schema_index(const struct schema *s, const char *schema, const char *name);
+/* Volatility of a function the migrations created (enum volatility), -1 when unknown. */
+int schema_func_volatility(const struct schema *s, const char *name);
+struct sch_named *schema_domain(const struct schema *s, const char *name);
+
+struct sch_column *sch_table_column(const struct sch_table *t, const char *name);
+/* Is there a validated CHECK proving col IS NOT NULL? */
+int sch_table_notnull_check(const struct sch_table *t, const char *col);
+/* Is there a validated CHECK reading col? */
+int sch_table_check_on(const struct sch_table *t, const char *col);
+/* "|a|b|" list membership. */
+int sch_list_has(const char *list, const char *name);
+
+/* Did section seq rename this column / table from old? (a down renaming it back reverts it) */
+int sch_renamed_from(const char *renamed_from, int renamed_seq, int seq, const char *old);
+
+/* Apply a statement's effect to the model; seq numbers the section. */
+void schema_apply(struct schema *s, const PgQuery__Node *stmt, int seq);
+
+/* PostgreSQL's default constraint name (ChooseConstraintName): table_col_suffix. */
+char *schema_default_conname(const char *table, const char *col, const char *suffix);
+
+#endif

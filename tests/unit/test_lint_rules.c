@@ -1,0 +1,244 @@
+/* test_lint_rules.c - every rule in rules/: the example that triggers it, the one that
+ * does not, and the same dangerous text where a regex would see it but PostgreSQL
+ * does not run it (a string literal, comments, dollar-quoted bodies) */
+#define _GNU_SOURCE
+#include "unit.h"
+#include "test_lint_util.h"
+#include "lint/lint_int.h"
+#include "strbuf.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Rules whose examples are written for an older server. */
+static int example_pg(const char *id)
+{
+	if (!strcmp(id, "enum-add-value-in-transaction"))
+		return 11;
+	return 0;
+}
+
+/* Every rule the code can report, so the catalog and the code cannot drift apart. */
+static const char *const code_rules[] = {
+	"add-check-constraint", "add-column-generated-stored", "add-column-not-null",
+	"add-column-domain-check", "add-column-serial", "add-column-volatile-default",
+	"add-exclusion-constraint",
+	"add-foreign-key", "add-primary-key-nullable", "add-unique-constraint",
+	"alter-domain-add-constraint", "attach-partition", "change-column-type", "cluster-table",
+	"concurrently-in-transaction", "create-index-non-concurrently", "detach-partition",
+	"drop-column", "drop-database", "drop-index-non-concurrently", "drop-not-null",
+	"drop-table", "enum-add-value-in-transaction", "enum-value-ordering", "invalid-directive",
+	"lock-table", "multiple-alter-table", "new-enum-value-used", "prefer-bigint",
+	"prefer-identity", "prefer-jsonb", "prefer-text", "prefer-timestamptz",
+	"refresh-matview-non-concurrently", "reindex-non-concurrently", "rename-column",
+	"rename-table", "set-logged-unlogged", "set-not-null", "set-tablespace",
+	"slow-statement-after-lock", "truncate-table", "unbatched-backfill",
+	"uncommitted-transaction", "unused-directive", "vacuum-full", "validate-same-transaction",
+};
+
+START_TEST(catalog_matches_the_code)
+{
+	size_t i;
+
+	ck_assert_uint_eq(catalog_count(), ARRAY_SIZE(code_rules));
+	for (i = 0; i < ARRAY_SIZE(code_rules); i++) {
+		const struct rule_info *r = catalog_find(code_rules[i]);
+
+		ck_assert_msg(r != NULL, "rules/%s.yaml is missing", code_rules[i]);
+		ck_assert_str_eq(r->id, code_rules[i]);
+		ck_assert_msg(r->summary && r->why && r->lock && r->blocks && r->rewrite && r->scan &&
+			      r->safe_alternative && r->versions && r->example_bad && r->example_good,
+			      "rules/%s.yaml lacks a field", code_rules[i]);
+	}
+}
+END_TEST
+
+static struct lint_result lint_example(const char *sql, const char *id)
+{
+	struct lint_result r;
+	struct lt_opts o = { example_pg(id), NULL, NULL, 0 };
+
+	lint_result_init(&r);
+	lt_lint(&r, sql, &o);
+	return r;
+}
+
+START_TEST(example_bad_triggers)
+{
+	const struct rule_info *ri = catalog_at((size_t)_i);
+	struct lint_result r = lint_example(ri->example_bad, ri->id);
+
+	ck_assert_msg(lt_count(&r, ri->id) >= 1, "%s: example_bad does not trigger it:\n%s\ngot:\n%s",
+		      ri->id, ri->example_bad, lt_dump(&r));
+	ck_assert_int_eq(r.parse_errors, 0);
+	lint_result_release(&r);
+}
+END_TEST
+
+START_TEST(example_good_does_not)
+{
+	const struct rule_info *ri = catalog_at((size_t)_i);
+	struct lint_result r = lint_example(ri->example_good, ri->id);
+
+	ck_assert_msg(lt_count(&r, ri->id) == 0, "%s: example_good triggers it:\n%s\ngot:\n%s",
+		      ri->id, ri->example_good, lt_dump(&r));
+	ck_assert_int_eq(r.parse_errors, 0);
+	lint_result_release(&r);
+}
+END_TEST
+
+/*
+ * The bad example where a regex finds it but nothing runs it: in a string
+ * literal, in line comments, in a block comment, in a DO body and in a SQL
+ * function body (both dollar-quoted).
+ */
+static char *fooler(const char *example)
+{
+	struct strbuf sb = STRBUF_INIT, ex = STRBUF_INIT;
+	const char *p, *bad, *mark;
+
+	/* keep the text whole: the test helper would split it at "-- next migration" */
+	for (p = example; (mark = strstr(p, "-- next migration")); p = mark + 17) {
+		strbuf_add(&ex, p, (size_t)(mark - p));
+		strbuf_addstr(&ex, "-- and later");
+	}
+	strbuf_addstr(&ex, p);
+	bad = ex.buf;
+
+	strbuf_addstr(&sb, "SELECT '");
+	for (p = bad; *p; p++) {
+		if (*p == '\'')
+			strbuf_addch(&sb, '\'');
+		strbuf_addch(&sb, *p);
+	}
+	strbuf_addstr(&sb, "' AS not_a_statement;\n");
+	for (p = bad; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		strbuf_addf(&sb, "-- %.*s\n", (int)n, p);
+		p += n + (nl ? 1 : 0);
+	}
+	strbuf_addf(&sb, "/* %s */\n", bad);
+	strbuf_addf(&sb, "DO $fool$ BEGIN RAISE NOTICE '%%', $q$%s$q$; END $fool$;\n", bad);
+	strbuf_addf(&sb, "CREATE FUNCTION fool() RETURNS void LANGUAGE sql AS $fool$\n%s$fool$;\n", bad);
+	strbuf_release(&ex);
+	return strbuf_detach(&sb, NULL);
+}
+
+START_TEST(regex_fooler_does_not)
+{
+	const struct rule_info *ri = catalog_at((size_t)_i);
+	char *sql = fooler(ri->example_bad);
+	struct lint_result r = lint_example(sql, ri->id);
+
+	ck_assert_msg(r.parse_errors == 0, "%s: fooler does not parse:\n%s", ri->id, sql);
+	ck_assert_msg(lt_count(&r, ri->id) == 0, "%s: fooled by\n%s\ngot:\n%s", ri->id, sql, lt_dump(&r));
+	ck_assert_msg(lint_result_blocking(&r) == 0, "%s: findings in\n%s\ngot:\n%s", ri->id, sql,
+		      lt_dump(&r));
+	lint_result_release(&r);
+	free(sql);
+}
+END_TEST
+
+/* Hand-written cases for what the examples do not show. */
+static const struct {
+	const char *rule, *sql;
+	int want;
+} cases[] = {
+	/* inline constraints in ADD COLUMN cannot be NOT VALID */
+	{ "add-check-constraint", "ALTER TABLE t ADD COLUMN q int CHECK (q > 0);", 1 },
+	{ "add-foreign-key", "ALTER TABLE t ADD COLUMN u bigint REFERENCES users (id);", 1 },
+	{ "add-unique-constraint", "ALTER TABLE t ADD COLUMN code text UNIQUE;", 1 },
+	{ "add-unique-constraint", "ALTER TABLE t ADD PRIMARY KEY (id);", 1 },
+	{ "add-foreign-key", "ALTER TABLE t ADD FOREIGN KEY (u) REFERENCES users (id) NOT VALID;", 0 },
+	{ "add-column-serial", "ALTER TABLE t ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;", 1 },
+	{ "add-column-not-null", "ALTER TABLE t ADD COLUMN n int NOT NULL DEFAULT 0;", 0 },
+	{ "add-column-not-null", "ALTER TABLE t ADD COLUMN n bigserial NOT NULL;", 0 },
+	{ "drop-index-non-concurrently", "CREATE INDEX CONCURRENTLY i ON t (a);\n-- next migration\nDROP INDEX i;", 1 },
+	{ "drop-index-non-concurrently", "CREATE TABLE t (a int);\nCREATE INDEX i ON t (a);\nDROP INDEX i;", 0 },
+	{ "truncate-table", "TRUNCATE a, b;", 1 },
+	{ "lock-table", "LOCK TABLE t IN ACCESS SHARE MODE;", 0 },
+	{ "lock-table", "LOCK TABLE t IN SHARE MODE;", 1 },
+	{ "vacuum-full", "VACUUM (FULL false) t;", 0 },
+	{ "vacuum-full", "VACUUM (FULL, ANALYZE) t;", 1 },
+	{ "unbatched-backfill", "DELETE FROM sessions;", 1 },
+	{ "unbatched-backfill", "DELETE FROM sessions WHERE true;", 1 },
+	{ "unbatched-backfill", "UPDATE t SET a = 1 WHERE 1 = 1;", 1 },
+	{ "unbatched-backfill", "DELETE FROM sessions WHERE expires_at < now();", 0 },
+	{ "rename-table", "ALTER TABLE t RENAME COLUMN a TO b;", 0 },
+	{ "rename-column", "ALTER VIEW v RENAME COLUMN a TO b;", 1 },
+	{ "set-logged-unlogged", "ALTER TABLE t SET UNLOGGED;", 1 },
+	{ "set-tablespace", "ALTER INDEX i SET TABLESPACE ts;", 1 },
+	{ "attach-partition", "CREATE TABLE m (d date, v int) PARTITION BY RANGE (d);\n"
+			      "ALTER TABLE m_2024 ADD CONSTRAINT b CHECK (d >= '2024-01-01' AND d < '2025-01-01');\n"
+			      "-- next migration\n"
+			      "ALTER TABLE m ATTACH PARTITION m_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');", 0 },
+	{ "create-index-non-concurrently", "CREATE UNIQUE INDEX i ON t (a) WHERE b IS NULL;", 1 },
+	{ "refresh-matview-non-concurrently", "CREATE MATERIALIZED VIEW v AS SELECT 1 AS x;\nREFRESH MATERIALIZED VIEW v;", 0 },
+	{ "prefer-bigint", "CREATE TABLE t (id int PRIMARY KEY, qty int, owner_id int);", 2 },
+	{ "prefer-bigint", "CREATE TABLE t (a int, b int, PRIMARY KEY (a, b));", 2 },
+	{ "prefer-text", "CREATE TABLE t (a \"char\", b varchar, c text);", 0 },
+	{ "prefer-text", "CREATE TABLE t (a char(2), b character varying(10));", 2 },
+	{ "prefer-timestamptz", "CREATE TABLE t (a timestamp with time zone, b timestamp(3) without time zone);", 1 },
+	{ "prefer-jsonb", "ALTER TABLE t ADD COLUMN p json;", 1 },
+	{ "prefer-identity", "CREATE TABLE t (id serial8);", 1 },
+	{ "enum-value-ordering", "ALTER TYPE s RENAME VALUE 'a' TO 'b';", 0 },
+	{ "validate-same-transaction", "BEGIN;\nALTER TABLE o ADD CONSTRAINT c CHECK (x > 0) NOT VALID;\nCOMMIT;\n"
+				       "ALTER TABLE o VALIDATE CONSTRAINT c;", 0 },
+	{ "validate-same-transaction", "ALTER TABLE o ADD CONSTRAINT o_u_fkey FOREIGN KEY (u) REFERENCES users (id) NOT VALID;\n"
+				       "ALTER TABLE o VALIDATE CONSTRAINT o_u_fkey;", 1 },
+	{ "drop-table", "DROP TABLE a, b CASCADE;", 1 },
+	{ "alter-domain-add-constraint", "CREATE DOMAIN d AS text;\nALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE <> '');", 0 },
+};
+
+START_TEST(hand_written_cases)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct lint_result r;
+
+		lint_result_init(&r);
+		lt_lint(&r, cases[i].sql, NULL);
+		ck_assert_msg(lt_count(&r, cases[i].rule) == cases[i].want, "%s: want %d in\n%s\ngot:\n%s",
+			      cases[i].rule, cases[i].want, cases[i].sql, lt_dump(&r));
+		lint_result_release(&r);
+	}
+}
+END_TEST
+
+START_TEST(explain_prints_the_catalog)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_int_eq(lint_explain("set-not-null", 0, f), 0);
+	ck_assert_int_eq(lint_explain("no-such-rule", 0, f), -1);
+	ck_assert_int_eq(lint_explain("set-not-null", 1, f), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "set-not-null (error)"));
+	ck_assert_ptr_nonnull(strstr(buf, "safe alternative:\n    ALTER TABLE {table} ADD CONSTRAINT"));
+	ck_assert_ptr_nonnull(strstr(buf, "# set-not-null\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "```sql\n"));
+	free(buf);
+}
+END_TEST
+
+Suite *lint_rules_suite(void)
+{
+	Suite *s = suite_create("lint rules");
+	TCase *tc = tcase_create("catalog");
+	int n = (int)catalog_count();
+
+	tcase_add_test(tc, catalog_matches_the_code);
+	tcase_add_loop_test(tc, example_bad_triggers, 0, n);
+	tcase_add_loop_test(tc, example_good_does_not, 0, n);
+	tcase_add_loop_test(tc, regex_fooler_does_not, 0, n);
+	tcase_add_test(tc, hand_written_cases);
+	tcase_add_test(tc, explain_prints_the_catalog);
+	suite_add_tcase(s, tc);
+	return s;
+}
