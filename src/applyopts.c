@@ -77,3 +77,14 @@ int64_t parse_version_arg(const char *opt, const char *arg)
 		log_error("invalid %s \"%s\": a version is a number such as 20261121143000", opt, arg);
 	return v;
 }
+
+int parse_steps_arg(const char *arg)
+{
+	int64_t v = parse_int64(arg);
+
+	if (v < 1 || v > 1000000) {
+		log_error("invalid --steps \"%s\": a positive number", arg);
+		return -1;
+	}
+	return (int)v;
+}

@@ -36,5 +36,7 @@ int apply_option(struct apply_overrides *ov, int id, const char *arg);
 int apply_config(struct app *app, const struct apply_overrides *ov);
 /* A version argument; -1 (printed) when invalid. */
 int64_t parse_version_arg(const char *opt, const char *arg);
+/* --steps N: a positive number; -1 (printed) when invalid. */
+int parse_steps_arg(const char *arg);
 
 #endif

@@ -33,7 +33,7 @@ int cmd_down(int argc, char **argv, struct app *app)
 	struct history_row **rows = NULL;
 	struct step *steps = NULL;
 	struct backup_mark bm = { NULL, NULL, NULL };
-	int64_t target = -1, v;
+	int64_t target = -1;
 	int nsteps_opt = 1, all = 0, force = 0, rc, opt, modes = 0;
 	size_t i, n = 0, done_n = 0;
 
@@ -49,12 +49,8 @@ int cmd_down(int argc, char **argv, struct app *app)
 		}
 		switch (opt) {
 		case O_STEPS:
-			v = parse_int64(c.arg);
-			if (v < 1 || v > 1000000) {
-				log_error("invalid --steps \"%s\": a positive number", c.arg);
+			if ((nsteps_opt = parse_steps_arg(c.arg)) < 0)
 				opt = CLI_ERROR;
-			}
-			nsteps_opt = (int)v;
 			modes++;
 			break;
 		case O_TO:

@@ -53,7 +53,6 @@ int cmd_redo(int argc, char **argv, struct app *app)
 	struct history_row **rows = NULL;
 	struct step *down = NULL, *up = NULL;
 	struct backup_mark bm = { NULL, NULL, NULL };
-	int64_t v;
 	int nsteps = 1, rc, opt;
 	size_t i, n = 0;
 
@@ -66,14 +65,9 @@ int cmd_redo(int argc, char **argv, struct app *app)
 			opt = CLI_ERROR;
 			break;
 		}
-		if (opt == O_STEPS) {
-			v = parse_int64(c.arg);
-			if (v < 1 || v > 1000000) {
-				log_error("invalid --steps \"%s\": a positive number", c.arg);
-				opt = CLI_ERROR;
-				break;
-			}
-			nsteps = (int)v;
+		if (opt == O_STEPS && (nsteps = parse_steps_arg(c.arg)) < 0) {
+			opt = CLI_ERROR;
+			break;
 		}
 	}
 	rc = cli_done(&c, opt, 0);
