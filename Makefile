@@ -88,6 +88,7 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJS)
 fuzz-build: $(FUZZ_BIN)
 
 fuzz:
+	sh scripts/deps.sh fuzz
 	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g" \
 		SANITIZE=fuzzer-no-link,address,undefined fuzz-build
 	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
