@@ -77,7 +77,7 @@ found=""
 for _ in $(seq 1 40); do
 	# ours: other test runs on this machine may be dumping too
 	for pid in $(pgrep -x pg_dump); do
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "host='$PGHOST'" && found=$pid
+		tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "host='$PGHOST'" && found=$pid
 	done
 	[ -n "$found" ] && break
 	sleep 0.05

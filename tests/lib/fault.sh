@@ -120,7 +120,7 @@ SQL
 fault_live_pg_dump() {
 	_n=0
 	for _p in $(pgrep -x pg_dump); do
-		tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null | grep -qF "host='$PGHOST'" || continue
+		tr '\0' ' ' 2>/dev/null <"/proc/$_p/cmdline" | grep -qF "host='$PGHOST'" || continue
 		[ "$(awk '{ print $3 }' "/proc/$_p/stat" 2>/dev/null)" = Z ] && continue
 		_n=$((_n + 1))
 	done
