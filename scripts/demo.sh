@@ -22,6 +22,8 @@ echo "throwaway PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on
 if "$MIGRATE" --list-commands | grep -qx lint; then
 	step lint || true
 fi
+step plan
+step rehearse
 step up
 step status
 step history --limit 5

@@ -27,6 +27,7 @@ struct app {
 	struct common_opts opts;
 	struct config cfg;
 	int cfg_loaded;
+	int quiet_files;  /* a fleet worker: the parent already reported file warnings */
 };
 
 /* Parser state for one command line. */

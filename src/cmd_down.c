@@ -2,7 +2,10 @@
 #include "applyopts.h"
 #include "backup.h"
 #include "commands.h"
+#include "fleet.h"
 #include "plan.h"
+#include "runlock.h"
+#include "steps.h"
 #include "runner.h"
 #include "session.h"
 #include "util.h"
@@ -11,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_STEPS = 1, O_TO, O_ALL, O_FORCE_IRREVERSIBLE };
+enum { O_STEPS = 1, O_TO, O_ALL, O_FORCE_IRREVERSIBLE, O_ALL_TARGETS, O_FORMAT };
 
 static const struct cli_option down_options[] = {
 	{ O_STEPS, 'n', "steps", "N", "revert the N newest applied migrations (default 1)" },
@@ -21,64 +24,33 @@ static const struct cli_option down_options[] = {
 	  "forget a migration that has no down SQL (its changes stay)" },
 	BACKUP_CLI_OPTION,
 	APPLY_CLI_OPTIONS,
+	{ O_ALL_TARGETS, 0, "all-targets", NULL, "on every target in migrate.yml (main database last)" },
+	FLEET_CLI_OPTIONS,
+	FLEET_FAIL_FAST_OPTION,
+	{ O_FORMAT, 0, "format", "FORMAT", "summary of an every-target run: text (default) or json" },
 	CLI_END
 };
 
-int cmd_down(int argc, char **argv, struct app *app)
+struct down_args {
+	int steps;       /* --steps, default 1 */
+	int64_t target;  /* --to, -1 when absent */
+	int all;         /* --all */
+	int force;       /* --force-irreversible */
+};
+
+/* Revert on one target (the database app->cfg points at). */
+static int down_target(struct app *app, void *arg, struct target_result *res)
 {
-	struct cli c;
+	const struct down_args *a = arg;
 	struct session s;
 	struct runner r;
-	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
 	struct history_row **rows = NULL;
 	struct step *steps = NULL;
 	struct backup_mark bm = { NULL, NULL, NULL };
-	int64_t target = -1;
-	int nsteps_opt = 1, all = 0, force = 0, rc, opt, modes = 0;
+	int64_t target = a->target;
+	int nsteps_opt = a->steps, all = a->all, force = a->force, rc;
 	size_t i, n = 0, done_n = 0;
 
-	cli_init(&c, "down", "", "Revert applied migrations, newest first, each in its own transaction,\n"
-		 "with the down file (or the down SQL recorded when it was applied if the\n"
-		 "file changed or is gone). Reverts one migration unless told otherwise.\n"
-		 "Takes a pg_dump backup first, like up.",
-		 down_options, &app->opts, argc, argv);
-	while ((opt = cli_next(&c)) > 0) {
-		if (apply_option(&ov, opt, c.arg) < 0) {
-			opt = CLI_ERROR;
-			break;
-		}
-		switch (opt) {
-		case O_STEPS:
-			if ((nsteps_opt = parse_steps_arg(c.arg)) < 0)
-				opt = CLI_ERROR;
-			modes++;
-			break;
-		case O_TO:
-			if ((target = parse_version_arg("--to", c.arg)) < 0)
-				opt = CLI_ERROR;
-			modes++;
-			break;
-		case O_ALL:
-			all = 1;
-			modes++;
-			break;
-		case O_FORCE_IRREVERSIBLE:
-			force = 1;
-			break;
-		}
-		if (opt == CLI_ERROR)
-			break;
-	}
-	if (opt >= 0 && modes > 1) {
-		log_error("use one of --steps, --to and --all");
-		opt = CLI_ERROR;
-	}
-	rc = cli_done(&c, opt, 0);
-	cli_release(&c);
-	if (rc >= 0)
-		return rc;
-	if (apply_config(app, &ov) < 0)
-		return EXIT_USAGE;
 	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK | SESSION_QUIET_FILES);
 	if (rc != EXIT_OK)
 		goto done;
@@ -88,9 +60,11 @@ int cmd_down(int argc, char **argv, struct app *app)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	if ((rc = plan_refuse_dirty(&s.h)) != EXIT_OK)
+	if ((rc = steps_refuse_dirty(&s.h)) != EXIT_OK)
 		goto done;
-	rows = plan_down_rows(&s.h, nsteps_opt, target, all, &n);
+	if (res && s.h.n)
+		res->from = res->to = s.h.rows[s.h.n - 1].version;
+	rows = steps_down_rows(&s.h, nsteps_opt, target, all, &n);
 	if (n == 0) {
 		if (log_verbosity >= 0)
 			printf("nothing to do: no applied migration to revert\n");
@@ -98,23 +72,32 @@ int cmd_down(int argc, char **argv, struct app *app)
 	}
 	steps = xcalloc(n, sizeof(*steps));
 	for (i = 0; i < n; i++)
-		if (plan_down_step(&steps[i], rows[i], migration_set_find(&s.set, rows[i]->version),
+		if (steps_down(&steps[i], rows[i], migration_set_find(&s.set, rows[i]->version),
 				   force, 0) < 0)
 			rc = EXIT_USAGE;
+	if (rc == EXIT_OK)
+		rc = runlock_check_steps(&s, steps, n);
 	if (rc != EXIT_OK)
 		goto done;
 	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
 	/* the reverted rows are the newest: the run ends at the newest of the others */
-	rc = backup_before_change(&s, r.run_id, "down", plan_latest(&s.h),
+	rc = backup_before_change(&s, r.run_id, "down", steps_latest(&s.h),
 				  n < s.h.n ? s.h.rows[s.h.n - n - 1].version : 0, &bm);
 	if (rc != EXIT_OK)
 		goto done;
 	for (i = 0; i < n; i++) {
-		rc = runner_apply(&r, &steps[i], -1, force && sql_is_blank(steps[i].sql)
-				  ? "--force-irreversible" : NULL);
+		rc = session_before_migration(&s);
+		if (rc == EXIT_OK)
+			rc = runner_apply(&r, &steps[i], -1, force && sql_is_blank(steps[i].sql)
+					  ? "--force-irreversible" : NULL);
 		if (rc != EXIT_OK)
 			break;
 		done_n++;
+		if (res) {
+			res->changed++;
+			size_t k = (size_t)(rows[i] - s.h.rows); /* newest first */
+			res->to = k ? s.h.rows[k - 1].version : 0;
+		}
 	}
 	if (rc == EXIT_OK)
 		rc = session_unlock(&s);
@@ -122,9 +105,78 @@ int cmd_down(int argc, char **argv, struct app *app)
 		printf("%zu migration%s reverted\n", done_n, done_n == 1 ? "" : "s");
 done:
 	if (steps)
-		plan_free(steps, n);
+		steps_free(steps, n);
 	free(rows);
 	backup_mark_release(&bm);
 	session_close(&s);
+	return rc;
+}
+
+int cmd_down(int argc, char **argv, struct app *app)
+{
+	struct cli c;
+	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
+	struct fleet_opts fo;
+	struct down_args a = { 1, -1, 0, 0 };
+	const char *format = NULL;
+	int rc, opt, modes = 0;
+
+	if (plan_is_dry_run(argc, argv))
+		return plan_command(argc, argv, app, -1);
+	fleet_opts_init(&fo, FLEET_DOWN);
+	cli_init(&c, "down", "", "Revert applied migrations, newest first, each in its own transaction,\n"
+		 "with the down file (or the down SQL recorded when it was applied if the\n"
+		 "file changed or is gone). Reverts one migration unless told otherwise.\n"
+		 "Takes a pg_dump backup first, like up (on each target with --all-targets).\n"
+		 "With --all-targets, on every target of migrate.yml, --jobs at once.",
+		 down_options, &app->opts, argc, argv);
+	while ((opt = cli_next(&c)) > 0) {
+		int h = apply_option(&ov, opt, c.arg);
+
+		if (h == 0)
+			h = fleet_option(&fo, opt, c.arg);
+		if (h < 0) {
+			opt = CLI_ERROR;
+			break;
+		}
+		switch (opt) {
+		case O_STEPS:
+			if ((a.steps = parse_steps_arg(c.arg)) < 0)
+				opt = CLI_ERROR;
+			modes++;
+			break;
+		case O_TO:
+			if ((a.target = parse_version_arg("--to", c.arg)) < 0)
+				opt = CLI_ERROR;
+			modes++;
+			break;
+		case O_ALL:
+			a.all = 1;
+			modes++;
+			break;
+		case O_FORCE_IRREVERSIBLE:
+			a.force = 1;
+			break;
+		case O_ALL_TARGETS:
+			fo.all = 1;
+			break;
+		case O_FORMAT:
+			format = c.arg;
+			break;
+		}
+		if (opt == CLI_ERROR)
+			break;
+	}
+	if (opt >= 0 && modes > 1) {
+		log_error("use one of --steps, --to and --all");
+		opt = CLI_ERROR;
+	}
+	if (opt == CLI_DONE && fleet_format(&fo, format, "--all-targets") < 0)
+		opt = CLI_ERROR;
+	rc = cli_done(&c, opt, 0);
+	cli_release(&c);
+	if (rc < 0)
+		rc = apply_config(app, &ov) < 0 ? EXIT_USAGE : fleet_or_one(app, &fo, down_target, &a);
+	fleet_opts_release(&fo);
 	return rc;
 }

@@ -2,7 +2,7 @@
 #include "applyopts.h"
 #include "backup.h"
 #include "commands.h"
-#include "plan.h"
+#include "steps.h"
 #include "runner.h"
 #include "session.h"
 #include "util.h"
@@ -37,8 +37,8 @@ static int prepare(struct session *s, struct history_row **rows, size_t n, struc
 			rc = EXIT_USAGE;
 			continue;
 		}
-		if (plan_down_step(&down[i], rows[i], m, 0, 0) < 0 ||
-		    plan_up_step(&up[n - 1 - i], m) < 0)
+		if (steps_down(&down[i], rows[i], m, 0, 0) < 0 ||
+		    steps_up(&up[n - 1 - i], m) < 0)
 			rc = EXIT_USAGE;
 	}
 	return rc;
@@ -79,9 +79,9 @@ int cmd_redo(int argc, char **argv, struct app *app)
 	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK | SESSION_QUIET_FILES);
 	if (rc != EXIT_OK)
 		goto done;
-	if ((rc = plan_refuse_dirty(&s.h)) != EXIT_OK)
+	if ((rc = steps_refuse_dirty(&s.h)) != EXIT_OK)
 		goto done;
-	rows = plan_down_rows(&s.h, nsteps, -1, 0, &n);
+	rows = steps_down_rows(&s.h, nsteps, -1, 0, &n);
 	if (n == 0) {
 		if (log_verbosity >= 0)
 			printf("nothing to do: no applied migration to redo\n");
@@ -93,7 +93,7 @@ int cmd_redo(int argc, char **argv, struct app *app)
 	if (rc != EXIT_OK)
 		goto done;
 	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
-	rc = backup_before_change(&s, r.run_id, "redo", plan_latest(&s.h), plan_latest(&s.h), &bm);
+	rc = backup_before_change(&s, r.run_id, "redo", steps_latest(&s.h), steps_latest(&s.h), &bm);
 	for (i = 0; rc == EXIT_OK && i < n; i++)
 		rc = runner_apply(&r, &down[i], -1, "redo");
 	for (i = 0; rc == EXIT_OK && i < n; i++)
@@ -104,9 +104,9 @@ int cmd_redo(int argc, char **argv, struct app *app)
 		printf("%zu migration%s redone\n", n, n == 1 ? "" : "s");
 done:
 	if (down)
-		plan_free(down, n);
+		steps_free(down, n);
 	if (up)
-		plan_free(up, n);
+		steps_free(up, n);
 	free(rows);
 	backup_mark_release(&bm);
 	session_close(&s);

@@ -3,7 +3,7 @@
 #include "applyopts.h"
 #include "backup.h"
 #include "commands.h"
-#include "plan.h"
+#include "steps.h"
 #include "proc.h"
 #include "runner.h"
 #include "session.h"
@@ -165,7 +165,7 @@ static int restore(struct session *s, const char *file, int yes)
 		return EXIT_FAILED;
 	runner_init(&r, &s->db, &s->h, &s->set, s->cfg);
 	/* the state being replaced is backed up too: a restore can be undone */
-	rc = backup_before_change(s, r.run_id, "restore", plan_latest(&s->h),
+	rc = backup_before_change(s, r.run_id, "restore", steps_latest(&s->h),
 				  backup_name_parse(strrchr(file, '/') ? strrchr(file, '/') + 1 : file,
 						    &bn) == 0 ? bn.from : 0, &bm);
 	backup_name_release(&bn);
@@ -192,7 +192,7 @@ static int restore(struct session *s, const char *file, int yes)
 		rc = EXIT_FAILED;
 		goto done;
 	}
-	msg = xasprintf("history back at version %lld", (long long)plan_latest(&s->h));
+	msg = xasprintf("history back at version %lld", (long long)steps_latest(&s->h));
 	log_restore(s, r.run_id, file, &bm, "restored", msg);
 	if (log_verbosity >= 0)
 		printf("restored database \"%s\" from %s: %s\n", PQdb(s->db.conn), file, msg);

@@ -1,5 +1,6 @@
 /* cmd_status.c - migrate status: every version and its state */
 #include "commands.h"
+#include "fleet.h"
 #include "session.h"
 #include "util.h"
 
@@ -8,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_FORMAT = 1 };
+enum { O_FORMAT = 1, O_ALL };
 
 static const struct cli_option status_options[] = {
 	{ O_FORMAT, 0, "format", "FORMAT", "text (default) or json" },
+	{ O_ALL, 0, "all", NULL, "every target in migrate.yml, grouped by version" },
+	FLEET_CLI_OPTIONS,
 	CLI_END
 };
 
@@ -130,41 +133,75 @@ static void print_text(struct session *s, struct entry *e, size_t n)
 	printf("\n");
 }
 
-int cmd_status(int argc, char **argv, struct app *app)
+/* One target's status: printed, or (in a fleet worker) summed up in res. */
+static int status_target(struct app *app, void *arg, struct target_result *res)
 {
-	struct cli c;
+	const char *format = arg;
 	struct session s;
 	struct entry *e = NULL;
-	const char *format = "text";
 	size_t n = 0, i;
-	int rc, opt;
+	int rc;
 
-	cli_init(&c, "status", "", "Show every migration: applied, pending, modified (edited since it was\n"
-		 "applied), missing (applied, file gone) or dirty (failed part way).\n"
-		 "Changes nothing, not even the history table.", status_options, &app->opts,
-		 argc, argv);
-	while ((opt = cli_next(&c)) > 0)
-		if (opt == O_FORMAT)
-			format = c.arg;
-	opt = cli_check_format(opt, format);
-	rc = cli_done(&c, opt, 0);
-	cli_release(&c);
-	if (rc >= 0)
-		return rc;
 	rc = session_open(&s, app, SESSION_FILES | SESSION_HISTORY |
 			  (strcmp(format, "json") ? 0 : SESSION_QUIET_FILES));
 	if (rc != EXIT_OK)
 		goto done;
 	e = collect(&s, &n);
-	if (!strcmp(format, "json"))
+	if (res) {
+		for (i = 0; i < s.h.n; i++)
+			if (s.h.rows[i].version > res->to)
+				res->to = res->from = s.h.rows[i].version;
+		for (i = 0; i < n; i++)
+			res->pending += !strcmp(e[i].state, "pending");
+	} else if (!strcmp(format, "json")) {
 		print_json(&s, e, n);
-	else
+	} else {
 		print_text(&s, e, n);
+	}
 	for (i = 0; i < n; i++)
-		if (!strcmp(e[i].state, "dirty"))
+		if (!strcmp(e[i].state, "dirty")) {
 			rc = EXIT_FAILED;
+			if (res)
+				res->dirty++;
+		}
 done:
 	free(e);
 	session_close(&s);
+	return rc;
+}
+
+int cmd_status(int argc, char **argv, struct app *app)
+{
+	struct cli c;
+	struct fleet_opts fo;
+	const char *format = "text";
+	int rc, opt;
+
+	fleet_opts_init(&fo, FLEET_STATUS);
+	cli_init(&c, "status", "", "Show every migration: applied, pending, modified (edited since it was\n"
+		 "applied), missing (applied, file gone) or dirty (failed part way).\n"
+		 "Changes nothing, not even the history table. With --all, every target\n"
+		 "of migrate.yml, grouped by the version it is at.", status_options, &app->opts,
+		 argc, argv);
+	while ((opt = cli_next(&c)) > 0) {
+		int h = fleet_option(&fo, opt, c.arg);
+
+		if (h < 0) {
+			opt = CLI_ERROR;
+			break;
+		}
+		if (opt == O_FORMAT)
+			format = c.arg;
+		else if (opt == O_ALL)
+			fo.all = 1;
+	}
+	opt = cli_check_format(opt, format);
+	rc = cli_done(&c, opt, 0);
+	cli_release(&c);
+	if (rc < 0) {
+		fo.json = !strcmp(format, "json");
+		rc = fleet_or_one(app, &fo, status_target, (void *)format);
+	}
+	fleet_opts_release(&fo);
 	return rc;
 }

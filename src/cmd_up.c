@@ -2,9 +2,12 @@
 #include "commands.h"
 #include "applyopts.h"
 #include "backup.h"
+#include "fleet.h"
 #include "lint/lint.h"
 #include "plan.h"
 #include "rollback.h"
+#include "runlock.h"
+#include "steps.h"
 #include "runner.h"
 #include "session.h"
 #include "util.h"
@@ -13,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_TO = 1, O_ALLOW_DRIFT, O_UNSAFE };
+enum { O_TO = 1, O_ALLOW_DRIFT, O_UNSAFE, O_ALL, O_FORMAT };
 
 static const struct cli_option up_options[] = {
 	{ O_TO, 0, "to", "VERSION", "apply pending migrations up to and including VERSION" },
@@ -22,7 +25,17 @@ static const struct cli_option up_options[] = {
 	ON_FAILURE_CLI_OPTION,
 	BACKUP_CLI_OPTION,
 	APPLY_CLI_OPTIONS,
+	{ O_ALL, 0, "all", NULL, "every target in migrate.yml: main database, tenant schemas, databases" },
+	FLEET_CLI_OPTIONS,
+	FLEET_FAIL_FAST_OPTION,
+	{ O_FORMAT, 0, "format", "FORMAT", "summary of an every-target run: text (default) or json" },
 	CLI_END
+};
+
+struct up_args {
+	int64_t target;  /* --to, -1 when absent */
+	int allow_drift;
+	int unsafe;
 };
 
 /* Drift and dirty versions stop an up before anything runs. */
@@ -110,43 +123,37 @@ static int lint_gate(struct session *s, int64_t target, int unsafe)
 	return rc;
 }
 
-int cmd_up(int argc, char **argv, struct app *app)
+/* A fleet target's result after on_failure: rollback: what the run left applied. */
+static void after_rollback(struct session *s, const struct step *steps, size_t applied,
+			   int64_t before, struct target_result *res)
 {
-	struct cli c;
+	size_t k;
+
+	if (PQstatus(s->db.conn) != CONNECTION_OK || history_load(&s->h, &s->db) < 0)
+		return;
+	res->changed = 0;
+	res->to = before;
+	for (k = 0; k < applied; k++)
+		if (history_find(&s->h, steps[k].version)) {
+			res->changed++;
+			if (steps[k].version > res->to)
+				res->to = steps[k].version;
+		}
+}
+
+/* Apply what one target lacks (the database app->cfg points at). */
+static int up_target(struct app *app, void *arg, struct target_result *res)
+{
+	const struct up_args *a = arg;
 	struct session s;
 	struct runner r;
 	struct step *steps = NULL;
-	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
 	struct backup_mark bm = { NULL, NULL, NULL };
-	int64_t target = -1, latest = 0;
-	int allow_drift = 0, unsafe = 0, rc, opt;
+	int64_t target = a->target, latest = 0;
+	int allow_drift = a->allow_drift, unsafe = a->unsafe, rc = EXIT_OK;
 	size_t i, nsteps = 0, alloc = 0;
 	char note[64] = "";
 
-	cli_init(&c, "up", "", "Apply pending migrations in version order, each in its own transaction\n"
-		 "with lock_timeout, retrying lock timeouts with backoff. First a pg_dump backup\n"
-		 "and the recovery point, in the log. Stops at the first failure, which is rolled\n"
-		 "back with its history row; --on-failure rollback also reverts, newest first,\n"
-		 "what the run applied before it. See docs/safety.md.", up_options, &app->opts,
-		 argc, argv);
-	while ((opt = cli_next(&c)) > 0) {
-		int h = apply_option(&ov, opt, c.arg);
-		if (h < 0 || (opt == O_TO && (target = parse_version_arg("--to", c.arg)) < 0)) {
-			opt = CLI_ERROR;
-			break;
-		}
-		if (opt == O_ALLOW_DRIFT)
-			allow_drift = 1;
-		if (opt == O_UNSAFE)
-			unsafe = 1;
-	}
-	rc = cli_done(&c, opt, 0);
-	cli_release(&c);
-	if (rc >= 0)
-		return rc;
-	rc = EXIT_OK;
-	if (apply_config(app, &ov) < 0)
-		return EXIT_USAGE;
 	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK);
 	if (rc != EXIT_OK)
 		goto done;
@@ -163,6 +170,8 @@ int cmd_up(int argc, char **argv, struct app *app)
 	for (i = 0; i < s.h.n; i++)
 		if (s.h.rows[i].version > latest)
 			latest = s.h.rows[i].version;
+	if (res)
+		res->from = res->to = latest;
 
 	/* Prepare every pending migration before running any: a broken file stops
 	 * the run before the first change. */
@@ -174,9 +183,11 @@ int cmd_up(int argc, char **argv, struct app *app)
 		if (target >= 0 && m->version > target)
 			break;
 		ALLOC_GROW(steps, nsteps + 1, alloc);
-		if (plan_up_step(&steps[nsteps++], m) < 0)
+		if (steps_up(&steps[nsteps++], m) < 0)
 			rc = EXIT_USAGE;
 	}
+	if (rc == EXIT_OK)
+		rc = runlock_check_steps(&s, steps, nsteps);
 	if (rc != EXIT_OK)
 		goto done;
 	if (nsteps && (rc = lint_gate(&s, target, unsafe)) != EXIT_OK)
@@ -196,9 +207,16 @@ int cmd_up(int argc, char **argv, struct app *app)
 		if (steps[i].version < latest)
 			log_warning("applying %s out of order: it is older than the latest applied "
 				    "version %lld", steps[i].version_str, (long long)latest);
-		rc = runner_apply(&r, &steps[i], 1, *note ? note : NULL);
+		rc = session_before_migration(&s);
+		if (rc == EXIT_OK)
+			rc = runner_apply(&r, &steps[i], 1, *note ? note : NULL);
 		if (rc != EXIT_OK)
 			break;
+		if (res) {
+			res->changed++;
+			if (steps[i].version > res->to)
+				res->to = steps[i].version;
+		}
 	}
 	if (rc == EXIT_OK)
 		rc = session_unlock(&s);
@@ -207,12 +225,62 @@ int cmd_up(int argc, char **argv, struct app *app)
 	} else if (rc != EXIT_OK && i < nsteps) {
 		if (i > 0)
 			log_info("%zu of %zu migrations applied before the failure", i, nsteps);
-		if (s.cfg->on_failure == ON_FAILURE_ROLLBACK)
+		if (s.cfg->on_failure == ON_FAILURE_ROLLBACK) {
 			rc = rollback_run(&s, &r, steps, i, latest, &bm);
+			if (res)
+				after_rollback(&s, steps, i, latest, res);
+		}
 	}
 done:
-	plan_free(steps, nsteps);
+	steps_free(steps, nsteps);
 	backup_mark_release(&bm);
 	session_close(&s);
+	return rc;
+}
+
+int cmd_up(int argc, char **argv, struct app *app)
+{
+	struct cli c;
+	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
+	struct fleet_opts fo;
+	struct up_args a = { -1, 0, 0 };
+	const char *format = NULL;
+	int rc, opt;
+
+	if (plan_is_dry_run(argc, argv))
+		return plan_command(argc, argv, app, 1);
+	fleet_opts_init(&fo, FLEET_UP);
+	cli_init(&c, "up", "", "Apply pending migrations in version order, each in its own transaction\n"
+		 "with lock_timeout, retrying lock timeouts with backoff. First a pg_dump backup\n"
+		 "and the recovery point, in the log. Stops at the first failure, which is rolled\n"
+		 "back with its history row; --on-failure rollback also reverts, newest first,\n"
+		 "what the run applied before it. See docs/safety.md. With --all, every target\n"
+		 "of migrate.yml, --jobs at once, each with its own backup and rollback; a\n"
+		 "target's failure stays with it.",
+		 up_options, &app->opts, argc, argv);
+	while ((opt = cli_next(&c)) > 0) {
+		int h = apply_option(&ov, opt, c.arg);
+		if (h == 0)
+			h = fleet_option(&fo, opt, c.arg);
+		if (h < 0 || (opt == O_TO && (a.target = parse_version_arg("--to", c.arg)) < 0)) {
+			opt = CLI_ERROR;
+			break;
+		}
+		if (opt == O_ALLOW_DRIFT)
+			a.allow_drift = 1;
+		else if (opt == O_UNSAFE)
+			a.unsafe = 1;
+		else if (opt == O_ALL)
+			fo.all = 1;
+		else if (opt == O_FORMAT)
+			format = c.arg;
+	}
+	if (opt == CLI_DONE && fleet_format(&fo, format, "--all") < 0)
+		opt = CLI_ERROR;
+	rc = cli_done(&c, opt, 0);
+	cli_release(&c);
+	if (rc < 0)
+		rc = apply_config(app, &ov) < 0 ? EXIT_USAGE : fleet_or_one(app, &fo, up_target, &a);
+	fleet_opts_release(&fo);
 	return rc;
 }

@@ -17,5 +17,7 @@ int cmd_restore(int argc, char **argv, struct app *app);
 int cmd_baseline(int argc, char **argv, struct app *app);
 int cmd_adopt(int argc, char **argv, struct app *app);
 int cmd_lint(int argc, char **argv, struct app *app);
+int cmd_plan(int argc, char **argv, struct app *app);
+int cmd_rehearse(int argc, char **argv, struct app *app);
 
 #endif

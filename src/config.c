@@ -1,5 +1,6 @@
 /* config.c - migrate.yml (libyaml) with ${VAR} expansion; errors carry file:line */
 #include "config.h"
+#include "config_yaml.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -38,7 +39,8 @@ static const struct config_key {
 };
 
 /* Sections whose keys are handled by code below rather than by the table. */
-static const char *const sections[] = { "database", "migrations", "apply", "backup", "lint" };
+static const char *const sections[] = { "database", "migrations", "apply", "backup", "lint",
+					"targets" };
 
 void config_init(struct config *c)
 {
@@ -52,6 +54,7 @@ void config_init(struct config *c)
 	c->backup_enabled = 1;
 	c->backup_keep = 10;
 	c->url_source = "libpq defaults";
+	fleetconf_init(c);
 }
 
 void config_release(struct config *c)
@@ -77,6 +80,7 @@ void config_release(struct config *c)
 		free(c->custom[i].message);
 	}
 	free(c->custom);
+	fleetconf_release(c);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -370,7 +374,7 @@ static void load_section(struct loader *ld, const char *section, yaml_node_t *ma
 			load_exclude(ld, v);
 		else if (!strcmp(path, "lint.custom"))
 			load_custom(ld, v);
-		else
+		else if (!fleetconf_key(ld, path, v))
 			error_at(ld, k, "unknown key \"%s\"", path);
 	}
 }
@@ -396,10 +400,13 @@ static void load_root(struct loader *ld, yaml_node_t *root)
 				break;
 		if (i == ARRAY_SIZE(sections)) {
 			error_at(ld, k, "unknown key \"%s\"", key);
-			log_hint("top-level keys: database, migrations, apply, backup, lint");
+			log_hint("top-level keys: database, migrations, apply, backup, lint, targets");
 			continue;
 		}
-		load_section(ld, key, v);
+		if (!strcmp(key, "targets"))
+			fleetconf_targets(ld, v);
+		else
+			load_section(ld, key, v);
 	}
 }
 
@@ -463,4 +470,30 @@ enum rule_level config_rule_level(const struct config *c, const char *id)
 		if (!strcmp(c->rules[i].id, id))
 			return c->rules[i].level;
 	return RULE_DEFAULT;
+}
+
+/* For the loaders of other sections (config_yaml.h). */
+yaml_node_t *config_yaml_node(struct loader *ld, int id)
+{
+	return yaml_document_get_node(&ld->doc, id);
+}
+
+char *config_yaml_scalar(struct loader *ld, yaml_node_t *n, const char *key)
+{
+	return scalar(ld, n, key);
+}
+
+void config_yaml_error(struct loader *ld, yaml_node_t *n, const char *msg)
+{
+	error_at(ld, n, "%s", msg);
+}
+
+int config_yaml_is_null(yaml_node_t *n)
+{
+	return is_null(n);
+}
+
+struct config *config_yaml_config(struct loader *ld)
+{
+	return ld->c;
 }

@@ -53,6 +53,13 @@ struct config {
 	size_t nexclude, exclude_alloc;
 	struct custom_rule *custom;
 	size_t ncustom, custom_alloc;
+
+	/* runner lock, replicas, many targets (fleetconf.c) */
+	int lock_table;            /* apply.lock: 0 advisory (default), 1 table */
+	long lock_lease_ms;        /* apply.lock_lease: 5min */
+	long max_replica_lag_ms;   /* apply.max_replica_lag: 0 = do not wait */
+	char *search_path;         /* a schema target's search_path (never from the file) */
+	struct targets_config *targets; /* the targets: section, NULL when absent */
 };
 
 void config_init(struct config *c);

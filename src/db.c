@@ -94,6 +94,11 @@ static void notice_processor(void *arg, const char *message)
 	free(m);
 }
 
+void db_watch_notices(struct db *db)
+{
+	PQsetNoticeProcessor(db->conn, notice_processor, db);
+}
+
 static char *url_password(const char *url)
 {
 	PQconninfoOption *opts, *o;
@@ -194,7 +199,7 @@ int db_connect(struct db *db, const char *url, int verbose)
 				PQhost(db->conn)[0] == '/' ? "socket " : "",
 				PQhost(db->conn), *PQport(db->conn) ? xport(PQport(db->conn)) : "",
 				PQuser(db->conn));
-	PQsetNoticeProcessor(db->conn, notice_processor, db);
+	db_watch_notices(db);
 	db->server_version = PQserverVersion(db->conn);
 	return 0;
 }
@@ -206,6 +211,14 @@ void db_close(struct db *db)
 	free(db->display);
 	free(db->password);
 	memset(db, 0, sizeof(*db));
+}
+
+void db_move(struct db *dst, struct db *src)
+{
+	*dst = *src;
+	memset(src, 0, sizeof(*src));
+	if (dst->conn)
+		PQsetNoticeProcessor(dst->conn, notice_processor, dst); /* it points at its struct */
 }
 
 static void print_field(const struct db *db, const PGresult *res, int field,

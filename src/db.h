@@ -20,6 +20,10 @@ char *redact_conninfo(const char *conninfo);
  * when url cannot be parsed (a configuration error). */
 int db_connect(struct db *db, const char *url, int verbose);
 void db_close(struct db *db);
+/* Print the server's notices (scrubbed) with -v, as db_connect's connections do. */
+void db_watch_notices(struct db *db);
+/* Move an open connection from src to dst (src is left empty). */
+void db_move(struct db *dst, struct db *src);
 
 /* Copy of msg with the password replaced by "***". */
 char *db_scrub(const struct db *db, const char *msg);

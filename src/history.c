@@ -142,8 +142,10 @@ PGresult *history_table_columns(struct db *db, const char *schema, const char *t
 	return db_exec(db,
 		"SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) "
 		"FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-		"JOIN pg_namespace n ON n.oid = c.relnamespace "
-		"WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
+		/* one index probe on (relname, relnamespace), whatever the catalog's statistics
+		 * say: a join on nspname walked every tenant's schema_migrations */
+		"WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1) "
+		"AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
 		"ORDER BY a.attnum", 2, params);
 }
 

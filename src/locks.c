@@ -665,6 +665,45 @@ static void alter_domain(struct acc *a, const PgQuery__AlterDomainStmt *s)
 		add(a, schema, name, LOCK_ON_DOMAIN_USERS, LOCK_SHARE, 0, 1, -1);
 }
 
+/* COMMENT ON a relation or a column takes SHARE UPDATE EXCLUSIVE on it; on a
+ * constraint, trigger, rule or policy only ACCESS SHARE on its table
+ * (get_object_address; observed by migrate rehearse on PostgreSQL 15). */
+static void comment(struct acc *a, const PgQuery__CommentStmt *s)
+{
+	const PgQuery__Node *o = s->object;
+	const PgQuery__List *l;
+
+	if (!o || o->node_case != PG_QUERY__NODE__NODE_LIST)
+		return;
+	l = o->list;
+	switch (s->objtype) {
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
+		add_name_list(a, o, LOCK_ON_TABLE, LOCK_SHARE_UPDATE_EXCLUSIVE, 0);
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
+		add_name_list(a, o, LOCK_ON_INDEX, LOCK_SHARE_UPDATE_EXCLUSIVE, 0);
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABCONSTRAINT:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TRIGGER:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_RULE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_POLICY:
+		/* [schema.]table.name: the table is everything but the last item */
+		if (l->n_items >= 2)
+			add(a, pgnode_qualifier(l->items, l->n_items - 1),
+			    pgnode_last_str(l->items, l->n_items - 1), LOCK_ON_TABLE,
+			    s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN ?
+			    LOCK_SHARE_UPDATE_EXCLUSIVE : LOCK_ACCESS_SHARE, 0, 0, -1);
+		break;
+	default:
+		break;
+	}
+}
+
 size_t locks_for_stmt(const PgQuery__Node *stmt, int v, struct lock_effect *out, size_t max)
 {
 	struct acc a = { out, max, 0 };
@@ -753,6 +792,9 @@ size_t locks_for_stmt(const PgQuery__Node *stmt, int v, struct lock_effect *out,
 		break;
 	case PG_QUERY__NODE__NODE_ALTER_POLICY_STMT:
 		add_rv(&a, stmt->alter_policy_stmt->table, LOCK_ON_TABLE, LOCK_ACCESS_EXCLUSIVE, 0, 0);
+		break;
+	case PG_QUERY__NODE__NODE_COMMENT_STMT:
+		comment(&a, stmt->comment_stmt);
 		break;
 	case PG_QUERY__NODE__NODE_DROPDB_STMT:
 		add(&a, NULL, stmt->dropdb_stmt->dbname, LOCK_ON_DATABASE, LOCK_ACCESS_EXCLUSIVE, 0, 0, -1);

@@ -26,6 +26,8 @@ static const struct command {
 	{ "backups", cmd_backups, "list the backups taken before changes" },
 	{ "restore", cmd_restore, "restore a backup (the last resort)" },
 	{ "lint", cmd_lint, "check migrations for dangerous locks, rewrites and scans" },
+	{ "plan", cmd_plan, "show what pending migrations will lock, rewrite and scan (dry run)" },
+	{ "rehearse", cmd_rehearse, "run pending migrations up, down and up on a scratch copy, observing locks" },
 };
 
 static void usage(FILE *f)

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -13,6 +14,8 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
+
+volatile pid_t proc_running;
 
 /* In the child: set up its descriptors and environment, then exec. Never returns. */
 static void child(const struct proc *p, int out_w, int err_w, int status_w, pid_t parent)
@@ -84,11 +87,14 @@ int proc_run(const struct proc *p, struct strbuf *out, struct strbuf *err)
 	if ((p->stdout_fd < 0 && make_pipe(outp) < 0) || make_pipe(errp) < 0 ||
 	    make_pipe(statp) < 0)
 		goto fail;
+	fflush(stdout);
+	fflush(stderr);
 	pid = fork();
 	if (pid < 0)
 		goto fail;
 	if (pid == 0)
 		child(p, outp[1], errp[1], statp[1], parent);
+	proc_running = pid;
 	close_fd(&outp[1]);
 	close_fd(&errp[1]);
 	close_fd(&statp[1]);
@@ -121,6 +127,7 @@ int proc_run(const struct proc *p, struct strbuf *out, struct strbuf *err)
 			status = 0x7f00; /* treat as exit 127 */
 			break;
 		}
+	proc_running = 0;
 	if (n == (ssize_t)sizeof(exec_errno) && exec_errno) {
 		errno = exec_errno;
 		return -1;

@@ -1,9 +1,12 @@
-/* proc.h - run a PostgreSQL client program (pg_dump, pg_restore): execvp with an
- * argument vector, never a shell; the password only in the child's environment */
+/* proc.h - run a PostgreSQL client program (pg_dump, pg_restore, psql): execvp
+ * with an argument vector, never a shell; the password only in the child's
+ * environment. Used by backups and restore, and by rehearse's scratch copies. */
 #ifndef MIGRATE_PROC_H
 #define MIGRATE_PROC_H
 
 #include "strbuf.h"
+
+#include <sys/types.h>
 
 struct proc {
 	const char *const *argv;  /* argv[0] is looked up on PATH (execvp) */
@@ -22,5 +25,8 @@ struct proc {
  * when the program could not be started (errno set).
  */
 int proc_run(const struct proc *p, struct strbuf *out, struct strbuf *err);
+
+/* The child running now (0 when none), for a signal handler to pass a signal on. */
+extern volatile pid_t proc_running;
 
 #endif

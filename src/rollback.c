@@ -1,6 +1,6 @@
 /* rollback.c - revert, newest first, the migrations a failed run applied */
 #include "rollback.h"
-#include "plan.h"
+#include "steps.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -28,7 +28,7 @@ static int revert_one(struct session *s, struct runner *r, const struct step *ap
 			  applied->name);
 		return EXIT_FAILED;
 	}
-	if (plan_down_step(&st, row, migration_set_find(&s->set, row->version), 0, 1) < 0) {
+	if (steps_down(&st, row, migration_set_find(&s->set, row->version), 0, 1) < 0) {
 		step_release(&st);
 		log_error("cannot roll back %s %s: no down SQL was recorded for it",
 			  applied->version_str, applied->name);

@@ -342,7 +342,7 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 {
 	struct history_params hp;
 	char lt[32], stt[32];
-	const char *tparams[2] = { lt, stt };
+	const char *tparams[3] = { lt, stt, r->cfg->search_path };
 	char *sql_hist = direction > 0 ? history_sql_insert(r->h) : history_sql_delete(r->h);
 	char *sql_log = history_sql_log(r->h);
 	/* query indexes: 0 BEGIN, 1 timeouts, 2.. statements, then history, log, COMMIT */
@@ -360,8 +360,14 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 		goto done;
 	}
 	send_query(r, "BEGIN", 0, NULL);
-	send_query(r, "SELECT set_config('lock_timeout', $1 || 'ms', true), "
-		      "set_config('statement_timeout', $2 || 'ms', true)", 2, tparams);
+	/* a tenant schema's search_path too: SET LOCAL holds through transaction pooling */
+	send_query(r, r->cfg->search_path
+		      ? "SELECT set_config('lock_timeout', $1 || 'ms', true), "
+			"set_config('statement_timeout', $2 || 'ms', true), "
+			"set_config('search_path', $3, true)"
+		      : "SELECT set_config('lock_timeout', $1 || 'ms', true), "
+			"set_config('statement_timeout', $2 || 'ms', true)",
+		   r->cfg->search_path ? 3 : 2, tparams);
 	batch = 2;
 	for (i = 0; i <= n; i++) {
 		if (i == n) {
@@ -422,10 +428,14 @@ static int exec_simple(struct runner *r, const char *sql, int n, const char *con
 static int set_session_timeouts(struct runner *r, long lock_ms, long stmt_ms)
 {
 	char lt[32], stt[32];
-	const char *p[2] = { lt, stt };
+	const char *p[3] = { lt, stt, r->cfg->search_path };
 
 	snprintf(lt, sizeof(lt), "%ldms", lock_ms);
 	snprintf(stt, sizeof(stt), "%ldms", stmt_ms);
+	if (r->cfg->search_path)
+		return db_command(r->db, "SELECT set_config('lock_timeout', $1, false), "
+				  "set_config('statement_timeout', $2, false), "
+				  "set_config('search_path', $3, false)", 3, p);
 	return db_command(r->db, "SELECT set_config('lock_timeout', $1, false), "
 			  "set_config('statement_timeout', $2, false)", 2, p);
 }

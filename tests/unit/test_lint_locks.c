@@ -79,6 +79,12 @@ static const struct want rows[] = {
 	{ "UPDATE t SET a = 1 WHERE id = 2", 15, "t", LOCK_ROW_EXCLUSIVE, 0, 0 },
 	{ "CREATE TABLE c (p bigint REFERENCES par (id))", 15, "par", LOCK_SHARE_ROW_EXCLUSIVE, 0, 0 },
 	{ "CREATE TABLE p2 PARTITION OF p FOR VALUES IN (2)", 15, "p", LOCK_ACCESS_EXCLUSIVE, 0, 0 },
+	/* found by migrate rehearse (tests/fixtures/locks/0047_comment.sql) */
+	{ "COMMENT ON TABLE t IS 'x'", 15, "t", LOCK_SHARE_UPDATE_EXCLUSIVE, 0, 0 },
+	{ "COMMENT ON COLUMN s.t.c IS 'x'", 15, "t", LOCK_SHARE_UPDATE_EXCLUSIVE, 0, 0 },
+	{ "COMMENT ON CONSTRAINT k ON t IS 'x'", 15, "t", LOCK_ACCESS_SHARE, 0, 0 },
+	{ "COMMENT ON POLICY p ON t IS 'x'", 15, "t", LOCK_ACCESS_SHARE, 0, 0 },
+	{ "COMMENT ON INDEX i IS 'x'", 15, "i", LOCK_SHARE_UPDATE_EXCLUSIVE, 0, 0 },
 };
 
 START_TEST(locks_table_rows)

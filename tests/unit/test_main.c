@@ -72,9 +72,11 @@ int main(void)
 	srunner_add_suite(sr, db_suite());
 	srunner_add_suite(sr, backup_suite());
 	srunner_add_suite(sr, proc_suite());
+	srunner_add_suite(sr, fleetconf_suite());
 	srunner_add_suite(sr, lint_suite());
 	srunner_add_suite(sr, lint_rules_suite());
 	srunner_add_suite(sr, locks_suite());
+	srunner_add_suite(sr, plan_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

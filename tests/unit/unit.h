@@ -11,10 +11,13 @@ Suite *config_suite(void);
 Suite *db_suite(void);
 Suite *backup_suite(void);
 Suite *proc_suite(void);
+Suite *fleetconf_suite(void);
 /* the linter: tests/unit/test_lint*.c */
 Suite *lint_suite(void);
 Suite *lint_rules_suite(void);
 Suite *locks_suite(void);
+/* plan and rehearse: tests/unit/test_plan.c */
+Suite *plan_suite(void);
 
 /* Helpers: a fresh temp directory, and a file written in it. */
 char *unit_tempdir(void);

@@ -1,0 +1,169 @@
+#!/bin/sh
+# bench/fleet.sh [path/to/migrate]
+#
+# Fleet throughput. A benchmark, not a test: figures are printed, never asserted;
+# a non-zero exit status means something broke (the server, a migration).
+#
+# 500 tenant schemas and 20 tenant databases on one throwaway PostgreSQL, 10
+# migrations each (tables, foreign keys, columns, indexes, constraints, a view,
+# a function, a trigger). `migrate up --all` with --jobs 1, then on a fresh copy
+# with --jobs 4; then a second `up --all` that has nothing to do.
+#
+# The server runs with its defaults for durability (fsync on, synchronous_commit
+# on), as a real one does: every migration's commit waits for its WAL flush,
+# which is where many targets at once overlap. FLEET_FSYNC=off runs it with
+# fsync, synchronous_commit and full_page_writes off instead (CPU-bound).
+#
+# Knobs: FLEET_SCHEMAS (500), FLEET_DATABASES (20), FLEET_MIGRATIONS (10),
+# FLEET_JOBS ("1 4"), FLEET_FSYNC (on), FLEET_KEEP=1 keeps the work directory.
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+MIGRATE=${1:-$TOP/build/migrate}
+case "$MIGRATE" in /*) ;; *) MIGRATE=$(pwd)/$MIGRATE ;; esac
+SCHEMAS=${FLEET_SCHEMAS:-500}
+DATABASES=${FLEET_DATABASES:-20}
+MIGRATIONS=${FLEET_MIGRATIONS:-10}
+JOBS_LIST=${FLEET_JOBS:-1 4}
+FSYNC=${FLEET_FSYNC:-on}
+
+die() { echo "fleet: error: $*" >&2; exit 1; }
+note() { echo "fleet: $*" >&2; }
+[ -x "$MIGRATE" ] || die "\"$MIGRATE\" is not an executable (build it with make, or pass its path)"
+
+. "$TOP/tests/lib/pg.sh"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/fleet.XXXXXX") || die "could not create a work directory"
+chmod 755 "$WORK"
+cleanup() {
+	pg_stop
+	if [ "${FLEET_KEEP:-}" = 1 ]; then note "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+note "starting a throwaway PostgreSQL ($PG_BIN), fsync $FSYNC"
+pg_start || die "could not start a throwaway PostgreSQL"
+if [ "$FSYNC" = on ]; then
+	# pg_start turns durability off for the tests; a real server has it on
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -w -m fast \
+		-o "-c listen_addresses='' -k $PG_TMP -p $PGPORT -c max_connections=100" \
+		restart >/dev/null || die "could not restart the server with fsync on"
+fi
+# --- ten migrations, the kind a tenant schema gets --------------------------------
+M="$WORK/tenant"; mkdir -p "$M"
+mig() { # mig N NAME UP DOWN
+	v=$(printf '202611%08d' "$1")
+	printf '%s\n' "$3" >"$M/${v}_$2.up.sql"
+	printf '%s\n' "$4" >"$M/${v}_$2.down.sql"
+}
+mig 1 accounts "CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());" "DROP TABLE accounts;"
+mig 2 users "CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, account_id bigint NOT NULL REFERENCES accounts, email text NOT NULL);" "DROP TABLE users;"
+mig 3 users_email "CREATE UNIQUE INDEX users_email ON users (lower(email));" "DROP INDEX users_email;"
+mig 4 projects "CREATE TABLE projects (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, account_id bigint NOT NULL REFERENCES accounts, title text NOT NULL);
+CREATE INDEX projects_account ON projects (account_id);" "DROP TABLE projects;"
+mig 5 users_name "ALTER TABLE users ADD COLUMN display_name text;" "ALTER TABLE users DROP COLUMN display_name;"
+mig 6 projects_state "ALTER TABLE projects ADD COLUMN state text NOT NULL DEFAULT 'active';
+ALTER TABLE projects ADD CONSTRAINT projects_state_check CHECK (state IN ('active', 'archived')) NOT VALID;" "ALTER TABLE projects DROP COLUMN state;"
+mig 7 validate "ALTER TABLE projects VALIDATE CONSTRAINT projects_state_check;" "SELECT 1;"
+mig 8 touch_fn "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN NEW.created_at := now(); RETURN NEW; END \$\$;" "DROP FUNCTION touch();"
+mig 9 touch_trigger "CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch();" "DROP TRIGGER accounts_touch ON accounts;"
+mig 10 active_projects "CREATE VIEW active_projects AS SELECT * FROM projects WHERE state = 'active';" "DROP VIEW active_projects;"
+i=11
+while [ $i -le "$MIGRATIONS" ]; do
+	mig $i "extra_$i" "ALTER TABLE accounts ADD COLUMN extra_$i text;" "ALTER TABLE accounts DROP COLUMN extra_$i;"
+	i=$((i + 1))
+done
+[ "$MIGRATIONS" -lt 10 ] && for f in "$M"/*; do
+	n=$(basename "$f" | cut -c7-14 | sed 's/^0*//'); [ "$n" -gt "$MIGRATIONS" ] && rm -f "$f"
+done
+
+# --- one fleet per --jobs value, all made before any is timed ---------------------
+# Each run gets its own database of tenant schemas and its own tenant databases,
+# so no run follows another's mass DROP (ext4 slows down while it remembers the
+# freed inodes) and none inherits another's catalog.
+make_fleet() { # make_fleet TAG
+	"$PG_BIN/createdb" "fleet_$1" || return 1
+	PGDATABASE=fleet_$1 psql_q -c "DO \$\$ BEGIN FOR i IN 1..$SCHEMAS LOOP
+		EXECUTE format('CREATE SCHEMA %I', 'tenant_' || lpad(i::text, 4, '0')); END LOOP; END \$\$" \
+		>/dev/null || return 1
+	i=1
+	while [ $i -le "$DATABASES" ]; do
+		"$PG_BIN/createdb" "$(printf 'tenantdb_%s_%03d' "$1" $i)" || return 1
+		i=$((i + 1))
+	done
+	cat >"$WORK/fleet_$1.yml" <<YML
+database:
+  url: dbname=fleet_$1
+targets:
+  main: false
+  schemas:
+    query: SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\_%' ORDER BY 1
+    dir: $M
+  databases:
+    query: SELECT datname FROM pg_database WHERE datname LIKE 'tenantdb\_$1\_%' ORDER BY 1
+    dir: $M
+YML
+	cat >"$WORK/schemas_$1.yml" <<YML
+database:
+  url: dbname=fleet_$1
+targets:
+  main: false
+  schemas:
+    query: SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\_%' ORDER BY 1
+    dir: $M
+YML
+}
+
+targets=$((SCHEMAS + DATABASES))
+note "$SCHEMAS schemas + $DATABASES databases = $targets targets, $MIGRATIONS migrations each"
+run=0
+for jobs in $JOBS_LIST; do
+	run=$((run + 1))
+	make_fleet "r$run" || die "could not create the fleet"
+done
+BROKEN=0
+run=0
+for jobs in $JOBS_LIST; do
+	run=$((run + 1))
+	# each run starts from a checkpoint, so none pays for flushing another's files
+	psql_q -c "CHECKPOINT" >/dev/null
+	note "up --all --jobs $jobs"
+	t0=$(now_ms)
+	"$MIGRATE" -c "$WORK/fleet_r$run.yml" up --all --jobs "$jobs" >"$WORK/up-$run.out" 2>"$WORK/up-$run.err"
+	rc=$?
+	t1=$(now_ms)
+	[ $rc = 0 ] || { BROKEN=1; note "up --all --jobs $jobs failed (exit $rc)"; tail -5 "$WORK/up-$run.err" >&2; }
+	eval "ms_r$run=$((t1 - t0))"
+	eval "ms_$jobs=$((t1 - t0))"
+	note "  $((t1 - t0)) ms: $(tail -1 "$WORK/up-$run.out")"
+done
+note "second up --all (nothing to do), --jobs 4"
+t0=$(now_ms)
+"$MIGRATE" -c "$WORK/fleet_r$run.yml" up --all --jobs 4 >"$WORK/noop.out" 2>"$WORK/noop.err" || BROKEN=1
+noop_ms=$(($(now_ms) - t0))
+note "  $noop_ms ms: $(tail -1 "$WORK/noop.out")"
+t0=$(now_ms)
+"$MIGRATE" -c "$WORK/schemas_r$run.yml" up --all --jobs 4 >"$WORK/noop2.out" 2>&1 || BROKEN=1
+noop_schemas_ms=$(($(now_ms) - t0))
+t0=$(now_ms)
+"$MIGRATE" -c "$WORK/fleet_r$run.yml" status --all --jobs 4 >"$WORK/status.out" 2>&1 || BROKEN=1
+status_ms=$(($(now_ms) - t0))
+
+echo
+echo "fleet: $SCHEMAS tenant schemas + $DATABASES tenant databases, $MIGRATIONS migrations each ($(nproc) CPUs, $("$PG_BIN/postgres" --version | sed 's/.*) //'), fsync $FSYNC)"
+run=0
+for jobs in $JOBS_LIST; do
+	run=$((run + 1))
+	eval "ms=\$ms_r$run"
+	printf '  up --all --jobs %-3s %8.2f s  (%s migrations/s)\n' "$jobs" "$(echo "$ms / 1000" | bc -l)" \
+		"$(echo "$targets * $MIGRATIONS * 1000 / $ms" | bc)"
+done
+if [ -n "${ms_1:-}" ] && [ -n "${ms_4:-}" ]; then
+	printf '  speed-up --jobs 4 over --jobs 1: %.2fx\n' "$(echo "$ms_1 / $ms_4" | bc -l)"
+fi
+printf '  second up --all, nothing to do, %d targets: %.2f s\n' "$targets" "$(echo "$noop_ms / 1000" | bc -l)"
+printf '  second up --all, nothing to do, %d schemas only: %.2f s\n' "$SCHEMAS" "$(echo "$noop_schemas_ms / 1000" | bc -l)"
+printf '  status --all, %d targets: %.2f s\n' "$targets" "$(echo "$status_ms / 1000" | bc -l)"
+sed 's/^/    /' "$WORK/status.out"
+exit $BROKEN

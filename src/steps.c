@@ -1,0 +1,111 @@
+/* steps.c - prepare the steps of up, down, redo and rollback */
+#include "steps.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int steps_up(struct step *st, struct migration *m)
+{
+	memset(st, 0, sizeof(*st));
+	st->version = m->version;
+	st->version_str = m->version_str;
+	st->name = m->name;
+	st->checksum = m->checksum;
+	st->down_sql = m->down.sql;
+	return step_prepare(st, m->up.sql, m->up.path, m->up.line_base, &m->up.dir);
+}
+
+static void choose_down(struct step *st, struct history_row *row, struct migration *m,
+			int recorded_only)
+{
+	int same = m && !strcmp(m->checksum, row->checksum);
+
+	if (!recorded_only && m && m->down.sql && (same || !row->down_sql)) {
+		st->sql = m->down.sql;
+		st->path = m->down.path;
+		st->line_base = m->down.line_base;
+		st->dir = m->down.dir;
+	} else if (row->down_sql) {
+		st->sql = row->down_sql;
+		st->path = "(recorded down SQL)";
+		st->line_base = 1;
+		directives_parse(row->down_sql, st->path, 1, &st->dir);
+		if (m && !same)
+			log_info("reverting %s with the down SQL recorded when it was applied "
+				 "(its up file changed since)", m->version_str);
+	}
+}
+
+int steps_down(struct step *st, struct history_row *row, struct migration *m, int force,
+		   int recorded_only)
+{
+	memset(st, 0, sizeof(*st));
+	st->version = row->version;
+	st->name = row->name;
+	st->checksum = row->checksum;
+	snprintf(st->version_buf, sizeof(st->version_buf), "%lld", (long long)row->version);
+	st->version_str = m ? m->version_str : st->version_buf;
+	st->dir.lock_timeout_ms = st->dir.statement_timeout_ms = -1;
+	choose_down(st, row, m, recorded_only);
+	if (!st->sql || (sql_is_blank(st->sql) && !(m && sql_is_blank(m->up.sql)))) {
+		if (!force) {
+			log_error("version %lld (%s) has no down migration%s", (long long)row->version,
+				  row->name, st->sql ? " (the down SQL is empty)" : "");
+			log_hint("write its down file, or pass --force-irreversible to forget it "
+				 "in history without undoing its changes");
+			return -1;
+		}
+		st->sql = "";
+		st->path = "(forced: no down SQL)";
+		st->line_base = 1;
+	}
+	return step_prepare(st, st->sql, st->path, st->line_base, &st->dir);
+}
+
+struct history_row **steps_down_rows(struct history *h, int steps, int64_t target, int all,
+				    size_t *nout)
+{
+	size_t i, n = 0;
+	struct history_row **rows = xcalloc(h->n + 1, sizeof(*rows));
+
+	for (i = h->n; i-- > 0;) {
+		struct history_row *row = &h->rows[i];
+
+		if (all || (target >= 0 && row->version > target) || (target < 0 && (int)n < steps))
+			rows[n++] = row;
+		else if (target < 0)
+			break;
+	}
+	*nout = n;
+	return rows;
+}
+
+int steps_refuse_dirty(const struct history *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->rows[i].dirty) {
+			log_error("version %lld (%s) is dirty: a run without a transaction failed part way",
+				  (long long)h->rows[i].version, h->rows[i].name);
+			log_hint("settle it first with \"migrate repair\"");
+			return EXIT_FAILED;
+		}
+	return EXIT_OK;
+}
+
+int64_t steps_latest(const struct history *h)
+{
+	return h->n ? h->rows[h->n - 1].version : 0;
+}
+
+void steps_free(struct step *steps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		step_release(&steps[i]);
+	free(steps);
+}

@@ -1,0 +1,109 @@
+# Schema-per-tenant fleet: 50 tenant schemas from a query, each with its own history
+# table and lock. A tenant with a conflicting object fails alone and the rest finish;
+# after the fix a second run does only what that tenant lacks.
+. "$TOP/tests/lib/t.sh"
+. "$TOP/tests/lib/pg.sh"
+
+db=$(pg_fresh_db); export PGDATABASE=$db
+S="$T_WORK/shared"; D="$T_WORK/tenant"; mkdir -p "$S" "$D"
+echo "CREATE TABLE public.plans (id bigint PRIMARY KEY, name text);" >"$S/1_plans.up.sql"
+echo "DROP TABLE public.plans;" >"$S/1_plans.down.sql"
+# unqualified names: they land in the tenant's schema (search_path = tenant, public)
+echo "CREATE TABLE accounts (id bigint PRIMARY KEY, plan_id bigint REFERENCES plans);" >"$D/1_accounts.up.sql"
+echo "DROP TABLE accounts;" >"$D/1_accounts.down.sql"
+echo "CREATE TABLE invoices (id bigint PRIMARY KEY, account_id bigint REFERENCES accounts);" >"$D/2_invoices.up.sql"
+echo "DROP TABLE invoices;" >"$D/2_invoices.down.sql"
+echo "ALTER TABLE accounts ADD COLUMN email text;" >"$D/3_email.up.sql"
+echo "ALTER TABLE accounts DROP COLUMN email;" >"$D/3_email.down.sql"
+psql_q -c "DO \$\$ BEGIN FOR i IN 1..50 LOOP EXECUTE format('CREATE SCHEMA %I', 'tenant_' || lpad(i::text, 2, '0')); END LOOP; END \$\$"
+psql_q -c "CREATE SCHEMA other"
+# tenant_07 already has an object the second migration wants to create
+psql_q -c "CREATE TABLE tenant_07.invoices (id int)"
+cat >"$T_WORK/migrate.yml" <<'YML'
+migrations:
+  dir: ${SHARED_DIR}
+targets:
+  schemas:
+    query: SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\_%' ORDER BY 1
+    dir: ${TENANT_DIR}
+YML
+export SHARED_DIR="$S" TENANT_DIR="$D"
+C="$T_WORK/migrate.yml"
+
+run -c "$C" up --all --jobs 4
+expect_rc 1 "a failing tenant makes the run exit 1"
+expect_err "^tenant_07: .*2_invoices.up.sql:1:1: error: relation \"invoices\" already exists" "its error is reported with its name"
+expect_out "^main +main +- +1 .* applied 1" "the main database went first"
+expect_out "^tenant_07 +schema +- +1 .* failed" "the summary shows the failed tenant at version 1"
+expect_out "^tenant_50 +schema +- +3 .* applied 3" "the summary shows another tenant at 3"
+expect_out "51 targets: 50 migrated, 0 up to date, 1 failed" "totals"
+cnt=0
+for s in $(psql_q -c "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\_%' AND nspname <> 'tenant_07'"); do
+	[ "$(psql_q -c "SELECT max(version) FROM $s.schema_migrations")" = 3 ] && cnt=$((cnt + 1))
+done
+expect_eq "$cnt" 49 "the other 49 tenants reached the latest version, each in its own history table"
+expect_eq "$(psql_q -c "SELECT string_agg(version::text, ',' ORDER BY version) FROM tenant_07.schema_migrations")" 1 "the failed tenant keeps what it applied"
+expect_eq "$(psql_q -c "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'tenant_42' AND table_name = 'accounts' AND column_name = 'email'")" 1 "tables landed in the tenant's own schema"
+expect_eq "$(psql_q -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('accounts', 'invoices')")" 0 "nothing leaked into public"
+expect_eq "$(psql_q -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'other'")" 0 "a schema the query does not return is left alone"
+
+run -c "$C" status --all
+expect_rc 0 "status --all exits 0: a rolled-back failure leaves nothing dirty"
+expect_out "^51 targets" "status counts the targets"
+expect_out "^ +49 at 3$" "groups the tenants by version"
+expect_out "^ +1 at 1: main" "the main database at its own version"
+expect_out "^ +1 at 1, 2 pending: tenant_07" "names the one behind"
+
+# the fix, then a second run does only what is missing
+psql_q -c "DROP TABLE tenant_07.invoices"
+run -c "$C" up --all
+expect_rc 0 "the re-run succeeds"
+expect_out "^tenant_07 +schema +1 +3 .* applied 2" "only the failed tenant had work"
+expect_out "51 targets: 1 migrated, 50 up to date, 0 failed" "everyone else was up to date"
+expect_eq "$(psql_q -c "SELECT count(*) FROM tenant_07.schema_migrations_log WHERE outcome = 'failed'")" 1 "the failed attempt stays in the tenant's audit log"
+
+run -c "$C" status --all --format json
+expect_rc 0 "status --all json"
+expect_out '"state": "at 3",' "json groups"
+expect_out '"count": 50,' "json counts the group"
+
+# a subset: --target and --only
+run -c "$C" down --all-targets --target tenant_01 --only 'tenant_1*' --steps 2
+expect_rc 0 "down on a subset"
+expect_out "^tenant_01 +schema +3 +1 .* reverted 2" "--target picks one"
+expect_out "^tenant_19 +schema +3 +1 .* reverted 2" "--only picks by pattern"
+expect_out "11 targets: 11 reverted" "exactly the chosen ones"
+expect_eq "$(psql_q -c "SELECT max(version) FROM tenant_02.schema_migrations")" 3 "the others are untouched"
+expect_eq "$(psql_q -c "SELECT to_regclass('tenant_01.invoices') IS NULL AND to_regclass('tenant_01.accounts') IS NOT NULL")" t "the down SQL ran in the tenant's schema"
+run -c "$C" up --target nope
+expect_rc 2 "an unknown target is a usage error"
+expect_err 'no target named "nope"' "names it"
+
+run -c "$C" up --all --format json --jobs 2
+expect_rc 0 "up --all json"
+expect_out '"name": "tenant_01",' "json names the targets"
+expect_out '"result": "applied 2",' "json results"
+expect_out '"failed": 0' "json counts"
+
+# --fail-fast: one job, the first tenant fails, nothing else starts
+psql_q -c "CREATE TABLE tenant_01.boom (id int)"
+echo "CREATE TABLE boom (id int);" >"$D/4_boom.up.sql"; echo "DROP TABLE boom;" >"$D/4_boom.down.sql"
+run -c "$C" up --all --jobs 1 --fail-fast
+expect_rc 1 "fail-fast exits 1"
+expect_out "^tenant_01 .* failed" "the first tenant failed"
+expect_out "^tenant_02 .* skipped" "the rest were not started"
+expect_eq "$(psql_q -c "SELECT to_regclass('tenant_02.boom') IS NULL")" t "tenant_02 untouched"
+
+# usage errors
+run -c "$C" up --format json
+expect_rc 2 "--format without every-target mode"
+expect_err "--format is for a run on every target \(--all, --target, --only\)" "says when it applies"
+run -c "$C" up --all --jobs 0
+expect_rc 2 "--jobs 0"
+expect_err 'invalid --jobs "0" \(1 to 256\)' "names the range"
+
+# no targets section
+run --dir "$S" up --all
+expect_rc 2 "--all without targets is a configuration error"
+expect_err "no targets" "says so"
+t_done
