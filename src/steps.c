@@ -17,38 +17,44 @@ int steps_up(struct step *st, struct migration *m)
 	return step_prepare(st, m->up.sql, m->up.path, m->up.line_base, &m->up.dir);
 }
 
-static void choose_down(struct step *st, struct history_row *row, struct migration *m,
-			int recorded_only)
+int steps_down_source(const struct history_row *row, const struct migration *m,
+		      int recorded_only, struct section *sec)
 {
 	int same = m && !strcmp(m->checksum, row->checksum);
 
+	memset(sec, 0, sizeof(*sec));
+	sec->dir.lock_timeout_ms = sec->dir.statement_timeout_ms = -1;
 	if (!recorded_only && m && m->down.sql && (same || !row->down_sql)) {
-		st->sql = m->down.sql;
-		st->path = m->down.path;
-		st->line_base = m->down.line_base;
-		st->dir = m->down.dir;
-	} else if (row->down_sql) {
-		st->sql = row->down_sql;
-		st->path = "(recorded down SQL)";
-		st->line_base = 1;
-		directives_parse(row->down_sql, st->path, 1, &st->dir);
-		if (m && !same)
-			log_info("reverting %s with the down SQL recorded when it was applied "
-				 "(its up file changed since)", m->version_str);
+		*sec = m->down;
+		return 0;
 	}
+	if (!row->down_sql)
+		return 0;
+	sec->sql = row->down_sql;
+	sec->path = "(recorded down SQL)";
+	sec->line_base = 1;
+	directives_parse(row->down_sql, sec->path, 1, &sec->dir);
+	return m && !same;
 }
 
 int steps_down(struct step *st, struct history_row *row, struct migration *m, int force,
 		   int recorded_only)
 {
+	struct section sec;
+
 	memset(st, 0, sizeof(*st));
 	st->version = row->version;
 	st->name = row->name;
 	st->checksum = row->checksum;
 	snprintf(st->version_buf, sizeof(st->version_buf), "%lld", (long long)row->version);
 	st->version_str = m ? m->version_str : st->version_buf;
-	st->dir.lock_timeout_ms = st->dir.statement_timeout_ms = -1;
-	choose_down(st, row, m, recorded_only);
+	if (steps_down_source(row, m, recorded_only, &sec))
+		log_info("reverting %s with the down SQL recorded when it was applied "
+			 "(its up file changed since)", m->version_str);
+	st->sql = sec.sql;
+	st->path = sec.path;
+	st->line_base = sec.line_base;
+	st->dir = sec.dir;
 	if (!st->sql || (sql_is_blank(st->sql) && !(m && sql_is_blank(m->up.sql)))) {
 		if (!force) {
 			log_error("version %lld (%s) has no down migration%s", (long long)row->version,

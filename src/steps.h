@@ -10,6 +10,16 @@
 int steps_up(struct step *st, struct migration *m);
 
 /*
+ * The down SQL that reverts row: the file's when the up file is unchanged
+ * since it was applied (or nothing was recorded), otherwise the down SQL
+ * recorded when it was applied; recorded_only takes the recorded one always.
+ * sec->sql is NULL when there is none. 1 when the recorded SQL stands in for
+ * a file that changed since, else 0. Shared by down, redo, rollback and plan.
+ */
+int steps_down_source(const struct history_row *row, const struct migration *m,
+		      int recorded_only, struct section *sec);
+
+/*
  * The down step of an applied version: the file's down SQL when the up file is
  * unchanged since it was applied, otherwise (changed or gone) the down SQL
  * recorded when it was applied; recorded_only takes the recorded one always.
