@@ -436,8 +436,12 @@ static int take_dump(struct session *s, int64_t from, int64_t to, char **path, c
 {
 	const struct config *cfg = s->cfg;
 	const char *dir = backup_dir(cfg), *program = backup_program(cfg, 0);
-	char *db = safe_database(PQdb(s->db.conn)), *final = NULL, *partial = NULL;
-	char *conninfo = NULL, *exclude = NULL, *qs, *ql, *logname, lockwait[48], sz[32];
+	/* a tenant schema of a fleet (up --all): that schema only, in a file of its own */
+	const char *schema = cfg->search_path ? s->h.schema : NULL;
+	char *label = schema ? xasprintf("%s.%s", PQdb(s->db.conn), schema) : xstrdup(PQdb(s->db.conn));
+	char *db = safe_database(label), *final = NULL, *partial = NULL;
+	char *conninfo = NULL, *exclude = NULL, *exclude_lock = NULL, *only = NULL, *qs, *ql;
+	char *logname, lockwait[48], sz[32];
 	struct strbuf err = STRBUF_INIT;
 	struct progress pr;
 	struct stat st;
@@ -466,19 +470,27 @@ static int take_dump(struct session *s, int64_t from, int64_t to, char **path, c
 	logname = xasprintf("%s_log", s->h.table);
 	ql = db_quote_ident(logname);
 	exclude = xasprintf("--exclude-table=%s.%s", qs, ql);
+	free(ql);
+	free(logname);
+	/* nor the runner's lock row (apply.lock: table): it belongs to this run */
+	logname = xasprintf("%s_lock", s->h.table);
+	ql = db_quote_ident(logname);
+	exclude_lock = xasprintf("--exclude-table=%s.%s", qs, ql);
+	if (schema)
+		only = xasprintf("--schema=%s", qs);
 	free(qs);
 	free(ql);
 	free(logname);
 	snprintf(lockwait, sizeof(lockwait), "--lock-wait-timeout=%ld", cfg->wait_ms > 0 ? cfg->wait_ms : 60000);
 	{
 		const char *argv[] = { program, "--format=custom", "--no-password", lockwait, exclude,
-				       "--dbname", conninfo, NULL };
+				       exclude_lock, "--dbname", conninfo, only, NULL };
 		struct proc p = { argv, PQpass(s->db.conn), fd, show_progress, &pr };
 
 		pr.fd = fd;
 		pr.start = now_ms();
 		pr.shown = 0;
-		pr.database = PQdb(s->db.conn);
+		pr.database = label;
 		status = proc_run(&p, NULL, &err);
 		if (pr.shown)
 			fprintf(stderr, "\r%60s\r", "");
@@ -536,6 +548,9 @@ done:
 	free(partial);
 	free(conninfo);
 	free(exclude);
+	free(exclude_lock);
+	free(only);
+	free(label);
 	free(db);
 	strbuf_release(&err);
 	return rc;
