@@ -4,6 +4,7 @@
 #   make check                unit tests (Check) + command tests on a throwaway PostgreSQL
 #   make SANITIZE=address,undefined check
 #   make demo                 run the example on a throwaway PostgreSQL
+#   make fuzz FUZZ_SECONDS=60 libFuzzer targets (clang), each for FUZZ_SECONDS
 #   make install PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -75,6 +76,23 @@ demo: deps
 	$(MAKE) all
 	sh scripts/demo.sh $(BUILD)/migrate
 
+# Fuzzing: libFuzzer targets linked against the project objects (all but main.o), built
+# with clang and ASan/UBSan in build-fuzz/, each run FUZZ_SECONDS from tests/fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := loader config sql
+FUZZ_BIN := $(patsubst %,$(BUILD)/fuzz_%,$(FUZZ_TARGETS))
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJS) $(LDFLAGS) -fsanitize=fuzzer $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz:
+	sh scripts/deps.sh fuzz
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g" \
+		SANITIZE=fuzzer-no-link,address,undefined fuzz-build
+	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 install: $(BUILD)/migrate
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/migrate $(DESTDIR)$(BINDIR)/migrate
@@ -83,5 +101,5 @@ install: $(BUILD)/migrate
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all check unit demo deps install clean
+.PHONY: all check unit demo deps install clean fuzz fuzz-build
 -include $(OBJS:.o=.d)

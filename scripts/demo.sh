@@ -27,6 +27,7 @@ step rehearse
 step up
 step status
 step history --limit 5
+step backups
 step down --all
 step status
 step up

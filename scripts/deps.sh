@@ -1,11 +1,13 @@
 #!/bin/sh
 # scripts/deps.sh - install every Debian package the build, tests, demo and
 # benchmarks need. Does nothing when they are all there.
+# "scripts/deps.sh fuzz" adds clang and its libFuzzer runtime (make fuzz).
 set -eu
 
 PACKAGES="gcc make pkg-config libpq-dev libyaml-dev libssl-dev libpcre2-dev check \
 libsubunit-dev libpg-query-dev libprotobuf-c-dev libjansson-dev postgresql \
 postgresql-client postgresql-contrib pgbouncer"
+[ "${1:-}" = fuzz ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -34,6 +34,15 @@ int apply_option(struct apply_overrides *ov, int id, const char *arg)
 		}
 		ov->retries = (int)v;
 		return 1;
+	case AO_NO_BACKUP:
+		ov->no_backup = 1;
+		return 1;
+	case AO_ON_FAILURE:
+		if ((ov->on_failure = config_on_failure(arg)) < 0) {
+			log_error("invalid --on-failure \"%s\": stop or rollback", arg);
+			return -1;
+		}
+		return 1;
 	default:
 		return 0;
 	}
@@ -51,6 +60,12 @@ int apply_config(struct app *app, const struct apply_overrides *ov)
 		app->cfg.wait_ms = ov->wait_ms;
 	if (ov->retries >= 0)
 		app->cfg.retries = ov->retries;
+	if (ov->on_failure >= 0)
+		app->cfg.on_failure = ov->on_failure;
+	if (ov->no_backup) {
+		app->cfg.backup_enabled = 0;
+		app->cfg.backup_skipped_by = "--no-backup";
+	}
 	return 0;
 }
 
@@ -61,4 +76,15 @@ int64_t parse_version_arg(const char *opt, const char *arg)
 	if (v < 0)
 		log_error("invalid %s \"%s\": a version is a number such as 20261121143000", opt, arg);
 	return v;
+}
+
+int parse_steps_arg(const char *arg)
+{
+	int64_t v = parse_int64(arg);
+
+	if (v < 1 || v > 1000000) {
+		log_error("invalid --steps \"%s\": a positive number", arg);
+		return -1;
+	}
+	return (int)v;
 }

@@ -6,7 +6,8 @@
 
 #include <stdint.h>
 
-enum { AO_LOCK_TIMEOUT = 100, AO_STATEMENT_TIMEOUT, AO_RETRIES, AO_WAIT };
+enum { AO_LOCK_TIMEOUT = 100, AO_STATEMENT_TIMEOUT, AO_RETRIES, AO_WAIT, AO_NO_BACKUP,
+       AO_ON_FAILURE };
 
 #define APPLY_CLI_OPTIONS \
 	{ AO_LOCK_TIMEOUT, 0, "lock-timeout", "DURATION", "lock_timeout per migration (default 500ms)" }, \
@@ -14,11 +15,20 @@ enum { AO_LOCK_TIMEOUT = 100, AO_STATEMENT_TIMEOUT, AO_RETRIES, AO_WAIT };
 	{ AO_RETRIES, 0, "retries", "N", "retries after a lock timeout (default 10)" }, \
 	{ AO_WAIT, 0, "wait", "DURATION", "wait this long for another run's lock (default 60s)" }
 
+/* Commands that take a backup first (up, down, redo, restore). */
+#define BACKUP_CLI_OPTION \
+	{ AO_NO_BACKUP, 0, "no-backup", NULL, "skip the pg_dump backup before the first change (logged)" }
+#define ON_FAILURE_CLI_OPTION \
+	{ AO_ON_FAILURE, 0, "on-failure", "MODE", \
+	  "when a migration fails: stop (default), or rollback what this run applied" }
+
 struct apply_overrides {
 	long lock_timeout_ms, statement_timeout_ms, wait_ms;
 	int retries;
+	int no_backup;
+	int on_failure;
 };
-#define APPLY_OVERRIDES_INIT { -1, -1, -1, -1 }
+#define APPLY_OVERRIDES_INIT { -1, -1, -1, -1, 0, -1 }
 
 /* 1 when id is one of APPLY_CLI_OPTIONS (handled), 0 if not, -1 bad value (printed). */
 int apply_option(struct apply_overrides *ov, int id, const char *arg);
@@ -26,5 +36,7 @@ int apply_option(struct apply_overrides *ov, int id, const char *arg);
 int apply_config(struct app *app, const struct apply_overrides *ov);
 /* A version argument; -1 (printed) when invalid. */
 int64_t parse_version_arg(const char *opt, const char *arg);
+/* --steps N: a positive number; -1 (printed) when invalid. */
+int parse_steps_arg(const char *arg);
 
 #endif

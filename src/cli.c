@@ -215,6 +215,15 @@ int cli_next(struct cli *c)
 	return CLI_DONE;
 }
 
+int cli_check_format(int opt, const char *format)
+{
+	if (opt == CLI_DONE && strcmp(format, "text") && strcmp(format, "json")) {
+		log_error("unknown format \"%s\": text or json", format);
+		return CLI_ERROR;
+	}
+	return opt;
+}
+
 int cli_exit_code(int r)
 {
 	return r == CLI_HELP ? EXIT_OK : EXIT_USAGE;

@@ -65,6 +65,8 @@ void cli_usage(const struct cli *c, int to_stderr);
  * max_positional operands is a usage error.
  */
 int cli_done(struct cli *c, int r, int max_positional);
+/* After the option loop of a command with --format text|json: opt, or CLI_ERROR (printed). */
+int cli_check_format(int opt, const char *format);
 /* Standard return for CLI_HELP/CLI_ERROR: 0 or EXIT_USAGE. */
 int cli_exit_code(int r);
 

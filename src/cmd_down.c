@@ -1,9 +1,11 @@
 /* cmd_down.c - migrate down: revert applied migrations, newest first */
 #include "applyopts.h"
+#include "backup.h"
 #include "commands.h"
 #include "fleet.h"
 #include "plan.h"
 #include "runlock.h"
+#include "steps.h"
 #include "runner.h"
 #include "session.h"
 #include "util.h"
@@ -20,6 +22,7 @@ static const struct cli_option down_options[] = {
 	{ O_ALL, 0, "all", NULL, "revert every applied migration" },
 	{ O_FORCE_IRREVERSIBLE, 0, "force-irreversible", NULL,
 	  "forget a migration that has no down SQL (its changes stay)" },
+	BACKUP_CLI_OPTION,
 	APPLY_CLI_OPTIONS,
 	{ O_ALL_TARGETS, 0, "all-targets", NULL, "on every target in migrate.yml (main database last)" },
 	FLEET_CLI_OPTIONS,
@@ -35,50 +38,6 @@ struct down_args {
 	int force;       /* --force-irreversible */
 };
 
-/*
- * Which down SQL reverts row: the file's, when the up file is unchanged since it
- * was applied; otherwise the down SQL recorded when it was applied.
- */
-static void choose_down(struct step *st, struct history_row *row, struct migration *m)
-{
-	int same = m && !strcmp(m->checksum, row->checksum);
-
-	if (m && m->down.sql && (same || !row->down_sql)) {
-		st->sql = m->down.sql;
-		st->path = m->down.path;
-		st->line_base = m->down.line_base;
-		st->dir = m->down.dir;
-	} else if (row->down_sql) {
-		st->sql = row->down_sql;
-		st->path = "(recorded down SQL)";
-		st->line_base = 1;
-		directives_parse(row->down_sql, st->path, 1, &st->dir);
-		if (m)
-			log_info("reverting %s with the down SQL recorded when it was applied "
-				 "(its up file changed since)", m->version_str);
-	}
-}
-
-static int select_rows(struct session *s, int steps, int64_t target, int all,
-		       struct history_row ***out, size_t *nout)
-{
-	size_t i, n = 0;
-	struct history_row **rows = xcalloc(s->h.n + 1, sizeof(*rows));
-
-	for (i = s->h.n; i-- > 0;) {
-		struct history_row *row = &s->h.rows[i];
-
-		if (all || (target >= 0 && row->version > target) ||
-		    (target < 0 && !all && (int)n < steps))
-			rows[n++] = row;
-		else if (target < 0)
-			break;
-	}
-	*out = rows;
-	*nout = n;
-	return 0;
-}
-
 /* Revert on one target (the database app->cfg points at). */
 static int down_target(struct app *app, void *arg, struct target_result *res)
 {
@@ -87,6 +46,7 @@ static int down_target(struct app *app, void *arg, struct target_result *res)
 	struct runner r;
 	struct history_row **rows = NULL;
 	struct step *steps = NULL;
+	struct backup_mark bm = { NULL, NULL, NULL };
 	int64_t target = a->target;
 	int nsteps_opt = a->steps, all = a->all, force = a->force, rc;
 	size_t i, n = 0, done_n = 0;
@@ -100,70 +60,36 @@ static int down_target(struct app *app, void *arg, struct target_result *res)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	for (i = 0; i < s.h.n; i++)
-		if (s.h.rows[i].dirty) {
-			log_error("version %lld (%s) is dirty: a run without a transaction failed part way",
-				  (long long)s.h.rows[i].version, s.h.rows[i].name);
-			log_hint("settle it first with \"migrate repair\"");
-			rc = EXIT_FAILED;
-			goto done;
-		}
+	if ((rc = steps_refuse_dirty(&s.h)) != EXIT_OK)
+		goto done;
 	if (res && s.h.n)
 		res->from = res->to = s.h.rows[s.h.n - 1].version;
-	select_rows(&s, nsteps_opt, target, all, &rows, &n);
+	rows = steps_down_rows(&s.h, nsteps_opt, target, all, &n);
 	if (n == 0) {
 		if (log_verbosity >= 0)
 			printf("nothing to do: no applied migration to revert\n");
 		goto done;
 	}
 	steps = xcalloc(n, sizeof(*steps));
-	for (i = 0; i < n; i++) {
-		struct history_row *row = rows[i];
-		struct migration *m = migration_set_find(&s.set, row->version);
-		struct step *st = &steps[i];
-
-		st->version = row->version;
-		st->name = row->name;
-		st->checksum = row->checksum;
-		st->version_str = m ? m->version_str : NULL;
-		st->dir.lock_timeout_ms = st->dir.statement_timeout_ms = -1;
-		choose_down(st, row, m);
-		if (!st->sql || (sql_is_blank(st->sql) && !(m && sql_is_blank(m->up.sql)))) {
-			if (!force) {
-				log_error("version %lld (%s) has no down migration%s", (long long)row->version,
-					  row->name, st->sql ? " (the down file is empty)" : "");
-				log_hint("write its down file, or pass --force-irreversible to forget it "
-					 "in history without undoing its changes");
-				rc = EXIT_USAGE;
-				continue;
-			}
-			st->sql = "";
-			st->path = "(forced: no down SQL)";
-			st->line_base = 1;
-		}
-		if (step_prepare(st, st->sql, st->path, st->line_base, &st->dir) < 0)
+	for (i = 0; i < n; i++)
+		if (steps_down(&steps[i], rows[i], migration_set_find(&s.set, rows[i]->version),
+				   force, 0) < 0)
 			rc = EXIT_USAGE;
-	}
 	if (rc == EXIT_OK)
 		rc = runlock_check_steps(&s, steps, n);
 	if (rc != EXIT_OK)
 		goto done;
-	rc = session_ensure_history(&s);
+	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
+	/* the reverted rows are the newest: the run ends at the newest of the others */
+	rc = backup_before_change(&s, r.run_id, "down", steps_latest(&s.h),
+				  n < s.h.n ? s.h.rows[s.h.n - n - 1].version : 0, &bm);
 	if (rc != EXIT_OK)
 		goto done;
-	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
 	for (i = 0; i < n; i++) {
-		char vbuf[32];
-
-		if (!steps[i].version_str) {
-			snprintf(vbuf, sizeof(vbuf), "%lld", (long long)steps[i].version);
-			steps[i].version_str = vbuf;
-		}
 		rc = session_before_migration(&s);
 		if (rc == EXIT_OK)
 			rc = runner_apply(&r, &steps[i], -1, force && sql_is_blank(steps[i].sql)
 					  ? "--force-irreversible" : NULL);
-		steps[i].version_str = NULL;
 		if (rc != EXIT_OK)
 			break;
 		done_n++;
@@ -173,14 +99,15 @@ static int down_target(struct app *app, void *arg, struct target_result *res)
 			res->to = k ? s.h.rows[k - 1].version : 0;
 		}
 	}
+	if (rc == EXIT_OK)
+		rc = session_unlock(&s);
 	if (rc == EXIT_OK && log_verbosity >= 0)
 		printf("%zu migration%s reverted\n", done_n, done_n == 1 ? "" : "s");
 done:
 	if (steps)
-		for (i = 0; i < n; i++)
-			step_release(&steps[i]);
-	free(steps);
+		steps_free(steps, n);
 	free(rows);
+	backup_mark_release(&bm);
 	session_close(&s);
 	return rc;
 }
@@ -192,7 +119,6 @@ int cmd_down(int argc, char **argv, struct app *app)
 	struct fleet_opts fo;
 	struct down_args a = { 1, -1, 0, 0 };
 	const char *format = NULL;
-	int64_t v;
 	int rc, opt, modes = 0;
 
 	if (plan_is_dry_run(argc, argv))
@@ -201,6 +127,7 @@ int cmd_down(int argc, char **argv, struct app *app)
 	cli_init(&c, "down", "", "Revert applied migrations, newest first, each in its own transaction,\n"
 		 "with the down file (or the down SQL recorded when it was applied if the\n"
 		 "file changed or is gone). Reverts one migration unless told otherwise.\n"
+		 "Takes a pg_dump backup first, like up (on each target with --all-targets).\n"
 		 "With --all-targets, on every target of migrate.yml, --jobs at once.",
 		 down_options, &app->opts, argc, argv);
 	while ((opt = cli_next(&c)) > 0) {
@@ -214,12 +141,8 @@ int cmd_down(int argc, char **argv, struct app *app)
 		}
 		switch (opt) {
 		case O_STEPS:
-			v = parse_int64(c.arg);
-			if (v < 1 || v > 1000000) {
-				log_error("invalid --steps \"%s\": a positive number", c.arg);
+			if ((a.steps = parse_steps_arg(c.arg)) < 0)
 				opt = CLI_ERROR;
-			}
-			a.steps = (int)v;
 			modes++;
 			break;
 		case O_TO:

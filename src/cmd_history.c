@@ -19,7 +19,18 @@ static const struct cli_option history_options[] = {
 static const char *const columns[] = {
 	"id", "run_id", "version", "name", "direction", "started_at", "finished_at",
 	"outcome", "sqlstate", "message", "retries", "db_user", "os_user", "note",
+	"backup_path", "wal_lsn", "server_time",
 };
+
+/* A backup row: what was backed up, where to, and the recovery point. */
+static void print_marker(PGresult *res, int i)
+{
+	printf(" %s", PQgetvalue(res, i, 9));
+	if (!PQgetisnull(res, i, 14))
+		printf(": %s", PQgetvalue(res, i, 14));
+	if (!PQgetisnull(res, i, 15))
+		printf("; recovery point: WAL %s at %s", PQgetvalue(res, i, 15), PQgetvalue(res, i, 16));
+}
 
 int cmd_history(int argc, char **argv, struct app *app)
 {
@@ -44,10 +55,7 @@ int cmd_history(int argc, char **argv, struct app *app)
 			break;
 		}
 	}
-	if (opt == CLI_DONE && strcmp(format, "text") && strcmp(format, "json")) {
-		log_error("unknown format \"%s\": text or json", format);
-		opt = CLI_ERROR;
-	}
+	opt = cli_check_format(opt, format);
 	rc = cli_done(&c, opt, 0);
 	cli_release(&c);
 	if (rc >= 0)
@@ -66,8 +74,13 @@ int cmd_history(int argc, char **argv, struct app *app)
 	sql = xasprintf("SELECT * FROM (SELECT id, run_id, version, name, direction, "
 			"to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
 			"to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-			"outcome, sqlstate, message, retries, db_user, os_user, note "
-			"FROM %s ORDER BY id DESC LIMIT $1) t ORDER BY id", s.h.qlog);
+			"outcome, sqlstate, message, retries, db_user, os_user, note, %s "
+			"FROM %s ORDER BY id DESC LIMIT $1) t ORDER BY id",
+			/* a log table from before these columns: a read-only command adds nothing */
+			s.h.log_current ? "backup_path, wal_lsn::text, to_char(server_time AT TIME ZONE "
+					  "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+					: "NULL, NULL, NULL",
+			s.h.qlog);
 	res = db_exec(&s.db, sql, 1, params);
 	if (!res) {
 		rc = EXIT_FAILED;
@@ -98,13 +111,16 @@ int cmd_history(int argc, char **argv, struct app *app)
 		free(out);
 		json_decref(root);
 	} else {
-		printf("%-24s %-16s %-5s %-9s %-7s %-12s %s\n", "STARTED (UTC)", "VERSION", "DIR",
+		printf("%-24s %-16s %-8s %-9s %-7s %-12s %s\n", "STARTED (UTC)", "VERSION", "DIR",
 		       "OUTCOME", "RETRIES", "BY", "NAME / DETAIL");
 		for (i = 0; i < PQntuples(res); i++) {
-			printf("%-24s %-16s %-5s %-9s %-7s %-12s %s", PQgetvalue(res, i, 5),
+			printf("%-24s %-16s %-8s %-9s %-7s %-12s %s", PQgetvalue(res, i, 5),
 			       PQgetvalue(res, i, 2), PQgetvalue(res, i, 4), PQgetvalue(res, i, 7),
 			       PQgetvalue(res, i, 10), PQgetvalue(res, i, 11), PQgetvalue(res, i, 3));
-			if (!PQgetisnull(res, i, 8))
+			if (!strcmp(PQgetvalue(res, i, 4), "backup") ||
+			    !strcmp(PQgetvalue(res, i, 4), "restore"))
+				print_marker(res, i);
+			else if (!PQgetisnull(res, i, 8))
 				printf(" [%s] %s", PQgetvalue(res, i, 8), PQgetvalue(res, i, 9));
 			else if (!PQgetisnull(res, i, 9))
 				printf(" %s", PQgetvalue(res, i, 9));

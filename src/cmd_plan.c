@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "applyopts.h"
 #include "plan.h"
+#include "steps.h"
 #include "session.h"
 #include "util.h"
 
@@ -200,21 +201,6 @@ static int plan_up(struct plan *p, struct session *s, const struct request *rq,
 	return rc;
 }
 
-/* The down SQL that would revert a history row (as migrate down chooses it). */
-static void down_source(struct history_row *row, struct migration *m, struct section *sec)
-{
-	memset(sec, 0, sizeof(*sec));
-	sec->dir.lock_timeout_ms = sec->dir.statement_timeout_ms = -1;
-	if (m && m->down.sql && (!strcmp(m->checksum, row->checksum) || !row->down_sql)) {
-		*sec = m->down;
-	} else if (row->down_sql) {
-		sec->sql = row->down_sql;
-		sec->path = "(recorded down SQL)";
-		sec->line_base = 1;
-		directives_parse(row->down_sql, sec->path, 1, &sec->dir);
-	}
-}
-
 /* The down plan: what migrate down would revert, newest first. */
 static int plan_down(struct plan *p, struct session *s, const struct request *rq,
 		     struct step **out, size_t *nout)
@@ -244,7 +230,7 @@ static int plan_down(struct plan *p, struct session *s, const struct request *rq
 		if (rq->to >= 0 && version <= rq->to)
 			break;
 		if (row)
-			down_source(row, m, &sec);
+			steps_down_source(row, m, 0, &sec);
 		else
 			sec = m->down;
 		st = &steps[n++];

@@ -6,6 +6,7 @@
 #include "rehearse.h"
 #include "scratch.h"
 #include "session.h"
+#include "steps.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -168,14 +169,8 @@ int cmd_rehearse(int argc, char **argv, struct app *app)
 		rc = EXIT_FAILED;
 		goto done;
 	}
-	for (i = 0; i < s.h.n; i++)
-		if (s.h.rows[i].dirty) {
-			log_error("version %lld (%s) is dirty: a run without a transaction failed part way",
-				  (long long)s.h.rows[i].version, s.h.rows[i].name);
-			log_hint("settle it first with \"migrate repair\"");
-			rc = EXIT_FAILED;
-			goto done;
-		}
+	if ((rc = steps_refuse_dirty(&s.h)) != EXIT_OK)
+		goto done;
 	rc = prepare(&s, target, &pend, &n);
 	if (rc != EXIT_OK)
 		goto done;

@@ -1,6 +1,7 @@
 /* cmd_repair.c - migrate repair: settle a dirty version left by a failed run */
 #include "applyopts.h"
 #include "commands.h"
+#include "leftover.h"
 #include "runner.h"
 #include "session.h"
 #include "util.h"
@@ -34,45 +35,57 @@ static void log_repair(struct session *s, struct history_row *row, const char *o
 	history_log(&s->h, &s->db, &le);
 }
 
-/* Drop INVALID indexes that the dirty migration's CREATE INDEX CONCURRENTLY left. */
+/*
+ * Drop the INVALID indexes that the dirty migration's CREATE INDEX CONCURRENTLY
+ * or REINDEX CONCURRENTLY statements left; how many, or -1.
+ */
 static int drop_invalid_indexes(struct session *s, struct migration *m)
 {
 	struct step st;
 	size_t i;
-	int dropped = 0;
+	int dropped = 0, d;
 
 	memset(&st, 0, sizeof(st));
-	if (step_prepare(&st, m->up.sql, m->up.path, m->up.line_base, &m->up.dir) < 0)
+	if (step_prepare(&st, m->up.sql, m->up.path, m->up.line_base, &m->up.dir) < 0) {
+		step_release(&st);
 		return -1;
-	for (i = 0; i < st.script.n; i++) {
-		const PgQuery__Node *n = st.script.stmts[i].node;
-		const char *params[1];
-		PGresult *res;
-		int k;
-
-		if (!n || n->node_case != PG_QUERY__NODE__NODE_INDEX_STMT || !n->index_stmt->idxname)
-			continue;
-		params[0] = n->index_stmt->idxname;
-		res = db_exec(&s->db,
-			"SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
-			"FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-			"JOIN pg_namespace n ON n.oid = c.relnamespace "
-			"WHERE c.relname = $1 AND NOT i.indisvalid", 1, params);
-		if (!res)
-			continue;
-		for (k = 0; k < PQntuples(res); k++) {
-			char *sql = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", PQgetvalue(res, k, 0));
-			if (db_command(&s->db, sql, 0, NULL) == 0) {
-				printf("dropped invalid index %s (left by %s:%d)\n", PQgetvalue(res, k, 0),
-				       m->up.path, st.script.stmts[i].line);
-				dropped++;
-			}
-			free(sql);
-		}
-		PQclear(res);
+	}
+	for (i = 0; i < st.script.n && dropped >= 0; i++) {
+		d = leftover_drop(&s->db, &st.script.stmts[i], m->up.path);
+		dropped = d < 0 ? -1 : dropped + d;
 	}
 	step_release(&st);
 	return dropped;
+}
+
+/* Without --mark-*: clean up what it left, and clear the dirty mark so up runs it again. */
+static int repair_dirty(struct session *s, struct history_row *row, const char *v)
+{
+	struct migration *m = migration_set_find(&s->set, row->version);
+	const char *p[1] = { v };
+	char *sql, note[64];
+	int dropped, rc = EXIT_OK;
+
+	if (!m) {
+		log_error("version %s (%s) is dirty and its file is gone: nothing to inspect", v, row->name);
+		log_hint("settle it by hand, then \"migrate repair --mark-applied %s\" or "
+			 "\"--mark-reverted %s\"", v, v);
+		return EXIT_USAGE;
+	}
+	if ((dropped = drop_invalid_indexes(s, m)) < 0)
+		return PQstatus(s->db.conn) == CONNECTION_OK ? EXIT_FAILED : EXIT_CONNECT;
+	sql = history_sql_delete(&s->h);
+	if (db_command(&s->db, sql, 1, p) == 0) {
+		snprintf(note, sizeof(note), "dropped %d invalid index%s", dropped, dropped == 1 ? "" : "es");
+		log_repair(s, row, "repaired", note);
+		printf("version %s: %s; cleared from history: \"migrate up\" will run it again\n", v, note);
+		log_hint("statements of it that had succeeded run again: write them so that they can "
+			 "(CREATE INDEX CONCURRENTLY IF NOT EXISTS, ...)");
+	} else {
+		rc = EXIT_FAILED;
+	}
+	free(sql);
+	return rc;
 }
 
 int cmd_repair(int argc, char **argv, struct app *app)
@@ -81,12 +94,13 @@ int cmd_repair(int argc, char **argv, struct app *app)
 	struct session s;
 	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
 	int64_t mark = -1;
-	int rc, opt, applied = 0;
+	int rc, opt, applied = 0, marks = 0;
 	size_t i, ndirty = 0;
 
 	cli_init(&c, "repair", "", "Inspect dirty versions (a migration without a transaction that failed\n"
 		 "part way). Without options: drop the INVALID indexes its CREATE INDEX\n"
-		 "CONCURRENTLY left and clear the dirty mark so \"migrate up\" retries it.\n"
+		 "CONCURRENTLY or REINDEX CONCURRENTLY left and clear the dirty mark so\n"
+		 "\"migrate up\" retries it.\n"
 		 "With --mark-applied or --mark-reverted: settle it by hand. Every repair is logged.",
 		 repair_options, &app->opts, argc, argv);
 	while ((opt = cli_next(&c)) > 0) {
@@ -99,6 +113,12 @@ int cmd_repair(int argc, char **argv, struct app *app)
 		}
 		if (opt == O_MARK_APPLIED)
 			applied = 1;
+		if (opt == O_MARK_APPLIED || opt == O_MARK_REVERTED)
+			marks++;
+	}
+	if (opt == CLI_DONE && marks > 1) {
+		log_error("use one of --mark-applied and --mark-reverted");
+		opt = CLI_ERROR;
 	}
 	rc = cli_done(&c, opt, 0);
 	cli_release(&c);
@@ -134,15 +154,16 @@ int cmd_repair(int argc, char **argv, struct app *app)
 				rc = EXIT_FAILED;
 			}
 			free(sql);
+		} else if (mark < 0) {
+			int r = repair_dirty(&s, row, v);
+			if (r != EXIT_OK)
+				rc = r;
 		} else {
-			struct migration *m = migration_set_find(&s.set, row->version);
 			char *sql = history_sql_delete(&s.h);
 
-			if (mark < 0 && m)
-				drop_invalid_indexes(&s, m);
 			if (db_command(&s.db, sql, 1, p) == 0) {
-				log_repair(&s, row, "marked-reverted", mark >= 0 ? "--mark-reverted" : "repair");
-				printf("version %s cleared from history: \"migrate up\" will run it again\n", v);
+				log_repair(&s, row, "marked-reverted", "--mark-reverted");
+				printf("version %s marked reverted: cleared from history\n", v);
 			} else {
 				rc = EXIT_FAILED;
 			}

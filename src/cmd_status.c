@@ -195,10 +195,7 @@ int cmd_status(int argc, char **argv, struct app *app)
 		else if (opt == O_ALL)
 			fo.all = 1;
 	}
-	if (opt == CLI_DONE && strcmp(format, "text") && strcmp(format, "json")) {
-		log_error("unknown format \"%s\": text or json", format);
-		opt = CLI_ERROR;
-	}
+	opt = cli_check_format(opt, format);
 	rc = cli_done(&c, opt, 0);
 	cli_release(&c);
 	if (rc < 0) {

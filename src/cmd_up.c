@@ -1,10 +1,13 @@
 /* cmd_up.c - migrate up: apply pending migrations, each in its own transaction */
 #include "commands.h"
 #include "applyopts.h"
+#include "backup.h"
 #include "fleet.h"
 #include "lint/lint.h"
 #include "plan.h"
+#include "rollback.h"
 #include "runlock.h"
+#include "steps.h"
 #include "runner.h"
 #include "session.h"
 #include "util.h"
@@ -19,6 +22,8 @@ static const struct cli_option up_options[] = {
 	{ O_TO, 0, "to", "VERSION", "apply pending migrations up to and including VERSION" },
 	{ O_ALLOW_DRIFT, 0, "allow-drift", NULL, "run even if applied migrations were edited since" },
 	{ O_UNSAFE, 0, "unsafe", NULL, "apply even with error-level lint findings (recorded in the log)" },
+	ON_FAILURE_CLI_OPTION,
+	BACKUP_CLI_OPTION,
 	APPLY_CLI_OPTIONS,
 	{ O_ALL, 0, "all", NULL, "every target in migrate.yml: main database, tenant schemas, databases" },
 	FLEET_CLI_OPTIONS,
@@ -118,6 +123,24 @@ static int lint_gate(struct session *s, int64_t target, int unsafe)
 	return rc;
 }
 
+/* A fleet target's result after on_failure: rollback: what the run left applied. */
+static void after_rollback(struct session *s, const struct step *steps, size_t applied,
+			   int64_t before, struct target_result *res)
+{
+	size_t k;
+
+	if (PQstatus(s->db.conn) != CONNECTION_OK || history_load(&s->h, &s->db) < 0)
+		return;
+	res->changed = 0;
+	res->to = before;
+	for (k = 0; k < applied; k++)
+		if (history_find(&s->h, steps[k].version)) {
+			res->changed++;
+			if (steps[k].version > res->to)
+				res->to = steps[k].version;
+		}
+}
+
 /* Apply what one target lacks (the database app->cfg points at). */
 static int up_target(struct app *app, void *arg, struct target_result *res)
 {
@@ -125,6 +148,7 @@ static int up_target(struct app *app, void *arg, struct target_result *res)
 	struct session s;
 	struct runner r;
 	struct step *steps = NULL;
+	struct backup_mark bm = { NULL, NULL, NULL };
 	int64_t target = a->target, latest = 0;
 	int allow_drift = a->allow_drift, unsafe = a->unsafe, rc = EXIT_OK;
 	size_t i, nsteps = 0, alloc = 0;
@@ -153,21 +177,13 @@ static int up_target(struct app *app, void *arg, struct target_result *res)
 	 * the run before the first change. */
 	for (i = 0; i < s.set.n; i++) {
 		struct migration *m = &s.set.items[i];
-		struct step *st;
 
 		if (history_find(&s.h, m->version))
 			continue;
 		if (target >= 0 && m->version > target)
 			break;
 		ALLOC_GROW(steps, nsteps + 1, alloc);
-		st = &steps[nsteps++];
-		memset(st, 0, sizeof(*st));
-		st->version = m->version;
-		st->version_str = m->version_str;
-		st->name = m->name;
-		st->checksum = m->checksum;
-		st->down_sql = m->down.sql;
-		if (step_prepare(st, m->up.sql, m->up.path, m->up.line_base, &m->up.dir) < 0)
+		if (steps_up(&steps[nsteps++], m) < 0)
 			rc = EXIT_USAGE;
 	}
 	if (rc == EXIT_OK)
@@ -182,10 +198,11 @@ static int up_target(struct app *app, void *arg, struct target_result *res)
 			       latest ? "" : " (no migrations)");
 		goto done;
 	}
-	rc = session_ensure_history(&s);
+	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
+	rc = backup_before_change(&s, r.run_id, "up", latest, steps[nsteps - 1].version > latest ?
+				  steps[nsteps - 1].version : latest, &bm);
 	if (rc != EXIT_OK)
 		goto done;
-	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
 	for (i = 0; i < nsteps; i++) {
 		if (steps[i].version < latest)
 			log_warning("applying %s out of order: it is older than the latest applied "
@@ -201,14 +218,22 @@ static int up_target(struct app *app, void *arg, struct target_result *res)
 				res->to = steps[i].version;
 		}
 	}
-	if (rc == EXIT_OK && log_verbosity >= 0)
+	if (rc == EXIT_OK)
+		rc = session_unlock(&s);
+	if (rc == EXIT_OK && log_verbosity >= 0) {
 		printf("%zu migration%s applied\n", nsteps, nsteps == 1 ? "" : "s");
-	else if (rc != EXIT_OK && i > 0)
-		log_info("%zu of %zu migrations applied before the failure", i, nsteps);
+	} else if (rc != EXIT_OK && i < nsteps) {
+		if (i > 0)
+			log_info("%zu of %zu migrations applied before the failure", i, nsteps);
+		if (s.cfg->on_failure == ON_FAILURE_ROLLBACK) {
+			rc = rollback_run(&s, &r, steps, i, latest, &bm);
+			if (res)
+				after_rollback(&s, steps, i, latest, res);
+		}
+	}
 done:
-	for (i = 0; i < nsteps; i++)
-		step_release(&steps[i]);
-	free(steps);
+	steps_free(steps, nsteps);
+	backup_mark_release(&bm);
 	session_close(&s);
 	return rc;
 }
@@ -226,9 +251,12 @@ int cmd_up(int argc, char **argv, struct app *app)
 		return plan_command(argc, argv, app, 1);
 	fleet_opts_init(&fo, FLEET_UP);
 	cli_init(&c, "up", "", "Apply pending migrations in version order, each in its own transaction\n"
-		 "with lock_timeout, retrying lock timeouts with backoff. Stops at the first\n"
-		 "failure, which is rolled back with its history row. With --all, every\n"
-		 "target of migrate.yml, --jobs at once; a target's failure stays with it.",
+		 "with lock_timeout, retrying lock timeouts with backoff. First a pg_dump backup\n"
+		 "and the recovery point, in the log. Stops at the first failure, which is rolled\n"
+		 "back with its history row; --on-failure rollback also reverts, newest first,\n"
+		 "what the run applied before it. See docs/safety.md. With --all, every target\n"
+		 "of migrate.yml, --jobs at once, each with its own backup and rollback; a\n"
+		 "target's failure stays with it.",
 		 up_options, &app->opts, argc, argv);
 	while ((opt = cli_next(&c)) > 0) {
 		int h = apply_option(&ov, opt, c.arg);

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <yaml.h>
 
-enum key_type { K_STRING, K_DURATION, K_INT };
+enum key_type { K_STRING, K_DURATION, K_INT, K_BOOL, K_ON_FAILURE };
 
 /* Scalar keys, declared once: dotted path, type, where it goes. */
 static const struct config_key {
@@ -29,11 +29,18 @@ static const struct config_key {
 	{ "apply.retry_delay", K_DURATION, offsetof(struct config, retry_delay_ms) },
 	{ "apply.retry_max_delay", K_DURATION, offsetof(struct config, retry_max_delay_ms) },
 	{ "apply.wait", K_DURATION, offsetof(struct config, wait_ms) },
+	{ "apply.on_failure", K_ON_FAILURE, offsetof(struct config, on_failure) },
+	{ "backup.enabled", K_BOOL, offsetof(struct config, backup_enabled) },
+	{ "backup.dir", K_STRING, offsetof(struct config, backup_dir) },
+	{ "backup.keep", K_INT, offsetof(struct config, backup_keep) },
+	{ "backup.pg_dump", K_STRING, offsetof(struct config, pg_dump) },
+	{ "backup.pg_restore", K_STRING, offsetof(struct config, pg_restore) },
 	{ "lint.pg_version", K_INT, offsetof(struct config, lint_pg_version) },
 };
 
 /* Sections whose keys are handled by code below rather than by the table. */
-static const char *const sections[] = { "database", "migrations", "apply", "lint", "targets" };
+static const char *const sections[] = { "database", "migrations", "apply", "backup", "lint",
+					"targets" };
 
 void config_init(struct config *c)
 {
@@ -44,6 +51,8 @@ void config_init(struct config *c)
 	c->retry_delay_ms = 200;
 	c->retry_max_delay_ms = 10000;
 	c->wait_ms = 60000;
+	c->backup_enabled = 1;
+	c->backup_keep = 10;
 	c->url_source = "libpq defaults";
 	fleetconf_init(c);
 }
@@ -56,6 +65,9 @@ void config_release(struct config *c)
 	free(c->database_url);
 	free(c->dir);
 	free(c->table);
+	free(c->backup_dir);
+	free(c->pg_dump);
+	free(c->pg_restore);
 	for (i = 0; i < c->nrules; i++)
 		free(c->rules[i].id);
 	free(c->rules);
@@ -184,6 +196,18 @@ static void set_key(struct loader *ld, const struct config_key *k, yaml_node_t *
 			error_at(ld, n, "\"%s\" must be a non-negative integer, not \"%s\"", k->path, v);
 		else
 			*(int *)field = (int)i;
+		break;
+	case K_BOOL:
+		if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on"))
+			*(int *)field = 1;
+		else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off"))
+			*(int *)field = 0;
+		else
+			error_at(ld, n, "\"%s\" must be true or false, not \"%s\"", k->path, v);
+		break;
+	case K_ON_FAILURE:
+		if ((*(int *)field = config_on_failure(v)) < 0)
+			error_at(ld, n, "\"%s\" must be stop or rollback, not \"%s\"", k->path, v);
 		break;
 	}
 	free(v);
@@ -376,7 +400,7 @@ static void load_root(struct loader *ld, yaml_node_t *root)
 				break;
 		if (i == ARRAY_SIZE(sections)) {
 			error_at(ld, k, "unknown key \"%s\"", key);
-			log_hint("top-level keys: database, migrations, apply, lint, targets");
+			log_hint("top-level keys: database, migrations, apply, backup, lint, targets");
 			continue;
 		}
 		if (!strcmp(key, "targets"))
@@ -427,6 +451,15 @@ int config_load(struct config *c, const char *path)
 		ld.errors++;
 	}
 	return ld.errors ? -1 : 0;
+}
+
+int config_on_failure(const char *v)
+{
+	if (!strcmp(v, "stop"))
+		return ON_FAILURE_STOP;
+	if (!strcmp(v, "rollback"))
+		return ON_FAILURE_ROLLBACK;
+	return -1;
 }
 
 enum rule_level config_rule_level(const struct config *c, const char *id)

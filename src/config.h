@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+enum { ON_FAILURE_STOP = 0, ON_FAILURE_ROLLBACK = 1 };
+
 enum rule_level { RULE_DEFAULT = -1, RULE_OFF = 0, RULE_WARNING = 1, RULE_ERROR = 2 };
 
 struct rule_setting {
@@ -34,6 +36,14 @@ struct config {
 	long retry_delay_ms;       /* 200 */
 	long retry_max_delay_ms;   /* 10000 */
 	long wait_ms;              /* advisory lock wait, 60000 */
+	int on_failure;            /* ON_FAILURE_STOP (default) or ON_FAILURE_ROLLBACK */
+
+	/* backup (backup.c): pg_dump before up, down and redo change anything */
+	int backup_enabled;        /* 1 */
+	char *backup_dir;          /* NULL: "backups" */
+	int backup_keep;           /* 10 newest kept per database; 0 keeps all */
+	char *pg_dump, *pg_restore; /* NULL: found on PATH */
+	const char *backup_skipped_by; /* "--no-backup" or "backup.enabled: false" when off */
 
 	/* lint */
 	int lint_pg_version;       /* 0 = newest the parser knows */
@@ -60,6 +70,9 @@ void config_release(struct config *c);
  * present. Errors are printed with file:line; returns 0 or -1.
  */
 int config_load(struct config *c, const char *path);
+
+/* "stop" or "rollback" -> ON_FAILURE_*; -1 for anything else. */
+int config_on_failure(const char *v);
 
 /* Level set for a rule in lint.rules, RULE_DEFAULT when not set. */
 enum rule_level config_rule_level(const struct config *c, const char *id);

@@ -125,6 +125,32 @@ static const char *xport(const char *port)
 	return buf;
 }
 
+/*
+ * A connection string libpq cannot parse is a configuration error. Its message
+ * may quote a piece of the string (a password among them): only a bad keyword
+ * is named.
+ */
+static int check_conninfo(const char *url)
+{
+	char *err = NULL;
+	PQconninfoOption *opts = url ? PQconninfoParse(url, &err) : NULL;
+
+	if (!url || opts) {
+		PQconninfoFree(opts);
+		return 0;
+	}
+	if (err && !strncmp(err, "invalid connection option \"", 27)) {
+		char *nl = strchr(err, '\n');
+		if (nl)
+			*nl = '\0';
+		log_error("invalid connection string: %s", err);
+	} else {
+		log_error("invalid connection string: libpq cannot parse it");
+	}
+	PQfreemem(err);
+	return -2;
+}
+
 int db_connect(struct db *db, const char *url, int verbose)
 {
 	const char *keys[4], *vals[4];
@@ -132,6 +158,8 @@ int db_connect(struct db *db, const char *url, int verbose)
 	char *msg;
 
 	memset(db, 0, sizeof(*db));
+	if (check_conninfo(url) < 0)
+		return -2;
 	db->verbose = verbose;
 	db->display = redact_conninfo(url);
 	db->password = url_password(url);

@@ -16,7 +16,8 @@ struct db {
 /* Redact the password of a URL or key=value conninfo; returns a new string. */
 char *redact_conninfo(const char *conninfo);
 
-/* Connect (url NULL: libpq defaults). Prints the reason on failure; returns 0 or -1. */
+/* Connect (url NULL: libpq defaults). Prints the reason on failure; returns 0, -1, or -2
+ * when url cannot be parsed (a configuration error). */
 int db_connect(struct db *db, const char *url, int verbose);
 void db_close(struct db *db);
 /* Print the server's notices (scrubbed) with -v, as db_connect's connections do. */

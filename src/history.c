@@ -120,8 +120,7 @@ static int has_column(PGresult *res, const char *col)
 	return 0;
 }
 
-/* Name the tool whose table this is, from its columns. */
-static const char *foreign_tool(PGresult *res)
+const char *history_foreign_tool(PGresult *res)
 {
 	int n = PQntuples(res);
 
@@ -136,14 +135,11 @@ static const char *foreign_tool(PGresult *res)
 	return NULL;
 }
 
-int history_inspect(struct history *h, struct db *db)
+PGresult *history_table_columns(struct db *db, const char *schema, const char *table)
 {
-	const char *params[2] = { h->schema, h->table };
-	PGresult *res;
-	const char *tool;
-	size_t i;
+	const char *params[2] = { schema, table };
 
-	res = db_exec(db,
+	return db_exec(db,
 		"SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) "
 		"FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
 		/* one index probe on (relname, relnamespace), whatever the catalog's statistics
@@ -151,27 +147,68 @@ int history_inspect(struct history *h, struct db *db)
 		"WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1) "
 		"AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
 		"ORDER BY a.attnum", 2, params);
+}
+
+/* Columns this version added to the log table (history_create adds them when missing). */
+static const char *const log_added_columns[] = { "backup_path", "wal_lsn", "server_time" };
+
+static int inspect_log(struct history *h, struct db *db)
+{
+	char *logname = xasprintf("%s_log", h->table);
+	PGresult *res = history_table_columns(db, h->schema, logname);
+	size_t i;
+
+	free(logname);
+	if (!res)
+		return -1;
+	h->log_current = PQntuples(res) > 0;
+	for (i = 0; i < ARRAY_SIZE(log_added_columns); i++)
+		if (!has_column(res, log_added_columns[i]))
+			h->log_current = 0;
+	PQclear(res);
+	return 0;
+}
+
+int history_inspect(struct history *h, struct db *db)
+{
+	PGresult *res;
+	const char *tool;
+	size_t i;
+
+	h->foreign = NULL;
+	res = history_table_columns(db, h->schema, h->table);
 	if (!res)
 		return -1;
 	h->exists = PQntuples(res) > 0;
 	if (!h->exists) {
 		PQclear(res);
-		return 0;
+		return inspect_log(h, db);
 	}
 	for (i = 0; i < ARRAY_SIZE(our_columns); i++)
 		if (!has_column(res, our_columns[i]))
 			break;
 	if (i == ARRAY_SIZE(our_columns)) {
 		PQclear(res);
+		return inspect_log(h, db);
+	}
+	tool = history_foreign_tool(res);
+	if (tool && h->allow_foreign) {
+		/* adopt: the caller takes it from here */
+		h->foreign = tool;
+		h->exists = 0;
+		PQclear(res);
 		return 0;
 	}
-	tool = foreign_tool(res);
 	if (tool) {
 		log_error("table %s holds the history of %s, not of migrate", h->display, tool);
 		log_detail("migrate will not read or change another tool's history table");
-		log_hint("use another table for migrate (--table public.migrate_history, or "
-			 "migrations.table in migrate.yml) and record what is already applied with "
-			 "\"migrate baseline VERSION\"");
+		if (!strcmp(tool, "golang-migrate") || !strcmp(tool, "dbmate"))
+			log_hint("import it with \"migrate adopt --from %s\" (their table is kept, "
+				 "renamed), or use another table for migrate (--table)", tool);
+		else
+			log_hint("use another table for migrate (--table public.migrate_history, or "
+				 "migrations.table in migrate.yml) and record what is already applied "
+				 "with \"migrate baseline VERSION\"");
 	} else {
 		log_error("table %s exists but is not a migrate history table (no column \"%s\")",
 			  h->display, our_columns[i]);
@@ -181,14 +218,15 @@ int history_inspect(struct history *h, struct db *db)
 	return -1;
 }
 
-int history_create(struct history *h, struct db *db)
+char *history_sql_create(const struct history *h, int create_schema)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *qs = db_quote_ident(h->schema);
-	int rc;
 
-	strbuf_addf(&sb, "SET LOCAL lock_timeout = '5s'; SET LOCAL client_min_messages = warning; "
-		"CREATE SCHEMA IF NOT EXISTS %s; ", qs);
+	strbuf_addf(&sb, "SET LOCAL lock_timeout = '5s'; SET LOCAL client_min_messages = warning; ");
+	/* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when it exists */
+	if (create_schema)
+		strbuf_addf(&sb, "CREATE SCHEMA IF NOT EXISTS %s; ", qs);
 	strbuf_addf(&sb,
 		"CREATE TABLE IF NOT EXISTS %s ("
 		" version bigint PRIMARY KEY,"
@@ -217,21 +255,52 @@ int history_create(struct history *h, struct db *db)
 		" retries integer NOT NULL DEFAULT 0,"
 		" db_user text NOT NULL DEFAULT current_user,"
 		" os_user text,"
-		" note text)",
+		" note text); ",
 		h->qlog);
-	/* one transaction: both tables or neither */
-	{
-		struct strbuf all = STRBUF_INIT;
-		strbuf_addf(&all, "BEGIN; %s; COMMIT", sb.buf);
-		rc = db_command(db, all.buf, 0, NULL);
-		strbuf_release(&all);
-		if (rc < 0 && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
-			PQclear(PQexec(db->conn, "ROLLBACK"));
-	}
+	/* added after the first release: an existing log table gets them here */
+	strbuf_addf(&sb,
+		"ALTER TABLE %s ADD COLUMN IF NOT EXISTS backup_path text, "
+		"ADD COLUMN IF NOT EXISTS wal_lsn pg_lsn, "
+		"ADD COLUMN IF NOT EXISTS server_time timestamptz",
+		h->qlog);
 	free(qs);
-	strbuf_release(&sb);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* 1 when the history table's schema exists, 0 when not, -1 on error. */
+static int schema_exists(const struct history *h, struct db *db)
+{
+	const char *params[1] = { h->schema };
+	PGresult *res = db_exec(db, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1, params);
+	int n;
+
+	if (!res)
+		return -1;
+	n = PQntuples(res);
+	PQclear(res);
+	return n > 0;
+}
+
+int history_create(struct history *h, struct db *db)
+{
+	int exists = schema_exists(h, db);
+	char *body, *all;
+	int rc;
+
+	if (exists < 0)
+		return -1;
+	body = history_sql_create(h, !exists);
+	all = xasprintf("BEGIN; %s; COMMIT", body);
+
+	/* one transaction: both tables or neither */
+	rc = db_command(db, all, 0, NULL);
+	if (rc < 0 && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+	free(all);
+	free(body);
 	if (rc == 0)
-		h->exists = 1;
+		h->exists = h->log_current = 1;
 	return rc;
 }
 
@@ -346,6 +415,27 @@ int history_log(struct history *h, struct db *db, const struct log_entry *e)
 
 	history_log_params(e, params, buf);
 	rc = db_command(db, sql, 11, params);
+	free(sql);
+	return rc;
+}
+
+int history_log_marker(struct history *h, struct db *db, const struct log_entry *e,
+		       const struct log_marker *m)
+{
+	const char *params[14];
+	char buf[3][32];
+	char *sql = xasprintf("INSERT INTO %s (run_id, version, name, direction, started_at, outcome, "
+			      "sqlstate, message, retries, os_user, note, backup_path, wal_lsn, "
+			      "server_time) VALUES ($1, $2, $3, $4, coalesce(to_timestamp($5::double "
+			      "precision / 1000), now()), $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+			      h->qlog);
+	int rc;
+
+	history_log_params(e, params, buf);
+	params[11] = m->backup_path;
+	params[12] = m->wal_lsn;
+	params[13] = m->server_time;
+	rc = db_command(db, sql, 14, params);
 	free(sql);
 	return rc;
 }

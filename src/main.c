@@ -19,7 +19,12 @@ static const struct command {
 	{ "down", cmd_down, "revert applied migrations (one by default)" },
 	{ "status", cmd_status, "show applied, pending, modified, missing and dirty versions" },
 	{ "history", cmd_history, "show the audit log of every attempt" },
+	{ "redo", cmd_redo, "revert the newest migration (or N) and apply it again" },
 	{ "repair", cmd_repair, "settle a dirty version left by a failed run" },
+	{ "baseline", cmd_baseline, "record migrations up to VERSION as applied without running them" },
+	{ "adopt", cmd_adopt, "import the history of golang-migrate or dbmate" },
+	{ "backups", cmd_backups, "list the backups taken before changes" },
+	{ "restore", cmd_restore, "restore a backup (the last resort)" },
 	{ "lint", cmd_lint, "check migrations for dangerous locks, rewrites and scans" },
 	{ "plan", cmd_plan, "show what pending migrations will lock, rewrite and scan (dry run)" },
 	{ "rehearse", cmd_rehearse, "run pending migrations up, down and up on a scratch copy, observing locks" },
@@ -48,8 +53,8 @@ static void usage(FILE *f)
 		   "  0  success (also: nothing to do)\n"
 		   "  1  a migration failed, or lint found an error\n"
 		   "  2  usage, configuration, file or parse error\n"
-		   "  3  cannot connect, or cannot take the runner lock\n\n"
-		   "Documentation: docs/ (usage.md, config.md, history.md, exit-codes.md)\n");
+		   "  3  cannot connect, cannot take the runner lock, or lost the connection\n\n"
+		   "Documentation: docs/ (usage.md, config.md, history.md, safety.md, exit-codes.md)\n");
 }
 
 static const struct command *find_command(const char *name)

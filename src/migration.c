@@ -67,7 +67,7 @@ int migration_parse_name(const char *fname, int64_t *version, char **version_str
 		*direction = 0;
 		rest_end = fname + strlen(fname) - strlen(".sql");
 	}
-	if (rest_end < us + 1)
+	if (rest_end <= us + 1) /* a name is required */
 		return -1;
 	*version_str = xstrndup(fname, digits);
 	*version = parse_int64(*version_str);

@@ -1,19 +1,32 @@
-/* proc.h - run a program (pg_dump, psql) without a shell */
+/* proc.h - run a PostgreSQL client program (pg_dump, pg_restore, psql): execvp
+ * with an argument vector, never a shell; the password only in the child's
+ * environment. Used by backups and restore, and by rehearse's scratch copies. */
 #ifndef MIGRATE_PROC_H
 #define MIGRATE_PROC_H
 
+#include "strbuf.h"
+
 #include <sys/types.h>
+
+struct proc {
+	const char *const *argv;  /* argv[0] is looked up on PATH (execvp) */
+	const char *password;     /* PGPASSWORD for the child only; NULL: leave the environment */
+	int stdout_fd;            /* the child's stdout; -1: captured into out */
+	/* called about every 200 ms while the child runs (progress), may be NULL */
+	void (*tick)(void *ud);
+	void *ud;
+};
+
+/*
+ * Run p->argv and wait for it. The child's stdin is /dev/null, its stderr is
+ * captured into err and, when stdout_fd is -1, its stdout into out (either may
+ * be NULL to discard). The child dies with us (a killed migrate leaves no
+ * pg_dump behind). Returns the exit status (128 + signal when killed), or -1
+ * when the program could not be started (errno set).
+ */
+int proc_run(const struct proc *p, struct strbuf *out, struct strbuf *err);
 
 /* The child running now (0 when none), for a signal handler to pass a signal on. */
 extern volatile pid_t proc_running;
-
-/*
- * Run argv[0] (looked up in PATH) with argv, the extra environment env
- * ("NAME=value", NULL-terminated, may be NULL), stdin from /dev/null and
- * stdout to stdout_path (created mode 0600; NULL: /dev/null). Its stderr is
- * returned in *err (caller frees; never NULL). Returns the exit status,
- * 128 + the signal that ended it, or -1 when it could not be started.
- */
-int proc_run(char *const argv[], char *const env[], const char *stdout_path, char **err);
 
 #endif

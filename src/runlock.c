@@ -257,25 +257,27 @@ int runlock_renew(struct session *s)
 	return EXIT_OK;
 }
 
-void runlock_release(struct session *s)
+int runlock_release(struct session *s)
 {
 	const char *p[2] = { s->h.display, s->lock_owner };
 	char *qlock, *sql;
+	int r = 0;
 
-	if (s->locked && PQstatus(s->db.conn) == CONNECTION_OK) {
-		if (!s->cfg->lock_table) {
-			db_advisory_unlock(&s->db, s->lock_key);
-		} else {
-			qlock = lock_table_name(&s->h);
-			sql = xasprintf("DELETE FROM %s WHERE name = $1 AND owner = $2", qlock);
-			db_command(&s->db, sql, 2, p);
-			free(sql);
-			free(qlock);
-		}
+	if (s->locked && PQstatus(s->db.conn) != CONNECTION_OK) {
+		r = -1;
+	} else if (s->locked && !s->cfg->lock_table) {
+		r = db_advisory_unlock(&s->db, s->lock_key) < 0 ? -1 : 0;
+	} else if (s->locked) {
+		qlock = lock_table_name(&s->h);
+		sql = xasprintf("DELETE FROM %s WHERE name = $1 AND owner = $2", qlock);
+		r = db_command(&s->db, sql, 2, p) < 0 ? -1 : 0;
+		free(sql);
+		free(qlock);
 	}
 	s->locked = 0;
 	free(s->lock_owner);
 	s->lock_owner = NULL;
+	return r;
 }
 
 int runlock_check_steps(const struct session *s, const struct step *steps, size_t n)

@@ -10,7 +10,8 @@
 int runlock_take(struct session *s);
 /* Renew a lock row's lease (no-op for the advisory lock). EXIT_* (printed). */
 int runlock_renew(struct session *s);
-void runlock_release(struct session *s);
+/* Release it (if held): 0, or -1 when the connection was gone or the unlock failed. */
+int runlock_release(struct session *s);
 
 /*
  * Through a transaction pooler, a migration that runs without a transaction

@@ -2,6 +2,7 @@
  * trip), or statement by statement without one; lock timeouts retried with
  * backoff and jitter; failures mapped back to file:line */
 #include "runner.h"
+#include "leftover.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -110,23 +111,35 @@ static int is_retryable(const struct failure *f)
 	return f->sqlstate && (!strcmp(f->sqlstate, "55P03") || !strcmp(f->sqlstate, "40P01"));
 }
 
-/* Print the source line with a caret under col. */
-static void print_source_line(const char *src, int offset, int line)
+/* Print the source line with a caret under offset; the password scrubbed from it. */
+static void print_source_line(const struct db *db, const char *src, int offset, int line)
 {
 	const char *start = src + offset, *end;
-	int col = 0;
-	const char *p;
+	char *pre, *post, *text, *p;
 
 	while (start > src && start[-1] != '\n')
 		start--;
 	end = strchr(start, '\n');
 	if (!end)
 		end = start + strlen(start);
-	fprintf(stderr, "%6d | %.*s\n       | ", line, (int)(end - start), start);
-	for (p = start; p < src + offset; p++)
+	pre = xstrndup(start, (size_t)(src + offset - start));
+	post = xstrndup(src + offset, (size_t)(end - (src + offset)));
+	text = db_scrub(db, pre);
+	free(pre);
+	pre = text;
+	text = db_scrub(db, post);
+	free(post);
+	post = xasprintf("%s%s", pre, text);
+	free(text);
+	text = db_scrub(db, post); /* a password across the caret */
+	fprintf(stderr, "%6d | %s\n       | ", line, text);
+	for (p = pre; *p; p++)
 		if (((unsigned char)*p & 0xC0) != 0x80)
-			fputc(*p == '\t' ? '\t' : ' ', stderr), col++;
+			fputc(*p == '\t' ? '\t' : ' ', stderr);
 	fprintf(stderr, "^\n");
+	free(pre);
+	free(post);
+	free(text);
 }
 
 /* Record the failure from res, and print it mapped to the file. */
@@ -166,7 +179,7 @@ static void report_failure(struct runner *r, struct step *s, int stmt, PGresult 
 		sql_script_linecol(&s->script, off, &line, &col);
 		log_error_at(s->path, line, col, "%s%s%s%s", msg, state ? " (SQLSTATE " : "",
 			     state ? state : "", state ? ")" : "");
-		print_source_line(s->sql, off, line);
+		print_source_line(r->db, s->sql, off, line);
 	} else {
 		log_error("%s%s%s%s", msg, state ? " (SQLSTATE " : "", state ? state : "",
 			  state ? ")" : "");
@@ -427,39 +440,6 @@ static int set_session_timeouts(struct runner *r, long lock_ms, long stmt_ms)
 			  "set_config('statement_timeout', $2, false)", 2, p);
 }
 
-/* A CREATE INDEX CONCURRENTLY that failed leaves an INVALID index: drop it before retrying. */
-static void drop_invalid_index(struct runner *r, const struct sql_stmt *st)
-{
-	const PgQuery__IndexStmt *ix;
-	const char *params[2];
-	PGresult *res;
-	char *sql;
-
-	if (!st->node || st->node->node_case != PG_QUERY__NODE__NODE_INDEX_STMT)
-		return;
-	ix = st->node->index_stmt;
-	if (!ix->concurrent || !ix->idxname || !*ix->idxname)
-		return;
-	params[0] = ix->idxname;
-	params[1] = ix->relation && ix->relation->schemaname && *ix->relation->schemaname
-			    ? ix->relation->schemaname : NULL;
-	res = db_exec(r->db,
-		"SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_index i "
-		"JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-		"WHERE c.relname = $1 AND NOT i.indisvalid "
-		"AND ($2::text IS NULL AND n.oid = ANY (current_schemas(false)::regnamespace[]) "
-		"     OR n.nspname = $2) LIMIT 1", 2, params);
-	if (!res)
-		return;
-	if (PQntuples(res) == 1) {
-		sql = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", PQgetvalue(res, 0, 0));
-		log_info("  dropping invalid index %s left by the failed attempt", PQgetvalue(res, 0, 0));
-		db_command(r->db, sql, 0, NULL);
-		free(sql);
-	}
-	PQclear(res);
-}
-
 static int run_unwrapped(struct runner *r, struct step *s, int direction, int *retries,
 			 const char *note, struct failure *f)
 {
@@ -503,7 +483,8 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 			log_info("  lock timeout at %s:%d (%s), retry %d/%d in %ldms", s->path,
 				 st->line, sql_stmt_kind(st->node), *retries, r->cfg->retries, d);
 			sleep_ms(d);
-			drop_invalid_index(r, st);
+			/* a failed CONCURRENTLY build leaves an INVALID index: drop it first */
+			leftover_drop(r->db, st, s->path);
 			/* a self-managed file restarts from its first statement */
 			i = s->mode == TX_SELF ? (size_t)-1 : i - 1;
 			continue;
@@ -583,7 +564,20 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 		failure_release(&f);
 		return EXIT_OK;
 	}
-	if (!connection_lost(r)) {
+	if (connection_lost(r)) {
+		log_error("lost the connection to the server while %s %s %s",
+			  direction > 0 ? "applying" : "reverting", s->version_str, s->name);
+		if (s->mode == TX_WRAPPED)
+			log_detail("its transaction either committed with its history row or was rolled "
+				   "back as a whole");
+		else
+			log_detail("it runs without a transaction: unless it finished, its history row "
+				   "says dirty");
+		log_hint("\"migrate status\" shows which; run the command again when the server is back");
+		failure_release(&f);
+		return EXIT_CONNECT;
+	}
+	{
 		struct log_entry le = {
 			.run_id = r->run_id, .version = s->version, .name = s->name,
 			.direction = direction > 0 ? "up" : "down",
@@ -601,12 +595,11 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 			  s->version_str, s->name, s->version_str);
 		log_detail("it ran without a transaction (%s), so the statements before the "
 			   "failing one stay applied", tx_mode_name(s->mode));
-		log_hint("fix the cause, then either undo what it did and run \"migrate repair "
-			 "--mark-reverted %s\", or finish it by hand and run \"migrate repair "
-			 "--mark-applied %s\"", s->version_str, s->version_str);
+		log_hint("fix the cause, then run \"migrate repair\" (drops the INVALID indexes it "
+			 "left and lets \"migrate up\" run it again), or settle it by hand: undo what "
+			 "it did and run \"migrate repair --mark-reverted %s\", or finish it and run "
+			 "\"migrate repair --mark-applied %s\"", s->version_str, s->version_str);
 	}
-	if (connection_lost(r))
-		log_error("lost the connection to the server");
 	failure_release(&f);
 	return EXIT_FAILED;
 }

@@ -32,6 +32,7 @@ struct step {
 	struct sql_script script;
 	enum tx_mode mode;
 	int noop;               /* nothing to run (blank) */
+	char version_buf[24];   /* version_str when there is no file to take it from */
 };
 
 struct runner {

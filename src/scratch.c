@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
@@ -160,19 +161,28 @@ static char *child_conninfo(PGconn *conn, const char *dbname)
 }
 
 /* Run a PostgreSQL client program on conn's server; its errors are printed (scrubbed). */
-static int run_client(const struct db *db, char **argv, const char *out_path)
+static int run_client(const struct db *db, const char *const *argv, const char *out_path)
 {
-	char *err = NULL, *pwenv = NULL, *env[2] = { NULL, NULL };
+	struct strbuf err = STRBUF_INIT;
 	const char *pw = db->password ? db->password : PQpass(db->conn);
-	int rc;
+	int fd = -1, rc, saved;
+	struct proc p = { argv, pw, -1, NULL, NULL };
 
-	if (pw && *pw) {
-		pwenv = xasprintf("PGPASSWORD=%s", pw);
-		env[0] = pwenv;
+	if (out_path && (fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+		log_error("could not create \"%s\": %s", out_path, strerror(errno));
+		return -1;
 	}
-	rc = proc_run(argv, env, out_path, &err);
-	if (rc != 0) {
-		char *m = db_scrub(db, err), *line, *save = NULL;
+	p.stdout_fd = fd;
+	rc = proc_run(&p, NULL, &err);
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0) {
+		log_error("could not run %s: %s", argv[0], strerror(saved));
+		log_hint("install the PostgreSQL client programs, or put the directory that "
+			 "\"pg_config --bindir\" prints first in PATH");
+	} else if (rc != 0) {
+		char *m = db_scrub(db, err.buf), *line, *save = NULL;
 
 		if (interrupted)
 			log_error("%s was interrupted", argv[0]);
@@ -181,13 +191,9 @@ static int run_client(const struct db *db, char **argv, const char *out_path)
 				  rc > 128 ? rc - 128 : rc);
 		for (line = strtok_r(m, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 			log_detail("%s", line);
-		if (rc == 127)
-			log_hint("install the PostgreSQL client programs, or put the directory that "
-				 "\"pg_config --bindir\" prints first in PATH");
 		free(m);
 	}
-	free(err);
-	free(pwenv);
+	strbuf_release(&err);
 	return rc;
 }
 
@@ -327,7 +333,7 @@ int scratch_load_schema(struct scratch *s, struct db *target)
 	file = xasprintf("%s/schema.sql", dir);
 	from = child_conninfo(target->conn, PQdb(target->conn));
 	{
-		char *argv[] = { "pg_dump", "--schema-only", "--no-owner", "--no-privileges",
+		const char *argv[] = { "pg_dump", "--schema-only", "--no-owner", "--no-privileges",
 				 "--no-subscriptions", "--no-publications", "--no-tablespaces",
 				 "--no-security-labels", "-d", from, NULL };
 		if (run_client(target, argv, file) != 0)
@@ -337,7 +343,7 @@ int scratch_load_schema(struct scratch *s, struct db *target)
 		goto done;
 	to = child_conninfo(s->admin.conn, s->name);
 	{
-		char *argv[] = { "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
+		const char *argv[] = { "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
 				 "-f", file, "-d", to, NULL };
 		if (run_client(&s->admin, argv, NULL) != 0)
 			goto done;

@@ -7,6 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A failure after connecting: code, or EXIT_CONNECT when it was the connection that went. */
+static int failed(struct session *s, int code)
+{
+	return PQstatus(s->db.conn) == CONNECTION_OK ? code : EXIT_CONNECT;
+}
+
 static struct {
 	int on;
 	struct db db;
@@ -59,6 +65,8 @@ static void keep_or_close(struct session *s)
 
 int session_open(struct session *s, struct app *app, int flags)
 {
+	int r;
+
 	memset(s, 0, sizeof(*s));
 	s->app = app;
 	if (app_config(app) < 0)
@@ -68,6 +76,7 @@ int session_open(struct session *s, struct app *app, int flags)
 		flags |= SESSION_QUIET_FILES;
 	if (history_init(&s->h, s->cfg->table) < 0)
 		return EXIT_USAGE;
+	s->h.allow_foreign = !!(flags & SESSION_FOREIGN_OK);
 	if (flags & SESSION_FILES) {
 		if (migration_set_load(&s->set, s->cfg->dir, !!(flags & SESSION_QUIET_FILES)) < 0) {
 			log_error("%d problem%s in migrations directory \"%s\"", s->set.errors,
@@ -77,7 +86,13 @@ int session_open(struct session *s, struct app *app, int flags)
 	}
 	if (!(flags & (SESSION_CONNECT | SESSION_LOCK | SESSION_HISTORY)))
 		return EXIT_OK;
-	if (connect_db(s) < 0) {
+	if ((r = connect_db(s)) < 0) {
+		if (r == -2) {
+			log_detail("it comes from %s", s->cfg->url_source);
+			log_hint("write a URL (postgresql://user@host:5432/dbname?sslmode=require) or "
+				 "key=value pairs (host=db dbname=app)");
+			return EXIT_USAGE;
+		}
 		if (s->cfg->database_url == NULL)
 			log_hint("no database given: use --database-url, DATABASE_URL, database.url in "
 				 "migrate.yml, or libpq's PGHOST/PGDATABASE/... variables");
@@ -85,18 +100,17 @@ int session_open(struct session *s, struct app *app, int flags)
 	}
 	s->connected = 1;
 	if (history_inspect(&s->h, &s->db) < 0)
-		return EXIT_USAGE;
+		return failed(s, EXIT_USAGE);
 	if (flags & SESSION_LOCK) {
-		int r = runlock_take(s);
-
+		r = runlock_take(s);
 		if (r != EXIT_OK)
 			return r;
 		/* another runner may have created the tables while we waited */
 		if (history_inspect(&s->h, &s->db) < 0)
-			return EXIT_USAGE;
+			return failed(s, EXIT_USAGE);
 	}
 	if (history_load(&s->h, &s->db) < 0)
-		return EXIT_FAILED;
+		return failed(s, EXIT_FAILED);
 	return EXIT_OK;
 }
 
@@ -127,7 +141,7 @@ const char *session_state(struct session *s, int64_t version)
 
 int session_ensure_history(struct session *s)
 {
-	if (s->h.exists)
+	if (s->h.exists && s->h.log_current)
 		return EXIT_OK;
 	return history_create(&s->h, &s->db) < 0 ? EXIT_FAILED : EXIT_OK;
 }
@@ -139,4 +153,17 @@ int session_before_migration(struct session *s)
 	if (rc == EXIT_OK && replica_wait(&s->db, s->cfg->max_replica_lag_ms) < 0)
 		rc = EXIT_FAILED;
 	return rc;
+}
+
+int session_unlock(struct session *s)
+{
+	if (!s->locked)
+		return EXIT_OK;
+	if (runlock_release(s) < 0) {
+		log_error("lost the connection to the server at the end of the run");
+		log_hint("everything reported above as applied or reverted is committed; "
+			 "\"migrate status\" shows the state");
+		return EXIT_CONNECT;
+	}
+	return EXIT_OK;
 }

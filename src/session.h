@@ -13,6 +13,7 @@ enum {
 	SESSION_LOCK = 1 << 2,    /* take the runner lock and load rows */
 	SESSION_HISTORY = 1 << 3, /* load history rows without locking */
 	SESSION_QUIET_FILES = 1 << 4, /* do not print file warnings */
+	SESSION_FOREIGN_OK = 1 << 5,  /* another tool's table under our name is no error (adopt) */
 };
 
 struct session {
@@ -41,6 +42,11 @@ void session_keep_connection(int on);
 
 /* Create the history tables if missing (under the lock, right before the first change). */
 int session_ensure_history(struct session *s);
+/*
+ * Release the runner lock at the end of a run that changed the database:
+ * EXIT_OK, or EXIT_CONNECT (printed) when the connection was lost by then.
+ */
+int session_unlock(struct session *s);
 
 /* Before each migration: renew the lock's lease, wait for lagging replicas. EXIT_*. */
 int session_before_migration(struct session *s);

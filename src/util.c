@@ -86,6 +86,9 @@ void grow_array(void **items, size_t elsz, size_t n, size_t *alloc)
 }
 
 static void vlog(const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	fflush(stdout);
 	fprintf(stderr, "%s", prefix);
@@ -110,6 +113,10 @@ DEFINE_LOG(log_detail, "detail: ", -10)
 DEFINE_LOG(log_hint, "hint: ", -10)
 DEFINE_LOG(log_info, "", 0)
 DEFINE_LOG(log_debug, "debug: ", 1)
+
+static void vlog_at(const char *kind, const char *file, int line, int col,
+		    const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
 
 static void vlog_at(const char *kind, const char *file, int line, int col,
 		    const char *fmt, va_list ap)

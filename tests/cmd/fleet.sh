@@ -46,6 +46,9 @@ expect_eq "$(psql_q -c "SELECT string_agg(version::text, ',' ORDER BY version) F
 expect_eq "$(psql_q -c "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'tenant_42' AND table_name = 'accounts' AND column_name = 'email'")" 1 "tables landed in the tenant's own schema"
 expect_eq "$(psql_q -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('accounts', 'invoices')")" 0 "nothing leaked into public"
 expect_eq "$(psql_q -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'other'")" 0 "a schema the query does not return is left alone"
+# each target took its own backup: the main database whole, a tenant schema only itself
+expect_eq "$(ls backups | grep -c "^$db\.tenant_[0-9]*-.*-to-.*\.dump$")" 50 "one backup per tenant schema, named after it"
+expect_eq "$(ls backups | grep -c "^$db-.*\.dump$")" 1 "and one of the main database"
 
 run -c "$C" status --all
 expect_rc 0 "status --all exits 0: a rolled-back failure leaves nothing dirty"

@@ -58,6 +58,7 @@ expect_eq() { # expect_eq ACTUAL EXPECTED DESC
 }
 
 t_done() {
+	[ -n "${T_BACKUP_NAMES:-}" ] && find "$T_WORK" -name '*.dump*' >>"$T_BACKUP_NAMES"
 	rm -rf "$T_WORK"
 	echo "# $(basename "$0"): $T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" = 0 ]

@@ -70,6 +70,8 @@ int main(void)
 	srunner_add_suite(sr, migration_suite());
 	srunner_add_suite(sr, config_suite());
 	srunner_add_suite(sr, db_suite());
+	srunner_add_suite(sr, backup_suite());
+	srunner_add_suite(sr, proc_suite());
 	srunner_add_suite(sr, fleetconf_suite());
 	srunner_add_suite(sr, lint_suite());
 	srunner_add_suite(sr, lint_rules_suite());

@@ -79,7 +79,7 @@ START_TEST(malformed_names)
 {
 	static const char *const bad[] = {
 		"abc.sql", "_x.up.sql", "1.up.sql", "12x_name.up.sql",
-		"1234567890123456789_too_long.up.sql",
+		"1234567890123456789_too_long.up.sql", "1_.up.sql", "1_.down.sql", "1_.sql",
 	};
 	size_t i;
 

@@ -9,6 +9,8 @@ Suite *sql_suite(void);
 Suite *migration_suite(void);
 Suite *config_suite(void);
 Suite *db_suite(void);
+Suite *backup_suite(void);
+Suite *proc_suite(void);
 Suite *fleetconf_suite(void);
 /* the linter: tests/unit/test_lint*.c */
 Suite *lint_suite(void);

@@ -1,0 +1,92 @@
+# migrate backups lists them; migrate restore FILE --yes puts one back with
+# pg_restore --clean --if-exists --single-transaction, after a confirmation on a terminal.
+. "$TOP/tests/lib/t.sh"
+. "$TOP/tests/lib/pg.sh"
+
+db=$(pg_fresh_db); export PGDATABASE=$db
+D="$T_WORK/m"; mkdir -p "$D"
+for i in 1 2 3; do
+	echo "CREATE TABLE t$i (id bigint);" >"$D/${i}_t$i.up.sql"
+	echo "DROP TABLE t$i;" >"$D/${i}_t$i.down.sql"
+done
+
+run backups
+expect_rc 0 "backups with none"
+expect_out 'no backups in "backups"' "says there are none"
+
+run --dir "$D" up --to 1
+psql_q -c "INSERT INTO t1 SELECT generate_series(1, 100)"
+
+run --dir "$D" up
+expect_rc 0 "up, with a backup of t1's 100 rows"
+second=$(printf '%s\n' "$T_OUT" | sed -n 's/^backup: \([^ ]*\) .*/\1/p')
+expect_eq "$(echo "$second" | grep -c -- "-1-to-3\.dump$")" 1 "the second backup is 1-to-3"
+psql_q -c "INSERT INTO t1 VALUES (101)"
+
+run backups
+expect_rc 0 "backups"
+expect_eq "$(printf '%s\n' "$T_OUT" | awk 'NR > 1 { print $2 " " $3 " " $4 }' | tr '\n' ',')" "$db 1 3,$db 0 1," "lists them newest first: database, from, to"
+expect_out "^TAKEN \(UTC\) +DATABASE +FROM VERSION +TO VERSION +SIZE +FILE" "with a header"
+run backups --format json
+expect_out '"from_version": 1,' "json"
+run backups --format xml
+expect_rc 2 "backups --format xml"
+
+# without --yes and without a terminal: refused
+run --dir "$D" restore "$second"
+expect_rc 2 "restore without --yes, no terminal"
+expect_err "pass --yes to confirm" "says --yes is needed"
+expect_eq "$(psql_q -c "SELECT count(*) FROM t1")" 101 "nothing restored"
+
+run --dir "$D" restore "$T_WORK/nope.dump" --yes
+expect_rc 2 "restore of a missing file"
+expect_err 'could not open backup ".*nope.dump": No such file or directory' "says so"
+echo "not a dump" >"$T_WORK/fake.dump"
+run --dir "$D" restore "$T_WORK/fake.dump" --yes
+expect_rc 2 "restore of a file that is not an archive"
+expect_err "is not a backup pg_restore can read" "says so"
+run --dir "$D" restore
+expect_rc 2 "restore without a file"
+expect_err "which backup" "asks which"
+
+# on a terminal: the database name must be typed
+if command -v script >/dev/null 2>&1; then
+	echo "wrong" | script -qec "$MIGRATE --dir $D restore $second" /dev/null >"$T_WORK/tty.out" 2>&1
+	grep -q "type the database name to confirm" "$T_WORK/tty.out" && t_ok "asks for confirmation on a terminal" || t_not_ok "no prompt" "$(cat "$T_WORK/tty.out")"
+	grep -q "not confirmed: nothing was restored" "$T_WORK/tty.out" && t_ok "a wrong answer restores nothing" || t_not_ok "wrong answer" "$(cat "$T_WORK/tty.out")"
+	cat "$T_WORK/tty.out" >>"$T_ALL_OUTPUT"
+	expect_eq "$(psql_q -c "SELECT count(*) FROM t1")" 101 "nothing restored"
+fi
+
+run --dir "$D" restore "$second" --yes
+expect_rc 0 "restore --yes"
+expect_out "^backup: backups/$db-[0-9T.]+Z-3-to-1\.dump" "the state being replaced is backed up first"
+expect_out "restored database \"$db\" from $second: history back at version 1" "says where history stands"
+expect_eq "$(psql_q -c "SELECT count(*) FROM t1")" 100 "t1 is as it was at the backup"
+expect_eq "$(psql_q -c "SELECT string_agg(version::text, ',') FROM schema_migrations")" 1 "history is as it was at the backup"
+expect_err "warning: 2 relations were not in the backup and are left as they are: public.t2, public.t3" "names what the backup did not hold"
+expect_eq "$(psql_q -c "SELECT count(*) FROM schema_migrations_log WHERE direction = 'up' AND outcome = 'applied'")" 3 "the audit log keeps what came after the backup"
+expect_eq "$(psql_q -c "SELECT outcome || ' ' || (backup_path = '$second') || ' ' || (wal_lsn IS NOT NULL) FROM schema_migrations_log WHERE direction = 'restore'")" "restored true true" "the restore is logged with its file and recovery point"
+run --dir "$D" history
+expect_out "restore +restored .* history back at version 1: $second; recovery point: WAL" "history shows the restore"
+run --dir "$D" status
+expect_out "2 +pending" "status: 2 pending again"
+psql_q -c "DROP TABLE t2, t3"
+run --dir "$D" up
+expect_rc 0 "up after the restore"
+
+# the restore itself can be undone: the backup it took
+undo=$(ls backups/$db-*-3-to-1.dump)
+run --dir "$D" restore "$undo" --yes --no-backup
+expect_rc 0 "restore of the backup taken by the restore"
+expect_eq "$(psql_q -c "SELECT count(*) FROM t1")" 101 "back to the state before the first restore"
+
+# pg_restore failing: nothing restored (one transaction)
+psql_q -c "CREATE VIEW v1 AS SELECT id FROM t1; INSERT INTO t1 VALUES (102)"
+run --dir "$D" restore "$second" --yes --no-backup
+expect_rc 1 "pg_restore failing: exit 1"
+expect_err "pg_restore failed \(exit status 1\): nothing was restored" "says nothing was restored"
+expect_err "detail: pg_restore: .*depend" "with pg_restore's reason"
+expect_eq "$(psql_q -c "SELECT count(*) FROM t1")" 102 "the database is untouched"
+expect_eq "$(psql_q -c "SELECT outcome FROM schema_migrations_log WHERE direction = 'restore' ORDER BY id DESC LIMIT 1")" failed "the failed restore is logged"
+t_done

@@ -1,0 +1,2 @@
+CREATE TABEL oops (id int);
+SELECT 'unterminated

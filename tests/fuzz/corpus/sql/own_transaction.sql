@@ -1,0 +1,4 @@
+BEGIN;
+CREATE TABLE own (id int);
+SAVEPOINT s;
+COMMIT;

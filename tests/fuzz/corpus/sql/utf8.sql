@@ -1,0 +1,3 @@
+SELECT 'café', 1 / 0;
+-- € comment
+ALTER TABLE t DETACH PARTITION p CONCURRENTLY;
