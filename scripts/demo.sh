@@ -6,10 +6,13 @@ MIGRATE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/tests/lib/pg.sh"
 pg_start
-trap 'pg_stop' EXIT INT TERM
+# run in a scratch directory (backups/ goes there), with the example linked in
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/migrate-demo.XXXXXX")
+trap 'pg_stop; rm -rf "$WORK"' EXIT INT TERM
+ln -s "$TOP/migrations" "$WORK/migrations"
 "$PG_BIN/createdb" demo
 export PGDATABASE=demo
-cd "$TOP"
+cd "$WORK"
 
 bold= plain=
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$(printf '\033[1m'); plain=$(printf '\033[0m'); fi

@@ -20,6 +20,9 @@ T_BACKUP_NAMES=$(mktemp "${TMPDIR:-/tmp}/migrate-backups.XXXXXX")
 export T_BACKUP_NAMES
 RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/migrate-run.XXXXXX")
 
+# run from a scratch directory: what the binary writes by default (backups/) stays out of the tree
+RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/migrate-run.XXXXXX")
+cd "$RUN_DIR" || exit 1
 pass=0; fail=0; failed_files=""
 for t in "$TOP"/tests/cmd/*.sh ${TESTS_EXTRA:-}; do
 	[ -f "$t" ] || continue

@@ -5,7 +5,9 @@
 . "$TOP/tests/lib/t.sh"
 . "$TOP/tests/lib/pg.sh"
 
-cd "$TOP" || exit 1
+# relative paths as a user writes them (golden files hold them), in a directory of
+# our own so nothing (backups/) is left in the source tree
+cd "$T_WORK" && ln -s "$TOP/migrations" migrations && mkdir tests && ln -s "$TOP/tests/fixtures" tests/fixtures || exit 1
 G="$TOP/tests/golden/plan"
 mkdir -p "$G"
 

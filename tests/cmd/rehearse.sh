@@ -4,7 +4,9 @@
 . "$TOP/tests/lib/t.sh"
 . "$TOP/tests/lib/pg.sh"
 
-cd "$TOP" || exit 1
+# relative paths as a user writes them (golden files hold them), in a directory of
+# our own so nothing (backups/) is left in the source tree
+cd "$T_WORK" && ln -s "$TOP/migrations" migrations && mkdir tests && ln -s "$TOP/tests/fixtures" tests/fixtures || exit 1
 scratch_left() { psql_q -d postgres -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'migrate_rehearse_%'"; }
 dump() { "$PG_BIN/pg_dump" --schema-only "$1" | grep -v '^\\\(un\)\?restrict'; }
 
