@@ -6,6 +6,7 @@
  * as one record on a shared pipe. The targets are the only state: a second run
  * does only what each target still lacks. */
 #include "fleet.h"
+#include "cli.h"
 #include "migration.h"
 #include "runner.h"
 #include "session.h"
@@ -80,10 +81,8 @@ int fleet_format(struct fleet_opts *fo, const char *format, const char *the_swit
 {
 	if (!format)
 		return 0;
-	if (strcmp(format, "text") && strcmp(format, "json")) {
-		log_error("unknown format \"%s\": text or json", format);
+	if (cli_check_format(CLI_DONE, format) == CLI_ERROR)
 		return -1;
-	}
 	if (!fleet_wanted(fo)) {
 		log_error("--format is for a run on every target (%s, --target, --only)", the_switch);
 		return -1;
