@@ -283,47 +283,6 @@ const char *pg_major_text(int major, char buf[16])
 	return buf;
 }
 
-static void add_conninfo_value(struct strbuf *sb, const char *key, const char *val)
-{
-	const char *p;
-
-	if (sb->len)
-		strbuf_addch(sb, ' ');
-	strbuf_addf(sb, "%s='", key);
-	for (p = val; *p; p++) {
-		if (*p == '\'' || *p == '\\')
-			strbuf_addch(sb, '\\');
-		strbuf_addch(sb, *p);
-	}
-	strbuf_addch(sb, '\'');
-}
-
-char *backup_conninfo(const struct db *db)
-{
-	PQconninfoOption *opts = PQconninfo(db->conn), *o;
-	struct strbuf sb = STRBUF_INIT;
-	int host_list = 0;
-
-	for (o = opts; o && o->keyword; o++)
-		if (!strcmp(o->keyword, "host") && o->val && strchr(o->val, ','))
-			host_list = 1;
-	/* the server we are connected to, even when the URL listed several */
-	add_conninfo_value(&sb, "host", PQhost(db->conn));
-	add_conninfo_value(&sb, "port", PQport(db->conn));
-	for (o = opts; o && o->keyword; o++) {
-		/* dispchar '*': a secret (password, sslpassword), never on an argument vector */
-		if (!o->val || !*o->val || (o->dispchar && o->dispchar[0] == '*') ||
-		    !strcmp(o->keyword, "host") || !strcmp(o->keyword, "port") ||
-		    !strcmp(o->keyword, "fallback_application_name") ||
-		    (host_list && !strcmp(o->keyword, "hostaddr")) ||
-		    !strcmp(o->keyword, "target_session_attrs"))
-			continue;
-		add_conninfo_value(&sb, o->keyword, o->val);
-	}
-	PQconninfoFree(opts);
-	return strbuf_detach(&sb, NULL);
-}
-
 /* Print what a child program wrote on stderr (password scrubbed), as detail lines. */
 static void print_child_stderr(const struct db *db, const struct strbuf *err)
 {
@@ -464,7 +423,7 @@ static int take_dump(struct session *s, int64_t from, int64_t to, char **path, c
 		*why = xasprintf("backup file not writable");
 		goto done;
 	}
-	conninfo = backup_conninfo(&s->db);
+	conninfo = db_child_conninfo(s->db.conn, NULL);
 	/* the audit log is not restored: it keeps the record of what came after */
 	qs = db_quote_ident(s->h.schema);
 	logname = xasprintf("%s_log", s->h.table);

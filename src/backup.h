@@ -47,13 +47,6 @@ int pg_server_major(int server_version);
 /* "15" or "9.6" for a major from the two functions above; buf of 16. */
 const char *pg_major_text(int major, char buf[16]);
 
-/*
- * A connection string for a client program started by us: the live
- * connection's parameters, without its password (the child gets that through
- * its environment or .pgpass, never its argument vector).
- */
-char *backup_conninfo(const struct db *db);
-
 /* Check that program (pg_dump, pg_restore) runs and can handle the server; EXIT_*. */
 int backup_check_program(const struct db *db, const char *program);
 

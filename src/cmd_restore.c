@@ -118,7 +118,7 @@ static int check_archive(struct session *s, const char *program, const char *fil
 static int run_pg_restore(struct session *s, const char *program, const char *file,
 			  struct strbuf *err)
 {
-	char *conninfo = backup_conninfo(&s->db);
+	char *conninfo = db_child_conninfo(s->db.conn, NULL);
 	const char *argv[] = { program, "--clean", "--if-exists", "--single-transaction",
 			       "--no-password", "--dbname", conninfo, file, NULL };
 	struct proc p = { argv, PQpass(s->db.conn), -1, NULL, NULL };

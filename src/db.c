@@ -382,3 +382,47 @@ int db_advisory_unlock(struct db *db, int64_t key)
 	snprintf(keybuf, sizeof(keybuf), "%lld", (long long)key);
 	return db_command(db, "SELECT pg_advisory_unlock($1::bigint)", 1, params);
 }
+
+static void add_conninfo_value(struct strbuf *sb, const char *key, const char *val)
+{
+	const char *p;
+
+	if (sb->len)
+		strbuf_addch(sb, ' ');
+	strbuf_addf(sb, "%s='", key);
+	for (p = val; *p; p++) {
+		if (*p == '\'' || *p == '\\')
+			strbuf_addch(sb, '\\');
+		strbuf_addch(sb, *p);
+	}
+	strbuf_addch(sb, '\'');
+}
+
+char *db_child_conninfo(PGconn *conn, const char *dbname)
+{
+	PQconninfoOption *opts = PQconninfo(conn), *o;
+	struct strbuf sb = STRBUF_INIT;
+	int host_list = 0;
+
+	for (o = opts; o && o->keyword; o++)
+		if (!strcmp(o->keyword, "host") && o->val && strchr(o->val, ','))
+			host_list = 1;
+	/* the server we are connected to, even when the URL listed several */
+	add_conninfo_value(&sb, "host", PQhost(conn));
+	add_conninfo_value(&sb, "port", PQport(conn));
+	for (o = opts; o && o->keyword; o++) {
+		/* dispchar '*': a secret (password, sslpassword), never on an argument vector */
+		if (!o->val || !*o->val || (o->dispchar && o->dispchar[0] == '*') ||
+		    !strcmp(o->keyword, "host") || !strcmp(o->keyword, "port") ||
+		    !strcmp(o->keyword, "fallback_application_name") ||
+		    (host_list && !strcmp(o->keyword, "hostaddr")) ||
+		    !strcmp(o->keyword, "target_session_attrs") ||
+		    (dbname && !strcmp(o->keyword, "dbname")))
+			continue;
+		add_conninfo_value(&sb, o->keyword, o->val);
+	}
+	if (dbname)
+		add_conninfo_value(&sb, "dbname", dbname);
+	PQconninfoFree(opts);
+	return strbuf_detach(&sb, NULL);
+}

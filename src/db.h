@@ -44,4 +44,12 @@ int db_advisory_unlock(struct db *db, int64_t key);
 /* Stable 64-bit key for a name. */
 int64_t db_lock_key(const char *name);
 
+/*
+ * A connection string for a client program (pg_dump, pg_restore, psql) to the
+ * server conn is connected to, with dbname replaced when not NULL, and
+ * without any secret (password, sslpassword): the child gets those through
+ * its environment or .pgpass, never its argument vector.
+ */
+char *db_child_conninfo(PGconn *conn, const char *dbname);
+
 #endif

@@ -131,35 +131,6 @@ int scratch_connect(struct scratch *s, struct db *out)
 	return connect_like(out, &s->admin, s->name);
 }
 
-/* key='value' conninfo for a child program, without secrets (they go in PGPASSWORD). */
-static char *child_conninfo(PGconn *conn, const char *dbname)
-{
-	PQconninfoOption *opts = PQconninfo(conn), *o;
-	struct strbuf sb = STRBUF_INIT;
-	const char *p;
-
-	for (o = opts; o && o->keyword; o++) {
-		if (!o->val || !*o->val || !strcmp(o->keyword, "dbname") || strchr(o->dispchar, '*'))
-			continue;
-		strbuf_addf(&sb, "%s='", o->keyword);
-		for (p = o->val; *p; p++) {
-			if (*p == '\'' || *p == '\\')
-				strbuf_addch(&sb, '\\');
-			strbuf_addch(&sb, *p);
-		}
-		strbuf_addstr(&sb, "' ");
-	}
-	strbuf_addstr(&sb, "dbname='");
-	for (p = dbname; *p; p++) {
-		if (*p == '\'' || *p == '\\')
-			strbuf_addch(&sb, '\\');
-		strbuf_addch(&sb, *p);
-	}
-	strbuf_addch(&sb, '\'');
-	PQconninfoFree(opts);
-	return strbuf_detach(&sb, NULL);
-}
-
 /* Run a PostgreSQL client program on conn's server; its errors are printed (scrubbed). */
 static int run_client(const struct db *db, const char *const *argv, const char *out_path)
 {
@@ -331,7 +302,7 @@ int scratch_load_schema(struct scratch *s, struct db *target)
 		return EXIT_FAILED;
 	}
 	file = xasprintf("%s/schema.sql", dir);
-	from = child_conninfo(target->conn, PQdb(target->conn));
+	from = db_child_conninfo(target->conn, PQdb(target->conn));
 	{
 		const char *argv[] = { "pg_dump", "--schema-only", "--no-owner", "--no-privileges",
 				 "--no-subscriptions", "--no-publications", "--no-tablespaces",
@@ -341,7 +312,7 @@ int scratch_load_schema(struct scratch *s, struct db *target)
 	}
 	if (interrupted)
 		goto done;
-	to = child_conninfo(s->admin.conn, s->name);
+	to = db_child_conninfo(s->admin.conn, s->name);
 	{
 		const char *argv[] = { "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
 				 "-f", file, "-d", to, NULL };
