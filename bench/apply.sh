@@ -27,20 +27,11 @@ case "$MIGRATE" in /*) ;; *) MIGRATE=$(pwd)/$MIGRATE ;; esac
 N=${APPLY_N:-500}
 RUNS=${APPLY_RUNS:-3}
 
-die() { echo "apply: error: $*" >&2; exit 1; }
-note() { echo "apply: $*" >&2; }
-[ -x "$MIGRATE" ] || die "\"$MIGRATE\" is not an executable (build it with make, or pass its path)"
-
-. "$TOP/tests/lib/pg.sh"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/apply.XXXXXX") || die "could not create a work directory"
-chmod 755 "$WORK"
-cleanup() {
-	pg_stop
-	if [ "${APPLY_KEEP:-}" = 1 ]; then note "work directory kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+BENCH=apply
+. "$TOP/bench/lib.sh"
+bench_begin "${APPLY_KEEP:-}"
+# the runner itself is measured: migrate up runs with --no-backup (a pg_dump
+# per run or target is a separate, documented cost; psql and dbmate take none)
 
 note "starting a throwaway PostgreSQL ($PG_BIN)"
 pg_start || die "could not start a throwaway PostgreSQL"
@@ -89,7 +80,7 @@ time_one() {
 	t0=$(now_ms)
 	case $1 in
 	migrate)
-		(cd "$WORK/$2" && PGDATABASE=$FRESH "$MIGRATE" --dir migrate up -q) >"$WORK/out" 2>&1 ;;
+		(cd "$WORK/$2" && PGDATABASE=$FRESH "$MIGRATE" --dir migrate up -q --no-backup) >"$WORK/out" 2>&1 ;;
 	psql)
 		PGDATABASE=$FRESH "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -f "$WORK/$2/all.sql" >"$WORK/out" 2>&1 ;;
 	dbmate)
@@ -129,9 +120,9 @@ if command -v strace >/dev/null 2>&1; then
 	for set in create select; do
 		fresh_db
 		(cd "$WORK/$set" && PGDATABASE=$FRESH strace -f -e trace=sendto,recvfrom -o "$WORK/st-all" \
-			"$MIGRATE" --dir migrate up -q) >/dev/null 2>&1 || BROKEN=1
+			"$MIGRATE" --dir migrate up -q --no-backup) >/dev/null 2>&1 || BROKEN=1
 		(cd "$WORK/$set" && PGDATABASE=$FRESH strace -f -e trace=sendto,recvfrom -o "$WORK/st-none" \
-			"$MIGRATE" --dir migrate up -q) >/dev/null 2>&1 || BROKEN=1
+			"$MIGRATE" --dir migrate up -q --no-backup) >/dev/null 2>&1 || BROKEN=1
 		a=$(turns "$WORK/st-all"); b=$(turns "$WORK/st-none")
 		eval "rt_$set=\$(echo \"scale=2; ($a - $b) / $N\" | bc)"
 		note "$set: $a turns with $N pending, $b with none"

@@ -27,20 +27,11 @@ MIGRATIONS=${FLEET_MIGRATIONS:-10}
 JOBS_LIST=${FLEET_JOBS:-1 4}
 FSYNC=${FLEET_FSYNC:-on}
 
-die() { echo "fleet: error: $*" >&2; exit 1; }
-note() { echo "fleet: $*" >&2; }
-[ -x "$MIGRATE" ] || die "\"$MIGRATE\" is not an executable (build it with make, or pass its path)"
-
-. "$TOP/tests/lib/pg.sh"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/fleet.XXXXXX") || die "could not create a work directory"
-chmod 755 "$WORK"
-cleanup() {
-	pg_stop
-	if [ "${FLEET_KEEP:-}" = 1 ]; then note "work directory kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+BENCH=fleet
+. "$TOP/bench/lib.sh"
+bench_begin "${FLEET_KEEP:-}"
+# the runner itself is measured: migrate up runs with --no-backup (a pg_dump
+# per run or target is a separate, documented cost; psql and dbmate take none)
 
 note "starting a throwaway PostgreSQL ($PG_BIN), fsync $FSYNC"
 pg_start || die "could not start a throwaway PostgreSQL"
@@ -130,7 +121,7 @@ for jobs in $JOBS_LIST; do
 	psql_q -c "CHECKPOINT" >/dev/null
 	note "up --all --jobs $jobs"
 	t0=$(now_ms)
-	"$MIGRATE" -c "$WORK/fleet_r$run.yml" up --all --jobs "$jobs" >"$WORK/up-$run.out" 2>"$WORK/up-$run.err"
+	"$MIGRATE" -c "$WORK/fleet_r$run.yml" up --all --no-backup --jobs "$jobs" >"$WORK/up-$run.out" 2>"$WORK/up-$run.err"
 	rc=$?
 	t1=$(now_ms)
 	[ $rc = 0 ] || { BROKEN=1; note "up --all --jobs $jobs failed (exit $rc)"; tail -5 "$WORK/up-$run.err" >&2; }
@@ -140,11 +131,11 @@ for jobs in $JOBS_LIST; do
 done
 note "second up --all (nothing to do), --jobs 4"
 t0=$(now_ms)
-"$MIGRATE" -c "$WORK/fleet_r$run.yml" up --all --jobs 4 >"$WORK/noop.out" 2>"$WORK/noop.err" || BROKEN=1
+"$MIGRATE" -c "$WORK/fleet_r$run.yml" up --all --no-backup --jobs 4 >"$WORK/noop.out" 2>"$WORK/noop.err" || BROKEN=1
 noop_ms=$(($(now_ms) - t0))
 note "  $noop_ms ms: $(tail -1 "$WORK/noop.out")"
 t0=$(now_ms)
-"$MIGRATE" -c "$WORK/schemas_r$run.yml" up --all --jobs 4 >"$WORK/noop2.out" 2>&1 || BROKEN=1
+"$MIGRATE" -c "$WORK/schemas_r$run.yml" up --all --no-backup --jobs 4 >"$WORK/noop2.out" 2>&1 || BROKEN=1
 noop_schemas_ms=$(($(now_ms) - t0))
 t0=$(now_ms)
 "$MIGRATE" -c "$WORK/fleet_r$run.yml" status --all --jobs 4 >"$WORK/status.out" 2>&1 || BROKEN=1

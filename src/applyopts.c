@@ -88,3 +88,14 @@ int parse_steps_arg(const char *arg)
 	}
 	return (int)v;
 }
+
+int apply_options_done(struct cli *c, int opt, int max_positional, struct app *app,
+		       const struct apply_overrides *ov)
+{
+	int rc = cli_done(c, opt, max_positional);
+
+	cli_release(c);
+	if (rc >= 0)
+		return rc;
+	return apply_config(app, ov) < 0 ? EXIT_USAGE : -1;
+}

@@ -34,6 +34,13 @@ struct apply_overrides {
 int apply_option(struct apply_overrides *ov, int id, const char *arg);
 /* Load the config and apply the overrides to it; 0 or -1. */
 int apply_config(struct app *app, const struct apply_overrides *ov);
+/*
+ * The end of the option loop of a command that changes the database:
+ * cli_done and cli_release, then the config with the overrides applied.
+ * -1 to go on, or the exit code to return now.
+ */
+int apply_options_done(struct cli *c, int opt, int max_positional, struct app *app,
+		       const struct apply_overrides *ov);
 /* A version argument; -1 (printed) when invalid. */
 int64_t parse_version_arg(const char *opt, const char *arg);
 /* --steps N: a positive number; -1 (printed) when invalid. */

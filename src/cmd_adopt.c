@@ -211,11 +211,10 @@ int cmd_adopt(int argc, char **argv, struct app *app)
 		log_error("%s: --from golang-migrate or --from dbmate", tool ? "unknown tool" : "from which tool?");
 		opt = CLI_ERROR;
 	}
-	rc = cli_done(&c, opt, 0);
-	cli_release(&c);
+	rc = apply_options_done(&c, opt, 0, app, &ov);
 	if (rc >= 0)
 		return rc;
-	if (apply_config(app, &ov) < 0 || history_init(&theirs, from_table) < 0)
+	if (history_init(&theirs, from_table) < 0)
 		return EXIT_USAGE;
 	theirs_init = 1;
 	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK | SESSION_QUIET_FILES |

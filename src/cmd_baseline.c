@@ -41,12 +41,9 @@ int cmd_baseline(int argc, char **argv, struct app *app)
 	}
 	if (opt == CLI_DONE && (version = parse_version_arg("VERSION", c.positional[0])) < 0)
 		opt = CLI_ERROR;
-	rc = cli_done(&c, opt, 1);
-	cli_release(&c);
+	rc = apply_options_done(&c, opt, 1, app, &ov);
 	if (rc >= 0)
 		return rc;
-	if (apply_config(app, &ov) < 0)
-		return EXIT_USAGE;
 	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK | SESSION_QUIET_FILES);
 	if (rc != EXIT_OK)
 		goto done;

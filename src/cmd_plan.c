@@ -289,12 +289,9 @@ int plan_command(int argc, char **argv, struct app *app, int direction)
 		 "configured) every migration after --from. Changes nothing: no history table,\n"
 		 "no runner lock, only reads of the catalog.", plan_options, &app->opts, argc, argv);
 	opt = parse(&c, &rq, &ov);
-	rc = cli_done(&c, opt, 0);
-	cli_release(&c);
+	rc = apply_options_done(&c, opt, 0, app, &ov);
 	if (rc >= 0)
 		return rc;
-	if (apply_config(app, &ov) < 0)
-		return EXIT_USAGE;
 	from_given = rq.from > 0;
 	if (!database_configured(&app->cfg))
 		rq.offline = 1;

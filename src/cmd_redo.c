@@ -70,12 +70,9 @@ int cmd_redo(int argc, char **argv, struct app *app)
 			break;
 		}
 	}
-	rc = cli_done(&c, opt, 0);
-	cli_release(&c);
+	rc = apply_options_done(&c, opt, 0, app, &ov);
 	if (rc >= 0)
 		return rc;
-	if (apply_config(app, &ov) < 0)
-		return EXIT_USAGE;
 	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK | SESSION_QUIET_FILES);
 	if (rc != EXIT_OK)
 		goto done;

@@ -16,22 +16,15 @@ static void record_error(struct rehearsal *r, struct plan_migration *pm, const c
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
 	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
 	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
 	char *msg = db_scrub(r->db, primary ? primary : PQerrorMessage(r->db->conn));
 	struct strbuf where = STRBUF_INIT;
+	int line, col;
 
 	strtok(msg, "\n");
-	if (stmt >= 0 && (size_t)stmt < s->script.n) {
-		const struct sql_stmt *st = &s->script.stmts[stmt];
-		int off = st->offset, line, col;
-
-		if (pos)
-			off += sql_charpos_to_offset(st->text, atoi(pos));
-		sql_script_linecol(&s->script, off, &line, &col);
+	if (step_error_location(s, stmt, res, &line, &col) >= 0)
 		strbuf_addf(&where, "%s:%d:%d: ", s->path, line, col);
-	}
 	if (scratch_interrupted())
 		strlist_addf(&pm->failures, "%s: interrupted", what);
 	else

@@ -143,16 +143,32 @@ static void print_source_line(const struct db *db, const char *src, int offset, 
 }
 
 /* Record the failure from res, and print it mapped to the file. */
+int step_error_location(const struct step *s, int stmt, const PGresult *res, int *line, int *col)
+{
+	const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+	const struct sql_stmt *st;
+	int off;
+
+	if (stmt < 0 || (size_t)stmt >= s->script.n)
+		return -1;
+	st = &s->script.stmts[stmt];
+	off = st->offset;
+	if (pos)
+		off += sql_charpos_to_offset(st->text, atoi(pos));
+	sql_script_linecol(&s->script, off, line, col);
+	return off;
+}
+
 static void report_failure(struct runner *r, struct step *s, int stmt, PGresult *res,
 			   struct failure *f)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
 	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
 	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
 	const char *ctx = res ? PQresultErrorField(res, PG_DIAG_CONTEXT) : NULL;
 	char *msg;
+	int off, line, col;
 
 	failure_release(f);
 	f->stmt = stmt;
@@ -170,13 +186,7 @@ static void report_failure(struct runner *r, struct step *s, int stmt, PGresult 
 	f->message = msg;
 	if (is_retryable(f))
 		return; /* reported by the retry loop */
-	if (stmt >= 0 && (size_t)stmt < s->script.n) {
-		const struct sql_stmt *st = &s->script.stmts[stmt];
-		int off = st->offset, line, col;
-
-		if (pos)
-			off += sql_charpos_to_offset(st->text, atoi(pos));
-		sql_script_linecol(&s->script, off, &line, &col);
+	if ((off = step_error_location(s, stmt, res, &line, &col)) >= 0) {
 		log_error_at(s->path, line, col, "%s%s%s%s", msg, state ? " (SQLSTATE " : "",
 			     state ? state : "", state ? ")" : "");
 		print_source_line(r->db, s->sql, off, line);

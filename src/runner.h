@@ -51,6 +51,14 @@ int step_prepare(struct step *s, const char *sql, const char *path, int line_bas
 		 const struct directives *dir);
 void step_release(struct step *s);
 
+/*
+ * Where in the file a server error in statement stmt points: the server's
+ * error position mapped into the file, else the statement's start. Returns
+ * the byte offset into s->sql and sets line and col; -1 when stmt is not one
+ * of the step's statements.
+ */
+int step_error_location(const struct step *s, int stmt, const PGresult *res, int *line, int *col);
+
 /* Apply one prepared step in direction +1 (up) or -1 (down): returns EXIT_*. */
 int runner_apply(struct runner *r, struct step *s, int direction, const char *note);
 
