@@ -457,7 +457,7 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 	char *sql_hist = NULL, *sql_state = history_sql_set_state(r->h);
 	const char *state_params[2];
 	PGresult *err = NULL;
-	size_t i, start = 0;
+	size_t i;
 	int rc = -1, committed = 0;
 
 	fill_history_params(r, s, direction, 0, note, "dirty", &hp);
@@ -473,7 +473,7 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 	}
 	if (set_session_timeouts(r, effective_lock_timeout(r, s), effective_statement_timeout(r, s)) < 0)
 		goto out;
-	for (i = start; i < s->script.n; i++) {
+	for (i = 0; i < s->script.n; i++) {
 		const struct sql_stmt *st = &s->script.stmts[i];
 
 		if (exec_simple(r, st->text, 0, NULL, &err) == 0) {
