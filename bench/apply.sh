@@ -17,15 +17,16 @@
 # turns on its socket for 500 pending migrations, less those of a run with none
 # pending, divided by 500.
 #
-# Knobs: APPLY_N (500), APPLY_RUNS (3: the median is shown), APPLY_DBMATE (1),
-# APPLY_KEEP=1 keeps the work directory.
+# Knobs: APPLY_N (500), APPLY_RUNS (5: the median is shown), APPLY_DBMATE (1),
+# APPLY_TMPFS (1: the server's files in /dev/shm), APPLY_KEEP=1 keeps the work
+# directory.
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 MIGRATE=${1:-$TOP/build/migrate}
 case "$MIGRATE" in /*) ;; *) MIGRATE=$(pwd)/$MIGRATE ;; esac
 N=${APPLY_N:-500}
-RUNS=${APPLY_RUNS:-3}
+RUNS=${APPLY_RUNS:-5}
 
 BENCH=apply
 . "$TOP/bench/lib.sh"
@@ -33,7 +34,16 @@ bench_begin "${APPLY_KEEP:-}"
 # the runner itself is measured: migrate up runs with --no-backup (a pg_dump
 # per run or target is a separate, documented cost; psql and dbmate take none)
 
-note "starting a throwaway PostgreSQL ($PG_BIN)"
+# The server's files live in memory by default (/dev/shm): creating a table
+# creates files, and on a disk the file system's own cost (which varies run to
+# run with what was deleted lately) swamps the runner's. APPLY_TMPFS=0 keeps
+# them on the disk under TMPDIR.
+where=disk
+if [ "${APPLY_TMPFS:-1}" = 1 ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	TMPDIR=/dev/shm
+	where="memory (/dev/shm)"
+fi
+note "starting a throwaway PostgreSQL ($PG_BIN), its files in $where"
 pg_start || die "could not start a throwaway PostgreSQL"
 
 # --- the migrations, in migrate's layout, dbmate's and one psql script ------------
@@ -95,15 +105,21 @@ time_one() {
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 
+# Rounds interleave the tools (psql, migrate, dbmate, psql, ...), so that what
+# the machine does meanwhile (another job, the file system settling) falls on
+# all of them alike; each figure is the median of its runs.
 for set in create select; do
+	r=0
+	while [ $r -lt "$RUNS" ]; do
+		for tool in psql migrate dbmate; do
+			[ $tool = dbmate ] && [ -z "$DBMATE" ] && continue
+			eval "all_${set}_$tool=\"\${all_${set}_$tool:-} $(time_one $tool $set)\""
+		done
+		r=$((r + 1))
+	done
 	for tool in psql migrate dbmate; do
 		[ $tool = dbmate ] && [ -z "$DBMATE" ] && continue
-		all=""
-		r=0
-		while [ $r -lt "$RUNS" ]; do
-			all="$all $(time_one $tool $set)"
-			r=$((r + 1))
-		done
+		eval "all=\$all_${set}_$tool"
 		m=$(echo "$all" | median)
 		eval "ms_${set}_$tool=$m"
 		note "$set / $tool:$all ms (median $m)"
@@ -133,7 +149,7 @@ fi
 
 pct() { echo "scale=1; ($1 - $2) * 100 / $2" | bc; }
 echo
-echo "apply: $N migrations on a fresh database ($(nproc) CPUs, $("$PG_BIN/postgres" --version | sed 's/.*) //'), median of $RUNS runs)"
+echo "apply: $N migrations on a fresh database ($(nproc) CPUs, $("$PG_BIN/postgres" --version | sed 's/.*) //'), files in $where, median of $RUNS runs)"
 printf '  %-28s %12s %12s\n' "" "CREATE TABLE" "SELECT 1"
 printf '  %-28s %9s ms %9s ms\n' "psql -f, BEGIN/COMMIT each" "$ms_create_psql" "$ms_select_psql"
 printf '  %-28s %9s ms %9s ms\n' "migrate up" "$ms_create_migrate" "$ms_select_migrate"

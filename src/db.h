@@ -11,6 +11,7 @@ struct db {
 	char *password;   /* scrubbed from every message we print; never printed */
 	int server_version;
 	int verbose;
+	int proxied;      /* through a proxy such as PgBouncer (set by runlock.c) */
 };
 
 /* Redact the password of a URL or key=value conninfo; returns a new string. */

@@ -31,6 +31,7 @@ static int detect_pooler(struct session *s)
 	if (!res)
 		return -1;
 	s->proxied = strcmp(PQgetvalue(res, 0, 0), PQport(s->db.conn)) != 0;
+	s->db.proxied = s->proxied;
 	port = xstrdup(PQgetvalue(res, 0, 0));
 	pid = xstrdup(PQgetvalue(res, 0, 1));
 	PQclear(res);

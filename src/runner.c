@@ -30,6 +30,8 @@ void runner_init(struct runner *r, struct db *db, struct history *h, struct migr
 			rnd[i] = (unsigned char)(rand() ^ (now_ms() >> (i % 8)));
 	for (i = 0; i < 16; i++)
 		snprintf(r->run_id + 2 * i, 3, "%02x", rnd[i]);
+	/* unique on the connection, whatever runner used it before */
+	snprintf(r->stmt_prefix, sizeof(r->stmt_prefix), "migrate_%.8s_", r->run_id);
 	srand((unsigned)(rnd[0] | rnd[1] << 8 | rnd[2] << 16));
 }
 
@@ -301,6 +303,133 @@ static int send_query(struct runner *r, const char *sql, int n, const char *cons
 	return PQsendQueryParams(r->db->conn, sql, n, NULL, params, NULL, NULL, 0);
 }
 
+/* --- the runner's own statements ------------------------------------------------ */
+
+enum { Q_TIMEOUTS, Q_HIST_UP, Q_HIST_DOWN, Q_LOG, Q_COUNT };
+
+static const char *const q_names[Q_COUNT] = { "timeouts", "hist_up", "hist_down", "log" };
+
+struct book {
+	char *sql[Q_COUNT];
+	int nparams[Q_COUNT];
+	int named;          /* send them as named prepared statements */
+	unsigned preparing; /* bits prepared in this pipeline */
+	int nprep;          /* how many: the pipeline's first queries */
+};
+
+/* A migration that may drop the session's prepared statements: DEALLOCATE,
+ * DISCARD, or text the parser could not read. */
+static int may_drop_prepared(const struct step *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->script.n; i++) {
+		const PgQuery__Node *node = s->script.stmts[i].node;
+
+		if (!node || node->node_case == PG_QUERY__NODE__NODE_DEALLOCATE_STMT ||
+		    node->node_case == PG_QUERY__NODE__NODE_DISCARD_STMT)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether statements the server keeps by name are safe here: not through a
+ * proxy (a transaction pooler hands the next transaction to another server
+ * process) nor with lock: table (made for poolers); and not once a migration
+ * may have dropped them: from then on this runner sends them unnamed.
+ */
+static int use_named(struct runner *r, const struct step *s)
+{
+	if (may_drop_prepared(s))
+		r->unnamed = 1;
+	return !r->unnamed && !r->db->proxied && !r->cfg->lock_table;
+}
+
+static void book_init(struct runner *r, const struct step *s, struct book *b)
+{
+	memset(b, 0, sizeof(*b));
+	/* a tenant schema's search_path too: SET LOCAL holds through transaction pooling */
+	b->sql[Q_TIMEOUTS] = xstrdup(r->cfg->search_path
+		      ? "SELECT set_config('lock_timeout', $1 || 'ms', true), "
+			"set_config('statement_timeout', $2 || 'ms', true), "
+			"set_config('search_path', $3, true)"
+		      : "SELECT set_config('lock_timeout', $1 || 'ms', true), "
+			"set_config('statement_timeout', $2 || 'ms', true)");
+	b->nparams[Q_TIMEOUTS] = r->cfg->search_path ? 3 : 2;
+	b->sql[Q_HIST_UP] = history_sql_insert(r->h);
+	b->nparams[Q_HIST_UP] = 7;
+	b->sql[Q_HIST_DOWN] = history_sql_delete(r->h);
+	b->nparams[Q_HIST_DOWN] = 1;
+	b->sql[Q_LOG] = history_sql_log(r->h);
+	b->nparams[Q_LOG] = 11;
+	b->named = use_named(r, s);
+}
+
+static void book_release(struct book *b)
+{
+	int q;
+
+	for (q = 0; q < Q_COUNT; q++)
+		free(b->sql[q]);
+}
+
+/* Queue the Parse of each of the wanted statements the connection lacks. */
+static void book_prepare(struct runner *r, struct book *b, unsigned want)
+{
+	char name[64];
+	int q;
+
+	for (q = 0; b->named && q < Q_COUNT; q++) {
+		if (!(want & (1u << q)) || (r->prepared & (1u << q)))
+			continue;
+		snprintf(name, sizeof(name), "%s%s", r->stmt_prefix, q_names[q]);
+		PQsendPrepare(r->db->conn, name, b->sql[q], b->nparams[q], NULL);
+		b->preparing |= 1u << q;
+		b->nprep++;
+	}
+}
+
+static void book_send(struct runner *r, const struct book *b, int q, const char *const *params)
+{
+	char name[64];
+
+	if (!b->named) {
+		send_query(r, b->sql[q], b->nparams[q], params);
+		return;
+	}
+	snprintf(name, sizeof(name), "%s%s", r->stmt_prefix, q_names[q]);
+	PQsendQueryPrepared(r->db->conn, name, b->nparams[q], params, NULL, NULL, 0);
+}
+
+/* After the pipeline: its first failure at query failed_at (-1: none). */
+static void book_done(struct runner *r, const struct book *b, int failed_at)
+{
+	if (failed_at < 0 || failed_at >= b->nprep)
+		r->prepared |= b->preparing; /* kept by the session whatever the transaction did */
+	else
+		r->unnamed = 1; /* some may exist, some not: stop naming them */
+}
+
+/*
+ * Whether the pipeline failed on a named statement of ours rather than on the
+ * migration: its Parse, or a migration dropped it (say EXECUTE 'DEALLOCATE
+ * ALL' in a DO block). The transaction was rolled back; it is run again with
+ * the statements unnamed.
+ */
+static int book_failed(const struct book *b, int failed_at, int first_stmt, size_t nstmts,
+		       const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (!b->named || failed_at < 0)
+		return 0;
+	if (failed_at < b->nprep)
+		return 1;
+	return state && !strcmp(state, "26000") &&
+	       (failed_at == first_stmt - 1 || failed_at >= first_stmt + (int)nstmts);
+}
+
 /*
  * Read the results of `count` queries and the sync that follows. The index
  * (into the queries) of the first error goes to *failed_at; its result is kept
@@ -351,41 +480,34 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 		       const char *note, struct failure *f)
 {
 	struct history_params hp;
+	struct book b;
 	char lt[32], stt[32];
 	const char *tparams[3] = { lt, stt, r->cfg->search_path };
-	char *sql_hist = direction > 0 ? history_sql_insert(r->h) : history_sql_delete(r->h);
-	char *sql_log = history_sql_log(r->h);
-	/* query indexes: 0 BEGIN, 1 timeouts, 2.. statements, then history, log, COMMIT */
+	int q_hist = direction > 0 ? Q_HIST_UP : Q_HIST_DOWN;
+	/* queries: the Parse of missing named statements, BEGIN, timeouts, the
+	 * statements, then history, log, COMMIT */
 	size_t n = s->script.n, sent = 0, i;
-	int base = 2, failed_at = -1, rc = 0, batch;
+	int base, failed_at = -1, rc = 0, batch;
 	PGresult *failed_res = NULL;
 
 	snprintf(lt, sizeof(lt), "%ld", effective_lock_timeout(r, s));
 	snprintf(stt, sizeof(stt), "%ld", effective_statement_timeout(r, s));
 	fill_history_params(r, s, direction, retries, note, "applied", &hp);
+	book_init(r, s, &b);
 
 	if (!PQenterPipelineMode(r->db->conn)) {
 		report_failure(r, s, -1, NULL, f);
 		rc = -1;
 		goto done;
 	}
+	book_prepare(r, &b, 1u << Q_TIMEOUTS | 1u << q_hist | 1u << Q_LOG);
 	send_query(r, "BEGIN", 0, NULL);
-	/* a tenant schema's search_path too: SET LOCAL holds through transaction pooling */
-	send_query(r, r->cfg->search_path
-		      ? "SELECT set_config('lock_timeout', $1 || 'ms', true), "
-			"set_config('statement_timeout', $2 || 'ms', true), "
-			"set_config('search_path', $3, true)"
-		      : "SELECT set_config('lock_timeout', $1 || 'ms', true), "
-			"set_config('statement_timeout', $2 || 'ms', true)",
-		   r->cfg->search_path ? 3 : 2, tparams);
-	batch = 2;
+	book_send(r, &b, Q_TIMEOUTS, tparams);
+	base = batch = b.nprep + 2;
 	for (i = 0; i <= n; i++) {
 		if (i == n) {
-			if (direction > 0)
-				send_query(r, sql_hist, 7, hp.insert);
-			else
-				send_query(r, sql_hist, 1, hp.del);
-			send_query(r, sql_log, 11, hp.log);
+			book_send(r, &b, q_hist, direction > 0 ? hp.insert : hp.del);
+			book_send(r, &b, Q_LOG, hp.log);
 			send_query(r, "COMMIT", 0, NULL);
 			batch += 3;
 		} else {
@@ -403,9 +525,20 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 		batch = 0;
 	}
 	PQexitPipelineMode(r->db->conn);
+	book_done(r, &b, connection_lost(r) ? 0 : failed_at);
 	if (failed_at < 0 && !failed_res && !connection_lost(r))
 		goto done;
 	rc = -1;
+	if (!connection_lost(r) && book_failed(&b, failed_at, base, n, failed_res)) {
+		log_debug("the runner's prepared statements were dropped; running %s again without them",
+			  s->version_str);
+		r->unnamed = 1;
+		rc = 1;
+		PQclear(failed_res);
+		if (PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
+			PQclear(PQexec(r->db->conn, "ROLLBACK"));
+		goto done;
+	}
 	if (failed_at >= base && (size_t)failed_at < base + n)
 		report_failure(r, s, failed_at - base, failed_res, f);
 	else
@@ -414,8 +547,7 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 	if (!connection_lost(r) && PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
 		PQclear(PQexec(r->db->conn, "ROLLBACK"));
 done:
-	free(sql_hist);
-	free(sql_log);
+	book_release(&b);
 	return rc;
 }
 
@@ -461,6 +593,8 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 	int rc = -1, committed = 0;
 
 	fill_history_params(r, s, direction, 0, note, "dirty", &hp);
+	if (may_drop_prepared(s))
+		r->unnamed = 1;
 	state_params[0] = hp.version;
 	state_params[1] = "dirty";
 	/* Mark dirty first: a crash from here on leaves a trace in history. */
@@ -546,6 +680,8 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 	if (s->mode == TX_WRAPPED) {
 		for (;;) {
 			rc = run_wrapped(r, s, direction, retries, note, &f);
+			if (rc > 0)
+				continue; /* again, with the runner's statements unnamed */
 			if (rc == 0 || !is_retryable(&f) || connection_lost(r))
 				break;
 			if (retries >= r->cfg->retries) {

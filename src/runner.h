@@ -41,6 +41,11 @@ struct runner {
 	struct migration_set *set;
 	const struct config *cfg;
 	char run_id[33];
+	/* the runner's own statements (timeouts, history, log) as named prepared
+	 * statements on db: parsed and planned once, not once per migration */
+	char stmt_prefix[24];
+	unsigned prepared;      /* bit per statement prepared so far */
+	int unnamed;            /* send them unnamed from now on (see use_named) */
 };
 
 void runner_init(struct runner *r, struct db *db, struct history *h, struct migration_set *set,
