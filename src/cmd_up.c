@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { O_TO = 1, O_ALLOW_DRIFT, O_UNSAFE, O_ALL, O_FORMAT };
 
@@ -78,6 +79,38 @@ static int check_history(struct session *s, int allow_drift)
 }
 
 /*
+ * The gate's findings and verdict, as one report: on every target of a fleet
+ * that shares the files it is the same, and shown once there (fleet_print_shared).
+ */
+static int gate_report(const struct lint_result *res, size_t blocking, int unsafe)
+{
+	const char *nc = getenv("NO_COLOR");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	const char *s = blocking == 1 ? "" : "s";
+
+	if (!out) {
+		log_error("out of memory");
+		return EXIT_FAILED;
+	}
+	lint_result_print(res, LINT_FORMAT_TEXT, out, isatty(STDERR_FILENO) && !(nc && *nc));
+	if (unsafe) {
+		if (log_verbosity >= 0)
+			fprintf(out, "warning: applying despite %zu lint error%s (--unsafe, recorded in "
+				"the history log)\n", blocking, s);
+	} else {
+		fprintf(out, "error: %zu lint error%s in the pending migrations; nothing was applied\n"
+			"hint: use the safe alternative shown, allow a finding with \"-- migrate:allow "
+			"RULE reason\" on the line before its statement, or pass --unsafe\n", blocking, s);
+	}
+	fclose(out);
+	fleet_print_shared(text);
+	free(text);
+	return unsafe ? EXIT_OK : EXIT_FAILED;
+}
+
+/*
  * Lint the migrations about to run, with the applied ones as context. Error-level
  * findings not allowed by a directive stop the run unless --unsafe.
  */
@@ -105,19 +138,8 @@ static int lint_gate(struct session *s, int64_t target, int unsafe)
 			lint_section(l, &m->up, &res);
 	}
 	blocking = lint_result_blocking(&res);
-	if (blocking) {
-		lint_result_print(&res, LINT_FORMAT_TEXT, stderr, -1);
-		if (unsafe) {
-			log_warning("applying despite %zu lint error%s (--unsafe, recorded in the history log)",
-				    blocking, blocking == 1 ? "" : "s");
-		} else {
-			log_error("%zu lint error%s in the pending migrations; nothing was applied", blocking,
-				  blocking == 1 ? "" : "s");
-			log_hint("use the safe alternative shown, allow a finding with \"-- migrate:allow "
-				 "RULE reason\" on the line before its statement, or pass --unsafe");
-			rc = EXIT_FAILED;
-		}
-	}
+	if (blocking)
+		rc = gate_report(&res, blocking, unsafe);
 	lint_result_release(&res);
 	linter_free(l);
 	return rc;

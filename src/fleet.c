@@ -28,6 +28,11 @@
 #define DEFAULT_JOBS 4
 #define MAX_JOBS 256
 
+/* A worker brackets a shared report with these lines: "\036<hash>" ... "\036". */
+#define SHARED_MARK '\036'
+
+static int in_worker; /* this process is a fleet worker */
+
 void fleet_opts_init(struct fleet_opts *fo, enum fleet_op op)
 {
 	memset(fo, 0, sizeof(*fo));
@@ -155,6 +160,9 @@ struct row {
  * keeps its connection for a next target in the same database. */
 struct worker {
 	pid_t pid;            /* 0: not running */
+	int in_shared;        /* inside a shared report */
+	const char *shown_by; /* ... already shown for this target: the lines are dropped */
+	char *shared_error;   /* the first error line of a dropped report */
 	int cmd_fd;           /* parent -> worker: the next target's index */
 	int out_fd;           /* the worker's stdout and stderr */
 	int busy;
@@ -183,6 +191,11 @@ struct pool {
 	size_t done, failed, running;
 	int progress;         /* a progress line on the terminal */
 	int progress_shown;
+	struct shared_seen {  /* the shared reports shown so far */
+		uint64_t hash;
+		size_t target;
+	} *seen;
+	size_t nseen, seen_alloc;
 };
 
 static void clear_progress(struct pool *p)
@@ -241,6 +254,7 @@ static void worker_main(struct pool *p, int cmd_fd, int out_fd)
 	log_verbosity = log_verbosity < 0 ? -2 : log_verbosity - 1;
 	p->app->opts.verbose = log_verbosity > 0 ? log_verbosity : 0;
 	p->app->quiet_files = 1;
+	in_worker = 1;
 	session_keep_connection(1);
 	while (read(cmd_fd, &index, sizeof(index)) == (ssize_t)sizeof(index) && index < p->tl->n) {
 		run_target(p, index, &msg);
@@ -315,13 +329,88 @@ static int assign(struct pool *p, struct worker *w, size_t index)
 	return 0;
 }
 
+static uint64_t fnv1a(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+void fleet_print_shared(const char *text)
+{
+	size_t len = strlen(text);
+
+	fflush(stdout);
+	if (in_worker)
+		fprintf(stderr, "%c%016llx\n", SHARED_MARK, (unsigned long long)fnv1a(text, len));
+	fputs(text, stderr);
+	if (len && text[len - 1] != '\n')
+		fputc('\n', stderr);
+	if (in_worker)
+		fprintf(stderr, "%c\n", SHARED_MARK);
+	fflush(stderr);
+}
+
+static int is_error_line(const char *line)
+{
+	return !strncmp(line, "error: ", 7) || strstr(line, ": error: ");
+}
+
+/* A marker line: a shared report starts (shown once per text) or ends. */
+static void shared_mark(struct pool *p, struct worker *w, const char *line)
+{
+	uint64_t h;
+	size_t i;
+
+	if (!line[1]) { /* the end */
+		if (w->shown_by && w->busy) {
+			clear_progress(p);
+			if (w->shared_error)
+				fprintf(stderr, "%s: %s (the same report as for %s, above)\n",
+					p->tl->items[w->index].name, w->shared_error, w->shown_by);
+			else
+				fprintf(stderr, "%s: the same report as for %s, above\n",
+					p->tl->items[w->index].name, w->shown_by);
+		}
+		w->in_shared = 0;
+		w->shown_by = NULL;
+		free(w->shared_error);
+		w->shared_error = NULL;
+		return;
+	}
+	w->in_shared = 1;
+	if (!w->busy)
+		return;
+	h = strtoull(line + 1, NULL, 16);
+	for (i = 0; i < p->nseen; i++)
+		if (p->seen[i].hash == h) {
+			w->shown_by = p->tl->items[p->seen[i].target].name;
+			return;
+		}
+	ALLOC_GROW(p->seen, p->nseen + 1, p->seen_alloc);
+	p->seen[p->nseen].hash = h;
+	p->seen[p->nseen++].target = w->index;
+}
+
 /* One line from a worker: printed with its target's name; the first error kept. */
 static void worker_line(struct pool *p, struct worker *w, const char *line)
 {
 	struct row *r = w->busy ? &p->rows[w->index] : NULL;
 
-	if (r && !r->error && (!strncmp(line, "error: ", 7) || strstr(line, ": error: ")))
+	if (line[0] == SHARED_MARK) {
+		shared_mark(p, w, line);
+		return;
+	}
+	if (r && !r->error && is_error_line(line))
 		r->error = xstrdup(strncmp(line, "error: ", 7) ? line : line + 7);
+	if (w->shown_by) {
+		if (!w->shared_error && is_error_line(line))
+			w->shared_error = xstrdup(line);
+		return;
+	}
 	clear_progress(p);
 	fprintf(stderr, "%s: %s\n", r ? p->tl->items[w->index].name : "migrate", line);
 }
@@ -527,8 +616,10 @@ static int run_pool(struct pool *p, size_t barrier)
 			rc = EXIT_FAILED;
 		}
 	}
-	for (i = 0; i < p->nworkers; i++)
+	for (i = 0; i < p->nworkers; i++) {
 		strbuf_release(&p->workers[i].partial);
+		free(p->workers[i].shared_error);
+	}
 	free(p->workers);
 	p->workers = NULL;
 	free(pfd);
@@ -843,6 +934,7 @@ done:
 	for (i = 0; i < tl.n; i++)
 		free(p.rows[i].error);
 	free(p.rows);
+	free(p.seen);
 	target_list_release(&tl);
 	return rc;
 }

@@ -97,6 +97,20 @@ expect_out "^tenant_01 .* failed" "the first tenant failed"
 expect_out "^tenant_02 .* skipped" "the rest were not started"
 expect_eq "$(psql_q -c "SELECT to_regclass('tenant_02.boom') IS NULL")" t "tenant_02 untouched"
 
+# the lint gate's report is the same on every tenant sharing the files: shown
+# once, and every other tenant names the one it was shown for
+rm -f "$D"/4_boom.*
+echo "CREATE INDEX accounts_email ON accounts (email);" >"$D/5_idx.up.sql"
+echo "DROP INDEX accounts_email;" >"$D/5_idx.down.sql"
+run -c "$C" up --all --jobs 4
+expect_rc 1 "lint errors stop the tenants"
+expect_eq "$(printf '%s\n' "$T_ERR" | grep -c 'error\[create-index-non-concurrently\]')" 1 "the findings are shown once"
+expect_eq "$(printf '%s\n' "$T_ERR" | grep -c '^tenant_[0-9]*: error: 1 lint error in the pending migrations; nothing was applied (the same report as for tenant_[0-9]*, above)$')" \
+	49 "every other tenant: one line naming the tenant it was shown for"
+expect_out "^tenant_50 .* failed" "each is failed in the summary"
+expect_eq "$(psql_q -c "SELECT count(*) FROM pg_indexes WHERE indexname = 'accounts_email'")" 0 "nothing applied"
+rm -f "$D"/5_idx.*
+
 # usage errors
 run -c "$C" up --format json
 expect_rc 2 "--format without every-target mode"
