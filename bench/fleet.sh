@@ -172,6 +172,17 @@ for jobs in $JOBS_LIST; do
 done
 if [ -n "${ms_1:-}" ] && [ -n "${ms_4:-}" ]; then
 	printf '  speed-up --jobs 4 over --jobs 1: %.2fx\n' "$(echo "$ms_1 / $ms_4" | bc -l)"
+	# the server and migrate share this machine's CPUs: the --jobs 4 run cannot
+	# take less wall time than its CPU time spread over all of them
+	run=0
+	for jobs in $JOBS_LIST; do
+		run=$((run + 1))
+		[ "$jobs" = 4 ] && eval "cpu4=\$((srv_r$run + cli_r$run))"
+	done
+	floor=$(echo "$cpu4 / $(nproc)" | bc -l)
+	printf '  bound: --jobs 4 used %.2f s of CPU, so on %d CPUs it needs >= %.2f s: at most %.2fx\n' \
+		"$(echo "$cpu4 / 1000" | bc -l)" "$(nproc)" "$(echo "$floor / 1000" | bc -l)" \
+		"$(echo "$ms_1 / $floor" | bc -l)"
 fi
 printf '  second up --all, nothing to do, %d targets: %.2f s\n' "$targets" "$(echo "$noop_ms / 1000" | bc -l)"
 printf '  second up --all, nothing to do, %d schemas only: %.2f s\n' "$SCHEMAS" "$(echo "$noop_schemas_ms / 1000" | bc -l)"
