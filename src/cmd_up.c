@@ -111,15 +111,16 @@ static int gate_report(const struct lint_result *res, size_t blocking, int unsaf
 }
 
 /*
- * Lint the migrations about to run, with the applied ones as context. Error-level
- * findings not allowed by a directive stop the run unless --unsafe.
+ * Lint the migrations about to run (steps, parsed already), with the applied
+ * ones as context. Error-level findings not allowed by a directive stop the run
+ * unless --unsafe.
  */
-static int lint_gate(struct session *s, int64_t target, int unsafe)
+static int lint_gate(struct session *s, const struct step *steps, size_t nsteps, int unsafe)
 {
 	struct lint_options lo = { .cfg = s->cfg };
 	struct linter *l = linter_new(&lo);
 	struct lint_result res;
-	size_t i, blocking;
+	size_t i, k = 0, blocking;
 	int rc = EXIT_OK;
 
 	if (!l)
@@ -131,11 +132,11 @@ static int lint_gate(struct session *s, int64_t target, int unsafe)
 		if (history_find(&s->h, s->set.items[i].version))
 			linter_learn_section(l, &s->set.items[i].up);
 	linter_begin_run(l);
-	for (i = 0; i < s->set.n; i++) {
+	for (i = 0; i < s->set.n && k < nsteps; i++) {
 		struct migration *m = &s->set.items[i];
 
-		if (!history_find(&s->h, m->version) && (target < 0 || m->version <= target))
-			lint_section(l, &m->up, &res);
+		if (m->version == steps[k].version)
+			lint_section_parsed(l, &m->up, &steps[k++].script, &res);
 	}
 	blocking = lint_result_blocking(&res);
 	if (blocking)
@@ -212,7 +213,7 @@ static int up_target(struct app *app, void *arg, struct target_result *res)
 		rc = runlock_check_steps(&s, steps, nsteps);
 	if (rc != EXIT_OK)
 		goto done;
-	if (nsteps && (rc = lint_gate(&s, target, unsafe)) != EXIT_OK)
+	if (nsteps && (rc = lint_gate(&s, steps, nsteps, unsafe)) != EXIT_OK)
 		goto done;
 	if (nsteps == 0) {
 		if (log_verbosity >= 0)

@@ -566,6 +566,20 @@ void lint_section(struct linter *l, const struct section *sec, struct lint_resul
 	run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, r, &l->schema, 0, NULL);
 }
 
+void lint_section_parsed(struct linter *l, const struct section *sec,
+			 const struct sql_script *script, struct lint_result *r)
+{
+	struct lint_prep prep;
+
+	if (!sec->sql)
+		return;
+	memset(&prep, 0, sizeof(prep));
+	prep.s = *script; /* borrowed: run() releases only a parse of its own */
+	prep.parsed = script->tree != NULL;
+	run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, r, &l->schema,
+	    0, &prep);
+}
+
 void lint_section_isolated(struct linter *l, const struct section *sec, struct lint_result *r)
 {
 	struct schema copy;

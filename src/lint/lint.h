@@ -25,6 +25,8 @@
 #include "config.h"
 #include "migration.h"
 
+struct sql_script;
+
 enum lint_severity { LINT_OFF = 0, LINT_WARNING = 1, LINT_ERROR = 2 };
 
 enum lint_format {
@@ -86,6 +88,10 @@ int linter_pg_version(const struct linter *l);
 
 /* Lint one section (an up or a down file); findings are appended to r. */
 void lint_section(struct linter *l, const struct section *sec, struct lint_result *r);
+/* The same with the section already split and parsed by sql_script_parse (the
+ * runner's step): not parsed a second time. */
+void lint_section_parsed(struct linter *l, const struct section *sec,
+			 const struct sql_script *script, struct lint_result *r);
 
 /*
  * Lint text as one file (stdin, a file outside a migrations directory).
