@@ -674,16 +674,6 @@ static void print_summary(struct pool *p)
 	printf("\n");
 }
 
-/* Print and free a JSON document. */
-static void print_json_root(json_t *root)
-{
-	char *out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-	printf("%s\n", out);
-	free(out);
-	json_decref(root);
-}
-
 static json_t *json_version(int64_t v)
 {
 	return v ? json_integer(v) : json_null();
@@ -721,7 +711,7 @@ static void print_json(struct pool *p)
 	json_object_set_new(root, "command", json_string(op_name(p->fo->op)));
 	json_object_set_new(root, "targets", arr);
 	json_object_set_new(root, "counts", counts);
-	print_json_root(root);
+	json_print_release(root, stdout);
 }
 
 /* status --all: targets grouped by where they stand. */
@@ -835,7 +825,7 @@ static void print_status(struct pool *p)
 		json_object_set_new(root, "command", json_string("status"));
 		json_object_set_new(root, "groups", groups);
 		json_object_set_new(root, "targets", arr);
-		print_json_root(root);
+		json_print_release(root, stdout);
 	}
 	for (j = 0; j < ng; j++)
 		free(g[j].key);

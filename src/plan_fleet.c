@@ -388,7 +388,6 @@ static void print_json(const struct report *r)
 {
 	json_t *root = json_object(), *arr = json_array(), *counts = json_object();
 	size_t i;
-	char *out;
 
 	for (i = 0; i < r->n; i++) {
 		const struct entry *e = &r->e[i];
@@ -420,10 +419,7 @@ static void print_json(const struct report *r)
 	json_object_set_new(root, "direction", json_string(r->pf->direction > 0 ? "up" : "down"));
 	json_object_set_new(root, "targets", arr);
 	json_object_set_new(root, "counts", counts);
-	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	printf("%s\n", out);
-	free(out);
-	json_decref(root);
+	json_print_release(root, stdout);
 }
 
 int plan_fleet_report(const struct fleet_outcome *o, size_t n, void *arg)

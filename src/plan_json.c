@@ -185,10 +185,5 @@ json_t *plan_json(const struct plan *p)
 
 void plan_print_json(const struct plan *p, FILE *out)
 {
-	json_t *root = plan_json(p);
-	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-	fprintf(out, "%s\n", text);
-	free(text);
-	json_decref(root);
+	json_print_release(plan_json(p), out);
 }
