@@ -296,8 +296,8 @@ static void headline(struct strbuf *sb, const struct report *r)
 {
 	strbuf_addf(sb, "plan of %s on %zu target%s: ", r->pf->direction > 0 ? "up" : "down", r->n,
 		    r->n == 1 ? "" : "s");
-	if (r->ng == 1)
-		strbuf_addstr(sb, "one plan");
+	if (r->ng <= 1)
+		strbuf_addstr(sb, r->ng ? "one plan" : "no plan");
 	else
 		strbuf_addf(sb, "%zu different plans", r->ng);
 	if (r->failed)

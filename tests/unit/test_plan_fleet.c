@@ -178,6 +178,28 @@ START_TEST(report_groups_the_same_plans)
 }
 END_TEST
 
+START_TEST(report_names_the_targets_not_planned)
+{
+	struct run r;
+	char *out;
+	size_t i;
+
+	run_init(&r, PLAN_TEXT);
+	for (i = 0; i < 4; i++) {
+		r.o[i].skipped = 1; /* --fail-fast after t5 */
+		r.o[i].got_result = 0;
+	}
+	out = unit_capture_stdout(report, &r);
+	ck_assert_int_eq(r.rc, EXIT_FAILED);
+	ck_assert_msg(strstr(out, "plan of up on 5 targets: no plan, 1 target could not be planned, "
+			     "4 not started (--fail-fast)\n"), "%s", out);
+	ck_assert_msg(strstr(out, "not started (--fail-fast): 4\n    t1, t2, t3, t4\n"), "%s", out);
+	ck_assert_ptr_null(strstr(out, "=="));
+	free(out);
+	run_release(&r);
+}
+END_TEST
+
 START_TEST(report_json_has_every_target)
 {
 	struct run r;
@@ -216,6 +238,7 @@ Suite *plan_fleet_suite(void)
 	tcase_add_test(tc, what_sets_plans_apart);
 	tcase_add_test(tc, names_cut_short);
 	tcase_add_test(tc, report_groups_the_same_plans);
+	tcase_add_test(tc, report_names_the_targets_not_planned);
 	tcase_add_test(tc, report_json_has_every_target);
 	suite_add_tcase(s, tc);
 	return s;
