@@ -27,7 +27,7 @@ static const char *pretty_stamp(const char *s, char buf[32])
 static void print_json(const char *dir, struct backup_entry *e, size_t n)
 {
 	json_t *root = json_object(), *arr = json_array();
-	char when[32], *out;
+	char when[32];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -42,10 +42,7 @@ static void print_json(const char *dir, struct backup_entry *e, size_t n)
 	}
 	json_object_set_new(root, "dir", json_string(dir));
 	json_object_set_new(root, "backups", arr);
-	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	printf("%s\n", out);
-	free(out);
-	json_decref(root);
+	json_print_release(root, stdout);
 }
 
 int cmd_backups(int argc, char **argv, struct app *app)

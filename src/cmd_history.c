@@ -88,7 +88,6 @@ int cmd_history(int argc, char **argv, struct app *app)
 	}
 	if (!strcmp(format, "json")) {
 		json_t *root = json_object(), *arr = json_array();
-		char *out;
 		for (i = 0; i < PQntuples(res); i++) {
 			json_t *o = json_object();
 			size_t k;
@@ -106,10 +105,7 @@ int cmd_history(int argc, char **argv, struct app *app)
 			json_array_append_new(arr, o);
 		}
 		json_object_set_new(root, "entries", arr);
-		out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		printf("%s\n", out);
-		free(out);
-		json_decref(root);
+		json_print_release(root, stdout);
 	} else {
 		printf("%-24s %-16s %-8s %-9s %-7s %-12s %s\n", "STARTED (UTC)", "VERSION", "DIR",
 		       "OUTCOME", "RETRIES", "BY", "NAME / DETAIL");

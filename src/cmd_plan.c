@@ -2,7 +2,9 @@
  * lock, rewrite and scan, on how big a table, and how to undo them; changes nothing */
 #include "commands.h"
 #include "applyopts.h"
+#include "fleet.h"
 #include "plan.h"
+#include "plan_fleet.h"
 #include "steps.h"
 #include "session.h"
 #include "util.h"
@@ -13,7 +15,7 @@
 
 enum {
 	O_FORMAT = 1, O_OFFLINE, O_FROM, O_TO, O_DOWN, O_STEPS, O_ALL, O_LONG_RUNNING,
-	O_DRY_RUN, O_ALLOW_DRIFT, O_FORCE_IRREVERSIBLE, O_UNSAFE,
+	O_DRY_RUN, O_ALLOW_DRIFT, O_FORCE_IRREVERSIBLE, O_UNSAFE, O_ALL_TARGETS,
 };
 
 static const struct cli_option plan_options[] = {
@@ -23,7 +25,8 @@ static const struct cli_option plan_options[] = {
 	{ O_TO, 0, "to", "VERSION", "up: up to and including VERSION; down: those newer than VERSION" },
 	{ O_DOWN, 0, "down", NULL, "plan a revert: what \"migrate down\" would run" },
 	{ O_STEPS, 'n', "steps", "N", "down: the N newest migrations (default 1)" },
-	{ O_ALL, 0, "all", NULL, "down: every migration" },
+	{ O_ALL, 0, "all", NULL, "every target in migrate.yml, as up --all; with --down: every migration" },
+	{ O_ALL_TARGETS, 0, "all-targets", NULL, "every target in migrate.yml, up or --down (as down --all-targets)" },
 	{ O_LONG_RUNNING, 0, "long-running", "DURATION",
 	  "warn about transactions open longer than this (default 1min)" },
 	{ O_DRY_RUN, 0, "dry-run", NULL, "what \"migrate up/down --dry-run\" runs: this plan" },
@@ -31,6 +34,8 @@ static const struct cli_option plan_options[] = {
 	{ O_FORCE_IRREVERSIBLE, 0, "force-irreversible", NULL, "accepted for down --dry-run" },
 	{ O_UNSAFE, 0, "unsafe", NULL, "accepted for up --dry-run (lint findings are shown)" },
 	APPLY_CLI_OPTIONS,
+	FLEET_CLI_OPTIONS,
+	FLEET_FAIL_FAST_OPTION,
 	CLI_END
 };
 
@@ -65,13 +70,17 @@ static int database_configured(const struct config *cfg)
 	return 0;
 }
 
-static int parse(struct cli *c, struct request *rq, struct apply_overrides *ov)
+static int parse(struct cli *c, struct request *rq, struct apply_overrides *ov, struct fleet_opts *fo)
 {
-	int opt, modes = 0;
+	int opt, modes = 0, all = 0;
 	int64_t v;
 
 	while ((opt = cli_next(c)) > 0) {
-		if (apply_option(ov, opt, c->arg) < 0)
+		int h = apply_option(ov, opt, c->arg);
+
+		if (h == 0)
+			h = fleet_option(fo, opt, c->arg);
+		if (h < 0)
 			return CLI_ERROR;
 		switch (opt) {
 		case O_FORMAT:
@@ -106,8 +115,10 @@ static int parse(struct cli *c, struct request *rq, struct apply_overrides *ov)
 			modes++;
 			break;
 		case O_ALL:
-			rq->all = 1;
-			modes++;
+			all = 1;
+			break;
+		case O_ALL_TARGETS:
+			fo->all = 1;
 			break;
 		case O_LONG_RUNNING:
 			if ((rq->long_running_ms = parse_duration_ms(c->arg)) < 0) {
@@ -118,9 +129,15 @@ static int parse(struct cli *c, struct request *rq, struct apply_overrides *ov)
 			break;
 		}
 	}
-	if (opt == CLI_DONE && rq->direction > 0 && (rq->steps_set || rq->all)) {
-		log_error("--steps and --all plan a revert: add --down (a dry run plans one "
-			  "database, not every target)");
+	/* --all mirrors up --all (every target) and down --all (every migration) */
+	if (all && rq->direction < 0) {
+		rq->all = 1;
+		modes++;
+	} else if (all) {
+		fo->all = 1;
+	}
+	if (opt == CLI_DONE && rq->direction > 0 && rq->steps_set) {
+		log_error("--steps plans a revert: add --down");
 		return CLI_ERROR;
 	}
 	if (opt == CLI_DONE && rq->direction < 0 && modes > 1) {
@@ -266,50 +283,64 @@ static int plan_down(struct plan *p, struct session *s, const struct request *rq
 	return rc;
 }
 
-int plan_command(int argc, char **argv, struct app *app, int direction)
+/* Nothing here writes: make the server hold us to it. A tenant schema's search_path
+ * too, so that the sizes and lock holders are those of the tenant's own tables. */
+static int read_only_session(struct session *s)
 {
-	struct request rq = { .direction = direction, .fmt = PLAN_TEXT, .from = 0, .to = -1,
-			      .steps = 1, .long_running_ms = 60000 };
-	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
-	struct cli c;
+	const char *params[1] = { s->cfg->search_path };
+	PGresult *res;
+
+	if (db_command(&s->db, "SET default_transaction_read_only = on", 0, NULL) < 0)
+		return -1;
+	if (!s->cfg->search_path)
+		return 0;
+	res = db_exec(&s->db, "SELECT set_config('search_path', $1, false)", 1, params);
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+/* Where the target stands before and after the n planned migrations. */
+static void plan_versions(const struct session *s, int direction, const struct step *steps, size_t n,
+			  struct target_result *res)
+{
+	size_t i;
+
+	res->from = s->h.n ? s->h.rows[s->h.n - 1].version : 0;
+	res->to = res->from;
+	if (direction > 0) {
+		for (i = 0; i < n; i++)
+			if (steps[i].version > res->to)
+				res->to = steps[i].version;
+	} else {
+		/* the newest n applied ones are reverted */
+		res->to = n < s->h.n ? s->h.rows[s->h.n - n - 1].version : 0;
+	}
+	res->changed = res->pending = (int)n;
+	for (i = 0; i < s->h.n; i++)
+		res->dirty += s->h.rows[i].dirty;
+}
+
+/* The plan of one target (the database app->cfg points at): printed, or in a fleet
+ * worker (res) printed for plan --all's report. */
+static int plan_target(struct app *app, void *arg, struct target_result *res)
+{
+	const struct request *rq = arg;
 	struct session s;
 	struct plan p;
 	struct step *steps = NULL;
 	size_t i, n = 0;
-	int rc, opt, from_given;
-	const char *name = !strcmp(argv[0], "plan") ? "plan"
-			 : direction > 0 ? "up --dry-run" : "down --dry-run";
+	int rc;
 
-	cli_init(&c, name, "", "Show what the migrations would do, before anything runs: for each\n"
-		 "statement the tables it touches, the lock it takes on each and what that\n"
-		 "blocks, rewrites and full scans, every lint finding with its safe\n"
-		 "alternative; with a database each table's size and who holds a conflicting\n"
-		 "lock right now; the down SQL that would undo each migration. With a database\n"
-		 "the pending migrations (read from history); without one (--offline, or none\n"
-		 "configured) every migration after --from. Changes nothing: no history table,\n"
-		 "no runner lock, only reads of the catalog.", plan_options, &app->opts, argc, argv);
-	opt = parse(&c, &rq, &ov);
-	rc = apply_options_done(&c, opt, 0, app, &ov);
-	if (rc >= 0)
-		return rc;
-	from_given = rq.from > 0;
-	if (!database_configured(&app->cfg))
-		rq.offline = 1;
-	if (from_given && !rq.offline) {
-		log_error("--from is for a plan without a database: with one, the pending migrations "
-			  "come from its history");
-		log_hint("add --offline to plan the migrations after --from");
-		return EXIT_USAGE;
-	}
-	plan_init(&p, "plan", rq.direction);
-	p.from = rq.offline ? rq.from : 0;
-	rc = session_open(&s, app, SESSION_FILES | (rq.offline ? 0 : SESSION_HISTORY) |
-			  (rq.fmt == PLAN_JSON ? SESSION_QUIET_FILES : 0));
+	plan_init(&p, "plan", rq->direction);
+	p.from = rq->offline ? rq->from : 0;
+	rc = session_open(&s, app, SESSION_FILES | (rq->offline ? 0 : SESSION_HISTORY) |
+			  (rq->fmt == PLAN_JSON ? SESSION_QUIET_FILES : 0));
 	if (rc != EXIT_OK)
 		goto done;
-	if (!rq.offline) {
-		/* nothing here writes; make the server hold us to it */
-		if (db_command(&s.db, "SET default_transaction_read_only = on", 0, NULL) < 0) {
+	if (!rq->offline) {
+		if (read_only_session(&s) < 0) {
 			rc = EXIT_FAILED;
 			goto done;
 		}
@@ -317,24 +348,89 @@ int plan_command(int argc, char **argv, struct app *app, int direction)
 		p.server_version = s.db.server_version;
 		history_warnings(&p, &s);
 	}
-	if (plan_linters(&p, s.cfg, rq.offline ? 0 : s.db.server_version / 10000) < 0) {
+	if (plan_linters(&p, s.cfg, rq->offline ? 0 : s.db.server_version / 10000) < 0) {
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	rc = rq.direction > 0 ? plan_up(&p, &s, &rq, &steps, &n) : plan_down(&p, &s, &rq, &steps, &n);
+	rc = rq->direction > 0 ? plan_up(&p, &s, rq, &steps, &n) : plan_down(&p, &s, rq, &steps, &n);
 	if (rc != EXIT_OK)
 		goto done;
-	if (!rq.offline && plan_db_facts(&p, &s.db, rq.long_running_ms) < 0) {
+	if (!rq->offline && plan_db_facts(&p, &s.db, rq->long_running_ms) < 0) {
 		rc = EXIT_FAILED;
 		goto done;
 	}
-	plan_print(&p, rq.fmt, stdout);
+	if (res) {
+		plan_versions(&s, rq->direction, steps, n, res);
+		plan_fleet_emit(&p, &s, rq->fmt, stdout);
+	} else {
+		plan_print(&p, rq->fmt, stdout);
+	}
 done:
 	for (i = 0; i < n; i++)
 		step_release(&steps[i]);
 	free(steps);
 	plan_release(&p);
 	session_close(&s);
+	return rc;
+}
+
+/* plan --all: every target's plan, --jobs at once, read-only, grouped by plan. */
+static int plan_fleet(struct app *app, struct fleet_opts *fo, struct request *rq)
+{
+	struct plan_fleet pf = { rq->fmt, rq->direction };
+
+	if (rq->offline || rq->from > 0) {
+		log_error("--offline and --from plan without a database; a plan of every target "
+			  "reads each target's history");
+		return EXIT_USAGE;
+	}
+	fo->op = rq->direction > 0 ? FLEET_UP : FLEET_DOWN;
+	fo->preview = 1;
+	fo->label = "plan";
+	fo->report = plan_fleet_report;
+	fo->report_arg = &pf;
+	return fleet_run(app, fo, plan_target, rq);
+}
+
+int plan_command(int argc, char **argv, struct app *app, int direction)
+{
+	struct request rq = { .direction = direction, .fmt = PLAN_TEXT, .from = 0, .to = -1,
+			      .steps = 1, .long_running_ms = 60000 };
+	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
+	struct fleet_opts fo;
+	struct cli c;
+	int rc, opt;
+	const char *name = !strcmp(argv[0], "plan") ? "plan"
+			 : direction > 0 ? "up --dry-run" : "down --dry-run";
+
+	fleet_opts_init(&fo, FLEET_UP);
+	cli_init(&c, name, "", "Show what the migrations would do, before anything runs: for each\n"
+		 "statement the tables it touches, the lock it takes on each and what that\n"
+		 "blocks, rewrites and full scans, every lint finding with its safe\n"
+		 "alternative; with a database each table's size and who holds a conflicting\n"
+		 "lock right now; the down SQL that would undo each migration. With a database\n"
+		 "the pending migrations (read from history); without one (--offline, or none\n"
+		 "configured) every migration after --from. Changes nothing: no history table,\n"
+		 "no runner lock, only reads of the catalog. With --all (--all-targets), every\n"
+		 "target of migrate.yml, --jobs at once, the targets with the same plan shown\n"
+		 "once.", plan_options, &app->opts, argc, argv);
+	opt = parse(&c, &rq, &ov, &fo);
+	rc = apply_options_done(&c, opt, 0, app, &ov);
+	if (rc < 0 && fleet_wanted(&fo)) {
+		rc = plan_fleet(app, &fo, &rq);
+	} else if (rc < 0) {
+		if (!database_configured(&app->cfg))
+			rq.offline = 1;
+		if (rq.from > 0 && !rq.offline) {
+			log_error("--from is for a plan without a database: with one, the pending "
+				  "migrations come from its history");
+			log_hint("add --offline to plan the migrations after --from");
+			rc = EXIT_USAGE;
+		} else {
+			rc = plan_target(app, &rq, NULL);
+		}
+	}
+	fleet_opts_release(&fo);
 	return rc;
 }
 

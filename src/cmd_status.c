@@ -71,7 +71,6 @@ static void print_json(struct session *s, struct entry *e, size_t n)
 	json_t *root = json_object(), *arr = json_array(), *counts = json_object();
 	static const char *const states[] = { "applied", "pending", "modified", "missing", "dirty" };
 	size_t i, j;
-	char *out;
 
 	for (i = 0; i < n; i++) {
 		json_t *o = json_object();
@@ -92,10 +91,7 @@ static void print_json(struct session *s, struct entry *e, size_t n)
 	json_object_set_new(root, "table", json_string(s->h.display));
 	json_object_set_new(root, "migrations", arr);
 	json_object_set_new(root, "counts", counts);
-	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	printf("%s\n", out);
-	free(out);
-	json_decref(root);
+	json_print_release(root, stdout);
 }
 
 static void print_text(struct session *s, struct entry *e, size_t n)

@@ -106,6 +106,11 @@ static const char *op_name(enum fleet_op op)
 	return op == FLEET_UP ? "up" : op == FLEET_DOWN ? "down" : "status";
 }
 
+static const char *run_name(const struct fleet_opts *fo)
+{
+	return fo->label ? fo->label : op_name(fo->op);
+}
+
 /* --- checking the files once ------------------------------------------------ */
 
 /* Every distinct migrations directory loads cleanly, and (for up) every up
@@ -154,6 +159,7 @@ struct row {
 	int got_result;
 	int64_t ms;
 	char *error;          /* the first error line the worker printed for it */
+	char *output;         /* fo->report: what it printed on stdout */
 };
 
 /* A worker process: it takes target indexes from cmd_fd, one at a time, and
@@ -164,11 +170,13 @@ struct worker {
 	const char *shown_by; /* ... already shown for this target: the lines are dropped */
 	char *shared_error;   /* the first error line of a dropped report */
 	int cmd_fd;           /* parent -> worker: the next target's index */
-	int out_fd;           /* the worker's stdout and stderr */
+	int out_fd;           /* the worker's stderr (and stdout unless collected) */
+	int data_fd;          /* fo->report: the worker's stdout; -1 when none or at EOF */
 	int busy;
 	size_t index;         /* its current target */
 	int64_t started;
 	struct strbuf partial;
+	struct strbuf data;   /* its stdout for the current target */
 };
 
 struct result_msg {
@@ -186,7 +194,7 @@ struct pool {
 	fleet_fn fn;
 	void *arg;
 	int res_fd[2];
-	struct pollfd *pfd;   /* poll set: the result pipe, then each worker's output */
+	struct pollfd *pfd;   /* poll set: the result pipe, then each worker's outputs */
 	struct worker **owner;
 	size_t done, failed, running;
 	int progress;         /* a progress line on the terminal */
@@ -210,7 +218,7 @@ static void show_progress(struct pool *p)
 {
 	if (!p->progress)
 		return;
-	fprintf(stderr, "\r\033[K%s: %zu/%zu targets done, %zu failed, %zu running", op_name(p->fo->op),
+	fprintf(stderr, "\r\033[K%s: %zu/%zu targets done, %zu failed, %zu running", run_name(p->fo),
 		p->done, p->tl->n, p->failed, p->running);
 	fflush(stderr);
 	p->progress_shown = 1;
@@ -235,14 +243,17 @@ static void run_target(struct pool *p, size_t index, struct result_msg *msg)
 	msg->res.rc = p->fn(p->app, p->arg, &msg->res);
 }
 
-static void worker_main(struct pool *p, int cmd_fd, int out_fd)
+static void worker_main(struct pool *p, int cmd_fd, int out_fd, int data_fd)
 {
 	struct result_msg msg;
 	size_t index;
 	int devnull, rc = EXIT_OK;
 
 	dup2(out_fd, STDERR_FILENO);
-	if (log_verbosity > 0) {
+	if (data_fd >= 0) {
+		dup2(data_fd, STDOUT_FILENO);
+		close(data_fd);
+	} else if (log_verbosity > 0) {
 		dup2(out_fd, STDOUT_FILENO);
 	} else if ((devnull = open("/dev/null", O_WRONLY)) >= 0) {
 		dup2(devnull, STDOUT_FILENO);
@@ -274,14 +285,25 @@ static void worker_main(struct pool *p, int cmd_fd, int out_fd)
 	exit(rc);
 }
 
+static void close_pair(int fd[2])
+{
+	if (fd[0] >= 0)
+		close(fd[0]);
+	if (fd[1] >= 0)
+		close(fd[1]);
+	fd[0] = fd[1] = -1;
+}
+
 static int spawn_worker(struct pool *p, struct worker *w)
 {
-	int cmd[2], out[2];
+	int cmd[2] = { -1, -1 }, out[2] = { -1, -1 }, data[2] = { -1, -1 };
 	size_t i;
 	pid_t pid;
 
-	if (pipe(cmd) < 0 || pipe(out) < 0) {
+	if (pipe(cmd) < 0 || pipe(out) < 0 || (p->fo->report && pipe(data) < 0)) {
 		log_error("could not create a pipe: %s", strerror(errno));
+		close_pair(cmd);
+		close_pair(out);
 		return -1;
 	}
 	fflush(stdout);
@@ -289,10 +311,9 @@ static int spawn_worker(struct pool *p, struct worker *w)
 	pid = fork();
 	if (pid < 0) {
 		log_error("could not start a worker: %s", strerror(errno));
-		close(cmd[0]);
-		close(cmd[1]);
-		close(out[0]);
-		close(out[1]);
+		close_pair(cmd);
+		close_pair(out);
+		close_pair(data);
 		return -1;
 	}
 	if (pid == 0) {
@@ -301,19 +322,29 @@ static int spawn_worker(struct pool *p, struct worker *w)
 			if (p->workers[i].pid) {
 				close(p->workers[i].cmd_fd);
 				close(p->workers[i].out_fd);
+				if (p->workers[i].data_fd >= 0)
+					close(p->workers[i].data_fd);
 			}
 		close(cmd[1]);
 		close(out[0]);
-		worker_main(p, cmd[0], out[1]);
+		if (data[0] >= 0)
+			close(data[0]);
+		worker_main(p, cmd[0], out[1], data[1]);
 	}
 	close(cmd[0]);
 	close(out[1]);
 	fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+	if (data[0] >= 0) {
+		close(data[1]);
+		fcntl(data[0], F_SETFL, fcntl(data[0], F_GETFL) | O_NONBLOCK);
+	}
 	w->pid = pid;
 	w->cmd_fd = cmd[1];
 	w->out_fd = out[0];
+	w->data_fd = data[0];
 	w->busy = 0;
 	strbuf_reset(&w->partial);
+	strbuf_reset(&w->data);
 	return 0;
 }
 
@@ -448,6 +479,28 @@ static int read_output(struct pool *p, struct worker *w)
 	}
 }
 
+/* Collect what the worker printed on stdout (fo->report), until EAGAIN or EOF. */
+static void read_data(struct worker *w)
+{
+	char buf[4096];
+
+	while (w->data_fd >= 0) {
+		ssize_t n = read(w->data_fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;
+		if (n == 0) {
+			close(w->data_fd);
+			w->data_fd = -1;
+			return;
+		}
+		if (w->busy)
+			strbuf_add(&w->data, buf, (size_t)n);
+	}
+}
+
 static void target_done(struct pool *p, struct worker *w)
 {
 	struct row *r = &p->rows[w->index];
@@ -478,6 +531,10 @@ static void read_results(struct pool *p)
 				worker_line(p, w, w->partial.buf);
 				strbuf_reset(&w->partial);
 			}
+			if (p->fo->report) {
+				read_data(w);
+				p->rows[msg.index].output = strbuf_detach(&w->data, NULL);
+			}
 			p->rows[msg.index].res = msg.res;
 			p->rows[msg.index].got_result = 1;
 			target_done(p, w);
@@ -493,6 +550,10 @@ static int reap(struct pool *p, struct worker *w)
 
 	close(w->out_fd);
 	close(w->cmd_fd);
+	if (w->data_fd >= 0)
+		close(w->data_fd);
+	w->data_fd = -1;
+	strbuf_reset(&w->data);
 	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	w->pid = 0;
@@ -538,10 +599,13 @@ static int run_pool(struct pool *p, size_t barrier)
 	p->nworkers = (size_t)p->fo->jobs < p->tl->n ? (size_t)p->fo->jobs : p->tl->n;
 	p->workers = xcalloc(p->nworkers, sizeof(*p->workers));
 	/* in the pool, not only here: a forked worker must still reach them */
-	pfd = p->pfd = xcalloc(p->nworkers + 1, sizeof(*pfd));
-	owner = p->owner = xcalloc(p->nworkers + 1, sizeof(*owner));
-	for (i = 0; i < p->nworkers; i++)
+	pfd = p->pfd = xcalloc(2 * p->nworkers + 1, sizeof(*pfd));
+	owner = p->owner = xcalloc(2 * p->nworkers + 1, sizeof(*owner));
+	for (i = 0; i < p->nworkers; i++) {
 		strbuf_init(&p->workers[i].partial, 0);
+		strbuf_init(&p->workers[i].data, 0);
+		p->workers[i].data_fd = -1;
+	}
 	for (;;) {
 		while (!stop && next < p->tl->n && !(next >= barrier && p->done < barrier)) {
 			struct worker *w = idle_worker(p);
@@ -568,6 +632,12 @@ static int run_pool(struct pool *p, size_t barrier)
 			pfd[nfd].events = POLLIN;
 			owner[nfd] = &p->workers[i];
 			nfd++;
+			if (p->workers[i].data_fd < 0)
+				continue;
+			pfd[nfd].fd = p->workers[i].data_fd;
+			pfd[nfd].events = POLLIN;
+			owner[nfd] = &p->workers[i];
+			nfd++;
 		}
 		if (now_ms() - last_progress >= 200) {
 			show_progress(p);
@@ -580,6 +650,10 @@ static int run_pool(struct pool *p, size_t barrier)
 		for (i = 1; i < nfd; i++) {
 			if (!owner[i]->pid || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
+			if (pfd[i].fd != owner[i]->out_fd) {
+				read_data(owner[i]);
+				continue;
+			}
 			if (read_output(p, owner[i])) {
 				read_results(p); /* a result written just before it exited */
 				if (reap(p, owner[i]) != 0)
@@ -619,6 +693,7 @@ static int run_pool(struct pool *p, size_t barrier)
 	for (i = 0; i < p->nworkers; i++) {
 		strbuf_release(&p->workers[i].partial);
 		free(p->workers[i].shared_error);
+		strbuf_release(&p->workers[i].data);
 	}
 	free(p->workers);
 	p->workers = NULL;
@@ -689,16 +764,6 @@ static void print_summary(struct pool *p)
 	printf("\n");
 }
 
-/* Print and free a JSON document. */
-static void print_json_root(json_t *root)
-{
-	char *out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-	printf("%s\n", out);
-	free(out);
-	json_decref(root);
-}
-
 static json_t *json_version(int64_t v)
 {
 	return v ? json_integer(v) : json_null();
@@ -736,7 +801,7 @@ static void print_json(struct pool *p)
 	json_object_set_new(root, "command", json_string(op_name(p->fo->op)));
 	json_object_set_new(root, "targets", arr);
 	json_object_set_new(root, "counts", counts);
-	print_json_root(root);
+	json_print_release(root, stdout);
 }
 
 /* status --all: targets grouped by where they stand. */
@@ -850,11 +915,35 @@ static void print_status(struct pool *p)
 		json_object_set_new(root, "command", json_string("status"));
 		json_object_set_new(root, "groups", groups);
 		json_object_set_new(root, "targets", arr);
-		print_json_root(root);
+		json_print_release(root, stdout);
 	}
 	for (j = 0; j < ng; j++)
 		free(g[j].key);
 	free(g);
+}
+
+/* A command's own report (plan --all): what each target did, in target order. */
+static int report(struct pool *p)
+{
+	struct fleet_outcome *o = xcalloc(p->tl->n + 1, sizeof(*o));
+	size_t i;
+	int rc;
+
+	for (i = 0; i < p->tl->n; i++) {
+		struct row *r = &p->rows[i];
+
+		o[i].name = p->tl->items[i].name;
+		o[i].kind = p->tl->items[i].kind;
+		o[i].skipped = r->state == ROW_SKIPPED;
+		o[i].got_result = r->got_result;
+		o[i].res = r->res;
+		o[i].ms = r->ms;
+		o[i].error = r->error;
+		o[i].output = r->output ? r->output : "";
+	}
+	rc = p->fo->report(o, p->tl->n, p->fo->report_arg);
+	free(o);
+	return rc;
 }
 
 /* --- the whole run ------------------------------------------------------------------ */
@@ -899,6 +988,8 @@ int fleet_run(struct app *app, struct fleet_opts *fo, fleet_fn fn, void *arg)
 		return rc;
 	}
 	barrier = order_targets(&tl, fo->op);
+	if (fo->preview)
+		barrier = 0;
 	memset(&p, 0, sizeof(p));
 	p.app = app;
 	p.fo = fo;
@@ -916,7 +1007,12 @@ int fleet_run(struct app *app, struct fleet_opts *fo, fleet_fn fn, void *arg)
 	rc = run_pool(&p, barrier);
 	close(p.res_fd[0]);
 	close(p.res_fd[1]);
-	if (fo->op == FLEET_STATUS) {
+	if (fo->report) {
+		int r = report(&p);
+
+		if (rc == EXIT_OK)
+			rc = p.failed ? EXIT_FAILED : r;
+	} else if (fo->op == FLEET_STATUS) {
 		if (log_verbosity >= 0 || fo->json)
 			print_status(&p);
 		for (i = 0; i < tl.n; i++)
@@ -931,8 +1027,10 @@ int fleet_run(struct app *app, struct fleet_opts *fo, fleet_fn fn, void *arg)
 			rc = EXIT_FAILED;
 	}
 done:
-	for (i = 0; i < tl.n; i++)
+	for (i = 0; i < tl.n; i++) {
 		free(p.rows[i].error);
+		free(p.rows[i].output);
+	}
 	free(p.rows);
 	free(p.seen);
 	target_list_release(&tl);

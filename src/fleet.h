@@ -4,6 +4,7 @@
 #define MIGRATE_FLEET_H
 
 #include "cli.h"
+#include "targets.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +35,21 @@ enum { FO_TARGET = 200, FO_ONLY, FO_JOBS, FO_FAIL_FAST };
 #define FLEET_FAIL_FAST_OPTION \
 	{ FO_FAIL_FAST, 0, "fail-fast", NULL, "start no more targets once one has failed" }
 
+/* One target at the end of a run, for a command that prints its own report. */
+struct fleet_outcome {
+	const char *name;
+	enum target_kind kind;
+	int skipped;          /* not started (--fail-fast) */
+	int got_result;       /* res came from the worker (else it died) */
+	struct target_result res;
+	int64_t ms;
+	const char *error;    /* the first error line it printed; NULL */
+	const char *output;   /* what it printed on stdout; "" when nothing */
+};
+
+/* A command's own report of the run (instead of the summary table): EXIT_*. */
+typedef int (*fleet_report_fn)(const struct fleet_outcome *o, size_t n, void *arg);
+
 struct fleet_opts {
 	enum fleet_op op;
 	int all;            /* set by the command's every-target switch */
@@ -44,6 +60,12 @@ struct fleet_opts {
 	size_t nnames, names_alloc;
 	char **patterns;    /* --only */
 	size_t npatterns, patterns_alloc;
+	/* plan --all previews op: */
+	int preview;        /* nothing changes: the main database need not go alone first */
+	const char *label;  /* the progress line's name (NULL: the op's) */
+	/* each target's stdout is collected, and this prints the run instead of the summary */
+	fleet_report_fn report;
+	void *report_arg;
 };
 
 void fleet_opts_init(struct fleet_opts *fo, enum fleet_op op);

@@ -123,6 +123,7 @@ struct plan {
 	long with_data_rows;      /* rehearse --with-data N (-1: none) */
 	struct linter *linter;    /* findings, with the user's lint configuration */
 	struct linter *predictor; /* default rules: refines the context-free lock predictions */
+	int md_level;             /* Markdown: the title's heading level (0: 2, "##") */
 };
 
 void plan_init(struct plan *p, const char *command, int direction);
@@ -156,6 +157,8 @@ void plan_print(const struct plan *p, enum plan_format fmt, FILE *out);
 void plan_print_text(const struct plan *p, FILE *out);
 void plan_print_markdown(const struct plan *p, FILE *out);
 void plan_print_json(const struct plan *p, FILE *out);
+/* The object plan_print_json prints (a jansson json_t, the caller's reference). */
+struct json_t *plan_json(const struct plan *p);
 
 /* Count of rehearsed migrations that were not clean. */
 size_t plan_failures(const struct plan *p);

@@ -132,11 +132,10 @@ static json_t *migration_json(const struct plan_migration *m)
 	return o;
 }
 
-void plan_print_json(const struct plan *p, FILE *out)
+json_t *plan_json(const struct plan *p)
 {
 	json_t *root = json_object(), *items = json_array(), *sum = json_object();
 	size_t i, j, k, stmts = 0, errors = 0, warnings = 0, rewrites = 0, scans = 0, diffs = 0;
-	char *text;
 
 	json_object_set_new(root, "command", json_string(p->command));
 	json_object_set_new(root, "direction", json_string(p->direction > 0 ? "up" : "down"));
@@ -181,8 +180,10 @@ void plan_print_json(const struct plan *p, FILE *out)
 		json_object_set_new(sum, "differences_from_plan", json_integer((json_int_t)diffs));
 	}
 	json_object_set_new(root, "summary", sum);
-	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fprintf(out, "%s\n", text);
-	free(text);
-	json_decref(root);
+	return root;
+}
+
+void plan_print_json(const struct plan *p, FILE *out)
+{
+	json_print_release(plan_json(p), out);
 }

@@ -193,12 +193,18 @@ static void md_effects_table(FILE *out, const struct plan_migration *m, int obse
 	}
 }
 
+/* The title's heading level; a migration's is one more. */
+static int heading_level(const struct plan *p)
+{
+	return p->md_level >= 1 && p->md_level <= 5 ? p->md_level : 2;
+}
+
 static void md_migration(const struct plan *p, const struct plan_migration *m, FILE *out)
 {
 	size_t i, j;
 	int any = 0;
 
-	fprintf(out, "\n### %s %s\n\n", m->version_str, m->name);
+	fprintf(out, "\n%.*s %s %s\n\n", heading_level(p) + 1, "######", m->version_str, m->name);
 	fprintf(out, "`%s` · %s %s", m->file, m->direction > 0 ? "up" : "down", plan_tx_text(m->mode));
 	if (m->lock_timeout_ms >= 0)
 		fprintf(out, " · lock_timeout %ldms", m->lock_timeout_ms);
@@ -300,7 +306,7 @@ void plan_print_markdown(const struct plan *p, FILE *out)
 	size_t i;
 
 	plan_title(p, &sb);
-	fprintf(out, "## migrate %s\n\n", sb.buf);
+	fprintf(out, "%.*s migrate %s\n\n", heading_level(p), "######", sb.buf);
 	strbuf_reset(&sb);
 	plan_subtitle(p, &sb);
 	{

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,4 +265,13 @@ const char *os_user_name(void)
 	else
 		snprintf(name, sizeof(name), "uid:%u", (unsigned)geteuid());
 	return name;
+}
+
+void json_print_release(json_t *root, FILE *out)
+{
+	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	fprintf(out, "%s\n", text);
+	free(text);
+	json_decref(root);
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <stdio.h>
 
 /* Documented exit codes (docs/exit-codes.md, `migrate --help`). */
 enum exit_code {
@@ -55,5 +56,10 @@ int64_t now_ms(void);
 void sleep_ms(long ms);
 /* The OS user running us (never NULL). */
 const char *os_user_name(void);
+
+/* Print a JSON document (jansson's json_t) as every --format json does, indented,
+ * keys in their order, then a newline; and drop the caller's reference. */
+struct json_t;
+void json_print_release(struct json_t *root, FILE *out);
 
 #endif

@@ -42,23 +42,34 @@ void unit_rmtree(const char *dir)
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-char *unit_capture_stderr(void (*fn)(void *), void *arg)
+/* Run fn with the file descriptor fd (and its stdio stream) captured into a string. */
+static char *capture(int fd, FILE *stream, void (*fn)(void *), void *arg)
 {
-	char path[] = "/tmp/migrate-unit-err.XXXXXX";
-	int fd = mkstemp(path), saved;
+	char path[] = "/tmp/migrate-unit-out.XXXXXX";
+	int tmp = mkstemp(path), saved;
 	char *text;
 
-	fflush(stderr);
-	saved = dup(2);
-	dup2(fd, 2);
+	fflush(stream);
+	saved = dup(fd);
+	dup2(tmp, fd);
 	fn(arg);
-	fflush(stderr);
-	dup2(saved, 2);
+	fflush(stream);
+	dup2(saved, fd);
 	close(saved);
-	close(fd);
+	close(tmp);
 	text = read_file(path, NULL);
 	unlink(path);
 	return text ? text : xstrdup("");
+}
+
+char *unit_capture_stderr(void (*fn)(void *), void *arg)
+{
+	return capture(2, stderr, fn, arg);
+}
+
+char *unit_capture_stdout(void (*fn)(void *), void *arg)
+{
+	return capture(1, stdout, fn, arg);
 }
 
 int main(void)
@@ -77,6 +88,7 @@ int main(void)
 	srunner_add_suite(sr, lint_rules_suite());
 	srunner_add_suite(sr, locks_suite());
 	srunner_add_suite(sr, plan_suite());
+	srunner_add_suite(sr, plan_fleet_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -18,12 +18,15 @@ Suite *lint_rules_suite(void);
 Suite *locks_suite(void);
 /* plan and rehearse: tests/unit/test_plan.c */
 Suite *plan_suite(void);
+/* plan --all's grouping: tests/unit/test_plan_fleet.c */
+Suite *plan_fleet_suite(void);
 
 /* Helpers: a fresh temp directory, and a file written in it. */
 char *unit_tempdir(void);
 void unit_write(const char *dir, const char *name, const char *text);
 void unit_rmtree(const char *dir);
-/* Run fn with stderr captured into a string (caller frees). */
+/* Run fn with stderr (stdout) captured into a string (caller frees). */
 char *unit_capture_stderr(void (*fn)(void *), void *arg);
+char *unit_capture_stdout(void (*fn)(void *), void *arg);
 
 #endif
