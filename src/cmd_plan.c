@@ -344,7 +344,10 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 			rc = EXIT_FAILED;
 			goto done;
 		}
-		p.database = xstrdup(s.db.display);
+		/* a tenant schema is named too: the database alone is every tenant's */
+		p.database = s.cfg->search_path
+			? xasprintf("schema \"%s\" in %s", s.h.schema, s.db.display)
+			: xstrdup(s.db.display);
 		p.server_version = s.db.server_version;
 		history_warnings(&p, &s);
 	}

@@ -64,6 +64,7 @@ expect_out "^== \[1\] 15 targets at 3: 1 to apply \(4\), 1 lint error ==$" "each
 expect_out "^the plan of tenant_01, the same for the others \(table sizes and lock holders are its own\):$" \
 	"shown for the group's first target"
 expect_out "^       error \[create-index-non-concurrently\] 1:1: " "with its findings"
+expect_out "^target: schema \"tenant_01\" in database \"[^\"]*\" on " "a tenant's plan names its schema"
 expect_eq "$(printf '%s\n' "$T_OUT" | grep -c '^4 email_idx (up')" 5 "the new migration is shown once per group, not once per tenant"
 expect_out "version 3 \(email\) is dirty: up and down refuse to run" "the dirty tenant's plan says what up would do"
 cp "$T_WORK/out" "$T_WORK/jobs4"
