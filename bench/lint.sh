@@ -2,9 +2,12 @@
 # bench/lint.sh [BINARY] - lint throughput: statements per second and peak memory
 # of `migrate lint`, and of squawk on the same files when it can be installed.
 #
-# Two shapes, generated here (deterministic):
+# Shapes, generated here (deterministic):
 #   one file of 50,000 mixed migration statements         (STATEMENTS to change)
 #   1,000 migration files of 10 statements each            (FILES x PER_FILE)
+#   N up/down pairs, each up a CREATE TABLE, each down its DROP TABLE: every
+#   down is linted against the model of all the ups before it (PAIRS, default
+#   "1000 3000 10000"; migrate only)
 #
 # squawk: $SQUAWK if set, else `npm install squawk-cli` into a temporary
 # directory; when that fails the comparison is skipped. RUNS (default 3) runs
@@ -15,6 +18,7 @@ STATEMENTS=${STATEMENTS:-50000}
 FILES=${FILES:-1000}
 PER_FILE=${PER_FILE:-10}
 RUNS=${RUNS:-3}
+PAIRS=${PAIRS:-1000 3000 10000}
 [ -x "$BIN" ] || { echo "$0: no binary at $BIN (run make first)" >&2; exit 2; }
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 [ -x /usr/bin/time ] || { echo "$0: needs GNU time (/usr/bin/time)" >&2; exit 2; }
@@ -90,6 +94,23 @@ shape="1 file, $STATEMENTS statements" tag=one
 measure migrate "$STATEMENTS" "$BIN" lint --format json "$WORK/one/big.up.sql"
 shape="$FILES files x $PER_FILE statements" tag=many
 measure migrate "$many_stmts" "$BIN" lint --format json "$WORK/many"
+
+# --- up/down pairs: the cost of a down must not grow with the model before it ---
+for n in $PAIRS; do
+	mkdir -p "$WORK/pairs$n"
+	awk -v n="$n" -v dir="$WORK/pairs$n" 'BEGIN {
+		for (i = 1; i <= n; i++) {
+			f = sprintf("%s/2026110100%05d_m%d", dir, i, i);
+			printf "CREATE TABLE t%d (id bigint PRIMARY KEY, name text);\n", i > (f ".up.sql");
+			close(f ".up.sql");
+			printf "DROP TABLE t%d;\n", i > (f ".down.sql");
+			close(f ".down.sql");
+		}
+	}'
+	shape="$n up/down pairs" tag=pairs$n
+	measure migrate $((2 * n)) "$BIN" lint --format json "$WORK/pairs$n"
+	rm -rf "$WORK/pairs$n"
+done
 
 # --- squawk on the same files ---
 SQ=${SQUAWK:-}

@@ -470,8 +470,7 @@ void lint_prep_free(struct lint_prep *p)
 
 /* Lint (or, with r NULL, learn from) one section; prep is its parse, or NULL to parse here. */
 static void run(struct linter *l, const char *sql, const char *path, int line_base,
-		const struct directives *d, struct lint_result *r, struct schema *schema, int revert,
-		struct lint_prep *prep)
+		const struct directives *d, struct lint_result *r, int revert, struct lint_prep *prep)
 {
 	struct lint_ctx c;
 	struct lint_prep own;
@@ -501,7 +500,7 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	c.src = sql;
 	c.line_base = line_base;
 	c.pg = l->pg;
-	c.schema = schema;
+	c.schema = &l->schema;
 	c.revert_seq = revert ? l->seq : 0;
 	c.seq = ++l->seq;
 	c.run_seq = l->run_seq;
@@ -516,7 +515,7 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	if (!r) {
 		/* learning only: the model, no rules */
 		for (i = 0; parsed && i < sp->n; i++)
-			schema_apply(schema, sp->stmts[i].node, c.seq);
+			schema_apply(&l->schema, sp->stmts[i].node, c.seq);
 		if (prep == &own)
 			sql_script_release(&own.s);
 		return;
@@ -539,7 +538,7 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 		else
 			rules_custom(&c, l->custom);
 		if (parsed)
-			schema_apply(schema, c.st->node, c.seq);
+			schema_apply(&l->schema, c.st->node, c.seq);
 		free_scratch(&c);
 	}
 	c.st = NULL;
@@ -563,7 +562,16 @@ void lint_section(struct linter *l, const struct section *sec, struct lint_resul
 {
 	if (!sec->sql)
 		return;
-	run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, r, &l->schema, 0, NULL);
+	run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, r, 0, NULL);
+}
+
+/* A down, linted against the model its up left, which it leaves as it was. */
+static void run_isolated(struct linter *l, const struct section *sec, struct lint_result *r,
+			 struct lint_prep *prep)
+{
+	schema_savepoint(&l->schema);
+	run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, r, 1, prep);
+	schema_rollback(&l->schema);
 }
 
 void lint_section_parsed(struct linter *l, const struct section *sec,
@@ -582,20 +590,15 @@ void lint_section_parsed(struct linter *l, const struct section *sec,
 
 void lint_section_isolated(struct linter *l, const struct section *sec, struct lint_result *r)
 {
-	struct schema copy;
-
-	if (!sec->sql)
-		return;
-	schema_copy(&copy, &l->schema);
-	run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, r, &copy, 1, NULL);
-	schema_release(&copy);
+	if (sec->sql)
+		run_isolated(l, sec, r, NULL);
 }
 
 void linter_learn_section(struct linter *l, const struct section *sec)
 {
 	if (sec->sql)
 		run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, NULL,
-		    &l->schema, 0, NULL);
+		    0, NULL);
 }
 
 void lint_text(struct linter *l, const char *sql, const char *file, int line_base,
@@ -606,7 +609,7 @@ void lint_text(struct linter *l, const char *sql, const char *file, int line_bas
 	/* every directive says "migrate:"; most files have none, and reading them scans */
 	if (strstr(sql, "migrate:") && directives_parse(sql, file, line_base, &d) < 0)
 		r->parse_errors++;
-	run(l, sql, file, line_base, &d, r, &l->schema, 0, NULL);
+	run(l, sql, file, line_base, &d, r, 0, NULL);
 }
 
 void lint_job_run(struct linter *l, const struct lint_job *job, struct lint_prep *prep,
@@ -617,16 +620,11 @@ void lint_job_run(struct linter *l, const struct lint_job *job, struct lint_prep
 
 	if (!sec->sql)
 		return;
-	if (job->kind == LINT_JOB_ISOLATED) {
-		struct schema copy;
-
-		schema_copy(&copy, &l->schema);
-		run(l, sec->sql, sec->path, base, &sec->dir, r, &copy, 1, prep);
-		schema_release(&copy);
-	} else {
+	if (job->kind == LINT_JOB_ISOLATED)
+		run_isolated(l, sec, r, prep);
+	else
 		run(l, sec->sql, sec->path, base, &sec->dir, job->kind == LINT_JOB_LEARN ? NULL : r,
-		    &l->schema, 0, prep);
-	}
+		    0, prep);
 }
 
 void linter_begin_run(struct linter *l)

@@ -103,7 +103,9 @@ void lint_text(struct linter *l, const char *sql, const char *file, int line_bas
 
 /*
  * Lint a down section against the schema as its up left it, without
- * changing the model (the next up does not see the down's effects).
+ * changing the model (the next up does not see the down's effects): the
+ * down changes the model under a savepoint that is rolled back after it, at
+ * a cost in proportion to what the down touches.
  */
 void lint_section_isolated(struct linter *l, const struct section *sec, struct lint_result *r);
 

@@ -4,7 +4,13 @@
  * them, their columns (type, NOT NULL), CHECK constraints (valid, which
  * columns they prove NOT NULL), indexes, and the volatility of functions the
  * migrations created. Unknown is always answered conservatively by the rules.
+ *
+ * A down is linted against the model its up left and must not change it: a
+ * savepoint journals what each change overwrites, and the rollback puts it
+ * back (schema_savepoint / schema_rollback), instead of a copy of the whole
+ * model per down, which made linting N migrations O(N^2).
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +19,30 @@
 #include "pgnode.h"
 #include "strbuf.h"
 #include "util.h"
+
+/* The journal of a savepoint: what each change overwrote, newest last. */
+enum undo_kind { UNDO_TABLE, UNDO_INDEX, UNDO_FUNC, UNDO_DOMAIN, UNDO_MAP };
+
+struct undo_entry {
+	enum undo_kind kind;
+	size_t at;               /* the object's place in its array */
+	struct strmap *map;      /* UNDO_MAP: the map, the key, and what it held */
+	char *key;
+	int had;
+	size_t value;
+	union {
+		struct sch_table table; /* deep copies, owned by the entry */
+		struct sch_index index;
+		struct sch_named named; /* name shared: it never changes in place */
+	} old;
+};
+
+struct sch_undo {
+	struct undo_entry *v;
+	size_t n, alloc;
+	/* the arrays' lengths at the savepoint: objects past them are new, not saved */
+	size_t ntables, nindexes, nfuncs, ndomains;
+};
 
 void schema_init(struct schema *s)
 {
@@ -49,18 +79,24 @@ static void table_release(struct sch_table *t)
 	free(t->checks);
 }
 
+static void index_release(struct sch_index *ix)
+{
+	free(ix->name);
+	free(ix->table);
+	free(ix->cols);
+}
+
 void schema_release(struct schema *s)
 {
 	size_t i;
 
+	if (s->undo)
+		schema_rollback(s);
 	for (i = 0; i < s->ntables; i++)
 		table_release(&s->tables[i]);
 	free(s->tables);
-	for (i = 0; i < s->nindexes; i++) {
-		free(s->indexes[i].name);
-		free(s->indexes[i].table);
-		free(s->indexes[i].cols);
-	}
+	for (i = 0; i < s->nindexes; i++)
+		index_release(&s->indexes[i]);
 	free(s->indexes);
 	for (i = 0; i < s->nfuncs; i++)
 		free(s->funcs[i].name);
@@ -80,63 +116,169 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
-void schema_copy(struct schema *dst, const struct schema *src)
+static void table_copy(struct sch_table *b, const struct sch_table *a)
 {
-	size_t i, k;
+	size_t k;
 
-	schema_init(dst);
-	dst->ntables = dst->atables = src->ntables;
-	dst->tables = xcalloc(src->ntables ? src->ntables : 1, sizeof(*dst->tables));
-	for (i = 0; i < src->ntables; i++) {
-		const struct sch_table *a = &src->tables[i];
-		struct sch_table *b = &dst->tables[i];
+	*b = *a;
+	b->schema = dup_or_null(a->schema);
+	b->name = xstrdup(a->name);
+	b->partkey = dup_or_null(a->partkey);
+	b->renamed_from = dup_or_null(a->renamed_from);
+	b->acols = a->ncols;
+	b->cols = a->ncols ? xcalloc(a->ncols, sizeof(*b->cols)) : NULL;
+	for (k = 0; k < a->ncols; k++) {
+		b->cols[k] = a->cols[k];
+		b->cols[k].name = xstrdup(a->cols[k].name);
+		b->cols[k].type = dup_or_null(a->cols[k].type);
+		b->cols[k].renamed_from = dup_or_null(a->cols[k].renamed_from);
+	}
+	b->achecks = a->nchecks;
+	b->checks = a->nchecks ? xcalloc(a->nchecks, sizeof(*b->checks)) : NULL;
+	for (k = 0; k < a->nchecks; k++) {
+		b->checks[k] = a->checks[k];
+		b->checks[k].name = dup_or_null(a->checks[k].name);
+		b->checks[k].notnull = dup_or_null(a->checks[k].notnull);
+		b->checks[k].cols = dup_or_null(a->checks[k].cols);
+	}
+}
 
-		*b = *a;
-		b->schema = dup_or_null(a->schema);
-		b->name = xstrdup(a->name);
-		b->partkey = dup_or_null(a->partkey);
-		b->renamed_from = dup_or_null(a->renamed_from);
-		b->acols = a->ncols;
-		b->cols = xcalloc(a->ncols ? a->ncols : 1, sizeof(*b->cols));
-		for (k = 0; k < a->ncols; k++) {
-			b->cols[k] = a->cols[k];
-			b->cols[k].name = xstrdup(a->cols[k].name);
-			b->cols[k].type = xstrdup(a->cols[k].type);
-			b->cols[k].renamed_from = dup_or_null(a->cols[k].renamed_from);
+/* ---- savepoints ---- */
+
+void schema_savepoint(struct schema *s)
+{
+	assert(!s->undo); /* one at a time */
+	s->undo = xcalloc(1, sizeof(*s->undo));
+	s->undo->ntables = s->ntables;
+	s->undo->nindexes = s->nindexes;
+	s->undo->nfuncs = s->nfuncs;
+	s->undo->ndomains = s->ndomains;
+}
+
+/* A new entry at the end of the savepoint's journal. */
+static struct undo_entry *journal(struct sch_undo *u, enum undo_kind kind, size_t at)
+{
+	struct undo_entry *e;
+
+	ALLOC_GROW(u->v, u->n + 1, u->alloc);
+	e = &u->v[u->n++];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->at = at;
+	return e;
+}
+
+/*
+ * Each of these goes before an object is changed in place. Only objects older
+ * than the savepoint are saved: one added since goes as a whole at rollback.
+ */
+static void save_table(struct schema *s, const struct sch_table *t)
+{
+	size_t at = (size_t)(t - s->tables);
+
+	if (s->undo && at < s->undo->ntables)
+		table_copy(&journal(s->undo, UNDO_TABLE, at)->old.table, t);
+}
+
+static void save_index(struct schema *s, const struct sch_index *ix)
+{
+	size_t at = (size_t)(ix - s->indexes);
+	struct sch_index *old;
+
+	if (!s->undo || at >= s->undo->nindexes)
+		return;
+	old = &journal(s->undo, UNDO_INDEX, at)->old.index;
+	*old = *ix;
+	old->name = xstrdup(ix->name);
+	old->table = xstrdup(ix->table);
+	old->cols = dup_or_null(ix->cols);
+}
+
+/* x is a function (func, in s->funcs) or a domain (in s->domains). */
+static void save_named(struct schema *s, int func, const struct sch_named *x)
+{
+	size_t at = (size_t)(x - (func ? s->funcs : s->domains));
+
+	if (s->undo && at < (func ? s->undo->nfuncs : s->undo->ndomains))
+		journal(s->undo, func ? UNDO_FUNC : UNDO_DOMAIN, at)->old.named = *x;
+}
+
+/* The maps change only through map_put and map_del, which save the key's entry. */
+static void map_save(struct schema *s, struct strmap *m, const char *key)
+{
+	struct undo_entry *e;
+
+	if (!s->undo)
+		return;
+	e = journal(s->undo, UNDO_MAP, 0);
+	e->map = m;
+	e->key = xstrdup(key);
+	e->had = strmap_get(m, key, &e->value);
+}
+
+static void map_put(struct schema *s, struct strmap *m, const char *key, size_t value)
+{
+	map_save(s, m, key);
+	strmap_put(m, key, value);
+}
+
+static void map_del(struct schema *s, struct strmap *m, const char *key)
+{
+	map_save(s, m, key);
+	strmap_del(m, key);
+}
+
+void schema_rollback(struct schema *s)
+{
+	struct sch_undo *u = s->undo;
+	size_t i;
+
+	if (!u)
+		return;
+	s->undo = NULL;
+	/* newest first: an object changed twice gets its state from before the first change */
+	for (i = u->n; i-- > 0;) {
+		struct undo_entry *e = &u->v[i];
+
+		switch (e->kind) {
+		case UNDO_TABLE:
+			table_release(&s->tables[e->at]);
+			s->tables[e->at] = e->old.table;
+			break;
+		case UNDO_INDEX:
+			index_release(&s->indexes[e->at]);
+			s->indexes[e->at] = e->old.index;
+			break;
+		case UNDO_FUNC:
+			s->funcs[e->at] = e->old.named;
+			break;
+		case UNDO_DOMAIN:
+			s->domains[e->at] = e->old.named;
+			break;
+		case UNDO_MAP:
+			if (e->had)
+				strmap_put(e->map, e->key, e->value);
+			else
+				strmap_del(e->map, e->key);
+			free(e->key);
+			break;
 		}
-		b->achecks = a->nchecks;
-		b->checks = xcalloc(a->nchecks ? a->nchecks : 1, sizeof(*b->checks));
-		for (k = 0; k < a->nchecks; k++) {
-			b->checks[k] = a->checks[k];
-			b->checks[k].name = dup_or_null(a->checks[k].name);
-			b->checks[k].notnull = dup_or_null(a->checks[k].notnull);
-			b->checks[k].cols = dup_or_null(a->checks[k].cols);
-		}
 	}
-	dst->nindexes = dst->aindexes = src->nindexes;
-	dst->indexes = xcalloc(src->nindexes ? src->nindexes : 1, sizeof(*dst->indexes));
-	for (i = 0; i < src->nindexes; i++) {
-		dst->indexes[i] = src->indexes[i];
-		dst->indexes[i].name = xstrdup(src->indexes[i].name);
-		dst->indexes[i].table = xstrdup(src->indexes[i].table);
-		dst->indexes[i].cols = dup_or_null(src->indexes[i].cols);
-	}
-	dst->nfuncs = dst->afuncs = src->nfuncs;
-	dst->funcs = xcalloc(src->nfuncs ? src->nfuncs : 1, sizeof(*dst->funcs));
-	for (i = 0; i < src->nfuncs; i++) {
-		dst->funcs[i] = src->funcs[i];
-		dst->funcs[i].name = xstrdup(src->funcs[i].name);
-	}
-	dst->ndomains = dst->adomains = src->ndomains;
-	dst->domains = xcalloc(src->ndomains ? src->ndomains : 1, sizeof(*dst->domains));
-	for (i = 0; i < src->ndomains; i++) {
-		dst->domains[i] = src->domains[i];
-		dst->domains[i].name = xstrdup(src->domains[i].name);
-	}
-	strmap_copy(&dst->tmap, &src->tmap);
-	strmap_copy(&dst->imap, &src->imap);
-	strmap_copy(&dst->fmap, &src->fmap);
-	strmap_copy(&dst->dmap, &src->dmap);
+	/* then what was added since the savepoint goes */
+	for (i = u->ntables; i < s->ntables; i++)
+		table_release(&s->tables[i]);
+	s->ntables = u->ntables;
+	for (i = u->nindexes; i < s->nindexes; i++)
+		index_release(&s->indexes[i]);
+	s->nindexes = u->nindexes;
+	for (i = u->nfuncs; i < s->nfuncs; i++)
+		free(s->funcs[i].name);
+	s->nfuncs = u->nfuncs;
+	for (i = u->ndomains; i < s->ndomains; i++)
+		free(s->domains[i].name);
+	s->ndomains = u->ndomains;
+	free(u->v);
+	free(u);
 }
 
 /* ---- lookups ---- */
@@ -261,7 +403,7 @@ static struct sch_table *add_table(struct schema *s, const char *schema, const c
 	t->name = xstrdup(name);
 	t->kind = kind;
 	t->seq = seq;
-	strmap_put(&s->tmap, name, s->ntables);
+	map_put(s, &s->tmap, name, s->ntables);
 	s->ntables++;
 	return t;
 }
@@ -273,12 +415,14 @@ static void drop_table(struct schema *s, const char *schema, const char *name)
 
 	if (!t)
 		return;
+	save_table(s, t);
 	t->dead = 1;
-	strmap_del(&s->tmap, name);
+	map_del(s, &s->tmap, name);
 	for (i = 0; i < s->nindexes; i++)
 		if (!s->indexes[i].dead && !strcmp(s->indexes[i].table, name)) {
+			save_index(s, &s->indexes[i]);
 			s->indexes[i].dead = 1;
-			strmap_del(&s->imap, s->indexes[i].name);
+			map_del(s, &s->imap, s->indexes[i].name);
 		}
 }
 
@@ -573,6 +717,7 @@ static void alter_table(struct schema *s, const PgQuery__AlterTableStmt *a, int 
 		/* a table from before the migrations we read: remember what we learn */
 		t = add_table(s, a->relation->schemaname, a->relation->relname, SCH_TABLE, 0);
 	}
+	save_table(s, t);
 	for (i = 0; i < a->n_cmds; i++) {
 		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
 			continue;
@@ -593,15 +738,17 @@ static void rename_obj(struct schema *s, const PgQuery__RenameStmt *r, int seq)
 			return;
 		for (i = 0; i < s->nindexes; i++)
 			if (!s->indexes[i].dead && !strcmp(s->indexes[i].table, t->name)) {
+				save_index(s, &s->indexes[i]);
 				free(s->indexes[i].table);
 				s->indexes[i].table = xstrdup(r->newname);
 			}
-		strmap_del(&s->tmap, t->name);
+		save_table(s, t);
+		map_del(s, &s->tmap, t->name);
 		free(t->renamed_from);
 		t->renamed_from = t->name;
 		t->renamed_seq = seq;
 		t->name = xstrdup(r->newname);
-		strmap_put(&s->tmap, t->name, (size_t)(t - s->tables));
+		map_put(s, &s->tmap, t->name, (size_t)(t - s->tables));
 		break;
 	case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN:
 		if (!r->relation)
@@ -610,8 +757,10 @@ static void rename_obj(struct schema *s, const PgQuery__RenameStmt *r, int seq)
 		if (!t && r->relation_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
 			t = add_table(s, r->relation->schemaname, r->relation->relname, SCH_TABLE, 0);
 		if (t) {
-			struct sch_column *c = sch_table_column(t, r->subname);
+			struct sch_column *c;
 
+			save_table(s, t);
+			c = sch_table_column(t, r->subname);
 			if (!c) {
 				/* a column from before the migrations we read: its type is unknown ("") */
 				c = add_column(t, r->subname, 0);
@@ -630,19 +779,22 @@ static void rename_obj(struct schema *s, const PgQuery__RenameStmt *r, int seq)
 
 		if (!r->relation || !(ix = schema_index(s, NULL, r->relation->relname)))
 			return;
-		strmap_del(&s->imap, ix->name);
+		save_index(s, ix);
+		map_del(s, &s->imap, ix->name);
 		free(ix->name);
 		ix->name = xstrdup(r->newname);
-		strmap_put(&s->imap, ix->name, (size_t)(ix - s->indexes));
+		map_put(s, &s->imap, ix->name, (size_t)(ix - s->indexes));
 		break;
 	}
 	case PG_QUERY__OBJECT_TYPE__OBJECT_TABCONSTRAINT:
-		if (r->relation && (t = schema_table(s, r->relation->schemaname, r->relation->relname)))
-			for (i = 0; i < t->nchecks; i++)
-				if (t->checks[i].name && !strcmp(t->checks[i].name, r->subname)) {
-					free(t->checks[i].name);
-					t->checks[i].name = xstrdup(r->newname);
-				}
+		if (!r->relation || !(t = schema_table(s, r->relation->schemaname, r->relation->relname)))
+			break;
+		save_table(s, t);
+		for (i = 0; i < t->nchecks; i++)
+			if (t->checks[i].name && !strcmp(t->checks[i].name, r->subname)) {
+				free(t->checks[i].name);
+				t->checks[i].name = xstrdup(r->newname);
+			}
 		break;
 	default:
 		break;
@@ -671,8 +823,9 @@ static void drop_objects(struct schema *s, const PgQuery__DropStmt *d)
 			struct sch_index *ix = schema_index(s, schema, name);
 
 			if (ix) {
+				save_index(s, ix);
 				ix->dead = 1;
-				strmap_del(&s->imap, ix->name);
+				map_del(s, &s->imap, ix->name);
 			}
 			break;
 		}
@@ -713,18 +866,22 @@ static void create_index(struct schema *s, const PgQuery__IndexStmt *x, int seq)
 	ix->seq = seq;
 	ix->cols = plain && cols.len ? strbuf_detach(&cols, NULL) : NULL;
 	strbuf_release(&cols);
-	strmap_put(&s->imap, ix->name, s->nindexes);
+	map_put(s, &s->imap, ix->name, s->nindexes);
 	s->nindexes++;
 }
 
-static void add_named(struct sch_named **arr, size_t *n, size_t *alloc, struct strmap *map,
-		      const char *name, int value, int seq)
+/* A function (func) or a domain. */
+static void add_named(struct schema *s, int func, const char *name, int value, int seq)
 {
+	struct sch_named **arr = func ? &s->funcs : &s->domains;
+	size_t *n = func ? &s->nfuncs : &s->ndomains, *alloc = func ? &s->afuncs : &s->adomains;
+	struct strmap *map = func ? &s->fmap : &s->dmap;
 	size_t i;
 
 	if (!name)
 		return;
 	if (strmap_get(map, name, &i)) {
+		save_named(s, func, &(*arr)[i]);
 		(*arr)[i].value = value;
 		(*arr)[i].seq = seq;
 		return;
@@ -733,7 +890,7 @@ static void add_named(struct sch_named **arr, size_t *n, size_t *alloc, struct s
 	(*arr)[*n].name = xstrdup(name);
 	(*arr)[*n].value = value;
 	(*arr)[*n].seq = seq;
-	strmap_put(map, name, *n);
+	map_put(s, map, name, *n);
 	(*n)++;
 }
 
@@ -755,8 +912,7 @@ static void create_function(struct schema *s, const PgQuery__CreateFunctionStmt 
 		else if (v && !strcmp(v, "stable"))
 			vol = VOL_STABLE;
 	}
-	add_named(&s->funcs, &s->nfuncs, &s->afuncs, &s->fmap,
-		  pgnode_last_str(f->funcname, f->n_funcname), vol, seq);
+	add_named(s, 1, pgnode_last_str(f->funcname, f->n_funcname), vol, seq);
 }
 
 static void create_domain(struct schema *s, const PgQuery__CreateDomainStmt *d, int seq)
@@ -769,16 +925,17 @@ static void create_domain(struct schema *s, const PgQuery__CreateDomainStmt *d, 
 		    (d->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK ||
 		     d->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL))
 			has_check = 1;
-	add_named(&s->domains, &s->ndomains, &s->adomains, &s->dmap,
-		  pgnode_last_str(d->domainname, d->n_domainname), has_check, seq);
+	add_named(s, 0, pgnode_last_str(d->domainname, d->n_domainname), has_check, seq);
 }
 
 static void alter_domain(struct schema *s, const PgQuery__AlterDomainStmt *d)
 {
 	struct sch_named *dom = schema_domain(s, pgnode_last_str(d->type_name, d->n_type_name));
 
-	if (dom && d->subtype && (d->subtype[0] == 'C' || d->subtype[0] == 'N'))
+	if (dom && d->subtype && (d->subtype[0] == 'C' || d->subtype[0] == 'N')) {
+		save_named(s, 0, dom);
 		dom->value = 1;
+	}
 }
 
 void schema_apply(struct schema *s, const PgQuery__Node *n, int seq)

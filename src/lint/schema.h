@@ -58,6 +58,8 @@ struct sch_named {
 	int seq;
 };
 
+struct sch_undo;
+
 struct schema {
 	struct sch_table *tables;
 	size_t ntables, atables;
@@ -71,11 +73,19 @@ struct schema {
 	struct sch_named *domains;
 	size_t ndomains, adomains;
 	struct strmap dmap;
+	struct sch_undo *undo; /* the open savepoint's journal, or NULL */
 };
 
 void schema_init(struct schema *s);
 void schema_release(struct schema *s);
-void schema_copy(struct schema *dst, const struct schema *src);
+
+/* A savepoint: from here schema_apply journals what each change overwrites (a
+ * copy of each table, index, function or domain it changes in place, the
+ * maps' old entries), and schema_rollback puts it all back and drops what was
+ * added since, leaving the model as it was. The cost is in proportion to what
+ * the statements touched, not to the size of the model. One at a time. */
+void schema_savepoint(struct schema *s);
+void schema_rollback(struct schema *s);
 
 /* Lookups; schema may be NULL (matches any). Pointers are valid until the next apply. */
 struct sch_table *schema_table(const struct schema *s, const char *schema, const char *name);

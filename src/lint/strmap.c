@@ -61,12 +61,21 @@ static void insert(struct strmap *m, char *key, size_t value)
 	m->used++;
 }
 
+/* Rehash into a table twice the size, or of the same size when fewer than
+ * half its slots hold live keys (the rest are tombstones: a key deleted and
+ * put back again and again must not grow it without end). */
 static void grow(struct strmap *m)
 {
 	struct strmap_slot *old = m->slots;
-	size_t oldcap = m->cap, i;
+	size_t oldcap = m->cap, live = 0, i;
 
-	m->cap = m->cap ? m->cap * 2 : 16;
+	for (i = 0; i < oldcap; i++)
+		if (old[i].key)
+			live++;
+	if (!m->cap)
+		m->cap = 16;
+	else if (live * 2 >= m->cap)
+		m->cap *= 2;
 	m->slots = xcalloc(m->cap, sizeof(*m->slots));
 	m->used = 0;
 	for (i = 0; i < oldcap; i++)
@@ -108,21 +117,4 @@ void strmap_del(struct strmap *m, const char *key)
 	free(s->key);
 	s->key = NULL;
 	s->dead = 1;
-}
-
-void strmap_copy(struct strmap *dst, const struct strmap *src)
-{
-	size_t i;
-
-	strmap_init(dst);
-	if (!src->cap)
-		return;
-	dst->cap = src->cap;
-	dst->used = src->used;
-	dst->slots = xcalloc(dst->cap, sizeof(*dst->slots));
-	for (i = 0; i < src->cap; i++) {
-		dst->slots[i] = src->slots[i];
-		if (src->slots[i].key)
-			dst->slots[i].key = xstrdup(src->slots[i].key);
-	}
 }

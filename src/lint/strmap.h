@@ -24,7 +24,5 @@ void strmap_put(struct strmap *m, const char *key, size_t value);
 /* 1 and *value when found. */
 int strmap_get(const struct strmap *m, const char *key, size_t *value);
 void strmap_del(struct strmap *m, const char *key);
-/* Deep copy. */
-void strmap_copy(struct strmap *dst, const struct strmap *src);
 
 #endif

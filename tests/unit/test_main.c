@@ -87,6 +87,7 @@ int main(void)
 	srunner_add_suite(sr, lint_suite());
 	srunner_add_suite(sr, lint_rules_suite());
 	srunner_add_suite(sr, locks_suite());
+	srunner_add_suite(sr, lint_schema_suite());
 	srunner_add_suite(sr, plan_suite());
 	srunner_add_suite(sr, plan_fleet_suite());
 	srunner_run_all(sr, CK_NORMAL);

@@ -16,6 +16,7 @@ Suite *fleetconf_suite(void);
 Suite *lint_suite(void);
 Suite *lint_rules_suite(void);
 Suite *locks_suite(void);
+Suite *lint_schema_suite(void);
 /* plan and rehearse: tests/unit/test_plan.c */
 Suite *plan_suite(void);
 /* plan --all's grouping: tests/unit/test_plan_fleet.c */
