@@ -584,8 +584,7 @@ void lint_section_parsed(struct linter *l, const struct section *sec,
 	memset(&prep, 0, sizeof(prep));
 	prep.s = *script; /* borrowed: run() releases only a parse of its own */
 	prep.parsed = script->tree != NULL;
-	run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, r, &l->schema,
-	    0, &prep);
+	run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, r, 0, &prep);
 }
 
 void lint_section_isolated(struct linter *l, const struct section *sec, struct lint_result *r)
