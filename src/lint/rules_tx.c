@@ -80,7 +80,7 @@ static void concurrently_in_tx(struct lint_ctx *c)
 		const struct sql_stmt *o = &c->script->stmts[c->mixed_tx_stmt];
 
 		e.vars[0] = "statement";
-		e.vars[1] = what;
+		e.vars[1] = ctx_text(c, span_stmt(c));
 		lint_report(c, &e,
 			    "%s cannot run inside a transaction block, and this migration runs in one: "
 			    "it also has statements that need a transaction (line %d)",
@@ -95,7 +95,7 @@ static void concurrently_in_tx(struct lint_ctx *c)
 				break;
 			}
 		e.vars[0] = "statement";
-		e.vars[1] = what;
+		e.vars[1] = ctx_text(c, span_stmt(c));
 		lint_report(c, &e, "%s cannot run inside a transaction block (BEGIN at line %d)", what,
 			    b ? b->line : c->st->line);
 	}

@@ -312,6 +312,21 @@ START_TEST(transactions)
 	EXPECT("BEGIN;\nALTER TABLE t ADD COLUMN a int;\nCOMMIT;\nCREATE INDEX CONCURRENTLY i ON t (a);", 15,
 	       "concurrently-in-transaction", 0);
 	EXPECT("BEGIN;\nVACUUM t;\nCOMMIT;", 15, "concurrently-in-transaction", 1);
+	{
+		/* the safe alternative repeats the statement itself, not only its kind */
+		struct lint_result r = run("BEGIN;\nDROP INDEX CONCURRENTLY IF EXISTS s.i3, i4;\nCOMMIT;", 15);
+		size_t i, seen = 0;
+
+		for (i = 0; i < r.n; i++)
+			if (!strcmp(r.items[i].rule, "concurrently-in-transaction")) {
+				seen++;
+				ck_assert_msg(r.items[i].help &&
+					      strstr(r.items[i].help, "\nDROP INDEX CONCURRENTLY IF EXISTS s.i3, i4;\n"),
+					      "%s", r.items[i].help ? r.items[i].help : "(no help)");
+			}
+		ck_assert_int_eq(seen, 1);
+		lint_result_release(&r);
+	}
 	EXPECT("BEGIN;\nALTER TABLE t ADD COLUMN a int;", 15, "uncommitted-transaction", 1);
 	EXPECT("BEGIN;\nALTER TABLE t ADD COLUMN a int;\nROLLBACK;", 15, "uncommitted-transaction", 0);
 	/* a backfill after DDL in the same transaction */
