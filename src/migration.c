@@ -264,6 +264,13 @@ struct migration *migration_set_find(struct migration_set *set, int64_t version)
 static struct migration *find_linear(struct migration_set *set, int64_t version)
 {
 	size_t i;
+
+	/* files come in name order: a down's up (or a dbmate file's twin) was the
+	 * last one added, and a new version is usually the newest */
+	if (set->n && set->items[set->n - 1].version == version)
+		return &set->items[set->n - 1];
+	if (set->n && set->items[set->n - 1].version < version && !set->unordered)
+		return NULL;
 	for (i = 0; i < set->n; i++)
 		if (set->items[i].version == version)
 			return &set->items[i];
@@ -314,6 +321,8 @@ static int add_file(struct migration_set *set, const char *dir, const char *fnam
 	}
 	m = find_linear(set, version);
 	if (!m) {
+		if (set->n && set->items[set->n - 1].version > version)
+			set->unordered = 1;
 		ALLOC_GROW(set->items, set->n + 1, set->alloc);
 		m = &set->items[set->n++];
 		memset(m, 0, sizeof(*m));

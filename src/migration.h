@@ -43,6 +43,7 @@ struct migration_set {
 	size_t n, alloc;
 	int errors;   /* errors printed while loading */
 	int warnings; /* warnings printed while loading */
+	int unordered; /* while loading: items were not added in ascending version order */
 };
 
 /*

@@ -63,6 +63,9 @@ START_TEST(two_files_for_one_version)
 	struct load_call lc;
 
 	unit_write(d, "001_a.up.sql", "SELECT 1;");
+	/* in name order 02_c comes between them: the second version 1 arrives
+	 * after a lower version, and must still be found */
+	unit_write(d, "02_c.up.sql", "SELECT 1;");
 	unit_write(d, "1_b.up.sql", "SELECT 1;");
 	err = load(&lc, d);
 	ck_assert_int_eq(lc.rc, -1);
