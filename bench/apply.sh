@@ -38,12 +38,12 @@ bench_begin "${APPLY_KEEP:-}"
 # creates files, and on a disk the file system's own cost (which varies run to
 # run with what was deleted lately) swamps the runner's. APPLY_TMPFS=0 keeps
 # them on the disk under TMPDIR.
-where=disk
+where="on disk"
 if [ "${APPLY_TMPFS:-1}" = 1 ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
 	TMPDIR=/dev/shm
-	where="memory (/dev/shm)"
+	where="in memory (/dev/shm)"
 fi
-note "starting a throwaway PostgreSQL ($PG_BIN), its files in $where"
+note "starting a throwaway PostgreSQL ($PG_BIN), its files $where"
 pg_start || die "could not start a throwaway PostgreSQL"
 
 # --- the migrations, in migrate's layout, dbmate's and one psql script ------------
@@ -100,6 +100,8 @@ time_one() {
 	rc=$?
 	t1=$(now_ms)
 	[ $rc = 0 ] || { BROKEN=1; note "$1 on $2 failed (exit $rc)"; tail -3 "$WORK/out" >&2; }
+	# dropped once timed, so that the runs do not pile up databases
+	"$PG_BIN/dropdb" "$FRESH" || BROKEN=1
 	echo $((t1 - t0))
 }
 
@@ -149,7 +151,7 @@ fi
 
 pct() { echo "scale=1; ($1 - $2) * 100 / $2" | bc; }
 echo
-echo "apply: $N migrations on a fresh database ($(nproc) CPUs, $("$PG_BIN/postgres" --version | sed 's/.*) //'), files in $where, median of $RUNS runs)"
+echo "apply: $N migrations on a fresh database ($(nproc) CPUs, $("$PG_BIN/postgres" --version | sed 's/.*) //'), files $where, median of $RUNS runs)"
 printf '  %-28s %12s %12s\n' "" "CREATE TABLE" "SELECT 1"
 printf '  %-28s %9s ms %9s ms\n' "psql -f, BEGIN/COMMIT each" "$ms_create_psql" "$ms_select_psql"
 printf '  %-28s %9s ms %9s ms\n' "migrate up" "$ms_create_migrate" "$ms_select_migrate"
