@@ -42,9 +42,11 @@ if [ "$FSYNC" = on ]; then
 		restart >/dev/null || die "could not restart the server with fsync on"
 fi
 # CPU time of the server's processes so far: the postmaster's own and that of the
-# backends it has reaped (cutime + cstime), in milliseconds
+# backends it has reaped (utime + stime + cutime + cstime), in milliseconds;
+# server_cpu_ms sys: the kernel's part only (stime + cstime)
 server_cpu_ms() {
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d", ($12 + $13 + $14 + $15) * 1000 / hz }' \
+	awk -v hz="$(getconf CLK_TCK)" -v sys="${1:-}" '{ sub(/^.*\) /, "");
+		t = sys ? $13 + $15 : $12 + $13 + $14 + $15; printf "%d", t * 1000 / hz }' \
 		"/proc/$(head -1 "$PG_TMP/data/postmaster.pid")/stat"
 }
 # CPU time of this shell's finished children, from the shell's `times` (run in
@@ -133,13 +135,13 @@ for jobs in $JOBS_LIST; do
 	# each run starts from a checkpoint, so none pays for flushing another's files
 	psql_q -c "CHECKPOINT" >/dev/null
 	note "up --all --jobs $jobs"
-	s0=$(server_cpu_ms)
+	s0=$(server_cpu_ms); k0=$(server_cpu_ms sys)
 	t0=$(now_ms)
 	child_cpu_ms >"$WORK/c0"
 	"$MIGRATE" -c "$WORK/fleet_r$run.yml" up --all --no-backup --jobs "$jobs" >"$WORK/up-$run.out" 2>"$WORK/up-$run.err"
 	rc=$?
 	t1=$(now_ms)
-	eval "srv_r$run=$(($(server_cpu_ms) - s0))"
+	eval "srv_r$run=$(($(server_cpu_ms) - s0)); ker_r$run=$(($(server_cpu_ms sys) - k0))"
 	child_cpu_ms >"$WORK/c1"
 	eval "cli_r$run=$(($(cat "$WORK/c1") - $(cat "$WORK/c0")))"
 	[ $rc = 0 ] || { BROKEN=1; note "up --all --jobs $jobs failed (exit $rc)"; tail -5 "$WORK/up-$run.err" >&2; }
@@ -165,10 +167,10 @@ run=0
 for jobs in $JOBS_LIST; do
 	run=$((run + 1))
 	eval "ms=\$ms_r$run"
-	eval "srv=\$srv_r$run; cli=\$cli_r$run"
-	printf '  up --all --jobs %-3s %8.2f s  (%s migrations/s; CPU: server %.2f s, migrate %.2f s)\n' \
+	eval "srv=\$srv_r$run; ker=\$ker_r$run; cli=\$cli_r$run"
+	printf '  up --all --jobs %-3s %8.2f s  (%s migrations/s; CPU: server %.2f s, %.2f s of it in the kernel; migrate %.2f s)\n' \
 		"$jobs" "$(echo "$ms / 1000" | bc -l)" "$(echo "$targets * $MIGRATIONS * 1000 / $ms" | bc)" \
-		"$(echo "$srv / 1000" | bc -l)" "$(echo "$cli / 1000" | bc -l)"
+		"$(echo "$srv / 1000" | bc -l)" "$(echo "$ker / 1000" | bc -l)" "$(echo "$cli / 1000" | bc -l)"
 done
 if [ -n "${ms_1:-}" ] && [ -n "${ms_4:-}" ]; then
 	printf '  speed-up --jobs 4 over --jobs 1: %.2fx\n' "$(echo "$ms_1 / $ms_4" | bc -l)"
