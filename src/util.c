@@ -230,6 +230,9 @@ char *read_file(const char *path, size_t *len)
 	}
 	fclose(f);
 	buf[n] = '\0';
+	/* a directory of small files stays loaded: keep what each holds, not 8 KB */
+	if (alloc - n > 256)
+		buf = xrealloc(buf, n + 1);
 	if (len)
 		*len = n;
 	return buf;
