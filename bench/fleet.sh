@@ -49,12 +49,13 @@ server_cpu_ms() {
 		t = sys ? $13 + $15 : $12 + $13 + $14 + $15; printf "%d", t * 1000 / hz }' \
 		"/proc/$(head -1 "$PG_TMP/data/postmaster.pid")/stat"
 }
-# CPU time of this shell's finished children, from the shell's `times` (run in
-# this shell, not a subshell, which would have no children), in milliseconds
+# CPU time of this shell's finished children, from the shell's `times`, in
+# milliseconds, into CHILD_MS (`times` must run in this shell: a subshell such
+# as $(...) has no children)
 child_cpu_ms() {
 	times >"$WORK/times"
-	tail -1 "$WORK/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
-		printf "%d", t * 1000 }'
+	CHILD_MS=$(tail -1 "$WORK/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/);
+		t += a[1] * 60 + a[2] } printf "%d", t * 1000 }')
 }
 # --- ten migrations, the kind a tenant schema gets --------------------------------
 M="$WORK/tenant"; mkdir -p "$M"
@@ -98,18 +99,7 @@ make_fleet() { # make_fleet TAG
 		"$PG_BIN/createdb" "$(printf 'tenantdb_%s_%03d' "$1" $i)" || return 1
 		i=$((i + 1))
 	done
-	cat >"$WORK/fleet_$1.yml" <<YML
-database:
-  url: dbname=fleet_$1
-targets:
-  main: false
-  schemas:
-    query: SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\_%' ORDER BY 1
-    dir: $M
-  databases:
-    query: SELECT datname FROM pg_database WHERE datname LIKE 'tenantdb\_$1\_%' ORDER BY 1
-    dir: $M
-YML
+	# the schemas alone, then the whole fleet: the same file and the databases
 	cat >"$WORK/schemas_$1.yml" <<YML
 database:
   url: dbname=fleet_$1
@@ -117,6 +107,11 @@ targets:
   main: false
   schemas:
     query: SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\_%' ORDER BY 1
+    dir: $M
+YML
+	{ cat "$WORK/schemas_$1.yml"; cat <<YML; } >"$WORK/fleet_$1.yml"
+  databases:
+    query: SELECT datname FROM pg_database WHERE datname LIKE 'tenantdb\_$1\_%' ORDER BY 1
     dir: $M
 YML
 }
@@ -137,13 +132,13 @@ for jobs in $JOBS_LIST; do
 	note "up --all --jobs $jobs"
 	s0=$(server_cpu_ms); k0=$(server_cpu_ms sys)
 	t0=$(now_ms)
-	child_cpu_ms >"$WORK/c0"
+	child_cpu_ms; c0=$CHILD_MS
 	"$MIGRATE" -c "$WORK/fleet_r$run.yml" up --all --no-backup --jobs "$jobs" >"$WORK/up-$run.out" 2>"$WORK/up-$run.err"
 	rc=$?
 	t1=$(now_ms)
 	eval "srv_r$run=$(($(server_cpu_ms) - s0)); ker_r$run=$(($(server_cpu_ms sys) - k0))"
-	child_cpu_ms >"$WORK/c1"
-	eval "cli_r$run=$(($(cat "$WORK/c1") - $(cat "$WORK/c0")))"
+	child_cpu_ms
+	eval "cli_r$run=$((CHILD_MS - c0))"
 	[ $rc = 0 ] || { BROKEN=1; note "up --all --jobs $jobs failed (exit $rc)"; tail -5 "$WORK/up-$run.err" >&2; }
 	eval "ms_r$run=$((t1 - t0))"
 	eval "ms_$jobs=$((t1 - t0))"

@@ -77,8 +77,8 @@ static void print_json(struct session *s, struct entry *e, size_t n)
 		json_object_set_new(o, "version", json_integer(e[i].version));
 		json_object_set_new(o, "name", json_string(e[i].name));
 		json_object_set_new(o, "state", json_string(e[i].state));
-		json_object_set_new(o, "applied_at", e[i].applied_at ? json_string(e[i].applied_at) : json_null());
-		json_object_set_new(o, "file", e[i].file ? json_string(e[i].file) : json_null());
+		json_object_set_new(o, "applied_at", json_string_or_null(e[i].applied_at));
+		json_object_set_new(o, "file", json_string_or_null(e[i].file));
 		json_array_append_new(arr, o);
 	}
 	for (j = 0; j < ARRAY_SIZE(states); j++) {

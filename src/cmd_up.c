@@ -87,7 +87,7 @@ static int gate_report(const struct lint_result *res, size_t blocking, int unsaf
 	const char *nc = getenv("NO_COLOR");
 	char *text = NULL;
 	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
+	FILE *out = open_memstream(&text, &len), *was;
 	const char *s = blocking == 1 ? "" : "s";
 
 	if (!out) {
@@ -95,15 +95,16 @@ static int gate_report(const struct lint_result *res, size_t blocking, int unsaf
 		return EXIT_FAILED;
 	}
 	lint_result_print(res, LINT_FORMAT_TEXT, out, isatty(STDERR_FILENO) && !(nc && *nc));
+	was = log_to(out);
 	if (unsafe) {
-		if (log_verbosity >= 0)
-			fprintf(out, "warning: applying despite %zu lint error%s (--unsafe, recorded in "
-				"the history log)\n", blocking, s);
+		log_warning("applying despite %zu lint error%s (--unsafe, recorded in the history log)",
+			    blocking, s);
 	} else {
-		fprintf(out, "error: %zu lint error%s in the pending migrations; nothing was applied\n"
-			"hint: use the safe alternative shown, allow a finding with \"-- migrate:allow "
-			"RULE reason\" on the line before its statement, or pass --unsafe\n", blocking, s);
+		log_error("%zu lint error%s in the pending migrations; nothing was applied", blocking, s);
+		log_hint("use the safe alternative shown, allow a finding with \"-- migrate:allow "
+			 "RULE reason\" on the line before its statement, or pass --unsafe");
 	}
+	log_to(was);
 	fclose(out);
 	fleet_print_shared(text);
 	free(text);

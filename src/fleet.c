@@ -764,11 +764,6 @@ static void print_summary(struct pool *p)
 	printf("\n");
 }
 
-static json_t *json_version(int64_t v)
-{
-	return v ? json_integer(v) : json_null();
-}
-
 static void print_json(struct pool *p)
 {
 	json_t *root = json_object(), *arr = json_array(), *counts = json_object();
@@ -781,8 +776,8 @@ static void print_json(struct pool *p)
 
 		json_object_set_new(o, "name", json_string(p->tl->items[i].name));
 		json_object_set_new(o, "kind", json_string(target_kind_name(p->tl->items[i].kind)));
-		json_object_set_new(o, "from", json_version(r->got_result ? r->res.from : 0));
-		json_object_set_new(o, "to", json_version(r->got_result ? r->res.to : 0));
+		json_object_set_new(o, "from", json_integer_or_null(r->got_result ? r->res.from : 0));
+		json_object_set_new(o, "to", json_integer_or_null(r->got_result ? r->res.to : 0));
 		json_object_set_new(o, "changed", json_integer(r->res.changed));
 		if (p->fo->op == FLEET_STATUS) {
 			json_object_set_new(o, "pending", json_integer(r->res.pending));
@@ -791,7 +786,7 @@ static void print_json(struct pool *p)
 		json_object_set_new(o, "duration_ms", r->state == ROW_SKIPPED ? json_null() : json_integer(r->ms));
 		json_object_set_new(o, "result", json_string(row_result(p, r, res, sizeof(res))));
 		json_object_set_new(o, "exit_code", r->state == ROW_SKIPPED ? json_null() : json_integer(r->res.rc));
-		json_object_set_new(o, "error", r->error ? json_string(r->error) : json_null());
+		json_object_set_new(o, "error", json_string_or_null(r->error));
 		json_array_append_new(arr, o);
 		skipped += r->state == ROW_SKIPPED;
 	}
@@ -905,11 +900,11 @@ static void print_status(struct pool *p)
 
 			json_object_set_new(o, "name", json_string(p->tl->items[i].name));
 			json_object_set_new(o, "kind", json_string(target_kind_name(p->tl->items[i].kind)));
-			json_object_set_new(o, "version", json_version(r->got_result ? r->res.to : 0));
+			json_object_set_new(o, "version", json_integer_or_null(r->got_result ? r->res.to : 0));
 			json_object_set_new(o, "pending", json_integer(r->res.pending));
 			json_object_set_new(o, "dirty", json_integer(r->res.dirty));
 			json_object_set_new(o, "exit_code", json_integer(r->res.rc));
-			json_object_set_new(o, "error", r->error ? json_string(r->error) : json_null());
+			json_object_set_new(o, "error", json_string_or_null(r->error));
 			json_array_append_new(arr, o);
 		}
 		json_object_set_new(root, "command", json_string("status"));

@@ -261,7 +261,7 @@ struct migration *migration_set_find(struct migration_set *set, int64_t version)
 	return NULL;
 }
 
-static struct migration *find_linear(struct migration_set *set, int64_t version)
+static struct migration *find_loaded(struct migration_set *set, int64_t version)
 {
 	size_t i;
 
@@ -319,7 +319,7 @@ static int add_file(struct migration_set *set, const char *dir, const char *fnam
 		log_error("could not read \"%s\": %s", path, strerror(errno));
 		goto done;
 	}
-	m = find_linear(set, version);
+	m = find_loaded(set, version);
 	if (!m) {
 		if (set->n && set->items[set->n - 1].version > version)
 			set->unordered = 1;

@@ -379,11 +379,6 @@ static void print_plans(const struct report *r, int md)
 
 /* --- JSON: one object per target ------------------------------------------------------------ */
 
-static json_t *version_json(int64_t v)
-{
-	return v ? json_integer(v) : json_null();
-}
-
 static void print_json(const struct report *r)
 {
 	json_t *root = json_object(), *arr = json_array(), *counts = json_object();
@@ -395,9 +390,9 @@ static void print_json(const struct report *r)
 
 		json_object_set_new(t, "name", json_string(e->o->name));
 		json_object_set_new(t, "kind", json_string(target_kind_name(e->o->kind)));
-		json_object_set_new(t, "from", version_json(e->doc ? e->o->res.from : 0));
-		json_object_set_new(t, "to", version_json(e->doc ? e->o->res.to : 0));
-		json_object_set_new(t, "group", e->group ? json_integer((json_int_t)e->group) : json_null());
+		json_object_set_new(t, "from", json_integer_or_null(e->doc ? e->o->res.from : 0));
+		json_object_set_new(t, "to", json_integer_or_null(e->doc ? e->o->res.to : 0));
+		json_object_set_new(t, "group", json_integer_or_null((int64_t)e->group));
 		json_object_set_new(t, "dirty", e->doc ? json_incref(json_object_get(e->doc, "dirty"))
 						       : json_array());
 		json_object_set_new(t, "drifted", e->doc ? json_incref(json_object_get(e->doc, "drifted"))

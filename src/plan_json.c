@@ -1,15 +1,11 @@
 /* plan_json.c - a plan (or a rehearsal) as JSON; the schema is in docs/review.md */
 #include "plan.h"
+#include "plan_format.h"
 #include "util.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
 
 static json_t *strlist_json(const struct strlist *l)
 {
@@ -25,10 +21,10 @@ static json_t *effect_json(const struct plan_effect *e, int observed)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "schema", str_or_null(e->schema));
+	json_object_set_new(o, "schema", json_string_or_null(e->schema));
 	json_object_set_new(o, "name", json_string(e->name));
 	json_object_set_new(o, "kind", json_string(e->kind));
-	json_object_set_new(o, "table", str_or_null(e->parent));
+	json_object_set_new(o, "table", json_string_or_null(e->parent));
 	json_object_set_new(o, "lock", e->mode ? json_string(lock_mode_name(e->mode)) : json_null());
 	json_object_set_new(o, "blocks_reads", json_boolean(lock_blocks_reads(e->mode)));
 	json_object_set_new(o, "blocks_writes", json_boolean(lock_blocks_writes(e->mode)));
@@ -66,13 +62,13 @@ static json_t *stmt_json(const struct plan_stmt *s)
 		json_t *x = json_object();
 
 		json_object_set_new(x, "rule", json_string(f->rule));
-		json_object_set_new(x, "severity", json_string(f->severity >= 2 ? "error" : "warning"));
+		json_object_set_new(x, "severity", json_string(plan_severity_name(f->severity)));
 		json_object_set_new(x, "line", json_integer(f->line));
 		json_object_set_new(x, "column", json_integer(f->col));
 		json_object_set_new(x, "message", json_string(f->message));
-		json_object_set_new(x, "help", str_or_null(f->help));
+		json_object_set_new(x, "help", json_string_or_null(f->help));
 		json_object_set_new(x, "allowed", json_boolean(f->allowed));
-		json_object_set_new(x, "reason", str_or_null(f->reason));
+		json_object_set_new(x, "reason", json_string_or_null(f->reason));
 		json_array_append_new(findings, x);
 	}
 	json_object_set_new(o, "findings", findings);
@@ -139,13 +135,12 @@ json_t *plan_json(const struct plan *p)
 
 	json_object_set_new(root, "command", json_string(p->command));
 	json_object_set_new(root, "direction", json_string(p->direction > 0 ? "up" : "down"));
-	json_object_set_new(root, "database", str_or_null(p->database));
+	json_object_set_new(root, "database", json_string_or_null(p->database));
 	json_object_set_new(root, "offline_from", !p->database && p->from > 0
 			    ? json_integer((json_int_t)p->from) : json_null());
-	json_object_set_new(root, "server_version", p->server_version ? json_integer(p->server_version)
-								       : json_null());
-	json_object_set_new(root, "pg_version", p->pg_version ? json_integer(p->pg_version) : json_null());
-	json_object_set_new(root, "scratch", str_or_null(p->scratch));
+	json_object_set_new(root, "server_version", json_integer_or_null(p->server_version));
+	json_object_set_new(root, "pg_version", json_integer_or_null(p->pg_version));
+	json_object_set_new(root, "scratch", json_string_or_null(p->scratch));
 	json_object_set_new(root, "with_data_rows", p->with_data_rows >= 0
 			    ? json_integer(p->with_data_rows) : json_null());
 	json_object_set_new(root, "warnings", strlist_json(&p->warnings));

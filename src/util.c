@@ -89,12 +89,24 @@ void grow_array(void **items, size_t elsz, size_t n, size_t *alloc)
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
+static FILE *log_stream; /* NULL: stderr */
+
+FILE *log_to(FILE *out)
+{
+	FILE *old = log_stream;
+
+	log_stream = out;
+	return old;
+}
+
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
+	FILE *out = log_stream ? log_stream : stderr;
+
 	fflush(stdout);
-	fprintf(stderr, "%s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(out, "%s", prefix);
+	vfprintf(out, fmt, ap);
+	fputc('\n', out);
 }
 
 #define DEFINE_LOG(fn, prefix, min_verbosity)                      \
@@ -268,6 +280,16 @@ const char *os_user_name(void)
 	else
 		snprintf(name, sizeof(name), "uid:%u", (unsigned)geteuid());
 	return name;
+}
+
+json_t *json_string_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *json_integer_or_null(int64_t v)
+{
+	return v ? json_integer((json_int_t)v) : json_null();
 }
 
 void json_print_release(json_t *root, FILE *out)

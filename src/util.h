@@ -32,6 +32,8 @@ void grow_array(void **items, size_t elsz, size_t n, size_t *alloc);
 
 /* Logging: messages start lowercase, no full stop. Everything goes to stderr. */
 extern int log_verbosity; /* 0 normal, 1 -v, -1 -q */
+/* Send log_error ... log_debug to out (NULL: stderr again); returns the previous one. */
+FILE *log_to(FILE *out);
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -61,5 +63,8 @@ const char *os_user_name(void);
  * keys in their order, then a newline; and drop the caller's reference. */
 struct json_t;
 void json_print_release(struct json_t *root, FILE *out);
+/* A JSON string, or null for NULL; a JSON integer, or null for 0 (no version, none). */
+struct json_t *json_string_or_null(const char *s);
+struct json_t *json_integer_or_null(int64_t v);
 
 #endif

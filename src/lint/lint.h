@@ -28,6 +28,8 @@
 struct sql_script;
 
 enum lint_severity { LINT_OFF = 0, LINT_WARNING = 1, LINT_ERROR = 2 };
+/* "error", "warning", "off": as configs, output and the catalog spell them */
+const char *lint_severity_name(enum lint_severity s);
 
 enum lint_format {
 	LINT_FORMAT_TEXT = 0,

@@ -10,16 +10,6 @@
 #define MIGRATE_VERSION "0.0.0"
 #endif
 
-static const char *sev_name(enum lint_severity s)
-{
-	return s == LINT_ERROR ? "error" : "warning";
-}
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static json_t *blocks(const struct lint_finding *f)
 {
 	json_t *a = json_array();
@@ -45,19 +35,19 @@ static json_t *finding_json(json_t *o, const struct lint_finding *f)
 		o = json_object();
 
 	json_object_set_new(o, "rule", json_string(f->rule));
-	json_object_set_new(o, "severity", json_string(sev_name(f->severity)));
+	json_object_set_new(o, "severity", json_string(lint_severity_name(f->severity)));
 	json_object_set_new(o, "file", json_string(f->file));
 	json_object_set_new(o, "line", json_integer(f->line));
 	json_object_set_new(o, "column", json_integer(f->col));
 	json_object_set_new(o, "end_line", json_integer(f->end_line));
 	json_object_set_new(o, "end_column", json_integer(f->end_col));
 	json_object_set_new(o, "message", json_string(f->message));
-	json_object_set_new(o, "lock", str_or_null(f->lock));
-	json_object_set_new(o, "table", str_or_null(f->table));
+	json_object_set_new(o, "lock", json_string_or_null(f->lock));
+	json_object_set_new(o, "table", json_string_or_null(f->table));
 	json_object_set_new(o, "blocks", blocks(f));
 	json_object_set_new(o, "rewrite", json_boolean(f->rewrite));
 	json_object_set_new(o, "scan", json_boolean(f->scan));
-	json_object_set_new(o, "help", str_or_null(f->help));
+	json_object_set_new(o, "help", json_string_or_null(f->help));
 	return o;
 }
 
@@ -115,7 +105,7 @@ static json_t *sarif_rule(const char *id)
 		json_object_set_new(o, "fullDescription", text(ri->why ? ri->why : ri->summary));
 		if (ri->safe_alternative)
 			json_object_set_new(o, "help", text(ri->safe_alternative));
-		json_object_set_new(cfg, "level", json_string(sev_name(ri->severity)));
+		json_object_set_new(cfg, "level", json_string(lint_severity_name(ri->severity)));
 		json_array_append_new(tags, json_string(ri->severity == LINT_ERROR ? "lock-danger" : "style"));
 	} else {
 		json_object_set_new(o, "shortDescription",
@@ -143,7 +133,7 @@ static json_t *sarif_result(const struct lint_finding *f, size_t rule_index)
 		 f->help ? f->help : "");
 	json_object_set_new(o, "ruleId", json_string(f->rule));
 	json_object_set_new(o, "ruleIndex", json_integer((json_int_t)rule_index));
-	json_object_set_new(o, "level", json_string(sev_name(f->severity)));
+	json_object_set_new(o, "level", json_string(lint_severity_name(f->severity)));
 	json_object_set_new(o, "message", text(msg));
 	free(msg);
 	json_object_set_new(art, "uri", json_string(f->file));
@@ -156,8 +146,8 @@ static json_t *sarif_result(const struct lint_finding *f, size_t rule_index)
 	json_object_set_new(loc, "physicalLocation", phys);
 	json_array_append_new(locs, loc);
 	json_object_set_new(o, "locations", locs);
-	json_object_set_new(props, "lock", str_or_null(f->lock));
-	json_object_set_new(props, "table", str_or_null(f->table));
+	json_object_set_new(props, "lock", json_string_or_null(f->lock));
+	json_object_set_new(props, "table", json_string_or_null(f->table));
 	json_object_set_new(props, "blocks", blocks(f));
 	json_object_set_new(props, "rewrite", json_boolean(f->rewrite));
 	json_object_set_new(props, "scan", json_boolean(f->scan));

@@ -149,7 +149,7 @@ static void print_text(const struct lint_result *r, FILE *out, const struct colo
 		else
 			fprintf(out, "%s%s:%d:%d:%s %s%s[%s]:%s %s%s%s\n", co->bold, f->file, f->line,
 				f->col, co->reset, f->severity == LINT_ERROR ? co->err : co->warn,
-				f->severity == LINT_ERROR ? "error" : "warning", f->rule, co->reset,
+				lint_severity_name(f->severity), f->rule, co->reset,
 				co->bold, f->message, co->reset);
 		print_caret(out, f, co, width);
 		print_lock(out, f, co);
@@ -194,7 +194,7 @@ static void print_github(const struct lint_result *r, FILE *out)
 
 		if (f->allowed)
 			continue;
-		strbuf_addf(&sb, "::%s file=", f->severity == LINT_ERROR ? "error" : "warning");
+		strbuf_addf(&sb, "::%s file=", lint_severity_name(f->severity));
 		gh_escape(&sb, f->file, 1);
 		strbuf_addf(&sb, ",line=%d,col=%d,endLine=%d,endColumn=%d,title=", f->line, f->col,
 			    f->end_line, f->end_col);
