@@ -4,9 +4,9 @@
 #include <yaml.h>
 
 #include "lint/lint_int.h"
-#include "rules_embed.h"
-#include "strbuf.h"
-#include "util.h"
+#include "lint/rules_embed.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 static struct rule_info *rules;
 static size_t nrules;

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "lint/lint_int.h"
-#include "strbuf.h"
-#include "util.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 /* ---- tokens ---- */
 

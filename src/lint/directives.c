@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "lint/lint_int.h"
-#include "util.h"
+#include "base/util.h"
 
 static pcre2_code *re;
 static pcre2_match_data *md;

@@ -22,8 +22,8 @@
 #include <stdio.h>
 #include <stddef.h>
 
-#include "config.h"
-#include "migration.h"
+#include "config/config.h"
+#include "sql/migration.h"
 
 struct sql_script;
 

@@ -6,10 +6,10 @@
 
 #include "lint/lint.h"
 #include "lint/schema.h"
-#include "lint/strmap.h"
-#include "locks.h"
-#include "pgnode.h"
-#include "sql.h"
+#include "base/strmap.h"
+#include "sql/locks.h"
+#include "sql/pgnode.h"
+#include "sql/script.h"
 
 /* ---- the rule catalog (catalog.c) ---- */
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "lint/lint_int.h"
-#include "util.h"
+#include "base/util.h"
 
 #define LOOKAHEAD 64
 #define MAX_WORKERS 4

@@ -14,7 +14,7 @@
 #include <strings.h>
 
 #include "lint/lint_int.h"
-#include "util.h"
+#include "base/util.h"
 
 struct col_ctx {
 	const PgQuery__AlterTableStmt *a;

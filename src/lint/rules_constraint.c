@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "lint/lint_int.h"
-#include "strbuf.h"
-#include "util.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 /* "a, b" from a list of String nodes. */
 static const char *name_list(struct lint_ctx *c, PgQuery__Node *const *items, size_t n)

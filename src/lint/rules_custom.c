@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "lint/lint_int.h"
-#include "util.h"
+#include "base/util.h"
 
 struct custom_rule_re {
 	const struct custom_rule *def;

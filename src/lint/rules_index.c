@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "lint/lint_int.h"
-#include "strbuf.h"
-#include "util.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 /* The statement's text with " CONCURRENTLY" inserted after the token that ends at kw_end. */
 static const char *with_concurrently(struct lint_ctx *c, int kw_end)

@@ -11,8 +11,8 @@
 #include <strings.h>
 
 #include "lint/lint_int.h"
-#include "strbuf.h"
-#include "util.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 static int is_builtin(const PgQuery__TypeName *t)
 {

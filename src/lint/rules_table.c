@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "lint/lint_int.h"
-#include "strbuf.h"
-#include "util.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 static void rename_table(struct lint_ctx *c, const PgQuery__RenameStmt *r, struct span where,
 			 const struct sch_table *t)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "lint/lint_int.h"
-#include "util.h"
+#include "base/util.h"
 
 void tx_state_release(struct tx_state *tx)
 {

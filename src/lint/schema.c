@@ -15,10 +15,10 @@
 #include <string.h>
 
 #include "lint/schema.h"
-#include "locks.h"
-#include "pgnode.h"
-#include "strbuf.h"
-#include "util.h"
+#include "sql/locks.h"
+#include "sql/pgnode.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 /* The journal of a savepoint: what each change overwrote, newest last. */
 enum undo_kind { UNDO_TABLE, UNDO_INDEX, UNDO_FUNC, UNDO_DOMAIN, UNDO_MAP };

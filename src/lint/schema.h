@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <pg_query/pg_query.pb-c.h>
 
-#include "lint/strmap.h"
+#include "base/strmap.h"
 
 struct sch_column {
 	char *name;

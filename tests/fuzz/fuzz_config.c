@@ -1,6 +1,6 @@
 /* fuzz_config.c - libFuzzer target: migrate.yml (libyaml, ${VAR} expansion, every key) */
-#include "config.h"
-#include "util.h"
+#include "config/config.h"
+#include "base/util.h"
 
 #include <stdint.h>
 #include <stdio.h>

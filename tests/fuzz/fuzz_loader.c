@@ -1,9 +1,9 @@
 /* fuzz_loader.c - libFuzzer target: the migrations directory loader (file names,
  * up/down pairs, dbmate sections, directives) and how each migration would run.
  * The input holds up to 4 files, separated by NUL bytes: a name line, then the text. */
-#include "migration.h"
-#include "runner.h"
-#include "util.h"
+#include "sql/migration.h"
+#include "run/runner.h"
+#include "base/util.h"
 
 #include <dirent.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* fuzz_sql.c - libFuzzer target: the statement splitter and what reads its output
  * (split, parse tree flags, positions, comments, directives) */
-#include "migration.h"
-#include "sql.h"
-#include "util.h"
+#include "sql/migration.h"
+#include "sql/script.h"
+#include "base/util.h"
 
 #include <stdint.h>
 #include <stdlib.h>

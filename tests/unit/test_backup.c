@@ -1,7 +1,7 @@
 /* test_backup.c - backup file names, client program versions (no server) */
 #include "unit.h"
-#include "backup.h"
-#include "util.h"
+#include "run/backup.h"
+#include "base/util.h"
 
 #include <stdlib.h>
 #include <string.h>

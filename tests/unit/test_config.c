@@ -1,7 +1,7 @@
 /* test_config.c - migrate.yml: values, ${VAR}, errors with file:line */
 #include "unit.h"
-#include "config.h"
-#include "util.h"
+#include "config/config.h"
+#include "base/util.h"
 
 #include <stdlib.h>
 #include <string.h>

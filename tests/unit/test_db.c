@@ -1,8 +1,8 @@
 /* test_db.c - redaction, identifier quoting, lock keys, history table names (no server) */
 #include "unit.h"
-#include "db.h"
-#include "history.h"
-#include "util.h"
+#include "pg/db.h"
+#include "pg/history.h"
+#include "base/util.h"
 
 #include <stdlib.h>
 #include <string.h>

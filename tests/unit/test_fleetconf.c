@@ -1,8 +1,8 @@
 /* test_fleetconf.c - migrate.yml targets:, apply.lock, apply.max_replica_lag; target names */
 #include "unit.h"
-#include "config.h"
-#include "targets.h"
-#include "util.h"
+#include "config/config.h"
+#include "fleet/targets.h"
+#include "base/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,8 +3,8 @@
 #define _GNU_SOURCE
 #include "unit.h"
 #include "test_lint_util.h"
-#include "migration.h"
-#include "util.h"
+#include "sql/migration.h"
+#include "base/util.h"
 
 #include <jansson.h>
 #include <stdio.h>

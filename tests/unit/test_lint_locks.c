@@ -1,8 +1,8 @@
 /* test_lint_locks.c - locks.c: what each statement locks, rewrites and scans (LOCKS.md) */
 #include "unit.h"
-#include "locks.h"
-#include "sql.h"
-#include "util.h"
+#include "sql/locks.h"
+#include "sql/script.h"
+#include "base/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,8 +4,8 @@
 #include "unit.h"
 #include "test_lint_util.h"
 #include "lint/lint_int.h"
-#include "strbuf.h"
-#include "util.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 #include <stdlib.h>
 #include <string.h>

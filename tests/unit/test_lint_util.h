@@ -2,7 +2,7 @@
 #ifndef MIGRATE_TEST_LINT_UTIL_H
 #define MIGRATE_TEST_LINT_UTIL_H
 
-#include "config.h"
+#include "config/config.h"
 #include "lint/lint.h"
 
 /* Options for lint_sql: pg 0 = the default version. */

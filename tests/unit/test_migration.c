@@ -1,7 +1,7 @@
 /* test_migration.c - discovery, naming errors, dbmate sections, directives, checksums */
 #include "unit.h"
-#include "migration.h"
-#include "util.h"
+#include "sql/migration.h"
+#include "base/util.h"
 
 #include <stdlib.h>
 #include <string.h>

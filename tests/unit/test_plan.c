@@ -1,10 +1,10 @@
 /* test_plan.c - plan and rehearse logic without a server: lock conflicts, schema
  * snapshot differences, observations turned into effects and compared with predictions */
 #include "unit.h"
-#include "observe.h"
-#include "plan.h"
-#include "snapshot.h"
-#include "util.h"
+#include "trace/observe.h"
+#include "plan/plan.h"
+#include "trace/snapshot.h"
+#include "base/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,8 @@
  * same, how a long list of names is cut, and the report built from what the
  * workers printed */
 #include "unit.h"
-#include "plan_fleet.h"
-#include "util.h"
+#include "fleet/plan_fleet.h"
+#include "base/util.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* test_proc.c - running a client program: argument vector, environment, output, status */
 #include "unit.h"
-#include "proc.h"
-#include "strbuf.h"
-#include "util.h"
+#include "base/proc.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* test_sql.c - statement splitting with PostgreSQL's parser: the hard cases */
 #include "unit.h"
-#include "sql.h"
-#include "util.h"
+#include "sql/script.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* test_util.c - durations, integers, strbuf */
 #include "unit.h"
-#include "strbuf.h"
-#include "util.h"
+#include "base/strbuf.h"
+#include "base/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,49 @@
+/* applyopts.h - options shared by commands that change the database (up, down, repair) */
+#ifndef MIGRATE_APPLYOPTS_H
+#define MIGRATE_APPLYOPTS_H
+
+#include "base/cli.h"
+
+#include <stdint.h>
+
+enum { AO_LOCK_TIMEOUT = 100, AO_STATEMENT_TIMEOUT, AO_RETRIES, AO_WAIT, AO_NO_BACKUP,
+       AO_ON_FAILURE };
+
+#define APPLY_CLI_OPTIONS \
+	{ AO_LOCK_TIMEOUT, 0, "lock-timeout", "DURATION", "lock_timeout per migration (default 500ms)" }, \
+	{ AO_STATEMENT_TIMEOUT, 0, "statement-timeout", "DURATION", "statement_timeout (default: none)" }, \
+	{ AO_RETRIES, 0, "retries", "N", "retries after a lock timeout (default 10)" }, \
+	{ AO_WAIT, 0, "wait", "DURATION", "wait this long for another run's lock (default 60s)" }
+
+/* Commands that take a backup first (up, down, redo, restore). */
+#define BACKUP_CLI_OPTION \
+	{ AO_NO_BACKUP, 0, "no-backup", NULL, "skip the pg_dump backup before the first change (logged)" }
+#define ON_FAILURE_CLI_OPTION \
+	{ AO_ON_FAILURE, 0, "on-failure", "MODE", \
+	  "when a migration fails: stop (default), or rollback what this run applied" }
+
+struct apply_overrides {
+	long lock_timeout_ms, statement_timeout_ms, wait_ms;
+	int retries;
+	int no_backup;
+	int on_failure;
+};
+#define APPLY_OVERRIDES_INIT { -1, -1, -1, -1, 0, -1 }
+
+/* 1 when id is one of APPLY_CLI_OPTIONS (handled), 0 if not, -1 bad value (printed). */
+int apply_option(struct apply_overrides *ov, int id, const char *arg);
+/* Load the config and apply the overrides to it; 0 or -1. */
+int apply_config(struct app *app, const struct apply_overrides *ov);
+/*
+ * The end of the option loop of a command that changes the database:
+ * cli_done and cli_release, then the config with the overrides applied.
+ * -1 to go on, or the exit code to return now.
+ */
+int apply_options_done(struct cli *c, int opt, int max_positional, struct app *app,
+		       const struct apply_overrides *ov);
+/* A version argument; -1 (printed) when invalid. */
+int64_t parse_version_arg(const char *opt, const char *arg);
+/* --steps N: a positive number; -1 (printed) when invalid. */
+int parse_steps_arg(const char *arg);
+
+#endif

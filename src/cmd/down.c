@@ -1,0 +1,182 @@
+/* down.c - migrate down: revert applied migrations, newest first */
+#include "cmd/applyopts.h"
+#include "run/backup.h"
+#include "cmd/commands.h"
+#include "fleet/fleet.h"
+#include "plan/plan.h"
+#include "run/runlock.h"
+#include "run/steps.h"
+#include "run/runner.h"
+#include "run/session.h"
+#include "base/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { O_STEPS = 1, O_TO, O_ALL, O_FORCE_IRREVERSIBLE, O_ALL_TARGETS, O_FORMAT };
+
+static const struct cli_option down_options[] = {
+	{ O_STEPS, 'n', "steps", "N", "revert the N newest applied migrations (default 1)" },
+	{ O_TO, 0, "to", "VERSION", "revert every migration newer than VERSION (0: all)" },
+	{ O_ALL, 0, "all", NULL, "revert every applied migration" },
+	{ O_FORCE_IRREVERSIBLE, 0, "force-irreversible", NULL,
+	  "forget a migration that has no down SQL (its changes stay)" },
+	BACKUP_CLI_OPTION,
+	APPLY_CLI_OPTIONS,
+	{ O_ALL_TARGETS, 0, "all-targets", NULL, "on every target in migrate.yml (main database last)" },
+	FLEET_CLI_OPTIONS,
+	FLEET_FAIL_FAST_OPTION,
+	{ O_FORMAT, 0, "format", "FORMAT", "summary of an every-target run: text (default) or json" },
+	CLI_END
+};
+
+struct down_args {
+	int steps;       /* --steps, default 1 */
+	int64_t target;  /* --to, -1 when absent */
+	int all;         /* --all */
+	int force;       /* --force-irreversible */
+};
+
+/* Revert on one target (the database app->cfg points at). */
+static int down_target(struct app *app, void *arg, struct target_result *res)
+{
+	const struct down_args *a = arg;
+	struct session s;
+	struct runner r;
+	struct history_row **rows = NULL;
+	struct step *steps = NULL;
+	struct backup_mark bm = { NULL, NULL, NULL };
+	int64_t target = a->target;
+	int nsteps_opt = a->steps, all = a->all, force = a->force, rc;
+	size_t i, n = 0, done_n = 0;
+
+	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK | SESSION_QUIET_FILES);
+	if (rc != EXIT_OK)
+		goto done;
+	if (target > 0 && !history_find(&s.h, target)) {
+		log_error("version %lld is not applied", (long long)target);
+		log_hint("\"migrate status\" lists the applied versions; --to 0 reverts all");
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	if ((rc = steps_refuse_dirty(&s.h)) != EXIT_OK)
+		goto done;
+	if (res && s.h.n)
+		res->from = res->to = s.h.rows[s.h.n - 1].version;
+	rows = steps_down_rows(&s.h, nsteps_opt, target, all, &n);
+	if (n == 0) {
+		if (log_verbosity >= 0)
+			printf("nothing to do: no applied migration to revert\n");
+		goto done;
+	}
+	steps = xcalloc(n, sizeof(*steps));
+	for (i = 0; i < n; i++)
+		if (steps_down(&steps[i], rows[i], migration_set_find(&s.set, rows[i]->version),
+				   force, 0) < 0)
+			rc = EXIT_USAGE;
+	if (rc == EXIT_OK)
+		rc = runlock_check_steps(&s, steps, n);
+	if (rc != EXIT_OK)
+		goto done;
+	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
+	/* the reverted rows are the newest: the run ends at the newest of the others */
+	rc = backup_before_change(&s, r.run_id, "down", steps_latest(&s.h),
+				  n < s.h.n ? s.h.rows[s.h.n - n - 1].version : 0, &bm);
+	if (rc != EXIT_OK)
+		goto done;
+	for (i = 0; i < n; i++) {
+		rc = session_before_migration(&s);
+		if (rc == EXIT_OK)
+			rc = runner_apply(&r, &steps[i], -1, force && sql_is_blank(steps[i].sql)
+					  ? "--force-irreversible" : NULL);
+		if (rc != EXIT_OK)
+			break;
+		done_n++;
+		if (res) {
+			res->changed++;
+			size_t k = (size_t)(rows[i] - s.h.rows); /* newest first */
+			res->to = k ? s.h.rows[k - 1].version : 0;
+		}
+	}
+	if (rc == EXIT_OK)
+		rc = session_unlock(&s);
+	if (rc == EXIT_OK && log_verbosity >= 0)
+		printf("%zu migration%s reverted\n", done_n, done_n == 1 ? "" : "s");
+done:
+	if (steps)
+		steps_free(steps, n);
+	free(rows);
+	backup_mark_release(&bm);
+	session_close(&s);
+	return rc;
+}
+
+int cmd_down(int argc, char **argv, struct app *app)
+{
+	struct cli c;
+	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
+	struct fleet_opts fo;
+	struct down_args a = { 1, -1, 0, 0 };
+	const char *format = NULL;
+	int rc, opt, modes = 0;
+
+	if (plan_is_dry_run(argc, argv))
+		return plan_command(argc, argv, app, -1);
+	fleet_opts_init(&fo, FLEET_DOWN);
+	cli_init(&c, "down", "", "Revert applied migrations, newest first, each in its own transaction,\n"
+		 "with the down file (or the down SQL recorded when it was applied if the\n"
+		 "file changed or is gone). Reverts one migration unless told otherwise.\n"
+		 "Takes a pg_dump backup first, like up (on each target with --all-targets).\n"
+		 "With --all-targets, on every target of migrate.yml, --jobs at once.",
+		 down_options, &app->opts, argc, argv);
+	while ((opt = cli_next(&c)) > 0) {
+		int h = apply_option(&ov, opt, c.arg);
+
+		if (h == 0)
+			h = fleet_option(&fo, opt, c.arg);
+		if (h < 0) {
+			opt = CLI_ERROR;
+			break;
+		}
+		switch (opt) {
+		case O_STEPS:
+			if ((a.steps = parse_steps_arg(c.arg)) < 0)
+				opt = CLI_ERROR;
+			modes++;
+			break;
+		case O_TO:
+			if ((a.target = parse_version_arg("--to", c.arg)) < 0)
+				opt = CLI_ERROR;
+			modes++;
+			break;
+		case O_ALL:
+			a.all = 1;
+			modes++;
+			break;
+		case O_FORCE_IRREVERSIBLE:
+			a.force = 1;
+			break;
+		case O_ALL_TARGETS:
+			fo.all = 1;
+			break;
+		case O_FORMAT:
+			format = c.arg;
+			break;
+		}
+		if (opt == CLI_ERROR)
+			break;
+	}
+	if (opt >= 0 && modes > 1) {
+		log_error("use one of --steps, --to and --all");
+		opt = CLI_ERROR;
+	}
+	if (opt == CLI_DONE && fleet_format(&fo, format, "--all-targets") < 0)
+		opt = CLI_ERROR;
+	rc = cli_done(&c, opt, 0);
+	cli_release(&c);
+	if (rc < 0)
+		rc = apply_config(app, &ov) < 0 ? EXIT_USAGE : fleet_or_one(app, &fo, down_target, &a);
+	fleet_opts_release(&fo);
+	return rc;
+}

@@ -1,0 +1,384 @@
+/* lint.c - migrate lint: check migrations for dangerous locks, rewrites and scans */
+#include "cmd/commands.h"
+#include "lint/lint.h"
+#include "sql/migration.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum { O_FORMAT = 1, O_PG_VERSION, O_EXCLUDE, O_STDIN_FILENAME, O_EXPLAIN, O_LIST_RULES, O_COLOR };
+
+static const struct cli_option lint_options[] = {
+	{ O_FORMAT, 'f', "format", "FMT", "text (default), json, github or sarif; markdown with --explain" },
+	{ O_PG_VERSION, 0, "pg-version", "N", "server major version to lint for (default: lint.pg_version, else 15)" },
+	{ O_EXCLUDE, 'x', "exclude", "RULE", "turn a rule off (repeat, or a comma-separated list)" },
+	{ O_STDIN_FILENAME, 0, "stdin-filename", "NAME", "file name for messages when linting - (stdin)" },
+	{ O_EXPLAIN, 0, "explain", "RULE", "print a rule's documentation and exit" },
+	{ O_LIST_RULES, 0, "list-rules", NULL, "list every rule and exit" },
+	{ O_COLOR, 0, "color", "WHEN", "auto (default: on a terminal unless NO_COLOR), always or never" },
+	CLI_END
+};
+
+struct lint_run {
+	struct lint_options lo;
+	struct linter *plain;      /* files outside a migrations directory, stdin */
+	struct lint_result res;
+	int status;                /* EXIT_USAGE after file or directory errors */
+};
+
+static struct linter *new_linter(struct lint_run *lr)
+{
+	return linter_new(&lr->lo);
+}
+
+static void lint_dir(struct lint_run *lr, const char *dir)
+{
+	struct migration_set set;
+	struct lint_job *jobs;
+	struct linter *l;
+	size_t i, n = 0;
+
+	memset(&set, 0, sizeof(set));
+	if (migration_set_load(&set, dir, 1) < 0)
+		lr->status = EXIT_USAGE;
+	jobs = xmalloc((2 * set.n + 1) * sizeof(*jobs));
+	for (i = 0; i < set.n; i++) {
+		jobs[n].sec = &set.items[i].up;
+		jobs[n++].kind = LINT_JOB_LINT;
+		jobs[n].sec = &set.items[i].down;
+		jobs[n++].kind = LINT_JOB_ISOLATED;
+	}
+	l = new_linter(lr);
+	if (l)
+		lint_jobs(l, jobs, n, &lr->res);
+	linter_free(l);
+	free(jobs);
+	migration_set_release(&set);
+}
+
+static int lint_plain(struct lint_run *lr, const char *path)
+{
+	size_t len;
+	char *sql = read_file(path, &len);
+
+	if (!sql) {
+		log_error("could not read \"%s\": %s", path, strerror(errno));
+		lr->status = EXIT_USAGE;
+		return -1;
+	}
+	if (strlen(sql) != len) {
+		log_error("\"%s\" contains a NUL byte: not SQL text", path);
+		lr->status = EXIT_USAGE;
+	} else {
+		lint_text(lr->plain, sql, path, 1, &lr->res);
+	}
+	free(sql);
+	return 0;
+}
+
+static int same_file(const char *a, const char *b)
+{
+	const char *x = strrchr(a, '/'), *y = strrchr(b, '/');
+
+	return !strcmp(x ? x + 1 : a, y ? y + 1 : b);
+}
+
+/*
+ * Files inside a migrations directory: lint them with the schema the earlier
+ * migrations of that directory build (a SET NOT NULL after an earlier
+ * validated CHECK, a column's old type), like the runner would see it.
+ */
+static void lint_files_in_dir(struct lint_run *lr, const char *dir, char **files, size_t n)
+{
+	struct migration_set set;
+	struct linter *l;
+	int64_t maxv = -1, v;
+	size_t i, k;
+	char *done = xcalloc(n, 1);
+
+	memset(&set, 0, sizeof(set));
+	for (k = 0; k < n; k++) {
+		const char *base = strrchr(files[k], '/');
+		char *vs = NULL, *name = NULL;
+		int d;
+
+		if (migration_parse_name(base ? base + 1 : files[k], &v, &vs, &name, &d) == 1 && v > maxv)
+			maxv = v;
+		free(vs);
+		free(name);
+	}
+	l = maxv >= 0 && migration_set_load(&set, dir, 1) == 0 ? new_linter(lr) : NULL;
+	if (l) {
+		/* sections named as the user named the files; the earlier ones only teach */
+		struct section *secs = xmalloc((2 * set.n + 1) * sizeof(*secs));
+		struct lint_job *jobs = xmalloc((2 * set.n + 1) * sizeof(*jobs));
+		size_t nj = 0;
+
+		for (i = 0; i < set.n && set.items[i].version <= maxv; i++) {
+			struct migration *m = &set.items[i];
+			int up = -1, down = -1;
+
+			for (k = 0; k < n; k++) {
+				if (m->up.path && same_file(m->up.path, files[k]))
+					up = (int)k;
+				if (m->down.path && same_file(m->down.path, files[k]))
+					down = (int)k;
+			}
+			secs[nj] = m->up;
+			jobs[nj].sec = &secs[nj];
+			jobs[nj].kind = up >= 0 ? LINT_JOB_LINT : LINT_JOB_LEARN;
+			if (up >= 0) {
+				secs[nj].path = files[up];
+				done[up] = 1;
+			}
+			nj++;
+			if (down >= 0) {
+				secs[nj] = m->down;
+				secs[nj].path = files[down];
+				jobs[nj].sec = &secs[nj];
+				jobs[nj].kind = LINT_JOB_ISOLATED;
+				done[down] = 1;
+				nj++;
+			}
+		}
+		lint_jobs(l, jobs, nj, &lr->res);
+		free(jobs);
+		free(secs);
+	}
+	linter_free(l);
+	migration_set_release(&set);
+	for (k = 0; k < n; k++)
+		if (!done[k])
+			lint_plain(lr, files[k]);
+	free(done);
+}
+
+static void lint_stdin(struct lint_run *lr, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	size_t got;
+
+	while ((got = fread(buf, 1, sizeof(buf), stdin)) > 0)
+		strbuf_add(&sb, buf, got);
+	if (ferror(stdin)) {
+		log_error("could not read the standard input: %s", strerror(errno));
+		lr->status = EXIT_USAGE;
+	} else {
+		lint_text(lr->plain, sb.buf, name, 1, &lr->res);
+	}
+	strbuf_release(&sb);
+}
+
+static char *dir_of(const char *path)
+{
+	char *copy = xstrdup(path), *d = xstrdup(dirname(copy));
+
+	free(copy);
+	return d;
+}
+
+/* Files grouped by directory, in the order first seen. */
+static void lint_files(struct lint_run *lr, char **files, size_t n)
+{
+	char *taken = xcalloc(n ? n : 1, 1);
+	char **group = xmalloc((n ? n : 1) * sizeof(*group));
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		char *dir;
+		size_t g = 0;
+
+		if (taken[i])
+			continue;
+		dir = dir_of(files[i]);
+		for (k = i; k < n; k++) {
+			char *d2;
+
+			if (taken[k])
+				continue;
+			d2 = dir_of(files[k]);
+			if (!strcmp(dir, d2)) {
+				group[g++] = files[k];
+				taken[k] = 1;
+			}
+			free(d2);
+		}
+		lint_files_in_dir(lr, dir, group, g);
+		free(dir);
+	}
+	free(group);
+	free(taken);
+}
+
+static int parse_exclude(struct strbuf *all, const char *arg)
+{
+	if (!*arg)
+		return -1;
+	if (all->len)
+		strbuf_addch(all, ',');
+	strbuf_addstr(all, arg);
+	return 0;
+}
+
+int cmd_lint(int argc, char **argv, struct app *app)
+{
+	struct cli c;
+	struct lint_run lr;
+	struct strbuf excl = STRBUF_INIT;
+	const char *format = "text", *stdin_name = "<stdin>", *explain = NULL, *color_arg = "auto";
+	char **excludes = NULL, **files = NULL, *save = NULL, *p;
+	size_t nexcl = 0, nfiles = 0, i;
+	int opt, list_rules = 0, fmt, color, rc = EXIT_OK;
+	long pgv = 0;
+
+	memset(&lr, 0, sizeof(lr));
+	cli_init(&c, "lint", "[PATH ...]",
+		 "Check migrations for statements that take dangerous locks, rewrite or scan\n"
+		 "tables, or break the running application, using PostgreSQL's own parser.\n"
+		 "PATH is a file, a migrations directory (every up and down file in it) or -\n"
+		 "for the standard input; the default is the configured migrations directory.\n"
+		 "Needs no database. Exit status: 0 no error-level finding, 1 at least one,\n"
+		 "2 usage, configuration or parse error. Rules: --list-rules, --explain RULE.",
+		 lint_options, &app->opts, argc, argv);
+	while ((opt = cli_next(&c)) > 0) {
+		switch (opt) {
+		case O_FORMAT:
+			format = c.arg;
+			break;
+		case O_PG_VERSION: {
+			char *end;
+
+			pgv = strtol(c.arg, &end, 10);
+			if (*end || pgv < 9 || pgv > 99) {
+				log_error("--pg-version wants a major version such as 15, not \"%s\"", c.arg);
+				opt = CLI_ERROR;
+			}
+			break;
+		}
+		case O_EXCLUDE:
+			if (parse_exclude(&excl, c.arg) < 0) {
+				log_error("--exclude wants a rule id");
+				opt = CLI_ERROR;
+			}
+			break;
+		case O_STDIN_FILENAME:
+			stdin_name = c.arg;
+			break;
+		case O_EXPLAIN:
+			explain = c.arg;
+			break;
+		case O_LIST_RULES:
+			list_rules = 1;
+			break;
+		case O_COLOR:
+			color_arg = c.arg;
+			break;
+		}
+		if (opt == CLI_ERROR)
+			break;
+	}
+	if (opt < 0) {
+		rc = cli_exit_code(opt);
+		goto done;
+	}
+	if (explain || list_rules) {
+		int md = !strcmp(format, "markdown");
+
+		if (!md && strcmp(format, "text")) {
+			log_error("--explain and --list-rules print text or markdown, not \"%s\"", format);
+			rc = EXIT_USAGE;
+		} else if (explain && lint_explain(explain, md, stdout) < 0) {
+			log_error("unknown rule \"%s\"", explain);
+			log_hint("\"migrate lint --list-rules\" lists them");
+			rc = EXIT_USAGE;
+		} else if (!explain) {
+			lint_list_rules(md, stdout);
+		}
+		goto done;
+	}
+	fmt = lint_format_parse(format);
+	if (fmt < 0) {
+		log_error("unknown format \"%s\"", format);
+		log_hint("formats: text, json, github, sarif");
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	if (!strcmp(color_arg, "always"))
+		color = 1;
+	else if (!strcmp(color_arg, "never"))
+		color = 0;
+	else if (!strcmp(color_arg, "auto"))
+		color = -1;
+	else {
+		log_error("--color wants auto, always or never, not \"%s\"", color_arg);
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	if (app_config(app) < 0) {
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	for (p = excl.len ? strtok_r(excl.buf, ",", &save) : NULL; p; p = strtok_r(NULL, ",", &save)) {
+		excludes = xrealloc(excludes, (nexcl + 1) * sizeof(*excludes));
+		excludes[nexcl++] = p;
+	}
+	lr.lo.cfg = &app->cfg;
+	lr.lo.pg_version = (int)pgv;
+	lr.lo.exclude = (const char *const *)excludes;
+	lr.lo.nexclude = nexcl;
+	lint_result_init(&lr.res);
+	lr.plain = linter_new(&lr.lo);
+	if (!lr.plain) {
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	if (!c.npositional) {
+		struct stat st;
+
+		if (stat(app->cfg.dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			log_error("no migrations directory \"%s\"", app->cfg.dir);
+			log_hint("pass files or directories to lint, or set migrations.dir in migrate.yml");
+			rc = EXIT_USAGE;
+			goto done;
+		}
+		lint_dir(&lr, app->cfg.dir);
+	}
+	for (i = 0; i < (size_t)c.npositional; i++) {
+		const char *path = c.positional[i];
+		struct stat st;
+
+		if (!strcmp(path, "-")) {
+			lint_stdin(&lr, stdin_name);
+		} else if (stat(path, &st) < 0) {
+			log_error("could not open \"%s\": %s", path, strerror(errno));
+			lr.status = EXIT_USAGE;
+		} else if (S_ISDIR(st.st_mode)) {
+			lint_dir(&lr, path);
+		} else {
+			files = xrealloc(files, (nfiles + 1) * sizeof(*files));
+			files[nfiles++] = (char *)path;
+		}
+	}
+	lint_files(&lr, files, nfiles);
+	lint_result_print(&lr.res, (enum lint_format)fmt, stdout, color);
+	fflush(stdout);
+	if (lr.status || lr.res.parse_errors)
+		rc = EXIT_USAGE;
+	else if (lint_result_blocking(&lr.res))
+		rc = EXIT_FAILED;
+done:
+	linter_free(lr.plain);
+	lint_result_release(&lr.res);
+	free(files);
+	free(excludes);
+	strbuf_release(&excl);
+	cli_release(&c);
+	return rc;
+}

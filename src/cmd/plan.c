@@ -1,0 +1,443 @@
+/* plan.c - migrate plan (and up/down --dry-run): what the pending migrations will
+ * lock, rewrite and scan, on how big a table, and how to undo them; changes nothing */
+#include "cmd/commands.h"
+#include "cmd/applyopts.h"
+#include "fleet/fleet.h"
+#include "plan/plan.h"
+#include "fleet/plan_fleet.h"
+#include "run/steps.h"
+#include "run/session.h"
+#include "base/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	O_FORMAT = 1, O_OFFLINE, O_FROM, O_TO, O_DOWN, O_STEPS, O_ALL, O_LONG_RUNNING,
+	O_DRY_RUN, O_ALLOW_DRIFT, O_FORCE_IRREVERSIBLE, O_UNSAFE, O_ALL_TARGETS,
+};
+
+static const struct cli_option plan_options[] = {
+	{ O_FORMAT, 0, "format", "FORMAT", "text (default), markdown (a pull-request comment) or json" },
+	{ O_OFFLINE, 0, "offline", NULL, "no database: every migration in the directory (after --from)" },
+	{ O_FROM, 0, "from", "VERSION", "offline: the migrations after VERSION" },
+	{ O_TO, 0, "to", "VERSION", "up: up to and including VERSION; down: those newer than VERSION" },
+	{ O_DOWN, 0, "down", NULL, "plan a revert: what \"migrate down\" would run" },
+	{ O_STEPS, 'n', "steps", "N", "down: the N newest migrations (default 1)" },
+	{ O_ALL, 0, "all", NULL, "every target in migrate.yml, as up --all; with --down: every migration" },
+	{ O_ALL_TARGETS, 0, "all-targets", NULL, "every target in migrate.yml, up or --down (as down --all-targets)" },
+	{ O_LONG_RUNNING, 0, "long-running", "DURATION",
+	  "warn about transactions open longer than this (default 1min)" },
+	{ O_DRY_RUN, 0, "dry-run", NULL, "what \"migrate up/down --dry-run\" runs: this plan" },
+	{ O_ALLOW_DRIFT, 0, "allow-drift", NULL, "accepted for up --dry-run (drift is a warning here)" },
+	{ O_FORCE_IRREVERSIBLE, 0, "force-irreversible", NULL, "accepted for down --dry-run" },
+	{ O_UNSAFE, 0, "unsafe", NULL, "accepted for up --dry-run (lint findings are shown)" },
+	APPLY_CLI_OPTIONS,
+	FLEET_CLI_OPTIONS,
+	FLEET_FAIL_FAST_OPTION,
+	CLI_END
+};
+
+struct request {
+	int direction, offline, all, steps_set, fmt;
+	int64_t from, to;
+	int steps;
+	long long_running_ms;
+};
+
+int plan_is_dry_run(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--dry-run"))
+			return 1;
+	return 0;
+}
+
+/* Is a database given anywhere: -d, DATABASE_URL, the config, or libpq's variables? */
+static int database_configured(const struct config *cfg)
+{
+	static const char *const vars[] = { "PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE" };
+	size_t i;
+
+	if (cfg->database_url)
+		return 1;
+	for (i = 0; i < ARRAY_SIZE(vars); i++)
+		if (getenv(vars[i]) && *getenv(vars[i]))
+			return 1;
+	return 0;
+}
+
+static int parse(struct cli *c, struct request *rq, struct apply_overrides *ov, struct fleet_opts *fo)
+{
+	int opt, modes = 0, all = 0;
+	int64_t v;
+
+	while ((opt = cli_next(c)) > 0) {
+		int h = apply_option(ov, opt, c->arg);
+
+		if (h == 0)
+			h = fleet_option(fo, opt, c->arg);
+		if (h < 0)
+			return CLI_ERROR;
+		switch (opt) {
+		case O_FORMAT:
+			if ((rq->fmt = plan_format_parse(c->arg)) < 0) {
+				log_error("unknown format \"%s\": text, markdown or json", c->arg);
+				return CLI_ERROR;
+			}
+			break;
+		case O_OFFLINE:
+			rq->offline = 1;
+			break;
+		case O_FROM:
+			if ((rq->from = parse_version_arg("--from", c->arg)) < 0)
+				return CLI_ERROR;
+			break;
+		case O_TO:
+			if ((rq->to = parse_version_arg("--to", c->arg)) < 0)
+				return CLI_ERROR;
+			modes++;
+			break;
+		case O_DOWN:
+			rq->direction = -1;
+			break;
+		case O_STEPS:
+			v = parse_int64(c->arg);
+			if (v < 1 || v > 1000000) {
+				log_error("invalid --steps \"%s\": a positive number", c->arg);
+				return CLI_ERROR;
+			}
+			rq->steps = (int)v;
+			rq->steps_set = 1;
+			modes++;
+			break;
+		case O_ALL:
+			all = 1;
+			break;
+		case O_ALL_TARGETS:
+			fo->all = 1;
+			break;
+		case O_LONG_RUNNING:
+			if ((rq->long_running_ms = parse_duration_ms(c->arg)) < 0) {
+				log_error("invalid --long-running \"%s\"", c->arg);
+				log_hint("write a duration like 30s or 5min");
+				return CLI_ERROR;
+			}
+			break;
+		}
+	}
+	/* --all mirrors up --all (every target) and down --all (every migration) */
+	if (all && rq->direction < 0) {
+		rq->all = 1;
+		modes++;
+	} else if (all) {
+		fo->all = 1;
+	}
+	if (opt == CLI_DONE && rq->direction > 0 && rq->steps_set) {
+		log_error("--steps plans a revert: add --down");
+		return CLI_ERROR;
+	}
+	if (opt == CLI_DONE && rq->direction < 0 && modes > 1) {
+		log_error("use one of --steps, --to and --all");
+		return CLI_ERROR;
+	}
+	return opt;
+}
+
+static void step_init(struct step *st, const struct migration *m)
+{
+	memset(st, 0, sizeof(*st));
+	st->version = m->version;
+	st->version_str = m->version_str;
+	st->name = m->name;
+	st->checksum = m->checksum;
+}
+
+/* Warnings about the history that an up would stop on. */
+static void history_warnings(struct plan *p, struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->h.n; i++) {
+		struct history_row *row = &s->h.rows[i];
+		struct migration *m = migration_set_find(&s->set, row->version);
+
+		if (row->dirty)
+			strlist_addf(&p->warnings, "version %lld (%s) is dirty: up and down refuse to run "
+				     "until \"migrate repair\" settles it", (long long)row->version, row->name);
+		else if (m && strcmp(m->checksum, row->checksum))
+			strlist_addf(&p->warnings, "%s was modified since it was applied at %s: up refuses "
+				     "to run without --allow-drift", m->up.path, row->applied_at);
+	}
+}
+
+/* The up plan: pending migrations (or, offline, those after --from). */
+static int plan_up(struct plan *p, struct session *s, const struct request *rq,
+		   struct step **out, size_t *nout)
+{
+	struct step *steps = xcalloc(s->set.n + 1, sizeof(*steps));
+	int64_t latest = 0;
+	size_t i, n = 0;
+	int rc = EXIT_OK;
+
+	for (i = 0; i < s->h.n; i++)
+		if (s->h.rows[i].version > latest)
+			latest = s->h.rows[i].version;
+	for (i = 0; i < s->set.n; i++) {
+		struct migration *m = &s->set.items[i];
+		struct plan_migration *pm;
+		struct step *st;
+		int done = rq->offline ? m->version <= rq->from : history_find(&s->h, m->version) != NULL;
+
+		if (done) {
+			plan_learn(p, &m->up);
+			continue;
+		}
+		if (rq->to >= 0 && m->version > rq->to)
+			break;
+		st = &steps[n++];
+		step_init(st, m);
+		if (step_prepare(st, m->up.sql, m->up.path, m->up.line_base, &m->up.dir) < 0) {
+			rc = EXIT_USAGE;
+			continue;
+		}
+		pm = plan_add(p, st, 1, &m->down);
+		if (pm->lock_timeout_ms < 0)
+			pm->lock_timeout_ms = s->cfg->lock_timeout_ms;
+		if (!rq->offline && m->version < latest)
+			strlist_addf(&pm->warnings, "out of order: older than the latest applied version %lld",
+				     (long long)latest);
+		if (!m->down.sql || sql_is_blank(m->down.sql))
+			strlist_add(&pm->warnings, "no down migration: \"migrate down\" cannot undo it");
+	}
+	*out = steps;
+	*nout = n;
+	return rc;
+}
+
+/* The down plan: what migrate down would revert, newest first. */
+static int plan_down(struct plan *p, struct session *s, const struct request *rq,
+		     struct step **out, size_t *nout)
+{
+	struct step *steps = xcalloc(s->set.n + s->h.n + 1, sizeof(*steps));
+	size_t i, n = 0, total;
+	int rc = EXIT_OK, steps_left = rq->steps_set ? rq->steps : 1;
+
+	/* the schema as every applied migration left it */
+	for (i = 0; i < s->set.n; i++)
+		if (rq->offline || history_find(&s->h, s->set.items[i].version))
+			plan_learn(p, &s->set.items[i].up);
+	total = rq->offline ? s->set.n : s->h.n;
+	for (i = total; i-- > 0;) {
+		struct migration *m = rq->offline ? &s->set.items[i]
+						  : migration_set_find(&s->set, s->h.rows[i].version);
+		struct history_row *row = rq->offline ? NULL : &s->h.rows[i];
+		int64_t version = rq->offline ? m->version : row->version;
+		struct section sec;
+		struct plan_migration *pm;
+		struct step *st;
+
+		if (rq->offline && version <= rq->from)
+			break;
+		if (!rq->all && rq->to < 0 && steps_left-- <= 0)
+			break;
+		if (rq->to >= 0 && version <= rq->to)
+			break;
+		if (row)
+			steps_down_source(row, m, 0, &sec);
+		else
+			sec = m->down;
+		st = &steps[n++];
+		memset(st, 0, sizeof(*st));
+		st->version = version;
+		st->version_str = m ? m->version_str : NULL;
+		st->name = m ? m->name : row->name;
+		if (!sec.sql || sql_is_blank(sec.sql)) {
+			st->path = sec.path ? sec.path : (m ? m->up.path : "(no down SQL)");
+			st->sql = "";
+			st->dir.lock_timeout_ms = st->dir.statement_timeout_ms = -1;
+			pm = plan_add(p, st, -1, NULL);
+			strlist_add(&pm->warnings, "no down migration: \"migrate down\" refuses it "
+				    "(--force-irreversible forgets it in history, its changes stay)");
+			continue;
+		}
+		if (step_prepare(st, sec.sql, sec.path, sec.line_base, &sec.dir) < 0) {
+			rc = EXIT_USAGE;
+			continue;
+		}
+		pm = plan_add(p, st, -1, NULL);
+		if (pm->lock_timeout_ms < 0)
+			pm->lock_timeout_ms = s->cfg->lock_timeout_ms;
+		if (row && !m)
+			strlist_add(&pm->warnings, "its files are gone: reverted with the down SQL "
+				    "recorded when it was applied");
+		else if (row && strcmp(m->checksum, row->checksum) && row->down_sql)
+			strlist_add(&pm->warnings, "its up file changed since it was applied: reverted with "
+				    "the down SQL recorded then");
+	}
+	*out = steps;
+	*nout = n;
+	return rc;
+}
+
+/* Nothing here writes: make the server hold us to it. A tenant schema's search_path
+ * too, so that the sizes and lock holders are those of the tenant's own tables. */
+static int read_only_session(struct session *s)
+{
+	const char *params[1] = { s->cfg->search_path };
+	PGresult *res;
+
+	if (db_command(&s->db, "SET default_transaction_read_only = on", 0, NULL) < 0)
+		return -1;
+	if (!s->cfg->search_path)
+		return 0;
+	res = db_exec(&s->db, "SELECT set_config('search_path', $1, false)", 1, params);
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+/* Where the target stands before and after the n planned migrations. */
+static void plan_versions(const struct session *s, int direction, const struct step *steps, size_t n,
+			  struct target_result *res)
+{
+	size_t i;
+
+	res->from = s->h.n ? s->h.rows[s->h.n - 1].version : 0;
+	res->to = res->from;
+	if (direction > 0) {
+		for (i = 0; i < n; i++)
+			if (steps[i].version > res->to)
+				res->to = steps[i].version;
+	} else {
+		/* the newest n applied ones are reverted */
+		res->to = n < s->h.n ? s->h.rows[s->h.n - n - 1].version : 0;
+	}
+	res->changed = res->pending = (int)n;
+	for (i = 0; i < s->h.n; i++)
+		res->dirty += s->h.rows[i].dirty;
+}
+
+/* The plan of one target (the database app->cfg points at): printed, or in a fleet
+ * worker (res) printed for plan --all's report. */
+static int plan_target(struct app *app, void *arg, struct target_result *res)
+{
+	const struct request *rq = arg;
+	struct session s;
+	struct plan p;
+	struct step *steps = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	plan_init(&p, "plan", rq->direction);
+	p.from = rq->offline ? rq->from : 0;
+	rc = session_open(&s, app, SESSION_FILES | (rq->offline ? 0 : SESSION_HISTORY) |
+			  (rq->fmt == PLAN_JSON ? SESSION_QUIET_FILES : 0));
+	if (rc != EXIT_OK)
+		goto done;
+	if (!rq->offline) {
+		if (read_only_session(&s) < 0) {
+			rc = EXIT_FAILED;
+			goto done;
+		}
+		/* a tenant schema is named too: the database alone is every tenant's */
+		p.database = s.cfg->search_path
+			? xasprintf("schema \"%s\" in %s", s.h.schema, s.db.display)
+			: xstrdup(s.db.display);
+		p.server_version = s.db.server_version;
+		history_warnings(&p, &s);
+	}
+	if (plan_linters(&p, s.cfg, rq->offline ? 0 : s.db.server_version / 10000) < 0) {
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	rc = rq->direction > 0 ? plan_up(&p, &s, rq, &steps, &n) : plan_down(&p, &s, rq, &steps, &n);
+	if (rc != EXIT_OK)
+		goto done;
+	if (!rq->offline && plan_db_facts(&p, &s.db, rq->long_running_ms) < 0) {
+		rc = EXIT_FAILED;
+		goto done;
+	}
+	if (res) {
+		plan_versions(&s, rq->direction, steps, n, res);
+		plan_fleet_emit(&p, &s, rq->fmt, stdout);
+	} else {
+		plan_print(&p, rq->fmt, stdout);
+	}
+done:
+	for (i = 0; i < n; i++)
+		step_release(&steps[i]);
+	free(steps);
+	plan_release(&p);
+	session_close(&s);
+	return rc;
+}
+
+/* plan --all: every target's plan, --jobs at once, read-only, grouped by plan. */
+static int plan_fleet(struct app *app, struct fleet_opts *fo, struct request *rq)
+{
+	struct plan_fleet pf = { rq->fmt, rq->direction };
+
+	if (rq->offline || rq->from > 0) {
+		log_error("--offline and --from plan without a database; a plan of every target "
+			  "reads each target's history");
+		return EXIT_USAGE;
+	}
+	fo->op = rq->direction > 0 ? FLEET_UP : FLEET_DOWN;
+	fo->preview = 1;
+	fo->label = "plan";
+	fo->report = plan_fleet_report;
+	fo->report_arg = &pf;
+	return fleet_run(app, fo, plan_target, rq);
+}
+
+int plan_command(int argc, char **argv, struct app *app, int direction)
+{
+	struct request rq = { .direction = direction, .fmt = PLAN_TEXT, .from = 0, .to = -1,
+			      .steps = 1, .long_running_ms = 60000 };
+	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
+	struct fleet_opts fo;
+	struct cli c;
+	int rc, opt;
+	const char *name = !strcmp(argv[0], "plan") ? "plan"
+			 : direction > 0 ? "up --dry-run" : "down --dry-run";
+
+	fleet_opts_init(&fo, FLEET_UP);
+	cli_init(&c, name, "", "Show what the migrations would do, before anything runs: for each\n"
+		 "statement the tables it touches, the lock it takes on each and what that\n"
+		 "blocks, rewrites and full scans, every lint finding with its safe\n"
+		 "alternative; with a database each table's size and who holds a conflicting\n"
+		 "lock right now; the down SQL that would undo each migration. With a database\n"
+		 "the pending migrations (read from history); without one (--offline, or none\n"
+		 "configured) every migration after --from. Changes nothing: no history table,\n"
+		 "no runner lock, only reads of the catalog. With --all (--all-targets), every\n"
+		 "target of migrate.yml, --jobs at once, the targets with the same plan shown\n"
+		 "once.", plan_options, &app->opts, argc, argv);
+	opt = parse(&c, &rq, &ov, &fo);
+	rc = apply_options_done(&c, opt, 0, app, &ov);
+	if (rc < 0 && fleet_wanted(&fo)) {
+		rc = plan_fleet(app, &fo, &rq);
+	} else if (rc < 0) {
+		if (!database_configured(&app->cfg))
+			rq.offline = 1;
+		if (rq.from > 0 && !rq.offline) {
+			log_error("--from is for a plan without a database: with one, the pending "
+				  "migrations come from its history");
+			log_hint("add --offline to plan the migrations after --from");
+			rc = EXIT_USAGE;
+		} else {
+			rc = plan_target(app, &rq, NULL);
+		}
+	}
+	fleet_opts_release(&fo);
+	return rc;
+}
+
+int cmd_plan(int argc, char **argv, struct app *app)
+{
+	return plan_command(argc, argv, app, 1);
+}

@@ -1,0 +1,227 @@
+/* rehearse.c - migrate rehearse: every pending migration up, down and up again
+ * on a scratch copy of the target's schema, observing what really happens */
+#include "cmd/commands.h"
+#include "cmd/applyopts.h"
+#include "plan/plan.h"
+#include "trace/rehearse.h"
+#include "trace/scratch.h"
+#include "run/session.h"
+#include "run/steps.h"
+#include "base/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { O_FORMAT = 1, O_SCRATCH_URL, O_WITH_DATA, O_TO };
+
+static const struct cli_option rehearse_options[] = {
+	{ O_FORMAT, 0, "format", "FORMAT", "text (default), markdown or json" },
+	{ O_SCRATCH_URL, 0, "scratch-url", "URL",
+	  "create the scratch database on this server (default: the target's server)" },
+	{ O_WITH_DATA, 0, "with-data", "N", "copy up to N rows of every table into the scratch database" },
+	{ O_TO, 0, "to", "VERSION", "rehearse pending migrations up to and including VERSION" },
+	CLI_END
+};
+
+struct pending {
+	struct migration *m;
+	struct step up, down;
+	int has_down;
+};
+
+static int prepare(struct session *s, int64_t target, struct pending **out, size_t *nout)
+{
+	struct pending *p = xcalloc(s->set.n + 1, sizeof(*p));
+	size_t i, n = 0;
+	int rc = EXIT_OK;
+
+	for (i = 0; i < s->set.n; i++) {
+		struct migration *m = &s->set.items[i];
+		struct pending *x;
+
+		if (history_find(&s->h, m->version))
+			continue;
+		if (target >= 0 && m->version > target)
+			break;
+		x = &p[n++];
+		x->m = m;
+		x->up.version = x->down.version = m->version;
+		x->up.version_str = x->down.version_str = m->version_str;
+		x->up.name = x->down.name = m->name;
+		x->up.checksum = x->down.checksum = m->checksum;
+		x->up.down_sql = m->down.sql;
+		if (step_prepare(&x->up, m->up.sql, m->up.path, m->up.line_base, &m->up.dir) < 0)
+			rc = EXIT_USAGE;
+		if (m->down.sql && !sql_is_blank(m->down.sql)) {
+			x->has_down = 1;
+			if (step_prepare(&x->down, m->down.sql, m->down.path, m->down.line_base,
+					 &m->down.dir) < 0)
+				rc = EXIT_USAGE;
+		}
+	}
+	*out = p;
+	*nout = n;
+	return rc;
+}
+
+/* The rehearsal proper, on a scratch database that the caller always drops. */
+static int rehearse_all(struct session *s, struct scratch *sc, struct plan *p,
+			struct pending *pend, size_t n, long with_data)
+{
+	struct db observer;
+	struct rehearsal r;
+	size_t i;
+	int rc, stop = 0;
+
+	memset(&observer, 0, sizeof(observer));
+	rc = scratch_load_schema(sc, &s->db);
+	if (rc == EXIT_OK)
+		rc = scratch_copy_rows(sc, &s->db, &s->h, with_data);
+	if (rc != EXIT_OK)
+		return rc;
+	if (scratch_connect(sc, &observer) < 0)
+		return EXIT_CONNECT;
+	scratch_watch(&observer);
+	memset(&r, 0, sizeof(r));
+	r.db = &sc->db;
+	r.observer = &observer;
+	r.cfg = s->cfg;
+	r.hist_schema = s->h.schema;
+	r.hist_table = s->h.table;
+	r.compare = 1;
+	for (i = 0; i < n; i++) {
+		struct plan_migration *pm = &p->items[i];
+
+		if (stop || scratch_interrupted()) {
+			pm->outcome = "not run";
+			strlist_add(&pm->failures, "not run: an earlier migration failed");
+			continue;
+		}
+		log_info("rehearsing %s %s", pend[i].m->version_str, pend[i].m->name);
+		if (rehearse_migration(&r, &pend[i].up, pend[i].has_down ? &pend[i].down : NULL, pm) < 0)
+			stop = 1;
+	}
+	db_close(&observer);
+	return EXIT_OK;
+}
+
+int cmd_rehearse(int argc, char **argv, struct app *app)
+{
+	struct cli c;
+	struct session s;
+	struct scratch sc;
+	struct plan p;
+	struct pending *pend = NULL;
+	const char *scratch_url = NULL;
+	int64_t target = -1, v;
+	long with_data = -1;
+	size_t i, n = 0;
+	int fmt = PLAN_TEXT, rc, opt;
+
+	cli_init(&c, "rehearse", "", "Rehearse every pending migration on a scratch database (a schema-only\n"
+		 "copy of the target, with its history, always dropped afterwards): apply it\n"
+		 "statement by statement observing the locks it takes, the tables it rewrites\n"
+		 "and scans, compare that with the plan, run its down and prove the schema is\n"
+		 "back where it was, then apply it again. Never writes to the target.\n"
+		 "Exit 0 when every migration rehearsed cleanly, 1 otherwise.",
+		 rehearse_options, &app->opts, argc, argv);
+	while ((opt = cli_next(&c)) > 0) {
+		switch (opt) {
+		case O_FORMAT:
+			fmt = plan_format_parse(c.arg);
+			if (fmt < 0) {
+				log_error("unknown format \"%s\": text, markdown or json", c.arg);
+				opt = CLI_ERROR;
+			}
+			break;
+		case O_SCRATCH_URL:
+			scratch_url = c.arg;
+			break;
+		case O_WITH_DATA:
+			v = parse_int64(c.arg);
+			if (v < 0 || v > 1000000000) {
+				log_error("invalid --with-data \"%s\": a number of rows", c.arg);
+				opt = CLI_ERROR;
+			}
+			with_data = (long)v;
+			break;
+		case O_TO:
+			if ((target = parse_version_arg("--to", c.arg)) < 0)
+				opt = CLI_ERROR;
+			break;
+		}
+		if (opt == CLI_ERROR)
+			break;
+	}
+	rc = cli_done(&c, opt, 0);
+	cli_release(&c);
+	if (rc >= 0)
+		return rc;
+	plan_init(&p, "rehearse", 1);
+	p.with_data_rows = with_data;
+	rc = session_open(&s, app, SESSION_FILES | SESSION_HISTORY |
+			  (fmt == PLAN_JSON ? SESSION_QUIET_FILES : 0));
+	if (rc != EXIT_OK)
+		goto done;
+	/* proof that nothing here writes to the target */
+	if (db_command(&s.db, "SET default_transaction_read_only = on", 0, NULL) < 0) {
+		rc = EXIT_FAILED;
+		goto done;
+	}
+	if ((rc = steps_refuse_dirty(&s.h)) != EXIT_OK)
+		goto done;
+	rc = prepare(&s, target, &pend, &n);
+	if (rc != EXIT_OK)
+		goto done;
+	p.database = xstrdup(s.db.display);
+	p.server_version = s.db.server_version;
+	if (plan_linters(&p, s.cfg, s.db.server_version / 10000) < 0) {
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	for (i = 0; i < s.set.n; i++)
+		if (history_find(&s.h, s.set.items[i].version))
+			plan_learn(&p, &s.set.items[i].up);
+	for (i = 0; i < n; i++) {
+		struct plan_migration *pm = plan_add(&p, &pend[i].up, 1, &pend[i].m->down);
+		if (pm->lock_timeout_ms < 0)
+			pm->lock_timeout_ms = s.cfg->lock_timeout_ms;
+	}
+	if (n == 0) {
+		if (log_verbosity >= 0 && fmt != PLAN_JSON)
+			printf("nothing to rehearse: no pending migration for %s\n", s.h.display);
+		else if (fmt == PLAN_JSON)
+			plan_print(&p, fmt, stdout);
+		goto done;
+	}
+	scratch_guard();
+	scratch_watch(&s.db);
+	rc = scratch_create(&sc, &s.db, scratch_url, app->opts.verbose);
+	if (rc == EXIT_OK) {
+		log_info("rehearsing on the scratch %s", sc.db.display);
+		p.scratch = xstrdup(sc.db.display);
+		rc = rehearse_all(&s, &sc, &p, pend, n, with_data);
+		scratch_drop(&sc);
+	}
+	scratch_unguard();
+	if (scratch_interrupted()) {
+		log_error("interrupted; the scratch database was dropped");
+		rc = EXIT_FAILED;
+		goto done;
+	}
+	if (rc != EXIT_OK)
+		goto done;
+	plan_print(&p, fmt, stdout);
+	rc = plan_failures(&p) ? EXIT_FAILED : EXIT_OK;
+done:
+	for (i = 0; i < n; i++) {
+		step_release(&pend[i].up);
+		if (pend[i].has_down)
+			step_release(&pend[i].down);
+	}
+	free(pend);
+	plan_release(&p);
+	session_close(&s);
+	return rc;
+}

@@ -1,0 +1,267 @@
+/* restore.c - migrate restore FILE: pg_restore --clean --if-exists --single-transaction,
+ * the last resort, after a confirmation */
+#include "cmd/applyopts.h"
+#include "run/backup.h"
+#include "cmd/commands.h"
+#include "run/steps.h"
+#include "base/proc.h"
+#include "run/runner.h"
+#include "run/session.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { O_YES = 1 };
+
+static const struct cli_option restore_options[] = {
+	{ O_YES, 'y', "yes", NULL, "do not ask for confirmation (required when not on a terminal)" },
+	BACKUP_CLI_OPTION,
+	{ AO_WAIT, 0, "wait", "DURATION", "wait this long for another run's lock (default 60s)" },
+	CLI_END
+};
+
+/* The user's relations but our audit log (never in a backup): "oid schema.name" per row. */
+static PGresult *user_relations(struct session *s)
+{
+	char *logname = xasprintf("%s_log", s->h.table);
+	const char *params[2] = { s->h.schema, logname };
+	PGresult *res = db_exec(&s->db,
+		"SELECT c.oid::text, format('%I.%I', n.nspname, c.relname) FROM pg_class c "
+		"JOIN pg_namespace n ON n.oid = c.relnamespace "
+		"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN "
+		"('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)' "
+		"AND NOT (n.nspname = $1 AND c.relname = $2) ORDER BY 2", 2, params);
+
+	free(logname);
+	return res;
+}
+
+/*
+ * pg_restore --clean only replaces what the backup holds: relations created
+ * after it (same OID before and after) stay. Name them.
+ */
+static void report_survivors(struct session *s, PGresult *before)
+{
+	PGresult *after = user_relations(s);
+	struct strbuf names = STRBUF_INIT;
+	int i, k, n = 0;
+
+	if (!after)
+		goto done;
+	for (i = 0; i < PQntuples(after); i++) {
+		for (k = 0; k < PQntuples(before); k++)
+			if (!strcmp(PQgetvalue(before, k, 0), PQgetvalue(after, i, 0)))
+				break;
+		if (k == PQntuples(before))
+			continue; /* recreated by the restore */
+		strbuf_addf(&names, "%s%s", n ? ", " : "", PQgetvalue(after, i, 1));
+		n++;
+	}
+	if (n) {
+		log_warning("%d relation%s not in the backup %s left as %s: %s", n, n == 1 ? " was" : "s were",
+			    n == 1 ? "and is" : "and are", n == 1 ? "it is" : "they are", names.buf);
+		log_hint("they were probably created after the backup was taken; drop them by hand if "
+			 "\"migrate up\" is to create them again");
+	}
+done:
+	PQclear(after);
+	strbuf_release(&names);
+}
+
+/* On a terminal: the user types the database name. 1 when confirmed. */
+static int confirm(const char *database, const char *file)
+{
+	char line[512];
+	size_t len;
+
+	fprintf(stderr, "restore database \"%s\" from \"%s\"?\n"
+		"every object the backup holds goes back to its state when the backup was taken:\n"
+		"changes made to them since are lost; this is the last resort (\"migrate down\"\n"
+		"reverts migrations one by one)\n"
+		"type the database name to confirm: ", database, file);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return 0;
+	len = strlen(line);
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	return !strcmp(line, database);
+}
+
+/* pg_restore -l FILE: is it an archive pg_restore can read? */
+static int check_archive(struct session *s, const char *program, const char *file)
+{
+	const char *argv[] = { program, "--list", file, NULL };
+	struct proc p = { argv, NULL, -1, NULL, NULL };
+	struct strbuf err = STRBUF_INIT;
+	char *msg;
+	int st = proc_run(&p, NULL, &err);
+
+	if (st == 0) {
+		strbuf_release(&err);
+		return 0;
+	}
+	msg = db_scrub(&s->db, err.buf);
+	strtok(msg, "\n");
+	log_error("\"%s\" is not a backup pg_restore can read: %s", file, *msg ? msg : "unknown error");
+	free(msg);
+	strbuf_release(&err);
+	return -1;
+}
+
+static int run_pg_restore(struct session *s, const char *program, const char *file,
+			  struct strbuf *err)
+{
+	char *conninfo = db_child_conninfo(s->db.conn, NULL);
+	const char *argv[] = { program, "--clean", "--if-exists", "--single-transaction",
+			       "--no-password", "--dbname", conninfo, file, NULL };
+	struct proc p = { argv, PQpass(s->db.conn), -1, NULL, NULL };
+	int st = proc_run(&p, NULL, err);
+
+	free(conninfo);
+	return st;
+}
+
+static void log_restore(struct session *s, const char *run_id, const char *file,
+			const struct backup_mark *bm, const char *outcome, const char *message)
+{
+	struct log_entry le = { 0 };
+	struct log_marker lm = { file, bm->wal_lsn, bm->server_time };
+
+	le.run_id = run_id;
+	le.name = "restore";
+	le.direction = "restore";
+	le.outcome = outcome;
+	le.message = message;
+	history_log_marker(&s->h, &s->db, &le, &lm);
+}
+
+static int restore(struct session *s, const char *file, int yes)
+{
+	const char *program = backup_program(s->cfg, 1);
+	struct backup_name bn;
+	struct backup_mark bm = { NULL, NULL, NULL };
+	struct strbuf err = STRBUF_INIT;
+	struct runner r;
+	PGresult *before = NULL;
+	char *msg = NULL;
+	int rc, st;
+
+	if ((rc = backup_check_program(&s->db, program)) != EXIT_OK)
+		return rc;
+	if (check_archive(s, program, file) < 0)
+		return EXIT_USAGE;
+	if (!yes && !confirm(PQdb(s->db.conn), file)) {
+		log_error("not confirmed: nothing was restored");
+		return EXIT_FAILED;
+	}
+	if (!(before = user_relations(s)))
+		return EXIT_FAILED;
+	runner_init(&r, &s->db, &s->h, &s->set, s->cfg);
+	/* the state being replaced is backed up too: a restore can be undone */
+	rc = backup_before_change(s, r.run_id, "restore", steps_latest(&s->h),
+				  backup_name_parse(strrchr(file, '/') ? strrchr(file, '/') + 1 : file,
+						    &bn) == 0 ? bn.from : 0, &bm);
+	backup_name_release(&bn);
+	if (rc != EXIT_OK)
+		goto done;
+	log_info("restoring with %s --clean --if-exists --single-transaction", program);
+	st = run_pg_restore(s, program, file, &err);
+	if (st != 0) {
+		char *scrubbed = db_scrub(&s->db, err.buf), *line, *save = NULL;
+
+		log_error("%s failed (exit status %d): nothing was restored (it runs in one transaction)",
+			  program, st);
+		for (line = strtok_r(scrubbed, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			log_detail("%s", line);
+		free(scrubbed);
+		if (PQstatus(s->db.conn) == CONNECTION_OK)
+			log_restore(s, r.run_id, file, &bm, "failed", "pg_restore failed");
+		rc = PQstatus(s->db.conn) == CONNECTION_OK ? EXIT_FAILED : EXIT_CONNECT;
+		goto done;
+	}
+	/* the history table came back from the backup */
+	if (history_inspect(&s->h, &s->db) < 0 || history_load(&s->h, &s->db) < 0 ||
+	    session_ensure_history(s) != EXIT_OK) {
+		rc = EXIT_FAILED;
+		goto done;
+	}
+	msg = xasprintf("history back at version %lld", (long long)steps_latest(&s->h));
+	log_restore(s, r.run_id, file, &bm, "restored", msg);
+	if (log_verbosity >= 0)
+		printf("restored database \"%s\" from %s: %s\n", PQdb(s->db.conn), file, msg);
+	report_survivors(s, before);
+	rc = session_unlock(s);
+done:
+	PQclear(before);
+	free(msg);
+	strbuf_release(&err);
+	backup_mark_release(&bm);
+	return rc;
+}
+
+int cmd_restore(int argc, char **argv, struct app *app)
+{
+	struct cli c;
+	struct session s;
+	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
+	struct stat st;
+	int yes = 0, rc, opt;
+	char *file = NULL;
+
+	cli_init(&c, "restore", "FILE", "Restore a backup taken by migrate (\"migrate backups\" lists them)\n"
+		 "with pg_restore --clean --if-exists --single-transaction: the objects it holds go\n"
+		 "back to their state when it was taken, history included; the audit log is kept.\n"
+		 "The last resort: asks for confirmation on a terminal, needs --yes elsewhere.\n"
+		 "The current state is backed up first.", restore_options, &app->opts, argc, argv);
+	while ((opt = cli_next(&c)) > 0) {
+		if (apply_option(&ov, opt, c.arg) < 0) {
+			opt = CLI_ERROR;
+			break;
+		}
+		if (opt == O_YES)
+			yes = 1;
+	}
+	if (opt == CLI_DONE && c.npositional == 0) {
+		log_error("which backup? \"migrate restore FILE\" (\"migrate backups\" lists them)");
+		opt = CLI_ERROR;
+	}
+	if (opt == CLI_DONE)
+		file = xstrdup(c.positional[0]);
+	rc = cli_done(&c, opt, 1);
+	cli_release(&c);
+	if (rc >= 0) {
+		free(file);
+		return rc;
+	}
+	memset(&st, 0, sizeof(st));
+	errno = 0;
+	if (stat(file, &st) < 0 || !S_ISREG(st.st_mode)) {
+		log_error("could not open backup \"%s\": %s", file, S_ISDIR(st.st_mode) ?
+			  "it is a directory" : errno ? strerror(errno) : "not a regular file");
+		free(file);
+		return EXIT_USAGE;
+	}
+	if (!yes && !isatty(0)) {
+		log_error("restoring replaces the database's objects: pass --yes to confirm "
+			  "(there is no terminal to ask on)");
+		free(file);
+		return EXIT_USAGE;
+	}
+	if (apply_config(app, &ov) < 0) {
+		free(file);
+		return EXIT_USAGE;
+	}
+	rc = session_open(&s, app, SESSION_LOCK);
+	if (rc == EXIT_OK)
+		rc = restore(&s, file, yes);
+	session_close(&s);
+	free(file);
+	return rc;
+}

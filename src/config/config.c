@@ -1,0 +1,499 @@
+/* config.c - migrate.yml (libyaml) with ${VAR} expansion; errors carry file:line */
+#include "config/config.h"
+#include "config/yaml.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+enum key_type { K_STRING, K_DURATION, K_INT, K_BOOL, K_ON_FAILURE };
+
+/* Scalar keys, declared once: dotted path, type, where it goes. */
+static const struct config_key {
+	const char *path;
+	enum key_type type;
+	size_t offset;
+} config_keys[] = {
+	{ "database.url", K_STRING, offsetof(struct config, database_url) },
+	{ "migrations.dir", K_STRING, offsetof(struct config, dir) },
+	{ "migrations.table", K_STRING, offsetof(struct config, table) },
+	{ "apply.lock_timeout", K_DURATION, offsetof(struct config, lock_timeout_ms) },
+	{ "apply.statement_timeout", K_DURATION, offsetof(struct config, statement_timeout_ms) },
+	{ "apply.retries", K_INT, offsetof(struct config, retries) },
+	{ "apply.retry_delay", K_DURATION, offsetof(struct config, retry_delay_ms) },
+	{ "apply.retry_max_delay", K_DURATION, offsetof(struct config, retry_max_delay_ms) },
+	{ "apply.wait", K_DURATION, offsetof(struct config, wait_ms) },
+	{ "apply.on_failure", K_ON_FAILURE, offsetof(struct config, on_failure) },
+	{ "backup.enabled", K_BOOL, offsetof(struct config, backup_enabled) },
+	{ "backup.dir", K_STRING, offsetof(struct config, backup_dir) },
+	{ "backup.keep", K_INT, offsetof(struct config, backup_keep) },
+	{ "backup.pg_dump", K_STRING, offsetof(struct config, pg_dump) },
+	{ "backup.pg_restore", K_STRING, offsetof(struct config, pg_restore) },
+	{ "lint.pg_version", K_INT, offsetof(struct config, lint_pg_version) },
+};
+
+/* Sections whose keys are handled by code below rather than by the table. */
+static const char *const sections[] = { "database", "migrations", "apply", "backup", "lint",
+					"targets" };
+
+void config_init(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->lock_timeout_ms = 500;
+	c->statement_timeout_ms = 0;
+	c->retries = 10;
+	c->retry_delay_ms = 200;
+	c->retry_max_delay_ms = 10000;
+	c->wait_ms = 60000;
+	c->backup_enabled = 1;
+	c->backup_keep = 10;
+	c->url_source = "libpq defaults";
+	fleetconf_init(c);
+}
+
+void config_release(struct config *c)
+{
+	size_t i;
+
+	free(c->path);
+	free(c->database_url);
+	free(c->dir);
+	free(c->table);
+	free(c->backup_dir);
+	free(c->pg_dump);
+	free(c->pg_restore);
+	for (i = 0; i < c->nrules; i++)
+		free(c->rules[i].id);
+	free(c->rules);
+	for (i = 0; i < c->nexclude; i++)
+		free(c->exclude[i]);
+	free(c->exclude);
+	for (i = 0; i < c->ncustom; i++) {
+		free(c->custom[i].id);
+		free(c->custom[i].pattern);
+		free(c->custom[i].message);
+	}
+	free(c->custom);
+	fleetconf_release(c);
+	memset(c, 0, sizeof(*c));
+}
+
+struct loader {
+	struct config *c;
+	const char *file;
+	yaml_document_t doc;
+	int errors;
+};
+
+static int line_of(yaml_node_t *n)
+{
+	return (int)n->start_mark.line + 1;
+}
+
+static int col_of(yaml_node_t *n)
+{
+	return (int)n->start_mark.column + 1;
+}
+
+static void error_at(struct loader *ld, yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void error_at(struct loader *ld, yaml_node_t *n, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	log_error_at(ld->file, line_of(n), col_of(n), "%s", sb.buf);
+	strbuf_release(&sb);
+	ld->errors++;
+}
+
+/* Expand ${VAR} and ${VAR:-default} from the environment. NULL on error. */
+static char *expand_env(struct loader *ld, yaml_node_t *n, const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = s;
+
+	while (*p) {
+		const char *close, *dflt;
+		char *name, *val;
+
+		if (p[0] != '$' || p[1] != '{') {
+			strbuf_addch(&sb, *p++);
+			continue;
+		}
+		close = strchr(p + 2, '}');
+		if (!close) {
+			error_at(ld, n, "unterminated \"${\" in \"%s\"", s);
+			strbuf_release(&sb);
+			return NULL;
+		}
+		dflt = strstr(p + 2, ":-");
+		if (dflt && dflt > close)
+			dflt = NULL;
+		name = xstrndup(p + 2, (size_t)((dflt ? dflt : close) - (p + 2)));
+		val = getenv(name);
+		if (val && *val)
+			strbuf_addstr(&sb, val);
+		else if (dflt)
+			strbuf_add(&sb, dflt + 2, (size_t)(close - dflt - 2));
+		else {
+			error_at(ld, n, "environment variable %s is not set", name);
+			log_hint("set it, or give a default: ${%s:-value}", name);
+			free(name);
+			strbuf_release(&sb);
+			return NULL;
+		}
+		free(name);
+		p = close + 1;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+static char *scalar(struct loader *ld, yaml_node_t *n, const char *key)
+{
+	if (n->type != YAML_SCALAR_NODE) {
+		error_at(ld, n, "\"%s\" must be a single value", key);
+		return NULL;
+	}
+	return expand_env(ld, n, (const char *)n->data.scalar.value);
+}
+
+static void set_key(struct loader *ld, const struct config_key *k, yaml_node_t *n)
+{
+	char *v = scalar(ld, n, k->path);
+	char *field = (char *)ld->c + k->offset;
+	long ms;
+	int64_t i;
+
+	if (!v)
+		return;
+	switch (k->type) {
+	case K_STRING:
+		free(*(char **)field);
+		*(char **)field = v;
+		return;
+	case K_DURATION:
+		ms = parse_duration_ms(v);
+		if (ms < 0)
+			error_at(ld, n, "\"%s\" must be a duration like 500ms, 2s or 1min, not \"%s\"",
+				 k->path, v);
+		else
+			*(long *)field = ms;
+		break;
+	case K_INT:
+		i = parse_int64(v);
+		if (i < 0 || i > 1000000)
+			error_at(ld, n, "\"%s\" must be a non-negative integer, not \"%s\"", k->path, v);
+		else
+			*(int *)field = (int)i;
+		break;
+	case K_BOOL:
+		if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on"))
+			*(int *)field = 1;
+		else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off"))
+			*(int *)field = 0;
+		else
+			error_at(ld, n, "\"%s\" must be true or false, not \"%s\"", k->path, v);
+		break;
+	case K_ON_FAILURE:
+		if ((*(int *)field = config_on_failure(v)) < 0)
+			error_at(ld, n, "\"%s\" must be stop or rollback, not \"%s\"", k->path, v);
+		break;
+	}
+	free(v);
+}
+
+static enum rule_level parse_level(const char *v)
+{
+	if (!strcmp(v, "off"))
+		return RULE_OFF;
+	if (!strcmp(v, "warning"))
+		return RULE_WARNING;
+	if (!strcmp(v, "error"))
+		return RULE_ERROR;
+	return RULE_DEFAULT;
+}
+
+static void load_rules(struct loader *ld, yaml_node_t *map)
+{
+	yaml_node_pair_t *pair;
+
+	if (map->type != YAML_MAPPING_NODE) {
+		error_at(ld, map, "\"lint.rules\" must be a mapping of rule id to off, warning or error");
+		return;
+	}
+	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
+		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
+		char *val = scalar(ld, v, "lint.rules");
+		enum rule_level lv;
+		struct rule_setting *rs;
+
+		if (!val)
+			continue;
+		lv = parse_level(val);
+		if (lv == RULE_DEFAULT) {
+			error_at(ld, v, "rule level must be off, warning or error, not \"%s\"", val);
+			free(val);
+			continue;
+		}
+		free(val);
+		ALLOC_GROW(ld->c->rules, ld->c->nrules + 1, ld->c->rules_alloc);
+		rs = &ld->c->rules[ld->c->nrules++];
+		rs->id = xstrdup((const char *)k->data.scalar.value);
+		rs->level = lv;
+		rs->line = line_of(k);
+	}
+}
+
+static void load_exclude(struct loader *ld, yaml_node_t *seq)
+{
+	yaml_node_item_t *it;
+
+	if (seq->type != YAML_SEQUENCE_NODE) {
+		error_at(ld, seq, "\"lint.exclude\" must be a list of rule ids");
+		return;
+	}
+	for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
+		char *v = scalar(ld, yaml_document_get_node(&ld->doc, *it), "lint.exclude");
+		if (!v)
+			continue;
+		ALLOC_GROW(ld->c->exclude, ld->c->nexclude + 1, ld->c->exclude_alloc);
+		ld->c->exclude[ld->c->nexclude++] = v;
+	}
+}
+
+static void load_custom_rule(struct loader *ld, yaml_node_t *map)
+{
+	struct custom_rule cr = { NULL, NULL, NULL, RULE_ERROR, line_of(map) };
+	yaml_node_pair_t *pair;
+
+	if (map->type != YAML_MAPPING_NODE) {
+		error_at(ld, map, "each entry of \"lint.custom\" must be a mapping (id, pattern, message, severity)");
+		return;
+	}
+	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
+		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
+		const char *key = (const char *)k->data.scalar.value;
+		char *val = scalar(ld, v, key);
+
+		if (!val)
+			continue;
+		if (!strcmp(key, "id")) {
+			free(cr.id);
+			cr.id = val;
+		} else if (!strcmp(key, "pattern")) {
+			free(cr.pattern);
+			cr.pattern = val;
+		} else if (!strcmp(key, "message")) {
+			free(cr.message);
+			cr.message = val;
+		} else if (!strcmp(key, "severity")) {
+			cr.level = parse_level(val);
+			if (cr.level != RULE_WARNING && cr.level != RULE_ERROR)
+				error_at(ld, v, "severity must be warning or error, not \"%s\"", val);
+			free(val);
+		} else {
+			error_at(ld, k, "unknown key \"lint.custom.%s\"", key);
+			free(val);
+		}
+	}
+	if (!cr.id || !cr.pattern) {
+		error_at(ld, map, "a custom rule needs an id and a pattern");
+		free(cr.id);
+		free(cr.pattern);
+		free(cr.message);
+		return;
+	}
+	if (!cr.message)
+		cr.message = xasprintf("matches custom rule %s", cr.id);
+	ALLOC_GROW(ld->c->custom, ld->c->ncustom + 1, ld->c->custom_alloc);
+	ld->c->custom[ld->c->ncustom++] = cr;
+}
+
+static void load_custom(struct loader *ld, yaml_node_t *seq)
+{
+	yaml_node_item_t *it;
+
+	if (seq->type != YAML_SEQUENCE_NODE) {
+		error_at(ld, seq, "\"lint.custom\" must be a list of rules");
+		return;
+	}
+	for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++)
+		load_custom_rule(ld, yaml_document_get_node(&ld->doc, *it));
+}
+
+static int is_null(yaml_node_t *n)
+{
+	const char *v = (const char *)n->data.scalar.value;
+
+	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (!*v || !strcmp(v, "~") || !strcmp(v, "null"));
+}
+
+static void load_section(struct loader *ld, const char *section, yaml_node_t *map)
+{
+	yaml_node_pair_t *pair;
+
+	if (is_null(map))
+		return; /* a section with everything commented out */
+	if (map->type != YAML_MAPPING_NODE) {
+		error_at(ld, map, "\"%s\" must be a mapping", section);
+		return;
+	}
+	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
+		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
+		char path[128];
+		size_t i;
+
+		if (k->type != YAML_SCALAR_NODE) {
+			error_at(ld, k, "keys must be plain names");
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s.%s", section, (const char *)k->data.scalar.value);
+		for (i = 0; i < ARRAY_SIZE(config_keys); i++)
+			if (!strcmp(config_keys[i].path, path))
+				break;
+		if (i < ARRAY_SIZE(config_keys))
+			set_key(ld, &config_keys[i], v);
+		else if (!strcmp(path, "lint.rules"))
+			load_rules(ld, v);
+		else if (!strcmp(path, "lint.exclude"))
+			load_exclude(ld, v);
+		else if (!strcmp(path, "lint.custom"))
+			load_custom(ld, v);
+		else if (!fleetconf_key(ld, path, v))
+			error_at(ld, k, "unknown key \"%s\"", path);
+	}
+}
+
+static void load_root(struct loader *ld, yaml_node_t *root)
+{
+	yaml_node_pair_t *pair;
+
+	if (!root)
+		return; /* empty file */
+	if (root->type != YAML_MAPPING_NODE) {
+		error_at(ld, root, "the configuration must be a mapping (key: value)");
+		return;
+	}
+	for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
+		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
+		const char *key = k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "";
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(sections); i++)
+			if (!strcmp(key, sections[i]))
+				break;
+		if (i == ARRAY_SIZE(sections)) {
+			error_at(ld, k, "unknown key \"%s\"", key);
+			log_hint("top-level keys: database, migrations, apply, backup, lint, targets");
+			continue;
+		}
+		if (!strcmp(key, "targets"))
+			fleetconf_targets(ld, v);
+		else
+			load_section(ld, key, v);
+	}
+}
+
+int config_load(struct config *c, const char *path)
+{
+	struct loader ld;
+	yaml_parser_t parser;
+	FILE *f;
+	int explicit = path != NULL;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.c = c;
+
+	if (!path)
+		path = "migrate.yml";
+	f = fopen(path, "rb");
+	if (!f) {
+		if (!explicit && errno == ENOENT)
+			return 0;
+		log_error("could not open configuration file \"%s\": %s", path, strerror(errno));
+		return -1;
+	}
+	free(c->path);
+	c->path = xstrdup(path);
+	ld.file = c->path;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &ld.doc)) {
+		log_error_at(path, (int)parser.problem_mark.line + 1,
+			     (int)parser.problem_mark.column + 1, "invalid YAML: %s",
+			     parser.problem ? parser.problem : "parse error");
+		yaml_parser_delete(&parser);
+		fclose(f);
+		return -1;
+	}
+	load_root(&ld, yaml_document_get_root_node(&ld.doc));
+	yaml_document_delete(&ld.doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	if (c->lint_pg_version && (c->lint_pg_version < 9 || c->lint_pg_version > 99)) {
+		log_error_at(path, 0, 0, "lint.pg_version must be a major version such as 15");
+		ld.errors++;
+	}
+	return ld.errors ? -1 : 0;
+}
+
+int config_on_failure(const char *v)
+{
+	if (!strcmp(v, "stop"))
+		return ON_FAILURE_STOP;
+	if (!strcmp(v, "rollback"))
+		return ON_FAILURE_ROLLBACK;
+	return -1;
+}
+
+enum rule_level config_rule_level(const struct config *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->nrules; i++)
+		if (!strcmp(c->rules[i].id, id))
+			return c->rules[i].level;
+	return RULE_DEFAULT;
+}
+
+/* For the loaders of other sections (config_yaml.h). */
+yaml_node_t *config_yaml_node(struct loader *ld, int id)
+{
+	return yaml_document_get_node(&ld->doc, id);
+}
+
+char *config_yaml_scalar(struct loader *ld, yaml_node_t *n, const char *key)
+{
+	return scalar(ld, n, key);
+}
+
+void config_yaml_error(struct loader *ld, yaml_node_t *n, const char *msg)
+{
+	error_at(ld, n, "%s", msg);
+}
+
+int config_yaml_is_null(yaml_node_t *n)
+{
+	return is_null(n);
+}
+
+struct config *config_yaml_config(struct loader *ld)
+{
+	return ld->c;
+}

@@ -1,0 +1,63 @@
+/* targets.h - the targets of a fleet run: the main database, tenant schemas,
+ * tenant databases (migrate.yml "targets:"), resolved and selected */
+#ifndef MIGRATE_TARGETS_H
+#define MIGRATE_TARGETS_H
+
+#include "base/cli.h"
+
+#include <stddef.h>
+
+/* One "schemas:" or "databases:" entry of migrate.yml. */
+struct target_source {
+	int set;          /* given in the file */
+	int line;
+	char **list;      /* names (schemas) or URLs / database names (databases) */
+	size_t n, alloc;
+	char *query;      /* or: a query whose first column gives them */
+	char *database;   /* where the query runs (default: the main database) */
+	char *dir;        /* migrations directory (default: migrations.dir) */
+	char *table;      /* history table: schemas: a name inside each schema;
+			     databases: schema-qualified (default: migrations.table) */
+};
+
+struct targets_config {
+	int main;         /* targets.main: include the main database (default true) */
+	struct target_source schemas, databases;
+};
+
+enum target_kind { TARGET_MAIN, TARGET_SCHEMA, TARGET_DATABASE };
+
+struct target {
+	enum target_kind kind;
+	char *name;        /* "main", the schema, the database; kind-qualified on a clash */
+	char *url;         /* connection string; NULL: libpq defaults */
+	char *dir;         /* migrations directory */
+	char *table;       /* history table, schema-qualified */
+	char *search_path; /* schema targets: "<schema>", public */
+};
+
+struct target_list {
+	struct target *items;
+	size_t n, alloc;
+};
+
+const char *target_kind_name(enum target_kind k);
+
+/*
+ * Every target of migrate.yml (running the queries), in order: the main
+ * database, the schemas, the databases. EXIT_OK, or the exit code after
+ * printing why.
+ */
+int targets_resolve(struct app *app, struct target_list *out);
+/*
+ * Keep the targets named in names (a name, or kind:name) or matching one of
+ * the glob patterns; both empty keeps all. An unknown name is an error (EXIT_USAGE).
+ */
+int targets_select(struct target_list *tl, char **names, size_t nnames, char **patterns,
+		   size_t npatterns);
+void target_list_release(struct target_list *tl);
+
+/* conninfo of url (NULL: libpq defaults) with its database replaced by dbname. */
+char *conninfo_with_dbname(const char *url, const char *dbname);
+
+#endif

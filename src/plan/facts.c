@@ -1,0 +1,189 @@
+/* facts.c - what a live database adds to a plan: each touched table's size,
+ * who holds a lock that a statement would wait for, long-running transactions.
+ * Only reads: the catalog, pg_locks, pg_stat_activity, and the sizes (which
+ * take ACCESS SHARE, under a short lock_timeout so a plan never queues). */
+#include "plan/plan.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* 312 -> "5m12s" */
+static void add_age(struct strbuf *sb, long s)
+{
+	if (s >= 3600)
+		strbuf_addf(sb, "%ldh%02ldm", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		strbuf_addf(sb, "%ldm%02lds", s / 60, s % 60);
+	else
+		strbuf_addf(sb, "%lds", s);
+}
+
+/* "pid 123 (psql, user app, idle in transaction, transaction open 5m12s)" from a row
+ * whose columns from `first` on are pid, application, user, state, age, query. */
+static char *who(PGresult *res, int row, int first)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *app = PQgetvalue(res, row, first + 1), *user = PQgetvalue(res, row, first + 2);
+	const char *state = PQgetvalue(res, row, first + 3);
+	long age = strtol(PQgetvalue(res, row, first + 4), NULL, 10);
+
+	strbuf_addf(&sb, "pid %s (%s, user %s", PQgetvalue(res, row, first), *app ? app : "no application name",
+		    *user ? user : "?");
+	if (*state)
+		strbuf_addf(&sb, ", %s", state);
+	if (age >= 0) {
+		strbuf_addstr(&sb, ", transaction open ");
+		add_age(&sb, age);
+	}
+	strbuf_addch(&sb, ')');
+	return strbuf_detach(&sb, NULL);
+}
+
+#define ACTIVITY_COLUMNS \
+	"a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), " \
+	"coalesce(a.state, ''), coalesce(extract(epoch FROM now() - a.xact_start)::bigint, -1) "
+
+/* Sessions holding (or queued for) a lock on oid that conflicts with mode. */
+static void lock_waits(struct db *db, const char *oid, enum lock_mode mode, const char *what,
+		       struct strlist *out)
+{
+	const char *params[1] = { oid };
+	PGresult *res = db_exec(db,
+		"SELECT l.mode, l.granted, " ACTIVITY_COLUMNS
+		"  FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+		" WHERE l.locktype = 'relation' AND l.relation = $1::oid "
+		"   AND l.pid <> pg_backend_pid() "
+		"   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+		" ORDER BY l.granted DESC, a.xact_start", 1, params);
+	int i;
+
+	for (i = 0; res && i < PQntuples(res); i++) {
+		enum lock_mode held = plan_lock_from_pg(PQgetvalue(res, i, 0));
+		int granted = PQgetvalue(res, i, 1)[0] == 't';
+		char *w;
+
+		if (!plan_lock_conflicts(held, mode))
+			continue;
+		w = who(res, i, 2);
+		strlist_addf(out, "will wait: %s %s %s on %s right now; %s cannot be granted until it "
+			     "is released, and meanwhile every new query on %s queues behind this statement",
+			     w, granted ? "holds" : "is queued for", lock_mode_name(held), what,
+			     lock_mode_name(mode), what);
+		free(w);
+	}
+	PQclear(res);
+}
+
+/* Size, rows and lock holders of one predicted effect. */
+static void effect_facts(struct db *db, struct plan_stmt *st, struct plan_effect *e)
+{
+	char *qs = e->schema ? db_quote_ident(e->schema) : NULL, *qn = db_quote_ident(e->name);
+	char *qualified = qs ? xasprintf("%s.%s", qs, qn) : xstrdup(qn);
+	const char *params[1] = { qualified };
+	PGresult *res;
+	char *what;
+
+	free(qs);
+	free(qn);
+	if (strcmp(e->kind, "table") && strcmp(e->kind, "index"))
+		goto done;
+	res = db_exec(db, "SELECT c.oid, c.reltuples, coalesce(i.indrelid, 0), "
+		      "       coalesce(i.indrelid::regclass::text, '') "
+		      "  FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid "
+		      " WHERE c.oid = to_regclass($1)", 1, params);
+	if (!res || PQntuples(res) != 1) {
+		PQclear(res);
+		goto done;
+	}
+	e->found = 1;
+	e->rows = strtod(PQgetvalue(res, 0, 1), NULL);
+	if (*PQgetvalue(res, 0, 3)) {
+		free(e->parent);
+		e->parent = xstrdup(PQgetvalue(res, 0, 3));
+	}
+	{
+		const char *p1[1] = { PQgetvalue(res, 0, 0) };
+		/* ACCESS SHARE for the size: give up quickly rather than queue behind a lock */
+		PGresult *sz = PQexecParams(db->conn, "SELECT pg_total_relation_size($1::oid)", 1, NULL,
+					    p1, NULL, NULL, 0);
+		if (PQresultStatus(sz) == PGRES_TUPLES_OK && !PQgetisnull(sz, 0, 0))
+			e->bytes = strtoll(PQgetvalue(sz, 0, 0), NULL, 10);
+		PQclear(sz);
+	}
+	what = e->schema ? xasprintf("%s.%s", e->schema, e->name) : xstrdup(e->name);
+	lock_waits(db, PQgetvalue(res, 0, 0), e->mode, what, &st->warnings);
+	free(what);
+	/* dropping or locking an index locks its table as strongly */
+	if (strcmp(PQgetvalue(res, 0, 2), "0"))
+		lock_waits(db, PQgetvalue(res, 0, 2), e->mode, PQgetvalue(res, 0, 3), &st->warnings);
+	PQclear(res);
+done:
+	free(qualified);
+}
+
+/* Statements that wait for every transaction older than themselves. */
+static int waits_for_old_transactions(const struct plan_stmt *st)
+{
+	return st->no_tx && strstr(st->text, "CONCURRENTLY") != NULL;
+}
+
+int plan_db_facts(struct plan *p, struct db *db, long long_running_ms)
+{
+	char ms[32];
+	const char *params[1] = { ms };
+	PGresult *open_tx;
+	size_t i, j, k;
+	int r;
+
+	if (db_command(db, "SET lock_timeout = '200ms'", 0, NULL) < 0)
+		return -1;
+	for (i = 0; i < p->n; i++)
+		for (j = 0; j < p->items[i].nstmts; j++) {
+			struct plan_stmt *st = &p->items[i].stmts[j];
+			for (k = 0; k < st->neffects; k++)
+				effect_facts(db, st, &st->effects[k]);
+		}
+	/* transactions open right now, oldest first */
+	snprintf(ms, sizeof(ms), "%ld", long_running_ms);
+	open_tx = db_exec(db, "SELECT " ACTIVITY_COLUMNS ", "
+			  "       extract(epoch FROM now() - a.xact_start) * 1000 >= $1::bigint "
+			  "  FROM pg_stat_activity a "
+			  " WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() "
+			  "   AND a.xact_start IS NOT NULL AND a.backend_type = 'client backend' "
+			  " ORDER BY a.xact_start", 1, params);
+	if (!open_tx)
+		return -1;
+	for (r = 0; r < PQntuples(open_tx); r++) {
+		char *w;
+		struct strbuf age = STRBUF_INIT;
+
+		if (PQgetvalue(open_tx, r, 5)[0] != 't')
+			continue;
+		w = who(open_tx, r, 0);
+		add_age(&age, long_running_ms / 1000);
+		strlist_addf(&p->warnings, "long-running transaction: %s, open for more than %s: any "
+			     "lock it holds blocks the DDL below on those tables, and CONCURRENTLY "
+			     "statements wait for it to end", w, age.buf);
+		strbuf_release(&age);
+		free(w);
+	}
+	for (i = 0; PQntuples(open_tx) && i < p->n; i++)
+		for (j = 0; j < p->items[i].nstmts; j++) {
+			struct plan_stmt *st = &p->items[i].stmts[j];
+			char *w;
+
+			if (!waits_for_old_transactions(st))
+				continue;
+			w = who(open_tx, 0, 0);
+			strlist_addf(&st->warnings, "will wait: %d transaction%s open right now (the oldest: "
+				     "%s) must end before this statement can finish",
+				     PQntuples(open_tx), PQntuples(open_tx) == 1 ? " is" : "s are", w);
+			free(w);
+		}
+	PQclear(open_tx);
+	PQclear(PQexec(db->conn, "RESET lock_timeout"));
+	p->sized = 1;
+	return 0;
+}

@@ -1,0 +1,174 @@
+/* plan.h - what migrations will do, before they run: the model behind
+ * `migrate plan` (and `up/down --dry-run`) and `migrate rehearse`
+ *
+ * A plan lists migrations in the order they would run; each holds its
+ * statements with what they lock, rewrite and scan (predicted from the parse
+ * tree), the lint findings with their safe alternatives, and with a database
+ * each touched table's size and who holds a conflicting lock right now.
+ * Rehearse adds, per statement, what was really observed on a scratch copy,
+ * and per migration the outcome and the schema its down failed to restore.
+ */
+#ifndef MIGRATE_PLAN_H
+#define MIGRATE_PLAN_H
+
+#include "base/cli.h"
+#include "pg/db.h"
+#include "pg/history.h"
+#include "sql/locks.h"
+#include "sql/migration.h"
+#include "run/runner.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Growable list of owned strings. */
+struct strlist {
+	char **v;
+	size_t n, alloc;
+};
+void strlist_add(struct strlist *l, const char *s);
+void strlist_addf(struct strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strlist_release(struct strlist *l);
+
+/* pg_locks.mode ("AccessExclusiveLock") -> mode; LOCK_NONE when unknown. */
+enum lock_mode plan_lock_from_pg(const char *pg_mode);
+/* Does a lock held in mode a make a request for mode b wait? (lock.c's conflict table) */
+int plan_lock_conflicts(enum lock_mode a, enum lock_mode b);
+
+/* One object a statement locks (predicted) or locked (observed). */
+struct plan_effect {
+	char *schema;      /* NULL when the statement did not qualify it */
+	char *name;
+	const char *kind;  /* "table", "index", "type", ... (static) */
+	char *parent;      /* an index's table ("schema.table"), when known */
+	enum lock_mode mode; /* the strongest mode */
+	int rewrite, scan;
+	/* with a database: the object as it is now */
+	int found;         /* exists on the database */
+	int existed;       /* rehearse: existed on the scratch database before the statement */
+	int had_data;      /* rehearse: and held rows when the migration started */
+	double rows;       /* pg_class.reltuples; < 0 never analyzed */
+	int64_t bytes;     /* pg_total_relation_size; < 0 unknown */
+	/* observed only */
+	unsigned held;     /* bit 1 << mode for every mode held after the statement */
+	int created;       /* did not exist before the migration: nobody else could see it */
+};
+
+/* The strongest mode in an observed effect's held set (0: none). */
+enum lock_mode plan_effect_held(const struct plan_effect *e);
+
+struct plan_finding {
+	char *rule;
+	int severity;      /* 1 warning, 2 error */
+	int line, col;
+	char *message;
+	char *help;        /* the safe alternative; may be NULL */
+	int allowed;       /* suppressed by -- migrate:allow */
+	char *reason;      /* the allow reason */
+};
+
+struct plan_stmt {
+	char *file;
+	int line, col;
+	char *text;
+	const char *kind;         /* "ALTER TABLE", static */
+	int no_tx;                /* cannot run in a transaction */
+	int dml;                  /* INSERT, UPDATE, DELETE, MERGE: the planner decides about scans */
+	struct plan_effect *effects; /* predicted */
+	size_t neffects;
+	struct plan_finding *findings;
+	size_t nfindings;
+	struct strlist warnings;  /* current lock holders, destroyed data */
+	/* rehearse */
+	int rehearsed;
+	int polled;               /* observed from a second connection */
+	struct plan_effect *seen; /* observed */
+	size_t nseen;
+	struct strlist rebuilt;   /* indexes rebuilt (observed) */
+	struct strlist diffs;     /* observation different from the prediction */
+	struct strlist notes;
+};
+
+struct plan_migration {
+	int64_t version;
+	char *version_str, *name;
+	int direction;            /* +1 up, -1 down */
+	char *file;               /* the section that runs */
+	enum tx_mode mode;
+	long lock_timeout_ms, statement_timeout_ms;
+	struct plan_stmt *stmts;
+	size_t nstmts, stmts_alloc;
+	char *undo_sql;           /* up: the down SQL (NULL: none); down: NULL */
+	char *undo_file;
+	struct strlist warnings;  /* drift, no down, out of order, destroyed data */
+	/* rehearse */
+	const char *outcome;      /* NULL (plan), "clean", "failed", "not run" */
+	struct strlist failures;  /* why it failed: errors, the schema the down missed */
+	struct strlist schema_diff;
+	size_t schema_diff_at;    /* shown after this many failures */
+};
+
+struct plan {
+	const char *command;      /* "plan", "rehearse" */
+	int direction;            /* +1 up, -1 down */
+	char *database;           /* display of the target; NULL offline */
+	int64_t from;             /* offline: the migrations after this version */
+	char *scratch;            /* rehearse: where it ran */
+	int server_version;       /* 150004; 0 offline */
+	int sized;                /* plan_db_facts filled sizes and lock holders */
+	int pg_version;           /* major version the predictions are for */
+	struct plan_migration *items;
+	size_t n, alloc;
+	struct strlist warnings;  /* long-running transactions, ... */
+	long with_data_rows;      /* rehearse --with-data N (-1: none) */
+	struct linter *linter;    /* findings, with the user's lint configuration */
+	struct linter *predictor; /* default rules: refines the context-free lock predictions */
+	int md_level;             /* Markdown: the title's heading level (0: 2, "##") */
+};
+
+void plan_init(struct plan *p, const char *command, int direction);
+void plan_release(struct plan *p);
+
+/*
+ * Set up the linters: findings with cfg's lint settings, predictions for
+ * server version pg_version (0: cfg's lint.pg_version, else the newest the
+ * parser knows), which becomes p->pg_version. 0, or -1 after printing why.
+ */
+int plan_linters(struct plan *p, const struct config *cfg, int pg_version);
+/* An applied section, oldest first: the linters learn the schema from it. */
+void plan_learn(struct plan *p, const struct section *sec);
+
+/*
+ * Add a migration about to run in direction (+1/-1) from a prepared step:
+ * its statements, with the locks predicted for p->pg_version and the lint
+ * findings (a down is linted against the schema its up left, without
+ * changing the model). undo: the section that would reverse it (NULL: none).
+ */
+struct plan_migration *plan_add(struct plan *p, const struct step *st, int direction,
+				const struct section *undo);
+
+/* Fill sizes and the current lock holders from a live database (read-only). */
+int plan_db_facts(struct plan *p, struct db *db, long long_running_ms);
+
+/* Output. */
+enum plan_format { PLAN_TEXT, PLAN_MARKDOWN, PLAN_JSON };
+int plan_format_parse(const char *name); /* -1 when unknown */
+void plan_print(const struct plan *p, enum plan_format fmt, FILE *out);
+void plan_print_text(const struct plan *p, FILE *out);
+void plan_print_markdown(const struct plan *p, FILE *out);
+void plan_print_json(const struct plan *p, FILE *out);
+/* The object plan_print_json prints (a jansson json_t, the caller's reference). */
+struct json_t *plan_json(const struct plan *p);
+
+/* Count of rehearsed migrations that were not clean. */
+size_t plan_failures(const struct plan *p);
+
+/*
+ * migrate plan, and up/down --dry-run: argv as given to the command
+ * (argv[0] "plan", "up" or "down").
+ */
+int plan_command(int argc, char **argv, struct app *app, int direction);
+/* Is "--dry-run" among the options? (for cmd_up / cmd_down) */
+int plan_is_dry_run(int argc, char **argv);
+
+#endif

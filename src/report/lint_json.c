@@ -1,0 +1,188 @@
+/* lint_json.c - findings as JSON and as SARIF 2.1.0, built with jansson */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lint/lint_int.h"
+#include "base/util.h"
+
+#ifndef MIGRATE_VERSION
+#define MIGRATE_VERSION "0.0.0"
+#endif
+
+static json_t *blocks(const struct lint_finding *f)
+{
+	json_t *a = json_array();
+
+	if (f->blocks_reads)
+		json_array_append_new(a, json_string("reads"));
+	if (f->blocks_writes)
+		json_array_append_new(a, json_string("writes"));
+	return a;
+}
+
+static void dump(json_t *root, FILE *out)
+{
+	json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	fputc('\n', out);
+	json_decref(root);
+}
+
+/* The keys of a finding, in order; o may be the previous finding's object (reused). */
+static json_t *finding_json(json_t *o, const struct lint_finding *f)
+{
+	if (!o)
+		o = json_object();
+
+	json_object_set_new(o, "rule", json_string(f->rule));
+	json_object_set_new(o, "severity", json_string(lint_severity_name(f->severity)));
+	json_object_set_new(o, "file", json_string(f->file));
+	json_object_set_new(o, "line", json_integer(f->line));
+	json_object_set_new(o, "column", json_integer(f->col));
+	json_object_set_new(o, "end_line", json_integer(f->end_line));
+	json_object_set_new(o, "end_column", json_integer(f->end_col));
+	json_object_set_new(o, "message", json_string(f->message));
+	json_object_set_new(o, "lock", json_string_or_null(f->lock));
+	json_object_set_new(o, "table", json_string_or_null(f->table));
+	json_object_set_new(o, "blocks", blocks(f));
+	json_object_set_new(o, "rewrite", json_boolean(f->rewrite));
+	json_object_set_new(o, "scan", json_boolean(f->scan));
+	json_object_set_new(o, "help", json_string_or_null(f->help));
+	return o;
+}
+
+/*
+ * One finding per line, each object built and encoded by jansson; the frame
+ * around them is fixed text. Streaming keeps a 50,000-finding run small.
+ */
+void lint_print_json(const struct lint_result *r, FILE *out)
+{
+	const size_t flags = JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII;
+	size_t i, k = 0, cap = 16384;
+	char *buf = xmalloc(cap);
+	json_t *o = NULL;
+
+	fputs("{\n  \"findings\": [", out);
+	for (i = 0; i < r->n; i++) {
+		size_t n;
+
+		if (r->items[i].allowed)
+			continue;
+		o = finding_json(o, &r->items[i]);
+		n = json_dumpb(o, buf, cap, flags);
+		if (n > cap) {
+			cap = n * 2;
+			buf = xrealloc(buf, cap);
+			n = json_dumpb(o, buf, cap, flags);
+		}
+		fputs(k++ ? ",\n    " : "\n    ", out);
+		fwrite(buf, 1, n, out);
+	}
+	json_decref(o);
+	free(buf);
+	fprintf(out, "%s],\n  \"files\": %d,\n  \"statements\": %d\n}\n", k ? "\n  " : "",
+		r->files, r->statements);
+}
+
+/* ---- SARIF ---- */
+
+static json_t *text(const char *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "text", json_string(s ? s : ""));
+	return o;
+}
+
+static json_t *sarif_rule(const char *id)
+{
+	const struct rule_info *ri = catalog_find(id);
+	json_t *o = json_object(), *cfg = json_object(), *props = json_object(), *tags = json_array();
+
+	json_object_set_new(o, "id", json_string(id));
+	if (ri) {
+		json_object_set_new(o, "shortDescription", text(ri->summary));
+		json_object_set_new(o, "fullDescription", text(ri->why ? ri->why : ri->summary));
+		if (ri->safe_alternative)
+			json_object_set_new(o, "help", text(ri->safe_alternative));
+		json_object_set_new(cfg, "level", json_string(lint_severity_name(ri->severity)));
+		json_array_append_new(tags, json_string(ri->severity == LINT_ERROR ? "lock-danger" : "style"));
+	} else {
+		json_object_set_new(o, "shortDescription",
+				    text(!strcmp(id, "parse-error") ? "SQL the parser cannot read" :
+					 "custom rule (lint.custom)"));
+		json_object_set_new(cfg, "level", json_string("error"));
+		json_array_append_new(tags, json_string(!strcmp(id, "parse-error") ? "parse" : "custom"));
+	}
+	json_array_append_new(tags, json_string("postgresql"));
+	json_array_append_new(tags, json_string("migration"));
+	json_object_set_new(o, "defaultConfiguration", cfg);
+	json_object_set_new(props, "tags", tags);
+	json_object_set_new(o, "properties", props);
+	return o;
+}
+
+static json_t *sarif_result(const struct lint_finding *f, size_t rule_index)
+{
+	json_t *o = json_object(), *loc = json_object(), *phys = json_object(), *art = json_object(),
+	       *reg = json_object(), *locs = json_array(), *props = json_object();
+	size_t len = strlen(f->message) + (f->help ? strlen(f->help) : 0) + 64;
+	char *msg = xmalloc(len);
+
+	snprintf(msg, len, "%s%s%s", f->message, f->help ? "\nSafe alternative:\n" : "",
+		 f->help ? f->help : "");
+	json_object_set_new(o, "ruleId", json_string(f->rule));
+	json_object_set_new(o, "ruleIndex", json_integer((json_int_t)rule_index));
+	json_object_set_new(o, "level", json_string(lint_severity_name(f->severity)));
+	json_object_set_new(o, "message", text(msg));
+	free(msg);
+	json_object_set_new(art, "uri", json_string(f->file));
+	json_object_set_new(reg, "startLine", json_integer(f->line));
+	json_object_set_new(reg, "startColumn", json_integer(f->col));
+	json_object_set_new(reg, "endLine", json_integer(f->end_line));
+	json_object_set_new(reg, "endColumn", json_integer(f->end_col));
+	json_object_set_new(phys, "artifactLocation", art);
+	json_object_set_new(phys, "region", reg);
+	json_object_set_new(loc, "physicalLocation", phys);
+	json_array_append_new(locs, loc);
+	json_object_set_new(o, "locations", locs);
+	json_object_set_new(props, "lock", json_string_or_null(f->lock));
+	json_object_set_new(props, "table", json_string_or_null(f->table));
+	json_object_set_new(props, "blocks", blocks(f));
+	json_object_set_new(props, "rewrite", json_boolean(f->rewrite));
+	json_object_set_new(props, "scan", json_boolean(f->scan));
+	json_object_set_new(o, "properties", props);
+	return o;
+}
+
+void lint_print_sarif(const struct lint_result *r, FILE *out)
+{
+	json_t *root = json_object(), *runs = json_array(), *run = json_object(), *tool = json_object(),
+	       *driver = json_object(), *rules = json_array(), *results = json_array();
+	size_t i;
+
+	json_object_set_new(root, "$schema", json_string("https://json.schemastore.org/sarif-2.1.0.json"));
+	json_object_set_new(root, "version", json_string("2.1.0"));
+	json_object_set_new(driver, "name", json_string("migrate"));
+	json_object_set_new(driver, "version", json_string(MIGRATE_VERSION));
+	for (i = 0; i < r->n; i++) {
+		const struct lint_finding *f = &r->items[i];
+		size_t k, n = json_array_size(rules);
+
+		if (f->allowed)
+			continue;
+		for (k = 0; k < n; k++)
+			if (!strcmp(json_string_value(json_object_get(json_array_get(rules, k), "id")), f->rule))
+				break;
+		if (k == n)
+			json_array_append_new(rules, sarif_rule(f->rule));
+		json_array_append_new(results, sarif_result(f, k));
+	}
+	json_object_set_new(driver, "rules", rules);
+	json_object_set_new(tool, "driver", driver);
+	json_object_set_new(run, "tool", tool);
+	json_object_set_new(run, "results", results);
+	json_array_append_new(runs, run);
+	json_object_set_new(root, "runs", runs);
+	dump(root, out);
+}

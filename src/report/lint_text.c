@@ -1,0 +1,239 @@
+/* lint_text.c - findings for people (text, with the source line and a caret)
+ * and for GitHub Actions (workflow-command annotations) */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lint/lint_int.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+struct colors {
+	const char *err, *warn, *bold, *dim, *caret, *reset;
+};
+
+static const struct colors plain = { "", "", "", "", "", "" };
+static const struct colors ansi = { "\033[1;31m", "\033[1;33m", "\033[1m", "\033[2m", "\033[1;36m",
+				    "\033[0m" };
+
+int lint_format_parse(const char *name)
+{
+	if (!strcmp(name, "text"))
+		return LINT_FORMAT_TEXT;
+	if (!strcmp(name, "json"))
+		return LINT_FORMAT_JSON;
+	if (!strcmp(name, "github"))
+		return LINT_FORMAT_GITHUB;
+	if (!strcmp(name, "sarif"))
+		return LINT_FORMAT_SARIF;
+	return -1;
+}
+
+/* Characters in the first n bytes of s. */
+static int utf8_chars(const char *s, size_t n)
+{
+	int k = 0;
+	size_t i;
+
+	for (i = 0; i < n && s[i]; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			k++;
+	return k;
+}
+
+/* Byte offset of character column col (1-based) in s. */
+static size_t byte_of_col(const char *s, int col)
+{
+	size_t i = 0;
+	int k = 1;
+
+	while (s[i] && k < col) {
+		i++;
+		while (((unsigned char)s[i] & 0xC0) == 0x80)
+			i++;
+		k++;
+	}
+	return i;
+}
+
+static void print_caret(FILE *out, const struct lint_finding *f, const struct colors *co, int width)
+{
+	const char *src = f->source;
+	size_t start, end, i;
+	int n;
+
+	if (!src)
+		return;
+	start = byte_of_col(src, f->col);
+	end = f->end_line == f->line ? byte_of_col(src, f->end_col) : strlen(src);
+	if (end <= start)
+		end = start + 1;
+	fprintf(out, " %s%*d |%s %s\n", co->dim, width, f->line, co->reset, src);
+	fprintf(out, " %*s %s|%s ", width, "", co->dim, co->reset);
+	for (i = 0; i < start && src[i]; i++) {
+		if (((unsigned char)src[i] & 0xC0) == 0x80)
+			continue;
+		fputc(src[i] == '\t' ? '\t' : ' ', out);
+	}
+	fputs(co->caret, out);
+	n = utf8_chars(src + start, end - start);
+	if (n < 1)
+		n = 1;
+	while (n--)
+		fputc('^', out);
+	fprintf(out, "%s\n", co->reset);
+}
+
+static void print_lock(FILE *out, const struct lint_finding *f, const struct colors *co)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!f->lock && !f->rewrite && !f->scan)
+		return;
+	if (f->lock) {
+		strbuf_addstr(&sb, f->lock);
+		if (f->table)
+			strbuf_addf(&sb, " on \"%s\"", f->table);
+		if (f->blocks_reads || f->blocks_writes)
+			strbuf_addf(&sb, " (blocks %s)", f->blocks_reads ? "reads and writes" : "writes");
+		else
+			strbuf_addstr(&sb, " (blocks neither reads nor writes)");
+	}
+	if (f->rewrite)
+		strbuf_addf(&sb, "%srewrites the table", sb.len ? "; " : "");
+	else if (f->scan)
+		strbuf_addf(&sb, "%sscans the table", sb.len ? "; " : "");
+	fprintf(out, "  %s= lock:%s %s\n", co->bold, co->reset, sb.buf);
+	strbuf_release(&sb);
+}
+
+static void print_help(FILE *out, const char *help, const struct colors *co)
+{
+	const char *p = help;
+
+	fprintf(out, "  %s= safe alternative:%s\n", co->bold, co->reset);
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (n)
+			fprintf(out, "      %.*s\n", (int)n, p);
+		else
+			fputc('\n', out);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+}
+
+static void print_text(const struct lint_result *r, FILE *out, const struct colors *co)
+{
+	size_t i, errors = 0, warnings = 0, allowed = 0;
+
+	for (i = 0; i < r->n; i++) {
+		const struct lint_finding *f = &r->items[i];
+		int parse = !strcmp(f->rule, "parse-error");
+		int width = snprintf(NULL, 0, "%d", f->line);
+
+		if (f->allowed) {
+			allowed++;
+			continue;
+		}
+		if (f->severity == LINT_ERROR)
+			errors++;
+		else
+			warnings++;
+		if (parse)
+			fprintf(out, "%s%s:%d:%d:%s %sparse error:%s %s%s%s\n", co->bold, f->file, f->line,
+				f->col, co->reset, co->err, co->reset, co->bold, f->message, co->reset);
+		else
+			fprintf(out, "%s%s:%d:%d:%s %s%s[%s]:%s %s%s%s\n", co->bold, f->file, f->line,
+				f->col, co->reset, f->severity == LINT_ERROR ? co->err : co->warn,
+				lint_severity_name(f->severity), f->rule, co->reset,
+				co->bold, f->message, co->reset);
+		print_caret(out, f, co, width);
+		print_lock(out, f, co);
+		if (f->help)
+			print_help(out, f->help, co);
+		fputc('\n', out);
+	}
+	fprintf(out, "%zu error%s, %zu warning%s", errors, errors == 1 ? "" : "s", warnings,
+		warnings == 1 ? "" : "s");
+	if (allowed)
+		fprintf(out, " (%zu allowed by -- migrate:allow)", allowed);
+	fprintf(out, " in %d file%s, %d statement%s\n", r->files, r->files == 1 ? "" : "s",
+		r->statements, r->statements == 1 ? "" : "s");
+}
+
+/* GitHub workflow commands: data escapes %, CR, LF; properties also ':' and ','. */
+static void gh_escape(struct strbuf *sb, const char *s, int property)
+{
+	for (; *s; s++) {
+		if (*s == '%')
+			strbuf_addstr(sb, "%25");
+		else if (*s == '\r')
+			strbuf_addstr(sb, "%0D");
+		else if (*s == '\n')
+			strbuf_addstr(sb, "%0A");
+		else if (property && *s == ':')
+			strbuf_addstr(sb, "%3A");
+		else if (property && *s == ',')
+			strbuf_addstr(sb, "%2C");
+		else
+			strbuf_addch(sb, *s);
+	}
+}
+
+static void print_github(const struct lint_result *r, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		const struct lint_finding *f = &r->items[i];
+		struct strbuf sb = STRBUF_INIT, msg = STRBUF_INIT;
+
+		if (f->allowed)
+			continue;
+		strbuf_addf(&sb, "::%s file=", lint_severity_name(f->severity));
+		gh_escape(&sb, f->file, 1);
+		strbuf_addf(&sb, ",line=%d,col=%d,endLine=%d,endColumn=%d,title=", f->line, f->col,
+			    f->end_line, f->end_col);
+		gh_escape(&sb, !strcmp(f->rule, "parse-error") ? "parse error" : f->rule, 1);
+		strbuf_addstr(&sb, "::");
+		strbuf_addstr(&msg, f->message);
+		if (f->lock)
+			strbuf_addf(&msg, "\nlock: %s%s%s (blocks %s)%s", f->lock, f->table ? " on " : "",
+				    f->table ? f->table : "",
+				    f->blocks_reads ? "reads and writes" : f->blocks_writes ? "writes" : "neither reads nor writes",
+				    f->rewrite ? "; rewrites the table" : f->scan ? "; scans the table" : "");
+		if (f->help)
+			strbuf_addf(&msg, "\nsafe alternative:\n%s", f->help);
+		gh_escape(&sb, msg.buf, 0);
+		fprintf(out, "%s\n", sb.buf);
+		strbuf_release(&sb);
+		strbuf_release(&msg);
+	}
+}
+
+void lint_result_print(const struct lint_result *r, enum lint_format fmt, FILE *out, int color)
+{
+	if (color < 0) {
+		const char *nc = getenv("NO_COLOR");
+
+		color = isatty(fileno(out)) && !(nc && *nc);
+	}
+	switch (fmt) {
+	case LINT_FORMAT_TEXT:
+		print_text(r, out, color ? &ansi : &plain);
+		break;
+	case LINT_FORMAT_GITHUB:
+		print_github(r, out);
+		break;
+	case LINT_FORMAT_JSON:
+		lint_print_json(r, out);
+		break;
+	case LINT_FORMAT_SARIF:
+		lint_print_sarif(r, out);
+		break;
+	}
+}

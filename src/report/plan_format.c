@@ -1,0 +1,158 @@
+/* plan_format.c - what the text and Markdown renderings of a plan share: sizes,
+ * counts, names, the one-line form of a statement, titles */
+#include "report/plan_format.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* --- shared helpers --------------------------------------------------------------- */
+
+int plan_format_parse(const char *name)
+{
+	if (!strcmp(name, "text"))
+		return PLAN_TEXT;
+	if (!strcmp(name, "markdown") || !strcmp(name, "md"))
+		return PLAN_MARKDOWN;
+	if (!strcmp(name, "json"))
+		return PLAN_JSON;
+	return -1;
+}
+
+void plan_print(const struct plan *p, enum plan_format fmt, FILE *out)
+{
+	if (fmt == PLAN_JSON)
+		plan_print_json(p, out);
+	else if (fmt == PLAN_MARKDOWN)
+		plan_print_markdown(p, out);
+	else
+		plan_print_text(p, out);
+}
+
+/* 49152 -> "48 kB", as pg_size_pretty rounds. */
+static void add_size(struct strbuf *sb, int64_t bytes)
+{
+	static const char *const units[] = { "bytes", "kB", "MB", "GB", "TB", "PB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	while (v >= 10240 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	strbuf_addf(sb, "%lld %s", (long long)(v + 0.5), units[u]);
+}
+
+/* 1234567 -> "1,234,567" */
+static void add_count(struct strbuf *sb, double rows)
+{
+	char buf[32];
+	int len, i;
+
+	snprintf(buf, sizeof(buf), "%.0f", rows);
+	len = (int)strlen(buf);
+	for (i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			strbuf_addch(sb, ',');
+		strbuf_addch(sb, buf[i]);
+	}
+}
+
+/* "orders" or "public.orders" */
+void plan_add_name(struct strbuf *sb, const struct plan_effect *e)
+{
+	if (e->schema)
+		strbuf_addf(sb, "%s.", e->schema);
+	strbuf_addstr(sb, e->name);
+}
+
+/* What the database knows of the object: "~1,234 rows, 48 kB". */
+void plan_add_facts(struct strbuf *sb, const struct plan_effect *e)
+{
+	if (!e->found)
+		return;
+	if (e->rows >= 0) {
+		strbuf_addch(sb, '~');
+		add_count(sb, e->rows);
+		strbuf_addstr(sb, " rows");
+	} else {
+		strbuf_addstr(sb, "rows unknown (never analyzed)");
+	}
+	if (e->bytes >= 0) {
+		strbuf_addstr(sb, ", ");
+		add_size(sb, e->bytes);
+	}
+}
+
+/* The statement on one line: whitespace collapsed, at most max characters. */
+void plan_add_oneline(struct strbuf *sb, const char *text, size_t max)
+{
+	size_t n = 0;
+	int space = 0;
+	const char *p;
+
+	for (p = text; *p; p++) {
+		if (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') {
+			space = n > 0;
+			continue;
+		}
+		if (n >= max) {
+			strbuf_addstr(sb, " ...");
+			return;
+		}
+		if (space) {
+			strbuf_addch(sb, ' ');
+			n++;
+		}
+		space = 0;
+		strbuf_addch(sb, *p);
+		if (((unsigned char)*p & 0xC0) != 0x80)
+			n++;
+	}
+}
+
+const char *plan_severity_name(int s)
+{
+	return s >= 2 ? "error" : "warning";
+}
+
+const char *plan_tx_text(enum tx_mode m)
+{
+	switch (m) {
+	case TX_NONE:
+		return "without a transaction, statement by statement";
+	case TX_SELF:
+		return "with its own BEGIN/COMMIT";
+	default:
+		return "in one transaction";
+	}
+}
+
+void plan_title(const struct plan *p, struct strbuf *sb)
+{
+	const char *what = p->direction > 0 ? "to apply" : "to revert";
+
+	if (!strcmp(p->command, "rehearse"))
+		strbuf_addf(sb, "rehearsal of %zu pending migration%s", p->n, p->n == 1 ? "" : "s");
+	else
+		strbuf_addf(sb, "plan: %zu migration%s %s", p->n, p->n == 1 ? "" : "s", what);
+}
+
+void plan_subtitle(const struct plan *p, struct strbuf *sb)
+{
+	if (p->database)
+		strbuf_addf(sb, "target: %s", p->database);
+	else if (p->from > 0)
+		strbuf_addf(sb, "offline: no database, the migrations after version %lld", (long long)p->from);
+	else
+		strbuf_addstr(sb, "offline: no database, every migration in the directory");
+	if (p->server_version)
+		strbuf_addf(sb, " (PostgreSQL %d.%d)", p->server_version / 10000, p->server_version % 10000);
+	else if (p->pg_version)
+		strbuf_addf(sb, "; predictions for PostgreSQL %d", p->pg_version);
+	if (p->scratch)
+		strbuf_addf(sb, "\nrehearsed on: scratch %s (dropped afterwards)", p->scratch);
+	if (p->with_data_rows >= 0)
+		strbuf_addf(sb, ", with up to %ld rows per table copied", p->with_data_rows);
+}

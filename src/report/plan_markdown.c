@@ -1,0 +1,338 @@
+/* plan_markdown.c - a plan (or a rehearsal) as Markdown for a pull-request comment:
+ * a summary table, then one section per migration */
+#include "report/plan_format.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The strongest predicted lock of a migration, and on what. */
+static const struct plan_effect *strongest(const struct plan_migration *m)
+{
+	const struct plan_effect *best = NULL;
+	size_t i, j;
+
+	for (i = 0; i < m->nstmts; i++)
+		for (j = 0; j < m->stmts[i].neffects; j++) {
+			const struct plan_effect *e = &m->stmts[i].effects[j];
+			if (!best || e->mode > best->mode)
+				best = e;
+		}
+	return best;
+}
+
+struct counts {
+	size_t errors, warnings, allowed, rewrites, scans, diffs, stmt_warnings;
+};
+
+static void count_migration(const struct plan_migration *m, struct counts *c)
+{
+	size_t i, j;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < m->nstmts; i++) {
+		const struct plan_stmt *s = &m->stmts[i];
+
+		for (j = 0; j < s->nfindings; j++) {
+			if (s->findings[j].allowed)
+				c->allowed++;
+			else if (s->findings[j].severity >= 2)
+				c->errors++;
+			else
+				c->warnings++;
+		}
+		for (j = 0; j < s->neffects; j++) {
+			c->rewrites += !!s->effects[j].rewrite;
+			c->scans += !!s->effects[j].scan;
+		}
+		c->diffs += s->diffs.n;
+		c->stmt_warnings += s->warnings.n;
+	}
+}
+
+/* --- markdown ------------------------------------------------------------------- */
+
+/* Text for a table cell: no newlines, pipes escaped. */
+static void md_cell(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			strbuf_addstr(sb, "\\|");
+		else if (*s == '\n' || *s == '\r')
+			strbuf_addch(sb, ' ');
+		else
+			strbuf_addch(sb, *s);
+	}
+}
+
+/* Inline code that may hold backticks. */
+static void md_code(struct strbuf *sb, const char *s)
+{
+	struct strbuf cell = STRBUF_INIT;
+	int fence = strchr(s, '`') != NULL;
+
+	md_cell(&cell, s);
+	strbuf_addstr(sb, fence ? "`` " : "`");
+	strbuf_addstr(sb, cell.buf);
+	strbuf_addstr(sb, fence ? " ``" : "`");
+	strbuf_release(&cell);
+}
+
+static void md_fence(FILE *out, const char *lang, const char *text)
+{
+	const char *fence = strstr(text, "```") ? "~~~~" : "```";
+	size_t len = strlen(text);
+
+	fprintf(out, "%s%s\n%s%s%s\n", fence, lang, text, len && text[len - 1] == '\n' ? "" : "\n", fence);
+}
+
+static void md_summary(const struct plan *p, FILE *out)
+{
+	size_t i;
+	int rehearse = !strcmp(p->command, "rehearse");
+
+	fprintf(out, "| | version | name | runs | strongest lock | rewrites | full scans | lint | %s |\n",
+		rehearse ? "rehearsal" : (p->direction > 0 ? "down" : "destroys data"));
+	fprintf(out, "|---|---|---|---|---|---|---|---|---|\n");
+	for (i = 0; i < p->n; i++) {
+		const struct plan_migration *m = &p->items[i];
+		const struct plan_effect *top = strongest(m);
+		struct strbuf sb = STRBUF_INIT;
+		struct counts c;
+		const char *mark;
+
+		count_migration(m, &c);
+		if (m->outcome)
+			mark = strcmp(m->outcome, "clean") ? ":x:" : ":white_check_mark:";
+		else
+			mark = c.errors ? ":x:" : (c.warnings || m->warnings.n || c.stmt_warnings ||
+						  (top && lock_blocks_writes(top->mode)))
+				? ":warning:" : ":white_check_mark:";
+		strbuf_addf(&sb, "| %s | %s | ", mark, m->version_str);
+		md_cell(&sb, m->name);
+		strbuf_addf(&sb, " | %s | ", m->mode == TX_WRAPPED ? "transaction"
+				: tx_mode_name(m->mode));
+		if (top && top->mode) {
+			strbuf_addf(&sb, "%s on ", lock_mode_name(top->mode));
+			plan_add_name(&sb, top);
+		} else {
+			strbuf_addstr(&sb, "—");
+		}
+		strbuf_addf(&sb, " | %s | %s | ", c.rewrites ? "**yes**" : "no", c.scans ? "yes" : "no");
+		if (c.errors || c.warnings)
+			strbuf_addf(&sb, "%zu error%s, %zu warning%s", c.errors, c.errors == 1 ? "" : "s",
+				    c.warnings, c.warnings == 1 ? "" : "s");
+		else
+			strbuf_addstr(&sb, "clean");
+		if (c.allowed)
+			strbuf_addf(&sb, " (%zu allowed)", c.allowed);
+		if (rehearse)
+			strbuf_addf(&sb, " | %s |", m->outcome);
+		else if (m->direction > 0)
+			strbuf_addf(&sb, " | %s |", m->undo_sql ? "yes" : "**none**");
+		else
+			strbuf_addf(&sb, " | %s |", c.stmt_warnings ? "**yes**" : "no");
+		fprintf(out, "%s\n", sb.buf);
+		strbuf_release(&sb);
+	}
+}
+
+static void md_effects_table(FILE *out, const struct plan_migration *m, int observed, int online)
+{
+	size_t i, j;
+	int last = observed || online;
+
+	fprintf(out, "| line | statement | object | lock | blocks | rewrite | scan |%s\n",
+		observed ? " observed |" : online ? " rows, size |" : "");
+	fprintf(out, "|---|---|---|---|---|---|---|%s\n", last ? "---|" : "");
+	for (i = 0; i < m->nstmts; i++) {
+		const struct plan_stmt *s = &m->stmts[i];
+		size_t n = observed ? s->nseen : s->neffects;
+		struct strbuf stmt = STRBUF_INIT;
+
+		plan_add_oneline(&stmt, s->text, 60);
+		for (j = 0; j < (n ? n : 1); j++) {
+			const struct plan_effect *e = n ? (observed ? &s->seen[j] : &s->effects[j]) : NULL;
+			struct strbuf sb = STRBUF_INIT;
+
+			if (j == 0) {
+				strbuf_addf(&sb, "| %d | ", s->line);
+				md_code(&sb, stmt.buf);
+				strbuf_addstr(&sb, " | ");
+			} else {
+				strbuf_addstr(&sb, "| | | ");
+			}
+			if (!e) {
+				strbuf_addstr(&sb, "— | — | — | — | — |");
+			} else {
+				plan_add_name(&sb, e);
+				if (e->parent)
+					strbuf_addf(&sb, " (%s on %s)", e->kind, e->parent);
+				else if (strcmp(e->kind, "table"))
+					strbuf_addf(&sb, " (%s)", e->kind);
+				strbuf_addf(&sb, " | %s | %s | %s | %s |",
+					    e->mode ? lock_mode_name(e->mode) : "—",
+					    lock_blocks_reads(e->mode) ? "**reads, writes**"
+					    : lock_blocks_writes(e->mode) ? "**writes**" : "—",
+					    e->rewrite ? "**yes**" : "no", e->scan ? "yes" : "no");
+			}
+			if (observed)
+				strbuf_addf(&sb, " %s |", j == 0 && s->diffs.n ? ":x: differs from the plan" :
+					    j == 0 && s->rehearsed ? "as predicted" : "");
+			else if (online) {
+				strbuf_addch(&sb, ' ');
+				if (e)
+					plan_add_facts(&sb, e);
+				strbuf_addstr(&sb, " |");
+			}
+			fprintf(out, "%s\n", sb.buf);
+			strbuf_release(&sb);
+		}
+		strbuf_release(&stmt);
+	}
+}
+
+/* The title's heading level; a migration's is one more. */
+static int heading_level(const struct plan *p)
+{
+	return p->md_level >= 1 && p->md_level <= 5 ? p->md_level : 2;
+}
+
+static void md_migration(const struct plan *p, const struct plan_migration *m, FILE *out)
+{
+	size_t i, j;
+	int any = 0;
+
+	fprintf(out, "\n%.*s %s %s\n\n", heading_level(p) + 1, "######", m->version_str, m->name);
+	fprintf(out, "`%s` · %s %s", m->file, m->direction > 0 ? "up" : "down", plan_tx_text(m->mode));
+	if (m->lock_timeout_ms >= 0)
+		fprintf(out, " · lock_timeout %ldms", m->lock_timeout_ms);
+	fprintf(out, "\n\n");
+	for (i = 0; i < m->warnings.n; i++)
+		fprintf(out, "> :warning: %s\n>\n", m->warnings.v[i]);
+	if (m->warnings.n)
+		fprintf(out, "\n");
+	if (m->nstmts) {
+		md_effects_table(out, m, 0, p->sized);
+		fprintf(out, "\n");
+	}
+	for (i = 0; i < m->nstmts; i++) {
+		const struct plan_stmt *s = &m->stmts[i];
+
+		for (j = 0; j < s->nfindings; j++) {
+			const struct plan_finding *f = &s->findings[j];
+			if (!any++)
+				fprintf(out, "**Findings**\n\n");
+			fprintf(out, "- %s **%s** `%s` line %d:%d: %s\n",
+				f->allowed ? ":speech_balloon:" : f->severity >= 2 ? ":x:" : ":warning:",
+				f->allowed ? "allowed" : plan_severity_name(f->severity), f->rule, f->line,
+				f->col, f->message);
+			if (f->allowed && f->reason)
+				fprintf(out, "  reason: %s\n", f->reason);
+			if (f->help && !f->allowed) {
+				fprintf(out, "\n  Safe alternative:\n\n");
+				{
+					struct strbuf sb = STRBUF_INIT;
+					const char *q = f->help, *eol;
+					while (*q) {
+						eol = strchr(q, '\n');
+						if (!eol)
+							eol = q + strlen(q);
+						strbuf_addf(&sb, "      %.*s\n", (int)(eol - q), q);
+						q = *eol ? eol + 1 : eol;
+					}
+					fprintf(out, "%s\n", sb.buf);
+					strbuf_release(&sb);
+				}
+			}
+		}
+		for (j = 0; j < s->warnings.n; j++) {
+			if (!any++)
+				fprintf(out, "**Findings**\n\n");
+			fprintf(out, "- :warning: line %d: %s\n", s->line, s->warnings.v[j]);
+		}
+	}
+	if (any)
+		fprintf(out, "\n");
+	if (m->outcome) {
+		int rehearsed = 0;
+
+		for (i = 0; i < m->nstmts; i++)
+			rehearsed |= m->stmts[i].rehearsed;
+		fprintf(out, "**Rehearsal: %s** %s\n\n", m->outcome,
+			!strcmp(m->outcome, "clean") ? ":white_check_mark: up, down (schema restored), up again"
+						     : ":x:");
+		for (i = 0; i <= m->failures.n; i++) {
+			size_t k;
+			if (i == m->schema_diff_at)
+				for (k = 0; k < m->schema_diff.n; k++)
+					fprintf(out, "  - %s\n", m->schema_diff.v[k]);
+			if (i < m->failures.n)
+				fprintf(out, "- %s\n", m->failures.v[i]);
+		}
+		if (m->failures.n)
+			fprintf(out, "\n");
+		if (rehearsed) {
+			fprintf(out, "Observed on the scratch database:\n\n");
+			md_effects_table(out, m, 1, 1);
+			fprintf(out, "\n");
+			for (i = 0; i < m->nstmts; i++) {
+				const struct plan_stmt *s = &m->stmts[i];
+				for (j = 0; j < s->rebuilt.n; j++)
+					fprintf(out, "- line %d: index `%s` rebuilt\n", s->line, s->rebuilt.v[j]);
+				for (j = 0; j < s->notes.n; j++)
+					fprintf(out, "- line %d: %s\n", s->line, s->notes.v[j]);
+				for (j = 0; j < s->diffs.n; j++)
+					fprintf(out, "- :x: line %d: different from the plan: %s\n", s->line,
+						s->diffs.v[j]);
+			}
+		}
+	}
+	if (m->direction > 0 && !m->outcome) {
+		if (m->undo_sql) {
+			fprintf(out, "<details><summary>Undo: <code>%s</code></summary>\n\n", m->undo_file);
+			md_fence(out, "sql", m->undo_sql);
+			fprintf(out, "\n</details>\n");
+		} else {
+			fprintf(out, ":warning: **No down migration**: this cannot be undone with `migrate down`.\n");
+		}
+	}
+}
+
+void plan_print_markdown(const struct plan *p, FILE *out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	plan_title(p, &sb);
+	fprintf(out, "%.*s migrate %s\n\n", heading_level(p), "######", sb.buf);
+	strbuf_reset(&sb);
+	plan_subtitle(p, &sb);
+	{
+		const char *q;
+		for (q = sb.buf; *q; q++)
+			if (*q == '\n')
+				fputs("  \n", out); /* a Markdown line break */
+			else
+				fputc(*q, out);
+	}
+	fprintf(out, "\n\n");
+	strbuf_release(&sb);
+	for (i = 0; i < p->warnings.n; i++)
+		fprintf(out, "> :warning: %s\n>\n", p->warnings.v[i]);
+	if (p->warnings.n)
+		fprintf(out, "\n");
+	if (!p->n) {
+		fprintf(out, "Nothing to do.\n");
+		return;
+	}
+	md_summary(p, out);
+	for (i = 0; i < p->n; i++)
+		md_migration(p, &p->items[i], out);
+	if (!strcmp(p->command, "rehearse")) {
+		size_t bad = plan_failures(p);
+		fprintf(out, "\n%zu of %zu migration%s rehearsed cleanly.\n", p->n - bad, p->n,
+			p->n == 1 ? "" : "s");
+	}
+}

@@ -1,0 +1,588 @@
+/* backup.c - pg_dump -Fc before a change (mode 0600, named after the database,
+ * the time and the versions), pruning, and the point-in-time marker in the log */
+#include "run/backup.h"
+#include "pg/history.h"
+#include "base/proc.h"
+#include "run/session.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* --- names ----------------------------------------------------------------- */
+
+static char *safe_database(const char *database)
+{
+	char *s = xstrdup(*database ? database : "db");
+	char *p;
+
+	for (p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
+			*p = '_';
+	if (s[0] == '.')
+		s[0] = '_'; /* never a hidden file */
+	return s;
+}
+
+char *backup_name_make(const char *database, int64_t epoch_ms, int64_t from, int64_t to)
+{
+	char stamp[32];
+	struct tm tm;
+	time_t secs = (time_t)(epoch_ms / 1000);
+	char *db = safe_database(database), *name;
+
+	gmtime_r(&secs, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	name = xasprintf("%s-%s.%03dZ-%lld-to-%lld.dump", db, stamp, (int)(epoch_ms % 1000),
+			 (long long)from, (long long)to);
+	free(db);
+	return name;
+}
+
+/* The digits ending at end (exclusive), going back; start of them or NULL. */
+static const char *digits_before(const char *begin, const char *end)
+{
+	const char *p = end;
+
+	while (p > begin && isdigit((unsigned char)p[-1]))
+		p--;
+	return p < end && end - p <= 18 ? p : NULL;
+}
+
+int backup_name_parse(const char *fname, struct backup_name *out)
+{
+	size_t len = strlen(fname), i;
+	const char *end, *to, *from, *stamp;
+
+	memset(out, 0, sizeof(*out));
+	if (len < 5 || strcmp(fname + len - 5, ".dump"))
+		return -1;
+	end = fname + len - 5;
+	if (!(to = digits_before(fname, end)) || to - fname < 4 || strncmp(to - 4, "-to-", 4))
+		return -1;
+	if (!(from = digits_before(fname, to - 4)) || from - fname < 1 || from[-1] != '-')
+		return -1;
+	/* 20261121T143000.123Z */
+	stamp = from - 1 - 20;
+	if (stamp - fname < 2 || stamp[-1] != '-')
+		return -1;
+	for (i = 0; i < 20; i++) {
+		char c = stamp[i];
+		if (i == 8 ? c != 'T' : i == 15 ? c != '.' : i == 19 ? c != 'Z' : !isdigit((unsigned char)c))
+			return -1;
+	}
+	memcpy(out->stamp, stamp, 20);
+	out->stamp[20] = '\0';
+	out->from = strtoll(from, NULL, 10);
+	out->to = strtoll(to, NULL, 10);
+	out->database = xstrndup(fname, (size_t)(stamp - 1 - fname));
+	return 0;
+}
+
+void backup_name_release(struct backup_name *n)
+{
+	free(n->database);
+	n->database = NULL;
+}
+
+/* --- the directory ---------------------------------------------------------- */
+
+const char *backup_dir(const struct config *cfg)
+{
+	return cfg->backup_dir && *cfg->backup_dir ? cfg->backup_dir : "backups";
+}
+
+const char *backup_program(const struct config *cfg, int restore)
+{
+	const char *p = restore ? cfg->pg_restore : cfg->pg_dump;
+
+	return p && *p ? p : restore ? "pg_restore" : "pg_dump";
+}
+
+static int cmp_entry_newest_first(const void *a, const void *b)
+{
+	const struct backup_entry *x = a, *y = b;
+	int c = strcmp(y->name.stamp, x->name.stamp);
+
+	return c ? c : strcmp(y->file, x->file);
+}
+
+int backup_list(const char *dir, const char *database, struct backup_entry **out, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct backup_entry *e = NULL;
+	size_t alloc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d))) {
+		struct backup_name bn;
+		struct stat st;
+		char *path;
+
+		if (de->d_name[0] == '.' || backup_name_parse(de->d_name, &bn) < 0)
+			continue;
+		if (database && strcmp(bn.database, database)) {
+			backup_name_release(&bn);
+			continue;
+		}
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+			free(path);
+			backup_name_release(&bn);
+			continue;
+		}
+		ALLOC_GROW(e, *n + 1, alloc);
+		e[*n].path = path;
+		e[*n].file = xstrdup(de->d_name);
+		e[*n].name = bn;
+		e[*n].size = (long long)st.st_size;
+		(*n)++;
+	}
+	closedir(d);
+	if (*n)
+		qsort(e, *n, sizeof(*e), cmp_entry_newest_first);
+	*out = e;
+	return 0;
+}
+
+void backup_list_free(struct backup_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(e[i].path);
+		free(e[i].file);
+		backup_name_release(&e[i].name);
+	}
+	free(e);
+}
+
+const char *human_size(long long bytes, char buf[32])
+{
+	if (bytes < 1024)
+		snprintf(buf, 32, "%lld B", bytes);
+	else if (bytes < 1024 * 1024)
+		snprintf(buf, 32, "%.1f kB", bytes / 1024.0);
+	else if (bytes < 1024LL * 1024 * 1024)
+		snprintf(buf, 32, "%.1f MB", bytes / (1024.0 * 1024));
+	else
+		snprintf(buf, 32, "%.2f GB", bytes / (1024.0 * 1024 * 1024));
+	return buf;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char *p = xstrdup(dir), *q;
+	int rc = 0;
+
+	for (q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+			rc = -1;
+			break;
+		}
+		*q = '/';
+	}
+	if (rc == 0 && mkdir(p, 0700) < 0 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
+/* Remove partial files that a killed run of ours left ("." name ".partial-" pid). */
+static void remove_stale_partials(const char *dir, const char *db)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t ldb = strlen(db);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		const char *tag = strstr(de->d_name, ".partial-");
+		long pid;
+		char *path;
+
+		if (de->d_name[0] != '.' || strncmp(de->d_name + 1, db, ldb) ||
+		    de->d_name[1 + ldb] != '-' || !tag)
+			continue;
+		pid = strtol(tag + 9, NULL, 10);
+		if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (unlink(path) == 0)
+			log_info("removed %s, left by a backup that did not finish", path);
+		free(path);
+	}
+	closedir(d);
+}
+
+static void prune(const char *dir, const char *db, int keep)
+{
+	struct backup_entry *e;
+	size_t n, i;
+
+	if (keep <= 0 || backup_list(dir, db, &e, &n) < 0)
+		return;
+	for (i = (size_t)keep; i < n; i++) {
+		if (unlink(e[i].path) == 0)
+			log_info("removed old backup %s (backup.keep: %d)", e[i].path, keep);
+		else
+			log_warning("could not remove old backup \"%s\": %s", e[i].path, strerror(errno));
+	}
+	backup_list_free(e, n);
+}
+
+/* --- programs ---------------------------------------------------------------- */
+
+int pg_program_major(const char *text)
+{
+	const char *p = text;
+	long a, b = 0;
+	char *end;
+
+	while (*p && !isdigit((unsigned char)*p))
+		p++;
+	if (!*p)
+		return -1;
+	a = strtol(p, &end, 10);
+	if (*end == '.' && isdigit((unsigned char)end[1]))
+		b = strtol(end + 1, NULL, 10);
+	if (a <= 0 || a > 99)
+		return -1;
+	return a >= 10 ? (int)a * 10000 : (int)(a * 10000 + b * 100);
+}
+
+int pg_server_major(int v)
+{
+	return v >= 100000 ? v / 10000 * 10000 : v / 100 * 100;
+}
+
+const char *pg_major_text(int major, char buf[16])
+{
+	if (major >= 100000)
+		snprintf(buf, 16, "%d", major / 10000);
+	else
+		snprintf(buf, 16, "%d.%d", major / 10000, major / 100 % 100);
+	return buf;
+}
+
+/* Print what a child program wrote on stderr (password scrubbed), as detail lines. */
+static void print_child_stderr(const struct db *db, const struct strbuf *err)
+{
+	char *s = db_scrub(db, err->buf), *line, *save = NULL;
+	int n = 0;
+
+	for (line = strtok_r(s, "\n", &save); line && n < 20; line = strtok_r(NULL, "\n", &save), n++)
+		log_detail("%s", line);
+	free(s);
+}
+
+int backup_check_program(const struct db *db, const char *program)
+{
+	const char *argv[] = { program, "--version", NULL };
+	struct proc p = { argv, NULL, -1, NULL, NULL };
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	int st = proc_run(&p, &out, &err), major, smajor = pg_server_major(db->server_version);
+	char a[16], b[16];
+
+	if (st < 0) {
+		log_error("could not run \"%s\": %s", program, strerror(errno));
+		log_hint("install the PostgreSQL client programs (for example the Debian package "
+			 "postgresql-client-%s) or name the program with backup.%s in migrate.yml",
+			 pg_major_text(smajor, a), strstr(program, "restore") ? "pg_restore" : "pg_dump");
+		goto fail;
+	}
+	if (st != 0 || (major = pg_program_major(out.buf)) < 0) {
+		log_error("\"%s --version\" failed (exit status %d)", program, st);
+		print_child_stderr(db, &err);
+		goto fail;
+	}
+	if (major < smajor) {
+		strbuf_rtrim(&out);
+		log_error("%s is version %s, older than the server (%s): it cannot %s it",
+			  program, pg_major_text(major, a), pg_major_text(smajor, b),
+			  strstr(program, "restore") ? "restore to" : "dump");
+		log_detail("\"%s --version\" says: %s", program, out.buf);
+		log_hint("install the client programs of PostgreSQL %s or newer and name them with "
+			 "backup.pg_dump and backup.pg_restore in migrate.yml", b);
+		goto fail;
+	}
+	strbuf_release(&out);
+	strbuf_release(&err);
+	return EXIT_OK;
+fail:
+	strbuf_release(&out);
+	strbuf_release(&err);
+	return EXIT_FAILED;
+}
+
+/* --- taking the backup --------------------------------------------------------- */
+
+struct progress {
+	int fd;
+	int64_t start;
+	int shown;
+	const char *database;
+};
+
+/* On a terminal, after a second: how much has been written so far. */
+static void show_progress(void *ud)
+{
+	struct progress *pr = ud;
+	struct stat st;
+	char sz[32];
+	int64_t el = now_ms() - pr->start;
+
+	if (el < 1000 || log_verbosity < 0 || !isatty(2) || fstat(pr->fd, &st) < 0)
+		return;
+	fprintf(stderr, "\rbacking up database \"%s\": %s written, %llds ", pr->database,
+		human_size((long long)st.st_size, sz), (long long)(el / 1000));
+	fflush(stderr);
+	pr->shown = 1;
+}
+
+/* Open a new file for the backup; *final gets its name. -1 (printed) on error. */
+static int open_backup_file(const char *dir, const char *db, int64_t from, int64_t to,
+			    char **final, char **partial)
+{
+	int fd, tries;
+
+	for (tries = 0;; tries++) {
+		struct timespec ts;
+		char *name;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		name = backup_name_make(db, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, from, to);
+		*final = xasprintf("%s/%s", dir, name);
+		*partial = xasprintf("%s/.%s.partial-%ld", dir, name, (long)getpid());
+		free(name);
+		if (access(*final, F_OK) < 0 || tries == 3)
+			break;
+		/* one backup a millisecond per name */
+		free(*final);
+		free(*partial);
+		sleep_ms(2);
+	}
+	fd = open(*partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_error("could not create backup file \"%s\": %s", *partial, strerror(errno));
+		log_hint("backup.dir (\"%s\") must be a writable directory; --no-backup skips the "
+			 "backup", dir);
+		return -1;
+	}
+	return fd;
+}
+
+/* pg_dump -Fc of the database into the backup directory; EXIT_*; *path set on success. */
+static int take_dump(struct session *s, int64_t from, int64_t to, char **path, char **why)
+{
+	const struct config *cfg = s->cfg;
+	const char *dir = backup_dir(cfg), *program = backup_program(cfg, 0);
+	/* a tenant schema of a fleet (up --all): that schema only, in a file of its own */
+	const char *schema = cfg->search_path ? s->h.schema : NULL;
+	char *label = schema ? xasprintf("%s.%s", PQdb(s->db.conn), schema) : xstrdup(PQdb(s->db.conn));
+	char *db = safe_database(label), *final = NULL, *partial = NULL;
+	char *conninfo = NULL, *exclude = NULL, *exclude_lock = NULL, *only = NULL, *qs, *ql;
+	char *logname, lockwait[48], sz[32];
+	struct strbuf err = STRBUF_INIT;
+	struct progress pr;
+	struct stat st;
+	int fd = -1, rc = EXIT_FAILED, status;
+	int64_t t0 = now_ms();
+
+	if (backup_check_program(&s->db, program) != EXIT_OK) {
+		*why = xasprintf("%s unusable", program);
+		goto done;
+	}
+	if (mkdir_p(dir) < 0) {
+		log_error("could not create backup directory \"%s\": %s", dir, strerror(errno));
+		log_hint("set backup.dir in migrate.yml to a writable directory; --no-backup skips "
+			 "the backup");
+		*why = xasprintf("backup directory not writable");
+		goto done;
+	}
+	remove_stale_partials(dir, db);
+	if ((fd = open_backup_file(dir, db, from, to, &final, &partial)) < 0) {
+		*why = xasprintf("backup file not writable");
+		goto done;
+	}
+	conninfo = db_child_conninfo(s->db.conn, NULL);
+	/* the audit log is not restored: it keeps the record of what came after */
+	qs = db_quote_ident(s->h.schema);
+	logname = xasprintf("%s_log", s->h.table);
+	ql = db_quote_ident(logname);
+	exclude = xasprintf("--exclude-table=%s.%s", qs, ql);
+	free(ql);
+	free(logname);
+	/* nor the runner's lock row (apply.lock: table): it belongs to this run */
+	logname = xasprintf("%s_lock", s->h.table);
+	ql = db_quote_ident(logname);
+	exclude_lock = xasprintf("--exclude-table=%s.%s", qs, ql);
+	if (schema)
+		only = xasprintf("--schema=%s", qs);
+	free(qs);
+	free(ql);
+	free(logname);
+	snprintf(lockwait, sizeof(lockwait), "--lock-wait-timeout=%ld", cfg->wait_ms > 0 ? cfg->wait_ms : 60000);
+	{
+		const char *argv[] = { program, "--format=custom", "--no-password", lockwait, exclude,
+				       exclude_lock, "--dbname", conninfo, only, NULL };
+		struct proc p = { argv, PQpass(s->db.conn), fd, show_progress, &pr };
+
+		pr.fd = fd;
+		pr.start = now_ms();
+		pr.shown = 0;
+		pr.database = label;
+		status = proc_run(&p, NULL, &err);
+		if (pr.shown)
+			fprintf(stderr, "\r%60s\r", "");
+	}
+	if (status != 0) {
+		if (status < 0)
+			log_error("could not run \"%s\": %s", program, strerror(errno));
+		else
+			log_error("%s failed (exit status %d)", program, status);
+		print_child_stderr(&s->db, &err);
+		{
+			char *scrubbed = db_scrub(&s->db, err.buf), *nl = strchr(scrubbed, '\n');
+
+			if (nl)
+				*nl = '\0';
+			*why = xasprintf("%s failed (exit status %d)%s%s", program, status,
+					 *scrubbed ? ": " : "", scrubbed);
+			free(scrubbed);
+		}
+		goto done;
+	}
+	if (fsync(fd) < 0 || fstat(fd, &st) < 0 || close(fd) < 0) {
+		fd = -1;
+		log_error("could not write backup file \"%s\": %s", partial, strerror(errno));
+		*why = xasprintf("backup file not written");
+		goto done;
+	}
+	fd = -1;
+	if (rename(partial, final) < 0) {
+		log_error("could not rename \"%s\" to \"%s\": %s", partial, final, strerror(errno));
+		*why = xasprintf("backup file not renamed");
+		goto done;
+	}
+	{
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	if (log_verbosity >= 0)
+		printf("backup: %s (%s, %lld ms)\n", final, human_size((long long)st.st_size, sz),
+		       (long long)(now_ms() - t0));
+	fflush(stdout);
+	prune(dir, db, cfg->backup_keep);
+	*path = final;
+	final = NULL;
+	rc = EXIT_OK;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (rc != EXIT_OK && partial)
+		unlink(partial);
+	free(final);
+	free(partial);
+	free(conninfo);
+	free(exclude);
+	free(exclude_lock);
+	free(only);
+	free(label);
+	free(db);
+	strbuf_release(&err);
+	return rc;
+}
+
+static int lost_or_failed(struct session *s)
+{
+	if (PQstatus(s->db.conn) == CONNECTION_OK)
+		return EXIT_FAILED;
+	log_error("lost the connection to the server before the first migration: none of them ran");
+	return EXIT_CONNECT;
+}
+
+int backup_before_change(struct session *s, const char *run_id, const char *what, int64_t from,
+			 int64_t to, struct backup_mark *m)
+{
+	struct log_entry le = { 0 };
+	struct log_marker lm = { NULL, NULL, NULL };
+	char *why = NULL, *msg = NULL;
+	PGresult *res;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	/* the history tables first, so that the backup holds them (a restore resets history) */
+	if (session_ensure_history(s) != EXIT_OK)
+		return lost_or_failed(s);
+	le.run_id = run_id;
+	le.name = what;
+	le.direction = "backup";
+	msg = xasprintf("from version %lld to %lld", (long long)from, (long long)to);
+	le.message = msg;
+	if (s->cfg->backup_enabled) {
+		rc = take_dump(s, from, to, &m->path, &why);
+		if (rc != EXIT_OK) {
+			log_error("stopped before any change: the backup failed");
+			if (PQstatus(s->db.conn) == CONNECTION_OK) {
+				le.outcome = "failed";
+				le.message = why;
+				history_log_marker(&s->h, &s->db, &le, &lm);
+			}
+			free(why);
+			free(msg);
+			return lost_or_failed(s);
+		}
+	} else {
+		le.note = s->cfg->backup_skipped_by ? s->cfg->backup_skipped_by : "backup.enabled: false";
+		if (log_verbosity >= 0)
+			printf("backup: skipped (%s)\n", le.note);
+	}
+	/* the exact point before the first change, for point-in-time recovery */
+	res = db_exec(&s->db, "SELECT pg_current_wal_lsn()::text, clock_timestamp()::text", 0, NULL);
+	if (!res) {
+		free(msg);
+		return lost_or_failed(s);
+	}
+	m->wal_lsn = xstrdup(PQgetvalue(res, 0, 0));
+	m->server_time = xstrdup(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	lm.backup_path = m->path;
+	lm.wal_lsn = m->wal_lsn;
+	lm.server_time = m->server_time;
+	le.outcome = m->path ? "taken" : "skipped";
+	rc = history_log_marker(&s->h, &s->db, &le, &lm) < 0 ? lost_or_failed(s) : EXIT_OK;
+	if (rc == EXIT_OK)
+		log_debug("recovery point: WAL %s at %s", m->wal_lsn, m->server_time);
+	free(msg);
+	return rc;
+}
+
+void backup_mark_release(struct backup_mark *m)
+{
+	free(m->path);
+	free(m->wal_lsn);
+	free(m->server_time);
+	memset(m, 0, sizeof(*m));
+}

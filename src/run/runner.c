@@ -1,0 +1,751 @@
+/* runner.c - apply one migration: wrapped in a transaction (pipelined, one round
+ * trip), or statement by statement without one; lock timeouts retried with
+ * backoff and jitter; failures mapped back to file:line */
+#include "run/runner.h"
+#include "run/leftover.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PIPELINE_BATCH 100
+
+void runner_init(struct runner *r, struct db *db, struct history *h, struct migration_set *set,
+		 const struct config *cfg)
+{
+	unsigned char rnd[16];
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->db = db;
+	r->h = h;
+	r->set = set;
+	r->cfg = cfg;
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		for (i = 0; i < 16; i++)
+			rnd[i] = (unsigned char)(rand() ^ (now_ms() >> (i % 8)));
+	for (i = 0; i < 16; i++)
+		snprintf(r->run_id + 2 * i, 3, "%02x", rnd[i]);
+	/* unique on the connection, whatever runner used it before */
+	snprintf(r->stmt_prefix, sizeof(r->stmt_prefix), "migrate_%.8s_", r->run_id);
+	srand((unsigned)(rnd[0] | rnd[1] << 8 | rnd[2] << 16));
+}
+
+int step_prepare(struct step *s, const char *sql, const char *path, int line_base,
+		 const struct directives *dir)
+{
+	const struct sql_stmt *first_tx = NULL, *first_notx = NULL, *first_ctl = NULL;
+	size_t i;
+
+	s->sql = sql;
+	s->path = path;
+	s->line_base = line_base;
+	if (dir)
+		s->dir = *dir;
+	else {
+		s->dir.no_transaction = 0;
+		s->dir.lock_timeout_ms = s->dir.statement_timeout_ms = -1;
+	}
+	if (sql_script_parse(&s->script, sql, path, line_base) < 0) {
+		log_warning_at(path, s->script.error_line, s->script.error_col,
+			       "%s; the statement is sent to the server as written", s->script.error);
+	}
+	s->noop = s->script.n == 0;
+	for (i = 0; i < s->script.n; i++) {
+		const struct sql_stmt *st = &s->script.stmts[i];
+		if (st->flags & STMT_TX_CONTROL) {
+			if (!first_ctl)
+				first_ctl = st;
+		} else if (st->flags & STMT_NO_TX) {
+			if (!first_notx)
+				first_notx = st;
+		} else if (!first_tx) {
+			first_tx = st;
+		}
+	}
+	if (first_ctl)
+		s->mode = TX_SELF;
+	else if (s->dir.no_transaction)
+		s->mode = TX_NONE;
+	else if (first_notx && first_tx) {
+		log_error_at(path, first_notx->line, first_notx->col,
+			     "%s cannot run inside a transaction, but this migration also has "
+			     "statements that should (line %d)", sql_stmt_kind(first_notx->node),
+			     first_tx->line);
+		log_hint("move the statements that cannot run in a transaction to a migration of "
+			 "their own, or add \"-- migrate:no-transaction\" to run every statement "
+			 "on its own");
+		return -1;
+	} else if (first_notx)
+		s->mode = TX_NONE;
+	else
+		s->mode = TX_WRAPPED;
+	return 0;
+}
+
+void step_release(struct step *s)
+{
+	sql_script_release(&s->script);
+}
+
+/* --- error reporting ----------------------------------------------------- */
+
+struct failure {
+	char *sqlstate;
+	char *message;   /* scrubbed primary message */
+	int stmt;        /* index of the failing statement, -1: runner's own statement */
+};
+
+static void failure_release(struct failure *f)
+{
+	free(f->sqlstate);
+	free(f->message);
+	memset(f, 0, sizeof(*f));
+	f->stmt = -1;
+}
+
+static int is_retryable(const struct failure *f)
+{
+	return f->sqlstate && (!strcmp(f->sqlstate, "55P03") || !strcmp(f->sqlstate, "40P01"));
+}
+
+/* Print the source line with a caret under offset; the password scrubbed from it. */
+static void print_source_line(const struct db *db, const char *src, int offset, int line)
+{
+	const char *start = src + offset, *end;
+	char *pre, *post, *text, *p;
+
+	while (start > src && start[-1] != '\n')
+		start--;
+	end = strchr(start, '\n');
+	if (!end)
+		end = start + strlen(start);
+	pre = xstrndup(start, (size_t)(src + offset - start));
+	post = xstrndup(src + offset, (size_t)(end - (src + offset)));
+	text = db_scrub(db, pre);
+	free(pre);
+	pre = text;
+	text = db_scrub(db, post);
+	free(post);
+	post = xasprintf("%s%s", pre, text);
+	free(text);
+	text = db_scrub(db, post); /* a password across the caret */
+	fprintf(stderr, "%6d | %s\n       | ", line, text);
+	for (p = pre; *p; p++)
+		if (((unsigned char)*p & 0xC0) != 0x80)
+			fputc(*p == '\t' ? '\t' : ' ', stderr);
+	fprintf(stderr, "^\n");
+	free(pre);
+	free(post);
+	free(text);
+}
+
+/* Record the failure from res, and print it mapped to the file. */
+int step_error_location(const struct step *s, int stmt, const PGresult *res, int *line, int *col)
+{
+	const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+	const struct sql_stmt *st;
+	int off;
+
+	if (stmt < 0 || (size_t)stmt >= s->script.n)
+		return -1;
+	st = &s->script.stmts[stmt];
+	off = st->offset;
+	if (pos)
+		off += sql_charpos_to_offset(st->text, atoi(pos));
+	sql_script_linecol(&s->script, off, line, col);
+	return off;
+}
+
+static void report_failure(struct runner *r, struct step *s, int stmt, PGresult *res,
+			   struct failure *f)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+	const char *ctx = res ? PQresultErrorField(res, PG_DIAG_CONTEXT) : NULL;
+	char *msg;
+	int off, line, col;
+
+	failure_release(f);
+	f->stmt = stmt;
+	f->sqlstate = state ? xstrdup(state) : NULL;
+	if (primary)
+		msg = db_scrub(r->db, primary);
+	else {
+		msg = db_scrub(r->db, res ? PQresultErrorMessage(res) : PQerrorMessage(r->db->conn));
+		strtok(msg, "\n");
+		if (!*msg) {
+			free(msg);
+			msg = xstrdup("connection to the server was lost");
+		}
+	}
+	f->message = msg;
+	if (is_retryable(f))
+		return; /* reported by the retry loop */
+	if ((off = step_error_location(s, stmt, res, &line, &col)) >= 0) {
+		log_error_at(s->path, line, col, "%s%s%s%s", msg, state ? " (SQLSTATE " : "",
+			     state ? state : "", state ? ")" : "");
+		print_source_line(r->db, s->sql, off, line);
+	} else {
+		log_error("%s%s%s%s", msg, state ? " (SQLSTATE " : "", state ? state : "",
+			  state ? ")" : "");
+	}
+	if (detail) {
+		char *d = db_scrub(r->db, detail);
+		log_detail("%s", d);
+		free(d);
+	}
+	if (hint) {
+		char *h = db_scrub(r->db, hint);
+		log_hint("%s", h);
+		free(h);
+	}
+	if (ctx && r->db->verbose > 0) {
+		char *c = db_scrub(r->db, ctx);
+		fprintf(stderr, "context: %s\n", c);
+		free(c);
+	}
+}
+
+static int connection_lost(struct runner *r)
+{
+	return PQstatus(r->db->conn) != CONNECTION_OK;
+}
+
+/* Retries ran out on a lock timeout: say where, and what to do. */
+static void report_lock_exhausted(struct runner *r, struct step *s, int stmt, int retries)
+{
+	const struct sql_stmt *st = stmt >= 0 ? &s->script.stmts[stmt] : NULL;
+
+	if (st)
+		log_error_at(s->path, st->line, st->col,
+			     "could not take the lock for %s within lock_timeout (%ldms), "
+			     "gave up after %d retries", sql_stmt_kind(st->node),
+			     s->dir.lock_timeout_ms >= 0 ? s->dir.lock_timeout_ms
+							 : r->cfg->lock_timeout_ms, retries);
+	else
+		log_error("could not take a lock within lock_timeout, gave up after %d retries",
+			  retries);
+	log_hint("a long transaction holds a conflicting lock (see pg_locks and "
+		 "pg_stat_activity); run again when it is gone, or raise --retries or "
+		 "--lock-timeout");
+}
+
+/* --- timeouts --------------------------------------------------------------- */
+
+static long effective_lock_timeout(struct runner *r, struct step *s)
+{
+	return s->dir.lock_timeout_ms >= 0 ? s->dir.lock_timeout_ms : r->cfg->lock_timeout_ms;
+}
+
+static long effective_statement_timeout(struct runner *r, struct step *s)
+{
+	return s->dir.statement_timeout_ms >= 0 ? s->dir.statement_timeout_ms
+						: r->cfg->statement_timeout_ms;
+}
+
+static long backoff_ms(struct runner *r, int attempt)
+{
+	long d = r->cfg->retry_delay_ms, max = r->cfg->retry_max_delay_ms;
+	int i;
+
+	for (i = 0; i < attempt && d < max; i++)
+		d *= 2;
+	if (d > max)
+		d = max;
+	/* equal jitter: half fixed, half random */
+	return d / 2 + (d > 1 ? rand() % (d / 2 + 1) : 0);
+}
+
+/* --- wrapped: one transaction, pipelined ------------------------------------ */
+
+struct history_params {
+	char version[32];
+	const char *insert[7];
+	const char *del[1];
+	const char *log[11];
+	char logbuf[3][32];
+	struct log_entry le;
+};
+
+static void fill_history_params(struct runner *r, struct step *s, int direction, int retries,
+				const char *note, const char *state, struct history_params *hp)
+{
+	snprintf(hp->version, sizeof(hp->version), "%lld", (long long)s->version);
+	hp->insert[0] = hp->version;
+	hp->insert[1] = s->name;
+	hp->insert[2] = s->checksum;
+	hp->insert[3] = s->down_sql;
+	hp->insert[4] = os_user_name();
+	hp->insert[5] = tx_mode_name(s->mode);
+	hp->insert[6] = state;
+	hp->del[0] = hp->version;
+	memset(&hp->le, 0, sizeof(hp->le));
+	hp->le.run_id = r->run_id;
+	hp->le.version = s->version;
+	hp->le.name = s->name;
+	hp->le.direction = direction > 0 ? "up" : "down";
+	hp->le.outcome = direction > 0 ? "applied" : "reverted";
+	hp->le.retries = retries;
+	hp->le.note = note;
+	history_log_params(&hp->le, hp->log, hp->logbuf);
+}
+
+/* Send one query in pipeline mode. */
+static int send_query(struct runner *r, const char *sql, int n, const char *const *params)
+{
+	return PQsendQueryParams(r->db->conn, sql, n, NULL, params, NULL, NULL, 0);
+}
+
+/* --- the runner's own statements ------------------------------------------------ */
+
+enum { Q_TIMEOUTS, Q_HIST_UP, Q_HIST_DOWN, Q_LOG, Q_COUNT };
+
+static const char *const q_names[Q_COUNT] = { "timeouts", "hist_up", "hist_down", "log" };
+
+struct book {
+	char *sql[Q_COUNT];
+	int nparams[Q_COUNT];
+	int named;          /* send them as named prepared statements */
+	unsigned preparing; /* bits prepared in this pipeline */
+	int nprep;          /* how many: the pipeline's first queries */
+};
+
+/* A migration that may drop the session's prepared statements: DEALLOCATE,
+ * DISCARD, or text the parser could not read. */
+static int may_drop_prepared(const struct step *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->script.n; i++) {
+		const PgQuery__Node *node = s->script.stmts[i].node;
+
+		if (!node || node->node_case == PG_QUERY__NODE__NODE_DEALLOCATE_STMT ||
+		    node->node_case == PG_QUERY__NODE__NODE_DISCARD_STMT)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether statements the server keeps by name are safe here: not through a
+ * proxy (a transaction pooler hands the next transaction to another server
+ * process) nor with lock: table (made for poolers); and not once a migration
+ * may have dropped them: from then on this runner sends them unnamed.
+ */
+static int use_named(struct runner *r, const struct step *s)
+{
+	if (may_drop_prepared(s))
+		r->unnamed = 1;
+	return !r->unnamed && !r->db->proxied && !r->cfg->lock_table;
+}
+
+static void book_init(struct runner *r, const struct step *s, struct book *b)
+{
+	memset(b, 0, sizeof(*b));
+	/* a tenant schema's search_path too: SET LOCAL holds through transaction pooling */
+	b->sql[Q_TIMEOUTS] = xstrdup(r->cfg->search_path
+		      ? "SELECT set_config('lock_timeout', $1 || 'ms', true), "
+			"set_config('statement_timeout', $2 || 'ms', true), "
+			"set_config('search_path', $3, true)"
+		      : "SELECT set_config('lock_timeout', $1 || 'ms', true), "
+			"set_config('statement_timeout', $2 || 'ms', true)");
+	b->nparams[Q_TIMEOUTS] = r->cfg->search_path ? 3 : 2;
+	b->sql[Q_HIST_UP] = history_sql_insert(r->h);
+	b->nparams[Q_HIST_UP] = 7;
+	b->sql[Q_HIST_DOWN] = history_sql_delete(r->h);
+	b->nparams[Q_HIST_DOWN] = 1;
+	b->sql[Q_LOG] = history_sql_log(r->h);
+	b->nparams[Q_LOG] = 11;
+	b->named = use_named(r, s);
+}
+
+static void book_release(struct book *b)
+{
+	int q;
+
+	for (q = 0; q < Q_COUNT; q++)
+		free(b->sql[q]);
+}
+
+/* Queue the Parse of each of the wanted statements the connection lacks. */
+static void book_prepare(struct runner *r, struct book *b, unsigned want)
+{
+	char name[64];
+	int q;
+
+	for (q = 0; b->named && q < Q_COUNT; q++) {
+		if (!(want & (1u << q)) || (r->prepared & (1u << q)))
+			continue;
+		snprintf(name, sizeof(name), "%s%s", r->stmt_prefix, q_names[q]);
+		PQsendPrepare(r->db->conn, name, b->sql[q], b->nparams[q], NULL);
+		b->preparing |= 1u << q;
+		b->nprep++;
+	}
+}
+
+static void book_send(struct runner *r, const struct book *b, int q, const char *const *params)
+{
+	char name[64];
+
+	if (!b->named) {
+		send_query(r, b->sql[q], b->nparams[q], params);
+		return;
+	}
+	snprintf(name, sizeof(name), "%s%s", r->stmt_prefix, q_names[q]);
+	PQsendQueryPrepared(r->db->conn, name, b->nparams[q], params, NULL, NULL, 0);
+}
+
+/* After the pipeline: its first failure at query failed_at (-1: none). */
+static void book_done(struct runner *r, const struct book *b, int failed_at)
+{
+	if (failed_at < 0 || failed_at >= b->nprep)
+		r->prepared |= b->preparing; /* kept by the session whatever the transaction did */
+	else
+		r->unnamed = 1; /* some may exist, some not: stop naming them */
+}
+
+/*
+ * Whether the pipeline failed on a named statement of ours rather than on the
+ * migration: its Parse, or a migration dropped it (say EXECUTE 'DEALLOCATE
+ * ALL' in a DO block). The transaction was rolled back; it is run again with
+ * the statements unnamed.
+ */
+static int book_failed(const struct book *b, int failed_at, int first_stmt, size_t nstmts,
+		       const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (!b->named || failed_at < 0)
+		return 0;
+	if (failed_at < b->nprep)
+		return 1;
+	return state && !strcmp(state, "26000") &&
+	       (failed_at == first_stmt - 1 || failed_at >= first_stmt + (int)nstmts);
+}
+
+/*
+ * Read the results of `count` queries and the sync that follows. The index
+ * (into the queries) of the first error goes to *failed_at; its result is kept
+ * in *failed_res. Returns 0 when all succeeded.
+ */
+static int read_pipeline(struct runner *r, int count, int *failed_at, PGresult **failed_res)
+{
+	int i, bad = 0;
+	PGresult *res;
+
+	for (i = 0; i < count; i++) {
+		while ((res = PQgetResult(r->db->conn))) {
+			ExecStatusType st = PQresultStatus(res);
+			if (st == PGRES_FATAL_ERROR && !bad) {
+				bad = 1;
+				*failed_at = i;
+				*failed_res = res;
+				continue;
+			}
+			if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+			    st != PGRES_PIPELINE_ABORTED && st != PGRES_FATAL_ERROR && !bad) {
+				bad = 1;
+				*failed_at = i;
+				*failed_res = res;
+				continue;
+			}
+			PQclear(res);
+		}
+		if (connection_lost(r))
+			break;
+	}
+	/* the sync */
+	while ((res = PQgetResult(r->db->conn))) {
+		ExecStatusType st = PQresultStatus(res);
+		PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (connection_lost(r) && !bad) {
+		*failed_at = -1;
+		*failed_res = NULL;
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+static int run_wrapped(struct runner *r, struct step *s, int direction, int retries,
+		       const char *note, struct failure *f)
+{
+	struct history_params hp;
+	struct book b;
+	char lt[32], stt[32];
+	const char *tparams[3] = { lt, stt, r->cfg->search_path };
+	int q_hist = direction > 0 ? Q_HIST_UP : Q_HIST_DOWN;
+	/* queries: the Parse of missing named statements, BEGIN, timeouts, the
+	 * statements, then history, log, COMMIT */
+	size_t n = s->script.n, sent = 0, i;
+	int base, failed_at = -1, rc = 0, batch;
+	PGresult *failed_res = NULL;
+
+	snprintf(lt, sizeof(lt), "%ld", effective_lock_timeout(r, s));
+	snprintf(stt, sizeof(stt), "%ld", effective_statement_timeout(r, s));
+	fill_history_params(r, s, direction, retries, note, "applied", &hp);
+	book_init(r, s, &b);
+
+	if (!PQenterPipelineMode(r->db->conn)) {
+		report_failure(r, s, -1, NULL, f);
+		rc = -1;
+		goto done;
+	}
+	book_prepare(r, &b, 1u << Q_TIMEOUTS | 1u << q_hist | 1u << Q_LOG);
+	send_query(r, "BEGIN", 0, NULL);
+	book_send(r, &b, Q_TIMEOUTS, tparams);
+	base = batch = b.nprep + 2;
+	for (i = 0; i <= n; i++) {
+		if (i == n) {
+			book_send(r, &b, q_hist, direction > 0 ? hp.insert : hp.del);
+			book_send(r, &b, Q_LOG, hp.log);
+			send_query(r, "COMMIT", 0, NULL);
+			batch += 3;
+		} else {
+			send_query(r, s->script.stmts[i].text, 0, NULL);
+			batch++;
+			if (batch < PIPELINE_BATCH)
+				continue;
+		}
+		if (!PQpipelineSync(r->db->conn) ||
+		    read_pipeline(r, batch, &failed_at, &failed_res) < 0) {
+			failed_at += (int)sent;
+			break;
+		}
+		sent += (size_t)batch;
+		batch = 0;
+	}
+	PQexitPipelineMode(r->db->conn);
+	book_done(r, &b, connection_lost(r) ? 0 : failed_at);
+	if (failed_at < 0 && !failed_res && !connection_lost(r))
+		goto done;
+	rc = -1;
+	if (!connection_lost(r) && book_failed(&b, failed_at, base, n, failed_res)) {
+		log_debug("the runner's prepared statements were dropped; running %s again without them",
+			  s->version_str);
+		r->unnamed = 1;
+		rc = 1;
+		PQclear(failed_res);
+		if (PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
+			PQclear(PQexec(r->db->conn, "ROLLBACK"));
+		goto done;
+	}
+	if (failed_at >= base && (size_t)failed_at < base + n)
+		report_failure(r, s, failed_at - base, failed_res, f);
+	else
+		report_failure(r, s, -1, failed_res, f);
+	PQclear(failed_res);
+	if (!connection_lost(r) && PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(r->db->conn, "ROLLBACK"));
+done:
+	book_release(&b);
+	return rc;
+}
+
+/* --- without a transaction: statement by statement ----------------------------- */
+
+static int exec_simple(struct runner *r, const char *sql, int n, const char *const *params,
+		       PGresult **err)
+{
+	PGresult *res = PQexecParams(r->db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
+		PQclear(res);
+		return 0;
+	}
+	*err = res;
+	return -1;
+}
+
+static int set_session_timeouts(struct runner *r, long lock_ms, long stmt_ms)
+{
+	char lt[32], stt[32];
+	const char *p[3] = { lt, stt, r->cfg->search_path };
+
+	snprintf(lt, sizeof(lt), "%ldms", lock_ms);
+	snprintf(stt, sizeof(stt), "%ldms", stmt_ms);
+	if (r->cfg->search_path)
+		return db_command(r->db, "SELECT set_config('lock_timeout', $1, false), "
+				  "set_config('statement_timeout', $2, false), "
+				  "set_config('search_path', $3, false)", 3, p);
+	return db_command(r->db, "SELECT set_config('lock_timeout', $1, false), "
+			  "set_config('statement_timeout', $2, false)", 2, p);
+}
+
+static int run_unwrapped(struct runner *r, struct step *s, int direction, int *retries,
+			 const char *note, struct failure *f)
+{
+	struct history_params hp;
+	char *sql_hist = NULL, *sql_state = history_sql_set_state(r->h);
+	const char *state_params[2];
+	PGresult *err = NULL;
+	size_t i;
+	int rc = -1, committed = 0;
+
+	fill_history_params(r, s, direction, 0, note, "dirty", &hp);
+	if (may_drop_prepared(s))
+		r->unnamed = 1;
+	state_params[0] = hp.version;
+	state_params[1] = "dirty";
+	/* Mark dirty first: a crash from here on leaves a trace in history. */
+	if (direction > 0) {
+		sql_hist = history_sql_insert(r->h);
+		if (exec_simple(r, sql_hist, 7, hp.insert, &err) < 0)
+			goto fail_runner;
+	} else if (exec_simple(r, sql_state, 2, state_params, &err) < 0) {
+		goto fail_runner;
+	}
+	if (set_session_timeouts(r, effective_lock_timeout(r, s), effective_statement_timeout(r, s)) < 0)
+		goto out;
+	for (i = 0; i < s->script.n; i++) {
+		const struct sql_stmt *st = &s->script.stmts[i];
+
+		if (exec_simple(r, st->text, 0, NULL, &err) == 0) {
+			if (s->mode == TX_SELF && PQtransactionStatus(r->db->conn) == PQTRANS_IDLE)
+				committed = (st->flags & STMT_TX_CONTROL) || committed;
+			continue;
+		}
+		report_failure(r, s, (int)i, err, f);
+		PQclear(err);
+		err = NULL;
+		if (!connection_lost(r) && PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
+			PQclear(PQexec(r->db->conn, "ROLLBACK"));
+		if (is_retryable(f) && *retries < r->cfg->retries && !connection_lost(r) &&
+		    !(s->mode == TX_SELF && committed)) {
+			long d = backoff_ms(r, *retries);
+			(*retries)++;
+			log_info("  lock timeout at %s:%d (%s), retry %d/%d in %ldms", s->path,
+				 st->line, sql_stmt_kind(st->node), *retries, r->cfg->retries, d);
+			sleep_ms(d);
+			/* a failed CONCURRENTLY build leaves an INVALID index: drop it first */
+			leftover_drop(r->db, st, s->path);
+			/* a self-managed file restarts from its first statement */
+			i = s->mode == TX_SELF ? (size_t)-1 : i - 1;
+			continue;
+		}
+		if (is_retryable(f))
+			report_lock_exhausted(r, s, (int)i, *retries);
+		goto out;
+	}
+	/* done: settle the history row */
+	free(sql_hist);
+	sql_hist = direction > 0 ? NULL : history_sql_delete(r->h);
+	state_params[1] = "applied";
+	if (direction > 0 ? exec_simple(r, sql_state, 2, state_params, &err) < 0
+			  : exec_simple(r, sql_hist, 1, hp.del, &err) < 0)
+		goto fail_runner;
+	hp.le.retries = *retries;
+	history_log(r->h, r->db, &hp.le);
+	rc = 0;
+	goto out;
+fail_runner:
+	report_failure(r, s, -1, err, f);
+	PQclear(err);
+out:
+	if (!connection_lost(r))
+		PQclear(PQexec(r->db->conn, "RESET lock_timeout; RESET statement_timeout"));
+	free(sql_hist);
+	free(sql_state);
+	return rc;
+}
+
+/* --- one migration, one direction ---------------------------------------------- */
+
+static int64_t wall_clock_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int runner_apply(struct runner *r, struct step *s, int direction, const char *note)
+{
+	struct failure f = { NULL, NULL, -1 };
+	int retries = 0, rc;
+	int64_t t0 = now_ms(), started = wall_clock_ms();
+	const char *verb = direction > 0 ? "applied" : "reverted";
+
+	log_debug("%s %s %s (%s)", direction > 0 ? "applying" : "reverting", s->version_str,
+		  s->name, tx_mode_name(s->mode));
+	if (s->mode == TX_WRAPPED) {
+		for (;;) {
+			rc = run_wrapped(r, s, direction, retries, note, &f);
+			if (rc > 0)
+				continue; /* again, with the runner's statements unnamed */
+			if (rc == 0 || !is_retryable(&f) || connection_lost(r))
+				break;
+			if (retries >= r->cfg->retries) {
+				report_lock_exhausted(r, s, f.stmt, retries);
+				break;
+			}
+			{
+				long d = backoff_ms(r, retries);
+				const struct sql_stmt *st = f.stmt >= 0 ? &s->script.stmts[f.stmt] : NULL;
+				retries++;
+				log_info("  lock timeout at %s:%d (%s), rolled back; retry %d/%d in %ldms",
+					 s->path, st ? st->line : 0, st ? sql_stmt_kind(st->node) : "statement",
+					 retries, r->cfg->retries, d);
+				sleep_ms(d);
+			}
+		}
+	} else {
+		rc = run_unwrapped(r, s, direction, &retries, note, &f);
+	}
+	if (rc == 0) {
+		if (log_verbosity >= 0)
+			printf("%s %s %s (%s, %lld ms%s)\n", verb, s->version_str, s->name,
+			       s->noop ? "empty" : tx_mode_name(s->mode), (long long)(now_ms() - t0),
+			       retries ? ", after lock timeout retries" : "");
+		fflush(stdout);
+		failure_release(&f);
+		return EXIT_OK;
+	}
+	if (connection_lost(r)) {
+		log_error("lost the connection to the server while %s %s %s",
+			  direction > 0 ? "applying" : "reverting", s->version_str, s->name);
+		if (s->mode == TX_WRAPPED)
+			log_detail("its transaction either committed with its history row or was rolled "
+				   "back as a whole");
+		else
+			log_detail("it runs without a transaction: unless it finished, its history row "
+				   "says dirty");
+		log_hint("\"migrate status\" shows which; run the command again when the server is back");
+		failure_release(&f);
+		return EXIT_CONNECT;
+	}
+	{
+		struct log_entry le = {
+			.run_id = r->run_id, .version = s->version, .name = s->name,
+			.direction = direction > 0 ? "up" : "down",
+			.outcome = s->mode == TX_WRAPPED ? "failed" : "dirty",
+			.sqlstate = f.sqlstate, .message = f.message, .retries = retries,
+			.note = note, .started_epoch_ms = started,
+		};
+		history_log(r->h, r->db, &le);
+	}
+	if (s->mode == TX_WRAPPED) {
+		log_error("migration %s %s failed and was rolled back; nothing of it was %s",
+			  s->version_str, s->name, verb);
+	} else {
+		log_error("migration %s %s failed part way; version %s is marked dirty",
+			  s->version_str, s->name, s->version_str);
+		log_detail("it ran without a transaction (%s), so the statements before the "
+			   "failing one stay applied", tx_mode_name(s->mode));
+		log_hint("fix the cause, then run \"migrate repair\" (drops the INVALID indexes it "
+			 "left and lets \"migrate up\" run it again), or settle it by hand: undo what "
+			 "it did and run \"migrate repair --mark-reverted %s\", or finish it and run "
+			 "\"migrate repair --mark-applied %s\"", s->version_str, s->version_str);
+	}
+	failure_release(&f);
+	return EXIT_FAILED;
+}

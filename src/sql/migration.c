@@ -1,0 +1,458 @@
+/* migration.c - discover migration files, pair up/down, dbmate sections, checksums */
+#include "sql/migration.h"
+#include "sql/script.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *tx_mode_name(enum tx_mode m)
+{
+	switch (m) {
+	case TX_NONE:
+		return "no-transaction";
+	case TX_SELF:
+		return "self-managed";
+	default:
+		return "transaction";
+	}
+}
+
+void sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
+		log_error("could not compute SHA-256");
+		exit(EXIT_FAILED);
+	}
+	for (i = 0; i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+	return ls >= lx && !strcmp(s + ls - lx, suffix);
+}
+
+int migration_parse_name(const char *fname, int64_t *version, char **version_str,
+			 char **name, int *direction)
+{
+	const char *p = fname, *us, *rest_end;
+	size_t digits;
+
+	if (!ends_with(fname, ".sql"))
+		return 0;
+	while (isdigit((unsigned char)*p))
+		p++;
+	digits = (size_t)(p - fname);
+	if (digits == 0 || digits > 18 || *p != '_')
+		return -1;
+	us = p;
+	if (ends_with(fname, ".up.sql")) {
+		*direction = 1;
+		rest_end = fname + strlen(fname) - strlen(".up.sql");
+	} else if (ends_with(fname, ".down.sql")) {
+		*direction = -1;
+		rest_end = fname + strlen(fname) - strlen(".down.sql");
+	} else {
+		*direction = 0;
+		rest_end = fname + strlen(fname) - strlen(".sql");
+	}
+	if (rest_end <= us + 1) /* a name is required */
+		return -1;
+	*version_str = xstrndup(fname, digits);
+	*version = parse_int64(*version_str);
+	*name = xstrndup(us + 1, (size_t)(rest_end - us - 1));
+	return 1;
+}
+
+/* --- directives ------------------------------------------------------- */
+
+struct directive_scan {
+	const char *path;
+	int line_base;
+	struct directives *d;
+	int errors;
+};
+
+static void directive_comment(const char *src, int start, int end, void *ud)
+{
+	struct directive_scan *ds = ud;
+	const char *p = src + start + 2, *e = src + end;
+	char *word, *arg;
+	const char *w;
+	int line, col;
+
+	while (e > p && isspace((unsigned char)e[-1]))
+		e--;
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	if ((size_t)(e - p) < 8 || strncmp(p, "migrate:", 8))
+		return;
+	p += 8;
+	w = p;
+	while (p < e && !isspace((unsigned char)*p))
+		p++;
+	word = xstrndup(w, (size_t)(p - w));
+	while (p < e && isspace((unsigned char)*p))
+		p++;
+	arg = xstrndup(p, (size_t)(e - p));
+	sql_linecol(src, start, ds->line_base, &line, &col);
+
+	if (!strcmp(word, "no-transaction")) {
+		ds->d->no_transaction = 1;
+	} else if (!strcmp(word, "lock-timeout") || !strcmp(word, "statement-timeout")) {
+		long ms = parse_duration_ms(arg);
+		if (ms < 0) {
+			log_error_at(ds->path, line, col, "invalid duration \"%s\" in -- migrate:%s",
+				     arg, word);
+			log_hint("write it like 500ms, 2s or 1min");
+			ds->errors++;
+		} else if (word[0] == 'l') {
+			ds->d->lock_timeout_ms = ms;
+		} else {
+			ds->d->statement_timeout_ms = ms;
+		}
+	} else if (!strcmp(word, "allow") || !strcmp(word, "disable")) {
+		/* lint directives: read by the linter */
+	} else if (!strcmp(word, "up") || !strcmp(word, "down")) {
+		log_error_at(ds->path, line, col, "unexpected -- migrate:%s marker", word);
+		log_hint("dbmate-style markers belong in a single {version}_{name}.sql file");
+		ds->errors++;
+	} else {
+		log_error_at(ds->path, line, col, "unknown directive \"-- migrate:%s\"", word);
+		log_hint("known directives: no-transaction, lock-timeout, statement-timeout, allow, disable");
+		ds->errors++;
+	}
+	free(word);
+	free(arg);
+}
+
+int directives_parse(const char *sql, const char *path, int line_base, struct directives *d)
+{
+	struct directive_scan ds = { path, line_base, d, 0 };
+
+	d->no_transaction = 0;
+	d->lock_timeout_ms = -1;
+	d->statement_timeout_ms = -1;
+	sql_for_each_comment(sql, directive_comment, &ds);
+	return ds.errors ? -1 : 0;
+}
+
+/* --- dbmate single files ------------------------------------------------ */
+
+/* If line (up to eol) is "-- migrate:WHAT [options]", return the options. */
+static const char *dbmate_marker(const char *line, const char *eol, const char *what)
+{
+	const char *p = line;
+	size_t lw = strlen(what);
+
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	if (eol - p < 2 || p[0] != '-' || p[1] != '-')
+		return NULL;
+	p += 2;
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	if ((size_t)(eol - p) < 8 + lw || strncmp(p, "migrate:", 8) || strncmp(p + 8, what, lw))
+		return NULL;
+	p += 8 + lw;
+	if (p < eol && !isspace((unsigned char)*p))
+		return NULL;
+	return p;
+}
+
+static int has_option(const char *opts, const char *eol, const char *opt)
+{
+	size_t n = strlen(opt);
+	const char *p;
+
+	for (p = opts; p + n <= eol; p++)
+		if (!strncmp(p, opt, n))
+			return 1;
+	return 0;
+}
+
+static int load_dbmate(struct migration *m, const char *path, const char *text)
+{
+	const char *p = text, *up_start = NULL, *up_end = NULL, *down_start = NULL;
+	int line = 1, up_line = 0, down_line = 0, up_notx = 0, down_notx = 0;
+
+	while (*p) {
+		const char *eol = strchr(p, '\n'), *opts;
+
+		if (!eol)
+			eol = p + strlen(p);
+		if ((opts = dbmate_marker(p, eol, "up"))) {
+			if (up_start) {
+				log_error_at(path, line, 1, "second -- migrate:up marker");
+				return -1;
+			}
+			up_start = *eol ? eol + 1 : eol;
+			up_line = line + 1;
+			up_notx = has_option(opts, eol, "transaction:false");
+		} else if ((opts = dbmate_marker(p, eol, "down"))) {
+			if (down_start) {
+				log_error_at(path, line, 1, "second -- migrate:down marker");
+				return -1;
+			}
+			if (!up_start) {
+				log_error_at(path, line, 1, "-- migrate:down comes before -- migrate:up");
+				return -1;
+			}
+			up_end = p;
+			down_start = *eol ? eol + 1 : eol;
+			down_line = line + 1;
+			down_notx = has_option(opts, eol, "transaction:false");
+		}
+		line++;
+		p = *eol ? eol + 1 : eol;
+	}
+	if (!up_start) {
+		log_error_at(path, 0, 0, "no \"-- migrate:up\" section");
+		log_hint("a single-file migration has -- migrate:up and -- migrate:down sections; "
+			 "two-file migrations are named {version}_{name}.up.sql and .down.sql");
+		return -1;
+	}
+	m->dbmate = 1;
+	m->up.path = xstrdup(path);
+	m->up.sql = up_end ? xstrndup(up_start, (size_t)(up_end - up_start)) : xstrdup(up_start);
+	m->up.line_base = up_line;
+	m->up.dir.no_transaction = up_notx;
+	if (down_start) {
+		m->down.path = xstrdup(path);
+		m->down.sql = xstrdup(down_start);
+		m->down.line_base = down_line;
+		m->down.dir.no_transaction = down_notx;
+	}
+	return 0;
+}
+
+/* --- the directory ------------------------------------------------------ */
+
+static int cmp_migration(const void *a, const void *b)
+{
+	const struct migration *x = a, *y = b;
+	return x->version < y->version ? -1 : x->version > y->version;
+}
+
+struct migration *migration_set_find(struct migration_set *set, int64_t version)
+{
+	size_t lo = 0, hi = set->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (set->items[mid].version == version)
+			return &set->items[mid];
+		if (set->items[mid].version < version)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static struct migration *find_loaded(struct migration_set *set, int64_t version)
+{
+	size_t i;
+
+	/* files come in name order: a down's up (or a dbmate file's twin) was the
+	 * last one added, and a new version is usually the newest */
+	if (set->n && set->items[set->n - 1].version == version)
+		return &set->items[set->n - 1];
+	if (set->n && set->items[set->n - 1].version < version && !set->unordered)
+		return NULL;
+	for (i = 0; i < set->n; i++)
+		if (set->items[i].version == version)
+			return &set->items[i];
+	return NULL;
+}
+
+static void migration_release(struct migration *m)
+{
+	free(m->version_str);
+	free(m->name);
+	free(m->up.path);
+	free(m->up.sql);
+	free(m->down.path);
+	free(m->down.sql);
+}
+
+static int sort_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Attach one file to the set; returns -1 on a reported error. */
+static int add_file(struct migration_set *set, const char *dir, const char *fname)
+{
+	int64_t version;
+	char *vstr = NULL, *name = NULL, *path, *text;
+	int direction, r, rc = -1;
+	struct migration *m;
+	struct section *sec;
+
+	path = xasprintf("%s/%s", dir, fname);
+	r = migration_parse_name(fname, &version, &vstr, &name, &direction);
+	if (r == 0) {
+		free(path);
+		return 0;
+	}
+	if (r < 0 || version < 0) {
+		log_error_at(path, 0, 0, "file name is not a migration name");
+		log_hint("name migrations {version}_{name}.up.sql and {version}_{name}.down.sql "
+			 "(version: digits, at most 18), or {version}_{name}.sql with "
+			 "-- migrate:up / -- migrate:down sections");
+		goto done;
+	}
+	text = read_file(path, NULL);
+	if (!text) {
+		log_error("could not read \"%s\": %s", path, strerror(errno));
+		goto done;
+	}
+	m = find_loaded(set, version);
+	if (!m) {
+		if (set->n && set->items[set->n - 1].version > version)
+			set->unordered = 1;
+		ALLOC_GROW(set->items, set->n + 1, set->alloc);
+		m = &set->items[set->n++];
+		memset(m, 0, sizeof(*m));
+		m->version = version;
+		m->version_str = vstr;
+		m->name = name;
+		vstr = name = NULL;
+	} else if (direction == 0 || m->dbmate || strcmp(m->name, name) ||
+		   strcmp(m->version_str, vstr) ||
+		   (direction > 0 ? m->up.path != NULL : m->down.path != NULL)) {
+		const char *other = m->up.path ? m->up.path : m->down.path;
+		log_error_at(path, 0, 0, "version %lld is also used by \"%s\"",
+			     (long long)version, other);
+		log_hint("each version must be unique; rename one of them with a new version");
+		set->errors++;
+		free(text);
+		free(path);
+		free(vstr);
+		free(name);
+		return -1;
+	}
+	if (direction == 0) {
+		if (load_dbmate(m, path, text) < 0) {
+			free(text);
+			goto done;
+		}
+		free(text);
+		rc = 0;
+		goto done;
+	}
+	sec = direction > 0 ? &m->up : &m->down;
+	sec->path = path;
+	sec->sql = text;
+	sec->line_base = 1;
+	path = NULL;
+	rc = 0;
+done:
+	if (rc < 0)
+		set->errors++;
+	free(path);
+	free(vstr);
+	free(name);
+	return rc;
+}
+
+/* Checks after all files are read: pairs, directives, checksums, warnings. */
+static void finish_migration(struct migration_set *set, struct migration *m, int quiet)
+{
+	int notx;
+
+	if (!m->up.sql) {
+		log_error_at(m->down.path, 0, 0, "down migration without an up migration");
+		log_hint("add %s/%s_%s.up.sql, or remove the down file", set->dir, m->version_str,
+			 m->name);
+		set->errors++;
+		return;
+	}
+	notx = m->up.dir.no_transaction;
+	if (directives_parse(m->up.sql, m->up.path, m->up.line_base, &m->up.dir) < 0)
+		set->errors++;
+	m->up.dir.no_transaction |= notx;
+	if (m->down.sql) {
+		notx = m->down.dir.no_transaction;
+		if (directives_parse(m->down.sql, m->down.path, m->down.line_base, &m->down.dir) < 0)
+			set->errors++;
+		m->down.dir.no_transaction |= notx;
+	}
+	sha256_hex(m->up.sql, strlen(m->up.sql), m->checksum);
+	if (quiet)
+		return;
+	if (!m->down.sql) {
+		log_warning_at(m->up.path, 0, 0, "no down migration for version %s",
+			       m->version_str);
+		set->warnings++;
+	}
+	if (sql_is_blank(m->up.sql)) {
+		log_warning_at(m->up.path, 0, 0,
+			       "up migration is empty; it will be recorded as applied (a no-op)");
+		set->warnings++;
+	}
+}
+
+int migration_set_load(struct migration_set *set, const char *dir, int quiet)
+{
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t nnames = 0, alloc = 0, i;
+
+	memset(set, 0, sizeof(*set));
+	set->dir = xstrdup(dir);
+	d = opendir(dir);
+	if (!d) {
+		log_error("could not open migrations directory \"%s\": %s", dir, strerror(errno));
+		if (errno == ENOENT)
+			log_hint("create it with \"migrate init\", or point --dir at your migrations");
+		set->errors++;
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (!ends_with(de->d_name, ".sql"))
+			continue;
+		ALLOC_GROW(names, nnames + 1, alloc);
+		names[nnames++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	/* deterministic order, so messages do not depend on readdir */
+	if (nnames)
+		qsort(names, nnames, sizeof(*names), sort_names);
+	for (i = 0; i < nnames; i++) {
+		add_file(set, dir, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	if (set->n)
+		qsort(set->items, set->n, sizeof(*set->items), cmp_migration);
+	for (i = 0; i < set->n; i++)
+		finish_migration(set, &set->items[i], quiet);
+	return set->errors ? -1 : 0;
+}
+
+void migration_set_release(struct migration_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		migration_release(&set->items[i]);
+	free(set->items);
+	free(set->dir);
+	memset(set, 0, sizeof(*set));
+}

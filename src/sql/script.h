@@ -1,0 +1,71 @@
+/* script.h - split and parse SQL with PostgreSQL's own parser (libpg_query) */
+#ifndef MIGRATE_SQL_H
+#define MIGRATE_SQL_H
+
+#include <stddef.h>
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+
+/* Statement flags, decided from the parse tree. */
+enum {
+	STMT_NO_TX = 1 << 0,      /* cannot run inside a transaction block */
+	STMT_TX_CONTROL = 1 << 1, /* BEGIN/START/COMMIT/ROLLBACK/SAVEPOINT/... */
+	STMT_UNPARSED = 1 << 2,   /* parser failed; split by the scanner, sent as is */
+};
+
+struct sql_stmt {
+	int offset;          /* byte offset of the first token in the script text */
+	int len;             /* byte length, without the trailing ';' */
+	int line, col;       /* 1-based position of the first token, in the file */
+	int flags;           /* STMT_* */
+	char *text;          /* the statement text (owned) */
+	PgQuery__Node *node; /* parse tree (owned by the script's tree), NULL if unparsed */
+};
+
+struct sql_script {
+	const char *src;     /* the text (not owned) */
+	const char *file;    /* file name for messages (not owned) */
+	int line_base;       /* line of src's first byte in the file (1 for a whole file) */
+	struct sql_stmt *stmts;
+	size_t n, alloc;
+	PgQuery__ParseResult *tree; /* NULL when the parser failed */
+	struct sql_arena *arena;    /* the tree's memory, freed at once */
+	/* parse error, when the parser failed (statements then come from the scanner) */
+	char *error;
+	int error_line, error_col;
+};
+
+/*
+ * Split and parse src. Always fills s->stmts (with the scanner when the
+ * parser fails, then s->error is set and the statements are STMT_UNPARSED).
+ * Returns 0 when parsed, -1 when the parser failed.
+ */
+int sql_script_parse(struct sql_script *s, const char *src, const char *file, int line_base);
+void sql_script_release(struct sql_script *s);
+
+/* Byte offset into s->src -> 1-based line and column (columns in characters). */
+void sql_script_linecol(const struct sql_script *s, int offset, int *line, int *col);
+/* Same on any text whose first byte is at (line_base, 1). */
+void sql_linecol(const char *src, int offset, int line_base, int *line, int *col);
+/* Character position (1-based, as PG_DIAG_STATEMENT_POSITION) -> byte offset in text. */
+int sql_charpos_to_offset(const char *text, int charpos);
+
+/* True when the script holds no statement (empty or only comments). */
+int sql_script_empty(const struct sql_script *s);
+
+/* Name of a node's statement kind, e.g. "CREATE INDEX", for messages. */
+const char *sql_stmt_kind(const PgQuery__Node *node);
+
+
+
+/*
+ * Call fn for every "--" comment in src, found by PostgreSQL's scanner (so a
+ * "--" inside a string or a dollar quote is not a comment). start/end are
+ * byte offsets. Returns 0, or -1 when the scanner failed (then fn is called
+ * for lines whose first non-blank characters are "--").
+ */
+typedef void (*sql_comment_fn)(const char *src, int start, int end, void *ud);
+int sql_for_each_comment(const char *src, sql_comment_fn fn, void *ud);
+/* True when src holds nothing but whitespace, comments and ';'. */
+int sql_is_blank(const char *src);
+#endif
