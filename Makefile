@@ -65,6 +65,7 @@ deps:
 # The tests: Check unit tests, then command-level tests on a throwaway server.
 check: deps
 	$(MAKE) all $(UNIT_BIN)
+	sh tests/layers.sh $(BUILD)
 	$(UNIT_BIN)
 	sh tests/cmd/lint/run.sh $(BUILD)/migrate
 	sh tests/run.sh $(BUILD)/migrate

@@ -2,7 +2,6 @@
 #ifndef MIGRATE_CLI_H
 #define MIGRATE_CLI_H
 
-#include "config/config.h"
 
 struct cli_option {
 	int id;               /* returned by cli_next; > 0 */
@@ -21,13 +20,6 @@ struct common_opts {
 	const char *table;
 	int verbose;
 	int quiet;
-};
-
-struct app {
-	struct common_opts opts;
-	struct config cfg;
-	int cfg_loaded;
-	int quiet_files;  /* a fleet worker: the parent already reported file warnings */
 };
 
 /* Parser state for one command line. */
@@ -70,9 +62,5 @@ int cli_check_format(int opt, const char *format);
 /* Standard return for CLI_HELP/CLI_ERROR: 0 or EXIT_USAGE. */
 int cli_exit_code(int r);
 
-/* Load migrate.yml and apply environment and flags; prints errors. 0 or -1. */
-int app_config(struct app *app);
-
-typedef int (*cmd_fn)(int argc, char **argv, struct app *app);
 
 #endif

@@ -2,7 +2,7 @@
 #ifndef MIGRATE_APPLYOPTS_H
 #define MIGRATE_APPLYOPTS_H
 
-#include "base/cli.h"
+#include "config/app.h"
 
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* lint.c - migrate lint: check migrations for dangerous locks, rewrites and scans */
 #include "cmd/commands.h"
-#include "lint/lint.h"
+#include "report/lint_report.h"
 #include "sql/migration.h"
 #include "base/strbuf.h"
 #include "base/util.h"

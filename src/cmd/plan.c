@@ -7,6 +7,7 @@
 #include "fleet/plan_fleet.h"
 #include "run/steps.h"
 #include "run/session.h"
+#include "report/plan_report.h"
 #include "base/util.h"
 
 #include <stdio.h>

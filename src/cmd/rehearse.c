@@ -7,6 +7,7 @@
 #include "trace/scratch.h"
 #include "run/session.h"
 #include "run/steps.h"
+#include "report/plan_report.h"
 #include "base/util.h"
 
 #include <stdio.h>

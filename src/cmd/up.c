@@ -3,7 +3,7 @@
 #include "cmd/applyopts.h"
 #include "run/backup.h"
 #include "fleet/fleet.h"
-#include "lint/lint.h"
+#include "report/lint_report.h"
 #include "plan/plan.h"
 #include "run/rollback.h"
 #include "run/runlock.h"

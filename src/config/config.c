@@ -1,11 +1,11 @@
 /* config.c - migrate.yml (libyaml) with ${VAR} expansion; errors carry file:line */
 #include "config/config.h"
+#include "config/fleetconf.h"
 #include "config/yaml.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,93 +84,9 @@ void config_release(struct config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-struct loader {
-	struct config *c;
-	const char *file;
-	yaml_document_t doc;
-	int errors;
-};
-
-static int line_of(yaml_node_t *n)
-{
-	return (int)n->start_mark.line + 1;
-}
-
-static int col_of(yaml_node_t *n)
-{
-	return (int)n->start_mark.column + 1;
-}
-
-static void error_at(struct loader *ld, yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void error_at(struct loader *ld, yaml_node_t *n, const char *fmt, ...)
-{
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
-	log_error_at(ld->file, line_of(n), col_of(n), "%s", sb.buf);
-	strbuf_release(&sb);
-	ld->errors++;
-}
-
-/* Expand ${VAR} and ${VAR:-default} from the environment. NULL on error. */
-static char *expand_env(struct loader *ld, yaml_node_t *n, const char *s)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *p = s;
-
-	while (*p) {
-		const char *close, *dflt;
-		char *name, *val;
-
-		if (p[0] != '$' || p[1] != '{') {
-			strbuf_addch(&sb, *p++);
-			continue;
-		}
-		close = strchr(p + 2, '}');
-		if (!close) {
-			error_at(ld, n, "unterminated \"${\" in \"%s\"", s);
-			strbuf_release(&sb);
-			return NULL;
-		}
-		dflt = strstr(p + 2, ":-");
-		if (dflt && dflt > close)
-			dflt = NULL;
-		name = xstrndup(p + 2, (size_t)((dflt ? dflt : close) - (p + 2)));
-		val = getenv(name);
-		if (val && *val)
-			strbuf_addstr(&sb, val);
-		else if (dflt)
-			strbuf_add(&sb, dflt + 2, (size_t)(close - dflt - 2));
-		else {
-			error_at(ld, n, "environment variable %s is not set", name);
-			log_hint("set it, or give a default: ${%s:-value}", name);
-			free(name);
-			strbuf_release(&sb);
-			return NULL;
-		}
-		free(name);
-		p = close + 1;
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
-static char *scalar(struct loader *ld, yaml_node_t *n, const char *key)
-{
-	if (n->type != YAML_SCALAR_NODE) {
-		error_at(ld, n, "\"%s\" must be a single value", key);
-		return NULL;
-	}
-	return expand_env(ld, n, (const char *)n->data.scalar.value);
-}
-
 static void set_key(struct loader *ld, const struct config_key *k, yaml_node_t *n)
 {
-	char *v = scalar(ld, n, k->path);
+	char *v = config_yaml_scalar(ld, n, k->path);
 	char *field = (char *)ld->c + k->offset;
 	long ms;
 	int64_t i;
@@ -185,7 +101,7 @@ static void set_key(struct loader *ld, const struct config_key *k, yaml_node_t *
 	case K_DURATION:
 		ms = parse_duration_ms(v);
 		if (ms < 0)
-			error_at(ld, n, "\"%s\" must be a duration like 500ms, 2s or 1min, not \"%s\"",
+			config_yaml_error(ld, n, "\"%s\" must be a duration like 500ms, 2s or 1min, not \"%s\"",
 				 k->path, v);
 		else
 			*(long *)field = ms;
@@ -193,7 +109,7 @@ static void set_key(struct loader *ld, const struct config_key *k, yaml_node_t *
 	case K_INT:
 		i = parse_int64(v);
 		if (i < 0 || i > 1000000)
-			error_at(ld, n, "\"%s\" must be a non-negative integer, not \"%s\"", k->path, v);
+			config_yaml_error(ld, n, "\"%s\" must be a non-negative integer, not \"%s\"", k->path, v);
 		else
 			*(int *)field = (int)i;
 		break;
@@ -203,11 +119,11 @@ static void set_key(struct loader *ld, const struct config_key *k, yaml_node_t *
 		else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off"))
 			*(int *)field = 0;
 		else
-			error_at(ld, n, "\"%s\" must be true or false, not \"%s\"", k->path, v);
+			config_yaml_error(ld, n, "\"%s\" must be true or false, not \"%s\"", k->path, v);
 		break;
 	case K_ON_FAILURE:
 		if ((*(int *)field = config_on_failure(v)) < 0)
-			error_at(ld, n, "\"%s\" must be stop or rollback, not \"%s\"", k->path, v);
+			config_yaml_error(ld, n, "\"%s\" must be stop or rollback, not \"%s\"", k->path, v);
 		break;
 	}
 	free(v);
@@ -229,13 +145,13 @@ static void load_rules(struct loader *ld, yaml_node_t *map)
 	yaml_node_pair_t *pair;
 
 	if (map->type != YAML_MAPPING_NODE) {
-		error_at(ld, map, "\"lint.rules\" must be a mapping of rule id to off, warning or error");
+		config_yaml_error(ld, map, "\"lint.rules\" must be a mapping of rule id to off, warning or error");
 		return;
 	}
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
-		char *val = scalar(ld, v, "lint.rules");
+		char *val = config_yaml_scalar(ld, v, "lint.rules");
 		enum rule_level lv;
 		struct rule_setting *rs;
 
@@ -243,7 +159,7 @@ static void load_rules(struct loader *ld, yaml_node_t *map)
 			continue;
 		lv = parse_level(val);
 		if (lv == RULE_DEFAULT) {
-			error_at(ld, v, "rule level must be off, warning or error, not \"%s\"", val);
+			config_yaml_error(ld, v, "rule level must be off, warning or error, not \"%s\"", val);
 			free(val);
 			continue;
 		}
@@ -252,7 +168,7 @@ static void load_rules(struct loader *ld, yaml_node_t *map)
 		rs = &ld->c->rules[ld->c->nrules++];
 		rs->id = xstrdup((const char *)k->data.scalar.value);
 		rs->level = lv;
-		rs->line = line_of(k);
+		rs->line = config_yaml_line(k);
 	}
 }
 
@@ -261,11 +177,11 @@ static void load_exclude(struct loader *ld, yaml_node_t *seq)
 	yaml_node_item_t *it;
 
 	if (seq->type != YAML_SEQUENCE_NODE) {
-		error_at(ld, seq, "\"lint.exclude\" must be a list of rule ids");
+		config_yaml_error(ld, seq, "\"lint.exclude\" must be a list of rule ids");
 		return;
 	}
 	for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
-		char *v = scalar(ld, yaml_document_get_node(&ld->doc, *it), "lint.exclude");
+		char *v = config_yaml_scalar(ld, yaml_document_get_node(&ld->doc, *it), "lint.exclude");
 		if (!v)
 			continue;
 		ALLOC_GROW(ld->c->exclude, ld->c->nexclude + 1, ld->c->exclude_alloc);
@@ -275,18 +191,18 @@ static void load_exclude(struct loader *ld, yaml_node_t *seq)
 
 static void load_custom_rule(struct loader *ld, yaml_node_t *map)
 {
-	struct custom_rule cr = { NULL, NULL, NULL, RULE_ERROR, line_of(map) };
+	struct custom_rule cr = { NULL, NULL, NULL, RULE_ERROR, config_yaml_line(map) };
 	yaml_node_pair_t *pair;
 
 	if (map->type != YAML_MAPPING_NODE) {
-		error_at(ld, map, "each entry of \"lint.custom\" must be a mapping (id, pattern, message, severity)");
+		config_yaml_error(ld, map, "each entry of \"lint.custom\" must be a mapping (id, pattern, message, severity)");
 		return;
 	}
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
 		const char *key = (const char *)k->data.scalar.value;
-		char *val = scalar(ld, v, key);
+		char *val = config_yaml_scalar(ld, v, key);
 
 		if (!val)
 			continue;
@@ -302,15 +218,15 @@ static void load_custom_rule(struct loader *ld, yaml_node_t *map)
 		} else if (!strcmp(key, "severity")) {
 			cr.level = parse_level(val);
 			if (cr.level != RULE_WARNING && cr.level != RULE_ERROR)
-				error_at(ld, v, "severity must be warning or error, not \"%s\"", val);
+				config_yaml_error(ld, v, "severity must be warning or error, not \"%s\"", val);
 			free(val);
 		} else {
-			error_at(ld, k, "unknown key \"lint.custom.%s\"", key);
+			config_yaml_error(ld, k, "unknown key \"lint.custom.%s\"", key);
 			free(val);
 		}
 	}
 	if (!cr.id || !cr.pattern) {
-		error_at(ld, map, "a custom rule needs an id and a pattern");
+		config_yaml_error(ld, map, "a custom rule needs an id and a pattern");
 		free(cr.id);
 		free(cr.pattern);
 		free(cr.message);
@@ -327,29 +243,21 @@ static void load_custom(struct loader *ld, yaml_node_t *seq)
 	yaml_node_item_t *it;
 
 	if (seq->type != YAML_SEQUENCE_NODE) {
-		error_at(ld, seq, "\"lint.custom\" must be a list of rules");
+		config_yaml_error(ld, seq, "\"lint.custom\" must be a list of rules");
 		return;
 	}
 	for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++)
 		load_custom_rule(ld, yaml_document_get_node(&ld->doc, *it));
 }
 
-static int is_null(yaml_node_t *n)
-{
-	const char *v = (const char *)n->data.scalar.value;
-
-	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-	       (!*v || !strcmp(v, "~") || !strcmp(v, "null"));
-}
-
 static void load_section(struct loader *ld, const char *section, yaml_node_t *map)
 {
 	yaml_node_pair_t *pair;
 
-	if (is_null(map))
+	if (config_yaml_is_null(map))
 		return; /* a section with everything commented out */
 	if (map->type != YAML_MAPPING_NODE) {
-		error_at(ld, map, "\"%s\" must be a mapping", section);
+		config_yaml_error(ld, map, "\"%s\" must be a mapping", section);
 		return;
 	}
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
@@ -359,7 +267,7 @@ static void load_section(struct loader *ld, const char *section, yaml_node_t *ma
 		size_t i;
 
 		if (k->type != YAML_SCALAR_NODE) {
-			error_at(ld, k, "keys must be plain names");
+			config_yaml_error(ld, k, "keys must be plain names");
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s.%s", section, (const char *)k->data.scalar.value);
@@ -375,7 +283,7 @@ static void load_section(struct loader *ld, const char *section, yaml_node_t *ma
 		else if (!strcmp(path, "lint.custom"))
 			load_custom(ld, v);
 		else if (!fleetconf_key(ld, path, v))
-			error_at(ld, k, "unknown key \"%s\"", path);
+			config_yaml_error(ld, k, "unknown key \"%s\"", path);
 	}
 }
 
@@ -386,7 +294,7 @@ static void load_root(struct loader *ld, yaml_node_t *root)
 	if (!root)
 		return; /* empty file */
 	if (root->type != YAML_MAPPING_NODE) {
-		error_at(ld, root, "the configuration must be a mapping (key: value)");
+		config_yaml_error(ld, root, "the configuration must be a mapping (key: value)");
 		return;
 	}
 	for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
@@ -399,7 +307,7 @@ static void load_root(struct loader *ld, yaml_node_t *root)
 			if (!strcmp(key, sections[i]))
 				break;
 		if (i == ARRAY_SIZE(sections)) {
-			error_at(ld, k, "unknown key \"%s\"", key);
+			config_yaml_error(ld, k, "unknown key \"%s\"", key);
 			log_hint("top-level keys: database, migrations, apply, backup, lint, targets");
 			continue;
 		}
@@ -470,30 +378,4 @@ enum rule_level config_rule_level(const struct config *c, const char *id)
 		if (!strcmp(c->rules[i].id, id))
 			return c->rules[i].level;
 	return RULE_DEFAULT;
-}
-
-/* For the loaders of other sections (config_yaml.h). */
-yaml_node_t *config_yaml_node(struct loader *ld, int id)
-{
-	return yaml_document_get_node(&ld->doc, id);
-}
-
-char *config_yaml_scalar(struct loader *ld, yaml_node_t *n, const char *key)
-{
-	return scalar(ld, n, key);
-}
-
-void config_yaml_error(struct loader *ld, yaml_node_t *n, const char *msg)
-{
-	error_at(ld, n, "%s", msg);
-}
-
-int config_yaml_is_null(yaml_node_t *n)
-{
-	return is_null(n);
-}
-
-struct config *config_yaml_config(struct loader *ld)
-{
-	return ld->c;
 }

@@ -1,7 +1,7 @@
 /* fleetconf.c - migrate.yml keys of the runner lock, replica lag and targets:
  * apply.lock, apply.lock_lease, apply.max_replica_lag, targets.{main,schemas,databases} */
+#include "config/fleetconf.h"
 #include "config/yaml.h"
-#include "fleet/targets.h"
 #include "base/util.h"
 
 #include <stdlib.h>
@@ -53,7 +53,7 @@ static void duration_key(struct loader *ld, const char *path, yaml_node_t *v, lo
 	if (ms < min) {
 		char *msg = ms < 0 ? xasprintf("\"%s\" must be a duration like 500ms, 10s or 5min, not \"%s\"", path, s)
 				   : xasprintf("\"%s\" must be at least %ldms", path, min);
-		config_yaml_error(ld, v, msg);
+		config_yaml_error(ld, v, "%s", msg);
 		free(msg);
 	} else {
 		*out = ms;
@@ -63,7 +63,7 @@ static void duration_key(struct loader *ld, const char *path, yaml_node_t *v, lo
 
 int fleetconf_key(struct loader *ld, const char *path, yaml_node_t *v)
 {
-	struct config *c = config_yaml_config(ld);
+	struct config *c = ld->c;
 
 	if (!strcmp(path, "apply.lock")) {
 		char *s = config_yaml_scalar(ld, v, path);
@@ -96,7 +96,7 @@ static void load_list(struct loader *ld, struct target_source *s, yaml_node_t *s
 
 	if (seq->type != YAML_SEQUENCE_NODE) {
 		char *msg = xasprintf("\"%s\" must be a list", key);
-		config_yaml_error(ld, seq, msg);
+		config_yaml_error(ld, seq, "%s", msg);
 		free(msg);
 		return;
 	}
@@ -142,7 +142,7 @@ static void load_source(struct loader *ld, struct target_source *s, const char *
 	}
 	if (v->type != YAML_MAPPING_NODE) {
 		char *msg = xasprintf("\"targets.%s\" must be a list, or a mapping with list or query", section);
-		config_yaml_error(ld, v, msg);
+		config_yaml_error(ld, v, "%s", msg);
 		free(msg);
 		return;
 	}
@@ -164,13 +164,13 @@ static void load_source(struct loader *ld, struct target_source *s, const char *
 			set_string(ld, val, key, &s->database);
 		else {
 			char *msg = xasprintf("unknown key \"%s\"", key);
-			config_yaml_error(ld, k, msg);
+			config_yaml_error(ld, k, "%s", msg);
 			free(msg);
 		}
 	}
 	if (!!s->query == !!s->n) {
 		char *msg = xasprintf("\"targets.%s\" needs either list or query", section);
-		config_yaml_error(ld, v, msg);
+		config_yaml_error(ld, v, "%s", msg);
 		free(msg);
 	}
 	if (s->table && !strcmp(section, "schemas") && strchr(s->table, '.'))
@@ -180,7 +180,7 @@ static void load_source(struct loader *ld, struct target_source *s, const char *
 
 void fleetconf_targets(struct loader *ld, yaml_node_t *map)
 {
-	struct config *c = config_yaml_config(ld);
+	struct config *c = ld->c;
 	yaml_node_pair_t *pair;
 
 	if (config_yaml_is_null(map))
@@ -218,7 +218,7 @@ void fleetconf_targets(struct loader *ld, yaml_node_t *map)
 			free(s);
 		} else {
 			char *msg = xasprintf("unknown key \"targets.%s\"", name);
-			config_yaml_error(ld, k, msg);
+			config_yaml_error(ld, k, "%s", msg);
 			free(msg);
 		}
 	}

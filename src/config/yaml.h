@@ -1,4 +1,5 @@
-/* yaml.h - what config.c lends the loaders of other sections (fleetconf.c) */
+/* yaml.h - reading migrate.yml's nodes, shared by the loaders of its sections
+ * (config.c: database, migrations, apply, backup, lint; fleetconf.c: targets) */
 #ifndef MIGRATE_CONFIG_YAML_H
 #define MIGRATE_CONFIG_YAML_H
 
@@ -6,22 +7,23 @@
 
 #include <yaml.h>
 
-struct loader; /* config.c's loader state */
+/* One load of one file. */
+struct loader {
+	struct config *c;
+	const char *file;
+	yaml_document_t doc;
+	int errors;
+};
 
 yaml_node_t *config_yaml_node(struct loader *ld, int id);
 /* The node's value with ${VAR} expanded; NULL (error printed) if not a scalar. */
 char *config_yaml_scalar(struct loader *ld, yaml_node_t *n, const char *key);
 /* "file:line:col: error: msg", counted as a configuration error. */
-void config_yaml_error(struct loader *ld, yaml_node_t *n, const char *msg);
+void config_yaml_error(struct loader *ld, yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* An empty value (a section with every key commented out). */
 int config_yaml_is_null(yaml_node_t *n);
-struct config *config_yaml_config(struct loader *ld);
-
-/* fleetconf.c: apply.lock, apply.lock_lease, apply.max_replica_lag and targets: */
-void fleetconf_init(struct config *c);
-void fleetconf_release(struct config *c);
-/* 1 when path ("apply.lock") is one of its keys (loaded), 0 when unknown. */
-int fleetconf_key(struct loader *ld, const char *path, yaml_node_t *v);
-void fleetconf_targets(struct loader *ld, yaml_node_t *map);
+/* The node's line in the file (1-based). */
+int config_yaml_line(yaml_node_t *n);
 
 #endif

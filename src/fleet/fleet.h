@@ -3,7 +3,7 @@
 #ifndef MIGRATE_FLEET_H
 #define MIGRATE_FLEET_H
 
-#include "base/cli.h"
+#include "config/app.h"
 #include "fleet/targets.h"
 
 #include <stddef.h>

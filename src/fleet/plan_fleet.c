@@ -3,6 +3,7 @@
  * migrations to run, the same findings, the same state of history) and shows
  * each group once, with its count and names, then each group's plan once. */
 #include "fleet/plan_fleet.h"
+#include "report/plan_report.h"
 #include "base/util.h"
 
 #include <stdlib.h>

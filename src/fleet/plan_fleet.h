@@ -5,6 +5,7 @@
 
 #include "fleet/fleet.h"
 #include "plan/plan.h"
+#include "report/plan_report.h"
 #include "run/session.h"
 #include "base/strbuf.h"
 

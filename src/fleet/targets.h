@@ -3,27 +3,10 @@
 #ifndef MIGRATE_TARGETS_H
 #define MIGRATE_TARGETS_H
 
-#include "base/cli.h"
+#include "config/app.h"
+#include "config/fleetconf.h"
 
 #include <stddef.h>
-
-/* One "schemas:" or "databases:" entry of migrate.yml. */
-struct target_source {
-	int set;          /* given in the file */
-	int line;
-	char **list;      /* names (schemas) or URLs / database names (databases) */
-	size_t n, alloc;
-	char *query;      /* or: a query whose first column gives them */
-	char *database;   /* where the query runs (default: the main database) */
-	char *dir;        /* migrations directory (default: migrations.dir) */
-	char *table;      /* history table: schemas: a name inside each schema;
-			     databases: schema-qualified (default: migrations.table) */
-};
-
-struct targets_config {
-	int main;         /* targets.main: include the main database (default true) */
-	struct target_source schemas, databases;
-};
 
 enum target_kind { TARGET_MAIN, TARGET_SCHEMA, TARGET_DATABASE };
 

@@ -12,95 +12,7 @@
 #include "base/strbuf.h"
 #include "base/util.h"
 
-/* ---- results ---- */
-
-void lint_result_init(struct lint_result *r)
-{
-	memset(r, 0, sizeof(*r));
-}
-
-static void finding_release(struct lint_finding *f)
-{
-	free(f->rule);
-	free(f->file);
-	free(f->message);
-	free(f->lock);
-	free(f->table);
-	free(f->help);
-	free(f->source);
-	free(f->allow_reason);
-}
-
-void lint_result_release(struct lint_result *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		finding_release(&r->items[i]);
-	free(r->items);
-	free(r->last_file);
-	lint_result_init(r);
-}
-
-size_t lint_result_blocking(const struct lint_result *r)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < r->n; i++)
-		if (r->items[i].severity == LINT_ERROR && !r->items[i].allowed &&
-		    strcmp(r->items[i].rule, "parse-error"))
-			n++;
-	return n;
-}
-
-size_t lint_result_count(const struct lint_result *r, enum lint_severity sev)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < r->n; i++)
-		if (r->items[i].severity == sev && !r->items[i].allowed)
-			n++;
-	return n;
-}
-
-static struct lint_finding *new_finding(struct lint_result *r)
-{
-	struct lint_finding *f;
-
-	ALLOC_GROW(r->items, r->n + 1, r->alloc);
-	f = &r->items[r->n++];
-	memset(f, 0, sizeof(*f));
-	return f;
-}
-
 /* ---- the linter ---- */
-
-static int excluded(const struct linter *l, const char *rule)
-{
-	size_t i;
-
-	for (i = 0; i < l->nexclude; i++)
-		if (!strcmp(l->exclude[i], rule))
-			return 1;
-	return 0;
-}
-
-enum lint_severity linter_level(const struct linter *l, const char *rule, enum lint_severity natural)
-{
-	if (excluded(l, rule))
-		return LINT_OFF;
-	if (l->cfg) {
-		enum rule_level lv = config_rule_level(l->cfg, rule);
-
-		if (lv == RULE_OFF)
-			return LINT_OFF;
-		if (lv == RULE_WARNING)
-			return LINT_WARNING;
-		if (lv == RULE_ERROR)
-			return LINT_ERROR;
-	}
-	return natural;
-}
 
 static int custom_id(const struct config *cfg, const char *id)
 {
@@ -186,110 +98,6 @@ int linter_pg_version(const struct linter *l)
 	return l->pg;
 }
 
-/* ---- reporting ---- */
-
-static void fill_template(struct strbuf *sb, const char *tpl, const char *const *vars)
-{
-	const char *p = tpl;
-
-	while (*p) {
-		const char *close;
-		size_t i;
-
-		if (*p != '{' || !(close = strchr(p + 1, '}'))) {
-			strbuf_addch(sb, *p++);
-			continue;
-		}
-		for (i = 0; i < 2 * LINT_MAX_VARS && vars[i]; i += 2)
-			if (vars[i + 1] && strlen(vars[i]) == (size_t)(close - p - 1) &&
-			    !strncmp(vars[i], p + 1, (size_t)(close - p - 1)))
-				break;
-		if (i < 2 * LINT_MAX_VARS && vars[i]) {
-			strbuf_addstr(sb, vars[i + 1]);
-		} else {
-			/* unknown here (a column's type we never saw): a placeholder for people */
-			strbuf_addch(sb, '<');
-			strbuf_add(sb, p + 1, (size_t)(close - p - 1));
-			strbuf_addch(sb, '>');
-		}
-		p = close + 1;
-	}
-	strbuf_rtrim(sb);
-}
-
-/* 1-based character column of byte offset off on its line. */
-static int column_of(const struct lint_ctx *c, int off, int *line)
-{
-	int l = ctx_line(c, off), start = c->line_starts[l - c->line_base], col = 1, i;
-
-	for (i = start; i < off && c->src[i]; i++)
-		if (((unsigned char)c->src[i] & 0xC0) != 0x80)
-			col++;
-	*line = l;
-	return col;
-}
-
-static char *source_line(const struct lint_ctx *c, int line)
-{
-	int start = c->line_starts[line - c->line_base], end = start;
-
-	while (c->src[end] && c->src[end] != '\n')
-		end++;
-	if (end > start && c->src[end - 1] == '\r')
-		end--;
-	return xstrndup(c->src + start, (size_t)(end - start));
-}
-
-void lint_report(struct lint_ctx *c, const struct lint_emit *e, const char *fmt, ...)
-{
-	const struct rule_info *ri = catalog_find(e->rule);
-	enum lint_severity natural = e->severity ? e->severity : ri ? ri->severity : LINT_ERROR;
-	enum lint_severity sev = linter_level(c->l, e->rule, natural);
-	struct strbuf sb = STRBUF_INIT;
-	struct lint_finding *f;
-	struct allow_dir *a;
-	struct span w;
-	va_list ap;
-
-	if (sev == LINT_OFF || !c->res || dirs_disabled(&c->dirs, e->rule))
-		return;
-	w = e->where;
-	if (w.start < 0 || w.end < w.start)
-		w = c->st ? span_stmt(c) : (struct span){ 0, 0 };
-	f = new_finding(c->res);
-	f->rule = xstrdup(e->rule);
-	f->severity = sev;
-	f->file = xstrdup(c->file ? c->file : "-");
-	f->col = column_of(c, w.start, &f->line);
-	f->end_col = column_of(c, w.end, &f->end_line);
-	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
-	f->message = strbuf_detach(&sb, NULL);
-	if (e->lock.mode != LOCK_NONE) {
-		f->lock = xstrdup(lock_mode_name(e->lock.mode));
-		f->blocks_reads = lock_blocks_reads(e->lock.mode);
-		f->blocks_writes = lock_blocks_writes(e->lock.mode);
-	}
-	if (e->lock.table)
-		f->table = xstrdup(e->lock.table);
-	f->rewrite = e->lock.rewrite;
-	f->scan = e->lock.scan;
-	if (ri && ri->safe_alternative) {
-		fill_template(&sb, ri->safe_alternative, e->vars);
-		f->help = strbuf_detach(&sb, NULL);
-	}
-	f->source = source_line(c, f->line);
-	if (c->st && (a = dirs_allow(&c->dirs, e->rule, (int)c->si))) {
-		f->allowed = 1;
-		f->allow_reason = xstrdup(a->reason);
-		a->used = 1;
-	}
-	if (sev == LINT_ERROR && !f->allowed)
-		c->stmt_errors++;
-	strbuf_release(&sb);
-}
-
 /* ---- one section ---- */
 
 static void index_lines(struct lint_ctx *c)
@@ -321,43 +129,26 @@ static void tx_analyse(struct lint_ctx *c, const struct directives *d)
 {
 	const struct sql_script *s = c->script;
 	size_t i, n = s->n ? s->n : 1;
-	int ctl = 0, notx = 0, tx = -1, id = 0, in_block = 0;
+	int tx, id = 0, in_block = 0;
 
 	c->stmt_in_tx = xcalloc(n, sizeof(int));
 	c->stmt_tx_id = xcalloc(n, sizeof(int));
 	c->mixed_tx_stmt = -1;
 	c->open_begin_stmt = -1;
-	for (i = 0; i < s->n; i++) {
-		if (s->stmts[i].flags & STMT_TX_CONTROL)
-			ctl = 1;
-		else if (s->stmts[i].flags & STMT_NO_TX)
-			notx = 1;
-		else if (tx < 0)
-			tx = (int)i;
-	}
-	if (ctl)
-		c->mode = LTX_SELF;
-	else if (d && d->no_transaction)
-		c->mode = LTX_NONE;
-	else if (notx && tx >= 0)
-		c->mode = LTX_MIXED;
-	else if (notx)
-		c->mode = LTX_NONE;
-	else
-		c->mode = LTX_WRAPPED;
-	if (c->mode == LTX_MIXED)
+	c->mode = tx_mode_decide(s, d, NULL, &tx);
+	if (c->mode == TX_MIXED)
 		c->mixed_tx_stmt = tx;
 	for (i = 0; i < s->n; i++) {
 		switch (c->mode) {
-		case LTX_WRAPPED:
-		case LTX_MIXED:
+		case TX_WRAPPED:
+		case TX_MIXED:
 			c->stmt_in_tx[i] = 1;
 			c->stmt_tx_id[i] = 1;
 			break;
-		case LTX_NONE:
+		case TX_NONE:
 			c->stmt_tx_id[i] = (int)i + 1;
 			break;
-		case LTX_SELF:
+		case TX_SELF:
 			switch (tx_kind(&s->stmts[i])) {
 			case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
 			case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START:
@@ -402,7 +193,7 @@ static void free_scratch(struct lint_ctx *c)
 
 static void parse_error(struct lint_ctx *c, const struct sql_script *s)
 {
-	struct lint_finding *f = new_finding(c->res);
+	struct lint_finding *f = lint_new_finding(c->res);
 	int line = s->error_line ? s->error_line : c->line_base;
 
 	f->rule = xstrdup("parse-error");
@@ -413,7 +204,7 @@ static void parse_error(struct lint_ctx *c, const struct sql_script *s)
 	f->end_col = f->col + 1;
 	f->message = xstrdup(s->error ? s->error : "syntax error");
 	if (line - c->line_base >= 0 && (size_t)(line - c->line_base) < c->nlines)
-		f->source = source_line(c, line);
+		f->source = lint_source_line(c, line);
 	c->res->parse_errors++;
 }
 

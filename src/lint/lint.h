@@ -31,13 +31,6 @@ enum lint_severity { LINT_OFF = 0, LINT_WARNING = 1, LINT_ERROR = 2 };
 /* "error", "warning", "off": as configs, output and the catalog spell them */
 const char *lint_severity_name(enum lint_severity s);
 
-enum lint_format {
-	LINT_FORMAT_TEXT = 0,
-	LINT_FORMAT_JSON,
-	LINT_FORMAT_GITHUB,
-	LINT_FORMAT_SARIF,
-};
-
 struct lint_finding {
 	char *rule;                /* "set-not-null", a custom id, or "parse-error" */
 	enum lint_severity severity;
@@ -135,19 +128,7 @@ struct lint_job {
 };
 void lint_jobs(struct linter *l, const struct lint_job *jobs, size_t n, struct lint_result *r);
 
-/*
- * Print the findings (allowed ones are left out) and, for text, a summary.
- * color: 1 always, 0 never, -1 when out is a terminal and NO_COLOR is unset.
- */
-void lint_result_print(const struct lint_result *r, enum lint_format fmt, FILE *out, int color);
-/* "text", "json", "github", "sarif" -> format; -1 when unknown. */
-int lint_format_parse(const char *name);
-
 /* The rule catalog (rules/RULE.yaml, embedded). */
 int lint_rule_exists(const char *id);
-/* Print a rule's documentation; markdown for docs/rules/. 0, or -1 if unknown. */
-int lint_explain(const char *id, int markdown, FILE *out);
-/* Print "id  severity  summary" for every rule (markdown: the index table). */
-void lint_list_rules(int markdown, FILE *out);
 
 #endif

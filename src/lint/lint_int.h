@@ -4,26 +4,17 @@
 
 #include <stddef.h>
 
+#include "lint/catalog.h"
 #include "lint/lint.h"
 #include "lint/schema.h"
 #include "base/strmap.h"
 #include "sql/locks.h"
 #include "sql/pgnode.h"
 #include "sql/script.h"
+#include "sql/step.h"
 
 /* ---- the rule catalog (catalog.c) ---- */
 
-struct rule_info {
-	char *id;
-	enum lint_severity severity;
-	char *summary, *why, *lock, *blocks, *rewrite, *scan;
-	char *safe_alternative, *versions, *example_bad, *example_good;
-};
-
-/* The built-in rule, or NULL. The catalog is parsed once, on first use. */
-const struct rule_info *catalog_find(const char *id);
-size_t catalog_count(void);
-const struct rule_info *catalog_at(size_t i);
 
 /* ---- tokens of a section (tokens.c) ---- */
 
@@ -104,7 +95,6 @@ struct tx_state {
 	size_t nenums, aenums;
 };
 
-enum lint_tx_mode { LTX_WRAPPED, LTX_NONE, LTX_SELF, LTX_MIXED };
 
 struct lint_ctx {
 	struct linter *l;
@@ -125,11 +115,11 @@ struct lint_ctx {
 	int *line_starts;             /* byte offsets of line starts in src */
 	size_t nlines;
 	struct lint_dirs dirs;
-	enum lint_tx_mode mode;
+	enum tx_mode mode;
 	int *stmt_in_tx;              /* per statement: runs inside a transaction block */
 	int *stmt_tx_id;              /* per statement: transaction number */
-	int mixed_tx_stmt;            /* LTX_MIXED: first statement that needs a transaction */
-	int open_begin_stmt;          /* LTX_SELF: a BEGIN never committed, -1 */
+	int mixed_tx_stmt;            /* TX_MIXED: first statement that needs a transaction */
+	int open_begin_stmt;          /* TX_SELF: a BEGIN never committed, -1 */
 	struct tx_state tx;
 	/* the current statement */
 	size_t si;
@@ -245,6 +235,10 @@ struct allow_dir *dirs_allow(struct lint_dirs *d, const char *rule, int si);
 /* After the section: report bad and unused directives. */
 void dirs_report(struct lint_ctx *c);
 
+/* linter.c, for the engine: a new finding in r; the text of line (no newline). */
+struct lint_finding *lint_new_finding(struct lint_result *r);
+char *lint_source_line(const struct lint_ctx *c, int line);
+
 /* Custom pcre2 rules (rules_custom.c). */
 struct custom_set;
 struct custom_set *custom_compile(const struct config *cfg, int *errors);
@@ -265,10 +259,6 @@ void lint_prep_free(struct lint_prep *p);
 /* Run one job with its parse (prep may be NULL: parsed here). */
 void lint_job_run(struct linter *l, const struct lint_job *job, struct lint_prep *prep,
 		  struct lint_result *r);
-
-/* Output in JSON and SARIF (output_json.c). */
-void lint_print_json(const struct lint_result *r, FILE *out);
-void lint_print_sarif(const struct lint_result *r, FILE *out);
 
 /* The linter's own state (engine.c), visible to the rule files. */
 struct linter {

@@ -76,7 +76,7 @@ static void concurrently_in_tx(struct lint_ctx *c)
 	if (kw.start != c->st->offset)
 		e.where = kw;
 	e.lock = ctx_stmt_lock(c, NULL);
-	if (c->mode == LTX_MIXED) {
+	if (c->mode == TX_MIXED) {
 		const struct sql_stmt *o = &c->script->stmts[c->mixed_tx_stmt];
 
 		e.vars[0] = "statement";
@@ -403,7 +403,7 @@ void rules_tx_end(struct lint_ctx *c)
 {
 	const struct sql_stmt *b;
 
-	if (c->st || c->mode != LTX_SELF || c->open_begin_stmt < 0)
+	if (c->st || c->mode != TX_SELF || c->open_begin_stmt < 0)
 		return;
 	b = &c->script->stmts[c->open_begin_stmt];
 	{

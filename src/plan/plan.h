@@ -11,24 +11,17 @@
 #ifndef MIGRATE_PLAN_H
 #define MIGRATE_PLAN_H
 
-#include "base/cli.h"
+#include "base/strlist.h"
+#include "config/config.h"
 #include "pg/db.h"
 #include "pg/history.h"
 #include "sql/locks.h"
 #include "sql/migration.h"
-#include "run/runner.h"
+#include "sql/step.h"
 
 #include <stdint.h>
 #include <stdio.h>
 
-/* Growable list of owned strings. */
-struct strlist {
-	char **v;
-	size_t n, alloc;
-};
-void strlist_add(struct strlist *l, const char *s);
-void strlist_addf(struct strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void strlist_release(struct strlist *l);
 
 /* pg_locks.mode ("AccessExclusiveLock") -> mode; LOCK_NONE when unknown. */
 enum lock_mode plan_lock_from_pg(const char *pg_mode);
@@ -150,25 +143,8 @@ struct plan_migration *plan_add(struct plan *p, const struct step *st, int direc
 /* Fill sizes and the current lock holders from a live database (read-only). */
 int plan_db_facts(struct plan *p, struct db *db, long long_running_ms);
 
-/* Output. */
-enum plan_format { PLAN_TEXT, PLAN_MARKDOWN, PLAN_JSON };
-int plan_format_parse(const char *name); /* -1 when unknown */
-void plan_print(const struct plan *p, enum plan_format fmt, FILE *out);
-void plan_print_text(const struct plan *p, FILE *out);
-void plan_print_markdown(const struct plan *p, FILE *out);
-void plan_print_json(const struct plan *p, FILE *out);
-/* The object plan_print_json prints (a jansson json_t, the caller's reference). */
-struct json_t *plan_json(const struct plan *p);
-
 /* Count of rehearsed migrations that were not clean. */
 size_t plan_failures(const struct plan *p);
 
-/*
- * migrate plan, and up/down --dry-run: argv as given to the command
- * (argv[0] "plan", "up" or "down").
- */
-int plan_command(int argc, char **argv, struct app *app, int direction);
-/* Is "--dry-run" among the options? (for cmd_up / cmd_down) */
-int plan_is_dry_run(int argc, char **argv);
 
 #endif

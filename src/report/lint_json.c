@@ -3,7 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lint/lint_int.h"
+#include "report/lint_report.h"
+#include "lint/catalog.h"
 #include "base/util.h"
 
 #ifndef MIGRATE_VERSION

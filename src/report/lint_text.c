@@ -4,7 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lint/lint_int.h"
+#include "report/lint_report.h"
+#include "lint/catalog.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 

@@ -2,7 +2,7 @@
 #ifndef MIGRATE_PLAN_FORMAT_H
 #define MIGRATE_PLAN_FORMAT_H
 
-#include "plan/plan.h"
+#include "report/plan_report.h"
 #include "base/strbuf.h"
 
 /* "orders" or "public.orders" */

@@ -35,63 +35,6 @@ void runner_init(struct runner *r, struct db *db, struct history *h, struct migr
 	srand((unsigned)(rnd[0] | rnd[1] << 8 | rnd[2] << 16));
 }
 
-int step_prepare(struct step *s, const char *sql, const char *path, int line_base,
-		 const struct directives *dir)
-{
-	const struct sql_stmt *first_tx = NULL, *first_notx = NULL, *first_ctl = NULL;
-	size_t i;
-
-	s->sql = sql;
-	s->path = path;
-	s->line_base = line_base;
-	if (dir)
-		s->dir = *dir;
-	else {
-		s->dir.no_transaction = 0;
-		s->dir.lock_timeout_ms = s->dir.statement_timeout_ms = -1;
-	}
-	if (sql_script_parse(&s->script, sql, path, line_base) < 0) {
-		log_warning_at(path, s->script.error_line, s->script.error_col,
-			       "%s; the statement is sent to the server as written", s->script.error);
-	}
-	s->noop = s->script.n == 0;
-	for (i = 0; i < s->script.n; i++) {
-		const struct sql_stmt *st = &s->script.stmts[i];
-		if (st->flags & STMT_TX_CONTROL) {
-			if (!first_ctl)
-				first_ctl = st;
-		} else if (st->flags & STMT_NO_TX) {
-			if (!first_notx)
-				first_notx = st;
-		} else if (!first_tx) {
-			first_tx = st;
-		}
-	}
-	if (first_ctl)
-		s->mode = TX_SELF;
-	else if (s->dir.no_transaction)
-		s->mode = TX_NONE;
-	else if (first_notx && first_tx) {
-		log_error_at(path, first_notx->line, first_notx->col,
-			     "%s cannot run inside a transaction, but this migration also has "
-			     "statements that should (line %d)", sql_stmt_kind(first_notx->node),
-			     first_tx->line);
-		log_hint("move the statements that cannot run in a transaction to a migration of "
-			 "their own, or add \"-- migrate:no-transaction\" to run every statement "
-			 "on its own");
-		return -1;
-	} else if (first_notx)
-		s->mode = TX_NONE;
-	else
-		s->mode = TX_WRAPPED;
-	return 0;
-}
-
-void step_release(struct step *s)
-{
-	sql_script_release(&s->script);
-}
-
 /* --- error reporting ----------------------------------------------------- */
 
 struct failure {

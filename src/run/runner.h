@@ -7,6 +7,7 @@
 #include "pg/history.h"
 #include "sql/migration.h"
 #include "sql/script.h"
+#include "sql/step.h"
 
 struct run_options {
 	int64_t target;        /* --to VERSION */
@@ -16,23 +17,6 @@ struct run_options {
 	int allow_drift;
 	int force_irreversible;
 	const char *note;      /* recorded in the audit log (e.g. "--allow-drift") */
-};
-
-/* One migration in one direction, parsed and ready to run. */
-struct step {
-	int64_t version;
-	const char *version_str;
-	const char *name;
-	const char *checksum;   /* recorded for up */
-	const char *sql;
-	const char *path;       /* file for messages ("recorded down SQL" when from history) */
-	int line_base;
-	struct directives dir;
-	const char *down_sql;   /* up: the down SQL to record */
-	struct sql_script script;
-	enum tx_mode mode;
-	int noop;               /* nothing to run (blank) */
-	char version_buf[24];   /* version_str when there is no file to take it from */
 };
 
 struct runner {
@@ -50,11 +34,6 @@ struct runner {
 
 void runner_init(struct runner *r, struct db *db, struct history *h, struct migration_set *set,
 		 const struct config *cfg);
-
-/* Parse a section and decide how it runs; errors printed. 0 or -1. */
-int step_prepare(struct step *s, const char *sql, const char *path, int line_base,
-		 const struct directives *dir);
-void step_release(struct step *s);
 
 /*
  * Where in the file a server error in statement stmt points: the server's

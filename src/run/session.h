@@ -2,7 +2,7 @@
 #ifndef MIGRATE_SESSION_H
 #define MIGRATE_SESSION_H
 
-#include "base/cli.h"
+#include "config/app.h"
 #include "pg/db.h"
 #include "pg/history.h"
 #include "sql/migration.h"

@@ -10,6 +10,7 @@ enum tx_mode {
 	TX_WRAPPED = 0,     /* in one transaction with its history row (default) */
 	TX_NONE = 1,        /* no transaction: each statement alone (directive or CONCURRENTLY...) */
 	TX_SELF = 2,        /* the file runs its own BEGIN ... COMMIT */
+	TX_MIXED = 3,       /* needs and refuses a transaction: refused (sql/step.c) */
 };
 const char *tx_mode_name(enum tx_mode m);
 

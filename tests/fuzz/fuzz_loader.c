@@ -2,7 +2,7 @@
  * up/down pairs, dbmate sections, directives) and how each migration would run.
  * The input holds up to 4 files, separated by NUL bytes: a name line, then the text. */
 #include "sql/migration.h"
-#include "run/runner.h"
+#include "sql/step.h"
 #include "base/util.h"
 
 #include <dirent.h>

@@ -1,6 +1,7 @@
 /* test_fleetconf.c - migrate.yml targets:, apply.lock, apply.max_replica_lag; target names */
 #include "unit.h"
 #include "config/config.h"
+#include "config/fleetconf.h"
 #include "fleet/targets.h"
 #include "base/util.h"
 

@@ -4,6 +4,7 @@
 
 #include "config/config.h"
 #include "lint/lint.h"
+#include "report/lint_report.h"
 
 /* Options for lint_sql: pg 0 = the default version. */
 struct lt_opts {

@@ -1,0 +1,43 @@
+/* app.c - the configuration a command runs with */
+#include "config/app.h"
+#include "base/util.h"
+
+#include <stdlib.h>
+
+int app_config(struct app *app)
+{
+	struct config *cfg = &app->cfg;
+	const char *env;
+
+	if (app->cfg_loaded)
+		return 0;
+	config_init(cfg);
+	app->cfg_loaded = 1;
+	if (config_load(cfg, app->opts.config_path) < 0)
+		return -1;
+	if (cfg->database_url)
+		cfg->url_source = "config";
+	if ((env = getenv("DATABASE_URL")) && *env) {
+		free(cfg->database_url);
+		cfg->database_url = xstrdup(env);
+		cfg->url_source = "DATABASE_URL";
+	}
+	if (app->opts.database_url) {
+		free(cfg->database_url);
+		cfg->database_url = xstrdup(app->opts.database_url);
+		cfg->url_source = "--database-url";
+	}
+	if (app->opts.dir) {
+		free(cfg->dir);
+		cfg->dir = xstrdup(app->opts.dir);
+	}
+	if (!cfg->dir)
+		cfg->dir = xstrdup("migrations");
+	if (app->opts.table) {
+		free(cfg->table);
+		cfg->table = xstrdup(app->opts.table);
+	}
+	if (!cfg->table)
+		cfg->table = xstrdup("public.schema_migrations");
+	return 0;
+}

@@ -1,0 +1,96 @@
+/* yaml.c - reading migrate.yml's nodes: scalars with ${VAR} expanded, errors at file:line:col */
+#include "config/yaml.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int config_yaml_line(yaml_node_t *n)
+{
+	return (int)n->start_mark.line + 1;
+}
+
+static int col_of(yaml_node_t *n)
+{
+	return (int)n->start_mark.column + 1;
+}
+
+void config_yaml_error(struct loader *ld, yaml_node_t *n, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	log_error_at(ld->file, config_yaml_line(n), col_of(n), "%s", sb.buf);
+	strbuf_release(&sb);
+	ld->errors++;
+}
+
+/* Expand ${VAR} and ${VAR:-default} from the environment. NULL on error. */
+static char *expand_env(struct loader *ld, yaml_node_t *n, const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = s;
+
+	while (*p) {
+		const char *close, *dflt;
+		char *name, *val;
+
+		if (p[0] != '$' || p[1] != '{') {
+			strbuf_addch(&sb, *p++);
+			continue;
+		}
+		close = strchr(p + 2, '}');
+		if (!close) {
+			config_yaml_error(ld, n, "unterminated \"${\" in \"%s\"", s);
+			strbuf_release(&sb);
+			return NULL;
+		}
+		dflt = strstr(p + 2, ":-");
+		if (dflt && dflt > close)
+			dflt = NULL;
+		name = xstrndup(p + 2, (size_t)((dflt ? dflt : close) - (p + 2)));
+		val = getenv(name);
+		if (val && *val)
+			strbuf_addstr(&sb, val);
+		else if (dflt)
+			strbuf_add(&sb, dflt + 2, (size_t)(close - dflt - 2));
+		else {
+			config_yaml_error(ld, n, "environment variable %s is not set", name);
+			log_hint("set it, or give a default: ${%s:-value}", name);
+			free(name);
+			strbuf_release(&sb);
+			return NULL;
+		}
+		free(name);
+		p = close + 1;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+char *config_yaml_scalar(struct loader *ld, yaml_node_t *n, const char *key)
+{
+	if (n->type != YAML_SCALAR_NODE) {
+		config_yaml_error(ld, n, "\"%s\" must be a single value", key);
+		return NULL;
+	}
+	return expand_env(ld, n, (const char *)n->data.scalar.value);
+}
+
+int config_yaml_is_null(yaml_node_t *n)
+{
+	const char *v = (const char *)n->data.scalar.value;
+
+	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (!*v || !strcmp(v, "~") || !strcmp(v, "null"));
+}
+
+yaml_node_t *config_yaml_node(struct loader *ld, int id)
+{
+	return yaml_document_get_node(&ld->doc, id);
+}

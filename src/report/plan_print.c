@@ -1,0 +1,25 @@
+/* plan_print.c - a plan in the format asked for */
+#include "report/plan_report.h"
+
+#include <string.h>
+
+int plan_format_parse(const char *name)
+{
+	if (!strcmp(name, "text"))
+		return PLAN_TEXT;
+	if (!strcmp(name, "markdown") || !strcmp(name, "md"))
+		return PLAN_MARKDOWN;
+	if (!strcmp(name, "json"))
+		return PLAN_JSON;
+	return -1;
+}
+
+void plan_print(const struct plan *p, enum plan_format fmt, FILE *out)
+{
+	if (fmt == PLAN_JSON)
+		plan_print_json(p, out);
+	else if (fmt == PLAN_MARKDOWN)
+		plan_print_markdown(p, out);
+	else
+		plan_print_text(p, out);
+}
