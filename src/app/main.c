@@ -8,26 +8,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What a command needs set up (done by session_open, once, from this column). */
+#define FILES SESSION_FILES
+#define QUIET SESSION_QUIET_FILES
+#define LOCK SESSION_LOCK             /* connect, take the runner lock, load history */
+#define HISTORY SESSION_HISTORY       /* connect and load history, no lock */
+#define CONNECT SESSION_CONNECT       /* connect and inspect the history table */
+
 static const struct command {
 	const char *name;
 	cmd_fn fn;
+	int needs;
 	const char *summary;
 } commands[] = {
-	{ "init", cmd_init, "write a commented migrate.yml and a migrations/ directory" },
-	{ "new", cmd_new, "create {timestamp}_{name}.up.sql and .down.sql" },
-	{ "up", cmd_up, "apply pending migrations" },
-	{ "down", cmd_down, "revert applied migrations (one by default)" },
-	{ "status", cmd_status, "show applied, pending, modified, missing and dirty versions" },
-	{ "history", cmd_history, "show the audit log of every attempt" },
-	{ "redo", cmd_redo, "revert the newest migration (or N) and apply it again" },
-	{ "repair", cmd_repair, "settle a dirty version left by a failed run" },
-	{ "baseline", cmd_baseline, "record migrations up to VERSION as applied without running them" },
-	{ "adopt", cmd_adopt, "import the history of golang-migrate or dbmate" },
-	{ "backups", cmd_backups, "list the backups taken before changes" },
-	{ "restore", cmd_restore, "restore a backup (the last resort)" },
-	{ "lint", cmd_lint, "check migrations for dangerous locks, rewrites and scans" },
-	{ "plan", cmd_plan, "show what pending migrations will lock, rewrite and scan (dry run)" },
-	{ "rehearse", cmd_rehearse, "run pending migrations up, down and up on a scratch copy, observing locks" },
+	{ "init", cmd_init, 0, "write a commented migrate.yml and a migrations/ directory" },
+	{ "new", cmd_new, 0, "create {timestamp}_{name}.up.sql and .down.sql" },
+	{ "up", cmd_up, FILES | LOCK, "apply pending migrations" },
+	{ "down", cmd_down, FILES | QUIET | LOCK, "revert applied migrations (one by default)" },
+	{ "status", cmd_status, FILES | HISTORY, "show applied, pending, modified, missing and dirty versions" },
+	{ "history", cmd_history, CONNECT, "show the audit log of every attempt" },
+	{ "redo", cmd_redo, FILES | QUIET | LOCK, "revert the newest migration (or N) and apply it again" },
+	{ "repair", cmd_repair, FILES | QUIET | LOCK, "settle a dirty version left by a failed run" },
+	{ "baseline", cmd_baseline, FILES | QUIET | LOCK,
+	  "record migrations up to VERSION as applied without running them" },
+	{ "adopt", cmd_adopt, FILES | QUIET | LOCK | SESSION_FOREIGN_OK,
+	  "import the history of golang-migrate or dbmate" },
+	{ "backups", cmd_backups, 0, "list the backups taken before changes" },
+	{ "restore", cmd_restore, LOCK, "restore a backup (the last resort)" },
+	{ "lint", cmd_lint, 0, "check migrations for dangerous locks, rewrites and scans" },
+	{ "plan", cmd_plan, FILES, "show what pending migrations will lock, rewrite and scan (dry run)" },
+	{ "rehearse", cmd_rehearse, FILES | HISTORY,
+	  "run pending migrations up, down and up on a scratch copy, observing locks" },
 };
 
 static void usage(FILE *f)
@@ -122,6 +133,7 @@ int main(int argc, char **argv)
 		log_hint("\"migrate --help\" lists the commands");
 		return EXIT_USAGE;
 	}
+	app.setup = cmd->needs;
 	r = cmd->fn(argc - i, argv + i, &app);
 	if (app.cfg_loaded)
 		config_release(&app.cfg);

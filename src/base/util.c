@@ -99,9 +99,42 @@ FILE *log_to(FILE *out)
 	return old;
 }
 
+static int keep_first;
+static char first_error[512];
+
+void log_keep_first_error(int on)
+{
+	keep_first = on;
+	first_error[0] = '\0';
+}
+
+const char *log_first_error(void)
+{
+	return first_error[0] ? first_error : NULL;
+}
+
+/* The first error's text, as printed (without "error: " when nothing precedes it). */
+static void keep_error(const char *lead, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	if (!keep_first || first_error[0])
+		return;
+	n = snprintf(first_error, sizeof(first_error), "%s", lead);
+	if (n < 0 || (size_t)n >= sizeof(first_error))
+		return;
+	va_copy(cp, ap);
+	vsnprintf(first_error + n, sizeof(first_error) - (size_t)n, fmt, cp);
+	va_end(cp);
+}
+
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	FILE *out = log_stream ? log_stream : stderr;
+
+	if (!strcmp(prefix, "error: "))
+		keep_error("", fmt, ap);
 
 	fflush(stdout);
 	fprintf(out, "%s", prefix);
@@ -134,17 +167,29 @@ static void vlog_at(const char *kind, const char *file, int line, int col,
 static void vlog_at(const char *kind, const char *file, int line, int col,
 		    const char *fmt, va_list ap)
 {
+	FILE *out = log_stream ? log_stream : stderr;
+	char lead[600];
+
+	if (!strcmp(kind, "error")) {
+		if (file && line > 0 && col > 0)
+			snprintf(lead, sizeof(lead), "%s:%d:%d: error: ", file, line, col);
+		else if (file && line > 0)
+			snprintf(lead, sizeof(lead), "%s:%d: error: ", file, line);
+		else
+			snprintf(lead, sizeof(lead), "%s%serror: ", file ? file : "", file ? ": " : "");
+		keep_error(file ? lead : "", fmt, ap);
+	}
 	fflush(stdout);
 	if (file && line > 0 && col > 0)
-		fprintf(stderr, "%s:%d:%d: %s: ", file, line, col, kind);
+		fprintf(out, "%s:%d:%d: %s: ", file, line, col, kind);
 	else if (file && line > 0)
-		fprintf(stderr, "%s:%d: %s: ", file, line, kind);
+		fprintf(out, "%s:%d: %s: ", file, line, kind);
 	else if (file)
-		fprintf(stderr, "%s: %s: ", file, kind);
+		fprintf(out, "%s: %s: ", file, kind);
 	else
-		fprintf(stderr, "%s: ", kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+		fprintf(out, "%s: ", kind);
+	vfprintf(out, fmt, ap);
+	fputc('\n', out);
 }
 
 void log_error_at(const char *file, int line, int col, const char *fmt, ...)
@@ -299,4 +344,31 @@ void json_print_release(json_t *root, FILE *out)
 	fprintf(out, "%s\n", text);
 	free(text);
 	json_decref(root);
+}
+
+int log_shared_marks;
+
+static uint64_t fnv1a(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+void log_shared(const char *text)
+{
+	size_t len = strlen(text);
+
+	fflush(stdout);
+	if (log_shared_marks)
+		fprintf(stderr, "%c%016llx\n", LOG_SHARED_MARK, (unsigned long long)fnv1a(text, len));
+	fputs(text, stderr);
+	if (len && text[len - 1] != '\n')
+		fputc('\n', stderr);
+	if (log_shared_marks)
+		fprintf(stderr, "%c\n", LOG_SHARED_MARK);
+	fflush(stderr);
 }

@@ -41,6 +41,24 @@ void log_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "file:line:col: error: ..." (line/col 0 are omitted) */
+/*
+ * Keep the text of the first error logged from now on (off: stop; either way
+ * forget the one kept): how a fleet worker reports its target's error.
+ */
+void log_keep_first_error(int on);
+const char *log_first_error(void); /* NULL when none */
+
+/*
+ * Print a report that many processes are likely to print alike (the lint
+ * gate's findings on a fleet's shared migration files) to stderr. With
+ * log_shared_marks on (a fleet worker), it is framed by LOG_SHARED_MARK lines
+ * (the first with a hash of the text), so that the fleet's parent shows it for
+ * the first target only. text holds whole lines.
+ */
+#define LOG_SHARED_MARK '\036'
+extern int log_shared_marks;
+void log_shared(const char *text);
+
 void log_error_at(const char *file, int line, int col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void log_warning_at(const char *file, int line, int col, const char *fmt, ...)

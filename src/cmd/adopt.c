@@ -217,8 +217,7 @@ int cmd_adopt(int argc, char **argv, struct app *app)
 	if (history_init(&theirs, from_table) < 0)
 		return EXIT_USAGE;
 	theirs_init = 1;
-	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK | SESSION_QUIET_FILES |
-			  SESSION_FOREIGN_OK);
+	rc = session_open(&s, app, 0);
 	if (rc != EXIT_OK)
 		goto done;
 	if (s.h.exists && s.h.n) {

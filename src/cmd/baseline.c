@@ -44,7 +44,7 @@ int cmd_baseline(int argc, char **argv, struct app *app)
 	rc = apply_options_done(&c, opt, 1, app, &ov);
 	if (rc >= 0)
 		return rc;
-	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK | SESSION_QUIET_FILES);
+	rc = session_open(&s, app, 0);
 	if (rc != EXIT_OK)
 		goto done;
 	if (!migration_set_find(&s.set, version)) {

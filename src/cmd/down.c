@@ -1,12 +1,10 @@
 /* down.c - migrate down: revert applied migrations, newest first */
 #include "cmd/applyopts.h"
-#include "run/backup.h"
 #include "cmd/commands.h"
 #include "fleet/fleet.h"
 #include "plan/plan.h"
-#include "run/runlock.h"
 #include "run/steps.h"
-#include "run/runner.h"
+#include "run/run.h"
 #include "run/session.h"
 #include "base/util.h"
 
@@ -19,7 +17,8 @@ enum { O_STEPS = 1, O_TO, O_ALL, O_FORCE_IRREVERSIBLE, O_ALL_TARGETS, O_FORMAT }
 static const struct cli_option down_options[] = {
 	{ O_STEPS, 'n', "steps", "N", "revert the N newest applied migrations (default 1)" },
 	{ O_TO, 0, "to", "VERSION", "revert every migration newer than VERSION (0: all)" },
-	{ O_ALL, 0, "all", NULL, "revert every applied migration" },
+	{ O_ALL, 0, "all-migrations", NULL, "revert every applied migration" },
+	{ O_ALL, 0, "all", NULL, "the same as --all-migrations (the old spelling; every target is --all-targets)" },
 	{ O_FORCE_IRREVERSIBLE, 0, "force-irreversible", NULL,
 	  "forget a migration that has no down SQL (its changes stay)" },
 	BACKUP_CLI_OPTION,
@@ -43,28 +42,28 @@ static int down_target(struct app *app, void *arg, struct target_result *res)
 {
 	const struct down_args *a = arg;
 	struct session s;
-	struct runner r;
 	struct history_row **rows = NULL;
 	struct step *steps = NULL;
-	struct backup_mark bm = { NULL, NULL, NULL };
-	int64_t target = a->target;
-	int nsteps_opt = a->steps, all = a->all, force = a->force, rc;
-	size_t i, n = 0, done_n = 0;
+	struct run_policy pol = { .kind = RUN_DOWN, .force_irreversible = a->force };
+	struct run_outcome o;
+	size_t i, n = 0;
+	int rc;
 
-	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK | SESSION_QUIET_FILES);
+	rc = session_open(&s, app, 0);
 	if (rc != EXIT_OK)
 		goto done;
-	if (target > 0 && !history_find(&s.h, target)) {
-		log_error("version %lld is not applied", (long long)target);
+	if (a->target > 0 && !history_find(&s.h, a->target)) {
+		log_error("version %lld is not applied", (long long)a->target);
 		log_hint("\"migrate status\" lists the applied versions; --to 0 reverts all");
 		rc = EXIT_USAGE;
 		goto done;
 	}
 	if ((rc = steps_refuse_dirty(&s.h)) != EXIT_OK)
 		goto done;
-	if (res && s.h.n)
-		res->from = res->to = s.h.rows[s.h.n - 1].version;
-	rows = steps_down_rows(&s.h, nsteps_opt, target, all, &n);
+	pol.from = steps_latest(&s.h);
+	if (res)
+		res->from = res->to = pol.from;
+	rows = steps_down_rows(&s.h, a->steps, a->target, a->all, &n);
 	if (n == 0) {
 		if (log_verbosity >= 0)
 			printf("nothing to do: no applied migration to revert\n");
@@ -73,41 +72,23 @@ static int down_target(struct app *app, void *arg, struct target_result *res)
 	steps = xcalloc(n, sizeof(*steps));
 	for (i = 0; i < n; i++)
 		if (steps_down(&steps[i], rows[i], migration_set_find(&s.set, rows[i]->version),
-				   force, 0) < 0)
+			       a->force, 0) < 0)
 			rc = EXIT_USAGE;
-	if (rc == EXIT_OK)
-		rc = runlock_check_steps(&s, steps, n);
 	if (rc != EXIT_OK)
 		goto done;
-	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
 	/* the reverted rows are the newest: the run ends at the newest of the others */
-	rc = backup_before_change(&s, r.run_id, "down", steps_latest(&s.h),
-				  n < s.h.n ? s.h.rows[s.h.n - n - 1].version : 0, &bm);
-	if (rc != EXIT_OK)
-		goto done;
-	for (i = 0; i < n; i++) {
-		rc = session_before_migration(&s);
-		if (rc == EXIT_OK)
-			rc = runner_apply(&r, &steps[i], -1, force && sql_is_blank(steps[i].sql)
-					  ? "--force-irreversible" : NULL);
-		if (rc != EXIT_OK)
-			break;
-		done_n++;
-		if (res) {
-			res->changed++;
-			size_t k = (size_t)(rows[i] - s.h.rows); /* newest first */
-			res->to = k ? s.h.rows[k - 1].version : 0;
-		}
+	pol.to = n < s.h.n ? s.h.rows[s.h.n - n - 1].version : 0;
+	rc = run_steps(&s, steps, n, &pol, &o);
+	if (res && o.done) {
+		size_t k = (size_t)(rows[o.done - 1] - s.h.rows); /* newest first */
+
+		res->changed = (int)o.done;
+		res->to = k ? s.h.rows[k - 1].version : 0;
 	}
-	if (rc == EXIT_OK)
-		rc = session_unlock(&s);
-	if (rc == EXIT_OK && log_verbosity >= 0)
-		printf("%zu migration%s reverted\n", done_n, done_n == 1 ? "" : "s");
 done:
 	if (steps)
 		steps_free(steps, n);
 	free(rows);
-	backup_mark_release(&bm);
 	session_close(&s);
 	return rc;
 }
@@ -168,7 +149,7 @@ int cmd_down(int argc, char **argv, struct app *app)
 			break;
 	}
 	if (opt >= 0 && modes > 1) {
-		log_error("use one of --steps, --to and --all");
+		log_error("use one of --steps, --to and --all-migrations");
 		opt = CLI_ERROR;
 	}
 	if (opt == CLI_DONE && fleet_format(&fo, format, "--all-targets") < 0)

@@ -60,7 +60,7 @@ int cmd_history(int argc, char **argv, struct app *app)
 	cli_release(&c);
 	if (rc >= 0)
 		return rc;
-	rc = session_open(&s, app, SESSION_CONNECT);
+	rc = session_open(&s, app, 0);
 	if (rc != EXIT_OK)
 		goto done;
 	if (!s.h.exists) {

@@ -16,7 +16,7 @@
 
 enum {
 	O_FORMAT = 1, O_OFFLINE, O_FROM, O_TO, O_DOWN, O_STEPS, O_ALL, O_LONG_RUNNING,
-	O_DRY_RUN, O_ALLOW_DRIFT, O_FORCE_IRREVERSIBLE, O_UNSAFE, O_ALL_TARGETS,
+	O_DRY_RUN, O_ALLOW_DRIFT, O_FORCE_IRREVERSIBLE, O_UNSAFE, O_ALL_TARGETS, O_ALL_MIGRATIONS,
 };
 
 static const struct cli_option plan_options[] = {
@@ -26,7 +26,8 @@ static const struct cli_option plan_options[] = {
 	{ O_TO, 0, "to", "VERSION", "up: up to and including VERSION; down: those newer than VERSION" },
 	{ O_DOWN, 0, "down", NULL, "plan a revert: what \"migrate down\" would run" },
 	{ O_STEPS, 'n', "steps", "N", "down: the N newest migrations (default 1)" },
-	{ O_ALL, 0, "all", NULL, "every target in migrate.yml, as up --all; with --down: every migration" },
+	{ O_ALL_MIGRATIONS, 0, "all-migrations", NULL, "with --down: every applied migration, as down --all-migrations" },
+	{ O_ALL, 0, "all", NULL, "the old spelling: --all-targets; with --down, --all-migrations" },
 	{ O_ALL_TARGETS, 0, "all-targets", NULL, "every target in migrate.yml, up or --down (as down --all-targets)" },
 	{ O_LONG_RUNNING, 0, "long-running", "DURATION",
 	  "warn about transactions open longer than this (default 1min)" },
@@ -121,6 +122,10 @@ static int parse(struct cli *c, struct request *rq, struct apply_overrides *ov, 
 		case O_ALL_TARGETS:
 			fo->all = 1;
 			break;
+		case O_ALL_MIGRATIONS:
+			rq->all = 1;
+			modes++;
+			break;
 		case O_LONG_RUNNING:
 			if ((rq->long_running_ms = parse_duration_ms(c->arg)) < 0) {
 				log_error("invalid --long-running \"%s\"", c->arg);
@@ -130,7 +135,8 @@ static int parse(struct cli *c, struct request *rq, struct apply_overrides *ov, 
 			break;
 		}
 	}
-	/* --all mirrors up --all (every target) and down --all (every migration) */
+	/* the old spelling --all means what up --all (every target) and down --all
+	 * (every migration) mean */
 	if (all && rq->direction < 0) {
 		rq->all = 1;
 		modes++;
@@ -141,8 +147,12 @@ static int parse(struct cli *c, struct request *rq, struct apply_overrides *ov, 
 		log_error("--steps plans a revert: add --down");
 		return CLI_ERROR;
 	}
+	if (opt == CLI_DONE && rq->all && rq->direction > 0) {
+		log_error("--all-migrations plans a revert: add --down");
+		return CLI_ERROR;
+	}
 	if (opt == CLI_DONE && rq->direction < 0 && modes > 1) {
-		log_error("use one of --steps, --to and --all");
+		log_error("use one of --steps, --to and --all-migrations");
 		return CLI_ERROR;
 	}
 	return opt;
@@ -336,7 +346,7 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 
 	plan_init(&p, "plan", rq->direction);
 	p.from = rq->offline ? rq->from : 0;
-	rc = session_open(&s, app, SESSION_FILES | (rq->offline ? 0 : SESSION_HISTORY) |
+	rc = session_open(&s, app, (rq->offline ? 0 : SESSION_HISTORY) |
 			  (rq->fmt == PLAN_JSON ? SESSION_QUIET_FILES : 0));
 	if (rc != EXIT_OK)
 		goto done;
@@ -407,6 +417,8 @@ int plan_command(int argc, char **argv, struct app *app, int direction)
 	const char *name = !strcmp(argv[0], "plan") ? "plan"
 			 : direction > 0 ? "up --dry-run" : "down --dry-run";
 
+	/* up/down --dry-run run here: plan's set-up, never up's runner lock */
+	app->setup = SESSION_FILES;
 	fleet_opts_init(&fo, FLEET_UP);
 	cli_init(&c, name, "", "Show what the migrations would do, before anything runs: for each\n"
 		 "statement the tables it touches, the lock it takes on each and what that\n"

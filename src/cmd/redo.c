@@ -1,9 +1,8 @@
 /* redo.c - migrate redo: revert the newest migrations and apply them again (development) */
 #include "cmd/applyopts.h"
-#include "run/backup.h"
 #include "cmd/commands.h"
 #include "run/steps.h"
-#include "run/runner.h"
+#include "run/run.h"
 #include "run/session.h"
 #include "base/util.h"
 
@@ -20,9 +19,11 @@ static const struct cli_option redo_options[] = {
 	CLI_END
 };
 
-/* Down steps for rows (newest first), up steps for the same versions (oldest first). */
-static int prepare(struct session *s, struct history_row **rows, size_t n, struct step *down,
-		   struct step *up)
+/*
+ * The steps of a redo: the down steps of rows (newest first), then the up
+ * steps of the same versions (oldest first), in steps[0..2n).
+ */
+static int prepare(struct session *s, struct history_row **rows, size_t n, struct step *steps)
 {
 	size_t i;
 	int rc = EXIT_OK;
@@ -37,24 +38,52 @@ static int prepare(struct session *s, struct history_row **rows, size_t n, struc
 			rc = EXIT_USAGE;
 			continue;
 		}
-		if (steps_down(&down[i], rows[i], m, 0, 0) < 0 ||
-		    steps_up(&up[n - 1 - i], m) < 0)
+		if (steps_down(&steps[i], rows[i], m, 0, 0) < 0 ||
+		    steps_up(&steps[2 * n - 1 - i], m) < 0)
 			rc = EXIT_USAGE;
 	}
+	return rc;
+}
+
+/* Revert and apply again the nsteps newest migrations. */
+static int redo(struct app *app, int nsteps)
+{
+	struct session s;
+	struct history_row **rows = NULL;
+	struct step *steps = NULL;
+	struct run_policy pol = { .kind = RUN_REDO, .note = "redo" };
+	size_t n = 0;
+	int rc;
+
+	rc = session_open(&s, app, 0);
+	if (rc != EXIT_OK)
+		goto done;
+	if ((rc = steps_refuse_dirty(&s.h)) != EXIT_OK)
+		goto done;
+	rows = steps_down_rows(&s.h, nsteps, -1, 0, &n);
+	if (n == 0) {
+		if (log_verbosity >= 0)
+			printf("nothing to do: no applied migration to redo\n");
+		goto done;
+	}
+	steps = xcalloc(2 * n, sizeof(*steps));
+	if ((rc = prepare(&s, rows, n, steps)) != EXIT_OK)
+		goto done;
+	pol.from = pol.to = steps_latest(&s.h);
+	rc = run_steps(&s, steps, 2 * n, &pol, NULL);
+done:
+	if (steps)
+		steps_free(steps, 2 * n);
+	free(rows);
+	session_close(&s);
 	return rc;
 }
 
 int cmd_redo(int argc, char **argv, struct app *app)
 {
 	struct cli c;
-	struct session s;
-	struct runner r;
 	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
-	struct history_row **rows = NULL;
-	struct step *down = NULL, *up = NULL;
-	struct backup_mark bm = { NULL, NULL, NULL };
 	int nsteps = 1, rc, opt;
-	size_t i, n = 0;
 
 	cli_init(&c, "redo", "", "Revert the newest applied migration (or N) and apply it again, for\n"
 		 "development: the down runs as \"migrate down\" would, the up from the file as it\n"
@@ -71,41 +100,5 @@ int cmd_redo(int argc, char **argv, struct app *app)
 		}
 	}
 	rc = apply_options_done(&c, opt, 0, app, &ov);
-	if (rc >= 0)
-		return rc;
-	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK | SESSION_QUIET_FILES);
-	if (rc != EXIT_OK)
-		goto done;
-	if ((rc = steps_refuse_dirty(&s.h)) != EXIT_OK)
-		goto done;
-	rows = steps_down_rows(&s.h, nsteps, -1, 0, &n);
-	if (n == 0) {
-		if (log_verbosity >= 0)
-			printf("nothing to do: no applied migration to redo\n");
-		goto done;
-	}
-	down = xcalloc(n, sizeof(*down));
-	up = xcalloc(n, sizeof(*up));
-	rc = prepare(&s, rows, n, down, up);
-	if (rc != EXIT_OK)
-		goto done;
-	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
-	rc = backup_before_change(&s, r.run_id, "redo", steps_latest(&s.h), steps_latest(&s.h), &bm);
-	for (i = 0; rc == EXIT_OK && i < n; i++)
-		rc = runner_apply(&r, &down[i], -1, "redo");
-	for (i = 0; rc == EXIT_OK && i < n; i++)
-		rc = runner_apply(&r, &up[i], 1, "redo");
-	if (rc == EXIT_OK)
-		rc = session_unlock(&s);
-	if (rc == EXIT_OK && log_verbosity >= 0)
-		printf("%zu migration%s redone\n", n, n == 1 ? "" : "s");
-done:
-	if (down)
-		steps_free(down, n);
-	if (up)
-		steps_free(up, n);
-	free(rows);
-	backup_mark_release(&bm);
-	session_close(&s);
-	return rc;
+	return rc >= 0 ? rc : redo(app, nsteps);
 }

@@ -161,7 +161,7 @@ int cmd_rehearse(int argc, char **argv, struct app *app)
 		return rc;
 	plan_init(&p, "rehearse", 1);
 	p.with_data_rows = with_data;
-	rc = session_open(&s, app, SESSION_FILES | SESSION_HISTORY |
+	rc = session_open(&s, app, SESSION_HISTORY |
 			  (fmt == PLAN_JSON ? SESSION_QUIET_FILES : 0));
 	if (rc != EXIT_OK)
 		goto done;

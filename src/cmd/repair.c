@@ -123,7 +123,7 @@ int cmd_repair(int argc, char **argv, struct app *app)
 	rc = apply_options_done(&c, opt, 0, app, &ov);
 	if (rc >= 0)
 		return rc;
-	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK | SESSION_QUIET_FILES);
+	rc = session_open(&s, app, 0);
 	if (rc != EXIT_OK)
 		goto done;
 	for (i = 0; i < s.h.n; i++) {

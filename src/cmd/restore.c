@@ -258,7 +258,7 @@ int cmd_restore(int argc, char **argv, struct app *app)
 		free(file);
 		return EXIT_USAGE;
 	}
-	rc = session_open(&s, app, SESSION_LOCK);
+	rc = session_open(&s, app, 0);
 	if (rc == EXIT_OK)
 		rc = restore(&s, file, yes);
 	session_close(&s);

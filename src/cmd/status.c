@@ -13,7 +13,8 @@ enum { O_FORMAT = 1, O_ALL };
 
 static const struct cli_option status_options[] = {
 	{ O_FORMAT, 0, "format", "FORMAT", "text (default) or json" },
-	{ O_ALL, 0, "all", NULL, "every target in migrate.yml, grouped by version" },
+	{ O_ALL, 0, "all-targets", NULL, "every target in migrate.yml, grouped by version" },
+	{ O_ALL, 0, "all", NULL, "the same as --all-targets (the old spelling)" },
 	FLEET_CLI_OPTIONS,
 	CLI_END
 };
@@ -138,7 +139,7 @@ static int status_target(struct app *app, void *arg, struct target_result *res)
 	size_t n = 0, i;
 	int rc;
 
-	rc = session_open(&s, app, SESSION_FILES | SESSION_HISTORY |
+	rc = session_open(&s, app, SESSION_HISTORY |
 			  (strcmp(format, "json") ? 0 : SESSION_QUIET_FILES));
 	if (rc != EXIT_OK)
 		goto done;

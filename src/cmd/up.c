@@ -1,14 +1,10 @@
 /* up.c - migrate up: apply pending migrations, each in its own transaction */
 #include "cmd/commands.h"
 #include "cmd/applyopts.h"
-#include "run/backup.h"
 #include "fleet/fleet.h"
-#include "report/lint_report.h"
 #include "plan/plan.h"
-#include "run/rollback.h"
-#include "run/runlock.h"
+#include "run/run.h"
 #include "run/steps.h"
-#include "run/runner.h"
 #include "run/session.h"
 #include "base/util.h"
 
@@ -26,7 +22,8 @@ static const struct cli_option up_options[] = {
 	ON_FAILURE_CLI_OPTION,
 	BACKUP_CLI_OPTION,
 	APPLY_CLI_OPTIONS,
-	{ O_ALL, 0, "all", NULL, "every target in migrate.yml: main database, tenant schemas, databases" },
+	{ O_ALL, 0, "all-targets", NULL, "every target in migrate.yml: main database, tenant schemas, databases" },
+	{ O_ALL, 0, "all", NULL, "the same as --all-targets (the old spelling)" },
 	FLEET_CLI_OPTIONS,
 	FLEET_FAIL_FAST_OPTION,
 	{ O_FORMAT, 0, "format", "FORMAT", "summary of an every-target run: text (default) or json" },
@@ -78,75 +75,6 @@ static int check_history(struct session *s, int allow_drift)
 	return EXIT_OK;
 }
 
-/*
- * The gate's findings and verdict, as one report: on every target of a fleet
- * that shares the files it is the same, and shown once there (fleet_print_shared).
- */
-static int gate_report(const struct lint_result *res, size_t blocking, int unsafe)
-{
-	const char *nc = getenv("NO_COLOR");
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len), *was;
-	const char *s = blocking == 1 ? "" : "s";
-
-	if (!out) {
-		log_error("out of memory");
-		return EXIT_FAILED;
-	}
-	lint_result_print(res, LINT_FORMAT_TEXT, out, isatty(STDERR_FILENO) && !(nc && *nc));
-	was = log_to(out);
-	if (unsafe) {
-		log_warning("applying despite %zu lint error%s (--unsafe, recorded in the history log)",
-			    blocking, s);
-	} else {
-		log_error("%zu lint error%s in the pending migrations; nothing was applied", blocking, s);
-		log_hint("use the safe alternative shown, allow a finding with \"-- migrate:allow "
-			 "RULE reason\" on the line before its statement, or pass --unsafe");
-	}
-	log_to(was);
-	fclose(out);
-	fleet_print_shared(text);
-	free(text);
-	return unsafe ? EXIT_OK : EXIT_FAILED;
-}
-
-/*
- * Lint the migrations about to run (steps, parsed already), with the applied
- * ones as context. Error-level findings not allowed by a directive stop the run
- * unless --unsafe.
- */
-static int lint_gate(struct session *s, const struct step *steps, size_t nsteps, int unsafe)
-{
-	struct lint_options lo = { .cfg = s->cfg };
-	struct linter *l = linter_new(&lo);
-	struct lint_result res;
-	size_t i, k = 0, blocking;
-	int rc = EXIT_OK;
-
-	if (!l)
-		return EXIT_USAGE;
-	lint_result_init(&res);
-	/* what the database already holds, then this run: a table created earlier in
-	 * the run is new to everyone (no application uses it yet) */
-	for (i = 0; i < s->set.n; i++)
-		if (history_find(&s->h, s->set.items[i].version))
-			linter_learn_section(l, &s->set.items[i].up);
-	linter_begin_run(l);
-	for (i = 0; i < s->set.n && k < nsteps; i++) {
-		struct migration *m = &s->set.items[i];
-
-		if (m->version == steps[k].version)
-			lint_section_parsed(l, &m->up, &steps[k++].script, &res);
-	}
-	blocking = lint_result_blocking(&res);
-	if (blocking)
-		rc = gate_report(&res, blocking, unsafe);
-	lint_result_release(&res);
-	linter_free(l);
-	return rc;
-}
-
 /* A fleet target's result after on_failure: rollback: what the run left applied. */
 static void after_rollback(struct session *s, const struct step *steps, size_t applied,
 			   int64_t before, struct target_result *res)
@@ -165,99 +93,88 @@ static void after_rollback(struct session *s, const struct step *steps, size_t a
 		}
 }
 
+/* The pending migrations up to target (-1: all), prepared; EXIT_USAGE when one cannot run. */
+static int prepare_pending(struct session *s, int64_t target, struct step **steps, size_t *n)
+{
+	size_t i, alloc = 0;
+	int rc = EXIT_OK;
+
+	/* every pending migration is prepared before any runs: a broken file
+	 * stops the run before the first change */
+	for (i = 0; i < s->set.n; i++) {
+		struct migration *m = &s->set.items[i];
+
+		if (history_find(&s->h, m->version))
+			continue;
+		if (target >= 0 && m->version > target)
+			break;
+		ALLOC_GROW(*steps, *n + 1, alloc);
+		if (steps_up(&(*steps)[(*n)++], m) < 0)
+			rc = EXIT_USAGE;
+	}
+	return rc;
+}
+
+/* A fleet target's result: what the run applied (and, after a rollback, what stayed). */
+static void fill_result(struct session *s, const struct step *steps,
+			const struct run_outcome *o, int64_t before, struct target_result *res)
+{
+	size_t k;
+
+	if (o->rolled_back) {
+		after_rollback(s, steps, o->done, before, res);
+		return;
+	}
+	res->changed = (int)o->done;
+	for (k = 0; k < o->done; k++)
+		if (steps[k].version > res->to)
+			res->to = steps[k].version;
+}
+
 /* Apply what one target lacks (the database app->cfg points at). */
 static int up_target(struct app *app, void *arg, struct target_result *res)
 {
 	const struct up_args *a = arg;
 	struct session s;
-	struct runner r;
 	struct step *steps = NULL;
-	struct backup_mark bm = { NULL, NULL, NULL };
-	int64_t target = a->target, latest = 0;
-	int allow_drift = a->allow_drift, unsafe = a->unsafe, rc = EXIT_OK;
-	size_t i, nsteps = 0, alloc = 0;
-	char note[64] = "";
+	struct run_policy pol = { .kind = RUN_UP, .gate = 1, .unsafe = a->unsafe };
+	struct run_outcome o;
+	size_t nsteps = 0;
+	char note[64];
+	int rc;
 
-	rc = session_open(&s, app, SESSION_FILES | SESSION_LOCK);
+	rc = session_open(&s, app, 0);
 	if (rc != EXIT_OK)
 		goto done;
-	if (target >= 0 && !migration_set_find(&s.set, target) && !history_find(&s.h, target)) {
-		log_error("no migration with version %lld in \"%s\"", (long long)target, s.cfg->dir);
+	if (a->target >= 0 && !migration_set_find(&s.set, a->target) &&
+	    !history_find(&s.h, a->target)) {
+		log_error("no migration with version %lld in \"%s\"", (long long)a->target,
+			  s.cfg->dir);
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	rc = check_history(&s, allow_drift);
-	if (rc != EXIT_OK)
+	if ((rc = check_history(&s, a->allow_drift)) != EXIT_OK)
 		goto done;
-	snprintf(note, sizeof(note), "%s%s%s", allow_drift ? "--allow-drift" : "",
-		 allow_drift && unsafe ? " " : "", unsafe ? "--unsafe" : "");
-	for (i = 0; i < s.h.n; i++)
-		if (s.h.rows[i].version > latest)
-			latest = s.h.rows[i].version;
+	snprintf(note, sizeof(note), "%s%s%s", a->allow_drift ? "--allow-drift" : "",
+		 a->allow_drift && a->unsafe ? " " : "", a->unsafe ? "--unsafe" : "");
+	pol.note = note;
+	pol.from = steps_latest(&s.h);
 	if (res)
-		res->from = res->to = latest;
-
-	/* Prepare every pending migration before running any: a broken file stops
-	 * the run before the first change. */
-	for (i = 0; i < s.set.n; i++) {
-		struct migration *m = &s.set.items[i];
-
-		if (history_find(&s.h, m->version))
-			continue;
-		if (target >= 0 && m->version > target)
-			break;
-		ALLOC_GROW(steps, nsteps + 1, alloc);
-		if (steps_up(&steps[nsteps++], m) < 0)
-			rc = EXIT_USAGE;
-	}
-	if (rc == EXIT_OK)
-		rc = runlock_check_steps(&s, steps, nsteps);
-	if (rc != EXIT_OK)
-		goto done;
-	if (nsteps && (rc = lint_gate(&s, steps, nsteps, unsafe)) != EXIT_OK)
+		res->from = res->to = pol.from;
+	if ((rc = prepare_pending(&s, a->target, &steps, &nsteps)) != EXIT_OK)
 		goto done;
 	if (nsteps == 0) {
 		if (log_verbosity >= 0)
 			printf("nothing to do: %s is up to date%s\n", s.h.display,
-			       latest ? "" : " (no migrations)");
+			       pol.from ? "" : " (no migrations)");
 		goto done;
 	}
-	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
-	rc = backup_before_change(&s, r.run_id, "up", latest, steps[nsteps - 1].version > latest ?
-				  steps[nsteps - 1].version : latest, &bm);
-	if (rc != EXIT_OK)
-		goto done;
-	for (i = 0; i < nsteps; i++) {
-		if (steps[i].version < latest)
-			log_warning("applying %s out of order: it is older than the latest applied "
-				    "version %lld", steps[i].version_str, (long long)latest);
-		rc = session_before_migration(&s);
-		if (rc == EXIT_OK)
-			rc = runner_apply(&r, &steps[i], 1, *note ? note : NULL);
-		if (rc != EXIT_OK)
-			break;
-		if (res) {
-			res->changed++;
-			if (steps[i].version > res->to)
-				res->to = steps[i].version;
-		}
-	}
-	if (rc == EXIT_OK)
-		rc = session_unlock(&s);
-	if (rc == EXIT_OK && log_verbosity >= 0) {
-		printf("%zu migration%s applied\n", nsteps, nsteps == 1 ? "" : "s");
-	} else if (rc != EXIT_OK && i < nsteps) {
-		if (i > 0)
-			log_info("%zu of %zu migrations applied before the failure", i, nsteps);
-		if (s.cfg->on_failure == ON_FAILURE_ROLLBACK) {
-			rc = rollback_run(&s, &r, steps, i, latest, &bm);
-			if (res)
-				after_rollback(&s, steps, i, latest, res);
-		}
-	}
+	pol.to = steps[nsteps - 1].version > pol.from ? steps[nsteps - 1].version : pol.from;
+	rc = run_steps(&s, steps, nsteps, &pol, &o);
+	if (res)
+		fill_result(&s, steps, &o, pol.from, res);
 done:
 	steps_free(steps, nsteps);
-	backup_mark_release(&bm);
 	session_close(&s);
 	return rc;
 }

@@ -29,9 +29,7 @@
 #define MAX_JOBS 256
 
 /* A worker brackets a shared report with these lines: "\036<hash>" ... "\036". */
-#define SHARED_MARK '\036'
 
-static int in_worker; /* this process is a fleet worker */
 
 void fleet_opts_init(struct fleet_opts *fo, enum fleet_op op)
 {
@@ -179,9 +177,15 @@ struct worker {
 	struct strbuf data;   /* its stdout for the current target */
 };
 
+/*
+ * What a worker writes to the result pipe after each target (one write,
+ * under PIPE_BUF, so it arrives whole): the protocol between worker and
+ * parent. Its output (stderr, stdout) was written to its pipes before.
+ */
 struct result_msg {
 	size_t index;
 	struct target_result res;
+	char error[512];  /* the first error the target logged; "" when none */
 };
 
 struct pool {
@@ -240,7 +244,11 @@ static void run_target(struct pool *p, size_t index, struct result_msg *msg)
 	cfg->search_path = t->search_path ? xstrdup(t->search_path) : NULL;
 	memset(msg, 0, sizeof(*msg));
 	msg->index = index;
+	log_keep_first_error(1);
 	msg->res.rc = p->fn(p->app, p->arg, &msg->res);
+	if (log_first_error())
+		snprintf(msg->error, sizeof(msg->error), "%s", log_first_error());
+	log_keep_first_error(0);
 }
 
 static void worker_main(struct pool *p, int cmd_fd, int out_fd, int data_fd)
@@ -265,7 +273,7 @@ static void worker_main(struct pool *p, int cmd_fd, int out_fd, int data_fd)
 	log_verbosity = log_verbosity < 0 ? -2 : log_verbosity - 1;
 	p->app->opts.verbose = log_verbosity > 0 ? log_verbosity : 0;
 	p->app->quiet_files = 1;
-	in_worker = 1;
+	log_shared_marks = 1;
 	session_keep_connection(1);
 	while (read(cmd_fd, &index, sizeof(index)) == (ssize_t)sizeof(index) && index < p->tl->n) {
 		run_target(p, index, &msg);
@@ -360,31 +368,6 @@ static int assign(struct pool *p, struct worker *w, size_t index)
 	return 0;
 }
 
-static uint64_t fnv1a(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
-void fleet_print_shared(const char *text)
-{
-	size_t len = strlen(text);
-
-	fflush(stdout);
-	if (in_worker)
-		fprintf(stderr, "%c%016llx\n", SHARED_MARK, (unsigned long long)fnv1a(text, len));
-	fputs(text, stderr);
-	if (len && text[len - 1] != '\n')
-		fputc('\n', stderr);
-	if (in_worker)
-		fprintf(stderr, "%c\n", SHARED_MARK);
-	fflush(stderr);
-}
-
 static int is_error_line(const char *line)
 {
 	return !strncmp(line, "error: ", 7) || strstr(line, ": error: ");
@@ -431,12 +414,10 @@ static void worker_line(struct pool *p, struct worker *w, const char *line)
 {
 	struct row *r = w->busy ? &p->rows[w->index] : NULL;
 
-	if (line[0] == SHARED_MARK) {
+	if (line[0] == LOG_SHARED_MARK) {
 		shared_mark(p, w, line);
 		return;
 	}
-	if (r && !r->error && is_error_line(line))
-		r->error = xstrdup(strncmp(line, "error: ", 7) ? line : line + 7);
 	if (w->shown_by) {
 		if (!w->shared_error && is_error_line(line))
 			w->shared_error = xstrdup(line);
@@ -537,6 +518,8 @@ static void read_results(struct pool *p)
 			}
 			p->rows[msg.index].res = msg.res;
 			p->rows[msg.index].got_result = 1;
+			if (msg.error[0] && !p->rows[msg.index].error)
+				p->rows[msg.index].error = xstrdup(msg.error);
 			target_done(p, w);
 			break;
 		}

@@ -91,13 +91,5 @@ int fleet_or_one(struct app *app, struct fleet_opts *fo, fleet_fn fn, void *arg)
  */
 int fleet_run(struct app *app, struct fleet_opts *fo, fleet_fn fn, void *arg);
 
-/*
- * Print a report that many targets are likely to print alike (the lint gate's
- * findings on shared migration files). In a fleet worker it is marked, so that
- * the parent shows it for the first target only and, for every other target
- * with the same text, one line naming that first target. Elsewhere it is
- * printed as is. text holds whole lines.
- */
-void fleet_print_shared(const char *text);
 
 #endif

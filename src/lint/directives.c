@@ -1,49 +1,14 @@
 /* directives.c - "-- migrate:allow RULE reason" and "-- migrate:disable RULE" comments
  *
  * Comments come from PostgreSQL's scanner (so a "--" inside a string or a
- * dollar-quoted body is not a comment); the directive text is read with pcre2.
+ * dollar-quoted body is not a comment); the directive is read by sql/directive.c.
  */
-#define _GNU_SOURCE
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lint/lint_int.h"
+#include "sql/directive.h"
 #include "base/util.h"
-
-static pcre2_code *re;
-static pcre2_match_data *md;
-
-static void free_re(void)
-{
-	pcre2_match_data_free(md);
-	pcre2_code_free(re);
-}
-
-static int compile(void)
-{
-	int err;
-	PCRE2_SIZE eoff;
-
-	if (re)
-		return 0;
-	re = pcre2_compile((PCRE2_SPTR) "^--[ \\t]*migrate:(allow|disable)(?:[ \\t]+([^ \\t\\r\\n]+))?"
-			   "(?:[ \\t]+(.*?))?[ \\t\\r]*$",
-			   PCRE2_ZERO_TERMINATED, 0, &err, &eoff, NULL);
-	if (!re)
-		return -1;
-	md = pcre2_match_data_create_from_pattern(re, NULL);
-	atexit(free_re);
-	return 0;
-}
-
-static char *group(const char *s, const PCRE2_SIZE *ov, int g, int rc)
-{
-	if (g >= rc || ov[2 * g] == PCRE2_UNSET || ov[2 * g + 1] == ov[2 * g])
-		return NULL;
-	return xstrndup(s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
-}
 
 /* Statement a directive at off applies to: the one containing it, else the next. */
 static int stmt_for(const struct lint_ctx *c, int off)
@@ -79,33 +44,30 @@ static void add_disable(struct lint_dirs *d, const char *rule, int off)
 
 static void one_comment(struct lint_ctx *c, const struct tok *t)
 {
-	const char *s = c->src + t->start;
-	size_t len = (size_t)(t->end - t->start);
-	PCRE2_SIZE *ov;
-	char *kind, *rules, *reason, *p, *save = NULL;
-	int rc;
+	struct directive dv;
+	const char *tok, *rest;
+	size_t tok_len, rest_len;
+	char *rules, *reason, *p, *save = NULL;
+	int allow;
 
-	if (len < 10 || !memmem(s, len, "migrate:", 8))
+	if (!directive_read(c->src + t->start, (size_t)(t->end - t->start), &dv))
 		return;
-	rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, NULL);
-	if (rc < 0)
+	allow = directive_is(&dv, "allow");
+	if (!allow && !directive_is(&dv, "disable"))
 		return;
-	ov = pcre2_get_ovector_pointer(md);
-	kind = group(s, ov, 1, rc);
-	rules = group(s, ov, 2, rc);
-	reason = group(s, ov, 3, rc);
-	if (!rules) {
+	if (!directive_split(&dv, &tok, &tok_len, &rest, &rest_len)) {
 		/* reported by dirs_report as a directive without a rule */
 		add_allow(&c->dirs, "", NULL, t->start, -1);
-	} else {
-		for (p = strtok_r(rules, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-			if (kind[0] == 'a')
-				add_allow(&c->dirs, p, reason, t->start, stmt_for(c, t->start));
-			else
-				add_disable(&c->dirs, p, t->start);
-		}
+		return;
 	}
-	free(kind);
+	rules = xstrndup(tok, tok_len);
+	reason = rest_len ? xstrndup(rest, rest_len) : NULL;
+	for (p = strtok_r(rules, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (allow)
+			add_allow(&c->dirs, p, reason, t->start, stmt_for(c, t->start));
+		else
+			add_disable(&c->dirs, p, t->start);
+	}
 	free(rules);
 	free(reason);
 }
@@ -117,7 +79,7 @@ void dirs_parse(struct lint_ctx *c)
 	const struct toklist *tl;
 
 	memset(&c->dirs, 0, sizeof(c->dirs));
-	if (!strstr(c->src, "migrate:") || compile() < 0)
+	if (!strstr(c->src, "migrate:"))
 		return;
 	tl = ctx_toks(c);
 	for (i = 0; i < tl->n; i++)

@@ -388,6 +388,19 @@ char *history_sql_log(const struct history *h)
 			 "$9, $10, $11)", h->qlog);
 }
 
+void history_insert_params(const struct history_entry *e, const char *params[7],
+			   char version_buf[32])
+{
+	snprintf(version_buf, 32, "%lld", (long long)e->version);
+	params[0] = version_buf;
+	params[1] = e->name;
+	params[2] = e->checksum;
+	params[3] = e->down_sql;
+	params[4] = os_user_name();
+	params[5] = e->mode;
+	params[6] = e->state;
+}
+
 void history_log_params(const struct log_entry *e, const char *params[11], char buf[][32])
 {
 	snprintf(buf[0], 32, "%lld", (long long)e->version);

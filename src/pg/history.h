@@ -60,6 +60,17 @@ char *history_sql_delete(const struct history *h);      /* $1 version */
 char *history_sql_set_state(const struct history *h);   /* $1 version, $2 state */
 char *history_sql_log(const struct history *h);         /* $1..$11 */
 
+/* A history row about to be written: history_sql_insert's $1..$7. */
+struct history_entry {
+	int64_t version;
+	const char *name, *checksum, *down_sql;
+	const char *mode;   /* tx_mode_name(): how it ran */
+	const char *state;  /* "applied", or "dirty" while a no-transaction run is under way */
+};
+/* params[0..7) for history_sql_insert; version_buf (32 bytes) holds the version's text. */
+void history_insert_params(const struct history_entry *e, const char *params[7],
+			   char version_buf[32]);
+
 /* One audit log row, written in its own statement (autocommit). */
 struct log_entry {
 	const char *run_id;

@@ -1,5 +1,6 @@
 /* plan.c - the plan model: migrations, statements, predicted effects, warnings */
 #include "plan/plan.h"
+#include "sql/directive.h"
 #include "lint/lint.h"
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -344,18 +345,19 @@ struct disable_scan {
 static void disable_comment(const char *src, int start, int end, void *ud)
 {
 	struct disable_scan *d = ud;
-	const char *p = src + start, *e = src + end, *hit;
-	size_t n = strlen(d->rule);
+	struct directive dv;
+	const char *tok, *rest, *p;
+	size_t tok_len, rest_len, n = strlen(d->rule);
 
-	while (p < e && (hit = strstr(p, "migrate:disable")) && hit < e) {
-		const char *q = hit + strlen("migrate:disable");
-		while (q < e && (*q == ' ' || *q == '\t'))
-			q++;
-		if (q + n <= e && !strncmp(q, d->rule, n) &&
-		    (q + n == e || q[n] == ' ' || q[n] == '\t' || q[n] == '\n' || q[n] == '\r'))
+	if (!directive_read(src + start, (size_t)(end - start), &dv) ||
+	    !directive_is(&dv, "disable") ||
+	    !directive_split(&dv, &tok, &tok_len, &rest, &rest_len))
+		return;
+	/* RULE or RULE,RULE,... */
+	for (p = tok; p < tok + tok_len; p += strcspn(p, ",") + 1)
+		if ((size_t)(tok + tok_len - p) >= n && !strncmp(p, d->rule, n) &&
+		    (p + n == tok + tok_len || p[n] == ','))
 			d->found = 1;
-		p = q;
-	}
 }
 
 /* Does the section turn the rule off with "-- migrate:disable RULE"? */

@@ -391,8 +391,20 @@ static int open_backup_file(const char *dir, const char *db, int64_t from, int64
 }
 
 /* pg_dump -Fc of the database into the backup directory; EXIT_*; *path set on success. */
+/* Sync, stat and close fd (always closed): 0, or -1 with the first failure's errno. */
+static int finish_file(int fd, struct stat *st)
+{
+	int rc = fsync(fd) < 0 || fstat(fd, st) < 0 ? -1 : 0, e = errno;
+
+	if (close(fd) < 0 && rc == 0)
+		return -1;
+	errno = e;
+	return rc;
+}
+
 static int take_dump(struct session *s, int64_t from, int64_t to, char **path, char **why)
 {
+	int rc_file;
 	const struct config *cfg = s->cfg;
 	const char *dir = backup_dir(cfg), *program = backup_program(cfg, 0);
 	/* a tenant schema of a fleet (up --all): that schema only, in a file of its own */
@@ -471,13 +483,13 @@ static int take_dump(struct session *s, int64_t from, int64_t to, char **path, c
 		}
 		goto done;
 	}
-	if (fsync(fd) < 0 || fstat(fd, &st) < 0 || close(fd) < 0) {
-		fd = -1;
+	rc_file = finish_file(fd, &st);
+	fd = -1;
+	if (rc_file < 0) {
 		log_error("could not write backup file \"%s\": %s", partial, strerror(errno));
 		*why = xasprintf("backup file not written");
 		goto done;
 	}
-	fd = -1;
 	if (rename(partial, final) < 0) {
 		log_error("could not rename \"%s\" to \"%s\": %s", partial, final, strerror(errno));
 		*why = xasprintf("backup file not renamed");

@@ -1,5 +1,6 @@
 /* rollback.c - revert, newest first, the migrations a failed run applied */
 #include "run/rollback.h"
+#include "run/apply.h"
 #include "run/steps.h"
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -35,7 +36,7 @@ static int revert_one(struct session *s, struct runner *r, const struct step *ap
 		return EXIT_FAILED;
 	}
 	st.version_str = applied->version_str;
-	rc = runner_apply(r, &st, -1, note);
+	rc = run_apply_step(s, r, &st, note);
 	step_release(&st);
 	return rc;
 }

@@ -281,13 +281,18 @@ int runlock_release(struct session *s)
 	return r;
 }
 
+int runlock_pooled(const struct session *s)
+{
+	/* with lock: table, a proxy is taken for a transaction pooler */
+	return s->pooled || (s->proxied && s->cfg->lock_table);
+}
+
 int runlock_check_steps(const struct session *s, const struct step *steps, size_t n)
 {
 	size_t i;
 	int rc = EXIT_OK;
 
-	/* with lock: table, a proxy is taken for a transaction pooler */
-	if (!s->pooled && !(s->proxied && s->cfg->lock_table))
+	if (!runlock_pooled(s))
 		return EXIT_OK;
 	for (i = 0; i < n; i++) {
 		if (steps[i].mode == TX_WRAPPED || steps[i].noop)

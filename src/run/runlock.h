@@ -3,7 +3,7 @@
 #ifndef MIGRATE_RUNLOCK_H
 #define MIGRATE_RUNLOCK_H
 
-#include "run/runner.h"
+#include "sql/step.h"
 #include "run/session.h"
 
 /* Detect a pooler, then take the lock apply.lock names. EXIT_* (printed). */
@@ -13,6 +13,8 @@ int runlock_renew(struct session *s);
 /* Release it (if held): 0, or -1 when the connection was gone or the unlock failed. */
 int runlock_release(struct session *s);
 
+/* Connected through a transaction pooler (or a proxy, with apply.lock: table). */
+int runlock_pooled(const struct session *s);
 /*
  * Through a transaction pooler, a migration that runs without a transaction
  * cannot keep its session settings: refuse it before anything runs. EXIT_*.

@@ -220,14 +220,10 @@ struct history_params {
 static void fill_history_params(struct runner *r, struct step *s, int direction, int retries,
 				const char *note, const char *state, struct history_params *hp)
 {
-	snprintf(hp->version, sizeof(hp->version), "%lld", (long long)s->version);
-	hp->insert[0] = hp->version;
-	hp->insert[1] = s->name;
-	hp->insert[2] = s->checksum;
-	hp->insert[3] = s->down_sql;
-	hp->insert[4] = os_user_name();
-	hp->insert[5] = tx_mode_name(s->mode);
-	hp->insert[6] = state;
+	struct history_entry he = { s->version, s->name, s->checksum, s->down_sql,
+				    tx_mode_name(s->mode), state };
+
+	history_insert_params(&he, hp->insert, hp->version);
 	hp->del[0] = hp->version;
 	memset(&hp->le, 0, sizeof(hp->le));
 	hp->le.run_id = r->run_id;
@@ -430,7 +426,7 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 	/* queries: the Parse of missing named statements, BEGIN, timeouts, the
 	 * statements, then history, log, COMMIT */
 	size_t n = s->script.n, sent = 0, i;
-	int base, failed_at = -1, rc = 0, batch;
+	int base, failed_at = -1, rc = 0, batch, sync_failed = 0;
 	PGresult *failed_res = NULL;
 
 	snprintf(lt, sizeof(lt), "%ld", effective_lock_timeout(r, s));
@@ -459,8 +455,13 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 			if (batch < PIPELINE_BATCH)
 				continue;
 		}
-		if (!PQpipelineSync(r->db->conn) ||
-		    read_pipeline(r, batch, &failed_at, &failed_res) < 0) {
+		if (!PQpipelineSync(r->db->conn)) {
+			/* nothing of this batch is known to have run, nor its COMMIT */
+			sync_failed = 1;
+			failed_at = -1;
+			break;
+		}
+		if (read_pipeline(r, batch, &failed_at, &failed_res) < 0) {
 			failed_at += (int)sent;
 			break;
 		}
@@ -468,8 +469,8 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 		batch = 0;
 	}
 	PQexitPipelineMode(r->db->conn);
-	book_done(r, &b, connection_lost(r) ? 0 : failed_at);
-	if (failed_at < 0 && !failed_res && !connection_lost(r))
+	book_done(r, &b, connection_lost(r) || sync_failed ? 0 : failed_at);
+	if (failed_at < 0 && !failed_res && !connection_lost(r) && !sync_failed)
 		goto done;
 	rc = -1;
 	if (!connection_lost(r) && book_failed(&b, failed_at, base, n, failed_res)) {

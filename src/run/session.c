@@ -72,6 +72,7 @@ int session_open(struct session *s, struct app *app, int flags)
 	if (app_config(app) < 0)
 		return EXIT_USAGE;
 	s->cfg = &app->cfg;
+	flags |= app->setup;
 	if (app->quiet_files)
 		flags |= SESSION_QUIET_FILES;
 	if (history_init(&s->h, s->cfg->table) < 0)

@@ -7,15 +7,6 @@
 #include "pg/history.h"
 #include "sql/migration.h"
 
-enum {
-	SESSION_FILES = 1 << 0,   /* load the migrations directory */
-	SESSION_CONNECT = 1 << 1, /* connect and inspect the history table */
-	SESSION_LOCK = 1 << 2,    /* take the runner lock and load rows */
-	SESSION_HISTORY = 1 << 3, /* load history rows without locking */
-	SESSION_QUIET_FILES = 1 << 4, /* do not print file warnings */
-	SESSION_FOREIGN_OK = 1 << 5,  /* another tool's table under our name is no error (adopt) */
-};
-
 struct session {
 	struct app *app;
 	struct config *cfg;
@@ -30,7 +21,11 @@ struct session {
 	char *lock_owner;   /* apply.lock: table: our owner string */
 };
 
-/* Returns EXIT_OK, or the exit code to return (after printing why). */
+/*
+ * Everything the command's row of the command table (app->setup) asks for,
+ * and flags on top (what an option adds, e.g. plan without --offline). Returns
+ * EXIT_OK, or the exit code to return (after printing why).
+ */
 int session_open(struct session *s, struct app *app, int flags);
 void session_close(struct session *s);
 

@@ -14,6 +14,8 @@ int steps_up(struct step *st, struct migration *m)
 	st->name = m->name;
 	st->checksum = m->checksum;
 	st->down_sql = m->down.sql;
+	st->down_sec = m->down.sql ? &m->down : NULL;
+	st->direction = 1;
 	return step_prepare(st, m->up.sql, m->up.path, m->up.line_base, &m->up.dir);
 }
 
@@ -46,6 +48,7 @@ int steps_down(struct step *st, struct history_row *row, struct migration *m, in
 	st->version = row->version;
 	st->name = row->name;
 	st->checksum = row->checksum;
+	st->direction = -1;
 	snprintf(st->version_buf, sizeof(st->version_buf), "%lld", (long long)row->version);
 	st->version_str = m ? m->version_str : st->version_buf;
 	if (steps_down_source(row, m, recorded_only, &sec))
@@ -64,6 +67,7 @@ int steps_down(struct step *st, struct history_row *row, struct migration *m, in
 			return -1;
 		}
 		st->sql = "";
+		st->forced = 1;
 		st->path = "(forced: no down SQL)";
 		st->line_base = 1;
 	}

@@ -573,7 +573,7 @@ static void drop(struct acc *a, const PgQuery__DropStmt *s)
 	}
 }
 
-static void rename(struct acc *a, const PgQuery__RenameStmt *s, int v)
+static void rename_stmt_locks(struct acc *a, const PgQuery__RenameStmt *s, int v)
 {
 	switch (s->rename_type) {
 	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
@@ -726,7 +726,7 @@ size_t locks_for_stmt(const PgQuery__Node *stmt, int v, struct lock_effect *out,
 		drop(&a, stmt->drop_stmt);
 		break;
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
-		rename(&a, stmt->rename_stmt, v);
+		rename_stmt_locks(&a, stmt->rename_stmt, v);
 		break;
 	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
 		for (i = 0; i < stmt->truncate_stmt->n_relations; i++)

@@ -1,5 +1,6 @@
 /* migration.c - discover migration files, pair up/down, dbmate sections, checksums */
 #include "sql/migration.h"
+#include "sql/directive.h"
 #include "sql/script.h"
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -87,25 +88,14 @@ struct directive_scan {
 static void directive_comment(const char *src, int start, int end, void *ud)
 {
 	struct directive_scan *ds = ud;
-	const char *p = src + start + 2, *e = src + end;
+	struct directive dv;
 	char *word, *arg;
-	const char *w;
 	int line, col;
 
-	while (e > p && isspace((unsigned char)e[-1]))
-		e--;
-	while (p < e && (*p == ' ' || *p == '\t'))
-		p++;
-	if ((size_t)(e - p) < 8 || strncmp(p, "migrate:", 8))
+	if (!directive_read(src + start, (size_t)(end - start), &dv))
 		return;
-	p += 8;
-	w = p;
-	while (p < e && !isspace((unsigned char)*p))
-		p++;
-	word = xstrndup(w, (size_t)(p - w));
-	while (p < e && isspace((unsigned char)*p))
-		p++;
-	arg = xstrndup(p, (size_t)(e - p));
+	word = xstrndup(dv.word, dv.word_len);
+	arg = xstrndup(dv.args, dv.args_len);
 	sql_linecol(src, start, ds->line_base, &line, &col);
 
 	if (!strcmp(word, "no-transaction")) {
@@ -153,22 +143,12 @@ int directives_parse(const char *sql, const char *path, int line_base, struct di
 /* If line (up to eol) is "-- migrate:WHAT [options]", return the options. */
 static const char *dbmate_marker(const char *line, const char *eol, const char *what)
 {
-	const char *p = line;
-	size_t lw = strlen(what);
+	struct directive d;
 
-	while (p < eol && (*p == ' ' || *p == '\t'))
-		p++;
-	if (eol - p < 2 || p[0] != '-' || p[1] != '-')
+	if (!directive_read(line, (size_t)(eol - line), &d) || !directive_is(&d, what) ||
+	    line[strspn(line, " \t")] != '-')
 		return NULL;
-	p += 2;
-	while (p < eol && (*p == ' ' || *p == '\t'))
-		p++;
-	if ((size_t)(eol - p) < 8 + lw || strncmp(p, "migrate:", 8) || strncmp(p + 8, what, lw))
-		return NULL;
-	p += 8 + lw;
-	if (p < eol && !isspace((unsigned char)*p))
-		return NULL;
-	return p;
+	return d.args;
 }
 
 static int has_option(const char *opts, const char *eol, const char *opt)

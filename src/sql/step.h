@@ -18,9 +18,12 @@ struct step {
 	int line_base;
 	struct directives dir;
 	const char *down_sql;   /* up: the down SQL to record */
+	const struct section *down_sec; /* up: the file's down section (NULL: none) */
 	struct sql_script script;
 	enum tx_mode mode;
 	int noop;               /* nothing to run (blank) */
+	int direction;          /* +1 applies (up), -1 reverts (down) */
+	int forced;             /* down --force-irreversible: no down SQL, forgets the version */
 	char version_buf[24];   /* version_str when there is no file to take it from */
 };
 

@@ -63,6 +63,28 @@ run -c "$T_WORK/table.yml" -d "$U" --dir "$D" up
 expect_rc 0 "an expired lease is taken over"
 expect_err "warning: took over the lock on public.schema_migrations from ops@elsewhere pid 42 \(lease expired" "says from whom"
 
+# redo and on_failure: rollback go through the same sequence as down: a down that
+# cannot run in a transaction is refused through the pooler before any change
+hist() { psql_q -c "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"; }
+before=$(hist)
+run -c "$T_WORK/table.yml" -d "$U" --dir "$D" redo --steps 2
+expect_rc 2 "redo of a no-transaction down through the pooler: exit 2, like down"
+expect_err "7_idx.down.sql: error: runs without a transaction \(no-transaction\), which is not safe through a transaction pooler" "redo names the down file"
+expect_eq "$(hist)" "$before" "redo changed no history"
+expect_eq "$(psql_q -c "SELECT count(*) FROM pg_indexes WHERE indexname = 'applied_count_v'")" 1 "redo dropped nothing"
+run -c "$T_WORK/table.yml" -d "$U" --dir "$D" down --steps 2
+expect_rc 2 "down refuses the same"
+echo "CREATE TABLE side (id int);" >"$D/9_side.up.sql"
+echo "DROP INDEX CONCURRENTLY applied_count_v;" >"$D/9_side.down.sql"
+echo "SELECT * FROM no_such_table;" >"$D/10_bad.up.sql"; echo "SELECT 1;" >"$D/10_bad.down.sql"
+run -c "$T_WORK/table.yml" -d "$U" --dir "$D" up --on-failure rollback
+expect_rc 2 "up --on-failure rollback whose rollback needs a no-transaction down: exit 2"
+expect_err "9_side.down.sql: error: runs without a transaction" "names the down the rollback would run"
+expect_err "on_failure: rollback would have to run it" "says why a down is checked"
+expect_eq "$(hist)" "$before" "nothing was applied"
+expect_eq "$(psql_q -c "SELECT to_regclass('side') IS NULL")" t "9's table was not created"
+rm -f "$D/9_side.up.sql" "$D/9_side.down.sql" "$D/10_bad.up.sql" "$D/10_bad.down.sql"
+
 # a schema fleet through the pooler: search_path is set per transaction (SET LOCAL),
 # so with 2 server connections shared by 4 workers every tenant still gets its own tables
 T="$T_WORK/tenant"; mkdir -p "$T"

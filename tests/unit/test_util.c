@@ -59,6 +59,29 @@ START_TEST(strbuf_invariants)
 }
 END_TEST
 
+/* log_to() takes every log line, file:line ones too; the first error is kept */
+START_TEST(log_lines_follow_log_to)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len), *was;
+
+	ck_assert_ptr_nonnull(out);
+	was = log_to(out);
+	log_keep_first_error(1);
+	log_warning("plain");
+	log_error_at("m.up.sql", 3, 7, "bad %s", "thing");
+	log_error("second");
+	log_to(was);
+	fclose(out);
+	ck_assert_str_eq(text, "warning: plain\nm.up.sql:3:7: error: bad thing\nerror: second\n");
+	ck_assert_str_eq(log_first_error(), "m.up.sql:3:7: error: bad thing");
+	log_keep_first_error(0);
+	ck_assert_ptr_null(log_first_error());
+	free(text);
+}
+END_TEST
+
 Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -67,6 +90,7 @@ Suite *util_suite(void)
 	tcase_add_test(tc, durations);
 	tcase_add_test(tc, integers);
 	tcase_add_test(tc, strbuf_invariants);
+	tcase_add_test(tc, log_lines_follow_log_to);
 	suite_add_tcase(s, tc);
 	return s;
 }

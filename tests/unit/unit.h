@@ -21,6 +21,8 @@ Suite *lint_schema_suite(void);
 Suite *plan_suite(void);
 /* plan --all's grouping: tests/unit/test_plan_fleet.c */
 Suite *plan_fleet_suite(void);
+/* the runner's decisions, history rows, the option parser: tests/unit/test_run.c */
+Suite *run_suite(void);
 
 /* Helpers: a fresh temp directory, and a file written in it. */
 char *unit_tempdir(void);

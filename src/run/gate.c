@@ -1,0 +1,79 @@
+/* gate.c - the lint gate: the steps about to run, linted with the applied
+ * migrations as context; error-level findings stop the run */
+#include "run/gate.h"
+#include "lint/lint.h"
+#include "report/lint_report.h"
+#include "base/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/*
+ * The gate's findings and verdict, as one report: on every target of a fleet
+ * that shares the files it is the same, and shown once there (log_shared).
+ */
+static int gate_report(const struct lint_result *res, size_t blocking, int unsafe)
+{
+	const char *nc = getenv("NO_COLOR");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len), *was;
+	const char *s = blocking == 1 ? "" : "s";
+
+	if (!out) {
+		log_error("out of memory");
+		return EXIT_FAILED;
+	}
+	lint_result_print(res, LINT_FORMAT_TEXT, out, isatty(STDERR_FILENO) && !(nc && *nc));
+	was = log_to(out);
+	if (unsafe) {
+		log_warning("applying despite %zu lint error%s (--unsafe, recorded in the history log)",
+			    blocking, s);
+	} else {
+		log_error("%zu lint error%s in the pending migrations; nothing was applied", blocking, s);
+		log_hint("use the safe alternative shown, allow a finding with \"-- migrate:allow "
+			 "RULE reason\" on the line before its statement, or pass --unsafe");
+	}
+	log_to(was);
+	fclose(out);
+	log_shared(text);
+	free(text);
+	return unsafe ? EXIT_OK : EXIT_FAILED;
+}
+
+/*
+ * Lint the migrations about to run (steps, parsed already), with the applied
+ * ones as context. Error-level findings not allowed by a directive stop the run
+ * unless --unsafe.
+ */
+int run_gate(struct session *s, const struct step *steps, size_t nsteps, int unsafe)
+{
+	struct lint_options lo = { .cfg = s->cfg };
+	struct linter *l = linter_new(&lo);
+	struct lint_result res;
+	size_t i, k = 0, blocking;
+	int rc = EXIT_OK;
+
+	if (!l)
+		return EXIT_USAGE;
+	lint_result_init(&res);
+	/* what the database already holds, then this run: a table created earlier in
+	 * the run is new to everyone (no application uses it yet) */
+	for (i = 0; i < s->set.n; i++)
+		if (history_find(&s->h, s->set.items[i].version))
+			linter_learn_section(l, &s->set.items[i].up);
+	linter_begin_run(l);
+	for (i = 0; i < s->set.n && k < nsteps; i++) {
+		struct migration *m = &s->set.items[i];
+
+		if (m->version == steps[k].version)
+			lint_section_parsed(l, &m->up, &steps[k++].script, &res);
+	}
+	blocking = lint_result_blocking(&res);
+	if (blocking)
+		rc = gate_report(&res, blocking, unsafe);
+	lint_result_release(&res);
+	linter_free(l);
+	return rc;
+}
