@@ -568,91 +568,80 @@ static struct worker *idle_worker(struct pool *p)
 	return NULL;
 }
 
-/* Targets before `barrier` finish before any after it starts (the main
- * database first on the way up, last on the way down). */
-static int run_pool(struct pool *p, size_t barrier)
+/* The poll set: the result pipe, then each worker's output (and data) pipe. */
+static size_t poll_set(struct pool *p)
 {
-	size_t next = 0, i, nfd;
-	struct pollfd *pfd;
-	struct worker **owner;
-	int stop = 0, rc = EXIT_OK;
-	int64_t last_progress = 0;
-	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
+	size_t i, nfd = 1;
 
-	p->nworkers = (size_t)p->fo->jobs < p->tl->n ? (size_t)p->fo->jobs : p->tl->n;
-	p->workers = xcalloc(p->nworkers, sizeof(*p->workers));
-	/* in the pool, not only here: a forked worker must still reach them */
-	pfd = p->pfd = xcalloc(2 * p->nworkers + 1, sizeof(*pfd));
-	owner = p->owner = xcalloc(2 * p->nworkers + 1, sizeof(*owner));
+	p->pfd[0].fd = p->res_fd[0];
+	p->pfd[0].events = POLLIN;
 	for (i = 0; i < p->nworkers; i++) {
-		strbuf_init(&p->workers[i].partial, 0);
-		strbuf_init(&p->workers[i].data, 0);
-		p->workers[i].data_fd = -1;
-	}
-	for (;;) {
-		while (!stop && next < p->tl->n && !(next >= barrier && p->done < barrier)) {
-			struct worker *w = idle_worker(p);
+		struct worker *w = &p->workers[i];
 
-			if (!w)
-				break;
-			if (assign(p, w, next) < 0) {
-				log_error("could not hand a target to a worker: %s", strerror(errno));
-				stop = 1;
-				rc = EXIT_FAILED;
-				break;
-			}
-			next++;
+		if (!w->pid)
+			continue;
+		p->pfd[nfd].fd = w->out_fd;
+		p->pfd[nfd].events = POLLIN;
+		p->owner[nfd++] = w;
+		if (w->data_fd < 0)
+			continue;
+		p->pfd[nfd].fd = w->data_fd;
+		p->pfd[nfd].events = POLLIN;
+		p->owner[nfd++] = w;
+	}
+	return nfd;
+}
+
+/* Wait up to 200 ms and read what came: results, output, exits. -1 when poll failed. */
+static int poll_round(struct pool *p, int *rc)
+{
+	size_t i, nfd = poll_set(p);
+
+	if (poll(p->pfd, nfd, 200) < 0 && errno != EINTR)
+		return -1;
+	if (p->pfd[0].revents & POLLIN)
+		read_results(p);
+	for (i = 1; i < nfd; i++) {
+		struct worker *w = p->owner[i];
+
+		if (!w->pid || !(p->pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if (p->pfd[i].fd != w->out_fd) {
+			read_data(w);
+			continue;
 		}
-		if (!p->running)
-			break;
-		pfd[0].fd = p->res_fd[0];
-		pfd[0].events = POLLIN;
-		nfd = 1;
-		for (i = 0; i < p->nworkers; i++) {
-			if (!p->workers[i].pid)
-				continue;
-			pfd[nfd].fd = p->workers[i].out_fd;
-			pfd[nfd].events = POLLIN;
-			owner[nfd] = &p->workers[i];
-			nfd++;
-			if (p->workers[i].data_fd < 0)
-				continue;
-			pfd[nfd].fd = p->workers[i].data_fd;
-			pfd[nfd].events = POLLIN;
-			owner[nfd] = &p->workers[i];
-			nfd++;
-		}
-		if (now_ms() - last_progress >= 200) {
-			show_progress(p);
-			last_progress = now_ms();
-		}
-		if (poll(pfd, nfd, 200) < 0 && errno != EINTR)
-			break;
-		if (pfd[0].revents & POLLIN)
-			read_results(p);
-		for (i = 1; i < nfd; i++) {
-			if (!owner[i]->pid || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			if (pfd[i].fd != owner[i]->out_fd) {
-				read_data(owner[i]);
-				continue;
-			}
-			if (read_output(p, owner[i])) {
-				read_results(p); /* a result written just before it exited */
-				if (reap(p, owner[i]) != 0)
-					rc = EXIT_FAILED;
-			}
-		}
-		if (p->failed && p->fo->fail_fast && !stop) {
-			stop = 1;
-			clear_progress(p);
-			log_info("--fail-fast: starting no more targets");
+		if (read_output(p, w)) {
+			read_results(p); /* a result written just before it exited */
+			if (reap(p, w) != 0)
+				*rc = EXIT_FAILED;
 		}
 	}
-	for (i = next; i < p->tl->n; i++)
-		p->rows[i].state = ROW_SKIPPED;
-	clear_progress(p);
-	/* no more targets: each worker closes its connection and exits */
+	return 0;
+}
+
+/* Hand out targets to idle workers; -1 when a worker could not take one. */
+static int hand_out(struct pool *p, size_t *next, size_t barrier)
+{
+	while (*next < p->tl->n && !(*next >= barrier && p->done < barrier)) {
+		struct worker *w = idle_worker(p);
+
+		if (!w)
+			return 0;
+		if (assign(p, w, *next) < 0) {
+			log_error("could not hand a target to a worker: %s", strerror(errno));
+			return -1;
+		}
+		(*next)++;
+	}
+	return 0;
+}
+
+/* No more targets: each worker closes its connection and exits; its last words read. */
+static int drain_workers(struct pool *p)
+{
+	size_t i;
+	int rc = EXIT_OK;
+
 	for (i = 0; i < p->nworkers; i++)
 		if (p->workers[i].pid) {
 			close(p->workers[i].cmd_fd);
@@ -673,6 +662,29 @@ static int run_pool(struct pool *p, size_t barrier)
 			rc = EXIT_FAILED;
 		}
 	}
+	return rc;
+}
+
+static void pool_start(struct pool *p)
+{
+	size_t i;
+
+	p->nworkers = (size_t)p->fo->jobs < p->tl->n ? (size_t)p->fo->jobs : p->tl->n;
+	p->workers = xcalloc(p->nworkers, sizeof(*p->workers));
+	/* in the pool, not only in run_pool: a forked worker must still reach them */
+	p->pfd = xcalloc(2 * p->nworkers + 1, sizeof(*p->pfd));
+	p->owner = xcalloc(2 * p->nworkers + 1, sizeof(*p->owner));
+	for (i = 0; i < p->nworkers; i++) {
+		strbuf_init(&p->workers[i].partial, 0);
+		strbuf_init(&p->workers[i].data, 0);
+		p->workers[i].data_fd = -1;
+	}
+}
+
+static void pool_end(struct pool *p)
+{
+	size_t i;
+
 	for (i = 0; i < p->nworkers; i++) {
 		strbuf_release(&p->workers[i].partial);
 		free(p->workers[i].shared_error);
@@ -680,10 +692,47 @@ static int run_pool(struct pool *p, size_t barrier)
 	}
 	free(p->workers);
 	p->workers = NULL;
-	free(pfd);
-	free(owner);
+	free(p->pfd);
+	free(p->owner);
 	p->pfd = NULL;
 	p->owner = NULL;
+}
+
+/* Targets before `barrier` finish before any after it starts (the main
+ * database first on the way up, last on the way down). */
+static int run_pool(struct pool *p, size_t barrier)
+{
+	size_t next = 0, i;
+	int stop = 0, rc = EXIT_OK;
+	int64_t last_progress = 0;
+	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
+
+	pool_start(p);
+	for (;;) {
+		if (!stop && hand_out(p, &next, barrier) < 0) {
+			stop = 1;
+			rc = EXIT_FAILED;
+		}
+		if (!p->running)
+			break;
+		if (now_ms() - last_progress >= 200) {
+			show_progress(p);
+			last_progress = now_ms();
+		}
+		if (poll_round(p, &rc) < 0)
+			break;
+		if (p->failed && p->fo->fail_fast && !stop) {
+			stop = 1;
+			clear_progress(p);
+			log_info("--fail-fast: starting no more targets");
+		}
+	}
+	for (i = next; i < p->tl->n; i++)
+		p->rows[i].state = ROW_SKIPPED;
+	clear_progress(p);
+	if (drain_workers(p) != EXIT_OK)
+		rc = EXIT_FAILED;
+	pool_end(p);
 	signal(SIGPIPE, old_pipe);
 	return rc;
 }

@@ -140,7 +140,7 @@ static int try_table_lock(struct session *s, const char *qlock, char **holder)
 		"  WHERE l.expires_at < now() OR l.owner = excluded.owner "
 		"RETURNING (SELECT owner || ' (lease expired ' || "
 		"  to_char(now() - expires_at, 'HH24:MI:SS') || ' ago)' FROM old "
-		"  WHERE old.owner <> $2)", qlock, qlock);
+		"  WHERE old.owner <> $2 AND old.expires_at < now())", qlock, qlock);
 	PGresult *res;
 	int r;
 
