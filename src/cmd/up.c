@@ -118,7 +118,8 @@ static int gate_report(const struct lint_result *res, size_t blocking, int unsaf
  */
 static int lint_gate(struct session *s, const struct step *steps, size_t nsteps, int unsafe)
 {
-	struct lint_options lo = { .cfg = s->cfg };
+	/* judged against the database as it is before the run (sizes, what exists) */
+	struct lint_options lo = { .cfg = s->cfg, .facts = plan_rel_facts, .facts_arg = &s->db };
 	struct linter *l = linter_new(&lo);
 	struct lint_result res;
 	size_t i, k = 0, blocking;

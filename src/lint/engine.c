@@ -39,6 +39,10 @@ struct linter *linter_new(const struct lint_options *o)
 	size_t i;
 
 	l->cfg = cfg;
+	l->facts = o->facts;
+	l->facts_arg = o->facts_arg;
+	l->small_table = cfg ? cfg->lint_small_table : 10LL << 20;
+	strmap_init(&l->facts_map);
 	l->pg = o->pg_version ? o->pg_version :
 		cfg && cfg->lint_pg_version ? cfg->lint_pg_version : PG_VERSION_NUM / 10000;
 	schema_init(&l->schema);
@@ -89,6 +93,7 @@ void linter_free(struct linter *l)
 		free(l->exclude[i]);
 	free(l->exclude);
 	custom_free(l->custom);
+	lint_facts_release(l);
 	schema_release(&l->schema);
 	free(l);
 }
@@ -329,7 +334,7 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 		else
 			rules_custom(&c, l->custom);
 		if (parsed)
-			schema_apply(&l->schema, c.st->node, c.seq);
+			schema_apply(&l->schema, c.st->node, lint_create_seq(&c, c.st->node));
 		free_scratch(&c);
 	}
 	c.st = NULL;

@@ -270,7 +270,30 @@ struct linter {
 	struct schema schema;
 	int seq;
 	int run_seq;   /* first section of the run (linter_begin_run), 0: none */
+	/* connected: the live catalog (judge.c) */
+	lint_facts_fn facts;
+	void *facts_arg;
+	long long small_table;
+	struct strmap facts_map;  /* relation name -> index in facts_items */
+	struct lint_fact_entry {
+		struct lint_rel_facts f;
+		int ok;
+	} *facts_items;
+	size_t nfacts, afacts;
 };
+
+/* ---- connected judgement (judge.c) ---- */
+
+struct strbuf;
+/* Weigh a finding against the live catalog: 0 to drop it (the relation is new to
+ * everyone), else 1 with *sev and a note for the message adjusted. */
+int lint_judge(struct lint_ctx *c, const struct lint_emit *e, enum lint_severity *sev,
+	       struct strbuf *note);
+/* Was table created by this section or earlier in this run (the model says)? */
+int lint_rel_created_in_run(const struct lint_ctx *c, const char *table);
+/* Section number to record the creations of statement n with (0: not new). */
+int lint_create_seq(struct lint_ctx *c, const PgQuery__Node *n);
+void lint_facts_release(struct linter *l);
 
 /* Severity of a rule after lint.rules / excludes: LINT_OFF when off. */
 enum lint_severity linter_level(const struct linter *l, const char *rule, enum lint_severity natural);

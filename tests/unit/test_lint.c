@@ -15,8 +15,8 @@
 
 void lt_lint(struct lint_result *res, const char *sql, const struct lt_opts *o)
 {
-	struct lint_options lo = { o ? o->cfg : NULL, o ? o->pg : 0, o ? o->exclude : NULL,
-				   o ? o->nexclude : 0 };
+	struct lint_options lo = { .cfg = o ? o->cfg : NULL, .pg_version = o ? o->pg : 0,
+				   .exclude = o ? o->exclude : NULL, .nexclude = o ? o->nexclude : 0 };
 	struct linter *l = linter_new(&lo);
 	const char *p = sql;
 	int part = 0, line = 1;
@@ -448,7 +448,7 @@ END_TEST
 static void new_linter_with_unknown_rule(void *arg)
 {
 	struct config *cfg = arg;
-	struct lint_options lo = { cfg, 0, NULL, 0 };
+	struct lint_options lo = { .cfg = cfg };
 
 	ck_assert_ptr_null(linter_new(&lo));
 }
@@ -456,7 +456,7 @@ static void new_linter_with_unknown_rule(void *arg)
 static void new_linter_with_bad_exclude(void *arg)
 {
 	static const char *const excl[] = { "no-such-rule" };
-	struct lint_options lo = { NULL, 0, excl, 1 };
+	struct lint_options lo = { .exclude = excl, .nexclude = 1 };
 
 	(void)arg;
 	ck_assert_ptr_null(linter_new(&lo));
@@ -525,7 +525,7 @@ END_TEST
 
 static void bad_pattern(void *arg)
 {
-	struct lint_options lo = { arg, 0, NULL, 0 };
+	struct lint_options lo = { .cfg = arg };
 
 	ck_assert_ptr_null(linter_new(&lo));
 }
@@ -548,7 +548,7 @@ END_TEST
 
 START_TEST(parse_error_in_one_of_several)
 {
-	struct lint_options lo = { NULL, 0, NULL, 0 };
+	struct lint_options lo = { .cfg = NULL };
 	struct linter *l = linter_new(&lo);
 	struct lint_result r;
 	const struct lint_finding *f;
@@ -576,7 +576,7 @@ END_TEST
 
 START_TEST(down_reverts_its_up)
 {
-	struct lint_options lo = { NULL, 0, NULL, 0 };
+	struct lint_options lo = { .cfg = NULL };
 	struct linter *l = linter_new(&lo);
 	struct lint_result r;
 	struct section up = { "1_a.up.sql", "ALTER TABLE users ADD COLUMN note text;\nCREATE TABLE t (id bigint);", 1, { 0, -1, -1 } };
