@@ -68,8 +68,8 @@ struct held_lock {
 	enum lock_mode mode;
 	int stmt;             /* statement that took it */
 	int line;
-	int ael_alters;       /* ALTER TABLE statements that took ACCESS EXCLUSIVE on it */
-	int first_alter_line;
+	int ael_alters;       /* ALTER TABLE statements that scanned or rewrote it */
+	int first_alter_line; /* the first of them */
 	int warned_multi;
 };
 
