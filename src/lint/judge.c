@@ -84,7 +84,7 @@ int lint_judge(struct lint_ctx *c, const struct lint_emit *e, enum lint_severity
 	const char *name = e->lock.table, *table;
 	int compat = is_compat(e->rule);
 
-	if (!l->facts || *sev == LINT_OFF)
+	if ((!l->facts && !c->revert_seq) || *sev == LINT_OFF)
 		return 1;
 	if (!compat && e->lock.mode == LOCK_NONE && !e->lock.rewrite && !e->lock.scan)
 		return 1;
@@ -93,6 +93,10 @@ int lint_judge(struct lint_ctx *c, const struct lint_emit *e, enum lint_severity
 	if (!name)
 		return 1;
 	table = table_of(c, name);
+	if (down_doomed_later(c, table))
+		return 0; /* a down that drops the table afterwards: that DROP is what counts */
+	if (!l->facts)
+		return 1;
 	if (lint_rel_created_in_run(c, table))
 		return 0; /* new to everyone: empty, and no application uses it yet */
 	if (!(f = facts_of(l, table)))

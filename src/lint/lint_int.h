@@ -125,6 +125,7 @@ struct lint_ctx {
 	size_t si;
 	const struct sql_stmt *st;
 	int stmt_errors;              /* error-level findings emitted for it */
+	struct strmap doomed;         /* a down: table -> the last statement that drops it */
 	char **scratch;               /* strings freed after the statement */
 	size_t nscratch, ascratch;
 };
@@ -280,6 +281,7 @@ struct linter {
 		int ok;
 	} *facts_items;
 	size_t nfacts, afacts;
+	struct strmap created;    /* every name a migration seen so far creates (rules_down.c) */
 };
 
 /* ---- connected judgement (judge.c) ---- */
@@ -294,6 +296,15 @@ int lint_rel_created_in_run(const struct lint_ctx *c, const char *table);
 /* Section number to record the creations of statement n with (0: not new). */
 int lint_create_seq(struct lint_ctx *c, const PgQuery__Node *n);
 void lint_facts_release(struct linter *l);
+
+/* ---- downs (rules_down.c) ---- */
+
+/* Remember the names statement n creates. */
+void lint_note_created(struct linter *l, const PgQuery__Node *n);
+void rules_down(struct lint_ctx *c);
+/* A down: which tables it drops, and does it drop table after the current statement? */
+void down_doomed_scan(struct lint_ctx *c);
+int down_doomed_later(const struct lint_ctx *c, const char *table);
 
 /* Severity of a rule after lint.rules / excludes: LINT_OFF when off. */
 enum lint_severity linter_level(const struct linter *l, const char *rule, enum lint_severity natural);

@@ -29,8 +29,23 @@ void lt_lint(struct lint_result *res, const char *sql, const struct lt_opts *o)
 		struct section s = { path, text, line, { 0, -1, -1 } };
 		const char *q;
 
+		char *down = strstr(text, "-- down\n");
+
+		if (down) /* the rest is the part's down, linted against what its up left */
+			*down = '\0';
 		directives_parse(text, path, line, &s.dir);
 		lint_section(l, &s, res);
+		if (down) {
+			struct section ds = { path, down + strlen("-- down\n"), line, { 0, -1, -1 } };
+
+			for (q = text; *q; q++)
+				if (*q == '\n')
+					ds.line_base++;
+			ds.line_base++;
+			directives_parse(ds.sql, path, ds.line_base, &ds.dir);
+			lint_section_isolated(l, &ds, res);
+			*down = '-';
+		}
 		for (q = text; *q; q++)
 			if (*q == '\n')
 				line++;
@@ -632,6 +647,46 @@ START_TEST(down_reverts_its_up)
 }
 END_TEST
 
+/* A down that drops a table afterwards; a down that drops what nothing creates (issue 12). */
+START_TEST(down_drops_afterwards_and_drops_nothing)
+{
+	/* indexes, ALTERs on a table the same down drops later: not reported */
+	EXPECT("CREATE TABLE ch (id bigint, name text);\n-- next migration\nCREATE INDEX ch_name ON ch (name);\n"
+	       "-- down\nDROP INDEX ch_name;\nALTER TABLE ch ALTER COLUMN name SET NOT NULL;\nDROP TABLE ch;",
+	       15, "drop-index-non-concurrently", 0);
+	EXPECT("CREATE TABLE ch (id bigint, name text);\n-- next migration\nSELECT 1;\n"
+	       "-- down\nALTER TABLE ch ALTER COLUMN name SET NOT NULL;\nDROP TABLE ch;",
+	       15, "set-not-null", 0);
+	/* ... but the DROP TABLE itself still is, and so is the same ALTER after the drop of another */
+	EXPECT("CREATE TABLE ch (id bigint, name text);\n-- next migration\nSELECT 1;\n"
+	       "-- down\nALTER TABLE ch ALTER COLUMN name SET NOT NULL;\nDROP TABLE ch;",
+	       15, "drop-table", 1);
+	EXPECT("CREATE TABLE ch (id bigint, name text);\n-- next migration\nSELECT 1;\n"
+	       "-- down\nDROP TABLE other;\nALTER TABLE ch ALTER COLUMN name SET NOT NULL;",
+	       15, "set-not-null", 1);
+	/* a drop in a comment or a string does not doom the table */
+	EXPECT("CREATE TABLE ch (id bigint, name text);\n-- next migration\nSELECT 1;\n"
+	       "-- down\nALTER TABLE ch ALTER COLUMN name SET NOT NULL;\n-- DROP TABLE ch;\nSELECT 'DROP TABLE ch';",
+	       15, "set-not-null", 1);
+	/* an up is not a down: the rule about dooming is for downs */
+	EXPECT("ALTER TABLE ch ALTER COLUMN name SET NOT NULL;\nDROP TABLE ch;", 15, "set-not-null", 1);
+	/* drops-nothing: IF EXISTS of a name no migration creates, in a down */
+	EXPECT("CREATE TABLE group_channels (id bigint);\n-- down\nDROP TABLE IF EXISTS groupchanels;",
+	       15, "drops-nothing", 1);
+	EXPECT("CREATE TABLE group_channels (id bigint);\n-- down\nDROP TABLE IF EXISTS group_channels;",
+	       15, "drops-nothing", 0);
+	EXPECT("CREATE INDEX gi ON g (id);\nCREATE TYPE mood AS ENUM ('a');\nCREATE FUNCTION f() RETURNS int "
+	       "LANGUAGE sql AS 'SELECT 1';\n-- down\nDROP INDEX IF EXISTS gi;\nDROP TYPE IF EXISTS mood;\n"
+	       "DROP FUNCTION IF EXISTS f();\nDROP VIEW IF EXISTS nothing_v;", 15, "drops-nothing", 1);
+	/* without IF EXISTS the down fails loudly: not this rule's business; nor an up's */
+	EXPECT("CREATE TABLE g (id bigint);\n-- down\nDROP TABLE gg;", 15, "drops-nothing", 0);
+	EXPECT("DROP TABLE IF EXISTS legacy_import;", 15, "drops-nothing", 0);
+	/* a name in a string or a comment of an up creates nothing */
+	EXPECT("SELECT 'CREATE TABLE ghost (id int)';\n-- CREATE TABLE ghost (id int);\n-- down\n"
+	       "DROP TABLE IF EXISTS ghost;", 15, "drops-nothing", 1);
+}
+END_TEST
+
 /* ---- output ---- */
 
 START_TEST(output_formats)
@@ -710,6 +765,7 @@ Suite *lint_suite(void)
 	tcase_add_test(tc, custom_rule_that_does_not_compile);
 	tcase_add_test(tc, parse_error_in_one_of_several);
 	tcase_add_test(tc, down_reverts_its_up);
+	tcase_add_test(tc, down_drops_afterwards_and_drops_nothing);
 	tcase_add_test(tc, output_formats);
 	suite_add_tcase(s, tc);
 	return s;
