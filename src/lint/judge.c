@@ -151,3 +151,49 @@ int lint_create_seq(struct lint_ctx *c, const PgQuery__Node *n)
 	f = facts_of(c->l, name);
 	return f && f->exists ? 0 : c->seq;
 }
+
+/* The name a DROP object stands for: a list, a string, a type or a function. */
+const char *lint_dropped_name(const PgQuery__Node *o)
+{
+	switch (o->node_case) {
+	case PG_QUERY__NODE__NODE_LIST:
+		return pgnode_last_str(o->list->items, o->list->n_items);
+	case PG_QUERY__NODE__NODE_TYPE_NAME:
+		return pgnode_last_str(o->type_name->names, o->type_name->n_names);
+	case PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS:
+		return pgnode_last_str(o->object_with_args->objname, o->object_with_args->n_objname);
+	default:
+		return pgnode_str(o);
+	}
+}
+
+/* ---- a down's statements on a table it drops afterwards ----
+ * An index dropped or built, a column altered, on a table about to go: they lock
+ * nothing that the DROP TABLE does not lock anyway, and it is what counts. */
+
+void down_doomed_scan(struct lint_ctx *c)
+{
+	size_t i, k;
+
+	strmap_init(&c->doomed);
+	for (i = 0; c->revert_seq && i < c->script->n; i++) {
+		const PgQuery__Node *n = c->script->stmts[i].node;
+
+		if (!n || n->node_case != PG_QUERY__NODE__NODE_DROP_STMT ||
+		    n->drop_stmt->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+			continue;
+		for (k = 0; k < n->drop_stmt->n_objects; k++) {
+			const char *name = lint_dropped_name(n->drop_stmt->objects[k]);
+
+			if (name)
+				strmap_put(&c->doomed, name, i);
+		}
+	}
+}
+
+int down_doomed_later(const struct lint_ctx *c, const char *table)
+{
+	size_t at;
+
+	return c->revert_seq && c->st && strmap_get(&c->doomed, table, &at) && at > c->si;
+}

@@ -302,7 +302,10 @@ void lint_facts_release(struct linter *l);
 /* Remember the names statement n creates. */
 void lint_note_created(struct linter *l, const PgQuery__Node *n);
 void rules_down(struct lint_ctx *c);
-/* A down: which tables it drops, and does it drop table after the current statement? */
+/* The name a DROP object stands for (a name list, a string, a type, a function) (judge.c). */
+const char *lint_dropped_name(const PgQuery__Node *o);
+/* A down: which tables it drops, and does it drop table after the current statement?
+ * (judge.c) */
 void down_doomed_scan(struct lint_ctx *c);
 int down_doomed_later(const struct lint_ctx *c, const char *table);
 

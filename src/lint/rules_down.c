@@ -1,10 +1,6 @@
 /* rules_down.c - what a down file does, seen as a whole
  *
  *   drops-nothing    DROP ... IF EXISTS of an object that no migration creates (a typo?)
- *
- * and the statements a down runs on a table that it drops afterwards: an index
- * dropped or built, a column altered, on a table about to go, lock nothing that
- * the DROP TABLE does not lock anyway (lint_judge does not report them).
  */
 #include <string.h>
 
@@ -81,21 +77,6 @@ void lint_note_created(struct linter *l, const PgQuery__Node *n)
 	}
 }
 
-/* The name a DROP object stands for: a list, a string, a type or a function. */
-static const char *dropped_name(const PgQuery__Node *o)
-{
-	switch (o->node_case) {
-	case PG_QUERY__NODE__NODE_LIST:
-		return pgnode_last_str(o->list->items, o->list->n_items);
-	case PG_QUERY__NODE__NODE_TYPE_NAME:
-		return pgnode_last_str(o->type_name->names, o->type_name->n_names);
-	case PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS:
-		return pgnode_last_str(o->object_with_args->objname, o->object_with_args->n_objname);
-	default:
-		return pgnode_str(o);
-	}
-}
-
 /* ---- drops-nothing ---- */
 
 void rules_down(struct lint_ctx *c)
@@ -110,7 +91,7 @@ void rules_down(struct lint_ctx *c)
 	if (!d->missing_ok)
 		return;
 	for (i = 0; i < d->n_objects; i++) {
-		const char *name = dropped_name(d->objects[i]);
+		const char *name = lint_dropped_name(d->objects[i]);
 		struct lint_emit e = { .rule = "drops-nothing", .where = { -1, -1 } };
 
 		if (!name || strmap_get(&c->l->created, name, &v))
@@ -119,33 +100,4 @@ void rules_down(struct lint_ctx *c)
 		e.vars[1] = ctx_ident(c, name);
 		lint_report(c, &e, "drops nothing: no migration creates %s; a typo?", ctx_quote(c, name));
 	}
-}
-
-/* ---- tables the down drops afterwards ---- */
-
-void down_doomed_scan(struct lint_ctx *c)
-{
-	size_t i, k;
-
-	strmap_init(&c->doomed);
-	for (i = 0; c->revert_seq && i < c->script->n; i++) {
-		const PgQuery__Node *n = c->script->stmts[i].node;
-
-		if (!n || n->node_case != PG_QUERY__NODE__NODE_DROP_STMT ||
-		    n->drop_stmt->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
-			continue;
-		for (k = 0; k < n->drop_stmt->n_objects; k++) {
-			const char *name = dropped_name(n->drop_stmt->objects[k]);
-
-			if (name)
-				strmap_put(&c->doomed, name, i);
-		}
-	}
-}
-
-int down_doomed_later(const struct lint_ctx *c, const char *table)
-{
-	size_t at;
-
-	return c->revert_seq && c->st && strmap_get(&c->doomed, table, &at) && at > c->si;
 }
