@@ -109,3 +109,32 @@ void strbuf_rtrim(struct strbuf *sb)
 	if (sb->alloc)
 		sb->buf[sb->len] = '\0';
 }
+
+/* 49152 -> "48 kB", as pg_size_pretty rounds. */
+void strbuf_add_size(struct strbuf *sb, long long bytes)
+{
+	static const char *const units[] = { "bytes", "kB", "MB", "GB", "TB", "PB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	while (v >= 10240 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	strbuf_addf(sb, "%lld %s", (long long)(v + 0.5), units[u]);
+}
+
+/* 1234567 -> "1,234,567" */
+void strbuf_add_count(struct strbuf *sb, double rows)
+{
+	char buf[32];
+	int len, i;
+
+	snprintf(buf, sizeof(buf), "%.0f", rows);
+	len = (int)strlen(buf);
+	for (i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			strbuf_addch(sb, ',');
+		strbuf_addch(sb, buf[i]);
+	}
+}

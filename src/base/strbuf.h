@@ -25,5 +25,9 @@ void strbuf_addch(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void strbuf_rtrim(struct strbuf *sb);
+/* 49152 -> "48 kB", rounded as pg_size_pretty does */
+void strbuf_add_size(struct strbuf *sb, long long bytes);
+/* 1234567 -> "1,234,567" */
+void strbuf_add_count(struct strbuf *sb, double n);
 
 #endif

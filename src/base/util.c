@@ -210,12 +210,14 @@ void log_warning_at(const char *file, int line, int col, const char *fmt, ...)
 	va_end(ap);
 }
 
-long parse_duration_ms(const char *s)
+struct unit {
+	const char *name;
+	double mult;
+};
+
+/* A non-negative number with one of units after it; -1 on error or above max. */
+static double parse_scaled(const char *s, const struct unit *units, size_t n, double max)
 {
-	static const struct { const char *unit; long mult; } units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "sec", 1000 }, { "min", 60000 },
-		{ "m", 60000 }, { "h", 3600000 }, { "", 1 },
-	};
 	char *end;
 	double v;
 	size_t i;
@@ -232,15 +234,32 @@ long parse_duration_ms(const char *s)
 		return -1;
 	while (isspace((unsigned char)*end))
 		end++;
-	for (i = 0; i < ARRAY_SIZE(units); i++) {
-		if (!strcmp(end, units[i].unit)) {
-			double ms = v * units[i].mult;
-			if (ms > 2147483647.0)
-				return -1;
-			return (long)(ms + 0.5);
-		}
-	}
+	for (i = 0; i < n; i++)
+		if (!strcmp(end, units[i].name))
+			return v * units[i].mult > max ? -1 : v * units[i].mult;
 	return -1;
+}
+
+long parse_duration_ms(const char *s)
+{
+	static const struct unit units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "sec", 1000 }, { "min", 60000 },
+		{ "m", 60000 }, { "h", 3600000 }, { "", 1 },
+	};
+	double ms = parse_scaled(s, units, ARRAY_SIZE(units), 2147483647.0);
+
+	return ms < 0 ? -1 : (long)(ms + 0.5);
+}
+
+long long parse_size_bytes(const char *s)
+{
+	static const struct unit units[] = {
+		{ "", 1 }, { "B", 1 }, { "bytes", 1 }, { "kB", 1024.0 }, { "KB", 1024.0 },
+		{ "MB", 1048576.0 }, { "GB", 1073741824.0 }, { "TB", 1099511627776.0 },
+	};
+	double b = parse_scaled(s, units, ARRAY_SIZE(units), 9e18);
+
+	return b < 0 ? -1 : (long long)(b + 0.5);
 }
 
 int64_t parse_int64(const char *s)

@@ -66,6 +66,9 @@ void log_warning_at(const char *file, int line, int col, const char *fmt, ...)
 
 /* Parse "500ms", "2s", "1min", "0", "250" (ms) into milliseconds; -1 on error. */
 long parse_duration_ms(const char *s);
+/* Parse "10MB", "512kB", "1GB", "0", "8192" (bytes) into bytes, as PostgreSQL
+ * spells sizes (units of 1024); -1 on error. */
+long long parse_size_bytes(const char *s);
 /* Parse a non-negative decimal integer; -1 on error. */
 int64_t parse_int64(const char *s);
 

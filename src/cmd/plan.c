@@ -192,7 +192,7 @@ static int plan_up(struct plan *p, struct session *s, const struct request *rq,
 	struct step *steps = xcalloc(s->set.n + 1, sizeof(*steps));
 	int64_t latest = 0;
 	size_t i, n = 0;
-	int rc = EXIT_OK;
+	int rc = EXIT_OK, begun = 0;
 
 	for (i = 0; i < s->h.n; i++)
 		if (s->h.rows[i].version > latest)
@@ -209,6 +209,8 @@ static int plan_up(struct plan *p, struct session *s, const struct request *rq,
 		}
 		if (rq->to >= 0 && m->version > rq->to)
 			break;
+		if (!rq->offline && !begun++)
+			plan_begin_run(p); /* judged as the up gate judges: one run */
 		st = &steps[n++];
 		step_init(st, m);
 		if (step_prepare(st, m->up.sql, m->up.path, m->up.line_base, &m->up.dir) < 0) {
@@ -362,7 +364,8 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 		p.server_version = s.db.server_version;
 		history_warnings(&p, &s);
 	}
-	if (plan_linters(&p, s.cfg, rq->offline ? 0 : s.db.server_version / 10000) < 0) {
+	if (plan_linters(&p, s.cfg, rq->offline ? 0 : s.db.server_version / 10000,
+			 rq->offline ? NULL : plan_rel_facts, &s.db) < 0) {
 		rc = EXIT_USAGE;
 		goto done;
 	}

@@ -177,7 +177,7 @@ int cmd_rehearse(int argc, char **argv, struct app *app)
 		goto done;
 	p.database = xstrdup(s.db.display);
 	p.server_version = s.db.server_version;
-	if (plan_linters(&p, s.cfg, s.db.server_version / 10000) < 0) {
+	if (plan_linters(&p, s.cfg, s.db.server_version / 10000, NULL, NULL) < 0) {
 		rc = EXIT_USAGE;
 		goto done;
 	}

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <yaml.h>
 
-enum key_type { K_STRING, K_DURATION, K_INT, K_BOOL, K_ON_FAILURE };
+enum key_type { K_STRING, K_DURATION, K_INT, K_BOOL, K_ON_FAILURE, K_SIZE };
 
 /* Scalar keys, declared once: dotted path, type, where it goes. */
 static const struct config_key {
@@ -36,6 +36,7 @@ static const struct config_key {
 	{ "backup.pg_dump", K_STRING, offsetof(struct config, pg_dump) },
 	{ "backup.pg_restore", K_STRING, offsetof(struct config, pg_restore) },
 	{ "lint.pg_version", K_INT, offsetof(struct config, lint_pg_version) },
+	{ "lint.small_table", K_SIZE, offsetof(struct config, lint_small_table) },
 };
 
 /* Sections whose keys are handled by code below rather than by the table. */
@@ -53,6 +54,7 @@ void config_init(struct config *c)
 	c->wait_ms = 60000;
 	c->backup_enabled = 1;
 	c->backup_keep = 10;
+	c->lint_small_table = 10LL << 20;
 	c->url_source = "libpq defaults";
 	fleetconf_init(c);
 }
@@ -89,6 +91,7 @@ static void set_key(struct loader *ld, const struct config_key *k, yaml_node_t *
 	char *v = config_yaml_scalar(ld, n, k->path);
 	char *field = (char *)ld->c + k->offset;
 	long ms;
+	long long b;
 	int64_t i;
 
 	if (!v)
@@ -120,6 +123,13 @@ static void set_key(struct loader *ld, const struct config_key *k, yaml_node_t *
 			*(int *)field = 0;
 		else
 			config_yaml_error(ld, n, "\"%s\" must be true or false, not \"%s\"", k->path, v);
+		break;
+	case K_SIZE:
+		if ((b = parse_size_bytes(v)) < 0)
+			config_yaml_error(ld, n, "\"%s\" must be a size like 10MB, 512kB or 1GB, not \"%s\"",
+					  k->path, v);
+		else
+			*(long long *)field = b;
 		break;
 	case K_ON_FAILURE:
 		if ((*(int *)field = config_on_failure(v)) < 0)

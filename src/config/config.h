@@ -47,6 +47,7 @@ struct config {
 
 	/* lint */
 	int lint_pg_version;       /* 0 = newest the parser knows */
+	long long lint_small_table; /* bytes: below it a connected lock finding is a warning */
 	struct rule_setting *rules;
 	size_t nrules, rules_alloc;
 	char **exclude;

@@ -39,6 +39,11 @@ struct linter *linter_new(const struct lint_options *o)
 	size_t i;
 
 	l->cfg = cfg;
+	l->facts = o->facts;
+	l->facts_arg = o->facts_arg;
+	l->small_table = cfg ? cfg->lint_small_table : 10LL << 20;
+	strmap_init(&l->facts_map);
+	strmap_init(&l->created);
 	l->pg = o->pg_version ? o->pg_version :
 		cfg && cfg->lint_pg_version ? cfg->lint_pg_version : PG_VERSION_NUM / 10000;
 	schema_init(&l->schema);
@@ -89,6 +94,8 @@ void linter_free(struct linter *l)
 		free(l->exclude[i]);
 	free(l->exclude);
 	custom_free(l->custom);
+	lint_facts_release(l);
+	strmap_release(&l->created);
 	schema_release(&l->schema);
 	free(l);
 }
@@ -232,6 +239,7 @@ static void lint_stmt(struct lint_ctx *c)
 	rules_table(c);
 	rules_data(c);
 	rules_style(c);
+	rules_down(c);
 	rules_custom(c, c->l->custom);
 	rules_tx_after(c);
 }
@@ -305,8 +313,10 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	}
 	if (!r) {
 		/* learning only: the model, no rules */
-		for (i = 0; parsed && i < sp->n; i++)
+		for (i = 0; parsed && i < sp->n; i++) {
 			schema_apply(&l->schema, sp->stmts[i].node, c.seq);
+			lint_note_created(l, sp->stmts[i].node);
+		}
 		if (prep == &own)
 			sql_script_release(&own.s);
 		return;
@@ -316,6 +326,7 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	if (!parsed)
 		parse_error(&c, sp);
 	tx_analyse(&c, d);
+	down_doomed_scan(&c);
 	for (i = 0; i < sp->n; i++) {
 		c.si = i;
 		c.st = &sp->stmts[i];
@@ -328,8 +339,10 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 			lint_stmt(&c);
 		else
 			rules_custom(&c, l->custom);
-		if (parsed)
-			schema_apply(&l->schema, c.st->node, c.seq);
+		if (parsed) {
+			schema_apply(&l->schema, c.st->node, lint_create_seq(&c, c.st->node));
+			lint_note_created(l, c.st->node);
+		}
 		free_scratch(&c);
 	}
 	c.st = NULL;
@@ -339,6 +352,7 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	free_scratch(&c);
 	free(c.scratch);
 	tx_state_release(&c.tx);
+	strmap_release(&c.doomed);
 	dirs_release(&c.dirs);
 	toklist_release(&c.toks);
 	toklist_release(&c.stoks);

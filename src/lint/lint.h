@@ -64,11 +64,36 @@ size_t lint_result_blocking(const struct lint_result *r);
 /* Counts of the findings that are shown (not allowed), by severity. */
 size_t lint_result_count(const struct lint_result *r, enum lint_severity sev);
 
+/*
+ * What the live catalog says about a relation, before the run: the caller
+ * (plan, the up gate) reads it from the database; lint itself never connects.
+ */
+struct lint_rel_facts {
+	int exists;                /* the relation (a table, an index...) exists now */
+	double rows;               /* its table's pg_class.reltuples; < 0 never analyzed */
+	long long bytes;           /* its table's pg_total_relation_size; < 0 unknown */
+};
+/* Fill *out for the relation schema.name (schema NULL: the search path); 0, or -1
+ * when the database cannot tell (then the finding keeps its offline judgement). */
+typedef int (*lint_facts_fn)(void *arg, const char *schema, const char *name,
+			     struct lint_rel_facts *out);
+
 struct lint_options {
-	const struct config *cfg;  /* lint.pg_version, lint.rules, lint.exclude, lint.custom; may be NULL */
+	const struct config *cfg;  /* lint.pg_version, lint.rules, lint.exclude, lint.custom,
+				    * lint.small_table; may be NULL */
 	int pg_version;            /* 0: cfg's lint.pg_version, else the newest the parser knows */
 	const char *const *exclude; /* more rule ids to turn off (--exclude) */
 	size_t nexclude;
+	/*
+	 * Connected (up, plan, up --dry-run): findings are judged against the live
+	 * catalog. A statement on a relation that does not exist yet, or that this
+	 * run creates, is not reported; a lock, rewrite or scan on a table smaller
+	 * than lint.small_table is a warning that says its size; compatibility
+	 * dangers (dropping, renaming, truncating what exists) stay errors. NULL:
+	 * the offline judgement of `migrate lint`.
+	 */
+	lint_facts_fn facts;
+	void *facts_arg;
 };
 
 struct linter;

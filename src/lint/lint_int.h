@@ -68,8 +68,8 @@ struct held_lock {
 	enum lock_mode mode;
 	int stmt;             /* statement that took it */
 	int line;
-	int ael_alters;       /* ALTER TABLE statements that took ACCESS EXCLUSIVE on it */
-	int first_alter_line;
+	int ael_alters;       /* ALTER TABLE statements that scanned or rewrote it */
+	int first_alter_line; /* the first of them */
 	int warned_multi;
 };
 
@@ -125,6 +125,7 @@ struct lint_ctx {
 	size_t si;
 	const struct sql_stmt *st;
 	int stmt_errors;              /* error-level findings emitted for it */
+	struct strmap doomed;         /* a down: table -> the last statement that drops it */
 	char **scratch;               /* strings freed after the statement */
 	size_t nscratch, ascratch;
 };
@@ -270,7 +271,43 @@ struct linter {
 	struct schema schema;
 	int seq;
 	int run_seq;   /* first section of the run (linter_begin_run), 0: none */
+	/* connected: the live catalog (judge.c) */
+	lint_facts_fn facts;
+	void *facts_arg;
+	long long small_table;
+	struct strmap facts_map;  /* relation name -> index in facts_items */
+	struct lint_fact_entry {
+		struct lint_rel_facts f;
+		int ok;
+	} *facts_items;
+	size_t nfacts, afacts;
+	struct strmap created;    /* every name a migration seen so far creates (rules_down.c) */
 };
+
+/* ---- connected judgement (judge.c) ---- */
+
+struct strbuf;
+/* Weigh a finding against the live catalog: 0 to drop it (the relation is new to
+ * everyone), else 1 with *sev and a note for the message adjusted. */
+int lint_judge(struct lint_ctx *c, const struct lint_emit *e, enum lint_severity *sev,
+	       struct strbuf *note);
+/* Was table created by this section or earlier in this run (the model says)? */
+int lint_rel_created_in_run(const struct lint_ctx *c, const char *table);
+/* Section number to record the creations of statement n with (0: not new). */
+int lint_create_seq(struct lint_ctx *c, const PgQuery__Node *n);
+void lint_facts_release(struct linter *l);
+
+/* ---- downs (rules_down.c) ---- */
+
+/* Remember the names statement n creates. */
+void lint_note_created(struct linter *l, const PgQuery__Node *n);
+void rules_down(struct lint_ctx *c);
+/* The name a DROP object stands for (a name list, a string, a type, a function) (judge.c). */
+const char *lint_dropped_name(const PgQuery__Node *o);
+/* A down: which tables it drops, and does it drop table after the current statement?
+ * (judge.c) */
+void down_doomed_scan(struct lint_ctx *c);
+int down_doomed_later(const struct lint_ctx *c, const char *table);
 
 /* Severity of a rule after lint.rules / excludes: LINT_OFF when off. */
 enum lint_severity linter_level(const struct linter *l, const char *rule, enum lint_severity natural);

@@ -158,7 +158,7 @@ void lint_report(struct lint_ctx *c, const struct lint_emit *e, const char *fmt,
 	const struct rule_info *ri = catalog_find(e->rule);
 	enum lint_severity natural = e->severity ? e->severity : ri ? ri->severity : LINT_ERROR;
 	enum lint_severity sev = linter_level(c->l, e->rule, natural);
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, note = STRBUF_INIT;
 	struct lint_finding *f;
 	struct allow_dir *a;
 	struct span w;
@@ -166,6 +166,12 @@ void lint_report(struct lint_ctx *c, const struct lint_emit *e, const char *fmt,
 
 	if (sev == LINT_OFF || !c->res || dirs_disabled(&c->dirs, e->rule))
 		return;
+	if (!lint_judge(c, e, &sev, &note)) {
+		/* nothing to report; a directive for it is not unused */
+		if (c->st && (a = dirs_allow(&c->dirs, e->rule, (int)c->si)))
+			a->used = 1;
+		return;
+	}
 	w = e->where;
 	if (w.start < 0 || w.end < w.start)
 		w = c->st ? span_stmt(c) : (struct span){ 0, 0 };
@@ -178,6 +184,8 @@ void lint_report(struct lint_ctx *c, const struct lint_emit *e, const char *fmt,
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
+	strbuf_addstr(&sb, note.buf);
+	strbuf_release(&note);
 	f->message = strbuf_detach(&sb, NULL);
 	if (e->lock.mode != LOCK_NONE) {
 		f->lock = xstrdup(lock_mode_name(e->lock.mode));

@@ -461,6 +461,10 @@ void rules_column(struct lint_ctx *c)
 				.vars = { "table", x.table, "column", ctx_ident(c, x.cmd->name) },
 			};
 
+			const struct sch_column *col = sch_table_column(x.t, x.cmd->name);
+
+			if (col && c->revert_seq && col->not_null == c->revert_seq)
+				break; /* a down undoing its own up's SET NOT NULL */
 			lint_report(c, &e, "DROP NOT NULL on %s.%s: code that reads the column may not "
 				    "expect NULLs", ctx_quote(c, rel), ctx_quote(c, x.cmd->name));
 			break;

@@ -5,7 +5,7 @@
  *   enum-add-value-in-transaction  ALTER TYPE ... ADD VALUE in a transaction before 12
  *   new-enum-value-used            a value used in the transaction that added it
  *   slow-statement-after-lock      a backfill or scan while a dangerous lock is held
- *   multiple-alter-table           several ACCESS EXCLUSIVE ALTERs of one table
+ *   multiple-alter-table           several ALTERs of one table that each scan or rewrite it
  */
 #include <stdlib.h>
 #include <string.h>
@@ -347,6 +347,49 @@ static const char *created_relation(const PgQuery__Node *n)
 	}
 }
 
+/* The most an ALTER TABLE costs on its table: 0 catalog only, else a scan or a rewrite. */
+static int alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a)
+{
+	int most = 0, k;
+	size_t i;
+
+	for (i = 0; i < a->n_cmds; i++)
+		if (a->cmds[i]->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD &&
+		    (k = lint_alter_cost(c, a, a->cmds[i]->alter_table_cmd)) > most)
+			most = k;
+	return most;
+}
+
+/*
+ * multiple-alter-table: in one transaction the lock is taken once anyway (it is
+ * held until commit), so separate ALTERs cost something only when two of them
+ * each scan or rewrite the table: one ALTER TABLE would make one pass.
+ */
+static void multiple_alter(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
+			   struct held_lock *h, const struct lock_effect *le)
+{
+	struct lint_emit w = {
+		.rule = "multiple-alter-table",
+		.where = { -1, -1 },
+		.lock = { LOCK_ACCESS_EXCLUSIVE, le->rewrite, le->scan, h->table },
+	};
+
+	if (!alter_cost(c, a))
+		return;
+	if (!h->ael_alters++) {
+		h->first_alter_line = c->st->line;
+		return;
+	}
+	if (h->warned_multi)
+		return;
+	h->warned_multi = 1;
+	w.vars[0] = "table";
+	w.vars[1] = ctx_relname(c, a->relation);
+	lint_report(c, &w, "another ALTER TABLE %s in this transaction that scans or rewrites it "
+		    "(the first at line %d): combine them into one ALTER TABLE so the table is "
+		    "scanned or rewritten once", ctx_quote(c, h->table), h->first_alter_line);
+}
+
 static void record_locks(struct lint_ctx *c)
 {
 	const PgQuery__Node *n = c->st->node;
@@ -369,25 +412,8 @@ static void record_locks(struct lint_ctx *c)
 			tx->first_danger = (int)(h - tx->locks);
 		if (n->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT &&
 		    e[i].mode == LOCK_ACCESS_EXCLUSIVE && n->alter_table_stmt->relation &&
-		    !strcmp(e[i].name, n->alter_table_stmt->relation->relname)) {
-			if (!h->ael_alters++)
-				h->first_alter_line = c->st->line;
-			if (h->ael_alters == 2 && !h->warned_multi) {
-				struct lint_emit w = {
-					.rule = "multiple-alter-table",
-					.where = { -1, -1 },
-					.lock = { LOCK_ACCESS_EXCLUSIVE, e[i].rewrite, e[i].scan, h->table },
-					.vars = { "table", ctx_relname(c, n->alter_table_stmt->relation) },
-				};
-
-				h->warned_multi = 1;
-				lint_report(c, &w, "another ALTER TABLE %s in this transaction (first at "
-					    "line %d) takes ACCESS EXCLUSIVE again: combine them into one "
-					    "ALTER TABLE so the table is locked once and rewritten or "
-					    "scanned at most once", ctx_quote(c, h->table),
-					    h->first_alter_line);
-			}
-		}
+		    !strcmp(e[i].name, n->alter_table_stmt->relation->relname))
+			multiple_alter(c, n->alter_table_stmt, h, &e[i]);
 	}
 }
 

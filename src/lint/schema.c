@@ -666,7 +666,7 @@ static void alter_cmd(struct schema *s, struct sch_table *t, const PgQuery__Alte
 		break;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
 		if ((col = sch_table_column(t, c->name)))
-			col->not_null = 1;
+			col->not_null = seq > 0 ? seq : 1; /* which section set it, for its down */
 		break;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull:
 		if ((col = sch_table_column(t, c->name)))

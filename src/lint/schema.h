@@ -12,7 +12,7 @@ struct sch_column {
 	char *type;      /* base type name: "int4", "varchar", "numeric", "users_status" */
 	int mod0, mod1;  /* type modifiers, -1 when absent */
 	int is_array;
-	int not_null;
+	int not_null;    /* 0, or non-zero: after SET NOT NULL, the number of that section */
 	int seq;         /* number of the section that added it */
 	char *renamed_from; /* its name before the last RENAME, and that section */
 	int renamed_seq;

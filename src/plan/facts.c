@@ -76,6 +76,21 @@ static void lock_waits(struct db *db, const char *oid, enum lock_mode mode, cons
 	PQclear(res);
 }
 
+/* pg_total_relation_size of oid, -1 when unknown. It takes ACCESS SHARE: the
+ * caller has a short lock_timeout set, to give up rather than queue behind a lock. */
+static int64_t relation_size(struct db *db, const char *oid)
+{
+	const char *p1[1] = { oid };
+	PGresult *sz = PQexecParams(db->conn, "SELECT pg_total_relation_size($1::oid)", 1, NULL,
+				    p1, NULL, NULL, 0);
+	int64_t bytes = -1;
+
+	if (PQresultStatus(sz) == PGRES_TUPLES_OK && PQntuples(sz) == 1 && !PQgetisnull(sz, 0, 0))
+		bytes = strtoll(PQgetvalue(sz, 0, 0), NULL, 10);
+	PQclear(sz);
+	return bytes;
+}
+
 /* Size, rows and lock holders of one predicted effect. */
 static void effect_facts(struct db *db, struct plan_stmt *st, struct plan_effect *e)
 {
@@ -103,15 +118,7 @@ static void effect_facts(struct db *db, struct plan_stmt *st, struct plan_effect
 		free(e->parent);
 		e->parent = xstrdup(PQgetvalue(res, 0, 3));
 	}
-	{
-		const char *p1[1] = { PQgetvalue(res, 0, 0) };
-		/* ACCESS SHARE for the size: give up quickly rather than queue behind a lock */
-		PGresult *sz = PQexecParams(db->conn, "SELECT pg_total_relation_size($1::oid)", 1, NULL,
-					    p1, NULL, NULL, 0);
-		if (PQresultStatus(sz) == PGRES_TUPLES_OK && !PQgetisnull(sz, 0, 0))
-			e->bytes = strtoll(PQgetvalue(sz, 0, 0), NULL, 10);
-		PQclear(sz);
-	}
+	e->bytes = relation_size(db, PQgetvalue(res, 0, 0));
 	what = e->schema ? xasprintf("%s.%s", e->schema, e->name) : xstrdup(e->name);
 	lock_waits(db, PQgetvalue(res, 0, 0), e->mode, what, &st->warnings);
 	free(what);
@@ -185,5 +192,49 @@ int plan_db_facts(struct plan *p, struct db *db, long long_running_ms)
 	PQclear(open_tx);
 	PQclear(PQexec(db->conn, "RESET lock_timeout"));
 	p->sized = 1;
+	return 0;
+}
+
+int plan_rel_facts(void *arg, const char *schema, const char *name, struct lint_rel_facts *out)
+{
+	struct db *db = arg;
+	char *qs = schema ? db_quote_ident(schema) : NULL, *qn = db_quote_ident(name);
+	char *qualified = qs ? xasprintf("%s.%s", qs, qn) : xstrdup(qn);
+	const char *params[1] = { qualified };
+	PGresult *res, *was;
+
+	free(qs);
+	free(qn);
+	memset(out, 0, sizeof(*out));
+	/* an index stands for its table: the lock and the work are the table's. The size
+	 * from the statistics (no lock: pages of the table, its indexes and TOAST as the
+	 * last VACUUM or ANALYZE counted them) when there are any */
+	res = db_exec(db, "SELECT t.oid, t.reltuples, "
+		      "       (SELECT sum(r.relpages) FROM pg_class r WHERE r.oid = t.oid OR r.oid = t.reltoastrelid "
+		      "           OR r.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = t.oid)) "
+		      "       * current_setting('block_size')::bigint "
+		      "  FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid "
+		      "  JOIN pg_class t ON t.oid = coalesce(i.indrelid, c.oid) "
+		      " WHERE c.oid = to_regclass($1)", 1, params);
+	free(qualified);
+	if (!res)
+		return -1;
+	if ((out->exists = PQntuples(res) == 1)) {
+		out->rows = strtod(PQgetvalue(res, 0, 1), NULL);
+		out->bytes = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	}
+	if (out->exists && out->rows < 0) {
+		/* never vacuumed nor analyzed: measure, giving up after 200ms rather than queue */
+		was = db_exec(db, "SELECT current_setting('lock_timeout'), "
+			      "       set_config('lock_timeout', '200ms', false)", 0, NULL);
+		out->bytes = was ? relation_size(db, PQgetvalue(res, 0, 0)) : -1;
+		if (was) {
+			const char *p1[1] = { PQgetvalue(was, 0, 0) };
+
+			PQclear(db_exec(db, "SELECT set_config('lock_timeout', $1, false)", 1, p1));
+		}
+		PQclear(was);
+	}
+	PQclear(res);
 	return 0;
 }

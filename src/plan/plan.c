@@ -234,9 +234,10 @@ static void destroyed_data(const PgQuery__Node *n, struct strlist *out)
 
 /* --- predictions ------------------------------------------------------------------- */
 
-int plan_linters(struct plan *p, const struct config *cfg, int pg_version)
+int plan_linters(struct plan *p, const struct config *cfg, int pg_version, lint_facts_fn facts,
+		 void *facts_arg)
 {
-	struct lint_options user = { .cfg = cfg };
+	struct lint_options user = { .cfg = cfg, .facts = facts, .facts_arg = facts_arg };
 	struct lint_options defaults = { .cfg = NULL, .pg_version = pg_version };
 
 	p->linter = linter_new(&user);
@@ -249,6 +250,12 @@ int plan_linters(struct plan *p, const struct config *cfg, int pg_version)
 		return -1;
 	p->pg_version = linter_pg_version(p->predictor);
 	return 0;
+}
+
+void plan_begin_run(struct plan *p)
+{
+	if (p->linter)
+		linter_begin_run(p->linter);
 }
 
 void plan_learn(struct plan *p, const struct section *sec)

@@ -13,6 +13,7 @@
 
 #include "base/strlist.h"
 #include "config/config.h"
+#include "lint/lint.h"
 #include "pg/db.h"
 #include "pg/history.h"
 #include "sql/locks.h"
@@ -125,9 +126,15 @@ void plan_release(struct plan *p);
 /*
  * Set up the linters: findings with cfg's lint settings, predictions for
  * server version pg_version (0: cfg's lint.pg_version, else the newest the
- * parser knows), which becomes p->pg_version. 0, or -1 after printing why.
+ * parser knows), which becomes p->pg_version. With facts (a connected plan:
+ * plan_rel_facts and its db), findings are judged against the live catalog as
+ * the up gate judges them. 0, or -1 after printing why.
  */
-int plan_linters(struct plan *p, const struct config *cfg, int pg_version);
+int plan_linters(struct plan *p, const struct config *cfg, int pg_version, lint_facts_fn facts,
+		 void *facts_arg);
+/* The sections planned from now on are one run of up: what an earlier one
+ * creates is new to everyone (linter_begin_run); connected plans only. */
+void plan_begin_run(struct plan *p);
 /* An applied section, oldest first: the linters learn the schema from it. */
 void plan_learn(struct plan *p, const struct section *sec);
 
@@ -139,6 +146,14 @@ void plan_learn(struct plan *p, const struct section *sec);
  */
 struct plan_migration *plan_add(struct plan *p, const struct step *st, int direction,
 				const struct section *undo);
+
+/*
+ * The linter's facts callback (struct lint_options.facts) on a database
+ * (arg: struct db *): does the relation exist now, its table's rows and size.
+ * Read-only; takes no lock unless the table was never analyzed (then its
+ * size gives up after 200ms rather than queue behind a lock).
+ */
+int plan_rel_facts(void *arg, const char *schema, const char *name, struct lint_rel_facts *out);
 
 /* Fill sizes and the current lock holders from a live database (read-only). */
 int plan_db_facts(struct plan *p, struct db *db, long long_running_ms);

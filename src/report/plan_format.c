@@ -9,35 +9,6 @@
 
 /* --- shared helpers --------------------------------------------------------------- */
 
-/* 49152 -> "48 kB", as pg_size_pretty rounds. */
-static void add_size(struct strbuf *sb, int64_t bytes)
-{
-	static const char *const units[] = { "bytes", "kB", "MB", "GB", "TB", "PB" };
-	double v = (double)bytes;
-	size_t u = 0;
-
-	while (v >= 10240 && u + 1 < ARRAY_SIZE(units)) {
-		v /= 1024;
-		u++;
-	}
-	strbuf_addf(sb, "%lld %s", (long long)(v + 0.5), units[u]);
-}
-
-/* 1234567 -> "1,234,567" */
-static void add_count(struct strbuf *sb, double rows)
-{
-	char buf[32];
-	int len, i;
-
-	snprintf(buf, sizeof(buf), "%.0f", rows);
-	len = (int)strlen(buf);
-	for (i = 0; i < len; i++) {
-		if (i && (len - i) % 3 == 0)
-			strbuf_addch(sb, ',');
-		strbuf_addch(sb, buf[i]);
-	}
-}
-
 /* "orders" or "public.orders" */
 void plan_add_name(struct strbuf *sb, const struct plan_effect *e)
 {
@@ -53,14 +24,14 @@ void plan_add_facts(struct strbuf *sb, const struct plan_effect *e)
 		return;
 	if (e->rows >= 0) {
 		strbuf_addch(sb, '~');
-		add_count(sb, e->rows);
+		strbuf_add_count(sb, e->rows);
 		strbuf_addstr(sb, " rows");
 	} else {
 		strbuf_addstr(sb, "rows unknown (never analyzed)");
 	}
 	if (e->bytes >= 0) {
 		strbuf_addstr(sb, ", ");
-		add_size(sb, e->bytes);
+		strbuf_add_size(sb, e->bytes);
 	}
 }
 

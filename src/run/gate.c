@@ -2,6 +2,7 @@
  * migrations as context; error-level findings stop the run */
 #include "run/gate.h"
 #include "lint/lint.h"
+#include "plan/plan.h"
 #include "report/lint_report.h"
 #include "base/util.h"
 
@@ -49,7 +50,8 @@ static int gate_report(const struct lint_result *res, size_t blocking, int unsaf
  */
 int run_gate(struct session *s, const struct step *steps, size_t nsteps, int unsafe)
 {
-	struct lint_options lo = { .cfg = s->cfg };
+	/* judged against the database as it is before the run (sizes, what exists) */
+	struct lint_options lo = { .cfg = s->cfg, .facts = plan_rel_facts, .facts_arg = &s->db };
 	struct linter *l = linter_new(&lo);
 	struct lint_result res;
 	size_t i, k = 0, blocking;

@@ -4,6 +4,9 @@
 . "$TOP/tests/lib/pg.sh"
 
 db=$(pg_fresh_db); export PGDATABASE=$db
+# connected, the gate weighs lock findings by table size (below); here every table counts as
+# big, so that the gate's verdict is the rule's own
+printf 'lint:\n  small_table: 0\n' >migrate.yml
 D="$T_WORK/m"; mkdir -p "$D"
 echo "CREATE TABLE accounts (id bigint PRIMARY KEY, email text);" >"$D/1_accounts.up.sql"
 echo "DROP TABLE accounts;" >"$D/1_accounts.down.sql"
@@ -64,4 +67,66 @@ PGDATABASE=$db2 run --dir "$E" down
 expect_rc 0 "down one"
 PGDATABASE=$db2 run --dir "$E" up
 expect_rc 1 "the table now exists before the run: the index is a finding again"
+
+# ---- connected, the gate judges by the facts: what exists now, and its size ----
+rm -f migrate.yml
+db3=$(pg_fresh_db); export PGDATABASE=$db3
+psql_q -c "CREATE TABLE small (id bigint, email text); INSERT INTO small VALUES (1, 'a'); ANALYZE small;
+	CREATE TABLE big AS SELECT g::bigint AS id, md5(g::text) AS email FROM generate_series(1, 100000) g;
+	ANALYZE big; CREATE TABLE outside (id bigint, note text);"
+F="$T_WORK/f"; mkdir -p "$F"
+# created, indexed, altered and dropped by one run: nothing of it can lock anything
+echo "CREATE TABLE made (id bigint, v text);" >"$F/1_made.up.sql"
+echo "DROP TABLE made;" >"$F/1_made.down.sql"
+cat >"$F/2_churn.up.sql" <<'SQL'
+CREATE INDEX made_v ON made (v);
+ALTER TABLE made ADD COLUMN w text NOT NULL DEFAULT 'x', ALTER COLUMN v SET NOT NULL;
+ALTER TABLE made RENAME COLUMN w TO w2;
+DROP INDEX made_v;
+DROP INDEX IF EXISTS never_made_anywhere;
+DROP TABLE made;
+SQL
+echo "SELECT 1;" >"$F/2_churn.down.sql"
+run --dir "$F" lint
+expect_rc 1 "offline lint keeps its judgement: a pull request cannot know the table is new"
+run --dir "$F" up
+expect_rc 0 "up: statements on tables the run creates, or that do not exist, are not errors"
+# a lock finding on a small table: a warning that says its size
+echo "CREATE INDEX small_email ON small (email);" >"$F/3_small.up.sql"
+echo "DROP INDEX small_email;" >"$F/3_small.down.sql"
+run --dir "$F" plan
+expect_out "warning.*small: 1 row, [0-9]+ (bytes|kB): the scan takes milliseconds" "plan: a warning with the table's size"
+expect_no "error\[create-index" "plan: no error for the small table"
+printf 'lint:\n  small_table: 4kB\n' >migrate.yml
+run --dir "$F" plan
+expect_out "error.*small: 1 row, [0-9]+ (bytes|kB), at least lint.small_table" "lint.small_table sets the threshold"
+run --dir "$F" up
+expect_rc 1 "the same under a lower lint.small_table stops up"
+rm -f migrate.yml
+run --dir "$F" up
+expect_rc 0 "a lock on a small table applies"
+# on a big table it stays an error, and says the size (big: ~7 MB, under the default 10MB)
+echo "CREATE INDEX big_email ON big (email);" >"$F/4_big.up.sql"
+echo "DROP INDEX big_email;" >"$F/4_big.down.sql"
+printf 'lint:\n  small_table: 1MB\n' >migrate.yml
+run --dir "$F" up
+expect_rc 1 "a lock on a big table stops up"
+expect_err "error\[create-index-non-concurrently\].*big: 100,000 rows, [0-9]+ kB, at least lint.small_table" "says the size"
+rm -f "$F"/4_big.* migrate.yml
+# compatibility dangers stay errors whatever the size
+echo "ALTER TABLE small DROP COLUMN email;" >"$F/5_drop.up.sql"
+echo "ALTER TABLE small ADD COLUMN email text;" >"$F/5_drop.down.sql"
+run --dir "$F" up
+expect_rc 1 "dropping a column of a one-row table still stops up"
+expect_err "error\[drop-column\].*small: 1 row" "and says the size"
+rm "$F"/5_drop.*
+# regression: CREATE TABLE IF NOT EXISTS of a table that exists does not make it new
+echo "CREATE TABLE IF NOT EXISTS outside (id bigint, note text);" >"$F/6_ine.up.sql"
+echo "SELECT 1;" >"$F/6_ine.down.sql"
+echo "ALTER TABLE outside DROP COLUMN note;" >"$F/7_drop.up.sql"
+echo "ALTER TABLE outside ADD COLUMN note text;" >"$F/7_drop.down.sql"
+run --dir "$F" up
+expect_rc 1 "IF NOT EXISTS on an existing table: a later DROP COLUMN is still an error"
+expect_err "7_drop.up.sql:1:.*error\[drop-column\]" "the drop is named"
+expect_eq "$(psql_q -c "SELECT count(*) FROM information_schema.columns WHERE table_name = 'outside' AND column_name = 'note'")" 1 "the column is still there"
 t_done

@@ -69,6 +69,7 @@ START_TEST(full_config)
 	ck_assert_int_eq(cc.c.retry_max_delay_ms, 5000);
 	ck_assert_int_eq(cc.c.wait_ms, 10000);
 	ck_assert_int_eq(cc.c.lint_pg_version, 12);
+	ck_assert(cc.c.lint_small_table == 10LL << 20); /* the default */
 	ck_assert_int_eq(config_rule_level(&cc.c, "prefer-bigint"), RULE_OFF);
 	ck_assert_int_eq(config_rule_level(&cc.c, "ban-drop-column"), RULE_WARNING);
 	ck_assert_int_eq(config_rule_level(&cc.c, "other"), RULE_DEFAULT);
@@ -122,6 +123,7 @@ START_TEST(errors_name_file_and_line)
 	expect_error("lint:\n  rules:\n    prefer-bigint: maybe\n", "migrate.yml:3:20: error", "rule level must be off, warning or error");
 	expect_error("lint:\n  custom:\n    - pattern: x\n", "migrate.yml:3:7: error", "needs an id and a pattern");
 	expect_error("lint:\n  pg_version: 7\n", "migrate.yml", "lint.pg_version must be a major version");
+	expect_error("lint:\n  small_table: big\n", "migrate.yml", "must be a size like 10MB");
 }
 END_TEST
 

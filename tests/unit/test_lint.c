@@ -15,8 +15,8 @@
 
 void lt_lint(struct lint_result *res, const char *sql, const struct lt_opts *o)
 {
-	struct lint_options lo = { o ? o->cfg : NULL, o ? o->pg : 0, o ? o->exclude : NULL,
-				   o ? o->nexclude : 0 };
+	struct lint_options lo = { .cfg = o ? o->cfg : NULL, .pg_version = o ? o->pg : 0,
+				   .exclude = o ? o->exclude : NULL, .nexclude = o ? o->nexclude : 0 };
 	struct linter *l = linter_new(&lo);
 	const char *p = sql;
 	int part = 0, line = 1;
@@ -29,8 +29,23 @@ void lt_lint(struct lint_result *res, const char *sql, const struct lt_opts *o)
 		struct section s = { path, text, line, { 0, -1, -1 } };
 		const char *q;
 
+		char *down = strstr(text, "-- down\n");
+
+		if (down) /* the rest is the part's down, linted against what its up left */
+			*down = '\0';
 		directives_parse(text, path, line, &s.dir);
 		lint_section(l, &s, res);
+		if (down) {
+			struct section ds = { path, down + strlen("-- down\n"), line, { 0, -1, -1 } };
+
+			for (q = text; *q; q++)
+				if (*q == '\n')
+					ds.line_base++;
+			ds.line_base++;
+			directives_parse(ds.sql, path, ds.line_base, &ds.dir);
+			lint_section_isolated(l, &ds, res);
+			*down = '-';
+		}
 		for (q = text; *q; q++)
 			if (*q == '\n')
 				line++;
@@ -344,7 +359,18 @@ START_TEST(transactions)
 	/* SHARE UPDATE EXCLUSIVE blocks nobody: a later scan is fine */
 	EXPECT("ALTER TABLE t VALIDATE CONSTRAINT c1;\nALTER TABLE t VALIDATE CONSTRAINT c2;", 15,
 	       "slow-statement-after-lock", 0);
-	EXPECT("ALTER TABLE t ADD COLUMN a int;\nALTER TABLE t ADD COLUMN b int;", 15, "multiple-alter-table", 1);
+	/* multiple-alter-table: only where one ALTER would save a scan or a rewrite (in a
+	 * transaction the lock is held until commit: taken once anyway) */
+	EXPECT("ALTER TABLE t ADD COLUMN a int;\nALTER TABLE t ADD COLUMN b int;", 15, "multiple-alter-table", 0);
+	EXPECT("ALTER TABLE t ADD CONSTRAINT c1 CHECK (a > 0);\nALTER TABLE t ADD COLUMN b int;\n"
+	       "ALTER TABLE t ADD CONSTRAINT c2 CHECK (a < 9);", 15, "multiple-alter-table", 1);
+	EXPECT("ALTER TABLE t ADD COLUMN a int DEFAULT random();\nALTER TABLE t ALTER COLUMN b TYPE bigint;",
+	       15, "multiple-alter-table", 1);
+	EXPECT("ALTER TABLE t VALIDATE CONSTRAINT c;\nALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
+	       "ALTER TABLE t DROP CONSTRAINT c;", 15, "multiple-alter-table", 0);
+	/* the text of a second costly ALTER in a string or a comment is not one */
+	EXPECT("ALTER TABLE t ADD CONSTRAINT c1 CHECK (a > 0);\n-- ALTER TABLE t ADD CONSTRAINT c2 CHECK (a < 9);\n"
+	       "COMMENT ON TABLE t IS 'ALTER TABLE t ALTER COLUMN b TYPE bigint';", 15, "multiple-alter-table", 0);
 	EXPECT("ALTER TABLE t ADD COLUMN a int, ADD COLUMN b int;", 15, "multiple-alter-table", 0);
 	EXPECT("ALTER TABLE t ADD COLUMN a int;\n-- next migration\nALTER TABLE t ADD COLUMN b int;", 15,
 	       "multiple-alter-table", 0);
@@ -448,7 +474,7 @@ END_TEST
 static void new_linter_with_unknown_rule(void *arg)
 {
 	struct config *cfg = arg;
-	struct lint_options lo = { cfg, 0, NULL, 0 };
+	struct lint_options lo = { .cfg = cfg };
 
 	ck_assert_ptr_null(linter_new(&lo));
 }
@@ -456,7 +482,7 @@ static void new_linter_with_unknown_rule(void *arg)
 static void new_linter_with_bad_exclude(void *arg)
 {
 	static const char *const excl[] = { "no-such-rule" };
-	struct lint_options lo = { NULL, 0, excl, 1 };
+	struct lint_options lo = { .exclude = excl, .nexclude = 1 };
 
 	(void)arg;
 	ck_assert_ptr_null(linter_new(&lo));
@@ -525,7 +551,7 @@ END_TEST
 
 static void bad_pattern(void *arg)
 {
-	struct lint_options lo = { arg, 0, NULL, 0 };
+	struct lint_options lo = { .cfg = arg };
 
 	ck_assert_ptr_null(linter_new(&lo));
 }
@@ -548,7 +574,7 @@ END_TEST
 
 START_TEST(parse_error_in_one_of_several)
 {
-	struct lint_options lo = { NULL, 0, NULL, 0 };
+	struct lint_options lo = { .cfg = NULL };
 	struct linter *l = linter_new(&lo);
 	struct lint_result r;
 	const struct lint_finding *f;
@@ -576,7 +602,7 @@ END_TEST
 
 START_TEST(down_reverts_its_up)
 {
-	struct lint_options lo = { NULL, 0, NULL, 0 };
+	struct lint_options lo = { .cfg = NULL };
 	struct linter *l = linter_new(&lo);
 	struct lint_result r;
 	struct section up = { "1_a.up.sql", "ALTER TABLE users ADD COLUMN note text;\nCREATE TABLE t (id bigint);", 1, { 0, -1, -1 } };
@@ -600,11 +626,64 @@ START_TEST(down_reverts_its_up)
 		lint_section_isolated(l, &down2, &r);
 		ck_assert_int_eq(lt_count(&r, "rename-column"), 1);
 	}
+	/* a down undoing its own up's SET NOT NULL; not one its up did not set */
+	{
+		struct section mk = { "4_p.up.sql", "CREATE TABLE p (sku text, name text NOT NULL);", 1, { 0, -1, -1 } };
+		struct section up3 = { "5_d.up.sql", "ALTER TABLE p ALTER COLUMN sku SET NOT NULL;", 1, { 0, -1, -1 } };
+		struct section down3 = { "5_d.down.sql", "ALTER TABLE p ALTER COLUMN sku DROP NOT NULL;\n"
+							 "ALTER TABLE p ALTER COLUMN name DROP NOT NULL;", 1, { 0, -1, -1 } };
+
+		lint_section(l, &mk, &r);
+		lint_section(l, &up3, &r);
+		lint_section_isolated(l, &down3, &r);
+		ck_assert_int_eq(lt_count(&r, "drop-not-null"), 1);
+		ck_assert_int_eq(lt_find(&r, "drop-not-null")->line, 2);
+	}
 	/* the down did not change the model: t still exists for the next up */
 	lint_section(l, &next, &r);
 	ck_assert_int_eq(lt_count(&r, "create-index-non-concurrently"), 1);
 	lint_result_release(&r);
 	linter_free(l);
+}
+END_TEST
+
+/* A down that drops a table afterwards; a down that drops what nothing creates (issue 12). */
+START_TEST(down_drops_afterwards_and_drops_nothing)
+{
+	/* indexes, ALTERs on a table the same down drops later: not reported */
+	EXPECT("CREATE TABLE ch (id bigint, name text);\n-- next migration\nCREATE INDEX ch_name ON ch (name);\n"
+	       "-- down\nDROP INDEX ch_name;\nALTER TABLE ch ALTER COLUMN name SET NOT NULL;\nDROP TABLE ch;",
+	       15, "drop-index-non-concurrently", 0);
+	EXPECT("CREATE TABLE ch (id bigint, name text);\n-- next migration\nSELECT 1;\n"
+	       "-- down\nALTER TABLE ch ALTER COLUMN name SET NOT NULL;\nDROP TABLE ch;",
+	       15, "set-not-null", 0);
+	/* ... but the DROP TABLE itself still is, and so is the same ALTER after the drop of another */
+	EXPECT("CREATE TABLE ch (id bigint, name text);\n-- next migration\nSELECT 1;\n"
+	       "-- down\nALTER TABLE ch ALTER COLUMN name SET NOT NULL;\nDROP TABLE ch;",
+	       15, "drop-table", 1);
+	EXPECT("CREATE TABLE ch (id bigint, name text);\n-- next migration\nSELECT 1;\n"
+	       "-- down\nDROP TABLE other;\nALTER TABLE ch ALTER COLUMN name SET NOT NULL;",
+	       15, "set-not-null", 1);
+	/* a drop in a comment or a string does not doom the table */
+	EXPECT("CREATE TABLE ch (id bigint, name text);\n-- next migration\nSELECT 1;\n"
+	       "-- down\nALTER TABLE ch ALTER COLUMN name SET NOT NULL;\n-- DROP TABLE ch;\nSELECT 'DROP TABLE ch';",
+	       15, "set-not-null", 1);
+	/* an up is not a down: the rule about dooming is for downs */
+	EXPECT("ALTER TABLE ch ALTER COLUMN name SET NOT NULL;\nDROP TABLE ch;", 15, "set-not-null", 1);
+	/* drops-nothing: IF EXISTS of a name no migration creates, in a down */
+	EXPECT("CREATE TABLE group_channels (id bigint);\n-- down\nDROP TABLE IF EXISTS groupchanels;",
+	       15, "drops-nothing", 1);
+	EXPECT("CREATE TABLE group_channels (id bigint);\n-- down\nDROP TABLE IF EXISTS group_channels;",
+	       15, "drops-nothing", 0);
+	EXPECT("CREATE INDEX gi ON g (id);\nCREATE TYPE mood AS ENUM ('a');\nCREATE FUNCTION f() RETURNS int "
+	       "LANGUAGE sql AS 'SELECT 1';\n-- down\nDROP INDEX IF EXISTS gi;\nDROP TYPE IF EXISTS mood;\n"
+	       "DROP FUNCTION IF EXISTS f();\nDROP VIEW IF EXISTS nothing_v;", 15, "drops-nothing", 1);
+	/* without IF EXISTS the down fails loudly: not this rule's business; nor an up's */
+	EXPECT("CREATE TABLE g (id bigint);\n-- down\nDROP TABLE gg;", 15, "drops-nothing", 0);
+	EXPECT("DROP TABLE IF EXISTS legacy_import;", 15, "drops-nothing", 0);
+	/* a name in a string or a comment of an up creates nothing */
+	EXPECT("SELECT 'CREATE TABLE ghost (id int)';\n-- CREATE TABLE ghost (id int);\n-- down\n"
+	       "DROP TABLE IF EXISTS ghost;", 15, "drops-nothing", 1);
 }
 END_TEST
 
@@ -686,6 +765,7 @@ Suite *lint_suite(void)
 	tcase_add_test(tc, custom_rule_that_does_not_compile);
 	tcase_add_test(tc, parse_error_in_one_of_several);
 	tcase_add_test(tc, down_reverts_its_up);
+	tcase_add_test(tc, down_drops_afterwards_and_drops_nothing);
 	tcase_add_test(tc, output_formats);
 	suite_add_tcase(s, tc);
 	return s;

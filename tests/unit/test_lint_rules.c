@@ -28,7 +28,7 @@ static const char *const code_rules[] = {
 	"alter-domain-add-constraint", "attach-partition", "change-column-type", "cluster-table",
 	"concurrently-in-transaction", "create-index-non-concurrently", "detach-partition",
 	"drop-column", "drop-database", "drop-index-non-concurrently", "drop-not-null",
-	"drop-table", "enum-add-value-in-transaction", "enum-value-ordering", "invalid-directive",
+	"drop-table", "drops-nothing", "enum-add-value-in-transaction", "enum-value-ordering", "invalid-directive",
 	"lock-table", "multiple-alter-table", "new-enum-value-used", "prefer-bigint",
 	"prefer-identity", "prefer-jsonb", "prefer-text", "prefer-timestamptz",
 	"refresh-matview-non-concurrently", "reindex-non-concurrently", "rename-column",
@@ -98,10 +98,12 @@ static char *fooler(const char *example)
 	struct strbuf sb = STRBUF_INIT, ex = STRBUF_INIT;
 	const char *p, *bad, *mark;
 
-	/* keep the text whole: the test helper would split it at "-- next migration" */
-	for (p = example; (mark = strstr(p, "-- next migration")); p = mark + 17) {
+	/* keep the text whole: the test helper would split it at "-- next migration"
+	 * and at "-- down" */
+	for (p = example; (mark = strstr(p, "-- ")); p = mark + 3) {
 		strbuf_add(&ex, p, (size_t)(mark - p));
-		strbuf_addstr(&ex, "-- and later");
+		strbuf_addstr(&ex, !strncmp(mark, "-- next migration", 17) ||
+				   !strncmp(mark, "-- down\n", 8) ? "-- and " : "-- ");
 	}
 	strbuf_addstr(&ex, p);
 	bad = ex.buf;

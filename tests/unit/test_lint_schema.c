@@ -341,7 +341,7 @@ static struct section sec(const char *path, const char *sql)
  * and with no downs at all, are the same. */
 START_TEST(isolated_downs_leave_the_linter_model)
 {
-	struct lint_options lo = { NULL, 0, NULL, 0 };
+	struct lint_options lo = { .cfg = NULL };
 	struct linter *with = linter_new(&lo), *without = linter_new(&lo);
 	struct lint_result r, r_with, r_without;
 	const char *next = "CREATE INDEX more_idx ON orders (total);\n"

@@ -17,7 +17,8 @@ struct lt_opts {
 /*
  * Lint sql as consecutive migrations: the text is split at lines that read
  * "-- next migration", each part is one up section (directives read as the
- * runner does). Findings are appended to res (initialised by the caller).
+ * runner does). A line "-- down" in a part starts its down section, linted
+ * isolated after the up. Findings are appended to res (initialised by the caller).
  */
 void lt_lint(struct lint_result *res, const char *sql, const struct lt_opts *o);
 /* Findings of rule that are not allowed by a directive. */

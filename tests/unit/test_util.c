@@ -23,6 +23,29 @@ START_TEST(durations)
 }
 END_TEST
 
+START_TEST(sizes)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	ck_assert(parse_size_bytes("10MB") == 10LL << 20);
+	ck_assert(parse_size_bytes("512kB") == 512 * 1024);
+	ck_assert(parse_size_bytes("1.5GB") == 3LL << 29);
+	ck_assert(parse_size_bytes("0") == 0);
+	ck_assert(parse_size_bytes("8192") == 8192);
+	ck_assert(parse_size_bytes("10 MB") == 10LL << 20);
+	ck_assert(parse_size_bytes("10mb") == -1);
+	ck_assert(parse_size_bytes("-1MB") == -1);
+	ck_assert(parse_size_bytes("MB") == -1);
+	strbuf_add_size(&sb, 16384);
+	strbuf_addch(&sb, ' ');
+	strbuf_add_size(&sb, 13LL << 20);
+	strbuf_addch(&sb, ' ');
+	strbuf_add_count(&sb, 1234567);
+	ck_assert_str_eq(sb.buf, "16 kB 13 MB 1,234,567");
+	strbuf_release(&sb);
+}
+END_TEST
+
 START_TEST(integers)
 {
 	ck_assert(parse_int64("000042") == 42);
@@ -89,6 +112,7 @@ Suite *util_suite(void)
 
 	tcase_add_test(tc, durations);
 	tcase_add_test(tc, integers);
+	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, strbuf_invariants);
 	tcase_add_test(tc, log_lines_follow_log_to);
 	suite_add_tcase(s, tc);
