@@ -394,7 +394,7 @@ void history_log_params(const struct log_entry *e, const char *params[11], char 
 	snprintf(buf[1], 32, "%lld", (long long)e->started_epoch_ms);
 	snprintf(buf[2], 32, "%d", e->retries);
 	params[0] = e->run_id;
-	params[1] = e->version ? buf[0] : NULL;
+	params[1] = e->versionless ? NULL : buf[0]; /* version 0 is a version */
 	params[2] = e->name;
 	params[3] = e->direction;
 	params[4] = e->started_epoch_ms ? buf[1] : NULL;

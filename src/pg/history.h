@@ -64,6 +64,7 @@ char *history_sql_log(const struct history *h);         /* $1..$11 */
 struct log_entry {
 	const char *run_id;
 	int64_t version;
+	int versionless;        /* a row of a whole run (backup, restore): version NULL */
 	const char *name;
 	const char *direction;  /* up, down, repair, ... */
 	const char *outcome;    /* applied, reverted, failed, dirty, ... */

@@ -124,4 +124,15 @@ expect_rc 2 "repair of a dirty version without its file"
 expect_err "version 99 \(gone\) is dirty and its file is gone" "says so"
 run --dir "$D" repair --mark-reverted 99
 expect_rc 0 "settled by hand"
+# version 0 is a version: the audit log says 0, not NULL; a backup row (a whole run) says NULL
+export PGDATABASE=$(pg_fresh_db)
+D0="$T_WORK/v0"; mkdir -p "$D0"
+echo "CREATE TABLE zero (id int);" >"$D0/0_zero.up.sql"
+echo "DROP TABLE zero;" >"$D0/0_zero.down.sql"
+run --dir "$D0" up
+expect_rc 0 "up of version 0"
+expect_eq "$(psql_q -c "SELECT coalesce(version::text, 'NULL') FROM schema_migrations_log WHERE direction = 'up'")" 0 "the audit log records version 0 as 0"
+expect_eq "$(psql_q -c "SELECT coalesce(version::text, 'NULL') FROM schema_migrations_log WHERE direction = 'backup'")" NULL "the backup row has no version"
+run --dir "$D0" down --no-backup
+expect_eq "$(psql_q -c "SELECT coalesce(version::text, 'NULL') FROM schema_migrations_log WHERE direction = 'down'")" 0 "and its down as 0"
 t_done
