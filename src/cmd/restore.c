@@ -135,6 +135,7 @@ static void log_restore(struct session *s, const char *run_id, const char *file,
 	struct log_marker lm = { file, bm->wal_lsn, bm->server_time };
 
 	le.run_id = run_id;
+	le.versionless = 1;
 	le.name = "restore";
 	le.direction = "restore";
 	le.outcome = outcome;

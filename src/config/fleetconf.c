@@ -90,7 +90,8 @@ int fleetconf_key(struct loader *ld, const char *path, yaml_node_t *v)
 	return 0;
 }
 
-static void load_list(struct loader *ld, struct target_source *s, yaml_node_t *seq, const char *key)
+static void load_list(struct loader *ld, struct target_source *s, yaml_node_t *seq, const char *key,
+		      int schemas)
 {
 	yaml_node_item_t *it;
 
@@ -108,6 +109,13 @@ static void load_list(struct loader *ld, struct target_source *s, yaml_node_t *s
 			continue;
 		if (!*v) {
 			config_yaml_error(ld, n, "an empty name in the list");
+			free(v);
+			continue;
+		}
+		if (schemas && !strcmp(v, "public")) {
+			/* its migrations would go into the main database's own history */
+			config_yaml_error(ld, n, "\"public\" cannot be a target schema: it is the main "
+					  "database's own schema, on every tenant's search path");
 			free(v);
 			continue;
 		}
@@ -137,7 +145,7 @@ static void load_source(struct loader *ld, struct target_source *s, const char *
 	s->line = (int)v->start_mark.line + 1;
 	if (v->type == YAML_SEQUENCE_NODE) {
 		snprintf(key, sizeof(key), "targets.%s", section);
-		load_list(ld, s, v, key);
+		load_list(ld, s, v, key, !strcmp(section, "schemas"));
 		return;
 	}
 	if (v->type != YAML_MAPPING_NODE) {
@@ -153,7 +161,7 @@ static void load_source(struct loader *ld, struct target_source *s, const char *
 
 		snprintf(key, sizeof(key), "targets.%s.%s", section, name);
 		if (!strcmp(name, "list"))
-			load_list(ld, s, val, key);
+			load_list(ld, s, val, key, !strcmp(section, "schemas"));
 		else if (!strcmp(name, "query"))
 			set_string(ld, val, key, &s->query);
 		else if (!strcmp(name, "dir"))

@@ -106,15 +106,21 @@ static char *database_name(const char *url)
 	return name ? name : redact_conninfo(url);
 }
 
-/* Run a target query: the first column of each row. */
-static int run_query(const char *url, const char *query, const char *what, char ***out, size_t *n)
+/*
+ * Run a target query: the names in the first column of each row; with urls,
+ * also the second column when the query returns one (NULL otherwise).
+ */
+static int run_query(const char *url, const char *query, const char *what, char ***out, char ***urls,
+		     size_t *n)
 {
 	struct db db;
 	PGresult *res;
-	size_t alloc = 0;
+	size_t alloc = 0, ualloc = 0;
 	int i;
 
 	*out = NULL;
+	if (urls)
+		*urls = NULL;
 	*n = 0;
 	if (db_connect(&db, url, 0) < 0) {
 		log_detail("needed to run the query of %s", what);
@@ -133,7 +139,13 @@ static int run_query(const char *url, const char *query, const char *what, char 
 		if (PQgetisnull(res, i, 0) || !*PQgetvalue(res, i, 0))
 			continue;
 		ALLOC_GROW(*out, *n + 1, alloc);
-		(*out)[(*n)++] = xstrdup(PQgetvalue(res, i, 0));
+		(*out)[*n] = xstrdup(PQgetvalue(res, i, 0));
+		if (urls) {
+			ALLOC_GROW(*urls, *n + 1, ualloc);
+			(*urls)[*n] = PQnfields(res) >= 2 && !PQgetisnull(res, i, 1) &&
+					      *PQgetvalue(res, i, 1) ? xstrdup(PQgetvalue(res, i, 1)) : NULL;
+		}
+		(*n)++;
 	}
 	PQclear(res);
 	db_close(&db);
@@ -149,16 +161,42 @@ static void free_names(char **names, size_t n)
 	free(names);
 }
 
+/*
+ * A target schema must be a schema of its own: not public (on every tenant's
+ * search path) nor the schema of the main history table, whose migrations
+ * would then be recorded in the main history. Its history table name must fit.
+ */
+static int check_schema(const struct target_source *src, const struct history *main_h,
+			const char *name, const char *table, const char *cfg_path)
+{
+	struct history th;
+	const char *file = cfg_path ? cfg_path : "migrate.yml";
+
+	if (!strcmp(name, "public") || !strcmp(name, main_h->schema)) {
+		log_error_at(file, src->line, 0, "schema \"%s\" cannot be a target%s: it is the main "
+			     "database's own schema (%s)", name, src->query ? " (returned by "
+			     "targets.schemas.query)" : "", !strcmp(name, "public") ? "public, on every "
+			     "tenant's search path" : "the schema of the history table");
+		log_hint("tenant schemas are schemas of their own; the main database is the target "
+			 "\"main\"");
+		return -1;
+	}
+	if (history_init(&th, table) < 0)
+		return -1;
+	history_release(&th);
+	return 0;
+}
+
 static int add_schemas(struct app *app, const struct target_source *src, struct target_list *tl)
 {
 	struct config *cfg = &app->cfg;
 	struct history h;
 	char **names = src->list, **got = NULL;
 	size_t n = src->n, i;
-	int rc;
+	int rc = EXIT_OK;
 
 	if (src->query) {
-		rc = run_query(cfg->database_url, src->query, "targets.schemas", &got, &n);
+		rc = run_query(cfg->database_url, src->query, "targets.schemas", &got, NULL, &n);
 		if (rc != EXIT_OK)
 			return rc;
 		names = got;
@@ -177,40 +215,61 @@ static int add_schemas(struct app *app, const struct target_source *src, struct 
 
 		t->table = xasprintf("%s.%s", qs, qt);
 		t->search_path = xasprintf("%s, public", qs);
+		if (check_schema(src, &h, names[i], t->table, cfg->path) < 0)
+			rc = EXIT_USAGE;
 		free(qs);
 		free(qt);
 	}
 	history_release(&h);
 	free_names(got, got ? n : 0);
-	return EXIT_OK;
+	return rc;
+}
+
+/*
+ * A database target. A list entry of migrate.yml may be a URL or key=value
+ * string. A name a query returns is a database name, always (whatever it
+ * holds: "=", "://"); the query says where to reach it only in a second column.
+ */
+static void add_database(struct target_list *tl, const struct config *cfg,
+			 const struct target_source *src, const char *name, const char *url)
+{
+	char *conn, *tname;
+	struct target *t;
+
+	if (url) {
+		conn = xstrdup(url);
+		tname = xstrdup(name);
+	} else if (!src->query && is_conninfo(name)) {
+		conn = xstrdup(name);
+		tname = database_name(name);
+	} else {
+		conn = conninfo_with_dbname(cfg->database_url, name);
+		tname = xstrdup(name);
+	}
+	t = add_target(tl, TARGET_DATABASE, tname, conn, src->dir ? src->dir : cfg->dir);
+	t->table = xstrdup(src->table ? src->table : cfg->table);
+	free(conn);
+	free(tname);
 }
 
 static int add_databases(struct app *app, const struct target_source *src, struct target_list *tl)
 {
 	struct config *cfg = &app->cfg;
-	char **names = src->list, **got = NULL;
+	char **names = src->list, **got = NULL, **urls = NULL;
 	size_t n = src->n, i;
 	int rc;
 
 	if (src->query) {
 		rc = run_query(src->database ? src->database : cfg->database_url, src->query,
-			       "targets.databases", &got, &n);
+			       "targets.databases", &got, &urls, &n);
 		if (rc != EXIT_OK)
 			return rc;
 		names = got;
 	}
-	for (i = 0; i < n; i++) {
-		char *url = is_conninfo(names[i]) ? xstrdup(names[i])
-						  : conninfo_with_dbname(cfg->database_url, names[i]);
-		char *name = is_conninfo(names[i]) ? database_name(names[i]) : xstrdup(names[i]);
-		struct target *t = add_target(tl, TARGET_DATABASE, name, url,
-					      src->dir ? src->dir : cfg->dir);
-
-		t->table = xstrdup(src->table ? src->table : cfg->table);
-		free(url);
-		free(name);
-	}
+	for (i = 0; i < n; i++)
+		add_database(tl, cfg, src, names[i], urls ? urls[i] : NULL);
 	free_names(got, got ? n : 0);
+	free_names(urls, urls ? n : 0);
 	return EXIT_OK;
 }
 

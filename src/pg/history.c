@@ -46,6 +46,43 @@ static const char *take_ident(const char *p, char **out)
 	return p;
 }
 
+/*
+ * PostgreSQL cuts identifiers to NAMEDATALEN - 1 bytes: a longer history
+ * table name would land on another table, and its _log and _lock tables on
+ * one another. Refuse them.
+ */
+#define IDENT_MAX 63
+
+static int check_lengths(const struct history *h, const char *qualified)
+{
+	static const char *const suffix[] = { "", "_log", "_lock" };
+	size_t i;
+
+	if (strlen(h->schema) > IDENT_MAX) {
+		log_error("invalid history table name \"%s\": the schema name is %zu bytes long, "
+			  "PostgreSQL identifiers are at most %d bytes", qualified, strlen(h->schema),
+			  IDENT_MAX);
+		return -1;
+	}
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		size_t len = strlen(h->table) + strlen(suffix[i]);
+
+		if (len <= IDENT_MAX)
+			continue;
+		if (*suffix[i])
+			log_error("history table name \"%s\" is too long: its %s table \"%s%s\" would be "
+				  "%zu bytes, PostgreSQL identifiers are at most %d bytes", qualified,
+				  suffix[i] + 1, h->table, suffix[i], len, IDENT_MAX);
+		else
+			log_error("history table name \"%s\" is too long: %zu bytes, PostgreSQL "
+				  "identifiers are at most %d bytes", qualified, len, IDENT_MAX);
+		log_hint("the table name may have at most %d bytes (its audit log and lock tables "
+			 "add _log and _lock)", IDENT_MAX - 5);
+		return -1;
+	}
+	return 0;
+}
+
 int history_init(struct history *h, const char *qualified)
 {
 	const char *p;
@@ -64,6 +101,10 @@ int history_init(struct history *h, const char *qualified)
 	}
 	h->schema = b ? a : xstrdup("public");
 	h->table = b ? b : a;
+	if (check_lengths(h, qualified) < 0) {
+		history_release(h);
+		return -1;
+	}
 	h->display = xasprintf("%s.%s", h->schema, h->table);
 	qs = db_quote_ident(h->schema);
 	qt = db_quote_ident(h->table);
@@ -407,7 +448,7 @@ void history_log_params(const struct log_entry *e, const char *params[11], char 
 	snprintf(buf[1], 32, "%lld", (long long)e->started_epoch_ms);
 	snprintf(buf[2], 32, "%d", e->retries);
 	params[0] = e->run_id;
-	params[1] = e->version ? buf[0] : NULL;
+	params[1] = e->versionless ? NULL : buf[0]; /* version 0 is a version */
 	params[2] = e->name;
 	params[3] = e->direction;
 	params[4] = e->started_epoch_ms ? buf[1] : NULL;

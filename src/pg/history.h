@@ -75,6 +75,7 @@ void history_insert_params(const struct history_entry *e, const char *params[7],
 struct log_entry {
 	const char *run_id;
 	int64_t version;
+	int versionless;        /* a row of a whole run (backup, restore): version NULL */
 	const char *name;
 	const char *direction;  /* up, down, repair, ... */
 	const char *outcome;    /* applied, reverted, failed, dirty, ... */

@@ -549,6 +549,7 @@ int backup_before_change(struct session *s, const char *run_id, const char *what
 	if (session_ensure_history(s) != EXIT_OK)
 		return lost_or_failed(s);
 	le.run_id = run_id;
+	le.versionless = 1;
 	le.name = what;
 	le.direction = "backup";
 	msg = xasprintf("from version %lld to %lld", (long long)from, (long long)to);

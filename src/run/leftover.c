@@ -6,11 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* qualified name of an invalid index, one per row */
+/*
+ * qualified name of an invalid index, one per row; never one whose build
+ * another session is running now (pg_stat_progress_create_index: by the
+ * index, or, when that session's details are hidden from us, by its lock on
+ * the table): dropping it would kill that build
+ */
 #define SELECT_INVALID \
 	"SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_index i " \
 	"JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace " \
-	"WHERE NOT i.indisvalid "
+	"WHERE NOT i.indisvalid AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p " \
+	"WHERE p.pid <> pg_backend_pid() AND (p.index_relid = c.oid OR " \
+	"coalesce(p.index_relid, 0) = 0 AND (p.relid = i.indrelid OR p.relid IS NULL AND " \
+	"EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = p.pid AND l.relation = i.indrelid)))) "
 /* the relation $1 (schema $2, NULL: the search path) */
 #define RELATION "to_regclass(CASE WHEN $2::text IS NULL THEN quote_ident($1) " \
 	"ELSE quote_ident($2) || '.' || quote_ident($1) END)"
@@ -53,17 +61,18 @@ static const char *schema_of(const PgQuery__RangeVar *rv)
 }
 
 /* The query that finds what st left; params filled. NULL when st leaves nothing. */
-static const char *leftover_query(const struct sql_stmt *st, const char *params[2])
+static const char *leftover_query(const struct sql_stmt *st, const char *params[3])
 {
 	const PgQuery__IndexStmt *ix = create_index_concurrently(st);
 	const PgQuery__ReindexStmt *rx = reindex_concurrently(st);
 
-	params[0] = params[1] = NULL;
+	params[0] = params[1] = params[2] = NULL;
 	if (ix) {
-		params[0] = ix->idxname;
+		/* the index of that name on the statement's table: in the table's schema */
+		params[0] = ix->relation ? ix->relation->relname : NULL;
 		params[1] = schema_of(ix->relation);
-		return SELECT_INVALID "AND c.relname = $1 AND ($2::text IS NULL AND "
-		       "n.oid = ANY (current_schemas(false)::regnamespace[]) OR n.nspname = $2)";
+		params[2] = ix->idxname;
+		return SELECT_INVALID "AND c.relname = $3 AND i.indrelid = " RELATION;
 	}
 	if (!rx)
 		return NULL;
@@ -94,14 +103,14 @@ static const char *leftover_query(const struct sql_stmt *st, const char *params[
 
 int leftover_drop(struct db *db, const struct sql_stmt *st, const char *path)
 {
-	const char *params[2];
+	const char *params[3];
 	const char *sql = leftover_query(st, params);
 	PGresult *res;
 	int k, dropped = 0;
 
 	if (!sql)
 		return 0;
-	res = db_exec(db, sql, 2, params);
+	res = db_exec(db, sql, params[2] ? 3 : 2, params);
 	if (!res)
 		return -1;
 	for (k = 0; k < PQntuples(res); k++) {

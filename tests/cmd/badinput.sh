@@ -245,6 +245,22 @@ bad 1 'could not run "/nonexistent/pg_dump": No such file or directory' "pg_dump
 bad 1 'could not run "/tmp": Permission denied' "pg_dump that is a directory" \
 	-f 1_a.up.sql "CREATE TABLE a (id int);\n" -F migrate.yml "backup:\n  pg_dump: /tmp\n" -- up
 
+# --- issue 11: history names PostgreSQL would cut, target schemas that are the main one's
+L59=x2345678901234567890123456789012345678901234567890123456789
+bad 2 "history table name \"$L59\" is too long: its lock table \"${L59}_lock\" would be 64 bytes, PostgreSQL identifiers are at most 63 bytes" \
+	"--table whose _lock name exceeds 63 bytes" -f 1_a.up.sql "CREATE TABLE a (id int);\n" -- --table "$L59" up
+bad 2 "its log table \"x${L59}_log\" would be 64 bytes" "migrations.table whose _log name exceeds 63 bytes" \
+	-f 1_a.up.sql "CREATE TABLE a (id int);\n" -F migrate.yml "migrations:\n  table: x$L59\n" -- up
+bad 2 "history table name \"${L59}12345.t\": the schema name is 64 bytes long, PostgreSQL identifiers are at most 63 bytes" \
+	"a history schema name over 63 bytes" -- --table "${L59}12345.t" status
+bad 2 "history table name \"abc${L59}xy\" is too long: 64 bytes, PostgreSQL identifiers are at most 63 bytes" \
+	"a history table name of 64 bytes" -- --table "abc${L59}xy" down
+bad 2 'migrate.yml:4:7: error: "public" cannot be a target schema' "public in targets.schemas" \
+	-F migrate.yml "targets:\n  schemas:\n    - t1\n    - public\n" -- status --all
+bad 2 'schema "audit" cannot be a target: it is the main database.s own schema \(the schema of the history table\)' \
+	"the history table's schema in targets.schemas" \
+	-F migrate.yml "migrations:\n  table: audit.schema_migrations\ntargets:\n  schemas: [t1, audit]\n" -- plan --all
+
 echo "# $N bad inputs"
 [ "$N" -ge 60 ] && t_ok "at least 60 bad inputs ($N)" || t_not_ok "only $N bad inputs"
 t_done

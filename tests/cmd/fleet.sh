@@ -123,4 +123,29 @@ expect_err 'invalid --jobs "0" \(1 to 256\)' "names the range"
 run --dir "$S" up --all
 expect_rc 2 "--all without targets is a configuration error"
 expect_err "no targets" "says so"
+# a target schema that is the main database's own (public, the history table's schema)
+# or whose history table name would be cut: refused before any change, exit 2
+db2=$(pg_fresh_db)
+psql_q -d "$db2" -c "CREATE SCHEMA tenant_a; CREATE SCHEMA ops"
+printf 'migrations:\n  dir: %s\ntargets:\n  schemas:\n    - tenant_a\n    - public\n' "$S" >"$T_WORK/pub.yml"
+run -c "$T_WORK/pub.yml" -d "dbname=$db2" up --all
+expect_rc 2 "public in targets.schemas"
+expect_err "pub.yml:6:7: error: \"public\" cannot be a target schema: it is the main database's own schema" "names the entry, with its line"
+printf 'migrations:\n  dir: %s\ntargets:\n  schemas:\n    query: SELECT nspname FROM pg_namespace WHERE nspname IN (%s) ORDER BY 1\n    dir: %s\n' "$S" "'tenant_a', 'public'" "$D" >"$T_WORK/pubq.yml"
+run -c "$T_WORK/pubq.yml" -d "dbname=$db2" up --all
+expect_rc 2 "public returned by targets.schemas.query"
+expect_err "pubq.yml:5: error: schema \"public\" cannot be a target \(returned by targets.schemas.query\)" "says where it came from"
+printf 'migrations:\n  dir: %s\n  table: ops.migrations\ntargets:\n  schemas: [tenant_a, ops]\n' "$S" >"$T_WORK/ops.yml"
+run -c "$T_WORK/ops.yml" -d "dbname=$db2" up --all
+expect_rc 2 "the history table's schema as a target"
+expect_err "schema \"ops\" cannot be a target: it is the main database's own schema \(the schema of the history table\)" "says why"
+run -c "$T_WORK/ops.yml" -d "dbname=$db2" --table tenant_a.migrations up --all
+expect_rc 2 "--table moves the history table's schema: checked after the options"
+expect_err "schema \"tenant_a\" cannot be a target" "names it"
+long=xt234567890123456789012345678901234567890123456789012345678
+printf 'migrations:\n  dir: %s\ntargets:\n  schemas:\n    list: [tenant_a]\n    table: %s\n' "$S" "$long" >"$T_WORK/long.yml"
+run -c "$T_WORK/long.yml" -d "dbname=$db2" up --all
+expect_rc 2 "a tenant history table whose _lock name would be cut"
+expect_err "history table name \"\"tenant_a\".\"$long\"\" is too long: its lock table \"${long}_lock\" would be 64 bytes, PostgreSQL identifiers are at most 63 bytes" "says the limit"
+expect_eq "$(psql_q -d "$db2" -c "SELECT count(*) FROM pg_tables WHERE schemaname IN ('public', 'ops', 'tenant_a')")" 0 "nothing was created anywhere"
 t_done

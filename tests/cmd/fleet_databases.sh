@@ -1,5 +1,6 @@
 # Database-per-tenant fleet: 5 tenant databases named by a query on a control table
-# (names and URLs), each with its own history; a missing database fails alone;
+# (names, and URLs in a second column), each with its own history; a missing database
+# fails alone; a name that looks like a connection string is a database name;
 # --jobs bounds the connections (sampled in pg_stat_activity).
 . "$TOP/tests/lib/t.sh"
 . "$TOP/tests/lib/pg.sh"
@@ -15,15 +16,15 @@ for i in 1 2 3 4 5; do
 	dbs="$dbs ${ctl}_t$i"
 	"$PG_BIN/createdb" "${ctl}_t$i"
 done
-# the control database lists tenants: three by name, two by URL
-psql_q -c "CREATE TABLE tenants (id int, db text)"
-psql_q -c "INSERT INTO tenants VALUES (1, '${ctl}_t1'), (2, '${ctl}_t2'), (3, '${ctl}_t3'),
-	(4, 'postgresql:///${ctl}_t4?host=$PGHOST&port=$PGPORT'), (5, 'host=$PGHOST port=$PGPORT dbname=${ctl}_t5')"
+# the control database lists tenants: three by name alone, two with a URL in a second column
+psql_q -c "CREATE TABLE tenants (id int, db text, url text)"
+psql_q -c "INSERT INTO tenants VALUES (1, '${ctl}_t1', NULL), (2, '${ctl}_t2', NULL), (3, '${ctl}_t3', NULL),
+	(4, '${ctl}_t4', 'postgresql:///${ctl}_t4?host=$PGHOST&port=$PGPORT'), (5, '${ctl}_t5', 'host=$PGHOST port=$PGPORT dbname=${ctl}_t5')"
 cat >"$T_WORK/migrate.yml" <<YML
 targets:
   main: false
   databases:
-    query: SELECT db FROM tenants ORDER BY id
+    query: SELECT db, url FROM tenants ORDER BY id
     dir: $D
 YML
 C="$T_WORK/migrate.yml"
@@ -31,7 +32,7 @@ C="$T_WORK/migrate.yml"
 run -c "$C" up --all
 expect_rc 0 "up --all over five databases"
 expect_out "5 targets: 5 migrated, 0 up to date, 0 failed" "all five migrated"
-expect_out "^${ctl}_t4 +database +- +2 " "a URL target is named by its database"
+expect_out "^${ctl}_t4 +database +- +2 " "a target with a URL is named by its first column"
 ok=0
 for d in $dbs; do
 	[ "$(psql_q -d "$d" -c "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations")" = "1,2" ] && ok=$((ok + 1))
@@ -53,6 +54,20 @@ expect_out '"exit_code": 3,' "json keeps the target's exit code"
 expect_out '"result": "applied 1",' "the others were migrated"
 expect_eq "$(psql_q -d "${ctl}_t5" -c "SELECT max(version) FROM schema_migrations")" 3 "the last tenant reached the latest version"
 psql_q -c "DELETE FROM tenants WHERE id = 6"
+
+# a name from the query is a database name, always: "dbname=X" or a URL in the first
+# column never reaches another database (here the victim, which must stay untouched)
+"$PG_BIN/createdb" "${ctl}_victim"
+"$PG_BIN/createdb" "dbname=${ctl}_victim"
+psql_q -c "DELETE FROM tenants; INSERT INTO tenants VALUES (7, 'dbname=${ctl}_victim'), (8, 'postgresql:///${ctl}_victim?host=$PGHOST&port=$PGPORT')"
+run -c "$C" up --all --jobs 1
+expect_rc 1 "names that look like connection strings"
+expect_out "^dbname=${ctl}_victim +database +- +3 " "the database literally named \"dbname=...\" was migrated"
+expect_err "database \"postgresql:///${ctl}_victim\?host=.*\" does not exist" "a URL in the name column is a (missing) database name"
+expect_eq "$(psql_q -d "${ctl}_victim" -c "SELECT to_regclass('schema_migrations') IS NULL")" t "the database they name is untouched"
+expect_eq "$(psql_q -d "dbname='dbname=${ctl}_victim'" -c "SELECT to_regclass('accounts') IS NOT NULL" 2>&1)" t "psql agrees: the weird name is a database of its own"
+psql_q -c "DELETE FROM tenants; INSERT INTO tenants VALUES (1, '${ctl}_t1', NULL), (2, '${ctl}_t2', NULL), (3, '${ctl}_t3', NULL),
+	(4, '${ctl}_t4', 'postgresql:///${ctl}_t4?host=$PGHOST&port=$PGPORT'), (5, '${ctl}_t5', 'host=$PGHOST port=$PGPORT dbname=${ctl}_t5')"
 
 # --jobs bounds the connections: a sampler counts migrate's backends every 10 ms
 printf "SELECT pg_sleep(0.4);\n" >"$D/4_slow.up.sql"; echo "SELECT 1;" >"$D/4_slow.down.sql"

@@ -124,4 +124,43 @@ expect_rc 2 "repair of a dirty version without its file"
 expect_err "version 99 \(gone\) is dirty and its file is gone" "says so"
 run --dir "$D" repair --mark-reverted 99
 expect_rc 0 "settled by hand"
+# version 0 is a version: the audit log says 0, not NULL; a backup row (a whole run) says NULL
+export PGDATABASE=$(pg_fresh_db)
+D0="$T_WORK/v0"; mkdir -p "$D0"
+echo "CREATE TABLE zero (id int);" >"$D0/0_zero.up.sql"
+echo "DROP TABLE zero;" >"$D0/0_zero.down.sql"
+run --dir "$D0" up
+expect_rc 0 "up of version 0"
+expect_eq "$(psql_q -c "SELECT coalesce(version::text, 'NULL') FROM schema_migrations_log WHERE direction = 'up'")" 0 "the audit log records version 0 as 0"
+expect_eq "$(psql_q -c "SELECT coalesce(version::text, 'NULL') FROM schema_migrations_log WHERE direction = 'backup'")" NULL "the backup row has no version"
+run --dir "$D0" down --no-backup
+expect_eq "$(psql_q -c "SELECT coalesce(version::text, 'NULL') FROM schema_migrations_log WHERE direction = 'down'")" 0 "and its down as 0"
+# repair acts on the index the dirty migration created (on its table, in its schema), not
+# on an INVALID index of that name in another schema of the search path, and never on an
+# index whose build another session is running now
+export PGDATABASE=$(pg_fresh_db)
+DR="$T_WORK/rep"; mkdir -p "$DR"
+psql_q -c "CREATE SCHEMA other; CREATE TABLE d2 (id int); INSERT INTO d2 VALUES (1), (1); CREATE TABLE other.d2 (id int); INSERT INTO other.d2 VALUES (1), (1); CREATE TABLE bt (id int)"
+psql_q -c "CREATE UNIQUE INDEX CONCURRENTLY d2_id ON other.d2 (id)" 2>/dev/null
+echo "CREATE UNIQUE INDEX CONCURRENTLY d2_id ON d2 (id);" >"$DR/1_d2.up.sql"
+echo "CREATE INDEX CONCURRENTLY bt_id ON bt (id);" >"$DR/2_bt.up.sql"
+run --dir "$DR" up --no-backup --to 1
+expect_rc 1 "the unique index fails"
+# a writer keeps its transaction open: another session's build of bt_id waits, INVALID
+"$PG_BIN/psql" -qAtX -c "BEGIN; INSERT INTO bt VALUES (1); SELECT pg_sleep(20)" >/dev/null 2>&1 &
+sleep 0.5
+"$PG_BIN/psql" -qAtX -c "CREATE INDEX CONCURRENTLY bt_id ON bt (id)" >"$T_WORK/bt.out" 2>&1 &
+builder=$!
+i=0; while [ "$(psql_q -c "SELECT count(*) FROM pg_stat_progress_create_index")" = 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+psql_q -c "INSERT INTO schema_migrations (version, name, checksum, tx_mode, state) SELECT 2, 'bt', checksum, 'no-transaction', 'dirty' FROM schema_migrations WHERE version = 1"
+PGOPTIONS="-c search_path=public,other" run --dir "$DR" repair
+expect_rc 0 "repair"
+expect_err "dropping invalid index public.d2_id" "drops the dirty migration's own index"
+expect_no "other.d2_id" "not the one of that name in another schema of the search path"
+expect_no "dropping invalid index public.bt_id" "not the index another session is building"
+expect_eq "$(psql_q -c "SELECT string_agg(n.nspname || '.' || c.relname, ',' ORDER BY 1) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid")" "other.d2_id,public.bt_id" "the other schema's index and the build in progress are left"
+psql_q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'BEGIN; INSERT INTO bt%'" >/dev/null
+wait $builder
+expect_eq "$?" 0 "the other session's build finished"
+expect_eq "$(psql_q -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.bt_id'::regclass")" t "and its index is valid"
 t_done
