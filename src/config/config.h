@@ -47,6 +47,7 @@ struct config {
 
 	/* lint */
 	int lint_pg_version;       /* 0 = newest the parser knows */
+	size_t max_file_size;      /* migrations.max_file_size: 0 = the default, 256 MB */
 	struct rule_setting *rules;
 	size_t nrules, rules_alloc;
 	char **exclude;
