@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,16 @@ void config_yaml_error(struct loader *ld, yaml_node_t *n, const char *fmt, ...)
 	ld->errors++;
 }
 
+/* Is [p, close) "NAME" or "NAME:-default", NAME made of letters, digits and _? */
+static int valid_var(const char *p, const char *close)
+{
+	const char *q = p;
+
+	while (q < close && (isalnum((unsigned char)*q) || *q == '_'))
+		q++;
+	return q > p && (q == close || (close - q >= 2 && q[0] == ':' && q[1] == '-'));
+}
+
 /* Expand ${VAR} and ${VAR:-default} from the environment. NULL on error. */
 static char *expand_env(struct loader *ld, yaml_node_t *n, const char *s)
 {
@@ -46,8 +57,12 @@ static char *expand_env(struct loader *ld, yaml_node_t *n, const char *s)
 			continue;
 		}
 		close = strchr(p + 2, '}');
-		if (!close) {
-			config_yaml_error(ld, n, "unterminated \"${\" in \"%s\"", s);
+		if (!close || !valid_var(p + 2, close)) {
+			/* the value is never quoted: it may hold an inline password */
+			config_yaml_error(ld, n, close ? "invalid variable name in \"${...}\" at "
+					  "character %d of the value" : "unterminated \"${\" at "
+					  "character %d of the value", (int)(p - s) + 1);
+			log_hint("write ${NAME} or ${NAME:-default}; NAME: letters, digits and _");
 			strbuf_release(&sb);
 			return NULL;
 		}
