@@ -395,7 +395,7 @@ int config_load(struct config *c, const char *path)
 		log_error("could not open configuration file \"%s\": %s", path, read_file_error());
 		return -1;
 	}
-	if (text_check(text, &len, path) < 0) {
+	if (text_check(text, &len, path) < 0 || config_yaml_depth_check(text, len, path) < 0) {
 		free(text);
 		return -1;
 	}

@@ -109,3 +109,71 @@ yaml_node_t *config_yaml_node(struct loader *ld, int id)
 {
 	return yaml_document_get_node(&ld->doc, id);
 }
+
+/* Skip a quoted scalar starting at p (at its quote); returns the byte after it. */
+static const char *skip_quoted(const char *p, const char *end, int *line, int *col)
+{
+	char q = *p++;
+
+	for (; p < end; p++) {
+		if (*p == '\n') {
+			(*line)++;
+			*col = 0;
+		} else if (q == '"' && *p == '\\' && p + 1 < end && p[1] != '\n') {
+			p++;
+		} else if (*p == q) {
+			if (q == '\'' && p + 1 < end && p[1] == '\'') /* '' inside '...' */
+				p++;
+			else
+				return p + 1;
+		}
+	}
+	return end;
+}
+
+int config_yaml_depth_check(const char *text, size_t len, const char *path)
+{
+	const char *p = text, *end = text + len;
+	int depth = 0, line = 1, col = 0;
+	char prev = '\n'; /* the last byte that was not a blank, on this line */
+
+	for (; p < end; p++, col++) {
+		char ch = *p;
+
+		if (ch == '\n') {
+			line++;
+			col = -1;
+			prev = '\n';
+			continue;
+		}
+		if (ch == ' ' || ch == '\t')
+			continue;
+		if (prev == '\n' && depth == 0 && col / 2 > CONFIG_YAML_MAX_DEPTH)
+			break; /* block nesting: indentation */
+		if (ch == '#' && (prev == '\n' || p[-1] == ' ' || p[-1] == '\t')) {
+			while (p + 1 < end && p[1] != '\n')
+				p++;
+			continue;
+		}
+		/* a value starts: after "key:", "- ", a flow '[', '{' or ',', or at a line start */
+		if (strchr(":-\n[{,", prev) && (ch == '\'' || ch == '"')) {
+			p = skip_quoted(p, end, &line, &col) - 1;
+		} else if ((ch == '[' || ch == '{') && (depth > 0 || strchr(":-\n[{,", prev))) {
+			if (++depth > CONFIG_YAML_MAX_DEPTH) {
+				log_error_at(path, line, col + 1, "nested deeper than %d levels",
+					     CONFIG_YAML_MAX_DEPTH);
+				log_hint("a migrate.yml nests a few levels; this is not one");
+				return -1;
+			}
+		} else if ((ch == ']' || ch == '}') && depth > 0) {
+			depth--;
+		}
+		prev = ch;
+	}
+	if (p < end) {
+		log_error_at(path, line, col + 1, "indented deeper than %d levels",
+			     CONFIG_YAML_MAX_DEPTH);
+		return -1;
+	}
+	return 0;
+}
