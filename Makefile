@@ -80,7 +80,7 @@ demo: deps
 # Fuzzing: libFuzzer targets linked against the project objects (all but main.o), built
 # with clang and ASan/UBSan in build-fuzz/, each run FUZZ_SECONDS from tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := loader config sql
+FUZZ_TARGETS := loader config sql env directives
 FUZZ_BIN := $(patsubst %,$(BUILD)/fuzz_%,$(FUZZ_TARGETS))
 
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJS)

@@ -3,11 +3,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -215,7 +217,7 @@ struct unit {
 	double mult;
 };
 
-/* A non-negative number with one of units after it; -1 on error or above max. */
+/* A non-negative number with one of units after it, not rounded; -1 on error or above max. */
 static double parse_scaled(const char *s, const struct unit *units, size_t n, double max)
 {
 	char *end;
@@ -240,15 +242,31 @@ static double parse_scaled(const char *s, const struct unit *units, size_t n, do
 	return -1;
 }
 
-long parse_duration_ms(const char *s)
+/* "500ms", "2s", ... -> milliseconds, not rounded; -1 on error. */
+static double duration_exact_ms(const char *s)
 {
 	static const struct unit units[] = {
 		{ "ms", 1 }, { "s", 1000 }, { "sec", 1000 }, { "min", 60000 },
 		{ "m", 60000 }, { "h", 3600000 }, { "", 1 },
 	};
-	double ms = parse_scaled(s, units, ARRAY_SIZE(units), 2147483647.0);
+
+	return parse_scaled(s, units, ARRAY_SIZE(units), 2147483647.0);
+}
+
+long parse_duration_ms(const char *s)
+{
+	double ms = duration_exact_ms(s);
 
 	return ms < 0 ? -1 : (long)(ms + 0.5);
+}
+
+long parse_lock_timeout_ms(const char *s)
+{
+	double ms = duration_exact_ms(s);
+
+	if (ms < 0)
+		return -1;
+	return ms < 1 ? 0 : (long)(ms + 0.5);
 }
 
 long long parse_size_bytes(const char *s)
@@ -278,37 +296,126 @@ int64_t parse_int64(const char *s)
 	return v;
 }
 
+size_t read_file_limit = READ_FILE_LIMIT_DEFAULT;
+static __thread char read_why[160];
+
+const char *read_file_error(void)
+{
+	return read_why;
+}
+
+/* Open path for reading if it is a regular file within the limit; -1 and read_why if not. */
+static int open_regular(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block here */
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(read_why, sizeof(read_why), "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode))
+		snprintf(read_why, sizeof(read_why), "%s", strerror(EISDIR));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(read_why, sizeof(read_why), "not a regular file (%s): migrate reads "
+			 "regular files only", S_ISFIFO(st.st_mode) ? "a FIFO" :
+			 S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a socket");
+	else if ((uint64_t)st.st_size > read_file_limit)
+		snprintf(read_why, sizeof(read_why), "%lld bytes, more than the limit of %zu bytes "
+			 "(raise it with migrations.max_file_size)", (long long)st.st_size, read_file_limit);
+	else {
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		return fd;
+	}
+	close(fd);
+	return -1;
+}
+
 char *read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = open_regular(path);
 	char *buf = NULL;
-	size_t n = 0, alloc = 0, r;
-	int saved;
+	size_t n = 0, alloc = 0;
+	ssize_t r;
 
-	if (!f)
+	if (fd < 0)
 		return NULL;
 	for (;;) {
 		if (alloc - n < 4096) {
 			alloc = alloc ? alloc * 2 : 8192;
 			buf = xrealloc(buf, alloc);
 		}
-		r = fread(buf + n, 1, alloc - n - 1, f);
-		n += r;
-		if (r == 0)
+		r = read(fd, buf + n, alloc - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n > read_file_limit) /* it grew while we read */
 			break;
 	}
-	if (ferror(f)) {
-		saved = errno ? errno : EIO;
-		fclose(f);
+	if (r < 0 || n > read_file_limit) {
+		if (r < 0)
+			snprintf(read_why, sizeof(read_why), "%s", strerror(errno));
+		else
+			snprintf(read_why, sizeof(read_why), "more than the limit of %zu bytes "
+				 "(raise it with migrations.max_file_size)", read_file_limit);
+		close(fd);
 		free(buf);
-		errno = saved;
 		return NULL;
 	}
-	fclose(f);
+	close(fd);
 	buf[n] = '\0';
 	/* a directory of small files stays loaded: keep what each holds, not 8 KB */
 	if (alloc - n > 256)
 		buf = xrealloc(buf, n + 1);
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int text_check(char *buf, size_t *len, const char *name)
+{
+	const char *nul = memchr(buf, '\0', *len), *p;
+	int line = 1, col = 1;
+
+	if (nul) {
+		for (p = buf; p < nul; p++) {
+			if (*p == '\n') {
+				line++;
+				col = 1;
+			} else if (((unsigned char)*p & 0xC0) != 0x80) {
+				col++;
+			}
+		}
+		log_error_at(name, line, col, "NUL byte: this is not a text file");
+		log_hint("a migration, a lint input and migrate.yml are text; remove the NUL byte "
+			 "(an editor or a transfer in UTF-16 leaves them)");
+		return -1;
+	}
+	if (*len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) { /* a UTF-8 byte order mark */
+		memmove(buf, buf + 3, *len - 2);
+		*len -= 3;
+		log_debug("%s: UTF-8 byte order mark ignored", name);
+	}
+	return 0;
+}
+
+char *read_text_file(const char *path, size_t *len)
+{
+	size_t n;
+	char *buf = read_file(path, &n);
+
+	if (!buf) {
+		log_error("could not read \"%s\": %s", path, read_file_error());
+		return NULL;
+	}
+	if (text_check(buf, &n, path) < 0) {
+		free(buf);
+		return NULL;
+	}
 	if (len)
 		*len = n;
 	return buf;

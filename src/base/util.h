@@ -69,11 +69,23 @@ long parse_duration_ms(const char *s);
 /* Parse "10MB", "512kB", "1GB", "0", "8192" (bytes) into bytes, as PostgreSQL
  * spells sizes (units of 1024); -1 on error. */
 long long parse_size_bytes(const char *s);
+/* A lock timeout: as parse_duration_ms, but 0 for any value under 1 ms (0 is "no lock
+ * timeout" to PostgreSQL: the caller refuses it). */
+long parse_lock_timeout_ms(const char *s);
 /* Parse a non-negative decimal integer; -1 on error. */
 int64_t parse_int64(const char *s);
 
-/* Read a whole file; NUL-terminated; *len may be NULL. NULL + errno on error. */
+/* Read a whole regular file (no FIFO, device or socket: those could block or never end) of
+ * at most read_file_limit bytes; NUL-terminated; *len may be NULL. NULL on error, then
+ * read_file_error() says why (this thread's last failure). */
+#define READ_FILE_LIMIT_DEFAULT ((size_t)256 << 20)
+extern size_t read_file_limit; /* migrations.max_file_size */
 char *read_file(const char *path, size_t *len);
+const char *read_file_error(void);
+/* Text only: refuse a NUL byte (file:line:col, -1) and drop a UTF-8 byte order mark. */
+int text_check(char *buf, size_t *len, const char *name);
+/* read_file + text_check; reports its own errors ("could not read ...") and returns NULL. */
+char *read_text_file(const char *path, size_t *len);
 /* Monotonic milliseconds. */
 int64_t now_ms(void);
 void sleep_ms(long ms);

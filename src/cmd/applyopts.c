@@ -21,6 +21,11 @@ int apply_option(struct apply_overrides *ov, int id, const char *arg)
 
 	switch (id) {
 	case AO_LOCK_TIMEOUT:
+		if (parse_lock_timeout_ms(arg) == 0) { /* PostgreSQL reads 0 as "wait forever" */
+			log_error("invalid --lock-timeout \"%s\": at least 1ms", arg);
+			log_hint("0 would wait for locks without a limit, what migrate exists to prevent");
+			return -1;
+		}
 		return duration("--lock-timeout", arg, &ov->lock_timeout_ms);
 	case AO_STATEMENT_TIMEOUT:
 		return duration("--statement-timeout", arg, &ov->statement_timeout_ms);

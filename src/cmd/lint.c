@@ -64,20 +64,13 @@ static void lint_dir(struct lint_run *lr, const char *dir)
 
 static int lint_plain(struct lint_run *lr, const char *path)
 {
-	size_t len;
-	char *sql = read_file(path, &len);
+	char *sql = read_text_file(path, NULL);
 
 	if (!sql) {
-		log_error("could not read \"%s\": %s", path, strerror(errno));
 		lr->status = EXIT_USAGE;
 		return -1;
 	}
-	if (strlen(sql) != len) {
-		log_error("\"%s\" contains a NUL byte: not SQL text", path);
-		lr->status = EXIT_USAGE;
-	} else {
-		lint_text(lr->plain, sql, path, 1, &lr->res);
-	}
+	lint_text(lr->plain, sql, path, 1, &lr->res);
 	free(sql);
 	return 0;
 }
@@ -169,6 +162,8 @@ static void lint_stdin(struct lint_run *lr, const char *name)
 		strbuf_add(&sb, buf, got);
 	if (ferror(stdin)) {
 		log_error("could not read the standard input: %s", strerror(errno));
+		lr->status = EXIT_USAGE;
+	} else if (text_check(sb.buf, &sb.len, name) < 0) {
 		lr->status = EXIT_USAGE;
 	} else {
 		lint_text(lr->plain, sb.buf, name, 1, &lr->res);

@@ -218,6 +218,7 @@ static int plan_up(struct plan *p, struct session *s, const struct request *rq,
 			continue;
 		}
 		pm = plan_add(p, st, 1, &m->down);
+		step_release(st); /* the plan keeps what it needs: memory per file, not per run */
 		if (pm->lock_timeout_ms < 0)
 			pm->lock_timeout_ms = s->cfg->lock_timeout_ms;
 		if (!rq->offline && m->version < latest)
@@ -282,6 +283,7 @@ static int plan_down(struct plan *p, struct session *s, const struct request *rq
 			continue;
 		}
 		pm = plan_add(p, st, -1, NULL);
+		step_release(st);
 		if (pm->lock_timeout_ms < 0)
 			pm->lock_timeout_ms = s->cfg->lock_timeout_ms;
 		if (row && !m)

@@ -1,8 +1,24 @@
 /* app.c - the configuration a command runs with */
 #include "config/app.h"
+#include "base/secret.h"
 #include "base/util.h"
 
+#include <libpq-fe.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* The password of the URL the command will use, and PGPASSWORD: scrubbed from all output
+ * from the start (plan --offline, --dry-run and rehearse print SQL before any connection). */
+static void remember_secrets(const char *url)
+{
+	PQconninfoOption *opts = url ? PQconninfoParse(url, NULL) : NULL, *o;
+
+	for (o = opts; o && o->keyword; o++)
+		if (!strcmp(o->keyword, "password"))
+			secret_add(o->val);
+	PQconninfoFree(opts);
+	secret_add(getenv("PGPASSWORD"));
+}
 
 int app_config(struct app *app)
 {
@@ -39,5 +55,6 @@ int app_config(struct app *app)
 	}
 	if (!cfg->table)
 		cfg->table = xstrdup("public.schema_migrations");
+	remember_secrets(cfg->database_url);
 	return 0;
 }

@@ -5,14 +5,18 @@
 #include "base/strbuf.h"
 #include "base/util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yaml.h>
 
-enum key_type { K_STRING, K_DURATION, K_INT, K_BOOL, K_ON_FAILURE, K_SIZE };
+/* K_SIZE: bytes in a long long, 0 allowed; K_FILE_SIZE: a size_t limit, at least 1 byte */
+enum key_type { K_STRING, K_DURATION, K_LOCK_TIMEOUT, K_INT, K_BOOL, K_ON_FAILURE, K_SIZE,
+		K_FILE_SIZE };
 
 /* Scalar keys, declared once: dotted path, type, where it goes. */
 static const struct config_key {
@@ -23,7 +27,8 @@ static const struct config_key {
 	{ "database.url", K_STRING, offsetof(struct config, database_url) },
 	{ "migrations.dir", K_STRING, offsetof(struct config, dir) },
 	{ "migrations.table", K_STRING, offsetof(struct config, table) },
-	{ "apply.lock_timeout", K_DURATION, offsetof(struct config, lock_timeout_ms) },
+	{ "migrations.max_file_size", K_FILE_SIZE, offsetof(struct config, max_file_size) },
+	{ "apply.lock_timeout", K_LOCK_TIMEOUT, offsetof(struct config, lock_timeout_ms) },
 	{ "apply.statement_timeout", K_DURATION, offsetof(struct config, statement_timeout_ms) },
 	{ "apply.retries", K_INT, offsetof(struct config, retries) },
 	{ "apply.retry_delay", K_DURATION, offsetof(struct config, retry_delay_ms) },
@@ -86,11 +91,67 @@ void config_release(struct config *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* "256MB", "1GB", "512kB", "1048576" (bytes) -> bytes; 0 on error. */
+static size_t parse_size(const char *v)
+{
+	static const struct { const char *unit; uint64_t mult; } units[] = {
+		{ "", 1 }, { "B", 1 }, { "kB", 1 << 10 }, { "KB", 1 << 10 }, { "MB", 1 << 20 },
+		{ "GB", (uint64_t)1 << 30 },
+	};
+	char *end;
+	unsigned long long n;
+	size_t i;
+
+	if (!isdigit((unsigned char)*v))
+		return 0;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	while (*end == ' ')
+		end++;
+	for (i = 0; i < ARRAY_SIZE(units); i++)
+		if (!errno && !strcmp(end, units[i].unit) && n <= ((uint64_t)64 << 30) / units[i].mult)
+			return (size_t)(n * units[i].mult);
+	return 0;
+}
+
+/* A number with a unit, in the field; an error when it does not parse. */
+static void set_measure(struct loader *ld, const struct config_key *k, yaml_node_t *n,
+			const char *v, char *field)
+{
+	long ms;
+	size_t sz;
+
+	switch (k->type) {
+	case K_LOCK_TIMEOUT:
+		ms = parse_lock_timeout_ms(v);
+		if (ms == 0)
+			config_yaml_error(ld, n, "\"%s\" must be at least 1ms, not \"%s\": 0 would "
+					  "wait for locks without a limit", k->path, v);
+		else if (ms > 0)
+			*(long *)field = ms;
+		break;
+	case K_FILE_SIZE:
+		if ((sz = parse_size(v)) == 0)
+			config_yaml_error(ld, n, "\"%s\" must be a size like 512kB, 256MB or 1GB (at "
+					  "most 64GB), not \"%s\"", k->path, v);
+		else
+			*(size_t *)field = sz;
+		return;
+	default:
+		ms = parse_duration_ms(v);
+		if (ms >= 0)
+			*(long *)field = ms;
+		break;
+	}
+	if (ms < 0)
+		config_yaml_error(ld, n, "\"%s\" must be a duration like 500ms, 2s or 1min, not \"%s\"",
+				  k->path, v);
+}
+
 static void set_key(struct loader *ld, const struct config_key *k, yaml_node_t *n)
 {
 	char *v = config_yaml_scalar(ld, n, k->path);
 	char *field = (char *)ld->c + k->offset;
-	long ms;
 	long long b;
 	int64_t i;
 
@@ -102,12 +163,9 @@ static void set_key(struct loader *ld, const struct config_key *k, yaml_node_t *
 		*(char **)field = v;
 		return;
 	case K_DURATION:
-		ms = parse_duration_ms(v);
-		if (ms < 0)
-			config_yaml_error(ld, n, "\"%s\" must be a duration like 500ms, 2s or 1min, not \"%s\"",
-				 k->path, v);
-		else
-			*(long *)field = ms;
+	case K_LOCK_TIMEOUT:
+	case K_FILE_SIZE:
+		set_measure(ld, k, n, v, field);
 		break;
 	case K_INT:
 		i = parse_int64(v);
@@ -332,7 +390,8 @@ int config_load(struct config *c, const char *path)
 {
 	struct loader ld;
 	yaml_parser_t parser;
-	FILE *f;
+	char *text;
+	size_t len;
 	int explicit = path != NULL;
 
 	memset(&ld, 0, sizeof(ld));
@@ -340,34 +399,41 @@ int config_load(struct config *c, const char *path)
 
 	if (!path)
 		path = "migrate.yml";
-	f = fopen(path, "rb");
-	if (!f) {
-		if (!explicit && errno == ENOENT)
+	/* a regular file within the size limit, text without NUL: as every file migrate reads */
+	text = read_file(path, &len);
+	if (!text) {
+		if (!explicit && errno == ENOENT && access(path, F_OK) < 0)
 			return 0;
-		log_error("could not open configuration file \"%s\": %s", path, strerror(errno));
+		log_error("could not open configuration file \"%s\": %s", path, read_file_error());
+		return -1;
+	}
+	if (text_check(text, &len, path) < 0 || config_yaml_depth_check(text, len, path) < 0) {
+		free(text);
 		return -1;
 	}
 	free(c->path);
 	c->path = xstrdup(path);
 	ld.file = c->path;
 	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &ld.doc)) {
 		log_error_at(path, (int)parser.problem_mark.line + 1,
 			     (int)parser.problem_mark.column + 1, "invalid YAML: %s",
 			     parser.problem ? parser.problem : "parse error");
 		yaml_parser_delete(&parser);
-		fclose(f);
+		free(text);
 		return -1;
 	}
 	load_root(&ld, yaml_document_get_root_node(&ld.doc));
 	yaml_document_delete(&ld.doc);
 	yaml_parser_delete(&parser);
-	fclose(f);
+	free(text);
 	if (c->lint_pg_version && (c->lint_pg_version < 9 || c->lint_pg_version > 99)) {
 		log_error_at(path, 0, 0, "lint.pg_version must be a major version such as 15");
 		ld.errors++;
 	}
+	if (c->max_file_size)
+		read_file_limit = c->max_file_size;
 	return ld.errors ? -1 : 0;
 }
 

@@ -48,6 +48,7 @@ struct config {
 	/* lint */
 	int lint_pg_version;       /* 0 = newest the parser knows */
 	long long lint_small_table; /* bytes: below it a connected lock finding is a warning */
+	size_t max_file_size;      /* migrations.max_file_size: 0 = the default, 256 MB */
 	struct rule_setting *rules;
 	size_t nrules, rules_alloc;
 	char **exclude;

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,16 @@ void config_yaml_error(struct loader *ld, yaml_node_t *n, const char *fmt, ...)
 	ld->errors++;
 }
 
+/* Is [p, close) "NAME" or "NAME:-default", NAME made of letters, digits and _? */
+static int valid_var(const char *p, const char *close)
+{
+	const char *q = p;
+
+	while (q < close && (isalnum((unsigned char)*q) || *q == '_'))
+		q++;
+	return q > p && (q == close || (close - q >= 2 && q[0] == ':' && q[1] == '-'));
+}
+
 /* Expand ${VAR} and ${VAR:-default} from the environment. NULL on error. */
 static char *expand_env(struct loader *ld, yaml_node_t *n, const char *s)
 {
@@ -46,8 +57,12 @@ static char *expand_env(struct loader *ld, yaml_node_t *n, const char *s)
 			continue;
 		}
 		close = strchr(p + 2, '}');
-		if (!close) {
-			config_yaml_error(ld, n, "unterminated \"${\" in \"%s\"", s);
+		if (!close || !valid_var(p + 2, close)) {
+			/* the value is never quoted: it may hold an inline password */
+			config_yaml_error(ld, n, close ? "invalid variable name in \"${...}\" at "
+					  "character %d of the value" : "unterminated \"${\" at "
+					  "character %d of the value", (int)(p - s) + 1);
+			log_hint("write ${NAME} or ${NAME:-default}; NAME: letters, digits and _");
 			strbuf_release(&sb);
 			return NULL;
 		}
@@ -93,4 +108,72 @@ int config_yaml_is_null(yaml_node_t *n)
 yaml_node_t *config_yaml_node(struct loader *ld, int id)
 {
 	return yaml_document_get_node(&ld->doc, id);
+}
+
+/* Skip a quoted scalar starting at p (at its quote); returns the byte after it. */
+static const char *skip_quoted(const char *p, const char *end, int *line, int *col)
+{
+	char q = *p++;
+
+	for (; p < end; p++) {
+		if (*p == '\n') {
+			(*line)++;
+			*col = 0;
+		} else if (q == '"' && *p == '\\' && p + 1 < end && p[1] != '\n') {
+			p++;
+		} else if (*p == q) {
+			if (q == '\'' && p + 1 < end && p[1] == '\'') /* '' inside '...' */
+				p++;
+			else
+				return p + 1;
+		}
+	}
+	return end;
+}
+
+int config_yaml_depth_check(const char *text, size_t len, const char *path)
+{
+	const char *p = text, *end = text + len;
+	int depth = 0, line = 1, col = 0;
+	char prev = '\n'; /* the last byte that was not a blank, on this line */
+
+	for (; p < end; p++, col++) {
+		char ch = *p;
+
+		if (ch == '\n') {
+			line++;
+			col = -1;
+			prev = '\n';
+			continue;
+		}
+		if (ch == ' ' || ch == '\t')
+			continue;
+		if (prev == '\n' && depth == 0 && col / 2 > CONFIG_YAML_MAX_DEPTH)
+			break; /* block nesting: indentation */
+		if (ch == '#' && (prev == '\n' || p[-1] == ' ' || p[-1] == '\t')) {
+			while (p + 1 < end && p[1] != '\n')
+				p++;
+			continue;
+		}
+		/* a value starts: after "key:", "- ", a flow '[', '{' or ',', or at a line start */
+		if (strchr(":-\n[{,", prev) && (ch == '\'' || ch == '"')) {
+			p = skip_quoted(p, end, &line, &col) - 1;
+		} else if ((ch == '[' || ch == '{') && (depth > 0 || strchr(":-\n[{,", prev))) {
+			if (++depth > CONFIG_YAML_MAX_DEPTH) {
+				log_error_at(path, line, col + 1, "nested deeper than %d levels",
+					     CONFIG_YAML_MAX_DEPTH);
+				log_hint("a migrate.yml nests a few levels; this is not one");
+				return -1;
+			}
+		} else if ((ch == ']' || ch == '}') && depth > 0) {
+			depth--;
+		}
+		prev = ch;
+	}
+	if (p < end) {
+		log_error_at(path, line, col + 1, "indented deeper than %d levels",
+			     CONFIG_YAML_MAX_DEPTH);
+		return -1;
+	}
+	return 0;
 }

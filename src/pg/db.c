@@ -1,6 +1,7 @@
 /* db.c - libpq connection, execution and error reporting; passwords never printed */
 #include "pg/db.h"
 #include "sql/migration.h"
+#include "base/secret.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -26,6 +27,7 @@ char *redact_conninfo(const char *conninfo)
 	for (o = opts; o->keyword; o++)
 		if (!strcmp(o->keyword, "password") && o->val && *o->val)
 			pw = o->val;
+	secret_add(pw);
 	if (!pw) {
 		PQconninfoFree(opts);
 		return xstrdup(conninfo);
@@ -46,10 +48,13 @@ char *redact_conninfo(const char *conninfo)
 	/* A percent-encoded password in a URL does not match the decoded value:
 	 * fall back to cutting the userinfo's password out. */
 	if (!strncmp(sb.buf, "postgres", 8) && strstr(sb.buf, "://")) {
-		char *s = strstr(sb.buf, "://") + 3, *at = strchr(s, '@'), *colon;
-		char *slash = strchr(s, '/');
+		char *s = strstr(sb.buf, "://") + 3, *q = strchr(s, '?'), *at = NULL, *p, *colon;
 
-		if (at && (!slash || at < slash) && (colon = memchr(s, ':', (size_t)(at - s))) &&
+		/* the last "@" before the query: an unencoded "@" in the password is cut too */
+		for (p = s; *p && p != q; p++)
+			if (*p == '@')
+				at = p;
+		if (at && (colon = memchr(s, ':', (size_t)(at - s))) &&
 		    strncmp(colon + 1, "***@", 4)) {
 			struct strbuf out = STRBUF_INIT;
 			strbuf_add(&out, sb.buf, (size_t)(colon + 1 - sb.buf));
@@ -64,22 +69,9 @@ char *redact_conninfo(const char *conninfo)
 
 char *db_scrub(const struct db *db, const char *msg)
 {
-	struct strbuf sb = STRBUF_INIT;
-	const char *p = msg, *hit;
-	size_t lp;
-
-	if (!msg)
-		return xstrdup("");
-	if (!db || !db->password || !*db->password)
-		return xstrdup(msg);
-	lp = strlen(db->password);
-	while ((hit = strstr(p, db->password))) {
-		strbuf_add(&sb, p, (size_t)(hit - p));
-		strbuf_addstr(&sb, "***");
-		p = hit + lp;
-	}
-	strbuf_addstr(&sb, p);
-	return strbuf_detach(&sb, NULL);
+	if (db && db->password)
+		secret_add(db->password); /* one filter scrubs every output from now on */
+	return secret_scrub(msg);
 }
 
 static void notice_processor(void *arg, const char *message)
@@ -133,7 +125,18 @@ static const char *xport(const char *port)
 static int check_conninfo(const char *url)
 {
 	char *err = NULL;
-	PQconninfoOption *opts = url ? PQconninfoParse(url, &err) : NULL;
+	PQconninfoOption *opts;
+	const char *auth = url ? strstr(url, "://") : NULL, *at;
+
+	/* "postgresql://u:p@ss@host": libpq takes "ss@host" for the host, and its messages
+	 * would print that piece of the password */
+	if (auth && !strncmp(url, "postgres", 8) && (at = strchr(auth, '@')) &&
+	    strchr(at + 1, '@') && (!strchr(auth, '?') || strchr(at + 1, '@') < strchr(auth, '?'))) {
+		log_error("invalid connection string: more than one \"@\" before the host");
+		log_hint("percent-encode an \"@\" in the user name or the password as %%40");
+		return -2;
+	}
+	opts = url ? PQconninfoParse(url, &err) : NULL;
 
 	if (!url || opts) {
 		PQconninfoFree(opts);
@@ -165,6 +168,7 @@ int db_connect(struct db *db, const char *url, int verbose)
 	db->password = url_password(url);
 	if (!db->password && getenv("PGPASSWORD"))
 		db->password = xstrdup(getenv("PGPASSWORD"));
+	secret_add(db->password);
 	if (!getenv("PGCONNECT_TIMEOUT")) {
 		keys[n] = "connect_timeout";
 		vals[n++] = "10";

@@ -7,6 +7,7 @@
 #include "report/lint_report.h"
 #include "lint/catalog.h"
 #include "base/strbuf.h"
+#include "base/secret.h"
 #include "base/util.h"
 
 struct colors {
@@ -221,7 +222,7 @@ void lint_result_print(const struct lint_result *r, enum lint_format fmt, FILE *
 	if (color < 0) {
 		const char *nc = getenv("NO_COLOR");
 
-		color = isatty(fileno(out)) && !(nc && *nc);
+		color = stream_isatty(out) && !(nc && *nc);
 	}
 	switch (fmt) {
 	case LINT_FORMAT_TEXT:

@@ -101,8 +101,12 @@ static void directive_comment(const char *src, int start, int end, void *ud)
 	if (!strcmp(word, "no-transaction")) {
 		ds->d->no_transaction = 1;
 	} else if (!strcmp(word, "lock-timeout") || !strcmp(word, "statement-timeout")) {
-		long ms = parse_duration_ms(arg);
-		if (ms < 0) {
+		long ms = word[0] == 'l' ? parse_lock_timeout_ms(arg) : parse_duration_ms(arg);
+		if (ms == 0 && word[0] == 'l') {
+			log_error_at(ds->path, line, col, "-- migrate:lock-timeout %s: at least 1ms", arg);
+			log_hint("0 would wait for locks without a limit, what migrate exists to prevent");
+			ds->errors++;
+		} else if (ms < 0) {
 			log_error_at(ds->path, line, col, "invalid duration \"%s\" in -- migrate:%s",
 				     arg, word);
 			log_hint("write it like 500ms, 2s or 1min");
@@ -294,11 +298,9 @@ static int add_file(struct migration_set *set, const char *dir, const char *fnam
 			 "-- migrate:up / -- migrate:down sections");
 		goto done;
 	}
-	text = read_file(path, NULL);
-	if (!text) {
-		log_error("could not read \"%s\": %s", path, strerror(errno));
+	text = read_text_file(path, NULL);
+	if (!text)
 		goto done;
-	}
 	m = find_loaded(set, version);
 	if (!m) {
 		if (set->n && set->items[set->n - 1].version > version)

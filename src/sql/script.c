@@ -240,31 +240,58 @@ static struct sql_stmt *add_stmt(struct sql_script *s, struct line_cursor *lc, i
 	return st;
 }
 
+/*
+ * An unparsed statement still gets the flags its own parse gives (a COMMIT next to a typo
+ * must not run inside the migration's transaction); it stays STMT_UNPARSED, sent as written.
+ */
+static void flag_unparsed(struct sql_stmt *st)
+{
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(st->text);
+	PgQuery__ParseResult *tree = NULL;
+
+	st->flags |= STMT_UNPARSED;
+	if (!r.error)
+		tree = pg_query__parse_result__unpack(NULL, r.parse_tree.len,
+						      (const uint8_t *)r.parse_tree.data);
+	pg_query_free_protobuf_parse_result(r);
+	if (tree && tree->n_stmts == 1)
+		st->flags |= stmt_flags(tree->stmts[0]->stmt);
+	if (tree)
+		pg_query__parse_result__free_unpacked(tree, NULL);
+}
+
+/*
+ * The parser failed: split at every ';' token of the scanner, and keep every piece that
+ * holds more than blanks and comments. (libpg_query's own scanner split drops a piece
+ * without a keyword - "SELEC 1", "COMIT", binary bytes - which then never reached the
+ * server although the migration was recorded applied.) When the scanner fails too (an
+ * unterminated quote), the rest of the text is one statement: the server sees it all.
+ */
 static void split_with_scanner(struct sql_script *s)
 {
-	PgQuerySplitResult r = pg_query_split_with_scanner(s->src);
-	int i, srclen = (int)strlen(s->src);
+	PgQueryScanResult r = pg_query_scan(s->src);
+	PgQuery__ScanResult *sr = NULL;
+	int srclen = (int)strlen(s->src), start = 0;
 	struct line_cursor lc = { 0, s->line_base, 1 };
+	struct sql_stmt *st;
+	size_t i;
 
-	if (r.error) {
-		/* The scanner failed too (an unterminated quote): one statement. */
-		struct sql_stmt *st = add_stmt(s, &lc, 0, srclen);
-		if (st)
-			st->flags |= STMT_UNPARSED;
-	} else {
-		for (i = 0; i < r.n_stmts; i++) {
-			int start = r.stmts[i]->stmt_location;
-			int end = start + r.stmts[i]->stmt_len;
-			struct sql_stmt *st;
+	if (!r.error)
+		sr = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+	pg_query_free_scan_result(r);
+	for (i = 0; sr && i < sr->n_tokens; i++) {
+		const PgQuery__ScanToken *t = sr->tokens[i];
 
-			if (end <= start || end > srclen)
-				end = srclen;
-			st = add_stmt(s, &lc, start, end);
-			if (st)
-				st->flags |= STMT_UNPARSED;
-		}
+		if (t->token != PG_QUERY__TOKEN__ASCII_59 || t->end <= start || t->end > srclen)
+			continue;
+		if ((st = add_stmt(s, &lc, start, t->end)))
+			flag_unparsed(st);
+		start = t->end;
 	}
-	pg_query_free_split_result(r);
+	if (sr)
+		pg_query__scan_result__free_unpacked(sr, NULL);
+	if ((st = add_stmt(s, &lc, start, srclen)))
+		flag_unparsed(st);
 }
 
 int sql_script_parse(struct sql_script *s, const char *src, const char *file, int line_base)

@@ -5,6 +5,11 @@
 . "$TOP/tests/lib/t.sh"
 . "$TOP/tests/lib/pg.sh"
 
+# a run that hangs (a FIFO read, an endless file) fails its case instead of the suite
+printf '#!/bin/sh\nexec timeout 60 "%s" "$@"\n' "$MIGRATE" >"$T_WORK/migrate-timeout"
+chmod +x "$T_WORK/migrate-timeout"
+MIGRATE=$T_WORK/migrate-timeout
+
 pristine=$(pg_fresh_db)
 export PGDATABASE=$pristine
 N=0
@@ -21,7 +26,9 @@ fingerprint() {
 # bad RC REGEX DESCRIPTION [SETUP...] -- ARGS...
 # SETUP, done in order:
 #   -f NAME TEXT    a file in the case's migrations directory (TEXT through printf %b)
-#   -F NAME TEXT    a file in the case's working directory (migrate.yml is read from there)
+#   -F NAME TEXT    a file in the case's working directory (migrate.yml is read from there;
+#                   NAME may name a subdirectory)
+#   -p NAME         a FIFO in the migrations directory
 #   -l NAME TARGET  a symbolic link in the migrations directory
 #   -D NAME         a directory in the migrations directory
 #   -r NAME         remove a file of the migrations directory
@@ -44,7 +51,8 @@ bad() {
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		case $1 in
 		-f) printf '%b' "$3" >"$M/$2"; shift 3 ;;
-		-F) printf '%b' "$3" >"$C/$2"; shift 3 ;;
+		-F) mkdir -p "$(dirname "$C/$2")"; printf '%b' "$3" >"$C/$2"; shift 3 ;;
+		-p) mkfifo "$M/$2"; shift 2 ;;
 		-l) ln -s "$3" "$M/$2"; shift 3 ;;
 		-D) mkdir -p "$M/$2"; shift 2 ;;
 		-r) rm -f "$M/$2"; shift 2 ;;
@@ -201,7 +209,81 @@ bad 2 "use one of --mark-applied and --mark-reverted" "repair with both marks" -
 bad 2 'invalid --steps "0": a positive number' "redo --steps 0" -- redo --steps 0
 bad 2 'unknown command "frobnicate"' "an unknown command" -- frobnicate
 
-# --- a history table edited by hand
+# --- statements the parser cannot read: sent to the server as written, never dropped
+# (issue 11.1: a piece without a keyword vanished and the migration was recorded applied)
+BADSQL="CREATE TABLE a (id int);\nSELEC 1;\n"
+bad 1 'syntax error at or near "SELEC"' "up: a statement without a keyword reaches the server" \
+	-f 1_a.up.sql "$BADSQL" -- up --no-backup
+bad 1 'syntax error at or near "COMIT"' "up: COMIT reaches the server" \
+	-f 1_a.up.sql "CREATE TABLE a (id int);\nCOMIT;\n" -- up --no-backup
+bad 1 'SQLSTATE 42601' "up: binary bytes reach the server" \
+	-f 1_a.up.sql "CREATE TABLE a (id int);\n\001\002\003;\n" -- up --no-backup
+bad 1 'syntax error at or near "SELEC"' "down: a statement without a keyword reaches the server" \
+	-f 1_a.up.sql "CREATE TABLE a (id int);\n" -f 1_a.down.sql "DROP TABLE a;\nSELEC 1;\n" -u \
+	-- down --no-backup
+bad 1 'syntax error at or near "SELEC"' "redo: a statement without a keyword reaches the server" \
+	-f 1_a.up.sql "CREATE TABLE a (id int);\n" -f 1_a.down.sql "DROP TABLE a;\n" -u \
+	-f 1_a.down.sql "DROP TABLE a;\nSELEC 1;\n" -- redo --no-backup
+bad 1 'syntax error at or near "SELEC"' "rehearse: a statement without a keyword reaches the scratch server" \
+	-f 1_a.up.sql "$BADSQL" -- rehearse
+bad 1 'syntax error at or near "SELEC"' "fleet: a tenant's statement without a keyword reaches the server" \
+	-s "CREATE SCHEMA t1" -F migrate.yml "targets:\n  schemas:\n    query: SELECT 't1'\n    dir: t\n" \
+	-F t/1_a.up.sql "$BADSQL" -- up --all --no-backup
+
+# --- NUL bytes: refused with file:line:col before any change, byte order marks dropped
+NULSQL="CREATE TABLE a (id int);\nSELECT\0 1;\nDROP TABLE a;\n"
+bad 2 '1_a.up.sql:2:7: error: NUL byte' "up: a NUL byte" -f 1_a.up.sql "$NULSQL" -- up --no-backup
+bad 2 '1_a.up.sql:2:7: error: NUL byte' "lint: a NUL byte" -f 1_a.up.sql "$NULSQL" -- lint
+bad 2 '1_a.up.sql:2:7: error: NUL byte' "plan: a NUL byte" -f 1_a.up.sql "$NULSQL" -- plan
+bad 2 '1_a.up.sql:2:7: error: NUL byte' "rehearse: a NUL byte" -f 1_a.up.sql "$NULSQL" -- rehearse
+bad 2 '1_a.up.sql:2:1: error: NUL byte' "drift: a NUL byte added after apply is not hidden by the checksum" \
+	-f 1_a.up.sql "CREATE TABLE a (id int);\n" -u -f 1_a.up.sql "CREATE TABLE a (id int);\n\0DROP TABLE a;\n" \
+	-f 2_b.up.sql "CREATE TABLE b (id int);\n" -- up --no-backup
+bad 2 '1_a.down.sql:1:14: error: NUL byte' "down: a NUL byte in the down" \
+	-f 1_a.up.sql "CREATE TABLE a (id int);\n" -u -f 1_a.down.sql "DROP TABLE a;\0\n" -- down --no-backup
+bad 2 '1_a.sql:3:4: error: NUL byte' "a NUL byte in a dbmate file" \
+	-f 1_a.sql "-- migrate:up\nSELECT 1;\nSEL\0ECT 2;\n" -- up --no-backup
+bad 2 'migrate.yml:2:13: error: NUL byte' "a NUL byte in migrate.yml" \
+	-F migrate.yml "apply:\n  retries: 3\0\n" -- status
+bad 2 'x.sql:1:4: error: NUL byte' "lint of a file argument with a NUL byte" \
+	-N -F x.sql "SEL\0ECT 1;\n" -- lint x.sql
+
+# --- lock timeouts that mean "no timeout"
+bad 2 'invalid --lock-timeout "0": at least 1ms' "up --lock-timeout 0" -f 1_a.up.sql "$OK" -- up --lock-timeout 0
+bad 2 'invalid --lock-timeout "0.4ms": at least 1ms' "up --lock-timeout under 1ms" -f 1_a.up.sql "$OK" -- up --lock-timeout 0.4ms
+bad 2 'invalid --lock-timeout "0s"' "down --lock-timeout 0s" -- down --lock-timeout 0s
+bad 2 'invalid --lock-timeout "0"' "redo --lock-timeout 0" -- redo --lock-timeout 0
+bad 2 'invalid --lock-timeout "0"' "plan --lock-timeout 0" -- plan --lock-timeout 0
+bad 2 'invalid --lock-timeout "0"' "repair --lock-timeout 0" -- repair --lock-timeout 0
+bad 2 'migrate.yml:2:17: error: "apply.lock_timeout" must be at least 1ms' "apply.lock_timeout: 0" \
+	-F migrate.yml "apply:\n  lock_timeout: 0\n" -f 1_a.up.sql "$OK" -- up
+bad 2 '1_a.up.sql:1:1: error: -- migrate:lock-timeout 0: at least 1ms' "up: -- migrate:lock-timeout 0" \
+	-f 1_a.up.sql "-- migrate:lock-timeout 0\nCREATE TABLE a (id int);\n" -- up --no-backup
+bad 2 '1_a.up.sql:1:1: error: -- migrate:lock-timeout 0ms: at least 1ms' "lint: -- migrate:lock-timeout 0ms" \
+	-f 1_a.up.sql "-- migrate:lock-timeout 0ms\nCREATE TABLE a (id int);\n" -- lint
+bad 2 '1_a.up.sql:1:1: error: -- migrate:lock-timeout 0: at least 1ms' "plan: -- migrate:lock-timeout 0" \
+	-f 1_a.up.sql "-- migrate:lock-timeout 0\nCREATE TABLE a (id int);\n" -- plan
+
+# --- files that are not regular files, or too large
+bad 2 'could not read .*1_a.up.sql.*not a regular file \(a FIFO\)' "up: a migration that is a FIFO" \
+	-p 1_a.up.sql -- up --no-backup
+bad 2 'not a regular file \(a FIFO\)' "lint: a migration that is a FIFO" -p 1_a.up.sql -- lint
+bad 2 'not a regular file \(a FIFO\)' "plan: a migration that is a FIFO" -p 1_a.up.sql -- plan --offline
+bad 2 'not a regular file \(a device\)' "up: a symbolic link to /dev/zero" \
+	-l 1_a.up.sql /dev/zero -- up --no-backup
+bad 2 'not a regular file \(a device\)' "lint: a symbolic link to /dev/zero" -l 1_a.up.sql /dev/zero -- lint
+bad 2 'not a regular file \(a device\)' "down: a down that is /dev/zero" \
+	-f 1_a.up.sql "CREATE TABLE a (id int);\n" -u -l 1_a.down.sql /dev/zero -- down --no-backup
+bad 2 'configuration file "m/cfg": not a regular file \(a FIFO\)' "a configuration file that is a FIFO" \
+	-p cfg -- -c m/cfg status
+bad 2 'configuration file "/dev/zero": not a regular file \(a device\)' "a configuration file that is /dev/zero" \
+	-- -c /dev/zero status
+bad 2 '1_a.up.sql": 25 bytes, more than the limit of 10 bytes' "migrations.max_file_size" \
+	-F migrate.yml "migrations:\n  max_file_size: 10\n" -f 1_a.up.sql "CREATE TABLE a (id int);\n" -- up --no-backup
+bad 2 '"migrations.max_file_size" must be a size like 512kB' "a max_file_size that is not a size" \
+	-F migrate.yml "migrations:\n  max_file_size: lots\n" -- status
+
+# --- history table edited by hand
 bad 1 "version 1 \(a\) is dirty" "a history row set to dirty by hand" \
 	-f 1_a.up.sql "CREATE TABLE a (id int);\n" -f 1_a.down.sql "DROP TABLE a;\n" -u \
 	-s "UPDATE schema_migrations SET state = 'dirty'" -f 2_b.up.sql "CREATE TABLE b (id int);\n" -- up
@@ -260,6 +342,61 @@ bad 2 'migrate.yml:4:7: error: "public" cannot be a target schema' "public in ta
 bad 2 'schema "audit" cannot be a target: it is the main database.s own schema \(the schema of the history table\)' \
 	"the history table's schema in targets.schemas" \
 	-F migrate.yml "migrations:\n  table: audit.schema_migrations\ntargets:\n  schemas: [t1, audit]\n" -- plan --all
+# --- lint, plan and up agree on what the parser cannot read: every piece is a statement
+A="$T_WORK/agree"; mkdir -p "$A"
+printf 'CREATE TABLE a (id int);\nSELEC 1;\nCOMIT;\n' >"$A/1_a.up.sql"
+run --dir "$A" lint
+expect_rc 2 "lint: a statement the parser cannot read is a parse error"
+expect_out "1_a.up.sql:2:1: parse error" "lint: says where"
+for f in text json markdown; do
+	run --dir "$A" plan --offline --format "$f"
+	expect_rc 0 "plan --format $f: sent as written, so planned"
+	expect_out "SELEC 1" "plan --format $f lists the statement without a keyword"
+	expect_out "COMIT" "plan --format $f lists COMIT"
+done
+
+# --- a UTF-8 byte order mark is dropped: lint, plan and up read the file as the editor shows it
+B="$T_WORK/bom"; mkdir -p "$B"; bdb=$(pg_fresh_db)
+printf '\357\273\277CREATE TABLE bom (id bigint);\n' >"$B/1_bom.up.sql"
+printf 'DROP TABLE bom;\n' >"$B/1_bom.down.sql"
+run --dir "$B" lint
+expect_rc 0 "lint: a file that starts with a byte order mark"
+run --dir "$B" plan --offline
+expect_rc 0 "plan: a file that starts with a byte order mark"
+expect_out "line 1: CREATE TABLE bom" "plan: the statement starts at the keyword"
+PGDATABASE=$bdb run --dir "$B" up --no-backup
+expect_rc 0 "up: a file that starts with a byte order mark"
+expect_eq "$(psql_q -d "$bdb" -c "SELECT to_regclass('bom') IS NOT NULL")" t "up: the table is there"
+
+# --- secrets: one scrubber for every output path
+S="$T_WORK/secret"; mkdir -p "$S"; sdb=$(pg_fresh_db)
+printf "CREATE ROLE app_%s LOGIN PASSWORD '%s';\n" "$N" "$PG_TEST_PASSWORD" >"$S/1_role.up.sql"
+printf "DROP ROLE app_%s;\n" "$N" >"$S/1_role.down.sql"
+SURL="postgresql://pwuser:$PG_TEST_PASSWORD@/$sdb?host=$PGHOST&port=$PGPORT"
+for f in text json markdown; do
+	run -d "$SURL" --dir "$S" plan --format "$f"
+	expect_no "$PG_TEST_PASSWORD" "plan --format $f: the password in the migration's SQL is scrubbed"
+	run -d "$SURL" --dir "$S" plan --offline --format "$f"
+	expect_no "$PG_TEST_PASSWORD" "plan --offline --format $f: scrubbed too"
+done
+run -d "$SURL" --dir "$S" up --dry-run
+expect_no "$PG_TEST_PASSWORD" "up --dry-run: scrubbed"
+run -d "$SURL" --dir "$S" rehearse
+expect_no "$PG_TEST_PASSWORD" "rehearse: scrubbed"
+run -d "$SURL" --dir "$S" lint
+expect_no "$PG_TEST_PASSWORD" "lint: scrubbed"
+bad 2 'unterminated "\$\{" at character [0-9]+ of the value' "an unterminated \${ after an inline password" \
+	-F migrate.yml "database:\n  url: postgresql://pwuser:$PG_TEST_PASSWORD@localhost/\${DB\n" -- status
+expect_no "$PG_TEST_PASSWORD" "an unterminated \${: the value is not printed"
+bad 2 'invalid variable name in "\$\{...\}"' "an invalid \${...} after an inline password" \
+	-F migrate.yml "database:\n  url: postgresql://pwuser:$PG_TEST_PASSWORD@localhost/\${D B}\n" -- status
+expect_no "$PG_TEST_PASSWORD" "an invalid \${...}: the value is not printed"
+bad 2 'more than one "@" before the host' "a password with an unencoded @" \
+	-- -d "postgresql://pwuser:x@$PG_TEST_PASSWORD@localhost/db" status
+expect_no "$PG_TEST_PASSWORD" "a password with an unencoded @: no piece of it printed as a host"
+bad 1 'db: error: invalid connection string: more than one "@" before the host' "a fleet target URL with an unencoded @ (that target fails)" \
+	-F migrate.yml "targets:\n  databases:\n    list:\n      - postgresql://pwuser:x@$PG_TEST_PASSWORD@localhost/db\n" -- status --all
+expect_no "$PG_TEST_PASSWORD" "a fleet target: no piece of the password printed"
 
 echo "# $N bad inputs"
 [ "$N" -ge 60 ] && t_ok "at least 60 bad inputs ($N)" || t_not_ok "only $N bad inputs"

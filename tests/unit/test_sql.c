@@ -129,6 +129,30 @@ START_TEST(parse_error_position_and_fallback)
 }
 END_TEST
 
+/* issue 11.1: a piece without a keyword was dropped by the scanner split (never sent) */
+START_TEST(unparsed_pieces_are_never_dropped)
+{
+	struct sql_script s;
+	const char *src = "CREATE TABLE a (x int);\nSELEC 1;\nCOMIT;\n\001\002;\n"
+			  "COMMIT;\nSELECT 'x;y' /* ; */;\n-- only a comment ;\n";
+	size_t i;
+
+	ck_assert_int_eq(sql_script_parse(&s, src, "bad.sql", 1), -1);
+	ck_assert_uint_eq(s.n, 6);
+	ck_assert_str_eq(s.stmts[1].text, "SELEC 1");
+	ck_assert_int_eq(s.stmts[1].line, 2);
+	ck_assert_str_eq(s.stmts[2].text, "COMIT");
+	ck_assert_str_eq(s.stmts[3].text, "\001\002");
+	ck_assert_str_eq(s.stmts[5].text, "SELECT 'x;y' /* ; */");
+	for (i = 0; i < s.n; i++)
+		ck_assert(s.stmts[i].flags & STMT_UNPARSED);
+	/* a COMMIT among them is still transaction control: never inside the wrapper */
+	ck_assert(s.stmts[4].flags & STMT_TX_CONTROL);
+	ck_assert(!(s.stmts[1].flags & STMT_TX_CONTROL));
+	sql_script_release(&s);
+}
+END_TEST
+
 START_TEST(line_base_and_utf8_columns)
 {
 	struct sql_script s;
@@ -179,6 +203,7 @@ Suite *sql_suite(void)
 	tcase_add_test(tc, statements_that_cannot_run_in_a_transaction);
 	tcase_add_test(tc, transaction_control);
 	tcase_add_test(tc, parse_error_position_and_fallback);
+	tcase_add_test(tc, unparsed_pieces_are_never_dropped);
 	tcase_add_test(tc, line_base_and_utf8_columns);
 	tcase_add_test(tc, comments_found_by_the_scanner);
 	suite_add_tcase(s, tc);

@@ -18,6 +18,13 @@ START_TEST(durations)
 	ck_assert_int_eq(parse_duration_ms("-1s"), -1);
 	ck_assert_int_eq(parse_duration_ms("2 parsecs"), -1);
 	ck_assert_int_eq(parse_duration_ms(""), -1);
+	/* a lock timeout: anything under 1ms is 0, which the callers refuse */
+	ck_assert_int_eq(parse_lock_timeout_ms("0"), 0);
+	ck_assert_int_eq(parse_lock_timeout_ms("0.6ms"), 0);
+	ck_assert_int_eq(parse_lock_timeout_ms("0.0001s"), 0);
+	ck_assert_int_eq(parse_lock_timeout_ms("1ms"), 1);
+	ck_assert_int_eq(parse_lock_timeout_ms("2s"), 2000);
+	ck_assert_int_eq(parse_lock_timeout_ms("soon"), -1);
 	ck_assert_int_eq(parse_duration_ms("s"), -1);
 	ck_assert_int_eq(parse_duration_ms("99999999h"), -1);
 }
