@@ -230,6 +230,7 @@ static void lint_stmt(struct lint_ctx *c)
 	rules_constraint(c);
 	rules_index(c);
 	rules_table(c);
+	rules_objects(c);
 	rules_data(c);
 	rules_style(c);
 	rules_custom(c, c->l->custom);

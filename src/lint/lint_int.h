@@ -217,6 +217,7 @@ void rules_column(struct lint_ctx *c);
 void rules_constraint(struct lint_ctx *c);
 void rules_index(struct lint_ctx *c);
 void rules_table(struct lint_ctx *c);
+void rules_objects(struct lint_ctx *c);
 void rules_data(struct lint_ctx *c);
 void rules_style(struct lint_ctx *c);
 /* Transaction-level rules: before the others (and rules_tx_after after them). */
