@@ -181,6 +181,16 @@ void lint_constraint(struct lint_ctx *c, const PgQuery__RangeVar *rel, const PgQ
 int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
 		    const PgQuery__AlterTableCmd *cmd);
 
+/*
+ * Does changing a column from old (NULL or no type: unknown) to tn rewrite the table,
+ * as PostgreSQL decides it (typechange.c)? CHANGE_MAYBE sets *why.
+ */
+enum change { CHANGE_SAFE, CHANGE_MAYBE, CHANGE_REWRITE };
+enum change lint_type_change(const struct lint_ctx *c, const struct sch_column *old,
+			     const PgQuery__TypeName *tn, const char **why);
+/* Is USING u the column col itself, at most cast to the new type tn? */
+int lint_using_is_noop(const PgQuery__Node *u, const char *col, const PgQuery__TypeName *tn);
+
 /* The current statement's lock on relname (its first relation when NULL). */
 struct lint_lockinfo ctx_stmt_lock(struct lint_ctx *c, const char *relname);
 

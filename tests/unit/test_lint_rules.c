@@ -193,6 +193,16 @@ static const struct {
 				       "ALTER TABLE o VALIDATE CONSTRAINT o_u_fkey;", 1 },
 	{ "drop-table", "DROP TABLE a, b CASCADE;", 1 },
 	{ "alter-domain-add-constraint", "CREATE DOMAIN d AS text;\nALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE <> '');", 0 },
+	/* type changes PostgreSQL makes without a rewrite (tests/cmd/typechange.sh runs them all) */
+	{ "change-column-type", "CREATE TABLE t (c timestamp(3));\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE timestamp;", 0 },
+	{ "change-column-type", "CREATE TABLE t (c timestamptz);\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE timestamptz(3);", 1 },
+	{ "change-column-type", "CREATE TABLE t (c interval day);\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE interval;", 0 },
+	{ "change-column-type", "CREATE TABLE t (c varchar(9));\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE citext;", 0 },
+	{ "change-column-type", "CREATE TABLE t (c timestamptz);\n-- next migration\nSET TimeZone = 'UTC';\n"
+				"ALTER TABLE t ALTER COLUMN c TYPE timestamp;", 0 },
+	{ "change-column-type", "CREATE TABLE t (c timestamptz);\n-- next migration\nSET TimeZone = 'Europe/Paris';\n"
+				"ALTER TABLE t ALTER COLUMN c TYPE timestamp;", 1 },
+	{ "change-column-type", "CREATE TABLE t (c varchar(9));\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE varchar(20) USING c::text;", 1 },
 	/* objects other than tables: created here or in an earlier migration */
 	{ "drop-schema-cascade", "DROP SCHEMA s;", 0 },
 	{ "drop-schema-cascade", "CREATE SCHEMA s;\n-- next migration\nDROP SCHEMA s CASCADE;", 1 },
