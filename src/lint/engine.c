@@ -223,7 +223,7 @@ static void sort_findings(struct lint_result *r, size_t first)
 	}
 }
 
-static void lint_stmt(struct lint_ctx *c)
+void lint_stmt_rules(struct lint_ctx *c, int tx_effects)
 {
 	rules_tx(c);
 	rules_column(c);
@@ -234,7 +234,14 @@ static void lint_stmt(struct lint_ctx *c)
 	rules_data(c);
 	rules_style(c);
 	rules_custom(c, c->l->custom);
-	rules_tx_after(c);
+	if (tx_effects)
+		rules_tx_after(c);
+}
+
+static void lint_stmt(struct lint_ctx *c)
+{
+	lint_stmt_rules(c, 1);
+	lint_plpgsql(c, 0);
 }
 
 struct lint_prep *lint_prep_new(const char *sql, const char *path, int line_base, int tokens)

@@ -37,6 +37,7 @@ static const char *const code_rules[] = {
 	"uncommitted-transaction", "unused-directive", "vacuum-full", "validate-same-transaction",
 	"drop-schema-cascade", "drop-cascade", "drop-owned", "drop-object", "rename-object",
 	"rename-enum-value", "set-schema", "validate-constraint-combined", "add-constraint-using-index",
+	"dynamic-sql",
 };
 
 START_TEST(catalog_matches_the_code)
@@ -193,6 +194,28 @@ static const struct {
 				       "ALTER TABLE o VALIDATE CONSTRAINT o_u_fkey;", 1 },
 	{ "drop-table", "DROP TABLE a, b CASCADE;", 1 },
 	{ "alter-domain-add-constraint", "CREATE DOMAIN d AS text;\nALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE <> '');", 0 },
+	/* PL/pgSQL: DO bodies, EXECUTE of constants, functions called in the migration */
+	{ "set-not-null", "DO $$\nBEGIN\n  ALTER TABLE users ALTER COLUMN a SET NOT NULL;\nEND\n$$;", 1 },
+	{ "set-not-null", "DO $$\nBEGIN\n  RAISE NOTICE 'ALTER TABLE users ALTER COLUMN a SET NOT NULL';\nEND\n$$;", 0 },
+	{ "set-not-null", "DO 'BEGIN ALTER TABLE users ALTER COLUMN a SET NOT NULL; END';", 1 },
+	{ "set-not-null", "DO $$BEGIN EXECUTE 'ALTER TABLE users ALTER COLUMN a SET NOT NULL'; END$$;", 1 },
+	{ "set-not-null", "DO $$BEGIN EXECUTE $q$ALTER TABLE users ALTER COLUMN a SET NOT NULL$q$; END$$;", 1 },
+	{ "set-not-null", "DO $$BEGIN IF true THEN LOOP ALTER TABLE users ALTER COLUMN a SET NOT NULL; EXIT; END LOOP; END IF; END$$;", 1 },
+	{ "set-not-null", "DO LANGUAGE plperl $$ ALTER TABLE users ALTER COLUMN a SET NOT NULL $$;", 0 },
+	{ "dynamic-sql", "DO $$BEGIN EXECUTE 'ALTER TABLE ' || 'users ALTER COLUMN a SET NOT NULL'; END$$;", 1 },
+	{ "dynamic-sql", "DO $$DECLARE q text := 'SELECT 1'; BEGIN EXECUTE q; END$$;", 1 },
+	{ "dynamic-sql", "DO $$BEGIN EXECUTE 'SELECT 1'; END$$;", 0 },
+	{ "unbatched-backfill", "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$BEGIN UPDATE users SET a = 1; END$$;\n"
+				"SELECT f();", 1 },
+	{ "unbatched-backfill", "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$BEGIN UPDATE users SET a = 1; END$$;\n"
+				"DO $$BEGIN PERFORM f(); END$$;", 1 },
+	{ "unbatched-backfill", "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$BEGIN DELETE FROM users; END$$;\nCALL p();", 1 },
+	{ "unbatched-backfill", "CREATE FUNCTION t() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN UPDATE counters SET n = n + 1; RETURN NEW; END$$;", 0 },
+	{ "unbatched-backfill", "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$UPDATE users SET a = 1$$;", 0 },
+	{ "slow-statement-after-lock", "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$BEGIN UPDATE users SET a = 1 WHERE a IS NULL; END$$;\n"
+				       "ALTER TABLE users ADD COLUMN b int;\nSELECT f();", 1 },
+	{ "slow-statement-after-lock", "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$BEGIN ALTER TABLE users ADD COLUMN b int; END$$;\n"
+				       "UPDATE users SET a = 1 WHERE a IS NULL;", 0 },
 	/* type changes PostgreSQL makes without a rewrite (tests/cmd/typechange.sh runs them all) */
 	{ "change-column-type", "CREATE TABLE t (c timestamp(3));\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE timestamp;", 0 },
 	{ "change-column-type", "CREATE TABLE t (c timestamptz);\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE timestamptz(3);", 1 },
