@@ -223,21 +223,6 @@ static void sort_findings(struct lint_result *r, size_t first)
 	}
 }
 
-void lint_stmt_rules(struct lint_ctx *c, int tx_effects)
-{
-	rules_tx(c);
-	rules_column(c);
-	rules_constraint(c);
-	rules_index(c);
-	rules_table(c);
-	rules_objects(c);
-	rules_data(c);
-	rules_style(c);
-	rules_custom(c, c->l->custom);
-	if (tx_effects)
-		rules_tx_after(c);
-}
-
 static void lint_stmt(struct lint_ctx *c)
 {
 	lint_stmt_rules(c, 1);

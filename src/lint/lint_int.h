@@ -237,7 +237,7 @@ void rules_tx_end(struct lint_ctx *c);
 void tx_state_reset(struct tx_state *tx, int id);
 void tx_state_release(struct tx_state *tx);
 
-/* Every rule on c->st (engine.c); tx_effects: its locks count as held after it. */
+/* Every rule on c->st (rules.c); tx_effects: its locks count as held after it. */
 void lint_stmt_rules(struct lint_ctx *c, int tx_effects);
 /* The SQL inside a DO block or a PL/pgSQL function body, and in the function a
  * statement calls (plpgsql.c); depth counts the bodies around c->st. */
