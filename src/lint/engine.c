@@ -232,16 +232,8 @@ static void sort_findings(struct lint_result *r, size_t first)
 
 static void lint_stmt(struct lint_ctx *c)
 {
-	rules_tx(c);
-	rules_column(c);
-	rules_constraint(c);
-	rules_index(c);
-	rules_table(c);
-	rules_data(c);
-	rules_style(c);
-	rules_down(c);
-	rules_custom(c, c->l->custom);
-	rules_tx_after(c);
+	lint_stmt_rules(c, 1);
+	lint_plpgsql(c, 0);
 }
 
 struct lint_prep *lint_prep_new(const char *sql, const char *path, int line_base, int tokens)

@@ -18,7 +18,8 @@
 /* Rules whose danger is to the running application, whatever the size. */
 static const char *const compat_rules[] = {
 	"drop-column", "drop-database", "drop-table", "rename-column", "rename-table",
-	"truncate-table",
+	"truncate-table", "drop-schema-cascade", "drop-cascade", "drop-owned", "drop-object",
+	"rename-object", "rename-enum-value", "set-schema",
 };
 
 static int is_compat(const char *rule)

@@ -182,6 +182,16 @@ void lint_constraint(struct lint_ctx *c, const PgQuery__RangeVar *rel, const PgQ
 int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
 		    const PgQuery__AlterTableCmd *cmd);
 
+/*
+ * Does changing a column from old (NULL or no type: unknown) to tn rewrite the table,
+ * as PostgreSQL decides it (typechange.c)? CHANGE_MAYBE sets *why.
+ */
+enum change { CHANGE_SAFE, CHANGE_MAYBE, CHANGE_REWRITE };
+enum change lint_type_change(const struct lint_ctx *c, const struct sch_column *old,
+			     const PgQuery__TypeName *tn, const char **why);
+/* Is USING u the column col itself, at most cast to the new type tn? */
+int lint_using_is_noop(const PgQuery__Node *u, const char *col, const PgQuery__TypeName *tn);
+
 /* The current statement's lock on relname (its first relation when NULL). */
 struct lint_lockinfo ctx_stmt_lock(struct lint_ctx *c, const char *relname);
 
@@ -218,6 +228,7 @@ void rules_column(struct lint_ctx *c);
 void rules_constraint(struct lint_ctx *c);
 void rules_index(struct lint_ctx *c);
 void rules_table(struct lint_ctx *c);
+void rules_objects(struct lint_ctx *c);
 void rules_data(struct lint_ctx *c);
 void rules_style(struct lint_ctx *c);
 /* Transaction-level rules: before the others (and rules_tx_after after them). */
@@ -226,6 +237,12 @@ void rules_tx_after(struct lint_ctx *c);
 void rules_tx_end(struct lint_ctx *c);
 void tx_state_reset(struct tx_state *tx, int id);
 void tx_state_release(struct tx_state *tx);
+
+/* Every rule on c->st (rules.c); tx_effects: its locks count as held after it. */
+void lint_stmt_rules(struct lint_ctx *c, int tx_effects);
+/* The SQL inside a DO block or a PL/pgSQL function body, and in the function a
+ * statement calls (plpgsql.c); depth counts the bodies around c->st. */
+void lint_plpgsql(struct lint_ctx *c, int depth);
 
 /* Directives (directives.c). */
 void dirs_parse(struct lint_ctx *c);

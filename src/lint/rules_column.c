@@ -206,92 +206,6 @@ static void add_column(struct lint_ctx *c, struct col_ctx *x)
 
 /* ---- ALTER COLUMN TYPE ---- */
 
-enum change { CHANGE_SAFE, CHANGE_MAYBE, CHANGE_REWRITE };
-
-static int is_text_like(const char *t)
-{
-	return !strcmp(t, "text") || !strcmp(t, "varchar");
-}
-
-/* Does USING leave the contents alone (USING col, USING col::newtype)? */
-static int using_is_noop(const PgQuery__Node *u, const char *col)
-{
-	while (u && u->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
-		u = u->type_cast->arg;
-	if (u && u->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
-		const char *n = pgnode_last_str(u->column_ref->fields, u->column_ref->n_fields);
-
-		return n && !strcmp(n, col);
-	}
-	return 0;
-}
-
-/* Binary-coercible type changes (LOCKS.md): no rewrite, no scan. */
-static enum change classify(const struct lint_ctx *c, const struct sch_column *old,
-			    const PgQuery__TypeName *tn, const char **why)
-{
-	const char *nt = pgnode_type_name(tn);
-	int n0 = pgnode_type_mod(tn, 0), n1 = pgnode_type_mod(tn, 1);
-
-	if (old && (!old->type || !*old->type))
-		old = NULL; /* known by name only */
-	if (!old) {
-		if (is_text_like(nt) || !strcmp(nt, "varbit")) {
-			*why = "its current type is not in the migrations linted: this is safe only when "
-			       "it widens a varchar (or is text to varchar); anything else rewrites the table";
-			return CHANGE_MAYBE;
-		}
-		if (!strcmp(nt, "numeric")) {
-			*why = "its current type is not in the migrations linted: this is safe only when "
-			       "it raises the precision of a numeric with the same scale; anything else "
-			       "rewrites the table";
-			return CHANGE_MAYBE;
-		}
-		if (!strcmp(nt, "inet")) {
-			*why = "its current type is not in the migrations linted: this is safe only from "
-			       "cidr; anything else rewrites the table";
-			return CHANGE_MAYBE;
-		}
-		if (!strcmp(nt, "timestamptz") && c->pg >= 12) {
-			*why = "its current type is not in the migrations linted: from timestamp this "
-			       "skips the rewrite only when the session TimeZone is UTC; anything else "
-			       "rewrites the table";
-			return CHANGE_MAYBE;
-		}
-		return CHANGE_REWRITE;
-	}
-	if (old->is_array != pgnode_type_is_array(tn))
-		return CHANGE_REWRITE;
-	if (!strcmp(old->type, nt) && old->mod0 == n0 && old->mod1 == n1)
-		return CHANGE_SAFE;
-	if (is_text_like(old->type) && is_text_like(nt)) {
-		if (!strcmp(nt, "text") || n0 < 0)
-			return CHANGE_SAFE;                 /* to text or unbounded varchar */
-		if (!strcmp(old->type, "varchar") && old->mod0 >= 0 && n0 >= old->mod0)
-			return CHANGE_SAFE;                 /* varchar(n) -> varchar(m >= n) */
-		return CHANGE_REWRITE;                      /* shrinking: every row is checked */
-	}
-	if (!strcmp(old->type, "numeric") && !strcmp(nt, "numeric")) {
-		if (n0 < 0)
-			return CHANGE_SAFE;                 /* to unconstrained numeric */
-		if (old->mod0 >= 0 && n0 >= old->mod0 &&
-		    (n1 < 0 ? 0 : n1) == (old->mod1 < 0 ? 0 : old->mod1))
-			return CHANGE_SAFE;                 /* more precision, same scale */
-		return CHANGE_REWRITE;
-	}
-	if (!strcmp(old->type, "varbit") && !strcmp(nt, "varbit") &&
-	    (n0 < 0 || (old->mod0 >= 0 && n0 >= old->mod0)))
-		return CHANGE_SAFE;
-	if (!strcmp(old->type, "cidr") && !strcmp(nt, "inet"))
-		return CHANGE_SAFE;
-	if (!strcmp(old->type, "timestamp") && !strcmp(nt, "timestamptz") && c->pg >= 12) {
-		*why = "from PostgreSQL 12 this skips the table rewrite only when the session TimeZone "
-		       "is UTC, and indexes on the column are rebuilt either way";
-		return CHANGE_MAYBE;
-	}
-	return CHANGE_REWRITE;
-}
-
 int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
 		    const PgQuery__AlterTableCmd *cmd)
 {
@@ -306,8 +220,8 @@ int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
 
 			enum change ch = CHANGE_REWRITE;
 
-			if (!d->raw_default || using_is_noop(d->raw_default, cmd->name))
-				ch = classify(c, sch_table_column(t, cmd->name), d->type_name, &why);
+			if (!d->raw_default || lint_using_is_noop(d->raw_default, cmd->name, d->type_name))
+				ch = lint_type_change(c, sch_table_column(t, cmd->name), d->type_name, &why);
 			if (ch == CHANGE_SAFE)
 				return sch_table_check_on(t, cmd->name) ? 1 : 0;
 			if (ch == CHANGE_MAYBE)
@@ -346,10 +260,10 @@ static void change_type(struct lint_ctx *c, struct col_ctx *x)
 	old = sch_table_column(x->t, col);
 	if (old && (!old->type || !*old->type))
 		old = NULL; /* known by name only */
-	if (d->raw_default && !using_is_noop(d->raw_default, col))
+	if (d->raw_default && !lint_using_is_noop(d->raw_default, col, d->type_name))
 		ch = CHANGE_REWRITE;
 	else
-		ch = classify(c, old, d->type_name, &why);
+		ch = lint_type_change(c, old, d->type_name, &why);
 	if (ch == CHANGE_SAFE) {
 		if (!sch_table_check_on(x->t, col))
 			return;

@@ -227,14 +227,56 @@ static int is_existing(const struct lint_ctx *c, const char *table)
 	return !(t && ctx_seq_is_new(c, t->seq));
 }
 
-/* Is this statement a backfill or a scan of an existing table? Its description, or NULL. */
-static const char *slow_statement(struct lint_ctx *c, const char **table)
+struct select_read {
+	const struct lint_ctx *c;
+	const char *table;
+};
+
+static int find_read_table(const ProtobufCMessage *m, void *ud)
+{
+	struct select_read *r = ud;
+	const PgQuery__RangeVar *rv;
+
+	if (!PGNODE_IS(m, range_var))
+		return PGNODE_CONTINUE;
+	rv = (const PgQuery__RangeVar *)m;
+	if (rv->relname && is_existing(r->c, rv->relname)) {
+		r->table = rv->relname;
+		return PGNODE_STOP;
+	}
+	return PGNODE_CONTINUE;
+}
+
+/* The first existing table a plain SELECT reads (FROM, JOIN, subqueries), or NULL. */
+static const char *select_reads(const struct lint_ctx *c, const PgQuery__SelectStmt *s)
+{
+	struct select_read r = { c, NULL };
+	size_t i;
+
+	for (i = 0; i < s->n_from_clause && !r.table; i++)
+		pgnode_walk(&s->from_clause[i]->base, find_read_table, &r);
+	if (!r.table && s->larg)
+		r.table = select_reads(c, s->larg);
+	if (!r.table && s->rarg)
+		r.table = select_reads(c, s->rarg);
+	return r.table;
+}
+
+/* Is this statement a backfill or a scan of an existing table? Its description, or NULL.
+ * *select: a plain SELECT (it blocks nothing by itself: only an ACCESS EXCLUSIVE held
+ * meanwhile makes it a danger). */
+static const char *slow_statement(struct lint_ctx *c, const char **table, int *select)
 {
 	const PgQuery__Node *n = c->st->node;
 	struct lock_effect e[16];
 	size_t k, i;
 
 	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		if (n->select_stmt->into_clause || !(*table = select_reads(c, n->select_stmt)))
+			return NULL;
+		*select = 1;
+		return "a SELECT";
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
 		if (n->update_stmt->relation && is_existing(c, n->update_stmt->relation->relname)) {
 			*table = n->update_stmt->relation->relname;
@@ -294,21 +336,44 @@ static const char *slow_statement(struct lint_ctx *c, const char **table)
 	return NULL;
 }
 
+/* An ACCESS EXCLUSIVE lock the transaction holds: on table when same_ok and held, else
+ * the first one on another table; NULL if none. */
+static const struct held_lock *held_access_exclusive(struct tx_state *tx, const char *table,
+						     int same_ok)
+{
+	const struct held_lock *h = held(tx, table);
+	size_t i;
+
+	if (same_ok && h && h->mode == LOCK_ACCESS_EXCLUSIVE)
+		return h;
+	for (i = 0; i < tx->nlocks; i++)
+		if (tx->locks[i].mode == LOCK_ACCESS_EXCLUSIVE && strcmp(tx->locks[i].table, table))
+			return &tx->locks[i];
+	return NULL;
+}
+
 static void check_slow(struct lint_ctx *c)
 {
 	struct tx_state *tx = &c->tx;
 	const struct held_lock *h;
 	const char *what, *table = NULL;
+	int select = 0;
 
-	if (tx->first_danger < 0 || c->stmt_errors)
+	if (tx->first_danger < 0)
 		return;
-	what = slow_statement(c, &table);
+	what = slow_statement(c, &table, &select);
 	if (!what)
 		return;
 	/* the lock on the same table says most; else the first one taken */
 	h = held(tx, table);
 	if (!h || !lock_blocks_writes(h->mode))
 		h = &tx->locks[tx->first_danger];
+	if (select || c->stmt_errors) {
+		/* a SELECT, or a statement already reported for what it does to its own
+		 * table: what matters is an ACCESS EXCLUSIVE held on another one meanwhile */
+		if (!(h = held_access_exclusive(tx, table, !c->stmt_errors)))
+			return;
+	}
 	{
 		struct lint_emit e = {
 			.rule = "slow-statement-after-lock",

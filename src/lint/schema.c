@@ -318,6 +318,38 @@ int schema_func_volatility(const struct schema *s, const char *name)
 	return s->funcs[i].value;
 }
 
+struct sch_named *schema_func(const struct schema *s, const char *name)
+{
+	size_t i;
+
+	if (!name || !strmap_get(&s->fmap, name, &i))
+		return NULL;
+	return &s->funcs[i];
+}
+
+/* Other objects share the domains' list under a "kind:name" key (no domain name has a ':'). */
+static char *object_key(char kind, const char *name)
+{
+	return xasprintf("%c:%s", kind, name);
+}
+
+struct sch_named *schema_object(const struct schema *s, char kind, const char *name)
+{
+	struct sch_named *o;
+	char *key;
+
+	if (!name)
+		return NULL;
+	if (kind == SCH_OBJ_DOMAIN)
+		return schema_domain(s, name);
+	if (kind == SCH_OBJ_FUNCTION)
+		return schema_func(s, name);
+	key = object_key(kind, name);
+	o = schema_domain(s, key);
+	free(key);
+	return o;
+}
+
 struct sch_named *schema_domain(const struct schema *s, const char *name)
 {
 	size_t i;
@@ -894,6 +926,8 @@ static void add_named(struct schema *s, int func, const char *name, int value, i
 	(*n)++;
 }
 
+static void add_object(struct schema *s, char kind, const char *name, int seq);
+
 static void create_function(struct schema *s, const PgQuery__CreateFunctionStmt *f, int seq)
 {
 	int vol = VOL_VOLATILE;
@@ -913,6 +947,9 @@ static void create_function(struct schema *s, const PgQuery__CreateFunctionStmt 
 			vol = VOL_STABLE;
 	}
 	add_named(s, 1, pgnode_last_str(f->funcname, f->n_funcname), vol, seq);
+	if (f->return_type && (!strcmp(pgnode_type_name(f->return_type), "trigger") ||
+			       !strcmp(pgnode_type_name(f->return_type), "event_trigger")))
+		add_object(s, SCH_OBJ_TRIGGER_FUNC, pgnode_last_str(f->funcname, f->n_funcname), seq);
 }
 
 static void create_domain(struct schema *s, const PgQuery__CreateDomainStmt *d, int seq)
@@ -926,6 +963,17 @@ static void create_domain(struct schema *s, const PgQuery__CreateDomainStmt *d, 
 		     d->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL))
 			has_check = 1;
 	add_named(s, 0, pgnode_last_str(d->domainname, d->n_domainname), has_check, seq);
+}
+
+static void add_object(struct schema *s, char kind, const char *name, int seq)
+{
+	char *key;
+
+	if (!name)
+		return;
+	key = object_key(kind, name);
+	add_named(s, 0, key, 0, seq);
+	free(key);
 }
 
 static void alter_domain(struct schema *s, const PgQuery__AlterDomainStmt *d)
@@ -983,6 +1031,34 @@ void schema_apply(struct schema *s, const PgQuery__Node *n, int seq)
 		break;
 	case PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT:
 		alter_domain(s, n->alter_domain_stmt);
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:
+		add_object(s, SCH_OBJ_TYPE, pgnode_last_str(n->create_enum_stmt->type_name,
+							    n->create_enum_stmt->n_type_name), seq);
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_RANGE_STMT:
+		add_object(s, SCH_OBJ_TYPE, pgnode_last_str(n->create_range_stmt->type_name,
+							    n->create_range_stmt->n_type_name), seq);
+		break;
+	case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
+		if (n->composite_type_stmt->typevar)
+			add_object(s, SCH_OBJ_TYPE, n->composite_type_stmt->typevar->relname, seq);
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+		if (n->create_seq_stmt->sequence &&
+		    !(n->create_seq_stmt->if_not_exists &&
+		      schema_object(s, SCH_OBJ_SEQUENCE, n->create_seq_stmt->sequence->relname)))
+			add_object(s, SCH_OBJ_SEQUENCE, n->create_seq_stmt->sequence->relname, seq);
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
+		if (!(n->create_schema_stmt->if_not_exists &&
+		      schema_object(s, SCH_OBJ_SCHEMA, n->create_schema_stmt->schemaname)))
+			add_object(s, SCH_OBJ_SCHEMA, n->create_schema_stmt->schemaname, seq);
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT:
+		if (!(n->create_extension_stmt->if_not_exists &&
+		      schema_object(s, SCH_OBJ_EXTENSION, n->create_extension_stmt->extname)))
+			add_object(s, SCH_OBJ_EXTENSION, n->create_extension_stmt->extname, seq);
 		break;
 	default:
 		break;

@@ -93,6 +93,13 @@ struct sch_index *schema_index(const struct schema *s, const char *schema, const
 /* Volatility of a function the migrations created (enum volatility), -1 when unknown. */
 int schema_func_volatility(const struct schema *s, const char *name);
 struct sch_named *schema_domain(const struct schema *s, const char *name);
+/* A function the migrations created (value: its volatility), NULL when unknown. */
+struct sch_named *schema_func(const struct schema *s, const char *name);
+/* Any named object the migrations created, by kind; seq says which section. */
+enum { SCH_OBJ_DOMAIN = 'D', SCH_OBJ_FUNCTION = 'F', SCH_OBJ_TYPE = 'T', SCH_OBJ_SEQUENCE = 'S',
+       SCH_OBJ_SCHEMA = 'N', SCH_OBJ_EXTENSION = 'X',
+       SCH_OBJ_TRIGGER_FUNC = 'G' /* a function returning trigger */ };
+struct sch_named *schema_object(const struct schema *s, char kind, const char *name);
 
 struct sch_column *sch_table_column(const struct sch_table *t, const char *name);
 /* Is there a validated CHECK proving col IS NOT NULL? */

@@ -35,6 +35,9 @@ static const char *const code_rules[] = {
 	"rename-table", "set-logged-unlogged", "set-not-null", "set-tablespace",
 	"slow-statement-after-lock", "truncate-table", "unbatched-backfill",
 	"uncommitted-transaction", "unused-directive", "vacuum-full", "validate-same-transaction",
+	"drop-schema-cascade", "drop-cascade", "drop-owned", "drop-object", "rename-object",
+	"rename-enum-value", "set-schema", "validate-constraint-combined", "add-constraint-using-index",
+	"dynamic-sql",
 };
 
 START_TEST(catalog_matches_the_code)
@@ -193,6 +196,92 @@ static const struct {
 				       "ALTER TABLE o VALIDATE CONSTRAINT o_u_fkey;", 1 },
 	{ "drop-table", "DROP TABLE a, b CASCADE;", 1 },
 	{ "alter-domain-add-constraint", "CREATE DOMAIN d AS text;\nALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE <> '');", 0 },
+	/* PL/pgSQL: DO bodies, EXECUTE of constants, functions called in the migration */
+	{ "set-not-null", "DO $$\nBEGIN\n  ALTER TABLE users ALTER COLUMN a SET NOT NULL;\nEND\n$$;", 1 },
+	{ "set-not-null", "DO $$\nBEGIN\n  RAISE NOTICE 'ALTER TABLE users ALTER COLUMN a SET NOT NULL';\nEND\n$$;", 0 },
+	{ "set-not-null", "DO 'BEGIN ALTER TABLE users ALTER COLUMN a SET NOT NULL; END';", 1 },
+	{ "set-not-null", "DO $$BEGIN EXECUTE 'ALTER TABLE users ALTER COLUMN a SET NOT NULL'; END$$;", 1 },
+	{ "set-not-null", "DO $$BEGIN EXECUTE $q$ALTER TABLE users ALTER COLUMN a SET NOT NULL$q$; END$$;", 1 },
+	{ "set-not-null", "DO $$BEGIN IF true THEN LOOP ALTER TABLE users ALTER COLUMN a SET NOT NULL; EXIT; END LOOP; END IF; END$$;", 1 },
+	{ "set-not-null", "DO LANGUAGE plperl $$ ALTER TABLE users ALTER COLUMN a SET NOT NULL $$;", 0 },
+	{ "dynamic-sql", "DO $$BEGIN EXECUTE 'ALTER TABLE ' || 'users ALTER COLUMN a SET NOT NULL'; END$$;", 1 },
+	{ "dynamic-sql", "DO $$DECLARE q text := 'SELECT 1'; BEGIN EXECUTE q; END$$;", 1 },
+	{ "dynamic-sql", "DO $$BEGIN EXECUTE 'SELECT 1'; END$$;", 0 },
+	{ "unbatched-backfill", "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$BEGIN UPDATE users SET a = 1; END$$;\n"
+				"SELECT f();", 1 },
+	{ "unbatched-backfill", "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$BEGIN UPDATE users SET a = 1; END$$;\n"
+				"DO $$BEGIN PERFORM f(); END$$;", 1 },
+	{ "unbatched-backfill", "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$BEGIN DELETE FROM users; END$$;\nCALL p();", 1 },
+	{ "unbatched-backfill", "CREATE FUNCTION t() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN UPDATE counters SET n = n + 1; RETURN NEW; END$$;", 0 },
+	{ "unbatched-backfill", "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$UPDATE users SET a = 1$$;", 0 },
+	{ "slow-statement-after-lock", "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$BEGIN UPDATE users SET a = 1 WHERE a IS NULL; END$$;\n"
+				       "ALTER TABLE users ADD COLUMN b int;\nSELECT f();", 1 },
+	{ "slow-statement-after-lock", "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$BEGIN ALTER TABLE users ADD COLUMN b int; END$$;\n"
+				       "UPDATE users SET a = 1 WHERE a IS NULL;", 0 },
+	/* type changes PostgreSQL makes without a rewrite (tests/cmd/typechange.sh runs them all) */
+	{ "change-column-type", "CREATE TABLE t (c timestamp(3));\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE timestamp;", 0 },
+	{ "change-column-type", "CREATE TABLE t (c timestamptz);\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE timestamptz(3);", 1 },
+	{ "change-column-type", "CREATE TABLE t (c interval day);\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE interval;", 0 },
+	{ "change-column-type", "CREATE TABLE t (c varchar(9));\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE citext;", 0 },
+	{ "change-column-type", "CREATE TABLE t (c timestamptz);\n-- next migration\nSET TimeZone = 'UTC';\n"
+				"ALTER TABLE t ALTER COLUMN c TYPE timestamp;", 0 },
+	{ "change-column-type", "CREATE TABLE t (c timestamptz);\n-- next migration\nSET TimeZone = 'Europe/Paris';\n"
+				"ALTER TABLE t ALTER COLUMN c TYPE timestamp;", 1 },
+	{ "change-column-type", "CREATE TABLE t (c varchar(9));\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE varchar(20) USING c::text;", 1 },
+	/* objects other than tables: created here or in an earlier migration */
+	{ "drop-schema-cascade", "DROP SCHEMA s;", 0 },
+	{ "drop-schema-cascade", "CREATE SCHEMA s;\n-- next migration\nDROP SCHEMA s CASCADE;", 1 },
+	{ "drop-cascade", "DROP DOMAIN d CASCADE;", 1 },
+	{ "drop-cascade", "DROP SEQUENCE s CASCADE;", 1 },
+	{ "drop-cascade", "DROP EXTENSION IF EXISTS postgis CASCADE;", 1 },
+	{ "drop-cascade", "CREATE EXTENSION citext;\nDROP EXTENSION citext CASCADE;", 0 },
+	{ "drop-cascade", "CREATE TYPE st AS ENUM ('a');\nDROP TYPE st CASCADE;", 0 },
+	{ "drop-cascade", "DROP TYPE st;", 0 },
+	{ "drop-owned", "DROP OWNED BY a, b CASCADE;", 1 },
+	{ "drop-owned", "REASSIGN OWNED BY a TO b;", 0 },
+	{ "drop-object", "DROP TYPE st;", 1 },
+	{ "drop-object", "DROP MATERIALIZED VIEW mv;", 1 },
+	{ "drop-object", "DROP PROCEDURE p();", 1 },
+	{ "drop-object", "DROP FUNCTION IF EXISTS f(int), g(int);", 1 },
+	{ "drop-object", "CREATE VIEW v AS SELECT 1 AS x;\n-- next migration\nDROP VIEW v;", 1 },
+	{ "drop-object", "CREATE VIEW v AS SELECT 1 AS x;\nDROP VIEW v;", 0 },
+	{ "drop-object", "DROP VIEW v;\nCREATE VIEW v AS SELECT 2 AS x;", 0 },
+	{ "drop-object", "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\nDROP FUNCTION f();", 0 },
+	{ "drop-object", "DROP TYPE st CASCADE;", 0 },
+	{ "drop-object", "CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;\n"
+			 "-- next migration\nDROP TRIGGER t ON users;\nDROP FUNCTION tf();", 0 },
+	{ "drop-object", "DROP TABLE t;", 0 },
+	{ "rename-object", "ALTER SCHEMA a RENAME TO b;", 1 },
+	{ "rename-object", "ALTER TYPE st RENAME TO st2;", 1 },
+	{ "rename-object", "ALTER DOMAIN d RENAME TO d2;", 1 },
+	{ "rename-object", "ALTER SEQUENCE s RENAME TO s2;", 1 },
+	{ "rename-object", "ALTER PROCEDURE p() RENAME TO p2;", 1 },
+	{ "rename-object", "CREATE SEQUENCE s;\nALTER SEQUENCE s RENAME TO s2;", 0 },
+	{ "rename-object", "CREATE SCHEMA a;\nALTER SCHEMA a RENAME TO b;", 0 },
+	{ "rename-object", "ALTER TABLE t RENAME TO t2;", 0 },
+	{ "rename-table", "ALTER VIEW v RENAME TO v2;", 1 },
+	{ "rename-enum-value", "CREATE TYPE st AS ENUM ('a');\nALTER TYPE st RENAME VALUE 'a' TO 'b';", 0 },
+	{ "rename-enum-value", "ALTER TYPE st ADD VALUE 'c';", 0 },
+	{ "set-schema", "ALTER TYPE st SET SCHEMA s;", 1 },
+	{ "set-schema", "ALTER FUNCTION f(int) SET SCHEMA s;", 1 },
+	{ "set-schema", "ALTER VIEW v SET SCHEMA s;", 1 },
+	{ "set-schema", "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\nALTER FUNCTION f() SET SCHEMA s;", 0 },
+	{ "validate-constraint-combined", "ALTER TABLE o VALIDATE CONSTRAINT c, SET (fillfactor = 70);", 0 },
+	{ "validate-constraint-combined", "ALTER TABLE o VALIDATE CONSTRAINT c, ALTER COLUMN a SET NOT NULL;", 1 },
+	{ "validate-constraint-combined", "ALTER TABLE o VALIDATE CONSTRAINT c, VALIDATE CONSTRAINT d;", 0 },
+	{ "add-constraint-using-index", "ALTER TABLE a ADD CONSTRAINT a_code_key UNIQUE USING INDEX a_code_idx;", 1 },
+	{ "add-constraint-using-index", "ALTER TABLE a ADD PRIMARY KEY (id);", 0 },
+	{ "add-constraint-using-index", "CREATE UNIQUE INDEX CONCURRENTLY a_id_idx ON a (id);\n-- next migration\n"
+					"ALTER TABLE a ADD CONSTRAINT a_pkey PRIMARY KEY USING INDEX a_id_idx;", 0 },
+	/* a plain SELECT or a rewrite of another table while ACCESS EXCLUSIVE is held */
+	{ "slow-statement-after-lock", "ALTER TABLE o ADD COLUMN n text;\nSELECT count(*) FROM users;", 1 },
+	{ "slow-statement-after-lock", "ALTER TABLE o ADD COLUMN n text;\nSELECT * FROM (SELECT id FROM users) s;", 1 },
+	{ "slow-statement-after-lock", "ALTER TABLE o ADD COLUMN n text;\nSELECT 1;\nSELECT now();", 0 },
+	{ "slow-statement-after-lock", "SELECT count(*) FROM users;\nALTER TABLE o ADD COLUMN n text;", 0 },
+	{ "slow-statement-after-lock", "ALTER TABLE o ADD COLUMN n text;\nCOMMIT;\nSELECT count(*) FROM users;", 0 },
+	{ "slow-statement-after-lock", "CREATE INDEX i ON o (a);\nSELECT count(*) FROM users;", 0 },
+	{ "slow-statement-after-lock", "CREATE TABLE n (a int);\nALTER TABLE n ADD COLUMN b int;\nSELECT count(*) FROM n;", 0 },
+	{ "slow-statement-after-lock", "ALTER TABLE o ADD COLUMN n text;\nALTER TABLE users ALTER COLUMN id TYPE bigint;", 1 },
 };
 
 START_TEST(hand_written_cases)

@@ -69,6 +69,11 @@ golden clean.json 0 --format json fixtures/clean.sql
 golden parse_error.text 2 fixtures/parse_error.sql fixtures/dangerous.sql
 golden parse_error.json 2 -f json fixtures/parse_error.sql fixtures/clean.sql
 golden parse_error.github 2 -f github fixtures/parse_error.sql
+# Drops, renames and moves of views, functions, types, schemas (and the text that only looks like them).
+golden objects.text 1 fixtures/objects.sql
+# PL/pgSQL bodies: statements in DO blocks and called functions, line:col in the file.
+golden plpgsql.text 1 fixtures/plpgsql.sql
+golden plpgsql.json 1 -f json fixtures/plpgsql.sql
 # Directives: allowed, a missing reason, an unused allow, a disabled rule.
 golden directives.text 1 fixtures/directives.sql
 golden directives.sarif 1 -f sarif fixtures/directives.sql
