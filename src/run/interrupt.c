@@ -2,6 +2,7 @@
  * async-signal-safe (PQcancel, which libpq documents as such, kill, write,
  * _exit); the runner sees the flag, waits for the rollback and records it */
 #include "run/interrupt.h"
+#include "base/proc.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -9,10 +10,12 @@
 #include <unistd.h>
 
 #define MAX_FORWARD 256
+#define MAX_WATCH 8
 
 static volatile sig_atomic_t got;          /* the first signal; 0: none */
 static volatile sig_atomic_t depth;        /* arm and hold in force */
-static PGcancel *volatile cancel;          /* the connection of the step in flight */
+static PGcancel *volatile watched[MAX_WATCH]; /* connections whose statement to cancel */
+static volatile sig_atomic_t nwatched;
 static volatile pid_t forward_to[MAX_FORWARD];
 static volatile sig_atomic_t nforward;
 static volatile pid_t forwarder;           /* the process that forwards (not its workers) */
@@ -40,6 +43,7 @@ static void forward(int sig)
 static void on_signal(int sig)
 {
 	char err[256];
+	int i;
 
 	if (got) {
 		forward(sig);
@@ -54,8 +58,11 @@ static void on_signal(int sig)
 	}
 	got = sig;
 	forward(sig);
-	if (cancel && !PQcancel(cancel, err, sizeof(err)))
-		say("migrate: could not send the cancel request to the server\n");
+	for (i = 0; i < nwatched; i++)
+		if (watched[i] && !PQcancel(watched[i], err, sizeof(err)))
+			say("migrate: could not send the cancel request to the server\n");
+	if (proc_running > 0)
+		kill(proc_running, SIGTERM); /* pg_dump, psql: they end their own sessions */
 	say(sig == SIGINT ? "migrate: interrupted (SIGINT): cancelling, waiting for the rollback "
 			    "(a second signal exits at once)\n"
 			  : "migrate: terminated (SIGTERM): cancelling, waiting for the rollback "
@@ -95,36 +102,59 @@ static void blocked(void (*fn)(void *), void *arg)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
-static void do_arm(void *arg)
+static void do_watch(void *arg)
 {
-	cancel = arg;
-	depth = depth + 1;
+	if (nwatched < MAX_WATCH) {
+		watched[nwatched] = arg;
+		nwatched = nwatched + 1;
+	} else {
+		PQfreeCancel(arg);
+	}
+}
+
+void interrupt_watch(PGconn *conn)
+{
+	install();
+	if (conn)
+		blocked(do_watch, PQgetCancel(conn));
+}
+
+static void do_depth(void *arg)
+{
+	depth = depth + *(int *)arg;
+}
+
+static void add_depth(int d)
+{
+	blocked(do_depth, &d);
 }
 
 void interrupt_arm(PGconn *conn, const char *what)
 {
-	PGcancel *c = conn ? PQgetCancel(conn) : NULL;
-
-	install();
 	snprintf(second_msg, sizeof(second_msg),
 		 "migrate: second signal: exiting at once; %s may still be running on the server "
 		 "(pg_stat_activity shows it; \"migrate status\" tells what committed)\n", what);
-	blocked(do_arm, c);
+	interrupt_watch(conn);
+	add_depth(1);
 }
 
-static void do_disarm(void *arg)
+static void do_unwatch(void *arg)
 {
-	*(PGcancel **)arg = cancel;
-	cancel = NULL;
-	depth = depth - 1;
+	int keep = *(int *)arg;
+
+	while (nwatched > keep) {
+		nwatched = nwatched - 1;
+		PQfreeCancel(watched[nwatched]);
+		watched[nwatched] = NULL;
+	}
 }
 
 void interrupt_disarm(void)
 {
-	PGcancel *c = NULL;
+	int keep = nwatched > 0 ? nwatched - 1 : 0;
 
-	blocked(do_disarm, &c);
-	PQfreeCancel(c);
+	add_depth(-1);
+	blocked(do_unwatch, &keep);
 }
 
 static void do_hold(void *arg)
@@ -134,21 +164,22 @@ static void do_hold(void *arg)
 	depth = depth + 1;
 }
 
-void interrupt_hold(void)
+void interrupt_hold(const char *what)
 {
 	install();
-	snprintf(second_msg, sizeof(second_msg),
-		 "migrate: second signal: exiting at once, passed on to the workers; their "
-		 "statements may still be running on the servers (\"migrate status --all\" tells "
-		 "what committed)\n");
+	snprintf(second_msg, sizeof(second_msg), "migrate: second signal: exiting at once; %s\n",
+		 what);
 	blocked(do_hold, NULL);
 }
 
 static void do_release(void *arg)
 {
+	int keep = 0;
+
 	(void)arg;
 	depth = depth - 1;
 	nforward = 0;
+	do_unwatch(&keep);
 }
 
 void interrupt_release(void)
@@ -196,10 +227,13 @@ void interrupt_unforward(pid_t pid)
 
 static void do_child(void *arg)
 {
+	int keep = 0;
+
 	(void)arg;
 	nforward = 0;
 	forwarder = 0;
 	depth = 0;
+	do_unwatch(&keep);
 }
 
 void interrupt_child(void)

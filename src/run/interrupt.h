@@ -18,9 +18,17 @@
 void interrupt_arm(PGconn *conn, const char *what);
 void interrupt_disarm(void);
 
-/* A fleet parent: signals are forwarded to the workers added, which handle
- * them; the parent waits for them (nested with arm: counted). */
-void interrupt_hold(void);
+/* Another connection whose statement a signal cancels (until release/disarm). */
+void interrupt_watch(PGconn *conn);
+
+/*
+ * Handle signals until release, outside a step too: a fleet parent (signals
+ * are passed on to the workers added, which handle them, and waited for) or
+ * rehearse (the watched connections are cancelled, the running client program
+ * stopped, the scratch database dropped). `what` is what a second signal,
+ * which exits at once, leaves behind. Release frees what was watched.
+ */
+void interrupt_hold(const char *what);
 void interrupt_release(void);
 void interrupt_forward(pid_t pid);
 void interrupt_unforward(pid_t pid);
