@@ -1,5 +1,6 @@
 /* redo.c - migrate redo: revert the newest migrations and apply them again (development) */
 #include "cmd/applyopts.h"
+#include "run/guard.h"
 #include "run/backup.h"
 #include "cmd/commands.h"
 #include "run/steps.h"
@@ -41,6 +42,8 @@ static int prepare(struct session *s, struct history_row **rows, size_t n, struc
 		    steps_up(&up[n - 1 - i], m) < 0)
 			rc = EXIT_USAGE;
 	}
+	if (rc == EXIT_OK && (rc = guard_steps(&s->h, s->cfg->search_path, down, n)) == EXIT_OK)
+		rc = guard_steps(&s->h, s->cfg->search_path, up, n);
 	return rc;
 }
 

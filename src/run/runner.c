@@ -2,6 +2,7 @@
  * trip), or statement by statement without one; lock timeouts retried with
  * backoff and jitter; failures mapped back to file:line */
 #include "run/runner.h"
+#include "run/guard.h"
 #include "run/interrupt.h"
 #include "run/leftover.h"
 #include "run/reset.h"
@@ -692,6 +693,8 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 	const char *verb = direction > 0 ? "applied" : "reverted";
 	char *what;
 
+	if (guard_steps(r->h, r->cfg->search_path, s, 1) != EXIT_OK)
+		return EXIT_USAGE; /* up, down, redo refused it before any change: rollback */
 	if (interrupt_signal()) {
 		log_error("interrupted: %s %s %s not started", s->version_str, s->name,
 			  direction > 0 ? "up" : "down");
