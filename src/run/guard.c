@@ -2,8 +2,11 @@
  * tree, never by matching text */
 #include "run/guard.h"
 #include "sql/pgnode.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
+#include <jansson.h>
+#include <pg_query.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +53,8 @@ static int drop_ours(const struct ours *o, const PgQuery__DropStmt *d)
 	return 0;
 }
 
+static int do_changes_ours(const struct ours *o, const PgQuery__DoStmt *d);
+
 /* Whether the statement changes one of our tables (or drops/renames their schema). */
 static int changes_ours(const struct ours *o, const PgQuery__Node *n)
 {
@@ -84,9 +89,88 @@ static int changes_ours(const struct ours *o, const PgQuery__Node *n)
 		return rv_ours(o, n->create_trig_stmt->relation);
 	case PG_QUERY__NODE__NODE_RULE_STMT:
 		return rv_ours(o, n->rule_stmt->relation);
+	case PG_QUERY__NODE__NODE_DO_STMT:
+		return do_changes_ours(o, n->do_stmt);
 	default:
 		return 0;
 	}
+}
+
+static int sql_changes_ours(const struct ours *o, const char *sql);
+
+/* Any static SQL statement of a PL/pgSQL tree (pg_query_parse_plpgsql's JSON) that does. */
+static int plpgsql_changes_ours(const struct ours *o, json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if (plpgsql_changes_ours(o, v))
+				return 1;
+		return 0;
+	}
+	if (!json_is_object(j))
+		return 0;
+	json_object_foreach(j, key, v) {
+		json_t *q = json_object_get(json_object_get(json_object_get(v, "sqlstmt"),
+							     "PLpgSQL_expr"), "query");
+
+		if (!strcmp(key, "PLpgSQL_stmt_execsql") && json_is_string(q) &&
+		    sql_changes_ours(o, json_string_value(q)))
+			return 1;
+		if (plpgsql_changes_ours(o, v))
+			return 1;
+	}
+	return 0;
+}
+
+/* A DO block in PL/pgSQL: its static statements (not what it EXECUTEs). */
+static int do_changes_ours(const struct ours *o, const PgQuery__DoStmt *d)
+{
+	const char *body = NULL, *lang = "plpgsql";
+	struct strbuf sb = STRBUF_INIT;
+	PgQueryPlpgsqlParseResult r;
+	json_t *j;
+	size_t i;
+	int hit = 0;
+
+	for (i = 0; i < d->n_args; i++) {
+		const PgQuery__Node *a = d->args[i];
+
+		if (a->node_case != PG_QUERY__NODE__NODE_DEF_ELEM || !a->def_elem->arg)
+			continue;
+		if (!strcmp(a->def_elem->defname, "as"))
+			body = pgnode_str(a->def_elem->arg);
+		else if (!strcmp(a->def_elem->defname, "language") && pgnode_str(a->def_elem->arg))
+			lang = pgnode_str(a->def_elem->arg);
+	}
+	if (!body || strcmp(lang, "plpgsql") || strstr(body, "$migrate_guard$"))
+		return 0;
+	strbuf_addf(&sb, "CREATE FUNCTION migrate_guard() RETURNS void LANGUAGE plpgsql AS "
+		    "$migrate_guard$%s$migrate_guard$", body);
+	r = pg_query_parse_plpgsql(sb.buf);
+	strbuf_release(&sb);
+	if (!r.error && r.plpgsql_funcs && (j = json_loads(r.plpgsql_funcs, 0, NULL))) {
+		hit = plpgsql_changes_ours(o, j);
+		json_decref(j);
+	}
+	pg_query_free_plpgsql_parse_result(r);
+	return hit;
+}
+
+static int sql_changes_ours(const struct ours *o, const char *sql)
+{
+	struct sql_script s;
+	size_t i;
+	int hit = 0;
+
+	sql_script_parse(&s, sql, "", 1);
+	for (i = 0; i < s.n && !hit; i++)
+		hit = s.stmts[i].node && changes_ours(o, s.stmts[i].node);
+	sql_script_release(&s);
+	return hit;
 }
 
 int guard_steps(const struct history *h, const char *search_path, const struct step *steps,

@@ -12,7 +12,8 @@
  * renames, truncates or writes the history table, its _log or _lock table, or
  * drops or renames their schema (read from the parse tree; an unqualified name
  * counts as ours when the history is in public or the target's search_path,
- * not NULL, starts with its schema). Each is reported at file:line:col with a hint to use
+ * not NULL, starts with its schema), also the static statements of a
+ * PL/pgSQL DO block (not what it EXECUTEs). Each is reported at file:line:col with a hint to use
  * another --table. EXIT_OK or EXIT_USAGE.
  */
 int guard_steps(const struct history *h, const char *search_path, const struct step *steps,

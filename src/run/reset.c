@@ -10,7 +10,7 @@ int run_reset_session(struct db *db, const char *search_path, long lock_ms, long
 	struct strbuf sb = STRBUF_INIT;
 	int rc;
 
-	strbuf_addstr(&sb, RESET_SESSION_AUTH "; " RESET_SESSION_ALL);
+	strbuf_addstr(&sb, RESET_SESSION_AUTH "; " RESET_SESSION_ROLE "; " RESET_SESSION_ALL);
 	if (search_path) {
 		char *lit = PQescapeLiteral(db->conn, search_path, strlen(search_path));
 

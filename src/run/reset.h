@@ -8,12 +8,14 @@
 #include "pg/db.h"
 
 /* Each one statement, for a pipeline (no multi-statement query there). */
-#define RESET_SESSION_AUTH "SET SESSION AUTHORIZATION DEFAULT"
+#define RESET_SESSION_AUTH "RESET SESSION AUTHORIZATION"
+#define RESET_SESSION_ROLE "RESET ROLE"
 #define RESET_SESSION_ALL "RESET ALL"
 
 /*
- * In one round trip: the user and every setting back to the session's start
- * (connection options and ALTER ROLE/DATABASE SET values stay), then
+ * In one round trip: the user, the role and every setting back to the
+ * session's start (a role or setting of the connection options or ALTER
+ * ROLE/DATABASE SET is where they come back to), then
  * search_path when not NULL and the lock and statement timeouts when >= 0,
  * for the session. 0, or -1 with the error printed.
  */

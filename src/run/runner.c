@@ -463,12 +463,13 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 			/* the session as it began, committed with the migration: its SET
 			 * ROLE, search_path... write no history and reach no later one */
 			send_query(r, RESET_SESSION_AUTH, 0, NULL);
+			send_query(r, RESET_SESSION_ROLE, 0, NULL);
 			send_query(r, RESET_SESSION_ALL, 0, NULL);
 			book_send(r, &b, Q_TIMEOUTS, tparams);
 			book_send(r, &b, q_hist, direction > 0 ? hp.insert : hp.del);
 			book_send(r, &b, Q_LOG, hp.log);
 			send_query(r, "COMMIT", 0, NULL);
-			batch += 6;
+			batch += 7;
 		} else {
 			send_query(r, s->script.stmts[i].text, 0, NULL);
 			batch++;

@@ -14,6 +14,7 @@ CREATE SCHEMA other;
 CREATE TABLE other.schema_migrations (version bigint);
 ALTER TABLE other.schema_migrations ADD COLUMN note text;
 SELECT count(*) FROM schema_migrations;
+DO $$ BEGIN PERFORM count(*) FROM schema_migrations; END $$;
 SQL
 echo "DROP TABLE notes; DROP SCHEMA other CASCADE;" >"$D/1_notes.down.sql"
 run --dir "$D" up --no-backup
@@ -31,16 +32,27 @@ cat >"$D/4_truncate.up.sql" <<'SQL'
 CREATE TABLE t4 (id int);
 TRUNCATE t4, public.schema_migrations;
 SQL
+cat >"$D/6_do.up.sql" <<'SQL'
+SELECT 1;
+DO $body$
+BEGIN
+	IF true THEN
+		UPDATE schema_migrations SET applied_by = 'me';
+	END IF;
+END
+$body$;
+SQL
 run --dir "$D" up --no-backup
 expect_rc 2 "up refuses migrations that change its history tables"
 expect_err "2_old_tool.up.sql:2:3: error: ALTER TABLE changes migrate's own history tables" "names the ALTER TABLE at file:line:col"
 expect_err "2_old_tool.up.sql:3:1: error: INSERT changes" "names the INSERT into the log (quoted name)"
 expect_err "3_drop.up.sql:1:1: error: DROP changes" "names the DROP of the lock table in a list"
 expect_err "4_truncate.up.sql:2:1: error: TRUNCATE changes" "names the TRUNCATE"
+expect_err "6_do.up.sql:2:1: error: DO changes" "names a DO block whose static SQL writes history"
 expect_err "hint: .*--table" "hints at another --table"
 expect_eq "$(psql_q -c "SELECT to_regclass('fine') IS NULL AND to_regclass('t4') IS NULL")" t "refused before any change"
 expect_eq "$(psql_q -c "SELECT count(*) FROM information_schema.columns WHERE table_name = 'schema_migrations' AND column_name = 'dirty'")" 0 "the history table is untouched"
-rm "$D/3_drop.up.sql" "$D/4_truncate.up.sql"
+rm "$D/3_drop.up.sql" "$D/4_truncate.up.sql" "$D/6_do.up.sql"
 
 # with migrate's history elsewhere, the project's own schema_migrations is the project's
 db2=$(pg_fresh_db)

@@ -65,6 +65,18 @@ run --dir "$D" down --steps 6
 expect_rc 0 "down of all six, one of them setting search_path"
 expect_eq "$(psql_q -c "SELECT count(*) FROM schema_migrations")" 0 "history is empty after the downs"
 
+# the role of the connection itself (options=-c role=...) is what a migration comes back to
+db3=$(pg_fresh_db)
+psql_q -c "DROP ROLE IF EXISTS st_owner" -c "CREATE ROLE st_owner NOLOGIN" >/dev/null
+psql_q -d "$db3" -c "GRANT CREATE ON SCHEMA public TO st_owner, st_limited" >/dev/null
+D3="$T_WORK/m3"; mkdir -p "$D3"
+printf 'SET ROLE st_limited;\nCREATE TABLE a1 (id int);\n' >"$D3/1_a1.up.sql"
+echo "CREATE TABLE a2 (id int);" >"$D3/2_a2.up.sql"
+PGDATABASE=$db3 PGOPTIONS="-c role=st_owner" run --dir "$D3" up --no-backup
+expect_rc 0 "a run whose connection sets a role"
+expect_eq "$(psql_q -d "$db3" -c "SELECT string_agg(tablename || ' ' || tableowner, ',' ORDER BY tablename) FROM pg_tables WHERE tablename IN ('a1', 'a2', 'schema_migrations')")" \
+	"a1 st_limited,a2 st_owner,schema_migrations st_owner" "after a migration's SET ROLE, the next runs as the connection's role again"
+
 # 4: a self-managed migration that opens a transaction and never commits it
 D2="$T_WORK/m2"; mkdir -p "$D2"
 cat >"$D2/1_open.up.sql" <<'SQL'
