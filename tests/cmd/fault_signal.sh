@@ -58,6 +58,7 @@ expect_eq "$(psql_q -c "SELECT outcome || ' ' || sqlstate || ' ' || note FROM sc
 # --- SIGTERM during CREATE INDEX CONCURRENTLY waiting for an application's transaction ---
 cat >"$D/3_idx.up.sql" <<'SQL'
 -- migrate:no-transaction
+-- migrate:lock-timeout 120s
 CREATE INDEX CONCURRENTLY t_id ON t (id);
 SQL
 echo "DROP INDEX CONCURRENTLY t_id;" >"$D/3_idx.down.sql"
@@ -73,7 +74,7 @@ until_true "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE query LIKE 'CREATE
 kill -TERM $PID
 finish
 expect_rc 143 "SIGTERM: exit 143"
-expect_err "3_idx.up.sql:2:1: error: canceling statement due to user request" "the waiting CREATE INDEX CONCURRENTLY was cancelled"
+expect_err "3_idx.up.sql:3:1: error: canceling statement due to user request" "the waiting CREATE INDEX CONCURRENTLY was cancelled"
 expect_err "migration 3 idx was interrupted part way; version 3 is marked dirty" "says the version is dirty"
 nothing_left "SIGTERM"
 echo "COMMIT;" >&7
