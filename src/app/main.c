@@ -1,6 +1,7 @@
 /* main.c - the command table (git.c style) and global options */
 #include "base/cli.h"
 #include "cmd/commands.h"
+#include "run/interrupt.h"
 #include "base/util.h"
 
 
@@ -135,6 +136,8 @@ int main(int argc, char **argv)
 	}
 	app.setup = cmd->needs;
 	r = cmd->fn(argc - i, argv + i, &app);
+	if (interrupt_signal())
+		r = interrupt_exit_code(); /* 130 or 143, whatever the command made of it */
 	if (app.cfg_loaded)
 		config_release(&app.cfg);
 	return r;

@@ -1,6 +1,7 @@
 /* rehearse.c - migrate rehearse: every pending migration up, down and up again
  * on a scratch copy of the target's schema, observing what really happens */
 #include "cmd/commands.h"
+#include "run/guard.h"
 #include "cmd/applyopts.h"
 #include "plan/plan.h"
 #include "trace/rehearse.h"
@@ -52,12 +53,13 @@ static int prepare(struct session *s, int64_t target, struct pending **out, size
 		x->up.name = x->down.name = m->name;
 		x->up.checksum = x->down.checksum = m->checksum;
 		x->up.down_sql = m->down.sql;
-		if (step_prepare(&x->up, m->up.sql, m->up.path, m->up.line_base, &m->up.dir) < 0)
+		if (step_prepare(&x->up, m->up.sql, m->up.path, m->up.line_base, &m->up.dir) < 0 ||
+		    guard_steps(&s->h, s->cfg->search_path, &x->up, 1) != EXIT_OK)
 			rc = EXIT_USAGE;
 		if (m->down.sql && !sql_is_blank(m->down.sql)) {
 			x->has_down = 1;
 			if (step_prepare(&x->down, m->down.sql, m->down.path, m->down.line_base,
-					 &m->down.dir) < 0)
+					 &m->down.dir) < 0 || guard_steps(&s->h, s->cfg->search_path, &x->down, 1) != EXIT_OK)
 				rc = EXIT_USAGE;
 		}
 	}

@@ -9,6 +9,7 @@
 #include "base/cli.h"
 #include "sql/migration.h"
 #include "run/runner.h"
+#include "run/interrupt.h"
 #include "run/session.h"
 #include "base/strbuf.h"
 #include "fleet/targets.h"
@@ -325,6 +326,7 @@ static int spawn_worker(struct pool *p, struct worker *w)
 		return -1;
 	}
 	if (pid == 0) {
+		interrupt_child();
 		/* the other workers' pipes: holding them would keep them from seeing EOF */
 		for (i = 0; i < p->nworkers; i++)
 			if (p->workers[i].pid) {
@@ -339,6 +341,7 @@ static int spawn_worker(struct pool *p, struct worker *w)
 			close(data[0]);
 		worker_main(p, cmd[0], out[1], data[1]);
 	}
+	interrupt_forward(pid);
 	close(cmd[0]);
 	close(out[1]);
 	fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
@@ -539,6 +542,7 @@ static int reap(struct pool *p, struct worker *w)
 	strbuf_reset(&w->data);
 	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 		;
+	interrupt_unforward(w->pid);
 	w->pid = 0;
 	if (w->busy) {
 		struct row *r = &p->rows[w->index];
@@ -707,6 +711,8 @@ static int run_pool(struct pool *p, size_t barrier)
 	int64_t last_progress = 0;
 	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
 
+	interrupt_hold("passed on to the workers: their statements may still be running on the "
+		       "servers (\"migrate status\" of each target tells what committed)");
 	pool_start(p);
 	for (;;) {
 		if (!stop && hand_out(p, &next, barrier) < 0) {
@@ -721,6 +727,11 @@ static int run_pool(struct pool *p, size_t barrier)
 		}
 		if (poll_round(p, &rc) < 0)
 			break;
+		if (interrupt_signal() && !stop) {
+			stop = 1;
+			clear_progress(p);
+			log_info("interrupted: starting no more targets; waiting for the running ones");
+		}
 		if (p->failed && p->fo->fail_fast && !stop) {
 			stop = 1;
 			clear_progress(p);
@@ -733,6 +744,7 @@ static int run_pool(struct pool *p, size_t barrier)
 	if (drain_workers(p) != EXIT_OK)
 		rc = EXIT_FAILED;
 	pool_end(p);
+	interrupt_release();
 	signal(SIGPIPE, old_pipe);
 	return rc;
 }

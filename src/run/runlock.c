@@ -4,6 +4,7 @@
  * expires, taken and renewed by single autocommit statements, so it holds
  * through transaction pooling. */
 #include "run/runlock.h"
+#include "run/guard.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -290,8 +291,10 @@ int runlock_pooled(const struct session *s)
 int runlock_check_steps(const struct session *s, const struct step *steps, size_t n)
 {
 	size_t i;
-	int rc = EXIT_OK;
+	int rc = guard_steps(&s->h, s->cfg->search_path, steps, n);
 
+	if (rc != EXIT_OK)
+		return rc;
 	if (!runlock_pooled(s))
 		return EXIT_OK;
 	for (i = 0; i < n; i++) {

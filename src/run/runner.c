@@ -2,11 +2,15 @@
  * trip), or statement by statement without one; lock timeouts retried with
  * backoff and jitter; failures mapped back to file:line */
 #include "run/runner.h"
+#include "run/guard.h"
+#include "run/interrupt.h"
 #include "run/leftover.h"
+#include "run/reset.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
 #include <openssl/rand.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +53,13 @@ static void failure_release(struct failure *f)
 	free(f->message);
 	memset(f, 0, sizeof(*f));
 	f->stmt = -1;
+}
+
+static void fail_with(struct failure *f, const char *sqlstate, const char *message)
+{
+	failure_release(f);
+	f->sqlstate = xstrdup(sqlstate);
+	f->message = xstrdup(message);
 }
 
 static int is_retryable(const struct failure *f)
@@ -445,10 +456,16 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 	base = batch = b.nprep + 2;
 	for (i = 0; i <= n; i++) {
 		if (i == n) {
+			/* the session as it began, committed with the migration: its SET
+			 * ROLE, search_path... write no history and reach no later one */
+			send_query(r, RESET_SESSION_AUTH, 0, NULL);
+			send_query(r, RESET_SESSION_ROLE, 0, NULL);
+			send_query(r, RESET_SESSION_ALL, 0, NULL);
+			book_send(r, &b, Q_TIMEOUTS, tparams);
 			book_send(r, &b, q_hist, direction > 0 ? hp.insert : hp.del);
 			book_send(r, &b, Q_LOG, hp.log);
 			send_query(r, "COMMIT", 0, NULL);
-			batch += 3;
+			batch += 7;
 		} else {
 			send_query(r, s->script.stmts[i].text, 0, NULL);
 			batch++;
@@ -467,10 +484,12 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 		}
 		sent += (size_t)batch;
 		batch = 0;
+		if (interrupt_signal() && i < n)
+			break; /* between batches: the transaction is open, rolled back below */
 	}
 	PQexitPipelineMode(r->db->conn);
 	book_done(r, &b, connection_lost(r) || sync_failed ? 0 : failed_at);
-	if (failed_at < 0 && !failed_res && !connection_lost(r) && !sync_failed)
+	if (failed_at < 0 && !failed_res && !connection_lost(r) && !sync_failed && i > n)
 		goto done;
 	rc = -1;
 	if (!connection_lost(r) && book_failed(&b, failed_at, base, n, failed_res)) {
@@ -485,8 +504,10 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 	}
 	if (failed_at >= base && (size_t)failed_at < base + n)
 		report_failure(r, s, failed_at - base, failed_res, f);
-	else
+	else if (failed_res || connection_lost(r))
 		report_failure(r, s, -1, failed_res, f);
+	else
+		fail_with(f, "57014", "interrupted between statements");
 	PQclear(failed_res);
 	if (!connection_lost(r) && PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
 		PQclear(PQexec(r->db->conn, "ROLLBACK"));
@@ -511,19 +532,27 @@ static int exec_simple(struct runner *r, const char *sql, int n, const char *con
 	return -1;
 }
 
-static int set_session_timeouts(struct runner *r, long lock_ms, long stmt_ms)
+/*
+ * A self-managed migration that ends inside a transaction it opened (BEGIN
+ * without COMMIT): the server would roll it back when the session ends. Say
+ * so, with the statement that opened it; returns 1 then.
+ */
+static int open_transaction(struct runner *r, struct step *s, struct failure *f)
 {
-	char lt[32], stt[32];
-	const char *p[3] = { lt, stt, r->cfg->search_path };
+	const struct sql_stmt *open = NULL;
+	size_t i;
 
-	snprintf(lt, sizeof(lt), "%ldms", lock_ms);
-	snprintf(stt, sizeof(stt), "%ldms", stmt_ms);
-	if (r->cfg->search_path)
-		return db_command(r->db, "SELECT set_config('lock_timeout', $1, false), "
-				  "set_config('statement_timeout', $2, false), "
-				  "set_config('search_path', $3, false)", 3, p);
-	return db_command(r->db, "SELECT set_config('lock_timeout', $1, false), "
-			  "set_config('statement_timeout', $2, false)", 2, p);
+	if (connection_lost(r) || PQtransactionStatus(r->db->conn) == PQTRANS_IDLE)
+		return 0;
+	for (i = 0; i < s->script.n; i++)
+		if (s->script.stmts[i].flags & STMT_TX_CONTROL)
+			open = &s->script.stmts[i];
+	log_error_at(s->path, open ? open->line : 0, open ? open->col : 0,
+		     "the migration ends inside a transaction it opened, without COMMIT; it "
+		     "was rolled back");
+	log_hint("end the file with COMMIT, or leave BEGIN/COMMIT out and let migrate wrap it");
+	fail_with(f, "25001", "ends inside an open transaction (no COMMIT)");
+	return 1;
 }
 
 static int run_unwrapped(struct runner *r, struct step *s, int direction, int *retries,
@@ -534,7 +563,7 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 	const char *state_params[2];
 	PGresult *err = NULL;
 	size_t i;
-	int rc = -1, committed = 0;
+	int rc = -1, committed = 0, reset = 0;
 
 	fill_history_params(r, s, direction, 0, note, "dirty", &hp);
 	if (may_drop_prepared(s))
@@ -549,11 +578,16 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 	} else if (exec_simple(r, sql_state, 2, state_params, &err) < 0) {
 		goto fail_runner;
 	}
-	if (set_session_timeouts(r, effective_lock_timeout(r, s), effective_statement_timeout(r, s)) < 0)
+	if (run_reset_session(r->db, r->cfg->search_path, effective_lock_timeout(r, s),
+			      effective_statement_timeout(r, s)) < 0)
 		goto out;
 	for (i = 0; i < s->script.n; i++) {
 		const struct sql_stmt *st = &s->script.stmts[i];
 
+		if (interrupt_signal()) {
+			fail_with(f, "57014", "interrupted between statements");
+			goto out;
+		}
 		if (exec_simple(r, st->text, 0, NULL, &err) == 0) {
 			if (s->mode == TX_SELF && PQtransactionStatus(r->db->conn) == PQTRANS_IDLE)
 				committed = (st->flags & STMT_TX_CONTROL) || committed;
@@ -565,7 +599,7 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 		if (!connection_lost(r) && PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
 			PQclear(PQexec(r->db->conn, "ROLLBACK"));
 		if (is_retryable(f) && *retries < r->cfg->retries && !connection_lost(r) &&
-		    !(s->mode == TX_SELF && committed)) {
+		    !(s->mode == TX_SELF && committed) && !interrupt_signal()) {
 			long d = backoff_ms(r, *retries);
 			(*retries)++;
 			log_info("  lock timeout at %s:%d (%s), retry %d/%d in %ldms", s->path,
@@ -581,7 +615,12 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 			report_lock_exhausted(r, s, (int)i, *retries);
 		goto out;
 	}
-	/* done: settle the history row */
+	if (open_transaction(r, s, f))
+		goto out; /* rolled back below: never recorded applied */
+	/* done: settle the history row, as the session began */
+	if (run_reset_session(r->db, NULL, -1, -1) < 0)
+		goto out;
+	reset = 1;
 	free(sql_hist);
 	sql_hist = direction > 0 ? NULL : history_sql_delete(r->h);
 	state_params[1] = "applied";
@@ -596,8 +635,10 @@ fail_runner:
 	report_failure(r, s, -1, err, f);
 	PQclear(err);
 out:
-	if (!connection_lost(r))
-		PQclear(PQexec(r->db->conn, "RESET lock_timeout; RESET statement_timeout"));
+	if (!connection_lost(r) && PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(r->db->conn, "ROLLBACK"));
+	if (!connection_lost(r) && !reset)
+		run_reset_session(r->db, NULL, -1, -1);
 	free(sql_hist);
 	free(sql_state);
 	return rc;
@@ -612,21 +653,66 @@ static int64_t wall_clock_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A failed step: record it in the audit log, say what it left; EXIT_*. */
+static int report_failed(struct runner *r, struct step *s, int direction, const char *note,
+			 int retries, int64_t started, struct failure *f)
+{
+	const char *verb = direction > 0 ? "applied" : "reverted";
+	int sig = interrupt_signal();
+	char *why = sig ? xasprintf("%s%sinterrupted by %s", note ? note : "", note ? " " : "",
+				    sig == SIGINT ? "SIGINT" : "SIGTERM") : NULL;
+	struct log_entry le = {
+		.run_id = r->run_id, .version = s->version, .name = s->name,
+		.direction = direction > 0 ? "up" : "down",
+		.outcome = s->mode == TX_WRAPPED ? "failed" : "dirty",
+		.sqlstate = f->sqlstate, .message = f->message, .retries = retries,
+		.note = why ? why : note, .started_epoch_ms = started,
+	};
+
+	history_log(r->h, r->db, &le);
+	free(why);
+	if (s->mode == TX_WRAPPED) {
+		log_error("migration %s %s %s and was rolled back; nothing of it was %s",
+			  s->version_str, s->name, sig ? "was interrupted" : "failed", verb);
+	} else {
+		log_error("migration %s %s %s part way; version %s is marked dirty", s->version_str,
+			  s->name, sig ? "was interrupted" : "failed", s->version_str);
+		log_detail("it ran without a transaction (%s), so the statements before the "
+			   "failing one stay applied", tx_mode_name(s->mode));
+		log_hint("fix the cause, then run \"migrate repair\" (drops the INVALID indexes it "
+			 "left and lets \"migrate up\" run it again), or settle it by hand: undo what "
+			 "it did and run \"migrate repair --mark-reverted %s\", or finish it and run "
+			 "\"migrate repair --mark-applied %s\"", s->version_str, s->version_str);
+	}
+	return sig ? interrupt_exit_code() : EXIT_FAILED;
+}
+
 int runner_apply(struct runner *r, struct step *s, int direction, const char *note)
 {
 	struct failure f = { NULL, NULL, -1 };
 	int retries = 0, rc;
 	int64_t t0 = now_ms(), started = wall_clock_ms();
 	const char *verb = direction > 0 ? "applied" : "reverted";
+	char *what;
 
+	if (guard_steps(r->h, r->cfg->search_path, s, 1) != EXIT_OK)
+		return EXIT_USAGE; /* up, down, redo refused it before any change: rollback */
+	if (interrupt_signal()) {
+		log_error("interrupted: %s %s %s not started", s->version_str, s->name,
+			  direction > 0 ? "up" : "down");
+		return interrupt_exit_code();
+	}
 	log_debug("%s %s %s (%s)", direction > 0 ? "applying" : "reverting", s->version_str,
 		  s->name, tx_mode_name(s->mode));
+	what = xasprintf("the %s of %s %s", direction > 0 ? "up" : "down", s->version_str, s->name);
+	interrupt_arm(r->db->conn, what);
+	free(what);
 	if (s->mode == TX_WRAPPED) {
 		for (;;) {
 			rc = run_wrapped(r, s, direction, retries, note, &f);
 			if (rc > 0)
 				continue; /* again, with the runner's statements unnamed */
-			if (rc == 0 || !is_retryable(&f) || connection_lost(r))
+			if (rc == 0 || !is_retryable(&f) || connection_lost(r) || interrupt_signal())
 				break;
 			if (retries >= r->cfg->retries) {
 				report_lock_exhausted(r, s, f.stmt, retries);
@@ -645,6 +731,7 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 	} else {
 		rc = run_unwrapped(r, s, direction, &retries, note, &f);
 	}
+	interrupt_disarm();
 	if (rc == 0) {
 		if (log_verbosity >= 0)
 			printf("%s %s %s (%s, %lld ms%s)\n", verb, s->version_str, s->name,
@@ -652,7 +739,9 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 			       retries ? ", after lock timeout retries" : "");
 		fflush(stdout);
 		failure_release(&f);
-		return EXIT_OK;
+		if (interrupt_signal())
+			log_error("interrupted after %s %s was %s; stopping", s->version_str, s->name, verb);
+		return interrupt_signal() ? interrupt_exit_code() : EXIT_OK;
 	}
 	if (connection_lost(r)) {
 		log_error("lost the connection to the server while %s %s %s",
@@ -667,29 +756,7 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 		failure_release(&f);
 		return EXIT_CONNECT;
 	}
-	{
-		struct log_entry le = {
-			.run_id = r->run_id, .version = s->version, .name = s->name,
-			.direction = direction > 0 ? "up" : "down",
-			.outcome = s->mode == TX_WRAPPED ? "failed" : "dirty",
-			.sqlstate = f.sqlstate, .message = f.message, .retries = retries,
-			.note = note, .started_epoch_ms = started,
-		};
-		history_log(r->h, r->db, &le);
-	}
-	if (s->mode == TX_WRAPPED) {
-		log_error("migration %s %s failed and was rolled back; nothing of it was %s",
-			  s->version_str, s->name, verb);
-	} else {
-		log_error("migration %s %s failed part way; version %s is marked dirty",
-			  s->version_str, s->name, s->version_str);
-		log_detail("it ran without a transaction (%s), so the statements before the "
-			   "failing one stay applied", tx_mode_name(s->mode));
-		log_hint("fix the cause, then run \"migrate repair\" (drops the INVALID indexes it "
-			 "left and lets \"migrate up\" run it again), or settle it by hand: undo what "
-			 "it did and run \"migrate repair --mark-reverted %s\", or finish it and run "
-			 "\"migrate repair --mark-applied %s\"", s->version_str, s->version_str);
-	}
+	rc = report_failed(r, s, direction, note, retries, started, &f);
 	failure_release(&f);
-	return EXIT_FAILED;
+	return rc;
 }

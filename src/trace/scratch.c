@@ -1,5 +1,6 @@
 /* scratch.c - create, fill and always drop a scratch database for rehearsals */
 #include "trace/scratch.h"
+#include "run/interrupt.h"
 #include "base/proc.h"
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -13,72 +14,26 @@
 #include <string.h>
 #include <unistd.h>
 
-/* --- signals ------------------------------------------------------------------ */
-
-#define MAX_WATCHED 8
-
-static volatile sig_atomic_t interrupted;
-static PGcancel *volatile watched[MAX_WATCHED];
-static volatile sig_atomic_t nwatched;
-static struct sigaction old_int, old_term;
-static int guarded;
-
-static void on_signal(int sig)
-{
-	char err[256];
-	int i;
-
-	(void)sig;
-	interrupted = 1;
-	for (i = 0; i < nwatched; i++)
-		if (watched[i])
-			PQcancel(watched[i], err, sizeof(err));
-	if (proc_running > 0)
-		kill(proc_running, SIGTERM);
-}
+/* --- signals: run/interrupt.c --------------------------------------------------- */
 
 void scratch_guard(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	guarded = 1;
+	interrupt_hold("the scratch database may be left behind (a later rehearse drops it)");
 }
 
 void scratch_watch(struct db *db)
 {
-	PGcancel *c;
-
-	if (!db->conn || nwatched >= MAX_WATCHED)
-		return;
-	c = PQgetCancel(db->conn);
-	watched[nwatched] = c;
-	nwatched = nwatched + 1;
+	interrupt_watch(db->conn);
 }
 
 void scratch_unguard(void)
 {
-	int i, n = nwatched;
-
-	if (guarded) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
-		guarded = 0;
-	}
-	nwatched = 0;
-	for (i = 0; i < n; i++) {
-		PQfreeCancel(watched[i]);
-		watched[i] = NULL;
-	}
+	interrupt_release();
 }
 
 int scratch_interrupted(void)
 {
-	return interrupted;
+	return interrupt_signal();
 }
 
 /* --- connections -------------------------------------------------------------- */
@@ -155,7 +110,7 @@ static int run_client(const struct db *db, const char *const *argv, const char *
 	} else if (rc != 0) {
 		char *m = db_scrub(db, err.buf), *line, *save = NULL;
 
-		if (interrupted)
+		if (interrupt_signal())
 			log_error("%s was interrupted", argv[0]);
 		else
 			log_error("%s failed (%s %d)", argv[0], rc > 128 ? "signal" : "exit status",
@@ -212,7 +167,7 @@ int scratch_create(struct scratch *s, struct db *target, const char *url, int ve
 	PQclear(res);
 	res = PQexec(s->admin.conn, sql);
 	free(sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK && !interrupted) {
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && !interrupt_signal()) {
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		/* another server may not know the target's locale: its defaults will do */
 		if (state && (!strcmp(state, "22023") || !strcmp(state, "42809") || !strcmp(state, "0A000"))) {
@@ -310,7 +265,7 @@ int scratch_load_schema(struct scratch *s, struct db *target)
 		if (run_client(target, argv, file) != 0)
 			goto done;
 	}
-	if (interrupted)
+	if (interrupt_signal())
 		goto done;
 	to = db_child_conninfo(s->admin.conn, s->name);
 	{
@@ -319,7 +274,7 @@ int scratch_load_schema(struct scratch *s, struct db *target)
 		if (run_client(&s->admin, argv, NULL) != 0)
 			goto done;
 	}
-	rc = interrupted ? EXIT_FAILED : EXIT_OK;
+	rc = interrupt_signal() ? EXIT_FAILED : EXIT_OK;
 done:
 	unlink(file);
 	rmdir(dir);
