@@ -109,3 +109,13 @@ void strbuf_rtrim(struct strbuf *sb)
 	if (sb->alloc)
 		sb->buf[sb->len] = '\0';
 }
+
+void strbuf_add_age(struct strbuf *sb, long s)
+{
+	if (s >= 3600)
+		strbuf_addf(sb, "%ldh%02ldm", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		strbuf_addf(sb, "%ldm%02lds", s / 60, s % 60);
+	else
+		strbuf_addf(sb, "%lds", s);
+}

@@ -25,5 +25,7 @@ void strbuf_addch(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void strbuf_rtrim(struct strbuf *sb);
+/* A number of seconds as an age: 45s, 5m12s, 2h03m. */
+void strbuf_add_age(struct strbuf *sb, long seconds);
 
 #endif

@@ -7,6 +7,7 @@
 #include "run/runlock.h"
 #include "run/steps.h"
 #include "run/runner.h"
+#include "run/events.h"
 #include "run/session.h"
 #include "base/util.h"
 
@@ -104,6 +105,7 @@ static int down_target(struct app *app, void *arg, struct target_result *res)
 	if (rc == EXIT_OK && log_verbosity >= 0)
 		printf("%zu migration%s reverted\n", done_n, done_n == 1 ? "" : "s");
 done:
+	events_run_end("down", rc);
 	if (steps)
 		steps_free(steps, n);
 	free(rows);

@@ -4,6 +4,7 @@
 #include "cmd/commands.h"
 #include "run/steps.h"
 #include "run/runner.h"
+#include "run/events.h"
 #include "run/session.h"
 #include "base/util.h"
 
@@ -100,6 +101,7 @@ int cmd_redo(int argc, char **argv, struct app *app)
 	if (rc == EXIT_OK && log_verbosity >= 0)
 		printf("%zu migration%s redone\n", n, n == 1 ? "" : "s");
 done:
+	events_run_end("redo", rc);
 	if (down)
 		steps_free(down, n);
 	if (up)

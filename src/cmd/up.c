@@ -9,6 +9,7 @@
 #include "run/runlock.h"
 #include "run/steps.h"
 #include "run/runner.h"
+#include "run/events.h"
 #include "run/session.h"
 #include "base/util.h"
 
@@ -256,6 +257,7 @@ static int up_target(struct app *app, void *arg, struct target_result *res)
 		}
 	}
 done:
+	events_run_end("up", rc);
 	steps_free(steps, nsteps);
 	backup_mark_release(&bm);
 	session_close(&s);

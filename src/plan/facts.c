@@ -9,17 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 312 -> "5m12s" */
-static void add_age(struct strbuf *sb, long s)
-{
-	if (s >= 3600)
-		strbuf_addf(sb, "%ldh%02ldm", s / 3600, s % 3600 / 60);
-	else if (s >= 60)
-		strbuf_addf(sb, "%ldm%02lds", s / 60, s % 60);
-	else
-		strbuf_addf(sb, "%lds", s);
-}
-
 /* "pid 123 (psql, user app, idle in transaction, transaction open 5m12s)" from a row
  * whose columns from `first` on are pid, application, user, state, age, query. */
 static char *who(PGresult *res, int row, int first)
@@ -35,7 +24,7 @@ static char *who(PGresult *res, int row, int first)
 		strbuf_addf(&sb, ", %s", state);
 	if (age >= 0) {
 		strbuf_addstr(&sb, ", transaction open ");
-		add_age(&sb, age);
+		strbuf_add_age(&sb, age);
 	}
 	strbuf_addch(&sb, ')');
 	return strbuf_detach(&sb, NULL);
@@ -162,7 +151,7 @@ int plan_db_facts(struct plan *p, struct db *db, long long_running_ms)
 		if (PQgetvalue(open_tx, r, 5)[0] != 't')
 			continue;
 		w = who(open_tx, r, 0);
-		add_age(&age, long_running_ms / 1000);
+		strbuf_add_age(&age, long_running_ms / 1000);
 		strlist_addf(&p->warnings, "long-running transaction: %s, open for more than %s: any "
 			     "lock it holds blocks the DDL below on those tables, and CONCURRENTLY "
 			     "statements wait for it to end", w, age.buf);

@@ -3,6 +3,8 @@
  * backoff and jitter; failures mapped back to file:line */
 #include "run/runner.h"
 #include "run/leftover.h"
+#include "run/quiet.h"
+#include "run/watch.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -41,6 +43,7 @@ struct failure {
 	char *sqlstate;
 	char *message;   /* scrubbed primary message */
 	int stmt;        /* index of the failing statement, -1: runner's own statement */
+	int line, col;   /* where in the file (0: unknown) */
 };
 
 static void failure_release(struct failure *f)
@@ -129,9 +132,12 @@ static void report_failure(struct runner *r, struct step *s, int stmt, PGresult 
 		}
 	}
 	f->message = msg;
+	off = step_error_location(s, stmt, res, &line, &col);
+	f->line = off >= 0 ? line : 0;
+	f->col = off >= 0 ? col : 0;
 	if (is_retryable(f))
 		return; /* reported by the retry loop */
-	if ((off = step_error_location(s, stmt, res, &line, &col)) >= 0) {
+	if (off >= 0) {
 		log_error_at(s->path, line, col, "%s%s%s%s", msg, state ? " (SQLSTATE " : "",
 			     state ? state : "", state ? ")" : "");
 		print_source_line(r->db, s->sql, off, line);
@@ -175,6 +181,8 @@ static void report_lock_exhausted(struct runner *r, struct step *s, int stmt, in
 	else
 		log_error("could not take a lock within lock_timeout, gave up after %d retries",
 			  retries);
+	if (r->watch)
+		watch_print_blockers(r->watch, stmt);
 	log_hint("a long transaction holds a conflicting lock (see pg_locks and "
 		 "pg_stat_activity); run again when it is gone, or raise --retries or "
 		 "--lock-timeout");
@@ -212,7 +220,7 @@ struct history_params {
 	char version[32];
 	const char *insert[7];
 	const char *del[1];
-	const char *log[11];
+	const char *log[12];
 	char logbuf[3][32];
 	struct log_entry le;
 };
@@ -237,6 +245,7 @@ static void fill_history_params(struct runner *r, struct step *s, int direction,
 	hp->le.outcome = direction > 0 ? "applied" : "reverted";
 	hp->le.retries = retries;
 	hp->le.note = note;
+	hp->le.blockers = r->watch ? watch_blockers_json(r->watch) : NULL;
 	history_log_params(&hp->le, hp->log, hp->logbuf);
 }
 
@@ -305,7 +314,7 @@ static void book_init(struct runner *r, const struct step *s, struct book *b)
 	b->sql[Q_HIST_DOWN] = history_sql_delete(r->h);
 	b->nparams[Q_HIST_DOWN] = 1;
 	b->sql[Q_LOG] = history_sql_log(r->h);
-	b->nparams[Q_LOG] = 11;
+	b->nparams[Q_LOG] = 12;
 	b->named = use_named(r, s);
 }
 
@@ -378,13 +387,23 @@ static int book_failed(const struct book *b, int failed_at, int first_stmt, size
  * (into the queries) of the first error goes to *failed_at; its result is kept
  * in *failed_res. Returns 0 when all succeeded.
  */
+static void runner_wait(struct runner *r)
+{
+	if (r->watch)
+		watch_wait(r->watch);
+}
+
 static int read_pipeline(struct runner *r, int count, int *failed_at, PGresult **failed_res)
 {
-	int i, bad = 0;
+	int i, bad = 0, watched;
 	PGresult *res;
 
 	for (i = 0; i < count; i++) {
-		while ((res = PQgetResult(r->db->conn))) {
+		int k = i - r->pipe_first, stmt = k >= 0 && k < r->pipe_n ? k : -1;
+
+		if ((watched = r->watch && !bad))
+			watch_stmt_begin(r->watch, stmt);
+		while (runner_wait(r), (res = PQgetResult(r->db->conn))) {
 			ExecStatusType st = PQresultStatus(res);
 			if (st == PGRES_FATAL_ERROR && !bad) {
 				bad = 1;
@@ -401,6 +420,8 @@ static int read_pipeline(struct runner *r, int count, int *failed_at, PGresult *
 			}
 			PQclear(res);
 		}
+		if (watched)
+			watch_stmt_end(r->watch, !bad || *failed_at != i);
 		if (connection_lost(r))
 			break;
 	}
@@ -446,6 +467,7 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 	book_prepare(r, &b, 1u << Q_TIMEOUTS | 1u << q_hist | 1u << Q_LOG);
 	send_query(r, "BEGIN", 0, NULL);
 	book_send(r, &b, Q_TIMEOUTS, tparams);
+	PQsendFlushRequest(r->db->conn);
 	base = batch = b.nprep + 2;
 	for (i = 0; i <= n; i++) {
 		if (i == n) {
@@ -455,10 +477,15 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 			batch += 3;
 		} else {
 			send_query(r, s->script.stmts[i].text, 0, NULL);
+			/* its result comes back when it ends, not at the sync: the watch
+			 * knows which statement runs, and for how long */
+			PQsendFlushRequest(r->db->conn);
 			batch++;
 			if (batch < PIPELINE_BATCH)
 				continue;
 		}
+		r->pipe_first = base - (int)sent;
+		r->pipe_n = (int)n;
 		if (!PQpipelineSync(r->db->conn) ||
 		    read_pipeline(r, batch, &failed_at, &failed_res) < 0) {
 			failed_at += (int)sent;
@@ -496,10 +523,29 @@ done:
 
 /* --- without a transaction: statement by statement ----------------------------- */
 
+/* PQexecParams, waiting for the result with the watch: like PQexec, the last
+ * result or the first error. */
+static PGresult *runner_exec(struct runner *r, const char *sql, int n, const char *const *params)
+{
+	PGresult *res, *last = NULL;
+
+	if (!r->watch || !PQsendQueryParams(r->db->conn, sql, n, NULL, params, NULL, NULL, 0))
+		return PQexecParams(r->db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	while (runner_wait(r), (res = PQgetResult(r->db->conn))) {
+		if (last && PQresultStatus(last) == PGRES_FATAL_ERROR) {
+			PQclear(res);
+			continue;
+		}
+		PQclear(last);
+		last = res;
+	}
+	return last ? last : PQmakeEmptyPGresult(r->db->conn, PGRES_FATAL_ERROR);
+}
+
 static int exec_simple(struct runner *r, const char *sql, int n, const char *const *params,
 		       PGresult **err)
 {
-	PGresult *res = PQexecParams(r->db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	PGresult *res = runner_exec(r, sql, n, params);
 	ExecStatusType st = PQresultStatus(res);
 
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
@@ -523,6 +569,19 @@ static int set_session_timeouts(struct runner *r, long lock_ms, long stmt_ms)
 				  "set_config('search_path', $3, false)", 3, p);
 	return db_command(r->db, "SELECT set_config('lock_timeout', $1, false), "
 			  "set_config('statement_timeout', $2, false)", 2, p);
+}
+
+/* One of the migration's statements, watched. */
+static int exec_stmt(struct runner *r, int stmt, const char *sql, PGresult **err)
+{
+	int rc;
+
+	if (r->watch)
+		watch_stmt_begin(r->watch, stmt);
+	rc = exec_simple(r, sql, 0, NULL, err);
+	if (r->watch)
+		watch_stmt_end(r->watch, rc == 0);
+	return rc;
 }
 
 static int run_unwrapped(struct runner *r, struct step *s, int direction, int *retries,
@@ -553,7 +612,7 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 	for (i = 0; i < s->script.n; i++) {
 		const struct sql_stmt *st = &s->script.stmts[i];
 
-		if (exec_simple(r, st->text, 0, NULL, &err) == 0) {
+		if (exec_stmt(r, (int)i, st->text, &err) == 0) {
 			if (s->mode == TX_SELF && PQtransactionStatus(r->db->conn) == PQTRANS_IDLE)
 				committed = (st->flags & STMT_TX_CONTROL) || committed;
 			continue;
@@ -569,6 +628,8 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 			(*retries)++;
 			log_info("  lock timeout at %s:%d (%s), retry %d/%d in %ldms", s->path,
 				 st->line, sql_stmt_kind(st->node), *retries, r->cfg->retries, d);
+			if (r->watch)
+				watch_retry(r->watch, (int)i, *retries, r->cfg->retries, d);
 			sleep_ms(d);
 			/* a failed CONCURRENTLY build leaves an INVALID index: drop it first */
 			leftover_drop(r->db, st, s->path);
@@ -588,6 +649,7 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 			  : exec_simple(r, sql_hist, 1, hp.del, &err) < 0)
 		goto fail_runner;
 	hp.le.retries = *retries;
+	hp.le.blockers = r->watch ? watch_blockers_json(r->watch) : NULL;
 	history_log(r->h, r->db, &hp.le);
 	rc = 0;
 	goto out;
@@ -611,9 +673,9 @@ static int64_t wall_clock_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int runner_apply(struct runner *r, struct step *s, int direction, const char *note)
+static int apply_watched(struct runner *r, struct step *s, int direction, const char *note)
 {
-	struct failure f = { NULL, NULL, -1 };
+	struct failure f = { NULL, NULL, -1, 0, 0 };
 	int retries = 0, rc;
 	int64_t t0 = now_ms(), started = wall_clock_ms();
 	const char *verb = direction > 0 ? "applied" : "reverted";
@@ -638,6 +700,7 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 				log_info("  lock timeout at %s:%d (%s), rolled back; retry %d/%d in %ldms",
 					 s->path, st ? st->line : 0, st ? sql_stmt_kind(st->node) : "statement",
 					 retries, r->cfg->retries, d);
+				watch_retry(r->watch, f.stmt, retries, r->cfg->retries, d);
 				sleep_ms(d);
 			}
 		}
@@ -650,9 +713,12 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 			       s->noop ? "empty" : tx_mode_name(s->mode), (long long)(now_ms() - t0),
 			       retries ? ", after lock timeout retries" : "");
 		fflush(stdout);
+		watch_outcome(r->watch, 1, retries, now_ms() - t0, NULL, NULL, 0, 0);
 		failure_release(&f);
 		return EXIT_OK;
 	}
+	watch_outcome(r->watch, 0, retries, now_ms() - t0, f.sqlstate, connection_lost(r) ?
+		      "lost the connection to the server" : f.message, f.line, f.col);
 	if (connection_lost(r)) {
 		log_error("lost the connection to the server while %s %s %s",
 			  direction > 0 ? "applying" : "reverting", s->version_str, s->name);
@@ -673,6 +739,7 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 			.outcome = s->mode == TX_WRAPPED ? "failed" : "dirty",
 			.sqlstate = f.sqlstate, .message = f.message, .retries = retries,
 			.note = note, .started_epoch_ms = started,
+			.blockers = watch_blockers_json(r->watch),
 		};
 		history_log(r->h, r->db, &le);
 	}
@@ -691,4 +758,18 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 	}
 	failure_release(&f);
 	return EXIT_FAILED;
+}
+
+int runner_apply(struct runner *r, struct step *s, int direction, const char *note)
+{
+	struct watch w;
+	int rc;
+
+	watch_init(&w, r->db, r->cfg, r->h, r->run_id, s, direction);
+	r->watch = &w;
+	quiet_wait(r->db, r->cfg, s);
+	rc = apply_watched(r, s, direction, note);
+	r->watch = NULL;
+	watch_release(&w);
+	return rc;
 }
