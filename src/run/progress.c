@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define PLAIN_EVERY_MS 10000
@@ -121,6 +122,15 @@ void progress_sample(struct progress *p, PGconn *conn, int pid, const char *labe
 	if (percent >= 0 && !waiting_for)
 		strbuf_addf(&line, " %.1f%%", percent);
 	if (p->show == 1) {
+		struct winsize ws;
+		/* one screen line, or \r would not take it back */
+		size_t width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10 ? ws.ws_col : 80;
+		if (line.len >= width) {
+			size_t cut = width - 1;
+			while (cut && ((unsigned char)line.buf[cut] & 0xC0) == 0x80)
+				cut--;
+			line.buf[cut] = '\0';
+		}
 		fprintf(stderr, "\r\033[K%s", line.buf);
 		fflush(stderr);
 		p->shown = 1;

@@ -44,11 +44,13 @@ void watch_release(struct watch *w)
 char *watch_stmt_label(const struct step *s, int stmt)
 {
 	const struct sql_stmt *st;
+	const char *base;
 
 	if (stmt < 0 || (size_t)stmt >= s->script.n)
 		return xasprintf("%s %s", s->version_str, s->name);
 	st = &s->script.stmts[stmt];
-	return xasprintf("%s %s:%d %s", s->version_str, s->path, st->line, sql_stmt_kind(st->node));
+	base = strrchr(s->path, '/');
+	return xasprintf("%s:%d %s", base ? base + 1 : s->path, st->line, sql_stmt_kind(st->node));
 }
 
 static json_t *stmt_json(const struct watch *w, int stmt)

@@ -52,7 +52,7 @@ const char *watch_blockers_json(struct watch *w);
 void watch_outcome(struct watch *w, int ok, int retries, int64_t duration_ms,
 		   const char *sqlstate, const char *message, int line, int col);
 
-/* "20261201 add_index.sql:3 CREATE INDEX" for statement stmt. */
+/* "20261201_add_index.up.sql:3 CREATE INDEX" for statement stmt. */
 char *watch_stmt_label(const struct step *s, int stmt);
 
 #endif

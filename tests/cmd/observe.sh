@@ -58,7 +58,7 @@ expect_eq "$(jq -c . "$ev" >/dev/null 2>&1 && echo valid)" valid "the events fil
 expect_eq "$(jq -r 'select(has("event") and has("time") | not) | "bad"' "$ev" | head -1)" "" "each event has event and time"
 expect_eq "$(jq -r '.event' "$ev" | sort -u | tr '\n' ' ')" \
 	"applied backup lock_acquired retry run_end run_start statement_end statement_start " "the events of the run"
-expect_eq "$(jq -r 'select(.event == "lock_acquired") | .scope' "$ev")" runner "the runner lock"
+expect_eq "$(jq -r 'select(.event == "lock_acquired" and .scope == "runner") | .lock' "$ev")" advisory "the runner lock"
 expect_eq "$(jq -r 'select(.event == "run_start") | .command + " " + (.to_version | tostring)' "$ev")" "up 1" "run_start: command and versions"
 expect_eq "$(jq -r 'select(.event == "retry") | .blockers[0].pid' "$ev" | sort -u)" "$pid" "retry events carry the blocker"
 expect_eq "$(jq -r 'select(.event == "retry") | [.file, .line, .retry, .delay_ms] | map(type) | join(",")' "$ev" | sort -u)" \
@@ -126,9 +126,25 @@ expect_eq "$(jq -r 'select(.event == "failed") | [.sqlstate, (.line | tostring),
 	"55P03 1 1 $D/5_e.up.sql" "the failed event: SQLSTATE and file:line:col"
 expect_eq "$(psql_q -c "SELECT jsonb_array_length(blockers) FROM schema_migrations_log WHERE version = 5 AND outcome = 'failed'")" 3 \
 	"the failed row holds the blockers of each attempt"
+# plan, connected, names the session the pending migration would wait behind
+run --dir "$D" plan
+expect_out "will wait: pid $pid \(long-tx, user app_rw, idle in transaction for [0-9]+s, transaction open [0-9]+s\) holds ACCESS SHARE on busy right now" \
+	"plan: would wait behind that pid, idle in transaction for so long"
 psql_q -c "SELECT pg_terminate_backend($pid)" >/dev/null
 wait $holder
 rm "$D"/5_e.*
+
+# --wait-quiet: no lock attempt while an old transaction holds a lock on the table
+echo "ALTER TABLE busy ADD COLUMN q text;" >"$D/5_q.up.sql"
+echo "ALTER TABLE busy DROP COLUMN q;" >"$D/5_q.down.sql"
+idle_blocker quiet-please 3 &
+holder=$!
+pid=$(wait_for_app quiet-please)
+run -c "$T_WORK/fast.yml" --dir "$D" up --no-backup --lock-timeout 200ms --wait-quiet 500ms
+wait $holder
+expect_rc 0 "applied after the quiet moment"
+expect_err "waiting for a quiet moment \(--wait-quiet 500ms\): pid $pid \(quiet-please, idle in transaction" "names what it waits for"
+expect_no "lock timeout at" "and took no lock meanwhile"
 
 # --events - writes the events on stdout, the rest goes to stderr
 echo "SELECT 1;" >"$D/6_f.up.sql"
@@ -142,11 +158,11 @@ psql_q -c "CREATE FUNCTION slow_id(bigint) RETURNS bigint IMMUTABLE LANGUAGE plp
 psql_q -c "INSERT INTO busy SELECT g FROM generate_series(2, 300) g"
 echo "CREATE INDEX CONCURRENTLY busy_slow ON busy (slow_id(id));" >"$D/7_idx.up.sql"
 echo "DROP INDEX CONCURRENTLY busy_slow;" >"$D/7_idx.down.sql"
-script -qfec "$MIGRATE --dir $D up" "$T_WORK/tty.log" >/dev/null 2>&1 </dev/null
+script -qfec "stty cols 200; $MIGRATE --dir $D up" "$T_WORK/tty.log" >/dev/null 2>&1 </dev/null
 T_RC=$?; T_OUT=$(cat "$T_WORK/tty.log"); T_ERR=
 expect_rc 0 "the index is built"
 expect_out "$(printf '\r')" "the progress line is rewritten in place"
-expect_out "7 .*7_idx.up.sql:1 CREATE INDEX: [0-9.]+s, CREATE INDEX CONCURRENTLY: building index" "with the statement, elapsed time and phase"
+expect_out "7_idx.up.sql:1 CREATE INDEX: [0-9.]+s, CREATE INDEX CONCURRENTLY: building index" "with the statement, elapsed time and phase"
 psql_q -c "DROP INDEX busy_slow" && psql_q -c "DELETE FROM schema_migrations WHERE version = 7"
 run --dir "$D" up
 expect_rc 0 "not on a terminal"
