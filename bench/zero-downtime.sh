@@ -84,6 +84,8 @@ now_us() { echo $(($(date +%s%N) / 1000)); }
 
 note "starting a throwaway PostgreSQL 15 ($PG_BIN)"
 pg_start || die "could not start a throwaway PostgreSQL"
+# the long transaction is the application's (not a superuser, whom cancel-idle spares)
+psql_q -c "CREATE ROLE zd_app LOGIN" >/dev/null || die "could not create the role zd_app"
 BROKEN=0
 
 # --- the migration, the application's script, migrate's config -------------
@@ -141,6 +143,7 @@ CREATE TABLE accounts (id int NOT NULL, balance int NOT NULL DEFAULT 0, filler t
 INSERT INTO accounts SELECT g, 0, repeat('x', 84) FROM generate_series(1, $ROWS) g;
 ALTER TABLE accounts ADD PRIMARY KEY (id);
 VACUUM ANALYZE accounts;
+GRANT SELECT ON accounts TO zd_app;
 CHECKPOINT;
 EOF
 }
@@ -172,7 +175,7 @@ run_case() {
 	idle-*)
 		note "[$name] long transaction: ACCESS SHARE on accounts, idle in transaction for ${HOLD}s"
 		( { printf 'BEGIN;\nSELECT id FROM accounts LIMIT 1;\n'; sleep "$HOLD"; echo "COMMIT;"; } |
-			PGDATABASE=$db PGAPPNAME=zd-holder $WATCH "$PSQL" -qAtX -v ON_ERROR_STOP=1 \
+			PGDATABASE=$db PGUSER=zd_app PGAPPNAME=zd-holder $WATCH "$PSQL" -qAtX -v ON_ERROR_STOP=1 \
 			>"$dir/holder.out" 2>&1
 		  echo $? >"$dir/holder.rc"; now_us >"$dir/holder.end" ) & ;;
 	*)

@@ -241,23 +241,42 @@ char *blocker_describe(const struct blocker *x)
 	return strbuf_detach(&sb, NULL);
 }
 
-void blockers_print(const struct blockers *b, int attempt)
+#define PRINT_MAX 3
+
+/* The index of the blocker of attempt with the oldest transaction not yet printed, or -1. */
+static int next_oldest(const struct blockers *b, int attempt, const char *printed)
 {
 	size_t i;
-	int any = 0;
+	int best = -1;
 
-	for (i = 0; i < b->n; i++) {
-		char *d;
+	for (i = 0; i < b->n; i++)
+		if (b->items[i].attempt == attempt && !printed[i] &&
+		    (best < 0 || b->items[i].xact_age_s > b->items[best].xact_age_s))
+			best = (int)i;
+	return best;
+}
 
-		if (b->items[i].attempt != attempt)
+void blockers_print(const struct blockers *b, int attempt)
+{
+	char *printed = xcalloc(b->n + 1, 1), *d;
+	int k, n = 0, more = 0;
+
+	while ((k = next_oldest(b, attempt, printed)) >= 0) {
+		printed[k] = 1;
+		if (n++ >= PRINT_MAX) {
+			more++;
 			continue;
-		d = blocker_describe(&b->items[i]);
-		log_info("    blocked by %s%s", d, b->items[i].terminated ? " [terminated]" : "");
+		}
+		d = blocker_describe(&b->items[k]);
+		log_info("    blocked by %s%s", d, b->items[k].terminated ? " [terminated]" : "");
 		free(d);
-		any = 1;
 	}
-	if (!any)
+	if (more)
+		log_info("    and %d more session%s with younger transactions (all in the audit log)", more,
+			 more == 1 ? "" : "s");
+	if (!n)
 		log_info("    (no blocker seen: it let go before it could be named)");
+	free(printed);
 }
 
 json_t *blocker_to_json(const struct blocker *x)
