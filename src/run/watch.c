@@ -178,6 +178,8 @@ static void tick(struct watch *w)
 	n = blockers_sample(&w->b, w->obs, w->pid, w->attempt, w->db);
 	if (n > 0) {
 		w->blocked = 1;
+		if (w->cfg->blockers != BLOCKERS_WAIT)
+			progress_clear(&w->p); /* a termination prints a line */
 		if (blockers_enforce(&w->b, w->obs, w->cfg) > 0)
 			for (i = 0; i < w->b.n; i++)
 				if (w->b.items[i].terminated && !w->b.items[i].logged)

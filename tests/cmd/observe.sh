@@ -153,6 +153,14 @@ run --dir "$D" up --events -
 expect_eq "$(printf '%s\n' "$T_OUT" | jq -r .event | tail -1)" run_end "--events -: JSON lines on stdout"
 expect_err "1 migration applied" "the summary on stderr"
 
+# a policy that does not exist: a configuration error at its line, nothing runs
+printf 'apply:\n  blockers: kill-all\n' >"$T_WORK/bad.yml"
+run -c "$T_WORK/bad.yml" --dir "$D" up
+expect_rc 2 "bad apply.blockers"
+expect_err 'bad.yml:2:[0-9]+: error: "apply.blockers" must be wait, cancel-idle or cancel-idle-any, not "kill-all"' "named at its line"
+run --dir "$D" up --blockers kill-all
+expect_rc 2 "bad --blockers"
+
 # 3. progress on a terminal while CREATE INDEX CONCURRENTLY runs (a few seconds)
 psql_q -c "CREATE FUNCTION slow_id(bigint) RETURNS bigint IMMUTABLE LANGUAGE plpgsql AS 'BEGIN PERFORM pg_sleep(0.01); RETURN \$1; END'"
 psql_q -c "INSERT INTO busy SELECT g FROM generate_series(2, 300) g"
