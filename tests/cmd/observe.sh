@@ -153,6 +153,27 @@ run --dir "$D" up --events -
 expect_eq "$(printf '%s\n' "$T_OUT" | jq -r .event | tail -1)" run_end "--events -: JSON lines on stdout"
 expect_err "1 migration applied" "the summary on stderr"
 
+# a fleet: every event of a target carries its name
+F="$T_WORK/fleet"; mkdir -p "$F/shared" "$F/tenant"
+echo "SELECT 1;" >"$F/shared/1_s.up.sql"; echo "SELECT 1;" >"$F/shared/1_s.down.sql"
+echo "CREATE TABLE t (id int);" >"$F/tenant/1_t.up.sql"; echo "DROP TABLE t;" >"$F/tenant/1_t.down.sql"
+psql_q -c "CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b"
+cat >"$F/migrate.yml" <<YML
+migrations:
+  dir: $F/shared
+  table: fleet.schema_migrations
+targets:
+  schemas:
+    list: [tenant_a, tenant_b]
+    dir: $F/tenant
+YML
+run -c "$F/migrate.yml" up --all --no-backup --events "$T_WORK/fleet.jsonl"
+expect_rc 0 "a fleet run"
+expect_eq "$(jq -r 'select(.run_id) | .target' "$T_WORK/fleet.jsonl" | sort -u | tr '\n' ' ')" "main tenant_a tenant_b " \
+	"fleet events are tagged with their target"
+expect_eq "$(jq -r 'select(.event == "applied") | .target' "$T_WORK/fleet.jsonl" | sort | tr '\n' ' ')" "main tenant_a tenant_b " \
+	"one applied per target"
+
 # a policy that does not exist: a configuration error at its line, nothing runs
 printf 'apply:\n  blockers: kill-all\n' >"$T_WORK/bad.yml"
 run -c "$T_WORK/bad.yml" --dir "$D" up
