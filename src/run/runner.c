@@ -382,17 +382,18 @@ static int book_failed(const struct book *b, int failed_at, int first_stmt, size
 	       (failed_at == first_stmt - 1 || failed_at >= first_stmt + (int)nstmts);
 }
 
-/*
- * Read the results of `count` queries and the sync that follows. The index
- * (into the queries) of the first error goes to *failed_at; its result is kept
- * in *failed_res. Returns 0 when all succeeded.
- */
+/* Until a result can be read without blocking: meanwhile the watch looks. */
 static void runner_wait(struct runner *r)
 {
 	if (r->watch)
 		watch_wait(r->watch);
 }
 
+/*
+ * Read the results of `count` queries and the sync that follows. The index
+ * (into the queries) of the first error goes to *failed_at; its result is kept
+ * in *failed_res. Returns 0 when all succeeded.
+ */
 static int read_pipeline(struct runner *r, int count, int *failed_at, PGresult **failed_res)
 {
 	int i, bad = 0, watched;
