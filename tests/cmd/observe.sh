@@ -17,17 +17,23 @@ apply:
 YML
 
 # idle_blocker APP SECONDS [ROLE]: a session that takes a lock on busy, then sits
-# idle in its transaction for SECONDS and commits (a row in seen says it did)
+# idle in its transaction until SECONDS after wait_for_app saw its lock, and
+# commits (a row in seen says it did); timed from the lock, not from its start,
+# so that a slow machine does not shorten it
 idle_blocker() {
-	{ echo "BEGIN; LOCK busy IN ACCESS SHARE MODE;"; sleep "$2"; echo "INSERT INTO seen VALUES ('$1'); COMMIT;"; } |
+	rm -f "$T_WORK/go-$1" "$T_WORK/release-$1"
+	{ echo "BEGIN; LOCK busy IN ACCESS SHARE MODE;"
+	  i=0; while [ ! -f "$T_WORK/go-$1" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	  sleep "$2"; echo "INSERT INTO seen VALUES ('$1'); COMMIT;"; } |
 		PGAPPNAME=$1 "$PG_BIN/psql" -qAtX -U "${3:-app_rw}" >/dev/null 2>&1
 }
 psql_q -c "CREATE TABLE seen (who text); GRANT ALL ON seen TO app_rw"
-wait_for_app() { # wait until a session of application $1 holds its lock
+wait_for_app() { # wait until a session of application $1 holds its lock; start its clock
 	i=0
-	while [ "$(psql_q -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = '$1' AND l.relation = 'busy'::regclass AND l.granted")" != 1 ] && [ $i -lt 100 ]; do
+	while [ "$(psql_q -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = '$1' AND l.relation = 'busy'::regclass AND l.granted")" != 1 ] && [ $i -lt 600 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
+	touch "$T_WORK/go-$1"
 	psql_q -c "SELECT pid FROM pg_stat_activity WHERE application_name = '$1'"
 }
 
