@@ -17,8 +17,18 @@
 # behind it. With migrate the ALTER gives up after 50 ms, rolls back, backs
 # off and retries, so the application waits at most about one lock timeout.
 #
+# Then the idle-in-transaction scenario, twice: the long transaction takes its
+# ACCESS SHARE and sits "idle in transaction" (a client that forgot to commit)
+# for the same time, and migrate runs
+#   idle-wait:   apply.blockers: wait (the default) with a budget of 5 retries
+#                (100ms doubling to 1s): it names the blocker at each retry and
+#                gives up cleanly (exit 1, nothing applied) while it still holds;
+#   idle-cancel: apply.blockers: cancel-idle, blockers_idle_after 1s: the
+#                blocker is terminated once idle for 1 s and the migration ends.
+#
 # Knobs (environment): ZD_ROWS (1000000), ZD_HOLD seconds (8), ZD_LOCK_TIMEOUT
 # (50ms), ZD_DURATION seconds of load per case (15), ZD_CLIENTS (4), ZD_JOBS (2),
+# ZD_CASES (psql migrate idle-wait idle-cancel), ZD_VERBOSE=1 shows migrate's output,
 # ZD_RATE (unset: as fast as possible; N: pgbench -R N), ZD_KEEP=1 keeps the
 # work directory (pgbench logs, migrate output).
 set -u
@@ -34,6 +44,7 @@ DURATION=${ZD_DURATION:-15}
 CLIENTS=${ZD_CLIENTS:-4}
 JOBS=${ZD_JOBS:-2}
 RATE=${ZD_RATE:-}
+CASES=${ZD_CASES:-psql migrate idle-wait idle-cancel}
 LEAD=2 # seconds of undisturbed load before the lock holder starts
 
 die() { echo "zero-downtime: error: $*" >&2; exit 1; }
@@ -73,6 +84,8 @@ now_us() { echo $(($(date +%s%N) / 1000)); }
 
 note "starting a throwaway PostgreSQL 15 ($PG_BIN)"
 pg_start || die "could not start a throwaway PostgreSQL"
+# the long transaction is the application's (not a superuser, whom cancel-idle spares)
+psql_q -c "CREATE ROLE zd_app LOGIN" >/dev/null || die "could not create the role zd_app"
 BROKEN=0
 
 # --- the migration, the application's script, migrate's config -------------
@@ -97,6 +110,23 @@ apply:
   retry_max_delay: 1s
 EOF
 
+# idle-wait: a budget that runs out while the blocker holds (~3 s of back-off)
+cat >"$WORK/idle-wait.yml" <<EOF
+apply:
+  retries: 5
+  retry_delay: 100ms
+  retry_max_delay: 1s
+  blockers: wait
+EOF
+cat >"$WORK/idle-cancel.yml" <<EOF
+apply:
+  retries: 30
+  retry_delay: 100ms
+  retry_max_delay: 1s
+  blockers: cancel-idle
+  blockers_idle_after: 1s
+EOF
+
 MIGRATE_EXTRA=
 if "$MIGRATE" up --help 2>/dev/null | grep -q -- '--no-backup'; then
 	MIGRATE_EXTRA=--no-backup # a pg_dump would take its own ACCESS SHARE: not what we measure
@@ -113,6 +143,7 @@ CREATE TABLE accounts (id int NOT NULL, balance int NOT NULL DEFAULT 0, filler t
 INSERT INTO accounts SELECT g, 0, repeat('x', 84) FROM generate_series(1, $ROWS) g;
 ALTER TABLE accounts ADD PRIMARY KEY (id);
 VACUUM ANALYZE accounts;
+GRANT SELECT ON accounts TO zd_app;
 CHECKPOINT;
 EOF
 }
@@ -140,14 +171,23 @@ run_case() {
 	BG_PIDS="$BG_PIDS $bench_pid"
 	sleep "$LEAD"
 
-	note "[$name] long transaction: ACCESS SHARE on accounts for ${HOLD}s"
-	( PGDATABASE=$db PGAPPNAME=zd-holder $WATCH "$PSQL" -qAtX -v ON_ERROR_STOP=1 <<EOF >"$dir/holder.out" 2>&1
+	case $name in
+	idle-*)
+		note "[$name] long transaction: ACCESS SHARE on accounts, idle in transaction for ${HOLD}s"
+		( { printf 'BEGIN;\nSELECT id FROM accounts LIMIT 1;\n'; sleep "$HOLD"; echo "COMMIT;"; } |
+			PGDATABASE=$db PGUSER=zd_app PGAPPNAME=zd-holder $WATCH "$PSQL" -qAtX -v ON_ERROR_STOP=1 \
+			>"$dir/holder.out" 2>&1
+		  echo $? >"$dir/holder.rc"; now_us >"$dir/holder.end" ) & ;;
+	*)
+		note "[$name] long transaction: ACCESS SHARE on accounts for ${HOLD}s"
+		( PGDATABASE=$db PGAPPNAME=zd-holder $WATCH "$PSQL" -qAtX -v ON_ERROR_STOP=1 <<EOF >"$dir/holder.out" 2>&1
 BEGIN;
 SELECT id FROM accounts LIMIT 1;
 SELECT pg_sleep($HOLD);
 COMMIT;
 EOF
-	  echo $? >"$dir/holder.rc"; now_us >"$dir/holder.end" ) &
+		  echo $? >"$dir/holder.rc"; now_us >"$dir/holder.end" ) & ;;
+	esac
 	holder_pid=$!
 	BG_PIDS="$BG_PIDS $holder_pid"
 	i=0 held=0
@@ -170,33 +210,42 @@ EOF
 			-f "$WORK/migrations/20260101000000_add_note.up.sql" >"$dir/migration.out" 2>&1
 		mig_rc=$?
 	else
-		note "[$name] migration: migrate up --lock-timeout $LOCK_TIMEOUT (retries 30, 100ms..1s)"
+		cfg=$WORK/migrate.yml
+		[ -f "$WORK/$name.yml" ] && cfg=$WORK/$name.yml
+		note "[$name] migration: migrate up --lock-timeout $LOCK_TIMEOUT ($(basename "$cfg"))"
 		# shellcheck disable=SC2086
-		( cd "$dir" && PGDATABASE=$db exec $WATCH "$MIGRATE" -c "$WORK/migrate.yml" \
+		( cd "$dir" && PGDATABASE=$db exec $WATCH "$MIGRATE" -c "$cfg" \
 			--dir "$WORK/migrations" up --lock-timeout "$LOCK_TIMEOUT" $MIGRATE_EXTRA ) \
 			>"$dir/migration.out" 2>&1
 		mig_rc=$?
 	fi
 	t_mig1=$(now_us)
 	echo "$mig_rc" >"$dir/migration.rc"
-	[ "$mig_rc" = 0 ] || { note "[$name] the migration failed (exit $mig_rc):"; sed 's/^/    /' "$dir/migration.out" >&2; }
+	want_rc=0 want_col=1
+	[ "$name" = idle-wait ] && want_rc=1 want_col=0 # gives up cleanly, nothing applied
+	[ "$mig_rc" = "$want_rc" ] || { note "[$name] the migration exited $mig_rc, not $want_rc:"; sed 's/^/    /' "$dir/migration.out" >&2; }
+	[ "${ZD_VERBOSE:-}" = 1 ] && sed "s/^/    [$name] /" "$dir/migration.out" >&2
 
 	wait "$holder_pid"
 	wait "$bench_pid"
 	BG_PIDS=
 	holder_rc=$(cat "$dir/holder.rc" 2>/dev/null || echo 1)
-	[ "$holder_rc" = 0 ] || { note "[$name] the long transaction failed (exit $holder_rc):"; sed 's/^/    /' "$dir/holder.out" >&2; }
+	want_holder=0
+	[ "$name" = idle-cancel ] && want_holder=2 # terminated: psql loses its connection
+	[ "$holder_rc" = "$want_holder" ] || { note "[$name] the long transaction exited $holder_rc, not $want_holder:"; sed 's/^/    /' "$dir/holder.out" >&2; }
+	terminated=$(grep -c '^  terminated pid' "$dir/migration.out")
 
 	col=$(PGDATABASE=$db psql_q -c "SELECT count(*) FROM pg_attribute
 		WHERE attrelid = 'accounts'::regclass AND attname = 'note' AND NOT attisdropped")
 	retries=-
-	if [ "$name" = migrate ]; then
+	if [ "$name" != psql ]; then
 		retries=$(grep -c 'retry [0-9]*/[0-9]*' "$dir/migration.out")
 		# migrate's own record of it, when history --format json says so
 		h=$(cd "$dir" && PGDATABASE=$db "$MIGRATE" -c "$WORK/migrate.yml" --dir "$WORK/migrations" \
 			history --format json 2>/dev/null |
 			tr -d ' \n' | grep -o '"outcome":"applied"[^}]*"retries":[0-9]*' |
 			sed 's/.*"retries"://' | head -1)
+		[ "$name" = idle-wait ] && h=
 		[ -n "$h" ] && [ "$h" != "$retries" ] &&
 			note "[$name] stderr shows $retries retries, history records $h"
 		[ -n "$h" ] && retries=$h
@@ -239,6 +288,7 @@ EOF
 		echo "mig_rc=$mig_rc"
 		echo "col=$col"
 		echo "retries=$retries"
+		echo "terminated=$terminated"
 		echo "hold_rel=$(((t_hold - t_load) / 1000))"
 		echo "unhold_rel=$(((hold_end - t_load) / 1000))"
 		echo "mig0_rel=$(((t_mig0 - t_load) / 1000))"
@@ -254,56 +304,71 @@ EOF
 		sed 's/^/    /' "$dir/pgbench.err" | head -20 >&2
 		return 1
 	fi
-	[ "$mig_rc" = 0 ] && [ "$holder_rc" = 0 ] || return 1
-	[ "$col" = 1 ] || { note "[$name] column \"note\" missing after the migration"; return 1; }
+	[ "$mig_rc" = "$want_rc" ] && [ "$holder_rc" = "$want_holder" ] || return 1
+	[ "$col" = "$want_col" ] || { note "[$name] column \"note\": $col, expected $want_col"; return 1; }
 	return 0
 }
 
-run_case psql || BROKEN=1
-run_case migrate || BROKEN=1
+for c in $CASES; do
+	run_case "$c" || BROKEN=1
+done
 
 # --- report ---------------------------------------------------------------------
 fig() { # CASE KEY
 	[ -f "$WORK/$1/figures" ] || { echo "-"; return; }
 	tr ' ' '\n' <"$WORK/$1/figures" | sed -n "s/^$2=//p" | head -1
 }
-row() { printf '  %-40s %14s %14s\n' "$1" "$2" "$3"; }
+row() { printf '  %-38s %12s %12s %12s %12s\n' "$@"; }
 ms() { case "$1" in "" | -) echo - ;; *) echo "$1 ms" ;; esac; }
 secs() { case "$1" in "" | -) echo - ;; *) awk -v v="$1" 'BEGIN { printf "%.2f s", v / 1000 }' ;; esac; }
+id() { echo "${1:--}"; }
+each() { # LABEL FORMATTER KEY: one row, a column per case
+	row "$1" "$($2 "$(fig psql "$3")")" "$($2 "$(fig migrate "$3")")" \
+		"$($2 "$(fig idle-wait "$3")")" "$($2 "$(fig idle-cancel "$3")")"
+}
 
 echo
 echo "zero-downtime: ALTER TABLE accounts ADD COLUMN note text on $ROWS rows, while a"
-echo "transaction holds ACCESS SHARE for ${HOLD}s; app = pgbench -c $CLIENTS -j $JOBS -T $DURATION${RATE:+ -R $RATE}"
-echo "(BEGIN; point SELECT; UPDATE; END on random ids); migrate: --lock-timeout $LOCK_TIMEOUT,"
-echo "retries 30, delay 100ms doubling to 1s. Window = transactions overlapping the migration."
+echo "transaction holds ACCESS SHARE for ${HOLD}s (running pg_sleep; in the idle-* cases idle in"
+echo "transaction); app = pgbench -c $CLIENTS -j $JOBS -T $DURATION${RATE:+ -R $RATE} (BEGIN; point SELECT;"
+echo "UPDATE; END on random ids); migrate: --lock-timeout $LOCK_TIMEOUT, delay 100ms doubling to"
+echo "1s, retries 30 (idle-wait: 5); idle-cancel: apply.blockers cancel-idle after 1s."
+echo "Window = transactions overlapping the migration."
 echo
-row "" "plain psql" "migrate"
-row "" "----------" "-------"
-row "migration wall time" "$(secs "$(fig psql mig_ms)")" "$(secs "$(fig migrate mig_ms)")"
-row "migration exit status" "$(fig psql mig_rc)" "$(fig migrate mig_rc)"
-row "lock-timeout retries" "$(fig psql retries)" "$(fig migrate retries)"
-row "app worst latency, migration window" "$(ms "$(fig psql win_max)")" "$(ms "$(fig migrate win_max)")"
-row "app p99 latency, migration window" "$(ms "$(fig psql win_p99)")" "$(ms "$(fig migrate win_p99)")"
-row "app transactions in the window" "$(fig psql win_n)" "$(fig migrate win_n)"
-row "  of which slower than 10 ms" "$(fig psql win_slow)" "$(fig migrate win_slow)"
-row "app worst latency, whole run" "$(ms "$(fig psql all_max)")" "$(ms "$(fig migrate all_max)")"
-row "app p99 latency, whole run" "$(ms "$(fig psql all_p99)")" "$(ms "$(fig migrate all_p99)")"
-row "app transactions / tps" "$(fig psql ntx) / $(fig psql tps)" "$(fig migrate ntx) / $(fig migrate tps)"
-row "app failed transactions (pgbench)" "$(fig psql failed)" "$(fig migrate failed)"
-row "app aborted clients" "$(fig psql aborted)" "$(fig migrate aborted)"
+row "" "plain psql" "migrate" "idle-wait" "idle-cancel"
+row "" "----------" "-------" "---------" "-----------"
+each "migration wall time" secs mig_ms
+each "migration exit status" id mig_rc
+each "column added" id col
+each "lock-timeout retries" id retries
+each "blockers terminated" id terminated
+each "app worst latency, migration window" ms win_max
+each "app p99 latency, migration window" ms win_p99
+each "app transactions in the window" id win_n
+each "  of which slower than 10 ms" id win_slow
+each "app worst latency, whole run" ms all_max
+each "app p99 latency, whole run" ms all_p99
+each "app transactions" id ntx
+each "app tps" id tps
+each "app failed transactions (pgbench)" id failed
+each "app aborted clients" id aborted
 echo
-for c in psql migrate; do
+for c in $CASES; do
 	[ -f "$WORK/$c/figures" ] || continue
-	printf '  timeline %-8s load 0 s, lock held %s..%s, migration %s..%s\n' "$c:" \
+	printf '  timeline %-12s load 0 s, lock held %s..%s, migration %s..%s\n' "$c:" \
 		"$(secs "$(fig $c hold_rel)")" "$(secs "$(fig $c unhold_rel)")" \
 		"$(secs "$(fig $c mig0_rel)")" "$(secs "$(fig $c mig1_rel)")"
 done
-m=$(fig migrate win_max) f=$(fig migrate failed)
-if [ "$(fig migrate mig_rc)" != 0 ]; then
-	echo "  target (migrate: worst latency < 100 ms, 0 failed transactions): n/a, the migration failed"
-elif [ "$m" != - ] && [ -n "$m" ]; then
-	verdict=$(awk -v m="$m" -v f="${f:-1}" 'BEGIN { print (m < 100 && f == 0) ? "met" : "NOT met" }')
-	echo "  target (migrate: worst latency < 100 ms, 0 failed transactions): $verdict"
-fi
+for c in migrate idle-wait idle-cancel; do
+	[ -f "$WORK/$c/figures" ] || continue
+	m=$(fig $c win_max) f=$(fig $c failed) rc=$(fig $c mig_rc) want=0
+	[ "$c" = idle-wait ] && want=1
+	if [ "$rc" != "$want" ]; then
+		echo "  target $c (worst latency < 100 ms, 0 failed transactions): n/a, the migration exited $rc"
+	elif [ "$m" != - ] && [ -n "$m" ]; then
+		verdict=$(awk -v m="$m" -v f="${f:-1}" 'BEGIN { print (m < 100 && f == 0) ? "met" : "NOT met" }')
+		echo "  target $c (worst latency < 100 ms, 0 failed transactions): $verdict"
+	fi
+done
 [ "$BROKEN" = 0 ] || { note "something broke: see the messages above"; exit 1; }
 exit 0

@@ -138,3 +138,14 @@ void strbuf_add_count(struct strbuf *sb, double rows)
 		strbuf_addch(sb, buf[i]);
 	}
 }
+
+/* A number of seconds as an age: 45s, 5m12s, 2h03m. */
+void strbuf_add_age(struct strbuf *sb, long s)
+{
+	if (s >= 3600)
+		strbuf_addf(sb, "%ldh%02ldm", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		strbuf_addf(sb, "%ldm%02lds", s / 60, s % 60);
+	else
+		strbuf_addf(sb, "%lds", s);
+}

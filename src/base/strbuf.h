@@ -29,5 +29,7 @@ void strbuf_rtrim(struct strbuf *sb);
 void strbuf_add_size(struct strbuf *sb, long long bytes);
 /* 1234567 -> "1,234,567" */
 void strbuf_add_count(struct strbuf *sb, double n);
+/* A number of seconds as an age: 45s, 5m12s, 2h03m. */
+void strbuf_add_age(struct strbuf *sb, long seconds);
 
 #endif

@@ -1,5 +1,7 @@
-/* applyopts.c - --lock-timeout, --statement-timeout, --retries, --wait */
+/* applyopts.c - --lock-timeout, --statement-timeout, --retries, --wait, --blockers,
+ * --wait-quiet, --events */
 #include "cmd/applyopts.h"
+#include "run/events.h"
 #include "base/util.h"
 
 static int duration(const char *name, const char *arg, long *out)
@@ -31,6 +33,17 @@ int apply_option(struct apply_overrides *ov, int id, const char *arg)
 		return duration("--statement-timeout", arg, &ov->statement_timeout_ms);
 	case AO_WAIT:
 		return duration("--wait", arg, &ov->wait_ms);
+	case AO_WAIT_QUIET:
+		return duration("--wait-quiet", arg, &ov->wait_quiet_ms);
+	case AO_EVENTS:
+		ov->events = arg;
+		return 1;
+	case AO_BLOCKERS:
+		if ((ov->blockers = config_blockers(arg)) < 0) {
+			log_error("invalid --blockers \"%s\": wait, cancel-idle or cancel-idle-any", arg);
+			return -1;
+		}
+		return 1;
 	case AO_RETRIES:
 		v = parse_int64(arg);
 		if (v < 0 || v > 1000) {
@@ -67,6 +80,12 @@ int apply_config(struct app *app, const struct apply_overrides *ov)
 		app->cfg.retries = ov->retries;
 	if (ov->on_failure >= 0)
 		app->cfg.on_failure = ov->on_failure;
+	if (ov->blockers >= 0)
+		app->cfg.blockers = ov->blockers;
+	if (ov->wait_quiet_ms >= 0)
+		app->cfg.wait_quiet_ms = ov->wait_quiet_ms;
+	if (ov->events && events_open(ov->events) < 0)
+		return -1;
 	if (ov->no_backup) {
 		app->cfg.backup_enabled = 0;
 		app->cfg.backup_skipped_by = "--no-backup";

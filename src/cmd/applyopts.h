@@ -7,13 +7,18 @@
 #include <stdint.h>
 
 enum { AO_LOCK_TIMEOUT = 100, AO_STATEMENT_TIMEOUT, AO_RETRIES, AO_WAIT, AO_NO_BACKUP,
-       AO_ON_FAILURE };
+       AO_ON_FAILURE, AO_BLOCKERS, AO_WAIT_QUIET, AO_EVENTS };
 
 #define APPLY_CLI_OPTIONS \
 	{ AO_LOCK_TIMEOUT, 0, "lock-timeout", "DURATION", "lock_timeout per migration (default 500ms)" }, \
 	{ AO_STATEMENT_TIMEOUT, 0, "statement-timeout", "DURATION", "statement_timeout (default: none)" }, \
 	{ AO_RETRIES, 0, "retries", "N", "retries after a lock timeout (default 10)" }, \
-	{ AO_WAIT, 0, "wait", "DURATION", "wait this long for another run's lock (default 60s)" }
+	{ AO_WAIT, 0, "wait", "DURATION", "wait this long for another run's lock (default 60s)" }, \
+	{ AO_BLOCKERS, 0, "blockers", "POLICY", \
+	  "sessions blocking a lock: wait (default), cancel-idle, cancel-idle-any" }, \
+	{ AO_WAIT_QUIET, 0, "wait-quiet", "DURATION", \
+	  "before a strong lock, wait until no transaction older than this holds one on the table" }, \
+	{ AO_EVENTS, 0, "events", "FILE", "write the run's events as JSON lines to FILE (- for stdout)" }
 
 /* Commands that take a backup first (up, down, redo, restore). */
 #define BACKUP_CLI_OPTION \
@@ -27,8 +32,11 @@ struct apply_overrides {
 	int retries;
 	int no_backup;
 	int on_failure;
+	int blockers;
+	long wait_quiet_ms;
+	const char *events;   /* --events FILE, NULL: none */
 };
-#define APPLY_OVERRIDES_INIT { -1, -1, -1, -1, 0, -1 }
+#define APPLY_OVERRIDES_INIT { -1, -1, -1, -1, 0, -1, -1, -1, NULL }
 
 /* 1 when id is one of APPLY_CLI_OPTIONS (handled), 0 if not, -1 bad value (printed). */
 int apply_option(struct apply_overrides *ov, int id, const char *arg);

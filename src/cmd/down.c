@@ -5,6 +5,7 @@
 #include "plan/plan.h"
 #include "run/steps.h"
 #include "run/run.h"
+#include "run/events.h"
 #include "run/session.h"
 #include "base/util.h"
 
@@ -86,6 +87,7 @@ static int down_target(struct app *app, void *arg, struct target_result *res)
 		res->to = k ? s.h.rows[k - 1].version : 0;
 	}
 done:
+	events_run_end("down", rc);
 	if (steps)
 		steps_free(steps, n);
 	free(rows);

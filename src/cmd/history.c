@@ -19,8 +19,25 @@ static const struct cli_option history_options[] = {
 static const char *const columns[] = {
 	"id", "run_id", "version", "name", "direction", "started_at", "finished_at",
 	"outcome", "sqlstate", "message", "retries", "db_user", "os_user", "note",
-	"backup_path", "wal_lsn", "server_time",
+	"backup_path", "wal_lsn", "server_time", "blockers",
 };
+
+/* " blocked by pid 4242 (api, idle in transaction) [terminated]" for each blocker of a row. */
+static void print_blockers(const char *js)
+{
+	json_t *arr = json_loads(js, 0, NULL), *b;
+	size_t i;
+
+	json_array_foreach(arr, i, b) {
+		const char *app = json_string_value(json_object_get(b, "application_name"));
+		printf("%s pid %lld (%s, %s)%s", i ? "," : "; blocked by",
+		       (long long)json_integer_value(json_object_get(b, "pid")),
+		       app && *app ? app : "no application name",
+		       json_string_value(json_object_get(b, "state")),
+		       json_is_true(json_object_get(b, "terminated")) ? " [terminated]" : "");
+	}
+	json_decref(arr);
+}
 
 /* A backup row: what was backed up, where to, and the recovery point. */
 static void print_marker(PGresult *res, int i)
@@ -78,8 +95,8 @@ int cmd_history(int argc, char **argv, struct app *app)
 			"FROM %s ORDER BY id DESC LIMIT $1) t ORDER BY id",
 			/* a log table from before these columns: a read-only command adds nothing */
 			s.h.log_current ? "backup_path, wal_lsn::text, to_char(server_time AT TIME ZONE "
-					  "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-					: "NULL, NULL, NULL",
+					  "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), blockers::text"
+					: "NULL, NULL, NULL, NULL",
 			s.h.qlog);
 	res = db_exec(&s.db, sql, 1, params);
 	if (!res) {
@@ -95,6 +112,8 @@ int cmd_history(int argc, char **argv, struct app *app)
 				json_t *v;
 				if (PQgetisnull(res, i, (int)k))
 					v = json_null();
+				else if (!strcmp(columns[k], "blockers"))
+					v = json_loads(PQgetvalue(res, i, (int)k), 0, NULL);
 				else if (!strcmp(columns[k], "id") || !strcmp(columns[k], "version") ||
 					 !strcmp(columns[k], "retries"))
 					v = json_integer(strtoll(PQgetvalue(res, i, (int)k), NULL, 10));
@@ -120,6 +139,8 @@ int cmd_history(int argc, char **argv, struct app *app)
 				printf(" [%s] %s", PQgetvalue(res, i, 8), PQgetvalue(res, i, 9));
 			else if (!PQgetisnull(res, i, 9))
 				printf(" %s", PQgetvalue(res, i, 9));
+			if (!PQgetisnull(res, i, 17))
+				print_blockers(PQgetvalue(res, i, 17));
 			if (!PQgetisnull(res, i, 13))
 				printf(" (%s)", PQgetvalue(res, i, 13));
 			printf("\n");

@@ -3,6 +3,7 @@
 #include "cmd/commands.h"
 #include "run/steps.h"
 #include "run/run.h"
+#include "run/events.h"
 #include "run/session.h"
 #include "base/util.h"
 
@@ -72,6 +73,7 @@ static int redo(struct app *app, int nsteps)
 	pol.from = pol.to = steps_latest(&s.h);
 	rc = run_steps(&s, steps, 2 * n, &pol, NULL);
 done:
+	events_run_end("redo", rc);
 	if (steps)
 		steps_free(steps, 2 * n);
 	free(rows);

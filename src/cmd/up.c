@@ -5,6 +5,7 @@
 #include "plan/plan.h"
 #include "run/run.h"
 #include "run/steps.h"
+#include "run/events.h"
 #include "run/session.h"
 #include "base/util.h"
 
@@ -174,6 +175,7 @@ static int up_target(struct app *app, void *arg, struct target_result *res)
 	if (res)
 		fill_result(&s, steps, &o, pol.from, res);
 done:
+	events_run_end("up", rc);
 	steps_free(steps, nsteps);
 	session_close(&s);
 	return rc;

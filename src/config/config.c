@@ -16,7 +16,7 @@
 
 /* K_SIZE: bytes in a long long, 0 allowed; K_FILE_SIZE: a size_t limit, at least 1 byte */
 enum key_type { K_STRING, K_DURATION, K_LOCK_TIMEOUT, K_INT, K_BOOL, K_ON_FAILURE, K_SIZE,
-		K_FILE_SIZE };
+		K_FILE_SIZE, K_BLOCKERS };
 
 /* Scalar keys, declared once: dotted path, type, where it goes. */
 static const struct config_key {
@@ -35,6 +35,9 @@ static const struct config_key {
 	{ "apply.retry_max_delay", K_DURATION, offsetof(struct config, retry_max_delay_ms) },
 	{ "apply.wait", K_DURATION, offsetof(struct config, wait_ms) },
 	{ "apply.on_failure", K_ON_FAILURE, offsetof(struct config, on_failure) },
+	{ "apply.blockers", K_BLOCKERS, offsetof(struct config, blockers) },
+	{ "apply.blockers_idle_after", K_DURATION, offsetof(struct config, blockers_idle_after_ms) },
+	{ "apply.wait_quiet", K_DURATION, offsetof(struct config, wait_quiet_ms) },
 	{ "backup.enabled", K_BOOL, offsetof(struct config, backup_enabled) },
 	{ "backup.dir", K_STRING, offsetof(struct config, backup_dir) },
 	{ "backup.keep", K_INT, offsetof(struct config, backup_keep) },
@@ -57,6 +60,7 @@ void config_init(struct config *c)
 	c->retry_delay_ms = 200;
 	c->retry_max_delay_ms = 10000;
 	c->wait_ms = 60000;
+	c->blockers_idle_after_ms = 30000;
 	c->backup_enabled = 1;
 	c->backup_keep = 10;
 	c->lint_small_table = 10LL << 20;
@@ -192,6 +196,11 @@ static void set_key(struct loader *ld, const struct config_key *k, yaml_node_t *
 	case K_ON_FAILURE:
 		if ((*(int *)field = config_on_failure(v)) < 0)
 			config_yaml_error(ld, n, "\"%s\" must be stop or rollback, not \"%s\"", k->path, v);
+		break;
+	case K_BLOCKERS:
+		if ((*(int *)field = config_blockers(v)) < 0)
+			config_yaml_error(ld, n, "\"%s\" must be wait, cancel-idle or cancel-idle-any, "
+					  "not \"%s\"", k->path, v);
 		break;
 	}
 	free(v);
@@ -454,4 +463,21 @@ enum rule_level config_rule_level(const struct config *c, const char *id)
 		if (!strcmp(c->rules[i].id, id))
 			return c->rules[i].level;
 	return RULE_DEFAULT;
+}
+
+static const char *const blockers_names[] = { "wait", "cancel-idle", "cancel-idle-any" };
+
+int config_blockers(const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(blockers_names); i++)
+		if (!strcmp(v, blockers_names[i]))
+			return (int)i;
+	return -1;
+}
+
+const char *config_blockers_name(int b)
+{
+	return b >= 0 && (size_t)b < ARRAY_SIZE(blockers_names) ? blockers_names[b] : "wait";
 }

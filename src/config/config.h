@@ -6,6 +6,9 @@
 
 enum { ON_FAILURE_STOP = 0, ON_FAILURE_ROLLBACK = 1 };
 
+/* apply.blockers: what to do about a session that blocks a migration's lock */
+enum { BLOCKERS_WAIT = 0, BLOCKERS_CANCEL_IDLE = 1, BLOCKERS_CANCEL_IDLE_ANY = 2 };
+
 enum rule_level { RULE_DEFAULT = -1, RULE_OFF = 0, RULE_WARNING = 1, RULE_ERROR = 2 };
 
 struct rule_setting {
@@ -37,6 +40,9 @@ struct config {
 	long retry_max_delay_ms;   /* 10000 */
 	long wait_ms;              /* advisory lock wait, 60000 */
 	int on_failure;            /* ON_FAILURE_STOP (default) or ON_FAILURE_ROLLBACK */
+	int blockers;              /* apply.blockers: BLOCKERS_WAIT (default), ... */
+	long blockers_idle_after_ms; /* apply.blockers_idle_after: 30s */
+	long wait_quiet_ms;        /* apply.wait_quiet / --wait-quiet: 0 = do not wait */
 
 	/* backup (backup.c): pg_dump before up, down and redo change anything */
 	int backup_enabled;        /* 1 */
@@ -75,6 +81,11 @@ int config_load(struct config *c, const char *path);
 
 /* "stop" or "rollback" -> ON_FAILURE_*; -1 for anything else. */
 int config_on_failure(const char *v);
+
+/* "wait", "cancel-idle" or "cancel-idle-any" -> BLOCKERS_*; -1 for anything else. */
+int config_blockers(const char *v);
+/* BLOCKERS_* -> its name. */
+const char *config_blockers_name(int b);
 
 /* Level set for a rule in lint.rules, RULE_DEFAULT when not set. */
 enum rule_level config_rule_level(const struct config *c, const char *id);

@@ -6,6 +6,7 @@
  * as one record on a shared pipe. The targets are the only state: a second run
  * does only what each target still lacks. */
 #include "fleet/fleet.h"
+#include "run/events.h"
 #include "base/cli.h"
 #include "sql/migration.h"
 #include "run/runner.h"
@@ -246,6 +247,7 @@ static void run_target(struct pool *p, size_t index, struct result_msg *msg)
 	memset(msg, 0, sizeof(*msg));
 	msg->index = index;
 	log_keep_first_error(1);
+	events_set_target(t->name);
 	msg->res.rc = p->fn(p->app, p->arg, &msg->res);
 	if (log_first_error())
 		snprintf(msg->error, sizeof(msg->error), "%s", log_first_error());

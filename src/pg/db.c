@@ -430,3 +430,36 @@ char *db_child_conninfo(PGconn *conn, const char *dbname)
 	PQconninfoFree(opts);
 	return strbuf_detach(&sb, NULL);
 }
+
+PGconn *db_connect_beside(const struct db *db, const char *application_name)
+{
+	PQconninfoOption *opts = PQconninfo(db->conn), *o;
+	const char *keys[64], *vals[64];
+	int n = 0;
+	PGconn *c;
+
+	/* the server this one reached, with its password: no prompt, no other host */
+	keys[n] = "host";
+	vals[n++] = PQhost(db->conn);
+	keys[n] = "port";
+	vals[n++] = PQport(db->conn);
+	for (o = opts; o && o->keyword && n < 60; o++) {
+		if (!o->val || !*o->val || !strcmp(o->keyword, "host") || !strcmp(o->keyword, "port") ||
+		    !strcmp(o->keyword, "hostaddr") || !strcmp(o->keyword, "application_name") ||
+		    !strcmp(o->keyword, "target_session_attrs"))
+			continue;
+		keys[n] = o->keyword;
+		vals[n++] = o->val;
+	}
+	keys[n] = "application_name";
+	vals[n++] = application_name;
+	keys[n] = NULL;
+	vals[n] = NULL;
+	c = PQconnectdbParams(keys, vals, 0);
+	PQconninfoFree(opts);
+	if (c && PQstatus(c) != CONNECTION_OK) {
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}

@@ -23,6 +23,12 @@ int db_connect(struct db *db, const char *url, int verbose);
 void db_close(struct db *db);
 /* Print the server's notices (scrubbed) with -v, as db_connect's connections do. */
 void db_watch_notices(struct db *db);
+/*
+ * A second connection to the very server db is connected to (same host,
+ * port, user, database, password), under application_name; NULL when it
+ * cannot be had. The caller PQfinish-es it.
+ */
+PGconn *db_connect_beside(const struct db *db, const char *application_name);
 /* Move an open connection from src to dst (src is left empty). */
 void db_move(struct db *dst, struct db *src);
 

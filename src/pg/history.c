@@ -191,7 +191,8 @@ PGresult *history_table_columns(struct db *db, const char *schema, const char *t
 }
 
 /* Columns this version added to the log table (history_create adds them when missing). */
-static const char *const log_added_columns[] = { "backup_path", "wal_lsn", "server_time" };
+static const char *const log_added_columns[] = { "backup_path", "wal_lsn", "server_time",
+						    "blockers" };
 
 static int inspect_log(struct history *h, struct db *db)
 {
@@ -302,7 +303,8 @@ char *history_sql_create(const struct history *h, int create_schema)
 	strbuf_addf(&sb,
 		"ALTER TABLE %s ADD COLUMN IF NOT EXISTS backup_path text, "
 		"ADD COLUMN IF NOT EXISTS wal_lsn pg_lsn, "
-		"ADD COLUMN IF NOT EXISTS server_time timestamptz",
+		"ADD COLUMN IF NOT EXISTS server_time timestamptz, "
+		"ADD COLUMN IF NOT EXISTS blockers jsonb",
 		h->qlog);
 	free(qs);
 	return strbuf_detach(&sb, NULL);
@@ -422,11 +424,11 @@ char *history_sql_set_state(const struct history *h)
 char *history_sql_log(const struct history *h)
 {
 	/* $1 run $2 version $3 name $4 direction $5 started(ms epoch or NULL) $6 outcome
-	 * $7 sqlstate $8 message $9 retries $10 os_user $11 note */
+	 * $7 sqlstate $8 message $9 retries $10 os_user $11 note $12 blockers (JSON) */
 	return xasprintf("INSERT INTO %s (run_id, version, name, direction, started_at, outcome, "
-			 "sqlstate, message, retries, os_user, note) VALUES ($1, $2, $3, $4, "
+			 "sqlstate, message, retries, os_user, note, blockers) VALUES ($1, $2, $3, $4, "
 			 "coalesce(to_timestamp($5::double precision / 1000), now()), $6, $7, $8, "
-			 "$9, $10, $11)", h->qlog);
+			 "$9, $10, $11, $12::jsonb)", h->qlog);
 }
 
 void history_insert_params(const struct history_entry *e, const char *params[7],
@@ -442,7 +444,7 @@ void history_insert_params(const struct history_entry *e, const char *params[7],
 	params[6] = e->state;
 }
 
-void history_log_params(const struct log_entry *e, const char *params[11], char buf[][32])
+void history_log_params(const struct log_entry *e, const char *params[12], char buf[][32])
 {
 	snprintf(buf[0], 32, "%lld", (long long)e->version);
 	snprintf(buf[1], 32, "%lld", (long long)e->started_epoch_ms);
@@ -458,17 +460,18 @@ void history_log_params(const struct log_entry *e, const char *params[11], char 
 	params[8] = buf[2];
 	params[9] = os_user_name();
 	params[10] = e->note;
+	params[11] = e->blockers;
 }
 
 int history_log(struct history *h, struct db *db, const struct log_entry *e)
 {
-	const char *params[11];
+	const char *params[12];
 	char buf[3][32];
 	char *sql = history_sql_log(h);
 	int rc;
 
 	history_log_params(e, params, buf);
-	rc = db_command(db, sql, 11, params);
+	rc = db_command(db, sql, 12, params);
 	free(sql);
 	return rc;
 }
@@ -476,20 +479,20 @@ int history_log(struct history *h, struct db *db, const struct log_entry *e)
 int history_log_marker(struct history *h, struct db *db, const struct log_entry *e,
 		       const struct log_marker *m)
 {
-	const char *params[14];
+	const char *params[15];
 	char buf[3][32];
 	char *sql = xasprintf("INSERT INTO %s (run_id, version, name, direction, started_at, outcome, "
-			      "sqlstate, message, retries, os_user, note, backup_path, wal_lsn, "
-			      "server_time) VALUES ($1, $2, $3, $4, coalesce(to_timestamp($5::double "
-			      "precision / 1000), now()), $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-			      h->qlog);
+			      "sqlstate, message, retries, os_user, note, blockers, backup_path, "
+			      "wal_lsn, server_time) VALUES ($1, $2, $3, $4, coalesce(to_timestamp("
+			      "$5::double precision / 1000), now()), $6, $7, $8, $9, $10, $11, "
+			      "$12::jsonb, $13, $14, $15)", h->qlog);
 	int rc;
 
 	history_log_params(e, params, buf);
-	params[11] = m->backup_path;
-	params[12] = m->wal_lsn;
-	params[13] = m->server_time;
-	rc = db_command(db, sql, 14, params);
+	params[12] = m->backup_path;
+	params[13] = m->wal_lsn;
+	params[14] = m->server_time;
+	rc = db_command(db, sql, 15, params);
 	free(sql);
 	return rc;
 }

@@ -58,7 +58,7 @@ struct history_row *history_find(struct history *h, int64_t version);
 char *history_sql_insert(const struct history *h);      /* $1..$7 */
 char *history_sql_delete(const struct history *h);      /* $1 version */
 char *history_sql_set_state(const struct history *h);   /* $1 version, $2 state */
-char *history_sql_log(const struct history *h);         /* $1..$11 */
+char *history_sql_log(const struct history *h);         /* $1..$12 */
 
 /* A history row about to be written: history_sql_insert's $1..$7. */
 struct history_entry {
@@ -84,10 +84,11 @@ struct log_entry {
 	int retries;
 	const char *note;
 	int64_t started_epoch_ms; /* client clock; 0: now() */
+	const char *blockers;   /* JSON array of the sessions that blocked the attempt, or NULL */
 };
 int history_log(struct history *h, struct db *db, const struct log_entry *e);
-/* The 11 parameters of history_sql_log for e; values point into buf[3][32]. */
-void history_log_params(const struct log_entry *e, const char *params[11], char buf[][32]);
+/* The 12 parameters of history_sql_log for e; values point into buf[3][32]. */
+void history_log_params(const struct log_entry *e, const char *params[12], char buf[][32]);
 
 /*
  * A log row that marks a point in time for recovery: the backup taken (path,

@@ -9,19 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 312 -> "5m12s" */
-static void add_age(struct strbuf *sb, long s)
-{
-	if (s >= 3600)
-		strbuf_addf(sb, "%ldh%02ldm", s / 3600, s % 3600 / 60);
-	else if (s >= 60)
-		strbuf_addf(sb, "%ldm%02lds", s / 60, s % 60);
-	else
-		strbuf_addf(sb, "%lds", s);
-}
-
-/* "pid 123 (psql, user app, idle in transaction, transaction open 5m12s)" from a row
- * whose columns from `first` on are pid, application, user, state, age, query. */
+/* "pid 123 (psql, user app, client 10.0.0.5, idle in transaction for 3m00s, transaction
+ * open 5m12s)" from a row whose columns from `first` on are ACTIVITY_COLUMNS. */
 static char *who(PGresult *res, int row, int first)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -31,11 +20,17 @@ static char *who(PGresult *res, int row, int first)
 
 	strbuf_addf(&sb, "pid %s (%s, user %s", PQgetvalue(res, row, first), *app ? app : "no application name",
 		    *user ? user : "?");
+	if (*PQgetvalue(res, row, first + 6))
+		strbuf_addf(&sb, ", client %s", PQgetvalue(res, row, first + 6));
 	if (*state)
 		strbuf_addf(&sb, ", %s", state);
+	if (!strncmp(state, "idle in transaction", 19)) {
+		strbuf_addstr(&sb, " for ");
+		strbuf_add_age(&sb, strtol(PQgetvalue(res, row, first + 5), NULL, 10));
+	}
 	if (age >= 0) {
 		strbuf_addstr(&sb, ", transaction open ");
-		add_age(&sb, age);
+		strbuf_add_age(&sb, age);
 	}
 	strbuf_addch(&sb, ')');
 	return strbuf_detach(&sb, NULL);
@@ -43,7 +38,9 @@ static char *who(PGresult *res, int row, int first)
 
 #define ACTIVITY_COLUMNS \
 	"a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), " \
-	"coalesce(a.state, ''), coalesce(extract(epoch FROM now() - a.xact_start)::bigint, -1) "
+	"coalesce(a.state, ''), coalesce(extract(epoch FROM now() - a.xact_start)::bigint, -1), " \
+	"coalesce(extract(epoch FROM now() - a.state_change)::bigint, 0), " \
+	"coalesce(host(a.client_addr), '') "
 
 /* Sessions holding (or queued for) a lock on oid that conflicts with mode. */
 static void lock_waits(struct db *db, const char *oid, enum lock_mode mode, const char *what,
@@ -166,10 +163,10 @@ int plan_db_facts(struct plan *p, struct db *db, long long_running_ms)
 		char *w;
 		struct strbuf age = STRBUF_INIT;
 
-		if (PQgetvalue(open_tx, r, 5)[0] != 't')
+		if (PQgetvalue(open_tx, r, 7)[0] != 't')
 			continue;
 		w = who(open_tx, r, 0);
-		add_age(&age, long_running_ms / 1000);
+		strbuf_add_age(&age, long_running_ms / 1000);
 		strlist_addf(&p->warnings, "long-running transaction: %s, open for more than %s: any "
 			     "lock it holds blocks the DDL below on those tables, and CONCURRENTLY "
 			     "statements wait for it to end", w, age.buf);

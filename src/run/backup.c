@@ -1,6 +1,7 @@
 /* backup.c - pg_dump -Fc before a change (mode 0600, named after the database,
  * the time and the versions), pruning, and the point-in-time marker in the log */
 #include "run/backup.h"
+#include "run/events.h"
 #include "pg/history.h"
 #include "base/proc.h"
 #include "run/session.h"
@@ -535,6 +536,22 @@ static int lost_or_failed(struct session *s)
 	return EXIT_CONNECT;
 }
 
+/* The backup event: the file (null when skipped, and why) and the recovery point. */
+static void backup_event(const struct backup_mark *m, const char *skipped_by)
+{
+	json_t *o;
+
+	if (!events_on())
+		return;
+	o = json_object();
+	json_object_set_new(o, "path", m->path ? json_string(m->path) : json_null());
+	json_object_set_new(o, "skipped_by", !m->path && skipped_by ? json_string(skipped_by)
+								     : json_null());
+	json_object_set_new(o, "wal_lsn", json_string(m->wal_lsn));
+	json_object_set_new(o, "server_time", json_string(m->server_time));
+	events_emit("backup", o);
+}
+
 int backup_before_change(struct session *s, const char *run_id, const char *what, int64_t from,
 			 int64_t to, struct backup_mark *m)
 {
@@ -545,6 +562,7 @@ int backup_before_change(struct session *s, const char *run_id, const char *what
 	int rc;
 
 	memset(m, 0, sizeof(*m));
+	events_run_start(what, run_id, s->db.display, from, to);
 	/* the history tables first, so that the backup holds them (a restore resets history) */
 	if (session_ensure_history(s) != EXIT_OK)
 		return lost_or_failed(s);
@@ -588,6 +606,7 @@ int backup_before_change(struct session *s, const char *run_id, const char *what
 	rc = history_log_marker(&s->h, &s->db, &le, &lm) < 0 ? lost_or_failed(s) : EXIT_OK;
 	if (rc == EXIT_OK)
 		log_debug("recovery point: WAL %s at %s", m->wal_lsn, m->server_time);
+	backup_event(m, le.note);
 	free(msg);
 	return rc;
 }

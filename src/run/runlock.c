@@ -5,6 +5,7 @@
  * through transaction pooling. */
 #include "run/runlock.h"
 #include "run/guard.h"
+#include "run/events.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -225,6 +226,12 @@ int runlock_take(struct session *s)
 	if (r <= 0)
 		return EXIT_CONNECT;
 	s->locked = 1;
+	if (events_on()) {
+		json_t *o = json_object();
+		json_object_set_new(o, "scope", json_string("runner"));
+		json_object_set_new(o, "lock", json_string(s->cfg->lock_table ? "table" : "advisory"));
+		events_emit("lock_acquired", o);
+	}
 	return EXIT_OK;
 }
 

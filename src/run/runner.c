@@ -6,6 +6,8 @@
 #include "run/interrupt.h"
 #include "run/leftover.h"
 #include "run/reset.h"
+#include "run/quiet.h"
+#include "run/watch.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -45,6 +47,7 @@ struct failure {
 	char *sqlstate;
 	char *message;   /* scrubbed primary message */
 	int stmt;        /* index of the failing statement, -1: runner's own statement */
+	int line, col;   /* where in the file (0: unknown) */
 };
 
 static void failure_release(struct failure *f)
@@ -140,9 +143,12 @@ static void report_failure(struct runner *r, struct step *s, int stmt, PGresult 
 		}
 	}
 	f->message = msg;
+	off = step_error_location(s, stmt, res, &line, &col);
+	f->line = off >= 0 ? line : 0;
+	f->col = off >= 0 ? col : 0;
 	if (is_retryable(f))
 		return; /* reported by the retry loop */
-	if ((off = step_error_location(s, stmt, res, &line, &col)) >= 0) {
+	if (off >= 0) {
 		log_error_at(s->path, line, col, "%s%s%s%s", msg, state ? " (SQLSTATE " : "",
 			     state ? state : "", state ? ")" : "");
 		print_source_line(r->db, s->sql, off, line);
@@ -186,6 +192,8 @@ static void report_lock_exhausted(struct runner *r, struct step *s, int stmt, in
 	else
 		log_error("could not take a lock within lock_timeout, gave up after %d retries",
 			  retries);
+	if (r->watch)
+		watch_print_blockers(r->watch, stmt);
 	log_hint("a long transaction holds a conflicting lock (see pg_locks and "
 		 "pg_stat_activity); run again when it is gone, or raise --retries or "
 		 "--lock-timeout");
@@ -223,7 +231,7 @@ struct history_params {
 	char version[32];
 	const char *insert[7];
 	const char *del[1];
-	const char *log[11];
+	const char *log[12];
 	char logbuf[3][32];
 	struct log_entry le;
 };
@@ -244,6 +252,7 @@ static void fill_history_params(struct runner *r, struct step *s, int direction,
 	hp->le.outcome = direction > 0 ? "applied" : "reverted";
 	hp->le.retries = retries;
 	hp->le.note = note;
+	hp->le.blockers = r->watch ? watch_blockers_json(r->watch) : NULL;
 	history_log_params(&hp->le, hp->log, hp->logbuf);
 }
 
@@ -312,7 +321,7 @@ static void book_init(struct runner *r, const struct step *s, struct book *b)
 	b->sql[Q_HIST_DOWN] = history_sql_delete(r->h);
 	b->nparams[Q_HIST_DOWN] = 1;
 	b->sql[Q_LOG] = history_sql_log(r->h);
-	b->nparams[Q_LOG] = 11;
+	b->nparams[Q_LOG] = 12;
 	b->named = use_named(r, s);
 }
 
@@ -380,6 +389,13 @@ static int book_failed(const struct book *b, int failed_at, int first_stmt, size
 	       (failed_at == first_stmt - 1 || failed_at >= first_stmt + (int)nstmts);
 }
 
+/* Until a result can be read without blocking: meanwhile the watch looks. */
+static void runner_wait(struct runner *r)
+{
+	if (r->watch)
+		watch_wait(r->watch);
+}
+
 /*
  * Read the results of `count` queries and the sync that follows. The index
  * (into the queries) of the first error goes to *failed_at; its result is kept
@@ -387,11 +403,15 @@ static int book_failed(const struct book *b, int failed_at, int first_stmt, size
  */
 static int read_pipeline(struct runner *r, int count, int *failed_at, PGresult **failed_res)
 {
-	int i, bad = 0;
+	int i, bad = 0, watched;
 	PGresult *res;
 
 	for (i = 0; i < count; i++) {
-		while ((res = PQgetResult(r->db->conn))) {
+		int k = i - r->pipe_first, stmt = k >= 0 && k < r->pipe_n ? k : -1;
+
+		if ((watched = r->watch && !bad))
+			watch_stmt_begin(r->watch, stmt);
+		while (runner_wait(r), (res = PQgetResult(r->db->conn))) {
 			ExecStatusType st = PQresultStatus(res);
 			if (st == PGRES_FATAL_ERROR && !bad) {
 				bad = 1;
@@ -408,6 +428,8 @@ static int read_pipeline(struct runner *r, int count, int *failed_at, PGresult *
 			}
 			PQclear(res);
 		}
+		if (watched)
+			watch_stmt_end(r->watch, !bad || *failed_at != i);
 		if (connection_lost(r))
 			break;
 	}
@@ -453,6 +475,7 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 	book_prepare(r, &b, 1u << Q_TIMEOUTS | 1u << q_hist | 1u << Q_LOG);
 	send_query(r, "BEGIN", 0, NULL);
 	book_send(r, &b, Q_TIMEOUTS, tparams);
+	PQsendFlushRequest(r->db->conn);
 	base = batch = b.nprep + 2;
 	for (i = 0; i <= n; i++) {
 		if (i == n) {
@@ -468,10 +491,15 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 			batch += 7;
 		} else {
 			send_query(r, s->script.stmts[i].text, 0, NULL);
+			/* its result comes back when it ends, not at the sync: the watch
+			 * knows which statement runs, and for how long */
+			PQsendFlushRequest(r->db->conn);
 			batch++;
 			if (batch < PIPELINE_BATCH)
 				continue;
 		}
+		r->pipe_first = base - (int)sent;
+		r->pipe_n = (int)n;
 		if (!PQpipelineSync(r->db->conn)) {
 			/* nothing of this batch is known to have run, nor its COMMIT */
 			sync_failed = 1;
@@ -518,10 +546,29 @@ done:
 
 /* --- without a transaction: statement by statement ----------------------------- */
 
+/* PQexecParams, waiting for the result with the watch: like PQexec, the last
+ * result or the first error. */
+static PGresult *runner_exec(struct runner *r, const char *sql, int n, const char *const *params)
+{
+	PGresult *res, *last = NULL;
+
+	if (!r->watch || !PQsendQueryParams(r->db->conn, sql, n, NULL, params, NULL, NULL, 0))
+		return PQexecParams(r->db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	while (runner_wait(r), (res = PQgetResult(r->db->conn))) {
+		if (last && PQresultStatus(last) == PGRES_FATAL_ERROR) {
+			PQclear(res);
+			continue;
+		}
+		PQclear(last);
+		last = res;
+	}
+	return last ? last : PQmakeEmptyPGresult(r->db->conn, PGRES_FATAL_ERROR);
+}
+
 static int exec_simple(struct runner *r, const char *sql, int n, const char *const *params,
 		       PGresult **err)
 {
-	PGresult *res = PQexecParams(r->db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	PGresult *res = runner_exec(r, sql, n, params);
 	ExecStatusType st = PQresultStatus(res);
 
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
@@ -553,6 +600,19 @@ static int open_transaction(struct runner *r, struct step *s, struct failure *f)
 	log_hint("end the file with COMMIT, or leave BEGIN/COMMIT out and let migrate wrap it");
 	fail_with(f, "25001", "ends inside an open transaction (no COMMIT)");
 	return 1;
+}
+
+/* One of the migration's statements, watched. */
+static int exec_stmt(struct runner *r, int stmt, const char *sql, PGresult **err)
+{
+	int rc;
+
+	if (r->watch)
+		watch_stmt_begin(r->watch, stmt);
+	rc = exec_simple(r, sql, 0, NULL, err);
+	if (r->watch)
+		watch_stmt_end(r->watch, rc == 0);
+	return rc;
 }
 
 static int run_unwrapped(struct runner *r, struct step *s, int direction, int *retries,
@@ -588,7 +648,7 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 			fail_with(f, "57014", "interrupted between statements");
 			goto out;
 		}
-		if (exec_simple(r, st->text, 0, NULL, &err) == 0) {
+		if (exec_stmt(r, (int)i, st->text, &err) == 0) {
 			if (s->mode == TX_SELF && PQtransactionStatus(r->db->conn) == PQTRANS_IDLE)
 				committed = (st->flags & STMT_TX_CONTROL) || committed;
 			continue;
@@ -604,6 +664,8 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 			(*retries)++;
 			log_info("  lock timeout at %s:%d (%s), retry %d/%d in %ldms", s->path,
 				 st->line, sql_stmt_kind(st->node), *retries, r->cfg->retries, d);
+			if (r->watch)
+				watch_retry(r->watch, (int)i, *retries, r->cfg->retries, d);
 			sleep_ms(d);
 			/* a failed CONCURRENTLY build leaves an INVALID index: drop it first */
 			leftover_drop(r->db, st, s->path);
@@ -628,6 +690,7 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 			  : exec_simple(r, sql_hist, 1, hp.del, &err) < 0)
 		goto fail_runner;
 	hp.le.retries = *retries;
+	hp.le.blockers = r->watch ? watch_blockers_json(r->watch) : NULL;
 	history_log(r->h, r->db, &hp.le);
 	rc = 0;
 	goto out;
@@ -667,6 +730,7 @@ static int report_failed(struct runner *r, struct step *s, int direction, const 
 		.outcome = s->mode == TX_WRAPPED ? "failed" : "dirty",
 		.sqlstate = f->sqlstate, .message = f->message, .retries = retries,
 		.note = why ? why : note, .started_epoch_ms = started,
+		.blockers = watch_blockers_json(r->watch),
 	};
 
 	history_log(r->h, r->db, &le);
@@ -687,9 +751,9 @@ static int report_failed(struct runner *r, struct step *s, int direction, const 
 	return sig ? interrupt_exit_code() : EXIT_FAILED;
 }
 
-int runner_apply(struct runner *r, struct step *s, int direction, const char *note)
+static int apply_watched(struct runner *r, struct step *s, int direction, const char *note)
 {
-	struct failure f = { NULL, NULL, -1 };
+	struct failure f = { NULL, NULL, -1, 0, 0 };
 	int retries = 0, rc;
 	int64_t t0 = now_ms(), started = wall_clock_ms();
 	const char *verb = direction > 0 ? "applied" : "reverted";
@@ -725,6 +789,7 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 				log_info("  lock timeout at %s:%d (%s), rolled back; retry %d/%d in %ldms",
 					 s->path, st ? st->line : 0, st ? sql_stmt_kind(st->node) : "statement",
 					 retries, r->cfg->retries, d);
+				watch_retry(r->watch, f.stmt, retries, r->cfg->retries, d);
 				sleep_ms(d);
 			}
 		}
@@ -738,11 +803,14 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 			       s->noop ? "empty" : tx_mode_name(s->mode), (long long)(now_ms() - t0),
 			       retries ? ", after lock timeout retries" : "");
 		fflush(stdout);
+		watch_outcome(r->watch, 1, retries, now_ms() - t0, NULL, NULL, 0, 0);
 		failure_release(&f);
 		if (interrupt_signal())
 			log_error("interrupted after %s %s was %s; stopping", s->version_str, s->name, verb);
 		return interrupt_signal() ? interrupt_exit_code() : EXIT_OK;
 	}
+	watch_outcome(r->watch, 0, retries, now_ms() - t0, f.sqlstate, connection_lost(r) ?
+		      "lost the connection to the server" : f.message, f.line, f.col);
 	if (connection_lost(r)) {
 		log_error("lost the connection to the server while %s %s %s",
 			  direction > 0 ? "applying" : "reverting", s->version_str, s->name);
@@ -758,5 +826,19 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 	}
 	rc = report_failed(r, s, direction, note, retries, started, &f);
 	failure_release(&f);
+	return rc;
+}
+
+int runner_apply(struct runner *r, struct step *s, int direction, const char *note)
+{
+	struct watch w;
+	int rc;
+
+	watch_init(&w, r->db, r->cfg, r->h, r->run_id, s, direction);
+	r->watch = &w;
+	quiet_wait(r->db, r->cfg, s);
+	rc = apply_watched(r, s, direction, note);
+	r->watch = NULL;
+	watch_release(&w);
 	return rc;
 }

@@ -19,6 +19,8 @@ struct run_options {
 	const char *note;      /* recorded in the audit log (e.g. "--allow-drift") */
 };
 
+struct watch;
+
 struct runner {
 	struct db *db;
 	struct history *h;
@@ -30,6 +32,8 @@ struct runner {
 	char stmt_prefix[24];
 	unsigned prepared;      /* bit per statement prepared so far */
 	int unnamed;            /* send them unnamed from now on (see use_named) */
+	struct watch *watch;    /* while a migration runs: blockers, progress, events */
+	int pipe_first, pipe_n; /* in the pipeline batch read now: statement 0's query, how many */
 };
 
 void runner_init(struct runner *r, struct db *db, struct history *h, struct migration_set *set,

@@ -127,6 +127,31 @@ START_TEST(errors_name_file_and_line)
 }
 END_TEST
 
+START_TEST(blockers_policy)
+{
+	struct cfg_call cc;
+	char *d, *err = load_text(&cc, "apply:\n  blockers: cancel-idle\n  blockers_idle_after: 2min\n"
+				  "  wait_quiet: 5s\n", &d);
+
+	ck_assert_int_eq(cc.rc, 0);
+	ck_assert_int_eq(cc.c.blockers, BLOCKERS_CANCEL_IDLE);
+	ck_assert_int_eq(cc.c.blockers_idle_after_ms, 120000);
+	ck_assert_int_eq(cc.c.wait_quiet_ms, 5000);
+	done(&cc, d, err);
+	err = load_text(&cc, "", &d);
+	ck_assert_int_eq(cc.c.blockers, BLOCKERS_WAIT);
+	ck_assert_int_eq(cc.c.blockers_idle_after_ms, 30000);
+	ck_assert_int_eq(cc.c.wait_quiet_ms, 0);
+	done(&cc, d, err);
+	ck_assert_int_eq(config_blockers("cancel-idle-any"), BLOCKERS_CANCEL_IDLE_ANY);
+	ck_assert_int_eq(config_blockers("Cancel-Idle"), -1);
+	ck_assert_str_eq(config_blockers_name(BLOCKERS_CANCEL_IDLE), "cancel-idle");
+	expect_error("apply:\n  blockers: kill\n", "migrate.yml:2:13: error",
+		     "\"apply.blockers\" must be wait, cancel-idle or cancel-idle-any, not \"kill\"");
+	expect_error("apply:\n  blockers_idle_after: a while\n", "migrate.yml:2:24: error", "must be a duration");
+}
+END_TEST
+
 static void load_missing(void *arg)
 {
 	struct cfg_call *cc = arg;
@@ -154,6 +179,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, defaults_and_empty_file);
 	tcase_add_test(tc, errors_name_file_and_line);
 	tcase_add_test(tc, explicit_missing_file);
+	tcase_add_test(tc, blockers_policy);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -160,7 +160,7 @@ START_TEST(history_row_parameters)
 {
 	struct history_entry e = { 42, "add_users", "abc", NULL, "transaction", "applied" };
 	struct log_entry le;
-	const char *p[7], *lp[11];
+	const char *p[7], *lp[12];
 	char buf[32], lbuf[3][32];
 	struct history h;
 	char *sql;
