@@ -80,6 +80,11 @@ void config_release(struct config *c)
 		free(c->custom[i].message);
 	}
 	free(c->custom);
+	for (i = 0; i < c->npending; i++) {
+		free(c->pending[i].key);
+		free(c->pending[i].var);
+	}
+	free(c->pending);
 	fleetconf_release(c);
 	memset(c, 0, sizeof(*c));
 }
@@ -148,6 +153,7 @@ static void load_rules(struct loader *ld, yaml_node_t *map)
 		config_yaml_error(ld, map, "\"lint.rules\" must be a mapping of rule id to off, warning or error");
 		return;
 	}
+	config_yaml_unique_keys(ld, map, "lint.rules");
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
@@ -198,6 +204,7 @@ static void load_custom_rule(struct loader *ld, yaml_node_t *map)
 		config_yaml_error(ld, map, "each entry of \"lint.custom\" must be a mapping (id, pattern, message, severity)");
 		return;
 	}
+	config_yaml_unique_keys(ld, map, "lint.custom");
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
@@ -260,6 +267,7 @@ static void load_section(struct loader *ld, const char *section, yaml_node_t *ma
 		config_yaml_error(ld, map, "\"%s\" must be a mapping", section);
 		return;
 	}
+	config_yaml_unique_keys(ld, map, section);
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
@@ -297,6 +305,7 @@ static void load_root(struct loader *ld, yaml_node_t *root)
 		config_yaml_error(ld, root, "the configuration must be a mapping (key: value)");
 		return;
 	}
+	config_yaml_unique_keys(ld, root, NULL);
 	for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
@@ -359,6 +368,44 @@ int config_load(struct config *c, const char *path)
 		ld.errors++;
 	}
 	return ld.errors ? -1 : 0;
+}
+
+int config_require(struct config *c, const char *prefix)
+{
+	size_t i, kept = 0;
+	int bad = 0;
+
+	for (i = 0; i < c->npending; i++) {
+		struct config_pending *pe = &c->pending[i];
+
+		if (prefix && strncmp(pe->key, prefix, strlen(prefix))) {
+			c->pending[kept++] = *pe;
+			continue;
+		}
+		log_error_at(c->path, pe->line, pe->col, "environment variable %s is not set (in \"%s\")",
+			     pe->var, pe->key);
+		log_hint("set it, or give a default: ${%s:-value}", pe->var);
+		free(pe->key);
+		free(pe->var);
+		bad = 1;
+	}
+	c->npending = kept;
+	return bad ? -1 : 0;
+}
+
+void config_forget(struct config *c, const char *key)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < c->npending; i++) {
+		if (strcmp(c->pending[i].key, key)) {
+			c->pending[kept++] = c->pending[i];
+			continue;
+		}
+		free(c->pending[i].key);
+		free(c->pending[i].var);
+	}
+	c->npending = kept;
 }
 
 int config_on_failure(const char *v)

@@ -149,7 +149,22 @@ static void free_names(char **names, size_t n)
 	free(names);
 }
 
-static int add_schemas(struct app *app, const struct target_source *src, struct target_list *tl)
+/* A query that found nothing is a typo more often than an empty fleet: said, never silent. */
+static int empty_query(const char *cfgpath, const struct target_source *src, const char *what,
+		       int empty_is_error)
+{
+
+	if (empty_is_error) {
+		log_error_at(cfgpath, src->line, 0, "the query of %s returned no rows: %s", what, src->query);
+		log_hint("check its pattern; --allow-empty runs on the other targets anyway");
+		return EXIT_USAGE;
+	}
+	log_warning_at(cfgpath, src->line, 0, "the query of %s returned no rows: %s", what, src->query);
+	return EXIT_OK;
+}
+
+static int add_schemas(struct app *app, const struct target_source *src, struct target_list *tl,
+		       int empty_is_error)
 {
 	struct config *cfg = &app->cfg;
 	struct history h;
@@ -159,6 +174,8 @@ static int add_schemas(struct app *app, const struct target_source *src, struct 
 
 	if (src->query) {
 		rc = run_query(cfg->database_url, src->query, "targets.schemas", &got, &n);
+		if (rc == EXIT_OK && n == 0)
+			rc = empty_query(cfg->path ? cfg->path : "migrate.yml", src, "targets.schemas", empty_is_error);
 		if (rc != EXIT_OK)
 			return rc;
 		names = got;
@@ -185,7 +202,8 @@ static int add_schemas(struct app *app, const struct target_source *src, struct 
 	return EXIT_OK;
 }
 
-static int add_databases(struct app *app, const struct target_source *src, struct target_list *tl)
+static int add_databases(struct app *app, const struct target_source *src, struct target_list *tl,
+			 int empty_is_error)
 {
 	struct config *cfg = &app->cfg;
 	char **names = src->list, **got = NULL;
@@ -195,6 +213,8 @@ static int add_databases(struct app *app, const struct target_source *src, struc
 	if (src->query) {
 		rc = run_query(src->database ? src->database : cfg->database_url, src->query,
 			       "targets.databases", &got, &n);
+		if (rc == EXIT_OK && n == 0)
+			rc = empty_query(cfg->path ? cfg->path : "migrate.yml", src, "targets.databases", empty_is_error);
 		if (rc != EXIT_OK)
 			return rc;
 		names = got;
@@ -243,7 +263,7 @@ static int settle_names(struct target_list *tl)
 	return rc;
 }
 
-int targets_resolve(struct app *app, struct target_list *out)
+int targets_resolve(struct app *app, struct target_list *out, int empty_is_error)
 {
 	struct config *cfg = &app->cfg;
 	struct targets_config *tc = cfg->targets;
@@ -256,13 +276,15 @@ int targets_resolve(struct app *app, struct target_list *out)
 			 "(docs/multi-tenant.md), or run without --all for the one database");
 		return EXIT_USAGE;
 	}
+	if (config_require(cfg, NULL) < 0)
+		return EXIT_USAGE;
 	if (tc->main) {
 		struct target *t = add_target(out, TARGET_MAIN, "main", cfg->database_url, cfg->dir);
 		t->table = xstrdup(cfg->table);
 	}
-	if (tc->schemas.set && (rc = add_schemas(app, &tc->schemas, out)) != EXIT_OK)
+	if (tc->schemas.set && (rc = add_schemas(app, &tc->schemas, out, empty_is_error)) != EXIT_OK)
 		return rc;
-	if (tc->databases.set && (rc = add_databases(app, &tc->databases, out)) != EXIT_OK)
+	if (tc->databases.set && (rc = add_databases(app, &tc->databases, out, empty_is_error)) != EXIT_OK)
 		return rc;
 	return settle_names(out);
 }

@@ -45,7 +45,10 @@ static int connect_db(struct session *s)
 	}
 	/* another database: one connection per worker, never two */
 	db_close(&kept.db);
-	return db_connect(&s->db, s->cfg->database_url, s->app->opts.verbose);
+	if (db_connect(&s->db, s->cfg->database_url, s->app->opts.verbose) < 0)
+		return -1;
+	log_info("%s", s->db.display); /* the target, said before anything is done to it */
+	return 0;
 }
 
 /* Keep the connection for the next target, as a new session would find it. */
@@ -86,6 +89,8 @@ int session_open(struct session *s, struct app *app, int flags)
 	}
 	if (!(flags & (SESSION_CONNECT | SESSION_LOCK | SESSION_HISTORY)))
 		return EXIT_OK;
+	if (config_require(s->cfg, NULL) < 0)
+		return EXIT_USAGE;
 	if ((r = connect_db(s)) < 0) {
 		if (r == -2) {
 			log_detail("it comes from %s", s->cfg->url_source);
