@@ -169,7 +169,7 @@ static void history_warnings(struct plan *p, struct session *s)
 		if (row->dirty)
 			strlist_addf(&p->warnings, "version %lld (%s) is dirty: up and down refuse to run "
 				     "until \"migrate repair\" settles it", (long long)row->version, row->name);
-		else if (m && strcmp(m->checksum, row->checksum))
+		else if (m && !migration_checksum_matches(m, row->checksum))
 			strlist_addf(&p->warnings, "%s was modified since it was applied at %s: up refuses "
 				     "to run without --allow-drift", m->up.path, row->applied_at);
 	}
@@ -275,7 +275,7 @@ static int plan_down(struct plan *p, struct session *s, const struct request *rq
 		if (row && !m)
 			strlist_add(&pm->warnings, "its files are gone: reverted with the down SQL "
 				    "recorded when it was applied");
-		else if (row && strcmp(m->checksum, row->checksum) && row->down_sql)
+		else if (row && !migration_checksum_matches(m, row->checksum) && row->down_sql)
 			strlist_add(&pm->warnings, "its up file changed since it was applied: reverted with "
 				    "the down SQL recorded then");
 	}

@@ -139,7 +139,7 @@ const char *session_state(struct session *s, int64_t version)
 		return "dirty";
 	if (!m)
 		return "missing";
-	if (strcmp(row->checksum, m->checksum))
+	if (!migration_checksum_matches(m, row->checksum))
 		return "modified";
 	return "applied";
 }

@@ -37,6 +37,11 @@ void sha256_hex(const void *data, size_t len, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+int migration_checksum_matches(const struct migration *m, const char *recorded)
+{
+	return recorded && (!strcmp(m->checksum, recorded) || !strcmp(m->checksum_bytes, recorded));
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t ls = strlen(s), lx = strlen(suffix);
@@ -390,7 +395,13 @@ static void finish_migration(struct migration_set *set, struct migration *m, int
 			set->errors++;
 		m->down.dir.no_transaction |= notx;
 	}
-	sha256_hex(m->up.sql, strlen(m->up.sql), m->checksum);
+	{
+		char *norm = sql_normalized_text(m->up.sql);
+
+		sha256_hex(norm, strlen(norm), m->checksum);
+		free(norm);
+	}
+	sha256_hex(m->up.sql, strlen(m->up.sql), m->checksum_bytes);
 	if (quiet)
 		return;
 	if (!m->down.sql) {

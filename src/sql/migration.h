@@ -34,7 +34,8 @@ struct migration {
 	char *version_str; /* as written in the file name ("000042") */
 	char *name;        /* "add_users" */
 	struct section up, down;
-	char checksum[65]; /* hex SHA-256 of the up section */
+	char checksum[65]; /* recorded: hex SHA-256 of the up section's statements (sql_normalized_text) */
+	char checksum_bytes[65]; /* hex SHA-256 of the up section's bytes: what migrate < 0.2 recorded */
 	int dbmate;        /* single file with -- migrate:up / -- migrate:down */
 };
 
@@ -62,6 +63,13 @@ int migration_parse_name(const char *fname, int64_t *version, char **version_str
 
 /* Scan comments of a section for directives; errors printed with file:line. */
 int directives_parse(const char *sql, const char *path, int line_base, struct directives *d);
+
+/*
+ * A recorded checksum still matches the file: the statements are the same
+ * (comments and whitespace may differ), or, for a row recorded by an older
+ * migrate, the bytes are.
+ */
+int migration_checksum_matches(const struct migration *m, const char *recorded);
 
 /* Hex SHA-256 of len bytes into out[65]. */
 void sha256_hex(const void *data, size_t len, char out[65]);
