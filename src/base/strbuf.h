@@ -26,4 +26,13 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void strbuf_rtrim(struct strbuf *sb);
 
+/*
+ * s for a terminal or a one-line report: control characters (a newline, ESC,
+ * DEL) and bytes that are not UTF-8 become \n, \t or \xNN, and a backslash
+ * \\, so a name cannot forge a line or colour the terminal. Freshly allocated.
+ */
+char *escape_name(const char *s);
+/* Is s valid UTF-8? */
+int utf8_valid(const char *s);
+
 #endif

@@ -106,6 +106,22 @@ static int same_file(const char *a, const char *b)
 	return !strcmp(x ? x + 1 : a, y ? y + 1 : b);
 }
 
+static int same_file(const char *a, const char *b);
+
+/* The newest migration of set that one of the files belongs to (-1: none). */
+static int64_t newest_named(const struct migration_set *set, char **files, size_t n)
+{
+	int64_t maxv = -1;
+	size_t i, k;
+
+	for (i = 0; i < set->n; i++)
+		for (k = 0; k < n; k++)
+			if ((set->items[i].up.path && same_file(set->items[i].up.path, files[k])) ||
+			    (set->items[i].down.path && same_file(set->items[i].down.path, files[k])))
+				maxv = set->items[i].version;
+	return maxv;
+}
+
 /*
  * Files inside a migrations directory: lint them with the schema the earlier
  * migrations of that directory build (a SET NOT NULL after an earlier
@@ -131,6 +147,8 @@ static void lint_files_in_dir(struct lint_run *lr, const char *dir, char **files
 		free(name);
 	}
 	l = maxv >= 0 && migration_set_load(&set, dir, 1) == 0 ? new_linter(lr) : NULL;
+	if (l && migration_order() == ORDER_NAME)
+		maxv = newest_named(&set, files, n); /* versions are positions: found by file */
 	if (l) {
 		/* sections named as the user named the files; the earlier ones only teach */
 		struct section *secs = xmalloc((2 * set.n + 1) * sizeof(*secs));

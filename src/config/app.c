@@ -1,5 +1,6 @@
 /* app.c - the configuration a command runs with */
 #include "config/app.h"
+#include "sql/migration.h"
 #include "base/util.h"
 
 #include <stdlib.h>
@@ -39,6 +40,7 @@ int app_config(struct app *app)
 		return -1;
 	if (!cfg->dir)
 		cfg->dir = xstrdup("migrations");
+	migration_set_order(cfg->order_by_name ? ORDER_NAME : ORDER_VERSION);
 	if (app->opts.table) {
 		free(cfg->table);
 		cfg->table = xstrdup(app->opts.table);

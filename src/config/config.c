@@ -12,7 +12,7 @@
 #include <string.h>
 #include <yaml.h>
 
-enum key_type { K_STRING, K_DURATION, K_INT, K_BOOL, K_ON_FAILURE };
+enum key_type { K_STRING, K_DURATION, K_INT, K_BOOL, K_ON_FAILURE, K_ORDER };
 
 /* Scalar keys, declared once: dotted path, type, where it goes. */
 static const struct config_key {
@@ -23,6 +23,7 @@ static const struct config_key {
 	{ "database.url", K_STRING, offsetof(struct config, database_url) },
 	{ "migrations.dir", K_STRING, offsetof(struct config, dir) },
 	{ "migrations.table", K_STRING, offsetof(struct config, table) },
+	{ "migrations.order", K_ORDER, offsetof(struct config, order_by_name) },
 	{ "apply.lock_timeout", K_DURATION, offsetof(struct config, lock_timeout_ms) },
 	{ "apply.statement_timeout", K_DURATION, offsetof(struct config, statement_timeout_ms) },
 	{ "apply.retries", K_INT, offsetof(struct config, retries) },
@@ -125,6 +126,12 @@ static void set_key(struct loader *ld, const struct config_key *k, yaml_node_t *
 			*(int *)field = 0;
 		else
 			config_yaml_error(ld, n, "\"%s\" must be true or false, not \"%s\"", k->path, v);
+		break;
+	case K_ORDER:
+		if (!strcmp(v, "version") || !strcmp(v, "name"))
+			*(int *)field = v[0] == 'n';
+		else
+			config_yaml_error(ld, n, "\"%s\" must be version or name, not \"%s\"", k->path, v);
 		break;
 	case K_ON_FAILURE:
 		if ((*(int *)field = config_on_failure(v)) < 0)

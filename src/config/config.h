@@ -35,6 +35,7 @@ struct config {
 	const char *url_source; /* "--database-url", "DATABASE_URL", "config", "libpq defaults" */
 	char *dir;           /* migrations directory */
 	char *table;         /* history table, schema-qualified */
+	int order_by_name;   /* migrations.order: name (sql/migration.h ORDER_NAME) */
 
 	/* apply */
 	long lock_timeout_ms;      /* 500 */
