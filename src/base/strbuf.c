@@ -110,47 +110,6 @@ void strbuf_rtrim(struct strbuf *sb)
 		sb->buf[sb->len] = '\0';
 }
 
-/* Length of the valid UTF-8 sequence at p (1 to 4), 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *p)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	/* overlong forms, surrogates, beyond U+10FFFF */
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-int utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
-
-	while (*p) {
-		if (!(n = utf8_seq(p)))
-			return 0;
-		p += n;
-	}
-	return 1;
-}
-
 char *escape_name(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -158,7 +117,7 @@ char *escape_name(const char *s)
 	size_t n;
 
 	while (*p) {
-		n = utf8_seq(p);
+		n = utf8_seq_len(p);
 		if (n > 1) {
 			strbuf_add(&sb, p, n);
 			p += n;

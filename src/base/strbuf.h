@@ -32,7 +32,5 @@ void strbuf_rtrim(struct strbuf *sb);
  * \\, so a name cannot forge a line or colour the terminal. Freshly allocated.
  */
 char *escape_name(const char *s);
-/* Is s valid UTF-8? */
-int utf8_valid(const char *s);
 
 #endif

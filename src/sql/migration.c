@@ -537,6 +537,15 @@ static struct migration *new_migration(struct migration_set *set, int64_t versio
 	return m;
 }
 
+/* A name as every output prints it: a newline or ESC in it cannot forge a row. */
+static void escape_in_place(char **s)
+{
+	char *e = escape_name(*s);
+
+	free(*s);
+	*s = e;
+}
+
 /* Attach one file to the set; returns -1 on a reported error. */
 static int add_file(struct migration_set *set, const char *dir, const char *fname)
 {
@@ -552,6 +561,17 @@ static int add_file(struct migration_set *set, const char *dir, const char *fnam
 		rc = r;
 		goto done;
 	}
+	if (!utf8_valid(fname)) {
+		char *shown = escape_name(fname);
+
+		log_error_at(path, 0, 0, "the file name is not valid UTF-8 (\"%s\")", shown);
+		log_hint("rename it: names are printed in reports, history and pull-request comments");
+		free(shown);
+		rc = -1;
+		goto done;
+	}
+	escape_in_place(&vstr);
+	escape_in_place(&name);
 	text = read_file(path, NULL);
 	if (!text) {
 		log_error("could not read \"%s\": %s", path, strerror(errno));
