@@ -45,8 +45,10 @@ static int connect_db(struct session *s)
 	}
 	/* another database: one connection per worker, never two */
 	db_close(&kept.db);
-	if (db_connect(&s->db, s->cfg->database_url, s->app->opts.verbose) < 0)
-		return -1;
+	int r = db_connect(&s->db, s->cfg->database_url, s->app->opts.verbose);
+
+	if (r < 0)
+		return r; /* -2: the connection string does not parse */
 	log_info("%s", s->db.display); /* the target, said before anything is done to it */
 	return 0;
 }
