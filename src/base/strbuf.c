@@ -149,3 +149,31 @@ void strbuf_add_age(struct strbuf *sb, long s)
 	else
 		strbuf_addf(sb, "%lds", s);
 }
+
+char *escape_name(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct strbuf sb = STRBUF_INIT;
+	size_t n;
+
+	while (*p) {
+		n = utf8_seq_len(p);
+		if (n > 1) {
+			strbuf_add(&sb, p, n);
+			p += n;
+			continue;
+		}
+		if (*p == '\n')
+			strbuf_addstr(&sb, "\\n");
+		else if (*p == '\t')
+			strbuf_addstr(&sb, "\\t");
+		else if (*p == '\\')
+			strbuf_addstr(&sb, "\\\\");
+		else if (n == 0 || *p < 0x20 || *p == 0x7f)
+			strbuf_addf(&sb, "\\x%02x", *p);
+		else
+			strbuf_addch(&sb, (char)*p);
+		p++;
+	}
+	return strbuf_detach(&sb, NULL);
+}

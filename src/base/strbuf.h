@@ -32,4 +32,11 @@ void strbuf_add_count(struct strbuf *sb, double n);
 /* A number of seconds as an age: 45s, 5m12s, 2h03m. */
 void strbuf_add_age(struct strbuf *sb, long seconds);
 
+/*
+ * s for a terminal or a one-line report: control characters (a newline, ESC,
+ * DEL) and bytes that are not UTF-8 become \n, \t or \xNN, and a backslash
+ * \\, so a name cannot forge a line or colour the terminal. Freshly allocated.
+ */
+char *escape_name(const char *s);
+
 #endif

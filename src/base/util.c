@@ -166,6 +166,64 @@ static void vlog_at(const char *kind, const char *file, int line, int col,
 		    const char *fmt, va_list ap)
 	__attribute__((format(printf, 5, 0)));
 
+size_t utf8_seq_len(const unsigned char *p)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+int utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	while (*p) {
+		if (!(n = utf8_seq_len(p)))
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+/* A file name with its control characters (a newline, ESC) escaped: it cannot forge a line. */
+static void put_file(FILE *out, const char *file)
+{
+	const unsigned char *p = (const unsigned char *)file;
+
+	for (; *p; p++) {
+		size_t n = utf8_seq_len(p);
+
+		if (n > 1) {
+			fwrite(p, 1, n, out);
+			p += n - 1;
+		} else if (n == 0 || *p < 0x20 || *p == 0x7f)
+			fprintf(out, *p == '\n' ? "\\n" : "\\x%02x", *p);
+		else
+			fputc(*p, out);
+	}
+}
+
 static void vlog_at(const char *kind, const char *file, int line, int col,
 		    const char *fmt, va_list ap)
 {
@@ -182,12 +240,14 @@ static void vlog_at(const char *kind, const char *file, int line, int col,
 		keep_error(file ? lead : "", fmt, ap);
 	}
 	fflush(stdout);
+	if (file)
+		put_file(out, file);
 	if (file && line > 0 && col > 0)
-		fprintf(out, "%s:%d:%d: %s: ", file, line, col, kind);
+		fprintf(out, ":%d:%d: %s: ", line, col, kind);
 	else if (file && line > 0)
-		fprintf(out, "%s:%d: %s: ", file, line, kind);
+		fprintf(out, ":%d: %s: ", line, kind);
 	else if (file)
-		fprintf(out, "%s: %s: ", file, kind);
+		fprintf(out, ": %s: ", kind);
 	else
 		fprintf(out, "%s: ", kind);
 	vfprintf(out, fmt, ap);

@@ -15,6 +15,11 @@ enum exit_code {
 	EXIT_CONNECT = 3, /* cannot connect or cannot take the runner lock */
 };
 
+/* Length of the valid UTF-8 sequence at p (1 to 4), 0 when it is not one. */
+size_t utf8_seq_len(const unsigned char *p);
+/* Is s valid UTF-8? */
+int utf8_valid(const char *s);
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define UNUSED(x) ((void)(x))
 

@@ -1,4 +1,4 @@
-/* adopt.c - migrate adopt --from golang-migrate|dbmate: import the versions another
+/* adopt.c - migrate adopt --from golang-migrate|dbmate|goose: import the versions another
  * tool recorded in its schema_migrations, and keep its table, renamed aside */
 #include "cmd/applyopts.h"
 #include "cmd/commands.h"
@@ -15,8 +15,8 @@
 enum { O_FROM = 1, O_FROM_TABLE };
 
 static const struct cli_option adopt_options[] = {
-	{ O_FROM, 0, "from", "TOOL", "golang-migrate or dbmate" },
-	{ O_FROM_TABLE, 0, "from-table", "NAME", "their history table (default: public.schema_migrations)" },
+	{ O_FROM, 0, "from", "TOOL", "golang-migrate, dbmate or goose" },
+	{ O_FROM_TABLE, 0, "from-table", "NAME", "their history table (default: public.schema_migrations; goose: public.goose_db_version)" },
 	{ AO_WAIT, 0, "wait", "DURATION", "wait this long for another run's lock (default 60s)" },
 	CLI_END
 };
@@ -63,8 +63,12 @@ static int read_golang_migrate(struct session *s, PGresult *res, struct imported
 	return 0;
 }
 
-/* dbmate keeps one row per applied version (text). */
-static int read_dbmate(struct session *s, PGresult *res, struct imported *im)
+/*
+ * dbmate keeps one row per applied version (text); goose one per version it
+ * applied (the query keeps those whose latest row says applied).
+ */
+static int read_rows(struct session *s, PGresult *res, struct imported *im, const char *tool,
+		     const char *table)
 {
 	int i;
 
@@ -72,8 +76,12 @@ static int read_dbmate(struct session *s, PGresult *res, struct imported *im)
 		int64_t v = parse_int64(PQgetvalue(res, i, 0));
 
 		if (v < 0) {
-			log_error("dbmate's table holds version \"%s\", which is not a number",
-				  PQgetvalue(res, i, 0));
+			char *shown = escape_name(PQgetvalue(res, i, 0));
+
+			log_error("%s's table %s holds version \"%s\" in row %d (ordered by version), "
+				  "which is not a number", tool, table, shown, i + 1);
+			log_hint("migrate's versions are numbers: fix or delete that row, then adopt again");
+			free(shown);
 			return -1;
 		}
 		add_row(s, im, v, 0);
@@ -109,9 +117,14 @@ static int read_theirs(struct session *s, struct history *theirs, const char *to
 			  tool, found ? found : "nobody");
 		goto done;
 	}
-	sql = !strcmp(tool, "golang-migrate")
-		      ? xasprintf("SELECT version, dirty FROM %s", theirs->qtable)
-		      : xasprintf("SELECT version FROM %s ORDER BY version", theirs->qtable);
+	if (!strcmp(tool, "golang-migrate"))
+		sql = xasprintf("SELECT version, dirty FROM %s", theirs->qtable);
+	else if (!strcmp(tool, "goose")) /* version 0 is the row goose writes when it creates the table */
+		sql = xasprintf("SELECT version_id FROM (SELECT DISTINCT ON (version_id) version_id, "
+				"is_applied FROM %s ORDER BY version_id, id DESC) latest "
+				"WHERE is_applied AND version_id <> 0 ORDER BY version_id", theirs->qtable);
+	else
+		sql = xasprintf("SELECT version FROM %s ORDER BY version", theirs->qtable);
 	res = db_exec(&s->db, sql, 0, NULL);
 	free(sql);
 	if (!res) {
@@ -119,7 +132,7 @@ static int read_theirs(struct session *s, struct history *theirs, const char *to
 		goto done;
 	}
 	if ((!strcmp(tool, "golang-migrate") ? read_golang_migrate(s, res, im)
-					     : read_dbmate(s, res, im)) == 0) {
+					     : read_rows(s, res, im, tool, theirs->display)) == 0) {
 		if (im->n)
 			qsort(im->rows, im->n, sizeof(*im->rows), cmp_row);
 		rc = EXIT_OK;
@@ -190,12 +203,12 @@ int cmd_adopt(int argc, char **argv, struct app *app)
 	struct imported im = { NULL, 0, 0 };
 	const char *tool = NULL, *from_table = "public.schema_migrations";
 	char *aside = NULL;
-	int rc, opt, theirs_init = 0;
+	int rc, opt, theirs_init = 0, from_table_given = 0;
 
-	cli_init(&c, "adopt", "--from TOOL", "Switch from golang-migrate or dbmate: import the versions recorded\n"
-		 "in their schema_migrations into migrate's history (with the checksums and down\n"
-		 "SQL of the files here), in one transaction. Their table is kept, renamed to\n"
-		 "<table>_golang_migrate or <table>_dbmate. Logged.", adopt_options, &app->opts,
+	cli_init(&c, "adopt", "--from TOOL", "Switch from golang-migrate, dbmate or goose: import the versions\n"
+		 "recorded in their history table into migrate's history (with the checksums and\n"
+		 "down SQL of the files here), in one transaction. Their table is kept, renamed\n"
+		 "to <table>_golang_migrate, <table>_dbmate or <table>_goose. Logged.", adopt_options, &app->opts,
 		 argc, argv);
 	while ((opt = cli_next(&c)) > 0) {
 		if (apply_option(&ov, opt, c.arg) < 0) {
@@ -205,12 +218,16 @@ int cmd_adopt(int argc, char **argv, struct app *app)
 		if (opt == O_FROM)
 			tool = c.arg;
 		else if (opt == O_FROM_TABLE)
-			from_table = c.arg;
+			from_table = c.arg, from_table_given = 1;
 	}
-	if (opt == CLI_DONE && (!tool || (strcmp(tool, "golang-migrate") && strcmp(tool, "dbmate")))) {
-		log_error("%s: --from golang-migrate or --from dbmate", tool ? "unknown tool" : "from which tool?");
+	if (opt == CLI_DONE && (!tool || (strcmp(tool, "golang-migrate") && strcmp(tool, "dbmate") &&
+					  strcmp(tool, "goose")))) {
+		log_error("%s: --from golang-migrate, --from dbmate or --from goose",
+			  tool ? "unknown tool" : "from which tool?");
 		opt = CLI_ERROR;
 	}
+	if (tool && !strcmp(tool, "goose") && !from_table_given)
+		from_table = "public.goose_db_version";
 	rc = apply_options_done(&c, opt, 0, app, &ov);
 	if (rc >= 0)
 		return rc;
@@ -234,7 +251,7 @@ int cmd_adopt(int argc, char **argv, struct app *app)
 	rc = read_theirs(&s, &theirs, tool, &im);
 	if (rc != EXIT_OK)
 		goto done;
-	aside = xasprintf("%s_%s", theirs.table, !strcmp(tool, "dbmate") ? "dbmate" : "golang_migrate");
+	aside = xasprintf("%s_%s", theirs.table, !strcmp(tool, "golang-migrate") ? "golang_migrate" : tool);
 	rc = import(&s, &theirs, tool, &im, aside);
 	if (rc == EXIT_OK)
 		rc = session_unlock(&s);

@@ -65,7 +65,7 @@ int cmd_backups(int argc, char **argv, struct app *app)
 	cli_release(&c);
 	if (rc >= 0)
 		return rc;
-	if (app_config(app) < 0)
+	if (app_config(app) < 0 || config_require(&app->cfg, "backup.") < 0)
 		return EXIT_USAGE;
 	dir = backup_dir(&app->cfg);
 	if (backup_list(dir, NULL, &e, &n) < 0) {

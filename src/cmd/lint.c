@@ -1,5 +1,6 @@
 /* lint.c - migrate lint: check migrations for dangerous locks, rewrites and scans */
 #include "cmd/commands.h"
+#include "cmd/lint_select.h"
 #include "report/lint_report.h"
 #include "sql/migration.h"
 #include "base/strbuf.h"
@@ -12,7 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { O_FORMAT = 1, O_PG_VERSION, O_EXCLUDE, O_STDIN_FILENAME, O_EXPLAIN, O_LIST_RULES, O_COLOR };
+enum { O_FORMAT = 1, O_PG_VERSION, O_EXCLUDE, O_STDIN_FILENAME, O_EXPLAIN, O_LIST_RULES, O_COLOR,
+       O_CHANGED_SINCE, O_PENDING };
 
 static const struct cli_option lint_options[] = {
 	{ O_FORMAT, 'f', "format", "FMT", "text (default), json, github or sarif; markdown with --explain" },
@@ -22,6 +24,8 @@ static const struct cli_option lint_options[] = {
 	{ O_EXPLAIN, 0, "explain", "RULE", "print a rule's documentation and exit" },
 	{ O_LIST_RULES, 0, "list-rules", NULL, "list every rule and exit" },
 	{ O_COLOR, 0, "color", "WHEN", "auto (default: on a terminal unless NO_COLOR), always or never" },
+	{ O_CHANGED_SINCE, 0, "changed-since", "REF", "only files added or changed since this git revision; the others are context" },
+	{ O_PENDING, 0, "pending", NULL, "only what up would run on the database; the applied ones are context" },
 	CLI_END
 };
 
@@ -30,6 +34,8 @@ struct lint_run {
 	struct linter *plain;      /* files outside a migrations directory, stdin */
 	struct lint_result res;
 	int status;                /* EXIT_USAGE after file or directory errors */
+	const char *changed_since; /* --changed-since REF */
+	struct lint_select pending; /* --pending: mode 2 */
 };
 
 static struct linter *new_linter(struct lint_run *lr)
@@ -42,15 +48,25 @@ static void lint_dir(struct lint_run *lr, const char *dir)
 	struct migration_set set;
 	struct lint_job *jobs;
 	struct linter *l;
+	struct lint_select changed = { 0, NULL, 0, NULL, 0 };
+	const struct lint_select *sel = lr->pending.mode ? &lr->pending : &changed;
 	size_t i, n = 0;
 
 	memset(&set, 0, sizeof(set));
+	if (lr->changed_since && lint_select_changed(&changed, lr->changed_since, dir) != EXIT_OK) {
+		lr->status = EXIT_USAGE;
+		return;
+	}
 	if (migration_set_load(&set, dir, 1) < 0)
 		lr->status = EXIT_USAGE;
 	jobs = xmalloc((2 * set.n + 1) * sizeof(*jobs));
 	for (i = 0; i < set.n; i++) {
+		/* the others teach the schema the selected ones are checked against */
 		jobs[n].sec = &set.items[i].up;
-		jobs[n++].kind = LINT_JOB_LINT;
+		jobs[n++].kind = lint_select_wants(sel, &set.items[i], &set.items[i].up)
+					 ? LINT_JOB_LINT : LINT_JOB_LEARN;
+		if (!lint_select_wants(sel, &set.items[i], &set.items[i].down))
+			continue;
 		jobs[n].sec = &set.items[i].down;
 		jobs[n++].kind = LINT_JOB_ISOLATED;
 	}
@@ -60,6 +76,7 @@ static void lint_dir(struct lint_run *lr, const char *dir)
 	linter_free(l);
 	free(jobs);
 	migration_set_release(&set);
+	lint_select_release(&changed);
 }
 
 static int lint_plain(struct lint_run *lr, const char *path)
@@ -80,6 +97,22 @@ static int same_file(const char *a, const char *b)
 	const char *x = strrchr(a, '/'), *y = strrchr(b, '/');
 
 	return !strcmp(x ? x + 1 : a, y ? y + 1 : b);
+}
+
+static int same_file(const char *a, const char *b);
+
+/* The newest migration of set that one of the files belongs to (-1: none). */
+static int64_t newest_named(const struct migration_set *set, char **files, size_t n)
+{
+	int64_t maxv = -1;
+	size_t i, k;
+
+	for (i = 0; i < set->n; i++)
+		for (k = 0; k < n; k++)
+			if ((set->items[i].up.path && same_file(set->items[i].up.path, files[k])) ||
+			    (set->items[i].down.path && same_file(set->items[i].down.path, files[k])))
+				maxv = set->items[i].version;
+	return maxv;
 }
 
 /*
@@ -107,6 +140,8 @@ static void lint_files_in_dir(struct lint_run *lr, const char *dir, char **files
 		free(name);
 	}
 	l = maxv >= 0 && migration_set_load(&set, dir, 1) == 0 ? new_linter(lr) : NULL;
+	if (l && migration_order() == ORDER_NAME)
+		maxv = newest_named(&set, files, n); /* versions are positions: found by file */
 	if (l) {
 		/* sections named as the user named the files; the earlier ones only teach */
 		struct section *secs = xmalloc((2 * set.n + 1) * sizeof(*secs));
@@ -239,7 +274,7 @@ int cmd_lint(int argc, char **argv, struct app *app)
 		 "tables, or break the running application, using PostgreSQL's own parser.\n"
 		 "PATH is a file, a migrations directory (every up and down file in it) or -\n"
 		 "for the standard input; the default is the configured migrations directory.\n"
-		 "Needs no database. Exit status: 0 no error-level finding, 1 at least one,\n"
+		 "Needs no database (but --pending). Exit status: 0 no error-level finding, 1 at least one,\n"
 		 "2 usage, configuration or parse error. Rules: --list-rules, --explain RULE.",
 		 lint_options, &app->opts, argc, argv);
 	while ((opt = cli_next(&c)) > 0) {
@@ -274,6 +309,12 @@ int cmd_lint(int argc, char **argv, struct app *app)
 			break;
 		case O_COLOR:
 			color_arg = c.arg;
+			break;
+		case O_CHANGED_SINCE:
+			lr.changed_since = c.arg;
+			break;
+		case O_PENDING:
+			lr.pending.mode = 2;
 			break;
 		}
 		if (opt == CLI_ERROR)
@@ -320,6 +361,8 @@ int cmd_lint(int argc, char **argv, struct app *app)
 		rc = EXIT_USAGE;
 		goto done;
 	}
+	if (lr.pending.mode && (rc = lint_select_pending(&lr.pending, app)) != EXIT_OK)
+		goto done;
 	for (p = excl.len ? strtok_r(excl.buf, ",", &save) : NULL; p; p = strtok_r(NULL, ",", &save)) {
 		excludes = xrealloc(excludes, (nexcl + 1) * sizeof(*excludes));
 		excludes[nexcl++] = p;
@@ -369,6 +412,7 @@ int cmd_lint(int argc, char **argv, struct app *app)
 	else if (lint_result_blocking(&lr.res))
 		rc = EXIT_FAILED;
 done:
+	lint_select_release(&lr.pending);
 	linter_free(lr.plain);
 	lint_result_release(&lr.res);
 	free(files);

@@ -167,8 +167,14 @@ static void step_init(struct step *st, const struct migration *m)
 	st->checksum = m->checksum;
 }
 
+/* What up's checks would say of this plan: what stops it before anything runs. */
+struct verdict {
+	int dirty, drift;   /* history rows up stops on */
+	size_t lint_errors; /* error-level findings no directive allows: the lint gate */
+};
+
 /* Warnings about the history that an up would stop on. */
-static void history_warnings(struct plan *p, struct session *s)
+static void history_warnings(struct plan *p, struct session *s, struct verdict *v)
 {
 	size_t i;
 
@@ -176,10 +182,10 @@ static void history_warnings(struct plan *p, struct session *s)
 		struct history_row *row = &s->h.rows[i];
 		struct migration *m = migration_set_find(&s->set, row->version);
 
-		if (row->dirty)
+		if (row->dirty && ++v->dirty)
 			strlist_addf(&p->warnings, "version %lld (%s) is dirty: up and down refuse to run "
 				     "until \"migrate repair\" settles it", (long long)row->version, row->name);
-		else if (m && strcmp(m->checksum, row->checksum))
+		else if (m && !migration_checksum_matches(m, row->checksum) && ++v->drift)
 			strlist_addf(&p->warnings, "%s was modified since it was applied at %s: up refuses "
 				     "to run without --allow-drift", m->up.path, row->applied_at);
 	}
@@ -289,7 +295,7 @@ static int plan_down(struct plan *p, struct session *s, const struct request *rq
 		if (row && !m)
 			strlist_add(&pm->warnings, "its files are gone: reverted with the down SQL "
 				    "recorded when it was applied");
-		else if (row && strcmp(m->checksum, row->checksum) && row->down_sql)
+		else if (row && !migration_checksum_matches(m, row->checksum) && row->down_sql)
 			strlist_add(&pm->warnings, "its up file changed since it was applied: reverted with "
 				    "the down SQL recorded then");
 	}
@@ -314,6 +320,47 @@ static int read_only_session(struct session *s)
 		return -1;
 	PQclear(res);
 	return 0;
+}
+
+static const char *plural(long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/*
+ * The plan's last word: would up run, and if not why; the exit code says the
+ * same as up's would (dirty 1, drift 2, lint errors 1). On stdout after a text
+ * plan, else on stderr (the other formats stay parseable).
+ */
+static int print_verdict(const struct plan *p, struct verdict *v, int text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, j, k;
+	int rc = EXIT_OK;
+
+	for (i = 0; i < p->n; i++)
+		for (j = 0; j < p->items[i].nstmts; j++)
+			for (k = 0; k < p->items[i].stmts[j].nfindings; k++) {
+				const struct plan_finding *f = &p->items[i].stmts[j].findings[k];
+				v->lint_errors += f->severity == 2 && !f->allowed && strcmp(f->rule, "parse-error");
+			}
+	if (v->dirty)
+		strbuf_addf(&sb, "%d dirty version%s", v->dirty, plural(v->dirty, "", "s"));
+	if (v->drift)
+		strbuf_addf(&sb, "%s%d modified migration%s", sb.len ? ", " : "", v->drift,
+			    plural(v->drift, "", "s"));
+	if (v->lint_errors)
+		strbuf_addf(&sb, "%s%zu lint error%s", sb.len ? ", " : "", v->lint_errors,
+			    plural((long)v->lint_errors, "", "s"));
+	rc = v->dirty ? EXIT_FAILED : v->drift ? EXIT_USAGE : v->lint_errors ? EXIT_FAILED : EXIT_OK;
+	if (text && rc)
+		printf("\nup would refuse: %s\n", sb.buf);
+	else if (text)
+		printf("\nup would run %zu migration%s\n", p->n, plural((long)p->n, "", "s"));
+	else if (rc)
+		log_info("up would refuse: %s", sb.buf);
+	strbuf_release(&sb);
+	return rc;
 }
 
 /* Where the target stands before and after the n planned migrations. */
@@ -345,6 +392,7 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 	struct session s;
 	struct plan p;
 	struct step *steps = NULL;
+	struct verdict v = { 0, 0, 0 };
 	size_t i, n = 0;
 	int rc;
 
@@ -364,7 +412,7 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 			? xasprintf("schema \"%s\" in %s", s.h.schema, s.db.display)
 			: xstrdup(s.db.display);
 		p.server_version = s.db.server_version;
-		history_warnings(&p, &s);
+		history_warnings(&p, &s, &v);
 	}
 	if (plan_linters(&p, s.cfg, rq->offline ? 0 : s.db.server_version / 10000,
 			 rq->offline ? NULL : plan_rel_facts, &s.db) < 0) {
@@ -383,6 +431,8 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 		plan_fleet_emit(&p, &s, rq->fmt, stdout);
 	} else {
 		plan_print(&p, rq->fmt, stdout);
+		if (rq->direction > 0)
+			rc = print_verdict(&p, &v, rq->fmt == PLAN_TEXT);
 	}
 done:
 	for (i = 0; i < n; i++)

@@ -26,12 +26,39 @@ struct entry {
 	const char *state;
 	const char *applied_at;
 	const char *file;
+	char *runner;      /* running: the runner executing it right now */
 };
 
 static int cmp_entry(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
 	return x->version < y->version ? -1 : x->version > y->version;
+}
+
+/*
+ * A dirty row while another session holds the runner lock is a migration
+ * without a transaction that this runner is executing now: running, not dirty.
+ * (apply.lock: advisory; with lock: table a dirty row stays dirty here.)
+ */
+static void mark_running(struct session *s, struct entry *e, size_t n)
+{
+	char key[32], *holder = NULL;
+	size_t i;
+	int asked = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(e[i].state, "dirty") || s->cfg->lock_table)
+			continue;
+		if (!asked++) {
+			snprintf(key, sizeof(key), "%lld", (long long)db_lock_key(s->h.display));
+			holder = db_advisory_holder(&s->db, key);
+		}
+		if (!holder)
+			return;
+		e[i].state = "running";
+		e[i].runner = xstrdup(holder);
+	}
+	free(holder);
 }
 
 /* Files and history rows, merged by version. */
@@ -63,6 +90,7 @@ static struct entry *collect(struct session *s, size_t *n)
 		k++;
 	}
 	qsort(e, k, sizeof(*e), cmp_entry);
+	mark_running(s, e, k);
 	*n = k;
 	return e;
 }
@@ -70,7 +98,8 @@ static struct entry *collect(struct session *s, size_t *n)
 static void print_json(struct session *s, struct entry *e, size_t n)
 {
 	json_t *root = json_object(), *arr = json_array(), *counts = json_object();
-	static const char *const states[] = { "applied", "pending", "modified", "missing", "dirty" };
+	static const char *const states[] = { "applied", "pending", "modified", "missing", "dirty",
+					      "running" };
 	size_t i, j;
 
 	for (i = 0; i < n; i++) {
@@ -80,6 +109,8 @@ static void print_json(struct session *s, struct entry *e, size_t n)
 		json_object_set_new(o, "state", json_string(e[i].state));
 		json_object_set_new(o, "applied_at", json_string_or_null(e[i].applied_at));
 		json_object_set_new(o, "file", json_string_or_null(e[i].file));
+		if (e[i].runner)
+			json_object_set_new(o, "runner", json_string(e[i].runner));
 		json_array_append_new(arr, o);
 	}
 	for (j = 0; j < ARRAY_SIZE(states); j++) {
@@ -106,8 +137,9 @@ static void print_text(struct session *s, struct entry *e, size_t n)
 
 		if (!e[i].version_str)
 			snprintf(v, sizeof(v), "%lld", (long long)e[i].version);
-		printf("%-16s %-9s %-21s %s\n", e[i].version_str ? e[i].version_str : v, e[i].state,
-		       e[i].applied_at ? e[i].applied_at : "-", e[i].name);
+		printf("%-16s %-9s %-21s %s%s%s%s\n", e[i].version_str ? e[i].version_str : v, e[i].state,
+		       e[i].applied_at ? e[i].applied_at : "-", e[i].name, e[i].runner ? " (by " : "",
+		       e[i].runner ? e[i].runner : "", e[i].runner ? ")" : "");
 		if (!strcmp(e[i].state, "applied"))
 			applied++;
 		else if (!strcmp(e[i].state, "pending"))
@@ -117,7 +149,7 @@ static void print_text(struct session *s, struct entry *e, size_t n)
 	}
 	printf("\n%zu applied, %zu pending", applied, pending);
 	if (other) {
-		static const char *const states[] = { "modified", "missing", "dirty" };
+		static const char *const states[] = { "modified", "missing", "dirty", "running" };
 		size_t j;
 		for (j = 0; j < ARRAY_SIZE(states); j++) {
 			size_t c = 0;
@@ -162,6 +194,8 @@ static int status_target(struct app *app, void *arg, struct target_result *res)
 				res->dirty++;
 		}
 done:
+	for (i = 0; i < n; i++)
+		free(e[i].runner);
 	free(e);
 	session_close(&s);
 	return rc;

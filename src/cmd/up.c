@@ -51,7 +51,7 @@ static int check_history(struct session *s, int allow_drift)
 			log_error("version %lld (%s) is dirty: a run without a transaction failed part way",
 				  (long long)row->version, row->name);
 			dirty++;
-		} else if (m && strcmp(m->checksum, row->checksum)) {
+		} else if (m && !migration_checksum_matches(m, row->checksum)) {
 			if (allow_drift)
 				log_warning_at(m->up.path, 0, 0, "modified since it was applied at %s "
 					       "(--allow-drift)", row->applied_at);

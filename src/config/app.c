@@ -1,6 +1,7 @@
 /* app.c - the configuration a command runs with */
 #include "config/app.h"
 #include "base/secret.h"
+#include "sql/migration.h"
 #include "base/util.h"
 
 #include <libpq-fe.h>
@@ -37,21 +38,29 @@ int app_config(struct app *app)
 		free(cfg->database_url);
 		cfg->database_url = xstrdup(env);
 		cfg->url_source = "DATABASE_URL";
+		config_forget(cfg, "database.url");
 	}
 	if (app->opts.database_url) {
 		free(cfg->database_url);
 		cfg->database_url = xstrdup(app->opts.database_url);
 		cfg->url_source = "--database-url";
+		config_forget(cfg, "database.url");
 	}
 	if (app->opts.dir) {
 		free(cfg->dir);
 		cfg->dir = xstrdup(app->opts.dir);
+		config_forget(cfg, "migrations.dir");
 	}
+	/* what every command reads; the rest is checked where it is used */
+	if (config_require(cfg, "migrations.dir") < 0 || config_require(cfg, "lint.") < 0)
+		return -1;
 	if (!cfg->dir)
 		cfg->dir = xstrdup("migrations");
+	migration_set_order(cfg->order_by_name ? ORDER_NAME : ORDER_VERSION);
 	if (app->opts.table) {
 		free(cfg->table);
 		cfg->table = xstrdup(app->opts.table);
+		config_forget(cfg, "migrations.table");
 	}
 	if (!cfg->table)
 		cfg->table = xstrdup("public.schema_migrations");

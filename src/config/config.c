@@ -16,7 +16,7 @@
 
 /* K_SIZE: bytes in a long long, 0 allowed; K_FILE_SIZE: a size_t limit, at least 1 byte */
 enum key_type { K_STRING, K_DURATION, K_LOCK_TIMEOUT, K_INT, K_BOOL, K_ON_FAILURE, K_SIZE,
-		K_FILE_SIZE, K_BLOCKERS };
+		K_FILE_SIZE, K_BLOCKERS, K_ORDER };
 
 /* Scalar keys, declared once: dotted path, type, where it goes. */
 static const struct config_key {
@@ -28,6 +28,7 @@ static const struct config_key {
 	{ "migrations.dir", K_STRING, offsetof(struct config, dir) },
 	{ "migrations.table", K_STRING, offsetof(struct config, table) },
 	{ "migrations.max_file_size", K_FILE_SIZE, offsetof(struct config, max_file_size) },
+	{ "migrations.order", K_ORDER, offsetof(struct config, order_by_name) },
 	{ "apply.lock_timeout", K_LOCK_TIMEOUT, offsetof(struct config, lock_timeout_ms) },
 	{ "apply.statement_timeout", K_DURATION, offsetof(struct config, statement_timeout_ms) },
 	{ "apply.retries", K_INT, offsetof(struct config, retries) },
@@ -91,6 +92,11 @@ void config_release(struct config *c)
 		free(c->custom[i].message);
 	}
 	free(c->custom);
+	for (i = 0; i < c->npending; i++) {
+		free(c->pending[i].key);
+		free(c->pending[i].var);
+	}
+	free(c->pending);
 	fleetconf_release(c);
 	memset(c, 0, sizeof(*c));
 }
@@ -193,6 +199,12 @@ static void set_key(struct loader *ld, const struct config_key *k, yaml_node_t *
 		else
 			*(long long *)field = b;
 		break;
+	case K_ORDER:
+		if (!strcmp(v, "version") || !strcmp(v, "name"))
+			*(int *)field = v[0] == 'n';
+		else
+			config_yaml_error(ld, n, "\"%s\" must be version or name, not \"%s\"", k->path, v);
+		break;
 	case K_ON_FAILURE:
 		if ((*(int *)field = config_on_failure(v)) < 0)
 			config_yaml_error(ld, n, "\"%s\" must be stop or rollback, not \"%s\"", k->path, v);
@@ -225,6 +237,7 @@ static void load_rules(struct loader *ld, yaml_node_t *map)
 		config_yaml_error(ld, map, "\"lint.rules\" must be a mapping of rule id to off, warning or error");
 		return;
 	}
+	config_yaml_unique_keys(ld, map, "lint.rules");
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
@@ -275,6 +288,7 @@ static void load_custom_rule(struct loader *ld, yaml_node_t *map)
 		config_yaml_error(ld, map, "each entry of \"lint.custom\" must be a mapping (id, pattern, message, severity)");
 		return;
 	}
+	config_yaml_unique_keys(ld, map, "lint.custom");
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
@@ -337,6 +351,7 @@ static void load_section(struct loader *ld, const char *section, yaml_node_t *ma
 		config_yaml_error(ld, map, "\"%s\" must be a mapping", section);
 		return;
 	}
+	config_yaml_unique_keys(ld, map, section);
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
@@ -374,6 +389,7 @@ static void load_root(struct loader *ld, yaml_node_t *root)
 		config_yaml_error(ld, root, "the configuration must be a mapping (key: value)");
 		return;
 	}
+	config_yaml_unique_keys(ld, root, NULL);
 	for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
@@ -444,6 +460,44 @@ int config_load(struct config *c, const char *path)
 	if (c->max_file_size)
 		read_file_limit = c->max_file_size;
 	return ld.errors ? -1 : 0;
+}
+
+int config_require(struct config *c, const char *prefix)
+{
+	size_t i, kept = 0;
+	int bad = 0;
+
+	for (i = 0; i < c->npending; i++) {
+		struct config_pending *pe = &c->pending[i];
+
+		if (prefix && strncmp(pe->key, prefix, strlen(prefix))) {
+			c->pending[kept++] = *pe;
+			continue;
+		}
+		log_error_at(c->path, pe->line, pe->col, "environment variable %s is not set (in \"%s\")",
+			     pe->var, pe->key);
+		log_hint("set it, or give a default: ${%s:-value}", pe->var);
+		free(pe->key);
+		free(pe->var);
+		bad = 1;
+	}
+	c->npending = kept;
+	return bad ? -1 : 0;
+}
+
+void config_forget(struct config *c, const char *key)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < c->npending; i++) {
+		if (strcmp(c->pending[i].key, key)) {
+			c->pending[kept++] = c->pending[i];
+			continue;
+		}
+		free(c->pending[i].key);
+		free(c->pending[i].var);
+	}
+	c->npending = kept;
 }
 
 int config_on_failure(const char *v)

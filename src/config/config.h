@@ -25,12 +25,20 @@ struct custom_rule {
 	int line;
 };
 
+/* A value whose ${VAR} is unset: an error only when a command uses that value. */
+struct config_pending {
+	char *key;  /* "database.url", "targets.query", ... */
+	char *var;  /* the variable */
+	int line, col;
+};
+
 struct config {
 	char *path;          /* config file loaded, NULL if none */
 	char *database_url;  /* NULL: libpq defaults */
 	const char *url_source; /* "--database-url", "DATABASE_URL", "config", "libpq defaults" */
 	char *dir;           /* migrations directory */
 	char *table;         /* history table, schema-qualified */
+	int order_by_name;   /* migrations.order: name (sql/migration.h ORDER_NAME) */
 
 	/* apply */
 	long lock_timeout_ms;      /* 500 */
@@ -68,6 +76,9 @@ struct config {
 	long max_replica_lag_ms;   /* apply.max_replica_lag: 0 = do not wait */
 	char *search_path;         /* a schema target's search_path (never from the file) */
 	struct targets_config *targets; /* the targets: section, NULL when absent */
+
+	struct config_pending *pending; /* values not set for want of a variable */
+	size_t npending, pending_alloc;
 };
 
 void config_init(struct config *c);
@@ -78,6 +89,15 @@ void config_release(struct config *c);
  * present. Errors are printed with file:line; returns 0 or -1.
  */
 int config_load(struct config *c, const char *path);
+
+/*
+ * The values under prefix (a key, or "backup." for a section; NULL: all) are
+ * usable: else print, at its file:line, each one that names an unset
+ * variable, and return -1.
+ */
+int config_require(struct config *c, const char *prefix);
+/* key was given another way (a flag, DATABASE_URL): its ${VAR} no longer matters. */
+void config_forget(struct config *c, const char *key);
 
 /* "stop" or "rollback" -> ON_FAILURE_*; -1 for anything else. */
 int config_on_failure(const char *v);

@@ -154,6 +154,8 @@ static void load_source(struct loader *ld, struct target_source *s, const char *
 		free(msg);
 		return;
 	}
+	snprintf(key, sizeof(key), "targets.%s", section);
+	config_yaml_unique_keys(ld, v, key);
 	for (pair = v->data.mapping.pairs.start; pair < v->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = config_yaml_node(ld, pair->key);
 		yaml_node_t *val = config_yaml_node(ld, pair->value);
@@ -201,6 +203,7 @@ void fleetconf_targets(struct loader *ld, yaml_node_t *map)
 		c->targets = xcalloc(1, sizeof(*c->targets));
 		c->targets->main = 1;
 	}
+	config_yaml_unique_keys(ld, map, "targets");
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = config_yaml_node(ld, pair->key);
 		yaml_node_t *v = config_yaml_node(ld, pair->value);

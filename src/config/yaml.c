@@ -5,7 +5,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,58 +31,106 @@ void config_yaml_error(struct loader *ld, yaml_node_t *n, const char *fmt, ...)
 	ld->errors++;
 }
 
-/* Is [p, close) "NAME" or "NAME:-default", NAME made of letters, digits and _? */
-static int valid_var(const char *p, const char *close)
+/*
+ * ${VAR}, ${VAR:-default} (the default may hold references: ${A:-${B}}) and
+ * $${ for a literal "${". Errors never quote the value: it may hold a secret.
+ */
+struct expansion {
+	struct loader *ld;
+	yaml_node_t *n;
+	const char *key;
+	char *unset;       /* first variable found unset, without a default */
+	int syntax;        /* an unterminated or malformed reference */
+};
+
+static const char *expand_into(struct expansion *x, const char *p, struct strbuf *sb, int nested);
+
+/* p after "${": the reference up to its "}"; returns the position after it, NULL on error. */
+static const char *expand_ref(struct expansion *x, const char *p, struct strbuf *sb)
 {
 	const char *q = p;
+	struct strbuf dflt = STRBUF_INIT;
+	char *name, *val, *unset_before = x->unset;
+	int has_default = 0;
 
-	while (q < close && (isalnum((unsigned char)*q) || *q == '_'))
+	while (*q == '_' || (*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') ||
+	       (q > p && *q >= '0' && *q <= '9'))
 		q++;
-	return q > p && (q == close || (close - q >= 2 && q[0] == ':' && q[1] == '-'));
+	name = xstrndup(p, (size_t)(q - p));
+	if (q[0] == ':' && q[1] == '-') {
+		has_default = 1;
+		q = expand_into(x, q + 2, &dflt, 1);
+	}
+	if (!q || *q != '}' || !*name) {
+		x->syntax = 1;
+		free(name);
+		strbuf_release(&dflt);
+		return NULL;
+	}
+	val = getenv(name);
+	if (val && *val && x->unset != unset_before) {
+		free(x->unset); /* only the unused default needed it */
+		x->unset = unset_before;
+	}
+	if (val && *val)
+		strbuf_addstr(sb, val);
+	else if (has_default)
+		strbuf_addstr(sb, dflt.buf);
+	else if (!x->unset)
+		x->unset = xstrdup(name);
+	free(name);
+	strbuf_release(&dflt);
+	return q + 1;
 }
 
-/* Expand ${VAR} and ${VAR:-default} from the environment. NULL on error. */
-static char *expand_env(struct loader *ld, yaml_node_t *n, const char *s)
+/* Copy p into sb expanding references; nested: stop at an unmatched "}". */
+static const char *expand_into(struct expansion *x, const char *p, struct strbuf *sb, int nested)
+{
+	while (p && *p) {
+		if (nested && *p == '}')
+			return p;
+		if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
+			strbuf_addstr(sb, "${");
+			p += 3;
+		} else if (p[0] == '$' && p[1] == '{') {
+			p = expand_ref(x, p + 2, sb);
+		} else {
+			strbuf_addch(sb, *p++);
+		}
+	}
+	return p;
+}
+
+/* A variable unset without a default: an error only if a command uses this value. */
+static void defer_unset(struct loader *ld, yaml_node_t *n, const char *key, const char *name)
+{
+	struct config *c = ld->c;
+	struct config_pending *pe;
+
+	ALLOC_GROW(c->pending, c->npending + 1, c->pending_alloc);
+	pe = &c->pending[c->npending++];
+	pe->key = xstrdup(key);
+	pe->var = xstrdup(name);
+	pe->line = config_yaml_line(n);
+	pe->col = col_of(n);
+}
+
+static char *expand_env(struct loader *ld, yaml_node_t *n, const char *key, const char *s)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const char *p = s;
+	struct expansion x = { ld, n, key, NULL, 0 };
+	const char *end = expand_into(&x, s, &sb, 0);
 
-	while (*p) {
-		const char *close, *dflt;
-		char *name, *val;
-
-		if (p[0] != '$' || p[1] != '{') {
-			strbuf_addch(&sb, *p++);
-			continue;
-		}
-		close = strchr(p + 2, '}');
-		if (!close || !valid_var(p + 2, close)) {
-			/* the value is never quoted: it may hold an inline password */
-			config_yaml_error(ld, n, close ? "invalid variable name in \"${...}\" at "
-					  "character %d of the value" : "unterminated \"${\" at "
-					  "character %d of the value", (int)(p - s) + 1);
-			log_hint("write ${NAME} or ${NAME:-default}; NAME: letters, digits and _");
-			strbuf_release(&sb);
-			return NULL;
-		}
-		dflt = strstr(p + 2, ":-");
-		if (dflt && dflt > close)
-			dflt = NULL;
-		name = xstrndup(p + 2, (size_t)((dflt ? dflt : close) - (p + 2)));
-		val = getenv(name);
-		if (val && *val)
-			strbuf_addstr(&sb, val);
-		else if (dflt)
-			strbuf_add(&sb, dflt + 2, (size_t)(close - dflt - 2));
-		else {
-			config_yaml_error(ld, n, "environment variable %s is not set", name);
-			log_hint("set it, or give a default: ${%s:-value}", name);
-			free(name);
-			strbuf_release(&sb);
-			return NULL;
-		}
-		free(name);
-		p = close + 1;
+	if (!end || x.syntax) {
+		config_yaml_error(ld, n, "malformed ${...} reference in the value of \"%s\"", key);
+		log_hint("write ${VAR}, ${VAR:-default} or $${ for a literal \"${\"");
+	} else if (x.unset) {
+		defer_unset(ld, n, key, x.unset);
+	}
+	free(x.unset);
+	if (!end || x.syntax || x.unset) {
+		strbuf_release(&sb);
+		return NULL;
 	}
 	return strbuf_detach(&sb, NULL);
 }
@@ -94,7 +141,33 @@ char *config_yaml_scalar(struct loader *ld, yaml_node_t *n, const char *key)
 		config_yaml_error(ld, n, "\"%s\" must be a single value", key);
 		return NULL;
 	}
-	return expand_env(ld, n, (const char *)n->data.scalar.value);
+	return expand_env(ld, n, key, (const char *)n->data.scalar.value);
+}
+
+void config_yaml_unique_keys(struct loader *ld, yaml_node_t *map, const char *section)
+{
+	yaml_node_pair_t *a, *b;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return;
+	for (b = map->data.mapping.pairs.start; b < map->data.mapping.pairs.top; b++) {
+		yaml_node_t *kb = yaml_document_get_node(&ld->doc, b->key);
+
+		if (kb->type != YAML_SCALAR_NODE)
+			continue;
+		for (a = map->data.mapping.pairs.start; a < b; a++) {
+			yaml_node_t *ka = yaml_document_get_node(&ld->doc, a->key);
+
+			if (ka->type == YAML_SCALAR_NODE &&
+			    !strcmp((const char *)ka->data.scalar.value, (const char *)kb->data.scalar.value)) {
+				config_yaml_error(ld, kb, "\"%s%s%s\" is given twice: on line %d and on line %d",
+						  section ? section : "", section ? "." : "",
+						  (const char *)kb->data.scalar.value, config_yaml_line(ka),
+						  config_yaml_line(kb));
+				break;
+			}
+		}
+	}
 }
 
 int config_yaml_is_null(yaml_node_t *n)

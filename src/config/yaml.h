@@ -21,6 +21,8 @@ char *config_yaml_scalar(struct loader *ld, yaml_node_t *n, const char *key);
 /* "file:line:col: error: msg", counted as a configuration error. */
 void config_yaml_error(struct loader *ld, yaml_node_t *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* "key is given twice: on line A and on line B" for each repeated key of a mapping. */
+void config_yaml_unique_keys(struct loader *ld, yaml_node_t *map, const char *section);
 /* An empty value (a section with every key commented out). */
 int config_yaml_is_null(yaml_node_t *n);
 /* The node's line in the file (1-based). */

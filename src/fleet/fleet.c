@@ -72,6 +72,9 @@ int fleet_option(struct fleet_opts *fo, int id, const char *arg)
 	case FO_FAIL_FAST:
 		fo->fail_fast = 1;
 		return 1;
+	case FO_ALLOW_EMPTY:
+		fo->allow_empty = 1;
+		return 1;
 	default:
 		return 0;
 	}
@@ -1015,7 +1018,7 @@ int fleet_run(struct app *app, struct fleet_opts *fo, fleet_fn fn, void *arg)
 
 	if (app_config(app) < 0)
 		return EXIT_USAGE;
-	rc = targets_resolve(app, &tl);
+	rc = targets_resolve(app, &tl, fo->all && !fo->allow_empty);
 	if (rc == EXIT_OK)
 		rc = targets_select(&tl, fo->names, fo->nnames, fo->patterns, fo->npatterns);
 	if (rc == EXIT_OK && tl.n == 0) {

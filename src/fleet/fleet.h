@@ -24,14 +24,15 @@ typedef int (*fleet_fn)(struct app *app, void *arg, struct target_result *res);
 
 enum fleet_op { FLEET_UP, FLEET_DOWN, FLEET_STATUS };
 
-enum { FO_TARGET = 200, FO_ONLY, FO_JOBS, FO_FAIL_FAST };
+enum { FO_TARGET = 200, FO_ONLY, FO_JOBS, FO_FAIL_FAST, FO_ALLOW_EMPTY };
 
 /* Options of every command that runs on many targets (the every-target switch
  * itself is the command's: up --all, down --all-targets, status --all). */
 #define FLEET_CLI_OPTIONS \
 	{ FO_TARGET, 0, "target", "NAME", "only this target (repeatable; implies every-target mode)" }, \
 	{ FO_ONLY, 0, "only", "PATTERN", "only targets whose name matches this glob (repeatable)" }, \
-	{ FO_JOBS, 'j', "jobs", "N", "targets at once, each with its own connection (default 4)" }
+	{ FO_JOBS, 'j', "jobs", "N", "targets at once, each with its own connection (default 4)" }, \
+	{ FO_ALLOW_EMPTY, 0, "allow-empty", NULL, "a targets query that returns no rows is not an error" }
 #define FLEET_FAIL_FAST_OPTION \
 	{ FO_FAIL_FAST, 0, "fail-fast", NULL, "start no more targets once one has failed" }
 
@@ -55,6 +56,7 @@ struct fleet_opts {
 	int all;            /* set by the command's every-target switch */
 	int jobs;
 	int fail_fast;
+	int allow_empty;    /* --allow-empty: a targets query may return no rows */
 	int json;
 	char **names;       /* --target, pointing into argv */
 	size_t nnames, names_alloc;

@@ -42,7 +42,7 @@ void plan_fleet_emit(const struct plan *p, struct session *s, enum plan_format f
 
 		if (row->dirty)
 			json_array_append_new(dirty, json_integer(row->version));
-		else if (m && strcmp(m->checksum, row->checksum))
+		else if (m && !migration_checksum_matches(m, row->checksum))
 			json_array_append_new(drifted, json_integer(row->version));
 	}
 	json_object_set_new(doc, "dirty", dirty);

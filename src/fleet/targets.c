@@ -187,7 +187,22 @@ static int check_schema(const struct target_source *src, const struct history *m
 	return 0;
 }
 
-static int add_schemas(struct app *app, const struct target_source *src, struct target_list *tl)
+/* A query that found nothing is a typo more often than an empty fleet: said, never silent. */
+static int empty_query(const char *cfgpath, const struct target_source *src, const char *what,
+		       int empty_is_error)
+{
+
+	if (empty_is_error) {
+		log_error_at(cfgpath, src->line, 0, "the query of %s returned no rows: %s", what, src->query);
+		log_hint("check its pattern; --allow-empty runs on the other targets anyway");
+		return EXIT_USAGE;
+	}
+	log_warning_at(cfgpath, src->line, 0, "the query of %s returned no rows: %s", what, src->query);
+	return EXIT_OK;
+}
+
+static int add_schemas(struct app *app, const struct target_source *src, struct target_list *tl,
+		       int empty_is_error)
 {
 	struct config *cfg = &app->cfg;
 	struct history h;
@@ -197,6 +212,8 @@ static int add_schemas(struct app *app, const struct target_source *src, struct 
 
 	if (src->query) {
 		rc = run_query(cfg->database_url, src->query, "targets.schemas", &got, NULL, &n);
+		if (rc == EXIT_OK && n == 0)
+			rc = empty_query(cfg->path ? cfg->path : "migrate.yml", src, "targets.schemas", empty_is_error);
 		if (rc != EXIT_OK)
 			return rc;
 		names = got;
@@ -252,7 +269,8 @@ static void add_database(struct target_list *tl, const struct config *cfg,
 	free(tname);
 }
 
-static int add_databases(struct app *app, const struct target_source *src, struct target_list *tl)
+static int add_databases(struct app *app, const struct target_source *src, struct target_list *tl,
+			 int empty_is_error)
 {
 	struct config *cfg = &app->cfg;
 	char **names = src->list, **got = NULL, **urls = NULL;
@@ -262,6 +280,8 @@ static int add_databases(struct app *app, const struct target_source *src, struc
 	if (src->query) {
 		rc = run_query(src->database ? src->database : cfg->database_url, src->query,
 			       "targets.databases", &got, &urls, &n);
+		if (rc == EXIT_OK && n == 0)
+			rc = empty_query(cfg->path ? cfg->path : "migrate.yml", src, "targets.databases", empty_is_error);
 		if (rc != EXIT_OK)
 			return rc;
 		names = got;
@@ -302,7 +322,7 @@ static int settle_names(struct target_list *tl)
 	return rc;
 }
 
-int targets_resolve(struct app *app, struct target_list *out)
+int targets_resolve(struct app *app, struct target_list *out, int empty_is_error)
 {
 	struct config *cfg = &app->cfg;
 	struct targets_config *tc = cfg->targets;
@@ -315,13 +335,15 @@ int targets_resolve(struct app *app, struct target_list *out)
 			 "(docs/multi-tenant.md), or run without --all for the one database");
 		return EXIT_USAGE;
 	}
+	if (config_require(cfg, NULL) < 0)
+		return EXIT_USAGE;
 	if (tc->main) {
 		struct target *t = add_target(out, TARGET_MAIN, "main", cfg->database_url, cfg->dir);
 		t->table = xstrdup(cfg->table);
 	}
-	if (tc->schemas.set && (rc = add_schemas(app, &tc->schemas, out)) != EXIT_OK)
+	if (tc->schemas.set && (rc = add_schemas(app, &tc->schemas, out, empty_is_error)) != EXIT_OK)
 		return rc;
-	if (tc->databases.set && (rc = add_databases(app, &tc->databases, out)) != EXIT_OK)
+	if (tc->databases.set && (rc = add_databases(app, &tc->databases, out, empty_is_error)) != EXIT_OK)
 		return rc;
 	return settle_names(out);
 }

@@ -31,7 +31,7 @@ const char *target_kind_name(enum target_kind k);
  * database, the schemas, the databases. EXIT_OK, or the exit code after
  * printing why.
  */
-int targets_resolve(struct app *app, struct target_list *out);
+int targets_resolve(struct app *app, struct target_list *out, int empty_is_error);
 /*
  * Keep the targets named in names (a name, or kind:name) or matching one of
  * the glob patterns; both empty keeps all. An unknown name is an error (EXIT_USAGE).

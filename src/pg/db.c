@@ -325,8 +325,7 @@ static int try_lock(struct db *db, const char *key)
 	return got;
 }
 
-/* Who holds the lock: "pid 1234 (migrate, user app)". */
-static char *lock_holder(struct db *db, const char *key)
+char *db_advisory_holder(struct db *db, const char *key)
 {
 	const char *params[1] = { key };
 	PGresult *res = db_exec(db,
@@ -342,13 +341,21 @@ static char *lock_holder(struct db *db, const char *key)
 
 	if (!res || PQntuples(res) == 0) {
 		PQclear(res);
-		return xstrdup("another session");
+		return NULL;
 	}
 	s = xasprintf("pid %s (%s, user %s, connected %ss ago)", PQgetvalue(res, 0, 0),
 		      *PQgetvalue(res, 0, 1) ? PQgetvalue(res, 0, 1) : "unknown application",
 		      PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
 	PQclear(res);
 	return s;
+}
+
+/* Who holds the lock: "pid 1234 (migrate, user app)". */
+static char *lock_holder(struct db *db, const char *key)
+{
+	char *s = db_advisory_holder(db, key);
+
+	return s ? s : xstrdup("another session");
 }
 
 int db_advisory_lock(struct db *db, int64_t key, long wait_ms, const char *what)

@@ -45,6 +45,9 @@ void db_print_result_error(const struct db *db, const PGresult *res);
 /* Quote an identifier (never NULL). */
 char *db_quote_ident(const char *ident);
 
+/* The session holding advisory lock key (decimal text): "pid 1234 (migrate, user app,
+ * connected 5s ago)", NULL when nobody holds it. */
+char *db_advisory_holder(struct db *db, const char *key);
 /* Advisory lock: polled up to wait_ms; 1 taken, 0 timed out, -1 error. */
 int db_advisory_lock(struct db *db, int64_t key, long wait_ms, const char *what);
 int db_advisory_unlock(struct db *db, int64_t key);

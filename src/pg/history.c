@@ -169,6 +169,8 @@ const char *history_foreign_tool(PGresult *res)
 		return "golang-migrate";
 	if (n == 1 && has_column(res, "version"))
 		return "dbmate";
+	if (has_column(res, "version_id") && has_column(res, "is_applied"))
+		return "goose";
 	if (has_column(res, "installed_rank") && has_column(res, "script"))
 		return "Flyway";
 	if (has_column(res, "migration_id") || has_column(res, "inserted_at"))

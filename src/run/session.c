@@ -45,7 +45,12 @@ static int connect_db(struct session *s)
 	}
 	/* another database: one connection per worker, never two */
 	db_close(&kept.db);
-	return db_connect(&s->db, s->cfg->database_url, s->app->opts.verbose);
+	int r = db_connect(&s->db, s->cfg->database_url, s->app->opts.verbose);
+
+	if (r < 0)
+		return r; /* -2: the connection string does not parse */
+	log_info("%s", s->db.display); /* the target, said before anything is done to it */
+	return 0;
 }
 
 /* Keep the connection for the next target, as a new session would find it. */
@@ -87,6 +92,8 @@ int session_open(struct session *s, struct app *app, int flags)
 	}
 	if (!(flags & (SESSION_CONNECT | SESSION_LOCK | SESSION_HISTORY)))
 		return EXIT_OK;
+	if (config_require(s->cfg, NULL) < 0)
+		return EXIT_USAGE;
 	if ((r = connect_db(s)) < 0) {
 		if (r == -2) {
 			log_detail("it comes from %s", s->cfg->url_source);
@@ -135,7 +142,7 @@ const char *session_state(struct session *s, int64_t version)
 		return "dirty";
 	if (!m)
 		return "missing";
-	if (strcmp(row->checksum, m->checksum))
+	if (!migration_checksum_matches(m, row->checksum))
 		return "modified";
 	return "applied";
 }

@@ -22,7 +22,7 @@ int steps_up(struct step *st, struct migration *m)
 int steps_down_source(const struct history_row *row, const struct migration *m,
 		      int recorded_only, struct section *sec)
 {
-	int same = m && !strcmp(m->checksum, row->checksum);
+	int same = m && migration_checksum_matches(m, row->checksum);
 
 	memset(sec, 0, sizeof(*sec));
 	sec->dir.lock_timeout_ms = sec->dir.statement_timeout_ms = -1;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *tx_mode_name(enum tx_mode m)
 {
@@ -38,10 +39,68 @@ void sha256_hex(const void *data, size_t len, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+int migration_checksum_matches(const struct migration *m, const char *recorded)
+{
+	return recorded && (!strcmp(m->checksum, recorded) || !strcmp(m->checksum_bytes, recorded));
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t ls = strlen(s), lx = strlen(suffix);
 	return ls >= lx && !strcmp(s + ls - lx, suffix);
+}
+
+static enum migration_order order_mode = ORDER_VERSION;
+
+void migration_set_order(enum migration_order order)
+{
+	order_mode = order;
+}
+
+enum migration_order migration_order(void)
+{
+	return order_mode;
+}
+
+/* The suffixes that tell the direction, longest first; then a single file. */
+static const struct {
+	const char *suffix;
+	int direction;
+} suffixes[] = { { ".up.sql", 1 }, { "_up.sql", 1 }, { ".down.sql", -1 }, { "_down.sql", -1 },
+		 { ".sql", 0 } };
+
+/* By name: the stem and direction of fname; 0 not .sql, -1 no stem. */
+static int parse_stem(const char *fname, char **stem, int *direction)
+{
+	size_t i, len = strlen(fname);
+
+	for (i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		size_t lx = strlen(suffixes[i].suffix);
+
+		if (!ends_with(fname, suffixes[i].suffix))
+			continue;
+		if (len == lx)
+			return -1;
+		*direction = suffixes[i].direction;
+		*stem = xstrndup(fname, len - lx);
+		return 1;
+	}
+	return 0;
+}
+
+/* The file name of the other direction: for a hint that names a file that makes sense. */
+static char *twin_name(const char *path, int direction)
+{
+	size_t i, len = strlen(path);
+
+	for (i = 0; i < ARRAY_SIZE(suffixes) - 1; i++) {
+		const char *sx = suffixes[i].suffix;
+
+		if (suffixes[i].direction == direction && ends_with(path, sx))
+			return xasprintf("%.*s%c%s.sql", (int)(len - strlen(sx)), path, sx[0],
+					 direction > 0 ? "down" : "up");
+	}
+	return xstrdup(path);
 }
 
 int migration_parse_name(const char *fname, int64_t *version, char **version_str,
@@ -166,6 +225,118 @@ static int has_option(const char *opts, const char *eol, const char *opt)
 	return 0;
 }
 
+/* A single file's two sections, found by the markers of dbmate or goose. */
+struct marked {
+	const char *up, *up_end, *down; /* up_end NULL: the up runs to the end */
+	int up_line, down_line, up_notx, down_notx;
+};
+
+static void set_sections(struct migration *m, const char *path, const struct marked *k)
+{
+	m->dbmate = 1;
+	m->up.path = xstrdup(path);
+	m->up.sql = k->up_end ? xstrndup(k->up, (size_t)(k->up_end - k->up)) : xstrdup(k->up);
+	m->up.line_base = k->up_line;
+	m->up.dir.no_transaction = k->up_notx;
+	if (k->down) {
+		m->down.path = xstrdup(path);
+		m->down.sql = xstrdup(k->down);
+		m->down.line_base = k->down_line;
+		m->down.dir.no_transaction = k->down_notx;
+	}
+}
+
+/* If line (up to eol) is "-- +goose WORD...", the word (case-insensitive), else NULL. */
+static const char *goose_word(const char *p, const char *eol)
+{
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	if (eol - p < 9 || strncmp(p, "--", 2))
+		return NULL;
+	p += 2;
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	if (eol - p < 7 || strncmp(p, "+goose", 6) || !isspace((unsigned char)p[6]))
+		return NULL;
+	p += 6;
+	while (p < eol && isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+
+static int word_is(const char *w, const char *eol, const char *what)
+{
+	size_t n = strlen(what);
+
+	return (size_t)(eol - w) >= n && !strncasecmp(w, what, n) &&
+	       (w + n == eol || isspace((unsigned char)w[n]));
+}
+
+/*
+ * A goose file: "-- +goose Up" then "-- +goose Down" sections; "-- +goose NO
+ * TRANSACTION" runs both without one. StatementBegin/End only help goose's own
+ * splitter: PostgreSQL's parser needs no help, they stay comments.
+ */
+static int load_goose(struct migration *m, const char *path, const char *text)
+{
+	const char *p = text, *up = NULL, *up_end = NULL, *down = NULL;
+	int line = 1, up_line = 0, down_line = 0, notx = 0;
+
+	while (*p) {
+		const char *eol = strchr(p, '\n'), *w;
+		const char *next;
+
+		if (!eol)
+			eol = p + strlen(p);
+		next = *eol ? eol + 1 : eol;
+		if ((w = goose_word(p, eol))) {
+			if (word_is(w, eol, "up") && !up) {
+				up = next;
+				up_line = line + 1;
+			} else if (word_is(w, eol, "down") && up && !down) {
+				up_end = p;
+				down = next;
+				down_line = line + 1;
+			} else if (word_is(w, eol, "up") || word_is(w, eol, "down")) {
+				log_error_at(path, line, 1, "unexpected \"-- +goose %.*s\" marker", (int)(eol - w), w);
+				log_hint("a goose file has one -- +goose Up and then at most one -- +goose Down");
+				return -1;
+			} else if (word_is(w, eol, "no")) {
+				const char *t = w + 2;
+
+				while (t < eol && isspace((unsigned char)*t))
+					t++;
+				notx |= word_is(t, eol, "transaction");
+			}
+		}
+		line++;
+		p = next;
+	}
+	{
+		struct marked k = { up, up_end, down, up_line, down_line, notx, notx };
+
+		set_sections(m, path, &k);
+	}
+	return 0;
+}
+
+/* Does the text hold a "-- +goose Up" line? */
+static int is_goose(const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *eol = strchr(p, '\n'), *w;
+
+		if (!eol)
+			eol = p + strlen(p);
+		if ((w = goose_word(p, eol)) && word_is(w, eol, "up"))
+			return 1;
+		p = *eol ? eol + 1 : eol;
+	}
+	return 0;
+}
+
 static int load_dbmate(struct migration *m, const char *path, const char *text)
 {
 	const char *p = text, *up_start = NULL, *up_end = NULL, *down_start = NULL;
@@ -201,22 +372,23 @@ static int load_dbmate(struct migration *m, const char *path, const char *text)
 		line++;
 		p = *eol ? eol + 1 : eol;
 	}
+	if (!up_start && is_goose(text))
+		return load_goose(m, path, text);
 	if (!up_start) {
 		log_error_at(path, 0, 0, "no \"-- migrate:up\" section");
-		log_hint("a single-file migration has -- migrate:up and -- migrate:down sections; "
-			 "two-file migrations are named {version}_{name}.up.sql and .down.sql");
+		if (ends_with(path, "_up.sql") || ends_with(path, "_down.sql"))
+			log_hint("files named ..._up.sql and ..._down.sql ordered by name: set "
+				 "migrations.order: name in migrate.yml");
+		else
+			log_hint("a single-file migration has -- migrate:up and -- migrate:down (dbmate) or "
+				 "-- +goose Up and -- +goose Down sections; two-file migrations are named "
+				 "{version}_{name}.up.sql and .down.sql");
 		return -1;
 	}
-	m->dbmate = 1;
-	m->up.path = xstrdup(path);
-	m->up.sql = up_end ? xstrndup(up_start, (size_t)(up_end - up_start)) : xstrdup(up_start);
-	m->up.line_base = up_line;
-	m->up.dir.no_transaction = up_notx;
-	if (down_start) {
-		m->down.path = xstrdup(path);
-		m->down.sql = xstrdup(down_start);
-		m->down.line_base = down_line;
-		m->down.dir.no_transaction = down_notx;
+	{
+		struct marked k = { up_start, up_end, down_start, up_line, down_line, up_notx, down_notx };
+
+		set_sections(m, path, &k);
 	}
 	return 0;
 }
@@ -263,6 +435,7 @@ static struct migration *find_loaded(struct migration_set *set, int64_t version)
 
 static void migration_release(struct migration *m)
 {
+	free(m->first_file);
 	free(m->version_str);
 	free(m->name);
 	free(m->up.path);
@@ -276,74 +449,139 @@ static int sort_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* By name: the migration of this stem, read already (usually the last one). */
+static struct migration *find_stem(struct migration_set *set, const char *stem)
+{
+	size_t i;
+
+	for (i = set->n; i-- > 0;)
+		if (!strcmp(set->items[i].version_str, stem))
+			return &set->items[i];
+	return NULL;
+}
+
+/* Parse fname as the order wants; 1, 0 (not a migration file) or -1 (reported). */
+static int name_of(const char *path, const char *fname, int64_t *version, char **vstr,
+		   char **name, int *direction)
+{
+	int r;
+
+	if (order_mode == ORDER_NAME) {
+		*version = 0; /* its position, once every file is read */
+		r = parse_stem(fname, vstr, direction);
+		if (r == 1)
+			*name = xstrdup(*vstr);
+	} else {
+		r = migration_parse_name(fname, version, vstr, name, direction);
+	}
+	if (r < 0 || (r > 0 && *version < 0)) {
+		log_error_at(path, 0, 0, "file name is not a migration name");
+		if (order_mode == ORDER_NAME)
+			log_hint("a name-ordered migration is {name}.up.sql, {name}_up.sql (and .down.sql, "
+				 "_down.sql) or {name}.sql");
+		else
+			log_hint("name migrations {version}_{name}.up.sql and {version}_{name}.down.sql "
+				 "(version: digits, at most 18), or {version}_{name}.sql with "
+				 "-- migrate:up / -- migrate:down sections; for files ordered by name, "
+				 "set migrations.order: name");
+		return -1;
+	}
+	return r;
+}
+
+/* A second file for one version: both files named. */
+static void clash(const char *path, const struct migration *m)
+{
+	if (order_mode == ORDER_NAME) {
+		log_error_at(path, 0, 0, "\"%s\" is also the name of \"%s\"", m->version_str, m->first_file);
+		log_hint("a name has one up file and at most one down file");
+	} else {
+		log_error_at(path, 0, 0, "version %lld is also used by \"%s\"", (long long)m->version,
+			     m->first_file);
+		log_hint("each version must be unique: rename one of them with a new version, or, "
+			 "if the directory orders its files by name, set migrations.order: name");
+	}
+}
+
+static struct migration *new_migration(struct migration_set *set, int64_t version, char **vstr,
+				       char **name, const char *path)
+{
+	struct migration *m;
+
+	if (set->n && set->items[set->n - 1].version > version)
+		set->unordered = 1;
+	ALLOC_GROW(set->items, set->n + 1, set->alloc);
+	m = &set->items[set->n++];
+	memset(m, 0, sizeof(*m));
+	m->version = version;
+	m->version_str = *vstr;
+	m->name = *name;
+	m->first_file = xstrdup(path);
+	*vstr = *name = NULL;
+	return m;
+}
+
+/* A name as every output prints it: a newline or ESC in it cannot forge a row. */
+static void escape_in_place(char **s)
+{
+	char *e = escape_name(*s);
+
+	free(*s);
+	*s = e;
+}
+
 /* Attach one file to the set; returns -1 on a reported error. */
 static int add_file(struct migration_set *set, const char *dir, const char *fname)
 {
 	int64_t version;
-	char *vstr = NULL, *name = NULL, *path, *text;
-	int direction, r, rc = -1;
+	char *vstr = NULL, *name = NULL, *path, *text = NULL;
+	int direction = 0, r, rc = -1;
 	struct migration *m;
 	struct section *sec;
 
 	path = xasprintf("%s/%s", dir, fname);
-	r = migration_parse_name(fname, &version, &vstr, &name, &direction);
-	if (r == 0) {
-		free(path);
-		return 0;
-	}
-	if (r < 0 || version < 0) {
-		log_error_at(path, 0, 0, "file name is not a migration name");
-		log_hint("name migrations {version}_{name}.up.sql and {version}_{name}.down.sql "
-			 "(version: digits, at most 18), or {version}_{name}.sql with "
-			 "-- migrate:up / -- migrate:down sections");
+	r = name_of(path, fname, &version, &vstr, &name, &direction);
+	if (r <= 0) {
+		rc = r;
 		goto done;
 	}
+	if (!utf8_valid(fname)) {
+		char *shown = escape_name(fname);
+
+		log_error_at(path, 0, 0, "the file name is not valid UTF-8 (\"%s\")", shown);
+		log_hint("rename it: names are printed in reports, history and pull-request comments");
+		free(shown);
+		rc = -1;
+		goto done;
+	}
+	escape_in_place(&vstr);
+	escape_in_place(&name);
 	text = read_text_file(path, NULL);
 	if (!text)
 		goto done;
-	m = find_loaded(set, version);
+	m = order_mode == ORDER_NAME ? find_stem(set, vstr) : find_loaded(set, version);
 	if (!m) {
-		if (set->n && set->items[set->n - 1].version > version)
-			set->unordered = 1;
-		ALLOC_GROW(set->items, set->n + 1, set->alloc);
-		m = &set->items[set->n++];
-		memset(m, 0, sizeof(*m));
-		m->version = version;
-		m->version_str = vstr;
-		m->name = name;
-		vstr = name = NULL;
+		m = new_migration(set, version, &vstr, &name, path);
 	} else if (direction == 0 || m->dbmate || strcmp(m->name, name) ||
 		   strcmp(m->version_str, vstr) ||
-		   (direction > 0 ? m->up.path != NULL : m->down.path != NULL)) {
-		const char *other = m->up.path ? m->up.path : m->down.path;
-		log_error_at(path, 0, 0, "version %lld is also used by \"%s\"",
-			     (long long)version, other);
-		log_hint("each version must be unique; rename one of them with a new version");
-		set->errors++;
-		free(text);
-		free(path);
-		free(vstr);
-		free(name);
-		return -1;
+		   (direction > 0 ? m->up.path != NULL : m->down.path != NULL) || !(m->up.path || m->down.path)) {
+		clash(path, m);
+		goto done;
 	}
 	if (direction == 0) {
-		if (load_dbmate(m, path, text) < 0) {
-			free(text);
-			goto done;
-		}
-		free(text);
-		rc = 0;
+		rc = load_dbmate(m, path, text);
 		goto done;
 	}
 	sec = direction > 0 ? &m->up : &m->down;
 	sec->path = path;
 	sec->sql = text;
 	sec->line_base = 1;
-	path = NULL;
+	path = text = NULL;
 	rc = 0;
 done:
 	if (rc < 0)
 		set->errors++;
+	free(text);
 	free(path);
 	free(vstr);
 	free(name);
@@ -356,9 +594,14 @@ static void finish_migration(struct migration_set *set, struct migration *m, int
 	int notx;
 
 	if (!m->up.sql) {
+		char *up;
+
+		if (!m->down.path)
+			return; /* its file was reported already */
+		up = twin_name(m->down.path, -1);
 		log_error_at(m->down.path, 0, 0, "down migration without an up migration");
-		log_hint("add %s/%s_%s.up.sql, or remove the down file", set->dir, m->version_str,
-			 m->name);
+		log_hint("add %s, or remove the down file", up);
+		free(up);
 		set->errors++;
 		return;
 	}
@@ -372,7 +615,13 @@ static void finish_migration(struct migration_set *set, struct migration *m, int
 			set->errors++;
 		m->down.dir.no_transaction |= notx;
 	}
-	sha256_hex(m->up.sql, strlen(m->up.sql), m->checksum);
+	{
+		char *norm = sql_normalized_text(m->up.sql);
+
+		sha256_hex(norm, strlen(norm), m->checksum);
+		free(norm);
+	}
+	sha256_hex(m->up.sql, strlen(m->up.sql), m->checksum_bytes);
 	if (quiet)
 		return;
 	if (!m->down.sql) {
@@ -385,6 +634,27 @@ static void finish_migration(struct migration_set *set, struct migration *m, int
 			       "up migration is empty; it will be recorded as applied (a no-op)");
 		set->warnings++;
 	}
+}
+
+/* The up file's name (a lone down's, else the first file's) decides the place. */
+static const char *order_key(const struct migration *m)
+{
+	return m->up.path ? m->up.path : m->down.path ? m->down.path : m->first_file;
+}
+
+static int cmp_by_name(const void *a, const void *b)
+{
+	return strcmp(order_key(a), order_key(b));
+}
+
+/* By name: files in byte order of their names, each version its position. */
+static void number_by_name(struct migration_set *set)
+{
+	size_t i;
+
+	qsort(set->items, set->n, sizeof(*set->items), cmp_by_name);
+	for (i = 0; i < set->n; i++)
+		set->items[i].version = (int64_t)i + 1;
 }
 
 int migration_set_load(struct migration_set *set, const char *dir, int quiet)
@@ -421,7 +691,9 @@ int migration_set_load(struct migration_set *set, const char *dir, int quiet)
 		free(names[i]);
 	}
 	free(names);
-	if (set->n)
+	if (set->n && order_mode == ORDER_NAME)
+		number_by_name(set);
+	else if (set->n)
 		qsort(set->items, set->n, sizeof(*set->items), cmp_migration);
 	for (i = 0; i < set->n; i++)
 		finish_migration(set, &set->items[i], quiet);

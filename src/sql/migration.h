@@ -29,12 +29,27 @@ struct section {
 	struct directives dir;
 };
 
+/*
+ * How versions come from file names (migrations.order). By version: the
+ * leading digits are the version ({version}_{name}...). By name (directories
+ * of tools that order by file name, repeated numeric prefixes allowed): files
+ * are taken in byte order of their names, the whole stem (the name without
+ * .up.sql, _up.sql, .down.sql, _down.sql or .sql) is the version text and the
+ * version number is the position in that order (1, 2, ...).
+ */
+enum migration_order { ORDER_VERSION = 0, ORDER_NAME = 1 };
+/* Set once from the configuration, before any directory is loaded. */
+void migration_set_order(enum migration_order order);
+enum migration_order migration_order(void);
+
 struct migration {
-	int64_t version;
-	char *version_str; /* as written in the file name ("000042") */
-	char *name;        /* "add_users" */
+	int64_t version;   /* by name: the position, from 1 */
+	char *version_str; /* as written in the file name ("000042"); by name: the stem */
+	char *name;        /* "add_users"; by name: the stem */
+	char *first_file;  /* the first file read for it, for messages */
 	struct section up, down;
-	char checksum[65]; /* hex SHA-256 of the up section */
+	char checksum[65]; /* recorded: hex SHA-256 of the up section's statements (sql_normalized_text) */
+	char checksum_bytes[65]; /* hex SHA-256 of the up section's bytes: what migrate < 0.2 recorded */
 	int dbmate;        /* single file with -- migrate:up / -- migrate:down */
 };
 
@@ -62,6 +77,13 @@ int migration_parse_name(const char *fname, int64_t *version, char **version_str
 
 /* Scan comments of a section for directives; errors printed with file:line. */
 int directives_parse(const char *sql, const char *path, int line_base, struct directives *d);
+
+/*
+ * A recorded checksum still matches the file: the statements are the same
+ * (comments and whitespace may differ), or, for a row recorded by an older
+ * migrate, the bytes are.
+ */
+int migration_checksum_matches(const struct migration *m, const char *recorded);
 
 /* Hex SHA-256 of len bytes into out[65]. */
 void sha256_hex(const void *data, size_t len, char out[65]);

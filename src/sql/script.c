@@ -1,5 +1,6 @@
 /* script.c - split and parse statements with libpg_query; map offsets to file:line:col */
 #include "sql/script.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <ctype.h>
@@ -453,6 +454,31 @@ int sql_for_each_comment(const char *src, sql_comment_fn fn, void *ud)
 			fn(src, sr->tokens[i]->start, sr->tokens[i]->end, ud);
 	pg_query__scan_result__free_unpacked(sr, NULL);
 	return 0;
+}
+
+char *sql_normalized_text(const char *src)
+{
+	PgQueryScanResult r = pg_query_scan(src);
+	PgQuery__ScanResult *sr = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	if (!r.error)
+		sr = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+	pg_query_free_scan_result(r);
+	if (!sr)
+		return xstrdup(src); /* the scanner failed: the text as it is */
+	for (i = 0; i < sr->n_tokens; i++) {
+		const PgQuery__ScanToken *t = sr->tokens[i];
+
+		if (t->token == PG_QUERY__TOKEN__SQL_COMMENT || t->token == PG_QUERY__TOKEN__C_COMMENT)
+			continue;
+		if (sb.len)
+			strbuf_addch(&sb, ' ');
+		strbuf_add(&sb, src + t->start, (size_t)(t->end - t->start));
+	}
+	pg_query__scan_result__free_unpacked(sr, NULL);
+	return strbuf_detach(&sb, NULL);
 }
 
 int sql_is_blank(const char *src)

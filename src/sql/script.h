@@ -66,6 +66,12 @@ const char *sql_stmt_kind(const PgQuery__Node *node);
  */
 typedef void (*sql_comment_fn)(const char *src, int start, int end, void *ud);
 int sql_for_each_comment(const char *src, sql_comment_fn fn, void *ud);
+/*
+ * The statements of src without comments, their tokens separated by one space
+ * (literals and quoted names kept byte for byte): what a checksum that
+ * ignores comments and layout is computed over. src itself when it does not scan.
+ */
+char *sql_normalized_text(const char *src);
 /* True when src holds nothing but whitespace, comments and ';'. */
 int sql_is_blank(const char *src);
 #endif

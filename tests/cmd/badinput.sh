@@ -142,7 +142,7 @@ bad 2 "migrate.yml:2:[0-9]+: error: invalid YAML" "YAML that does not parse" \
 	-F migrate.yml "apply: [1, 2\nlint: x\n" -- up
 bad 2 "environment variable MIGRATE_TEST_UNSET is not set" "an unset \${VAR} without a default" \
 	-F migrate.yml 'database:\n  url: ${MIGRATE_TEST_UNSET}\n' -- status
-bad 2 'unterminated "\$\{"' "an unterminated \${" \
+bad 2 'malformed \$\{\.\.\.\} reference' "an unterminated \${" \
 	-F migrate.yml 'migrations:\n  dir: ${HOME\n' -- status
 bad 2 'rule level must be off, warning or error, not "loud"' "a lint rule level that does not exist" \
 	-F migrate.yml "lint:\n  rules:\n    prefer-bigint: loud\n" -- up
@@ -199,7 +199,7 @@ bad 2 'pass --yes to confirm' "restore without --yes, with no terminal" -F x.dum
 bad 2 'is not a backup pg_restore can read' "restore of a file that is not an archive" -F x.dump "not a dump\n" -- restore x.dump --yes
 bad 2 'which version\?' "baseline without a version" -- baseline
 bad 2 "no migration with version 7" "baseline of a version that does not exist" -f 1_a.up.sql "$OK" -- baseline 7
-bad 2 "unknown tool: --from golang-migrate or --from dbmate" "adopt from an unknown tool" -- adopt --from flyway
+bad 2 "unknown tool: --from golang-migrate, --from dbmate or --from goose" "adopt from an unknown tool" -- adopt --from flyway
 bad 2 "there is no table public.schema_migrations to adopt" "adopt without the other tool's table" -- adopt --from dbmate
 bad 2 'unknown format "xml": text or json' "history --format xml" -- history --format xml
 bad 2 'unknown format "yaml": text or json' "status --format yaml" -- status --format yaml

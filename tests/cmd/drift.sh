@@ -12,6 +12,23 @@ echo "DROP TABLE b;" >"$D/2_b.down.sql"
 run --dir "$D" up
 expect_rc 0 "up"
 
+# comments and layout of an applied file are not drift: silencing a finding later is fine
+printf -- '-- migrate:allow prefer-bigint-pk\nCREATE TABLE b (\n    id bigint\n)   ;\n' >"$D/2_b.up.sql"
+run --dir "$D" status
+expect_out "^2 +applied" "a comment and whitespace added to an applied file: still applied"
+run --dir "$D" up
+expect_rc 0 "up does not call it drift"
+# a row recorded by an older migrate (checksum of the bytes) still matches its unchanged file
+echo "CREATE TABLE b (id bigint);" >"$D/2_b.up.sql"
+psql_q -c "UPDATE schema_migrations SET checksum = '$(sha256sum "$D/2_b.up.sql" | cut -c1-64)' WHERE version = 2"
+run --dir "$D" status
+expect_out "^2 +applied" "an old-style checksum of the unchanged file matches"
+# ... and a change to a statement, even a literal's spacing, is drift
+echo "CREATE TABLE b (id  bigint, x text);" >"$D/2_b.up.sql"
+run --dir "$D" status
+expect_out "^2 +modified" "a changed statement is drift"
+echo "CREATE TABLE b (id bigint);" >"$D/2_b.up.sql"
+
 echo "CREATE TABLE a (id bigint, extra text);" >"$D/1_a.up.sql"
 echo "CREATE TABLE c (id bigint);" >"$D/3_c.up.sql"
 echo "DROP TABLE c;" >"$D/3_c.down.sql"

@@ -119,6 +119,26 @@ run -c "$C" up --all --jobs 0
 expect_rc 2 "--jobs 0"
 expect_err 'invalid --jobs "0" \(1 to 256\)' "names the range"
 
+# a query that returns no rows (a typo in the pattern) is never silently a fleet of one
+cat >"$T_WORK/typo.yml" <<'YML'
+migrations:
+  dir: ${SHARED_DIR}
+targets:
+  schemas:
+    query: SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenent\_%'
+    dir: ${TENANT_DIR}
+YML
+run -c "$T_WORK/typo.yml" up --all
+expect_rc 2 "up --all: a query with no rows is an error"
+expect_err "typo.yml:5: error: the query of targets.schemas returned no rows: SELECT nspname .*tenent" "names the query"
+expect_err "allow-empty" "says how to go on anyway"
+run -c "$T_WORK/typo.yml" up --all --allow-empty
+expect_rc 0 "--allow-empty runs the other targets"
+expect_err "typo.yml:5: warning: the query of targets.schemas returned no rows" "still warns"
+run -c "$T_WORK/typo.yml" status --target main
+expect_rc 0 "with --target only, a warning"
+expect_err "warning: the query of targets.schemas returned no rows" "that names the query"
+
 # no targets section
 run --dir "$S" up --all
 expect_rc 2 "--all without targets is a configuration error"

@@ -18,6 +18,53 @@ expect_out "migrations/[0-9]{14}_add_users_table\.down\.sql$" "prints the down p
 run new "add users table"
 expect_rc 0 "new again in the same second"
 [ "$(ls migrations/*.up.sql | wc -l)" = 2 ] && t_ok "two distinct versions" || t_not_ok "versions collided" "$(ls migrations)"
+# the written config names no database: libpq's PGDATABASE decides, and up says which
+grep -Eq "^  url:" migrate.yml && t_not_ok "init writes no database url" "$(grep url: migrate.yml)" || t_ok "init writes no database url"
+. "$TOP/tests/lib/pg.sh"
+appdb=$(pg_fresh_db)
+printf 'CREATE TABLE first_contact (id bigint);\n' >"$(ls migrations/*.up.sql | head -1)"
+PGDATABASE=$appdb DATABASE_URL= run up --no-backup
+expect_rc 0 "up with PGDATABASE set"
+expect_err "^database \"$appdb\" on (socket )?[^ ]+ as [a-z]+" "up says which database it changes, first"
+expect_eq "$(psql_q -d "$appdb" -c "SELECT to_regclass('first_contact') IS NOT NULL")" t "the tables are in PGDATABASE's database"
+expect_eq "$(psql_q -d postgres -c "SELECT to_regclass('first_contact') IS NULL")" t "not in postgres"
+PGDATABASE=$appdb DATABASE_URL= run -q status
+expect_no "^database \"" "-q keeps it quiet"
+PGDATABASE=$appdb DATABASE_URL= run status --format json
+expect_out "^[[{]" "JSON on stdout stays clean"
+
+# ${VAR} unset: an error only for the commands that use the value
+printf 'database:\n  url: ${MIGRATE_T_UNSET_URL}\nmigrations:\n  dir: migrations\n' >unset.yml
+run --config unset.yml lint
+expect_rc 0 "lint works with the url's variable unset"
+run --config unset.yml new another
+expect_rc 0 "new works with it unset"
+run --config unset.yml backups
+expect_rc 0 "backups works with it unset"
+run --config unset.yml plan --offline
+expect_rc 0 "plan --offline works with it unset"
+run --config unset.yml status
+expect_rc 2 "status, which connects, needs it"
+expect_err "unset.yml:2:8: error: environment variable MIGRATE_T_UNSET_URL is not set" "names the variable and its line"
+DATABASE_URL="dbname=$appdb" run --config unset.yml status
+expect_rc 0 "DATABASE_URL given: the file's variable does not matter"
+printf 'database:\n  url: ${MIGRATE_T_UNSET_URL:-${MIGRATE_T_INNER}}\n' >nested.yml
+MIGRATE_T_INNER="dbname=$appdb" run --config nested.yml status
+expect_rc 0 "\${A:-\${B}} nests"
+expect_err "database \"$appdb\"" "the nested default is the database"
+printf 'database:\n  url: x\napply:\n  retries: 2\ndatabase:\n  url: y\n' >twice.yml
+run --config twice.yml lint
+expect_rc 2 "a section given twice"
+expect_err 'twice.yml:5:1: error: "database" is given twice: on line 1 and on line 5' "names both lines"
+printf 'apply:\n  retries: 2\n  retries: 3\n' >twice2.yml
+run --config twice2.yml lint
+expect_rc 2 "a key given twice"
+expect_err 'twice2.yml:3:3: error: "apply.retries" is given twice: on line 2 and on line 3' "names both lines of the key"
+printf 'database:\n  url: "postgresql://u:S3cr3tZ@h/${MIGRATE_T_UNSET_URL"\n' >bad.yml
+run --config bad.yml lint
+expect_rc 2 "an unterminated reference"
+expect_no "S3cr3tZ" "never prints the value"
+
 run new '!!!'
 expect_rc 2 "a name without letters"
 run new

@@ -32,11 +32,14 @@ for fmt in text markdown json; do
 	expect_rc 0 "example, offline, $fmt"
 	golden "example.$fmt" "example, offline, $fmt"
 	offline --dir tests/fixtures/plan plan --from 1 --format "$fmt"
-	expect_rc 0 "crafted migrations after --from 1, $fmt"
+	expect_rc 1 "crafted migrations after --from 1, $fmt: up would refuse, and the exit code says so"
+	[ "$fmt" = text ] || expect_err '^up would refuse: 4 lint errors$' "the verdict on stderr: stdout stays $fmt"
 	golden "crafted.$fmt" "crafted migrations after --from 1, $fmt"
 done
 offline --dir tests/fixtures/plan plan --from 1
 expect_out "offline: no database, the migrations after version 1" "says what it planned"
+[ "$(printf '%s\n' "$T_OUT" | tail -1)" = "up would refuse: 4 lint errors" ] && t_ok "the plan ends with the gate's verdict" \
+	|| t_not_ok "the verdict is the last line" "$(printf '%s\n' "$T_OUT" | tail -2)"
 expect_out "error \[change-column-type\] 2:22: changing \"accounts\".\"balance\" from integer to bigint rewrites" \
 	"a lint finding with file position"
 expect_out "accounts \(table\): ACCESS EXCLUSIVE \(blocks reads and writes\), rewrite, full scan" \
@@ -48,6 +51,10 @@ expect_out "allowed \[drop-column\] 2:22: dropping" "an allowed finding"
 expect_out "reason: the application stopped reading plan in release 42" "with its reason"
 expect_out "undo: none \(no down migration\)" "a migration without a down says so"
 expect_out "undo with tests/fixtures/plan/3_safe_index.down.sql" "the down SQL that would undo it"
+
+offline --dir migrations/example plan
+[ "$(printf '%s\n' "$T_OUT" | tail -1)" = "up would run 13 migrations" ] && t_ok "a plan up would run says so" \
+	|| t_not_ok "the verdict when up would run" "$(printf '%s\n' "$T_OUT" | tail -2)"
 
 # down, offline: newest first, and what each down destroys
 offline --dir tests/fixtures/plan plan --down --all

@@ -117,7 +117,9 @@ START_TEST(errors_name_file_and_line)
 	expect_error("apply:\n  retries: many\n", "migrate.yml:2:12: error", "\"apply.retries\" must be a non-negative integer");
 	expect_error("apply:\n  lock_timeout: [1, 2]\n", "migrate.yml:2:17: error", "must be a single value");
 	expect_error("apply:\n  lock_timeout: soon\n", "migrate.yml:2:17: error", "must be a duration");
-	expect_error("database:\n  url: ${MIGRATE_TEST_UNSET}\n", "migrate.yml:2:8: error", "environment variable MIGRATE_TEST_UNSET is not set");
+	expect_error("database:\n  url: ${MIGRATE_TEST_UNSET\n", "migrate.yml:2:8: error", "malformed ${...} reference in the value of \"database.url\"");
+	expect_error("apply:\n  retries: 1\n  retries: 2\n", "migrate.yml:3:3: error", "\"apply.retries\" is given twice: on line 2 and on line 3");
+	expect_error("lint:\n  rules: {}\nlint:\n  exclude: []\n", "migrate.yml:3:1: error", "\"lint\" is given twice: on line 1 and on line 3");
 	expect_error("database: [\n", "migrate.yml:", "invalid YAML");
 	expect_error("- a\n- b\n", "migrate.yml:1:1: error", "must be a mapping");
 	expect_error("lint:\n  rules:\n    prefer-bigint: maybe\n", "migrate.yml:3:20: error", "rule level must be off, warning or error");
@@ -152,6 +154,37 @@ START_TEST(blockers_policy)
 }
 END_TEST
 
+static void require_all(void *arg)
+{
+	struct cfg_call *cc = arg;
+	cc->rc = config_require(&cc->c, "database.");
+}
+
+/* An unset variable is an error only when the value is used (config_require). */
+START_TEST(unset_variable_is_deferred)
+{
+	struct cfg_call cc;
+	char *d, *err;
+
+	unsetenv("MIGRATE_TEST_UNSET");
+	setenv("MIGRATE_TEST_HOST", "db.internal", 1);
+	err = load_text(&cc, "database:\n  url: ${MIGRATE_TEST_UNSET}\n"
+			     "migrations:\n  dir: ${MIGRATE_TEST_UNSET:-${MIGRATE_TEST_HOST}}/$${x}\n"
+			     "  table: ${MIGRATE_TEST_HOST:-${MIGRATE_TEST_UNSET}}\n", &d);
+	ck_assert_msg(cc.rc == 0, "loads: %s", err);
+	ck_assert_str_eq(err, "");
+	ck_assert_ptr_null(cc.c.database_url);
+	ck_assert_str_eq(cc.c.dir, "db.internal/${x}");
+	ck_assert_str_eq(cc.c.table, "db.internal");
+	ck_assert_int_eq(config_require(&cc.c, "migrations."), 0);
+	free(err);
+	err = unit_capture_stderr(require_all, &cc);
+	ck_assert_int_eq(cc.rc, -1);
+	ck_assert_msg(strstr(err, "migrate.yml:2:8: error: environment variable MIGRATE_TEST_UNSET is not set"), "%s", err);
+	done(&cc, d, err);
+}
+END_TEST
+
 static void load_missing(void *arg)
 {
 	struct cfg_call *cc = arg;
@@ -180,6 +213,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, errors_name_file_and_line);
 	tcase_add_test(tc, explicit_missing_file);
 	tcase_add_test(tc, blockers_policy);
+	tcase_add_test(tc, unset_variable_is_deferred);
 	suite_add_tcase(s, tc);
 	return s;
 }
