@@ -41,7 +41,7 @@ static const char config_template[] =
 	"lint:\n"
 	"  # pg_version: 15          # the oldest server you deploy to\n"
 	"  # rules:\n"
-	"  #   prefer-text-field: off\n"
+	"  #   prefer-text: off\n"
 	"  # exclude: [prefer-bigint]\n";
 
 enum { O_FORCE = 1 };
