@@ -1,6 +1,7 @@
 /* down.c - migrate down: revert applied migrations, newest first */
 #include "cmd/applyopts.h"
 #include "run/backup.h"
+#include "run/backup_scope.h"
 #include "cmd/commands.h"
 #include "fleet/fleet.h"
 #include "plan/plan.h"
@@ -83,8 +84,8 @@ static int down_target(struct app *app, void *arg, struct target_result *res)
 		goto done;
 	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
 	/* the reverted rows are the newest: the run ends at the newest of the others */
-	rc = backup_before_change(&s, r.run_id, "down", steps_latest(&s.h),
-				  n < s.h.n ? s.h.rows[s.h.n - n - 1].version : 0, &bm);
+	rc = backup_before_steps(&s, r.run_id, "down", steps_latest(&s.h),
+				 n < s.h.n ? s.h.rows[s.h.n - n - 1].version : 0, steps, n, &bm);
 	if (rc != EXIT_OK)
 		goto done;
 	for (i = 0; i < n; i++) {

@@ -1,6 +1,7 @@
 /* redo.c - migrate redo: revert the newest migrations and apply them again (development) */
 #include "cmd/applyopts.h"
 #include "run/backup.h"
+#include "run/backup_scope.h"
 #include "cmd/commands.h"
 #include "run/steps.h"
 #include "run/runner.h"
@@ -53,6 +54,7 @@ int cmd_redo(int argc, char **argv, struct app *app)
 	struct history_row **rows = NULL;
 	struct step *down = NULL, *up = NULL;
 	struct backup_mark bm = { NULL, NULL, NULL };
+	struct backup_scope scope = BACKUP_SCOPE_INIT;
 	int nsteps = 1, rc, opt;
 	size_t i, n = 0;
 
@@ -90,7 +92,10 @@ int cmd_redo(int argc, char **argv, struct app *app)
 	if (rc != EXIT_OK)
 		goto done;
 	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
-	rc = backup_before_change(&s, r.run_id, "redo", steps_latest(&s.h), steps_latest(&s.h), &bm);
+	backup_scope_add_steps(&scope, down, n);
+	backup_scope_add_steps(&scope, up, n);
+	rc = backup_before_scope(&s, r.run_id, "redo", steps_latest(&s.h), steps_latest(&s.h), &scope, &bm);
+	backup_scope_release(&scope);
 	for (i = 0; rc == EXIT_OK && i < n; i++)
 		rc = runner_apply(&r, &down[i], -1, "redo");
 	for (i = 0; rc == EXIT_OK && i < n; i++)

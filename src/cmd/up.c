@@ -2,6 +2,7 @@
 #include "cmd/commands.h"
 #include "cmd/applyopts.h"
 #include "run/backup.h"
+#include "run/backup_scope.h"
 #include "fleet/fleet.h"
 #include "report/lint_report.h"
 #include "plan/plan.h"
@@ -225,8 +226,8 @@ static int up_target(struct app *app, void *arg, struct target_result *res)
 		goto done;
 	}
 	runner_init(&r, &s.db, &s.h, &s.set, s.cfg);
-	rc = backup_before_change(&s, r.run_id, "up", latest, steps[nsteps - 1].version > latest ?
-				  steps[nsteps - 1].version : latest, &bm);
+	rc = backup_before_steps(&s, r.run_id, "up", latest, steps[nsteps - 1].version > latest ?
+				 steps[nsteps - 1].version : latest, steps, nsteps, &bm);
 	if (rc != EXIT_OK)
 		goto done;
 	for (i = 0; i < nsteps; i++) {

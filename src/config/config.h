@@ -44,6 +44,7 @@ struct config {
 	int backup_keep;           /* 10 newest kept per database; 0 keeps all */
 	char *pg_dump, *pg_restore; /* NULL: found on PATH */
 	const char *backup_skipped_by; /* "--no-backup" or "backup.enabled: false" when off */
+	int backup_scope;          /* BACKUP_SCOPE_TABLES (default), _DATABASE or _NONE */
 
 	/* lint */
 	int lint_pg_version;       /* 0 = newest the parser knows */
@@ -70,6 +71,9 @@ void config_release(struct config *c);
  * present. Errors are printed with file:line; returns 0 or -1.
  */
 int config_load(struct config *c, const char *path);
+
+/* backup.scope: what the backup before a change holds (run/backup_scope.c) */
+enum { BACKUP_SCOPE_TABLES = 0, BACKUP_SCOPE_DATABASE, BACKUP_SCOPE_NONE };
 
 /* "stop" or "rollback" -> ON_FAILURE_*; -1 for anything else. */
 int config_on_failure(const char *v);

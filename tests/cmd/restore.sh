@@ -4,6 +4,9 @@
 . "$TOP/tests/lib/pg.sh"
 
 db=$(pg_fresh_db); export PGDATABASE=$db
+# whole-database backups here (backup.scope: database); backups of the tables a run
+# changes, and their restore, are in backup_scope.sh
+printf 'backup:\n  scope: database\n' >migrate.yml
 D="$T_WORK/m"; mkdir -p "$D"
 for i in 1 2 3; do
 	echo "CREATE TABLE t$i (id bigint);" >"$D/${i}_t$i.up.sql"
