@@ -13,6 +13,9 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 DOCDIR ?= $(PREFIX)/share/doc/migrate
 MANDIR ?= $(PREFIX)/share/man
+# where lint's SARIF points for each rule's page (DOCS_URL/rules/ID.md): the installed docs,
+# or the project's published docs (make DOCS_URL=https://...)
+DOCS_URL ?= file://$(DOCDIR)
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 CC ?= cc
@@ -29,7 +32,7 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wformat=2
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Isrc -I$(BUILD) $(PKG_CFLAGS) \
-	-DMIGRATE_VERSION='"$(VERSION)"' -MMD -MP
+	-DMIGRATE_VERSION='"$(VERSION)"' -DMIGRATE_DOCS_URL='"$(DOCS_URL)"' -MMD -MP
 LIBS := $(PKG_LIBS) -lpg_query -lcrypto -pthread
 ifdef SANITIZE
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all

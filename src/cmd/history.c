@@ -95,8 +95,9 @@ int cmd_history(int argc, char **argv, struct app *app)
 				json_t *v;
 				if (PQgetisnull(res, i, (int)k))
 					v = json_null();
-				else if (!strcmp(columns[k], "id") || !strcmp(columns[k], "version") ||
-					 !strcmp(columns[k], "retries"))
+				else if (!strcmp(columns[k], "version")) /* versions are strings */
+					v = json_version_or_null(strtoll(PQgetvalue(res, i, (int)k), NULL, 10));
+				else if (!strcmp(columns[k], "id") || !strcmp(columns[k], "retries"))
 					v = json_integer(strtoll(PQgetvalue(res, i, (int)k), NULL, 10));
 				else
 					v = json_string(PQgetvalue(res, i, (int)k));
