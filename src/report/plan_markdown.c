@@ -7,50 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The strongest predicted lock of a migration, and on what. */
-static const struct plan_effect *strongest(const struct plan_migration *m)
-{
-	const struct plan_effect *best = NULL;
-	size_t i, j;
-
-	for (i = 0; i < m->nstmts; i++)
-		for (j = 0; j < m->stmts[i].neffects; j++) {
-			const struct plan_effect *e = &m->stmts[i].effects[j];
-			if (!best || e->mode > best->mode)
-				best = e;
-		}
-	return best;
-}
-
-struct counts {
-	size_t errors, warnings, allowed, rewrites, scans, diffs, stmt_warnings;
-};
-
-static void count_migration(const struct plan_migration *m, struct counts *c)
-{
-	size_t i, j;
-
-	memset(c, 0, sizeof(*c));
-	for (i = 0; i < m->nstmts; i++) {
-		const struct plan_stmt *s = &m->stmts[i];
-
-		for (j = 0; j < s->nfindings; j++) {
-			if (s->findings[j].allowed)
-				c->allowed++;
-			else if (s->findings[j].severity >= 2)
-				c->errors++;
-			else
-				c->warnings++;
-		}
-		for (j = 0; j < s->neffects; j++) {
-			c->rewrites += !!s->effects[j].rewrite;
-			c->scans += !!s->effects[j].scan;
-		}
-		c->diffs += s->diffs.n;
-		c->stmt_warnings += s->warnings.n;
-	}
-}
-
 /* --- markdown ------------------------------------------------------------------- */
 
 /* Text for a table cell: no newlines, pipes escaped. */
@@ -97,12 +53,12 @@ static void md_summary(const struct plan *p, FILE *out)
 	fprintf(out, "|---|---|---|---|---|---|---|---|---|\n");
 	for (i = 0; i < p->n; i++) {
 		const struct plan_migration *m = &p->items[i];
-		const struct plan_effect *top = strongest(m);
+		const struct plan_effect *top = plan_strongest(m);
 		struct strbuf sb = STRBUF_INIT;
-		struct counts c;
+		struct plan_counts c;
 		const char *mark;
 
-		count_migration(m, &c);
+		plan_count_migration(m, &c);
 		if (m->outcome)
 			mark = strcmp(m->outcome, "clean") ? ":x:" : ":white_check_mark:";
 		else
@@ -216,10 +172,10 @@ static void html_text(FILE *out, const char *s)
 /* The collapsible section's one-line summary: name, verdict, strongest lock. */
 static void md_section_summary(const struct plan_migration *m, FILE *out)
 {
-	const struct plan_effect *top = strongest(m);
-	struct counts c;
+	const struct plan_effect *top = plan_strongest(m);
+	struct plan_counts c;
 
-	count_migration(m, &c);
+	plan_count_migration(m, &c);
 	fprintf(out, "<details%s><summary><b>", c.errors ? " open" : "");
 	html_text(out, m->version_str);
 	fputc(' ', out);

@@ -19,6 +19,17 @@ table=$(printf '%s\n' "$T_OUT" | awk '/^<details open>/ { p = 1 } p && /^\| line
 [ -n "$first_finding" ] && [ -n "$table" ] && [ "$first_finding" -lt "$table" ] &&
 	t_ok "the dangers come before the lock table" || t_not_ok "findings first" "findings at $first_finding, table at $table"
 
+# the terminal plan: a closing summary; colour on a terminal only, NO_COLOR honoured
+run plan --offline --dir "$D"
+expect_out '^summary: 2 migrations; 1 error, 1 warning; 1 rewrite, 1 full scan; strongest lock ACCESS EXCLUSIVE on t$' "text ends with a summary"
+expect_no "$(printf '\033')" "no colour when not a terminal"
+if command -v script >/dev/null 2>&1; then
+	script -qec "$MIGRATE plan --offline --dir $D" /dev/null >"$T_WORK/tty.out" 2>&1
+	grep -q "$(printf '\033')\[1;31m1 error" "$T_WORK/tty.out" && t_ok "errors in red on a terminal" || t_not_ok "colour on a tty" "$(cat -v "$T_WORK/tty.out" | tail -3)"
+	NO_COLOR=1 script -qec "$MIGRATE plan --offline --dir $D" /dev/null >"$T_WORK/tty.out" 2>&1
+	grep -q "$(printf '\033')" "$T_WORK/tty.out" && t_not_ok "NO_COLOR ignored" || t_ok "NO_COLOR: no colour on a terminal"
+fi
+
 # 300 migrations with findings: capped under the comment limit, saying what was cut
 B="$T_WORK/big"; mkdir -p "$B"
 printf 'CREATE TABLE t (id int);\n' >"$B/0001_t.up.sql"
