@@ -6,10 +6,18 @@
 #   make demo                 run the example on a throwaway PostgreSQL
 #   make fuzz FUZZ_SECONDS=60 libFuzzer targets (clang), each for FUZZ_SECONDS
 #   make install PREFIX=/usr/local DESTDIR=
+#                             binary, man page, bash and zsh completion, docs
+#   make deb                  build-deb/migrate_VERSION_ARCH.deb (dpkg-deb)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 DOCDIR ?= $(PREFIX)/share/doc/migrate
+MANDIR ?= $(PREFIX)/share/man
+# where lint's SARIF points for each rule's page (DOCS_URL/rules/ID.md): the installed docs,
+# or the project's published docs (make DOCS_URL=https://...)
+DOCS_URL ?= file://$(DOCDIR)
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD ?= build
@@ -24,7 +32,7 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wformat=2
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Isrc -I$(BUILD) $(PKG_CFLAGS) \
-	-DMIGRATE_VERSION='"$(VERSION)"' -MMD -MP
+	-DMIGRATE_VERSION='"$(VERSION)"' -DMIGRATE_DOCS_URL='"$(DOCS_URL)"' -MMD -MP
 LIBS := $(PKG_LIBS) -lpg_query -lcrypto -pthread
 ifdef SANITIZE
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -38,7 +46,28 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(BUILD)/unit_tests
 RULES := $(sort $(wildcard rules/*.yaml))
 
-all: $(BUILD)/migrate
+DOC_PAGES := $(sort $(notdir $(wildcard docs/*.md)))
+GENERATED := $(BUILD)/migrate.1 $(BUILD)/migrate.bash $(BUILD)/_migrate
+
+all: $(BUILD)/migrate $(GENERATED)
+
+# the installed documentation pages, for --help and the man page (rewritten only when it changes)
+$(BUILD)/docpages.h: FORCE
+	@mkdir -p $(BUILD)
+	@{ echo '#define MIGRATE_DOCDIR "$(DOCDIR)"'; \
+	  printf '#define MIGRATE_DOC_PAGES'; sep=' '; \
+	  for p in $(DOC_PAGES); do printf '%s"%s"' "$$sep" "$$p"; sep=', '; done; echo; } > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/obj/app/main.o $(BUILD)/obj/app/generate.o: $(BUILD)/docpages.h
+
+# man page and completions come from the option tables, as --help does
+$(BUILD)/migrate.1: $(BUILD)/migrate
+	$(BUILD)/migrate --generate man > $@.tmp && mv $@.tmp $@
+$(BUILD)/migrate.bash: $(BUILD)/migrate
+	$(BUILD)/migrate --generate bash > $@.tmp && mv $@.tmp $@
+$(BUILD)/_migrate: $(BUILD)/migrate
+	$(BUILD)/migrate --generate zsh > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/migrate: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -94,13 +123,23 @@ fuzz:
 		SANITIZE=fuzzer-no-link,address,undefined fuzz-build
 	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-install: $(BUILD)/migrate
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+install: $(BUILD)/migrate $(GENERATED)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 $(BUILD)/migrate $(DESTDIR)$(BINDIR)/migrate
+	install -m 0644 $(BUILD)/migrate.1 $(DESTDIR)$(MANDIR)/man1/migrate.1
+	install -m 0644 $(BUILD)/migrate.bash $(DESTDIR)$(BASHCOMPDIR)/migrate
+	install -m 0644 $(BUILD)/_migrate $(DESTDIR)$(ZSHCOMPDIR)/_migrate
 	cp -R docs/. $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md LICENSE $(DESTDIR)$(DOCDIR)/
+
+# A Debian package (binary, man page, completions, docs) of a PREFIX=/usr build in build-deb/
+deb:
+	$(MAKE) BUILD=build-deb PREFIX=/usr all
+	sh scripts/deb.sh build-deb $(VERSION)
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all check unit demo deps install clean fuzz fuzz-build
+.PHONY: all check unit demo deps install deb clean fuzz fuzz-build FORCE
 -include $(OBJS:.o=.d)

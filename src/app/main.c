@@ -1,4 +1,5 @@
 /* main.c - the command table (git.c style) and global options */
+#include "app/cmdline.h"
 #include "base/cli.h"
 #include "cmd/commands.h"
 #include "run/interrupt.h"
@@ -16,12 +17,7 @@
 #define HISTORY SESSION_HISTORY       /* connect and load history, no lock */
 #define CONNECT SESSION_CONNECT       /* connect and inspect the history table */
 
-static const struct command {
-	const char *name;
-	cmd_fn fn;
-	int needs;
-	const char *summary;
-} commands[] = {
+static const struct cmd_entry commands[] = {
 	{ "init", cmd_init, 0, "write a commented migrate.yml and a migrations/ directory" },
 	{ "new", cmd_new, 0, "create {timestamp}_{name}.up.sql and .down.sql" },
 	{ "up", cmd_up, FILES | LOCK, "apply pending migrations" },
@@ -52,24 +48,19 @@ static void usage(FILE *f)
 		   "Commands:\n");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nCommon options (before or after the command):\n"
-		   "  -c, --config FILE         configuration (default: migrate.yml when present)\n"
-		   "  -d, --database-url URL    database (default: $DATABASE_URL, config, libpq's PG* variables)\n"
-		   "      --dir DIR             migrations directory (default: migrations)\n"
-		   "      --table NAME          history table (default: public.schema_migrations)\n"
-		   "  -v, --verbose             more output, including server notices\n"
-		   "  -q, --quiet               only errors\n"
-		   "  -h, --help                help (\"migrate COMMAND --help\" for a command)\n"
-		   "      --version             print the version\n\n"
+	fprintf(f, "\nCommon options (before or after the command; \"migrate COMMAND --help\" for a "
+		   "command's):\n");
+	cli_print_options(f, cli_common_options());
+	fprintf(f, "      --version                print the version\n\n"
 		   "Exit codes:\n"
 		   "  0  success (also: nothing to do)\n"
 		   "  1  a migration failed, or lint found an error\n"
 		   "  2  usage, configuration, file or parse error\n"
-		   "  3  cannot connect, cannot take the runner lock, or lost the connection\n\n"
-		   "Documentation: docs/ (usage.md, config.md, history.md, safety.md, exit-codes.md)\n");
+		   "  3  cannot connect, cannot take the runner lock, or lost the connection\n\n");
+	cmdline_doc_pages(f);
 }
 
-static const struct command *find_command(const char *name)
+static const struct cmd_entry *find_command(const char *name)
 {
 	size_t i;
 
@@ -91,51 +82,49 @@ static int list_commands(void)
 
 int main(int argc, char **argv)
 {
-	static const struct cli_option none[] = { CLI_END };
 	struct app app;
-	struct cli c;
-	const struct command *cmd;
-	int i, r;
+	const struct cmd_entry *cmd;
+	const char *unknown, *owner;
+	char **cargv;
+	int i, r, at;
 
 	memset(&app, 0, sizeof(app));
-	/* global options before the command name */
-	for (i = 1; i < argc; i++) {
+	/* options may come before the command name: skip them (and their values) to find it */
+	at = cmdline_find_command(argc, argv, commands, ARRAY_SIZE(commands), &unknown, &owner);
+	for (i = 1; i < (at < 0 ? argc : at); i++) {
 		if (!strcmp(argv[i], "--version")) {
 			printf("migrate %s\n", MIGRATE_VERSION);
 			return EXIT_OK;
 		}
 		if (!strcmp(argv[i], "--list-commands"))
 			return list_commands();
+		if (!strcmp(argv[i], "--generate"))
+			return i + 1 < argc ? cmdline_generate(argv[i + 1], commands, ARRAY_SIZE(commands))
+					    : EXIT_USAGE;
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return EXIT_OK;
 		}
-		if (argv[i][0] != '-')
-			break;
-		/* options that take a value */
-		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config") || !strcmp(argv[i], "-d") ||
-		    !strcmp(argv[i], "--database-url") || !strcmp(argv[i], "--dir") ||
-		    !strcmp(argv[i], "--table"))
-			i++;
 	}
-	if (i >= argc) {
+	if (at < 0) {
+		if (unknown && owner)
+			log_error("option \"%s\" needs a command: it is one of \"migrate %s\"'s", unknown,
+				  owner);
+		else if (unknown)
+			log_error("unknown option \"%s\"", unknown);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	/* parse what came before the command with the common options only */
-	cli_init(&c, "", "", NULL, none, &app.opts, i, argv);
-	r = cli_next(&c);
-	cli_release(&c);
-	if (r != CLI_DONE)
-		return cli_exit_code(r);
-	cmd = find_command(argv[i]);
+	cmd = find_command(argv[at]);
 	if (!cmd) {
-		log_error("unknown command \"%s\"", argv[i]);
-		log_hint("\"migrate --help\" lists the commands");
+		cmdline_unknown_command(argv[at], commands, ARRAY_SIZE(commands));
 		return EXIT_USAGE;
 	}
 	app.setup = cmd->needs;
-	r = cmd->fn(argc - i, argv + i, &app);
+	/* the command parses every option, those given before its name too */
+	cargv = cmdline_reorder(argc, argv, at);
+	r = cmd->fn(argc - 1, cargv, &app);
+	free(cargv);
 	if (interrupt_signal())
 		r = interrupt_exit_code(); /* 130 or 143, whatever the command made of it */
 	if (app.cfg_loaded)

@@ -21,6 +21,18 @@ static const struct cli_option common_options[] = {
 	CLI_END
 };
 
+static struct cli_doc *describing;
+
+void cli_describe(struct cli_doc *doc)
+{
+	describing = doc;
+}
+
+const struct cli_option *cli_common_options(void)
+{
+	return common_options;
+}
+
 void cli_init(struct cli *c, const char *cmd, const char *synopsis, const char *description,
 	      const struct cli_option *opts, struct common_opts *common, int argc, char **argv)
 {
@@ -33,6 +45,12 @@ void cli_init(struct cli *c, const char *cmd, const char *synopsis, const char *
 	c->argc = argc;
 	c->argv = argv;
 	c->pos = 1;
+	if (describing) {
+		describing->cmd = cmd;
+		describing->synopsis = synopsis;
+		describing->description = description;
+		describing->opts = opts;
+	}
 }
 
 void cli_release(struct cli *c)
@@ -42,7 +60,7 @@ void cli_release(struct cli *c)
 	c->npositional = 0;
 }
 
-static void print_options(FILE *f, const struct cli_option *o)
+void cli_print_options(FILE *f, const struct cli_option *o)
 {
 	for (; o->id; o++) {
 		struct strbuf sb = STRBUF_INIT;
@@ -73,10 +91,10 @@ void cli_usage(const struct cli *c, int to_stderr)
 		fprintf(f, "\n%s\n", c->description);
 	if (c->opts && c->opts->id) {
 		fprintf(f, "\nOptions:\n");
-		print_options(f, c->opts);
+		cli_print_options(f, c->opts);
 	}
 	fprintf(f, "\nCommon options:\n");
-	print_options(f, common_options);
+	cli_print_options(f, common_options);
 	fprintf(f, "\nExit codes: 0 success, 1 failed, 2 usage/config/file error, "
 		   "3 cannot connect or lock\n");
 }
@@ -138,6 +156,87 @@ static int handle_common(struct cli *c, const struct cli_option *o, const char *
 	return 0;
 }
 
+/* Edit distance with adjacent transpositions (optimal string alignment); words are short. */
+static size_t typo_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t *d, r;
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	d = xcalloc((la + 1) * (lb + 1), sizeof(*d));
+#define D(x, y) d[(x) * (lb + 1) + (y)]
+	for (i = 0; i <= la; i++)
+		D(i, 0) = i;
+	for (j = 0; j <= lb; j++)
+		D(0, j) = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			size_t best = D(i - 1, j - 1) + (a[i - 1] != b[j - 1]);
+
+			if (D(i - 1, j) + 1 < best)
+				best = D(i - 1, j) + 1;
+			if (D(i, j - 1) + 1 < best)
+				best = D(i, j - 1) + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    D(i - 2, j - 2) + 1 < best)
+				best = D(i - 2, j - 2) + 1;
+			D(i, j) = best;
+		}
+	r = D(la, lb);
+#undef D
+	free(d);
+	return r;
+}
+
+const char *cli_nearest(const char *word, const char *const *cands)
+{
+	const char *best = NULL, *prefixed = NULL;
+	size_t len = strlen(word), best_d = (size_t)-1, limit, nprefixed = 0;
+	int tie = 0;
+
+	limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
+	for (; *cands; cands++) {
+		size_t dist = typo_distance(word, *cands);
+
+		if (len >= 2 && !strncmp(*cands, word, len)) {
+			prefixed = *cands;
+			nprefixed++;
+		}
+		if (dist < best_d) {
+			best_d = dist;
+			best = *cands;
+			tie = 0;
+		} else if (dist == best_d) {
+			tie = 1;
+		}
+	}
+	if (best && best_d <= limit && !tie)
+		return best;
+	return nprefixed == 1 ? prefixed : NULL;
+}
+
+/* "did you mean" for an unknown long option, among the command's and the common ones. */
+static void hint_option(const struct cli *c, const char *a)
+{
+	const char *cands[128];
+	const struct cli_option *tables[2] = { c->opts, common_options };
+	const char *word = a + 2, *eq = strchr(word, '='), *near;
+	char *bare = eq ? xstrndup(word, (size_t)(eq - word)) : xstrdup(word);
+	size_t n = 0, t;
+
+	for (t = 0; t < 2; t++) {
+		const struct cli_option *o;
+
+		for (o = tables[t]; o && o->id && n + 1 < ARRAY_SIZE(cands); o++)
+			cands[n++] = o->long_name;
+	}
+	cands[n] = NULL;
+	if (a[0] == '-' && a[1] == '-' && (near = cli_nearest(bare, cands)))
+		log_hint("did you mean \"--%s\"?", near);
+	free(bare);
+}
+
 static int usage_error(struct cli *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -158,6 +257,8 @@ static int usage_error(struct cli *c, const char *fmt, ...)
 /* Small hand-written parser (getopt keeps global state; this keeps none). */
 int cli_next(struct cli *c)
 {
+	if (describing)
+		return CLI_HELP;
 	while (c->pos < c->argc) {
 		char *a = c->argv[c->pos++];
 		const struct cli_option *o;
@@ -179,8 +280,13 @@ int cli_next(struct cli *c)
 			o = find_long(c->opts, name, len);
 			if (!o && (o = find_long(common_options, name, len)))
 				common = 1;
-			if (!o)
-				return usage_error(c, "unknown option \"%s\"", a);
+			if (!o) {
+				fflush(stdout);
+				fprintf(stderr, "error: unknown option \"%s\"\n", a);
+				hint_option(c, a);
+				cli_usage(c, 1);
+				return CLI_ERROR;
+			}
 			if (eq) {
 				if (!o->arg_name)
 					return usage_error(c, "option \"--%s\" takes no value", o->long_name);

@@ -2,6 +2,8 @@
 #ifndef MIGRATE_CLI_H
 #define MIGRATE_CLI_H
 
+#include <stdio.h>
+
 
 struct cli_option {
 	int id;               /* returned by cli_next; > 0 */
@@ -61,6 +63,29 @@ int cli_done(struct cli *c, int r, int max_positional);
 int cli_check_format(int opt, const char *format);
 /* Standard return for CLI_HELP/CLI_ERROR: 0 or EXIT_USAGE. */
 int cli_exit_code(int r);
+
+/* The --help lines of a table. */
+void cli_print_options(FILE *f, const struct cli_option *o);
+/* The options every command accepts (CLI_END-terminated). */
+const struct cli_option *cli_common_options(void);
+
+/*
+ * What one command declares: its name, synopsis, description and options.
+ * While cli_describe(doc) is on, cli_init fills doc and the first cli_next
+ * returns CLI_HELP without printing: calling a command with no arguments
+ * then reads its table (migrate --generate: man page, completion, docs test).
+ */
+struct cli_doc {
+	const char *cmd, *synopsis, *description;
+	const struct cli_option *opts;
+};
+void cli_describe(struct cli_doc *doc); /* NULL: off */
+
+/*
+ * "did you mean": the candidate nearest to word (a typo: a few letters off,
+ * or a prefix of it), or NULL. cands is NULL-terminated.
+ */
+const char *cli_nearest(const char *word, const char *const *cands);
 
 
 #endif

@@ -523,9 +523,35 @@ json_t *json_integer_or_null(int64_t v)
 	return v ? json_integer((json_int_t)v) : json_null();
 }
 
+json_t *json_version_or_null(int64_t v)
+{
+	char buf[32];
+
+	if (!v)
+		return json_null();
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	return json_string(buf);
+}
+
+json_t *json_with_format_version(json_t *root)
+{
+	json_t *out;
+
+	if (!json_is_object(root) || json_object_get(root, "format_version"))
+		return root;
+	out = json_object();
+	json_object_set_new(out, "format_version", json_string(JSON_FORMAT_VERSION));
+	json_object_update(out, root);
+	json_decref(root);
+	return out;
+}
+
 void json_print_release(json_t *root, FILE *out)
 {
-	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *text;
+
+	root = json_with_format_version(root);
+	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
 	fprintf(out, "%s\n", text);
 	free(text);

@@ -104,5 +104,14 @@ void json_print_release(struct json_t *root, FILE *out);
 /* A JSON string, or null for NULL; a JSON integer, or null for 0 (no version, none). */
 struct json_t *json_string_or_null(const char *s);
 struct json_t *json_integer_or_null(int64_t v);
+/* A migration version as JSON: a string ("20261121143000"), or null when 0. */
+struct json_t *json_version_or_null(int64_t v);
+/*
+ * The "format_version" of every JSON document migrate prints (a string, first
+ * key); raised when a key changes meaning or goes away.
+ */
+#define JSON_FORMAT_VERSION "1"
+/* root with "format_version" first: root's own keys follow (root is released). */
+struct json_t *json_with_format_version(struct json_t *root);
 
 #endif

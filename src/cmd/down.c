@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_STEPS = 1, O_TO, O_ALL, O_FORCE_IRREVERSIBLE, O_ALL_TARGETS, O_FORMAT };
+enum { O_STEPS = 1, O_TO, O_ALL, O_FORCE_IRREVERSIBLE, O_ALL_TARGETS, O_FORMAT, O_DRY_RUN };
 
 static const struct cli_option down_options[] = {
 	{ O_STEPS, 'n', "steps", "N", "revert the N newest applied migrations (default 1)" },
@@ -28,6 +28,8 @@ static const struct cli_option down_options[] = {
 	FLEET_CLI_OPTIONS,
 	FLEET_FAIL_FAST_OPTION,
 	{ O_FORMAT, 0, "format", "FORMAT", "summary of an every-target run: text (default) or json" },
+	/* handled before this table is read: the command becomes plan_command() */
+	{ O_DRY_RUN, 0, "dry-run", NULL, "change nothing: show the plan (\"migrate plan\" options apply)" },
 	CLI_END
 };
 

@@ -114,8 +114,9 @@ int cmd_history(int argc, char **argv, struct app *app)
 					v = json_null();
 				else if (!strcmp(columns[k], "blockers"))
 					v = json_loads(PQgetvalue(res, i, (int)k), 0, NULL);
-				else if (!strcmp(columns[k], "id") || !strcmp(columns[k], "version") ||
-					 !strcmp(columns[k], "retries"))
+				else if (!strcmp(columns[k], "version")) /* versions are strings */
+					v = json_version_or_null(strtoll(PQgetvalue(res, i, (int)k), NULL, 10));
+				else if (!strcmp(columns[k], "id") || !strcmp(columns[k], "retries"))
 					v = json_integer(strtoll(PQgetvalue(res, i, (int)k), NULL, 10));
 				else
 					v = json_string(PQgetvalue(res, i, (int)k));

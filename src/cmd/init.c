@@ -34,6 +34,7 @@ static const char config_template[] =
 	"  on_failure: stop          # rollback: revert what a failed run applied\n"
 	"\n"
 	"backup:                     # pg_dump -Fc before each run that changes something\n"
+	"  scope: tables             # the tables the run changes; database: all of it; none\n"
 	"  enabled: true             # --no-backup skips it once (logged)\n"
 	"  dir: backups              # files are mode 0600; keep this directory private\n"
 	"  keep: 10                  # newest kept per database; 0 keeps all\n"
@@ -42,10 +43,39 @@ static const char config_template[] =
 	"lint:\n"
 	"  # pg_version: 15          # the oldest server you deploy to\n"
 	"  # rules:\n"
-	"  #   prefer-text-field: off\n"
+	"  #   prefer-text: off\n"
 	"  # exclude: [prefer-bigint]\n";
 
 enum { O_FORCE = 1 };
+
+/* backups/ (backup.dir's default) in ./.gitignore, once: dumps of the data stay out of git. */
+static void ignore_backups(void)
+{
+	static const char *const same[] = { "backups", "backups/", "/backups", "/backups/" };
+	char line[512];
+	int has = 0, ends_nl = 1;
+	size_t i, len;
+	FILE *f = fopen(".gitignore", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		len = strlen(line);
+		ends_nl = len && line[len - 1] == '\n';
+		line[strcspn(line, "\r\n")] = '\0';
+		for (i = 0; i < ARRAY_SIZE(same); i++)
+			has |= !strcmp(line, same[i]);
+	}
+	if (f)
+		fclose(f);
+	if (has)
+		return;
+	if (!(f = fopen(".gitignore", "a"))) {
+		log_warning("could not add backups/ to .gitignore: %s", strerror(errno));
+		return;
+	}
+	fprintf(f, "%s# migrate: backups before each change hold your data\nbackups/\n", ends_nl ? "" : "\n");
+	if (fclose(f) == 0)
+		printf("added backups/ to .gitignore\n");
+}
 
 static const struct cli_option init_options[] = {
 	{ O_FORCE, 'f', "force", NULL, "overwrite an existing migrate.yml" },
@@ -91,6 +121,8 @@ int cmd_init(int argc, char **argv, struct app *app)
 		log_error("could not create directory \"%s\": %s", dir, strerror(errno));
 		return EXIT_USAGE;
 	}
-	printf("wrote %s\ncreated %s/\nnext: migrate new create_first_table\n", path, dir);
+	printf("wrote %s\ncreated %s/\n", path, dir);
+	ignore_backups();
+	printf("next: migrate new create_first_table\n");
 	return EXIT_OK;
 }

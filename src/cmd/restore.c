@@ -2,6 +2,7 @@
  * the last resort, after a confirmation */
 #include "cmd/applyopts.h"
 #include "run/backup.h"
+#include "run/backup_scope.h"
 #include "cmd/commands.h"
 #include "run/steps.h"
 #include "base/proc.h"
@@ -151,7 +152,7 @@ static int restore(struct session *s, const char *file, int yes)
 	struct strbuf err = STRBUF_INIT;
 	struct runner r;
 	PGresult *before = NULL;
-	char *msg = NULL;
+	char *msg = NULL, *tables = NULL;
 	int rc, st;
 
 	if ((rc = backup_check_program(&s->db, program)) != EXIT_OK)
@@ -164,6 +165,7 @@ static int restore(struct session *s, const char *file, int yes)
 	}
 	if (!(before = user_relations(s)))
 		return EXIT_FAILED;
+	tables = backup_scope_of_file(s, file);
 	runner_init(&r, &s->db, &s->h, &s->set, s->cfg);
 	/* the state being replaced is backed up too: a restore can be undone */
 	rc = backup_before_change(s, r.run_id, "restore", steps_latest(&s->h),
@@ -195,12 +197,18 @@ static int restore(struct session *s, const char *file, int yes)
 	}
 	msg = xasprintf("history back at version %lld", (long long)steps_latest(&s->h));
 	log_restore(s, r.run_id, file, &bm, "restored", msg);
-	if (log_verbosity >= 0)
+	if (log_verbosity >= 0 && tables)
+		printf("restored tables %s of database \"%s\" from %s: %s\n", tables, PQdb(s->db.conn),
+		       file, msg);
+	else if (log_verbosity >= 0)
 		printf("restored database \"%s\" from %s: %s\n", PQdb(s->db.conn), file, msg);
-	report_survivors(s, before);
+	/* a backup of some tables says nothing of the others */
+	if (!tables)
+		report_survivors(s, before);
 	rc = session_unlock(s);
 done:
 	PQclear(before);
+	free(tables);
 	free(msg);
 	strbuf_release(&err);
 	backup_mark_release(&bm);

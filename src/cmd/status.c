@@ -104,7 +104,7 @@ static void print_json(struct session *s, struct entry *e, size_t n)
 
 	for (i = 0; i < n; i++) {
 		json_t *o = json_object();
-		json_object_set_new(o, "version", json_integer(e[i].version));
+		json_object_set_new(o, "version", json_version_or_null(e[i].version));
 		json_object_set_new(o, "name", json_string(e[i].name));
 		json_object_set_new(o, "state", json_string(e[i].state));
 		json_object_set_new(o, "applied_at", json_string_or_null(e[i].applied_at));

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { O_TO = 1, O_ALLOW_DRIFT, O_UNSAFE, O_ALL, O_FORMAT };
+enum { O_TO = 1, O_ALLOW_DRIFT, O_UNSAFE, O_ALL, O_FORMAT, O_DRY_RUN };
 
 static const struct cli_option up_options[] = {
 	{ O_TO, 0, "to", "VERSION", "apply pending migrations up to and including VERSION" },
@@ -28,6 +28,8 @@ static const struct cli_option up_options[] = {
 	FLEET_CLI_OPTIONS,
 	FLEET_FAIL_FAST_OPTION,
 	{ O_FORMAT, 0, "format", "FORMAT", "summary of an every-target run: text (default) or json" },
+	/* handled before this table is read: the command becomes plan_command() */
+	{ O_DRY_RUN, 0, "dry-run", NULL, "change nothing: show the plan (\"migrate plan\" options apply)" },
 	CLI_END
 };
 

@@ -16,7 +16,7 @@
 
 /* K_SIZE: bytes in a long long, 0 allowed; K_FILE_SIZE: a size_t limit, at least 1 byte */
 enum key_type { K_STRING, K_DURATION, K_LOCK_TIMEOUT, K_INT, K_BOOL, K_ON_FAILURE, K_SIZE,
-		K_FILE_SIZE, K_BLOCKERS, K_ORDER };
+		K_FILE_SIZE, K_BLOCKERS, K_ORDER, K_BACKUP_SCOPE };
 
 /* Scalar keys, declared once: dotted path, type, where it goes. */
 static const struct config_key {
@@ -42,6 +42,7 @@ static const struct config_key {
 	{ "backup.enabled", K_BOOL, offsetof(struct config, backup_enabled) },
 	{ "backup.dir", K_STRING, offsetof(struct config, backup_dir) },
 	{ "backup.keep", K_INT, offsetof(struct config, backup_keep) },
+	{ "backup.scope", K_BACKUP_SCOPE, offsetof(struct config, backup_scope) },
 	{ "backup.pg_dump", K_STRING, offsetof(struct config, pg_dump) },
 	{ "backup.pg_restore", K_STRING, offsetof(struct config, pg_restore) },
 	{ "lint.pg_version", K_INT, offsetof(struct config, lint_pg_version) },
@@ -213,6 +214,17 @@ static void set_key(struct loader *ld, const struct config_key *k, yaml_node_t *
 		if ((*(int *)field = config_blockers(v)) < 0)
 			config_yaml_error(ld, n, "\"%s\" must be wait, cancel-idle or cancel-idle-any, "
 					  "not \"%s\"", k->path, v);
+		break;
+	case K_BACKUP_SCOPE:
+		if (!strcmp(v, "tables"))
+			*(int *)field = BACKUP_SCOPE_TABLES;
+		else if (!strcmp(v, "database"))
+			*(int *)field = BACKUP_SCOPE_DATABASE;
+		else if (!strcmp(v, "none"))
+			*(int *)field = BACKUP_SCOPE_NONE;
+		else
+			config_yaml_error(ld, n, "\"%s\" must be tables, database or none, not \"%s\"",
+					  k->path, v);
 		break;
 	}
 	free(v);

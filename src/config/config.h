@@ -58,6 +58,7 @@ struct config {
 	int backup_keep;           /* 10 newest kept per database; 0 keeps all */
 	char *pg_dump, *pg_restore; /* NULL: found on PATH */
 	const char *backup_skipped_by; /* "--no-backup" or "backup.enabled: false" when off */
+	int backup_scope;          /* BACKUP_SCOPE_TABLES (default), _DATABASE or _NONE */
 
 	/* lint */
 	int lint_pg_version;       /* 0 = newest the parser knows */
@@ -98,6 +99,8 @@ int config_load(struct config *c, const char *path);
 int config_require(struct config *c, const char *prefix);
 /* key was given another way (a flag, DATABASE_URL): its ${VAR} no longer matters. */
 void config_forget(struct config *c, const char *key);
+/* backup.scope: what the backup before a change holds (run/backup_scope.c) */
+enum { BACKUP_SCOPE_TABLES = 0, BACKUP_SCOPE_DATABASE, BACKUP_SCOPE_NONE };
 
 /* "stop" or "rollback" -> ON_FAILURE_*; -1 for anything else. */
 int config_on_failure(const char *v);

@@ -825,8 +825,8 @@ static void print_json(struct pool *p)
 
 		json_object_set_new(o, "name", json_string(p->tl->items[i].name));
 		json_object_set_new(o, "kind", json_string(target_kind_name(p->tl->items[i].kind)));
-		json_object_set_new(o, "from", json_integer_or_null(r->got_result ? r->res.from : 0));
-		json_object_set_new(o, "to", json_integer_or_null(r->got_result ? r->res.to : 0));
+		json_object_set_new(o, "from", json_version_or_null(r->got_result ? r->res.from : 0));
+		json_object_set_new(o, "to", json_version_or_null(r->got_result ? r->res.to : 0));
 		json_object_set_new(o, "changed", json_integer(r->res.changed));
 		if (p->fo->op == FLEET_STATUS) {
 			json_object_set_new(o, "pending", json_integer(r->res.pending));
@@ -949,7 +949,7 @@ static void print_status(struct pool *p)
 
 			json_object_set_new(o, "name", json_string(p->tl->items[i].name));
 			json_object_set_new(o, "kind", json_string(target_kind_name(p->tl->items[i].kind)));
-			json_object_set_new(o, "version", json_integer_or_null(r->got_result ? r->res.to : 0));
+			json_object_set_new(o, "version", json_version_or_null(r->got_result ? r->res.to : 0));
 			json_object_set_new(o, "pending", json_integer(r->res.pending));
 			json_object_set_new(o, "dirty", json_integer(r->res.dirty));
 			json_object_set_new(o, "exit_code", json_integer(r->res.rc));

@@ -41,9 +41,9 @@ void plan_fleet_emit(const struct plan *p, struct session *s, enum plan_format f
 		struct migration *m = migration_set_find(&s->set, row->version);
 
 		if (row->dirty)
-			json_array_append_new(dirty, json_integer(row->version));
+			json_array_append_new(dirty, json_version_or_null(row->version));
 		else if (m && !migration_checksum_matches(m, row->checksum))
-			json_array_append_new(drifted, json_integer(row->version));
+			json_array_append_new(drifted, json_version_or_null(row->version));
 	}
 	json_object_set_new(doc, "dirty", dirty);
 	json_object_set_new(doc, "drifted", drifted);
@@ -79,7 +79,7 @@ static void add_versions(struct strbuf *sb, const json_t *arr, size_t max)
 	size_t i, n = json_array_size(arr);
 
 	for (i = 0; i < n && (!max || i < max); i++)
-		strbuf_addf(sb, "%s%lld", i ? ", " : "", (long long)json_integer_value(json_array_get(arr, i)));
+		strbuf_addf(sb, "%s%s", i ? ", " : "", json_string_value(json_array_get(arr, i)));
 	if (max && n > max)
 		strbuf_addf(sb, " and %zu more", n - max);
 }
@@ -391,8 +391,8 @@ static void print_json(const struct report *r)
 
 		json_object_set_new(t, "name", json_string(e->o->name));
 		json_object_set_new(t, "kind", json_string(target_kind_name(e->o->kind)));
-		json_object_set_new(t, "from", json_integer_or_null(e->doc ? e->o->res.from : 0));
-		json_object_set_new(t, "to", json_integer_or_null(e->doc ? e->o->res.to : 0));
+		json_object_set_new(t, "from", json_version_or_null(e->doc ? e->o->res.from : 0));
+		json_object_set_new(t, "to", json_version_or_null(e->doc ? e->o->res.to : 0));
 		json_object_set_new(t, "group", json_integer_or_null((int64_t)e->group));
 		json_object_set_new(t, "dirty", e->doc ? json_incref(json_object_get(e->doc, "dirty"))
 						       : json_array());

@@ -5,11 +5,42 @@
 
 #include "report/lint_report.h"
 #include "lint/catalog.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #ifndef MIGRATE_VERSION
 #define MIGRATE_VERSION "0.0.0"
 #endif
+/* where the docs are (make DOCS_URL=https://.../docs): rule pages at DOCS_URL/rules/ID.md */
+#ifndef MIGRATE_DOCS_URL
+#define MIGRATE_DOCS_URL "file:///usr/local/share/doc/migrate"
+#endif
+
+/*
+ * A file path as a URI reference (RFC 3986): every byte but the unreserved
+ * ones and '/' percent-encoded (spaces, '#', '%', '?', non-ASCII UTF-8 bytes);
+ * an absolute path becomes a file:// URI.
+ */
+static char *path_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *p;
+
+	if (path[0] == '/')
+		strbuf_addstr(&sb, "file://");
+	for (p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-._~/", *p))
+			strbuf_addch(&sb, (char)*p);
+		else {
+			strbuf_addch(&sb, '%');
+			strbuf_addch(&sb, hex[*p >> 4]);
+			strbuf_addch(&sb, hex[*p & 15]);
+		}
+	}
+	return strbuf_detach(&sb, NULL);
+}
 
 static json_t *blocks(const struct lint_finding *f)
 {
@@ -63,7 +94,7 @@ void lint_print_json(const struct lint_result *r, FILE *out)
 	char *buf = xmalloc(cap);
 	json_t *o = NULL;
 
-	fputs("{\n  \"findings\": [", out);
+	fputs("{\n  \"format_version\": \"" JSON_FORMAT_VERSION "\",\n  \"findings\": [", out);
 	for (i = 0; i < r->n; i++) {
 		size_t n;
 
@@ -102,10 +133,22 @@ static json_t *sarif_rule(const char *id)
 
 	json_object_set_new(o, "id", json_string(id));
 	if (ri) {
+		char *page = xasprintf("%s/rules/%s.md", MIGRATE_DOCS_URL, id);
+		char *help = xasprintf("%s%sdocs/rules/%s.md", ri->safe_alternative ? ri->safe_alternative : "",
+				       ri->safe_alternative ? "\n\nSee " : "See ", id);
+		char *md = xasprintf("%s%s[docs/rules/%s.md](%s)", ri->safe_alternative ?
+				     ri->safe_alternative : "", ri->safe_alternative ? "\n\nSee " : "See ",
+				     id, page);
+		json_t *h = text(help);
+
 		json_object_set_new(o, "shortDescription", text(ri->summary));
 		json_object_set_new(o, "fullDescription", text(ri->why ? ri->why : ri->summary));
-		if (ri->safe_alternative)
-			json_object_set_new(o, "help", text(ri->safe_alternative));
+		json_object_set_new(h, "markdown", json_string(md));
+		json_object_set_new(o, "help", h);
+		json_object_set_new(o, "helpUri", json_string(page));
+		free(page);
+		free(help);
+		free(md);
 		json_object_set_new(cfg, "level", json_string(lint_severity_name(ri->severity)));
 		json_array_append_new(tags, json_string(ri->severity == LINT_ERROR ? "lock-danger" : "style"));
 	} else {
@@ -137,7 +180,12 @@ static json_t *sarif_result(const struct lint_finding *f, size_t rule_index)
 	json_object_set_new(o, "level", json_string(lint_severity_name(f->severity)));
 	json_object_set_new(o, "message", text(msg));
 	free(msg);
-	json_object_set_new(art, "uri", json_string(f->file));
+	{
+		char *uri = path_uri(f->file);
+
+		json_object_set_new(art, "uri", json_string(uri));
+		free(uri);
+	}
 	json_object_set_new(reg, "startLine", json_integer(f->line));
 	json_object_set_new(reg, "startColumn", json_integer(f->col));
 	json_object_set_new(reg, "endLine", json_integer(f->end_line));
@@ -159,13 +207,14 @@ static json_t *sarif_result(const struct lint_finding *f, size_t rule_index)
 void lint_print_sarif(const struct lint_result *r, FILE *out)
 {
 	json_t *root = json_object(), *runs = json_array(), *run = json_object(), *tool = json_object(),
-	       *driver = json_object(), *rules = json_array(), *results = json_array();
+	       *driver = json_object(), *rules = json_array(), *results = json_array(), *props;
 	size_t i;
 
 	json_object_set_new(root, "$schema", json_string("https://json.schemastore.org/sarif-2.1.0.json"));
 	json_object_set_new(root, "version", json_string("2.1.0"));
 	json_object_set_new(driver, "name", json_string("migrate"));
 	json_object_set_new(driver, "version", json_string(MIGRATE_VERSION));
+	json_object_set_new(driver, "informationUri", json_string(MIGRATE_DOCS_URL "/lint.md"));
 	for (i = 0; i < r->n; i++) {
 		const struct lint_finding *f = &r->items[i];
 		size_t k, n = json_array_size(rules);
@@ -185,5 +234,9 @@ void lint_print_sarif(const struct lint_result *r, FILE *out)
 	json_object_set_new(run, "results", results);
 	json_array_append_new(runs, run);
 	json_object_set_new(root, "runs", runs);
+	/* SARIF has no room for keys of ours at the top: its property bag holds it */
+	props = json_object();
+	json_object_set_new(props, "format_version", json_string(JSON_FORMAT_VERSION));
+	json_object_set_new(root, "properties", props);
 	dump(root, out);
 }

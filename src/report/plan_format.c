@@ -106,3 +106,43 @@ void plan_subtitle(const struct plan *p, struct strbuf *sb)
 	if (p->with_data_rows >= 0)
 		strbuf_addf(sb, ", with up to %ld rows per table copied", p->with_data_rows);
 }
+
+/* The strongest predicted lock of a migration, and on what. */
+const struct plan_effect *plan_strongest(const struct plan_migration *m)
+{
+	const struct plan_effect *best = NULL;
+	size_t i, j;
+
+	for (i = 0; i < m->nstmts; i++)
+		for (j = 0; j < m->stmts[i].neffects; j++) {
+			const struct plan_effect *e = &m->stmts[i].effects[j];
+			if (!best || e->mode > best->mode)
+				best = e;
+		}
+	return best;
+}
+
+void plan_count_migration(const struct plan_migration *m, struct plan_counts *c)
+{
+	size_t i, j;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < m->nstmts; i++) {
+		const struct plan_stmt *s = &m->stmts[i];
+
+		for (j = 0; j < s->nfindings; j++) {
+			if (s->findings[j].allowed)
+				c->allowed++;
+			else if (s->findings[j].severity >= 2)
+				c->errors++;
+			else
+				c->warnings++;
+		}
+		for (j = 0; j < s->neffects; j++) {
+			c->rewrites += !!s->effects[j].rewrite;
+			c->scans += !!s->effects[j].scan;
+		}
+		c->diffs += s->diffs.n;
+		c->stmt_warnings += s->warnings.n;
+	}
+}

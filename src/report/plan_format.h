@@ -19,4 +19,12 @@ void plan_title(const struct plan *p, struct strbuf *sb);
 /* Where: the target (or offline), the server version, the scratch database. */
 void plan_subtitle(const struct plan *p, struct strbuf *sb);
 
+/* A migration's findings and effects, counted (text and markdown summaries). */
+struct plan_counts {
+	size_t errors, warnings, allowed, rewrites, scans, diffs, stmt_warnings;
+};
+void plan_count_migration(const struct plan_migration *m, struct plan_counts *c);
+/* The strongest predicted lock of a migration, and on what (NULL: none). */
+const struct plan_effect *plan_strongest(const struct plan_migration *m);
+
 #endif

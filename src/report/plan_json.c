@@ -137,7 +137,7 @@ json_t *plan_json(const struct plan *p)
 	json_object_set_new(root, "direction", json_string(p->direction > 0 ? "up" : "down"));
 	json_object_set_new(root, "database", json_string_or_null(p->database));
 	json_object_set_new(root, "offline_from", !p->database && p->from > 0
-			    ? json_integer((json_int_t)p->from) : json_null());
+			    ? json_version_or_null(p->from) : json_null());
 	json_object_set_new(root, "server_version", json_integer_or_null(p->server_version));
 	json_object_set_new(root, "pg_version", json_integer_or_null(p->pg_version));
 	json_object_set_new(root, "scratch", json_string_or_null(p->scratch));

@@ -7,50 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The strongest predicted lock of a migration, and on what. */
-static const struct plan_effect *strongest(const struct plan_migration *m)
-{
-	const struct plan_effect *best = NULL;
-	size_t i, j;
-
-	for (i = 0; i < m->nstmts; i++)
-		for (j = 0; j < m->stmts[i].neffects; j++) {
-			const struct plan_effect *e = &m->stmts[i].effects[j];
-			if (!best || e->mode > best->mode)
-				best = e;
-		}
-	return best;
-}
-
-struct counts {
-	size_t errors, warnings, allowed, rewrites, scans, diffs, stmt_warnings;
-};
-
-static void count_migration(const struct plan_migration *m, struct counts *c)
-{
-	size_t i, j;
-
-	memset(c, 0, sizeof(*c));
-	for (i = 0; i < m->nstmts; i++) {
-		const struct plan_stmt *s = &m->stmts[i];
-
-		for (j = 0; j < s->nfindings; j++) {
-			if (s->findings[j].allowed)
-				c->allowed++;
-			else if (s->findings[j].severity >= 2)
-				c->errors++;
-			else
-				c->warnings++;
-		}
-		for (j = 0; j < s->neffects; j++) {
-			c->rewrites += !!s->effects[j].rewrite;
-			c->scans += !!s->effects[j].scan;
-		}
-		c->diffs += s->diffs.n;
-		c->stmt_warnings += s->warnings.n;
-	}
-}
-
 /* --- markdown ------------------------------------------------------------------- */
 
 /* Text for a table cell: no newlines, pipes escaped. */
@@ -97,12 +53,12 @@ static void md_summary(const struct plan *p, FILE *out)
 	fprintf(out, "|---|---|---|---|---|---|---|---|---|\n");
 	for (i = 0; i < p->n; i++) {
 		const struct plan_migration *m = &p->items[i];
-		const struct plan_effect *top = strongest(m);
+		const struct plan_effect *top = plan_strongest(m);
 		struct strbuf sb = STRBUF_INIT;
-		struct counts c;
+		struct plan_counts c;
 		const char *mark;
 
-		count_migration(m, &c);
+		plan_count_migration(m, &c);
 		if (m->outcome)
 			mark = strcmp(m->outcome, "clean") ? ":x:" : ":white_check_mark:";
 		else
@@ -199,24 +155,53 @@ static int heading_level(const struct plan *p)
 	return p->md_level >= 1 && p->md_level <= 5 ? p->md_level : 2;
 }
 
-static void md_migration(const struct plan *p, const struct plan_migration *m, FILE *out)
+/* Text inside HTML (a <summary>): &, <, > escaped. */
+static void html_text(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		if (*s == '&')
+			fputs("&amp;", out);
+		else if (*s == '<')
+			fputs("&lt;", out);
+		else if (*s == '>')
+			fputs("&gt;", out);
+		else
+			fputc(*s, out);
+}
+
+/* The collapsible section's one-line summary: name, verdict, strongest lock. */
+static void md_section_summary(const struct plan_migration *m, FILE *out)
+{
+	const struct plan_effect *top = plan_strongest(m);
+	struct plan_counts c;
+
+	plan_count_migration(m, &c);
+	fprintf(out, "<details%s><summary><b>", c.errors ? " open" : "");
+	html_text(out, m->version_str);
+	fputc(' ', out);
+	html_text(out, m->name);
+	fputs("</b>", out);
+	if (c.errors)
+		fprintf(out, " · :x: %zu error%s", c.errors, c.errors == 1 ? "" : "s");
+	if (c.warnings)
+		fprintf(out, " · :warning: %zu warning%s", c.warnings, c.warnings == 1 ? "" : "s");
+	if (top && top->mode) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, " · %s on ", lock_mode_name(top->mode));
+		plan_add_name(&sb, top);
+		html_text(out, sb.buf);
+		strbuf_release(&sb);
+	}
+	fputs("</summary>\n\n", out);
+}
+
+/* Dangers first: the findings of each statement, with their safe alternatives. */
+static int md_findings(const struct plan_migration *m, FILE *out)
 {
 	size_t i, j;
 	int any = 0;
 
-	fprintf(out, "\n%.*s %s %s\n\n", heading_level(p) + 1, "######", m->version_str, m->name);
-	fprintf(out, "`%s` · %s %s", m->file, m->direction > 0 ? "up" : "down", plan_tx_text(m->mode));
-	if (m->lock_timeout_ms >= 0)
-		fprintf(out, " · lock_timeout %ldms", m->lock_timeout_ms);
-	fprintf(out, "\n\n");
-	for (i = 0; i < m->warnings.n; i++)
-		fprintf(out, "> :warning: %s\n>\n", m->warnings.v[i]);
-	if (m->warnings.n)
-		fprintf(out, "\n");
-	if (m->nstmts) {
-		md_effects_table(out, m, 0, p->sized);
-		fprintf(out, "\n");
-	}
 	for (i = 0; i < m->nstmts; i++) {
 		const struct plan_stmt *s = &m->stmts[i];
 
@@ -255,6 +240,28 @@ static void md_migration(const struct plan *p, const struct plan_migration *m, F
 	}
 	if (any)
 		fprintf(out, "\n");
+	return any;
+}
+
+static void md_migration(const struct plan *p, const struct plan_migration *m, FILE *out)
+{
+	size_t i, j;
+
+	fputc('\n', out);
+	md_section_summary(m, out);
+	fprintf(out, "`%s` · %s %s", m->file, m->direction > 0 ? "up" : "down", plan_tx_text(m->mode));
+	if (m->lock_timeout_ms >= 0)
+		fprintf(out, " · lock_timeout %ldms", m->lock_timeout_ms);
+	fprintf(out, "\n\n");
+	for (i = 0; i < m->warnings.n; i++)
+		fprintf(out, "> :warning: %s\n>\n", m->warnings.v[i]);
+	if (m->warnings.n)
+		fprintf(out, "\n");
+	md_findings(m, out);
+	if (m->nstmts) {
+		md_effects_table(out, m, 0, p->sized);
+		fprintf(out, "\n");
+	}
 	if (m->outcome) {
 		int rehearsed = 0;
 
@@ -298,6 +305,64 @@ static void md_migration(const struct plan *p, const struct plan_migration *m, F
 			fprintf(out, ":warning: **No down migration**: this cannot be undone with `migrate down`.\n");
 		}
 	}
+	fputs("\n</details>\n", out);
+}
+
+/*
+ * GitHub refuses a comment over 65,536 characters: the markdown stays under
+ * MD_LIMIT bytes (a character is at least a byte), with room for a wrapper.
+ */
+#define MD_LIMIT 60000
+
+/* Print what f rendered into buf; 0 (and nothing printed) when it would pass limit. */
+static int md_emit(FILE *out, char *buf, size_t len, size_t *used, size_t limit)
+{
+	if (*used + len > limit) {
+		free(buf);
+		return 0;
+	}
+	fwrite(buf, 1, len, out);
+	*used += len;
+	free(buf);
+	return 1;
+}
+
+/* The summary table, then one section per migration, as many as fit under MD_LIMIT. */
+static void md_capped(const struct plan *p, FILE *out)
+{
+	size_t i, len, used = 0, shown = 0;
+	char *buf;
+	FILE *mem = open_memstream(&buf, &len);
+
+	md_summary(p, mem);
+	fclose(mem);
+	if (len > MD_LIMIT / 2) { /* a table of hundreds of rows: its first rows */
+		char *cut = buf + MD_LIMIT / 2;
+
+		while (cut > buf && *cut != '\n')
+			cut--;
+		len = (size_t)(cut - buf) + 1;
+		fwrite(buf, 1, len, out);
+		fputs("\n_(the table is cut here: too long for one comment)_\n", out);
+		used = len + 64;
+		free(buf);
+	} else {
+		md_emit(out, buf, len, &used, MD_LIMIT);
+	}
+	for (i = 0; i < p->n; i++) {
+		mem = open_memstream(&buf, &len);
+		md_migration(p, &p->items[i], mem);
+		fclose(mem);
+		if (!md_emit(out, buf, len, &used, MD_LIMIT - 1024))
+			break;
+		shown++;
+	}
+	if (shown < p->n)
+		fprintf(out, "\n> :scissors: **%zu of %zu migrations not shown** (%s to %s): the plan is "
+			"longer than a pull-request comment can be (65,536 characters). The full plan: "
+			"`migrate %s --format text` (or `--format json`) in the job's log or artifacts.\n",
+			p->n - shown, p->n, p->items[shown].version_str, p->items[p->n - 1].version_str,
+			p->command);
 }
 
 void plan_print_markdown(const struct plan *p, FILE *out)
@@ -327,9 +392,7 @@ void plan_print_markdown(const struct plan *p, FILE *out)
 		fprintf(out, "Nothing to do.\n");
 		return;
 	}
-	md_summary(p, out);
-	for (i = 0; i < p->n; i++)
-		md_migration(p, &p->items[i], out);
+	md_capped(p, out);
 	if (!strcmp(p->command, "rehearse")) {
 		size_t bad = plan_failures(p);
 		fprintf(out, "\n%zu of %zu migration%s rehearsed cleanly.\n", p->n - bad, p->n,

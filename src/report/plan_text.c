@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *blocks_text(int mode)
 {
@@ -60,7 +61,21 @@ static void text_block(FILE *out, const char *indent, const char *text)
 	}
 }
 
-static void text_stmt(FILE *out, const struct plan_stmt *s, size_t idx)
+/* ANSI colours on a terminal (NO_COLOR honoured), or none. */
+struct tcolors {
+	const char *err, *warn, *bold, *off;
+};
+static const struct tcolors no_colors = { "", "", "", "" };
+static const struct tcolors ansi_colors = { "\033[1;31m", "\033[1;33m", "\033[1m", "\033[0m" };
+
+static const struct tcolors *text_colors(FILE *out)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(fileno(out)) && !(nc && *nc) ? &ansi_colors : &no_colors;
+}
+
+static void text_stmt(FILE *out, const struct plan_stmt *s, size_t idx, const struct tcolors *co)
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
@@ -72,7 +87,8 @@ static void text_stmt(FILE *out, const struct plan_stmt *s, size_t idx)
 		text_effect(out, "       ", &s->effects[i], 0);
 	for (i = 0; i < s->nfindings; i++) {
 		const struct plan_finding *f = &s->findings[i];
-		fprintf(out, "       %s [%s] %d:%d: %s\n", f->allowed ? "allowed" : plan_severity_name(f->severity),
+		fprintf(out, "       %s%s%s [%s] %d:%d: %s\n", f->allowed ? "" : f->severity >= 2 ? co->err : co->warn,
+			f->allowed ? "allowed" : plan_severity_name(f->severity), f->allowed ? "" : co->off,
 			f->rule, f->line, f->col, f->message);
 		if (f->allowed && f->reason)
 			fprintf(out, "         reason: %s\n", f->reason);
@@ -101,8 +117,47 @@ static void text_stmt(FILE *out, const struct plan_stmt *s, size_t idx)
 	}
 }
 
+/* The closing summary: what the whole plan does, in one place at the end. */
+static void text_summary(const struct plan *p, FILE *out, const struct tcolors *co)
+{
+	struct plan_counts t = { 0, 0, 0, 0, 0, 0, 0 }, c;
+	const struct plan_effect *top = NULL, *e;
+	size_t i, nodown = 0;
+
+	for (i = 0; i < p->n; i++) {
+		plan_count_migration(&p->items[i], &c);
+		t.errors += c.errors;
+		t.warnings += c.warnings;
+		t.allowed += c.allowed;
+		t.rewrites += c.rewrites;
+		t.scans += c.scans;
+		if ((e = plan_strongest(&p->items[i])) && (!top || e->mode > top->mode))
+			top = e;
+		nodown += p->items[i].direction > 0 && !p->items[i].undo_sql;
+	}
+	fprintf(out, "\n%ssummary:%s %zu migration%s; %s%zu error%s%s, %s%zu warning%s%s", co->bold, co->off,
+		p->n, p->n == 1 ? "" : "s", t.errors ? co->err : "", t.errors, t.errors == 1 ? "" : "s",
+		t.errors ? co->off : "", t.warnings ? co->warn : "", t.warnings, t.warnings == 1 ? "" : "s",
+		t.warnings ? co->off : "");
+	if (t.allowed)
+		fprintf(out, " (%zu allowed)", t.allowed);
+	fprintf(out, "; %zu rewrite%s, %zu full scan%s", t.rewrites, t.rewrites == 1 ? "" : "s", t.scans,
+		t.scans == 1 ? "" : "s");
+	if (top && top->mode) {
+		struct strbuf sb = STRBUF_INIT;
+
+		plan_add_name(&sb, top);
+		fprintf(out, "; strongest lock %s on %s", lock_mode_name(top->mode), sb.buf);
+		strbuf_release(&sb);
+	}
+	if (nodown)
+		fprintf(out, "; %zu without a down migration", nodown);
+	fputc('\n', out);
+}
+
 void plan_print_text(const struct plan *p, FILE *out)
 {
+	const struct tcolors *co = text_colors(out);
 	struct strbuf sb = STRBUF_INIT;
 	size_t i, j;
 
@@ -116,8 +171,8 @@ void plan_print_text(const struct plan *p, FILE *out)
 	for (i = 0; i < p->n; i++) {
 		const struct plan_migration *m = &p->items[i];
 
-		fprintf(out, "\n%s %s (%s, %s", m->version_str, m->name, m->direction > 0 ? "up" : "down",
-			plan_tx_text(m->mode));
+		fprintf(out, "\n%s%s %s%s (%s, %s", co->bold, m->version_str, m->name, co->off,
+			m->direction > 0 ? "up" : "down", plan_tx_text(m->mode));
 		if (m->lock_timeout_ms >= 0)
 			fprintf(out, ", lock_timeout %ldms", m->lock_timeout_ms);
 		fprintf(out, ")\n  file: %s\n", m->file);
@@ -126,7 +181,7 @@ void plan_print_text(const struct plan *p, FILE *out)
 		if (!m->nstmts)
 			fprintf(out, "  (no statements)\n");
 		for (j = 0; j < m->nstmts; j++)
-			text_stmt(out, &m->stmts[j], j);
+			text_stmt(out, &m->stmts[j], j, co);
 		if (m->direction > 0 && !m->outcome) {
 			if (m->undo_sql) {
 				fprintf(out, "  undo with %s:\n", m->undo_file);
@@ -151,5 +206,7 @@ void plan_print_text(const struct plan *p, FILE *out)
 		size_t bad = plan_failures(p);
 		fprintf(out, "\n%zu of %zu migration%s rehearsed cleanly\n", p->n - bad, p->n,
 			p->n == 1 ? "" : "s");
+	} else if (p->n) {
+		text_summary(p, out, co);
 	}
 }

@@ -391,7 +391,6 @@ static int open_backup_file(const char *dir, const char *db, int64_t from, int64
 	return fd;
 }
 
-/* pg_dump -Fc of the database into the backup directory; EXIT_*; *path set on success. */
 /* Sync, stat and close fd (always closed): 0, or -1 with the first failure's errno. */
 static int finish_file(int fd, struct stat *st)
 {
@@ -403,7 +402,45 @@ static int finish_file(int fd, struct stat *st)
 	return rc;
 }
 
-static int take_dump(struct session *s, int64_t from, int64_t to, char **path, char **why)
+/*
+ * pg_dump's selection: the tables (-t each) when tables is not NULL, else the
+ * whole database but the audit log and the lock row, or a fleet's tenant
+ * schema. argv gets pointers into args (owned there).
+ */
+static void dump_selection(struct session *s, const struct strlist *tables, struct strlist *args)
+{
+	char *qs = db_quote_ident(s->h.schema), *name, *ql;
+	size_t i;
+
+	if (tables) {
+		for (i = 0; i < tables->n; i++) {
+			strlist_add(args, "-t");
+			strlist_add(args, tables->v[i]);
+		}
+		free(qs);
+		return;
+	}
+	/* the audit log is not restored: it keeps the record of what came after */
+	name = xasprintf("%s_log", s->h.table);
+	ql = db_quote_ident(name);
+	strlist_addf(args, "--exclude-table=%s.%s", qs, ql);
+	free(ql);
+	free(name);
+	/* nor the runner's lock row (apply.lock: table): it belongs to this run */
+	name = xasprintf("%s_lock", s->h.table);
+	ql = db_quote_ident(name);
+	strlist_addf(args, "--exclude-table=%s.%s", qs, ql);
+	free(ql);
+	free(name);
+	/* a tenant schema of a fleet (up --all): that schema only, in a file of its own */
+	if (s->cfg->search_path)
+		strlist_addf(args, "--schema=%s", qs);
+	free(qs);
+}
+
+/* pg_dump -Fc of the database (or of tables) into the backup directory; EXIT_*; *path set on success. */
+static int take_dump(struct session *s, int64_t from, int64_t to, const struct strlist *tables,
+		     char **path, char **why)
 {
 	int rc_file;
 	const struct config *cfg = s->cfg;
@@ -412,8 +449,8 @@ static int take_dump(struct session *s, int64_t from, int64_t to, char **path, c
 	const char *schema = cfg->search_path ? s->h.schema : NULL;
 	char *label = schema ? xasprintf("%s.%s", PQdb(s->db.conn), schema) : xstrdup(PQdb(s->db.conn));
 	char *db = safe_database(label), *final = NULL, *partial = NULL;
-	char *conninfo = NULL, *exclude = NULL, *exclude_lock = NULL, *only = NULL, *qs, *ql;
-	char *logname, lockwait[48], sz[32];
+	char *conninfo = NULL, lockwait[48], sz[32];
+	struct strlist args = { NULL, 0, 0 };
 	struct strbuf err = STRBUF_INIT;
 	struct progress pr;
 	struct stat st;
@@ -437,27 +474,18 @@ static int take_dump(struct session *s, int64_t from, int64_t to, char **path, c
 		goto done;
 	}
 	conninfo = db_child_conninfo(s->db.conn, NULL);
-	/* the audit log is not restored: it keeps the record of what came after */
-	qs = db_quote_ident(s->h.schema);
-	logname = xasprintf("%s_log", s->h.table);
-	ql = db_quote_ident(logname);
-	exclude = xasprintf("--exclude-table=%s.%s", qs, ql);
-	free(ql);
-	free(logname);
-	/* nor the runner's lock row (apply.lock: table): it belongs to this run */
-	logname = xasprintf("%s_lock", s->h.table);
-	ql = db_quote_ident(logname);
-	exclude_lock = xasprintf("--exclude-table=%s.%s", qs, ql);
-	if (schema)
-		only = xasprintf("--schema=%s", qs);
-	free(qs);
-	free(ql);
-	free(logname);
 	snprintf(lockwait, sizeof(lockwait), "--lock-wait-timeout=%ld", cfg->wait_ms > 0 ? cfg->wait_ms : 60000);
+	strlist_add(&args, program);
+	strlist_add(&args, "--format=custom");
+	strlist_add(&args, "--no-password");
+	strlist_add(&args, lockwait);
+	strlist_add(&args, "--dbname");
+	strlist_add(&args, conninfo);
+	dump_selection(s, tables, &args);
+	ALLOC_GROW(args.v, args.n + 1, args.alloc);
+	args.v[args.n] = NULL; /* argv's end, not counted */
 	{
-		const char *argv[] = { program, "--format=custom", "--no-password", lockwait, exclude,
-				       exclude_lock, "--dbname", conninfo, only, NULL };
-		struct proc p = { argv, PQpass(s->db.conn), fd, show_progress, &pr };
+		struct proc p = { (const char *const *)args.v, PQpass(s->db.conn), fd, show_progress, &pr };
 
 		pr.fd = fd;
 		pr.start = now_ms();
@@ -504,8 +532,9 @@ static int take_dump(struct session *s, int64_t from, int64_t to, char **path, c
 		}
 	}
 	if (log_verbosity >= 0)
-		printf("backup: %s (%s, %lld ms)\n", final, human_size((long long)st.st_size, sz),
-		       (long long)(now_ms() - t0));
+		printf("backup: %s (%s, %lld ms%s%s)\n", final, human_size((long long)st.st_size, sz),
+		       (long long)(now_ms() - t0), tables ? "; tables: " : "",
+		       tables ? backup_tables_text(tables) : "");
 	fflush(stdout);
 	prune(dir, db, cfg->backup_keep);
 	*path = final;
@@ -519,9 +548,7 @@ done:
 	free(final);
 	free(partial);
 	free(conninfo);
-	free(exclude);
-	free(exclude_lock);
-	free(only);
+	strlist_release(&args);
 	free(label);
 	free(db);
 	strbuf_release(&err);
@@ -552,8 +579,33 @@ static void backup_event(const struct backup_mark *m, const char *skipped_by)
 	events_emit("backup", o);
 }
 
+const char *backup_tables_text(const struct strlist *tables)
+{
+	static __thread char buf[512];
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < tables->n; i++) {
+		int w = snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? ", " : "", tables->v[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(buf) - len) {
+			snprintf(buf + (len < sizeof(buf) - 16 ? len : sizeof(buf) - 16), 16, "%s...",
+				 i ? ", " : "");
+			break;
+		}
+		len += (size_t)w;
+	}
+	return buf;
+}
+
 int backup_before_change(struct session *s, const char *run_id, const char *what, int64_t from,
 			 int64_t to, struct backup_mark *m)
+{
+	return backup_before_tables(s, run_id, what, from, to, NULL, m);
+}
+
+int backup_before_tables(struct session *s, const char *run_id, const char *what, int64_t from,
+			 int64_t to, const struct strlist *tables, struct backup_mark *m)
 {
 	struct log_entry le = { 0 };
 	struct log_marker lm = { NULL, NULL, NULL };
@@ -570,10 +622,12 @@ int backup_before_change(struct session *s, const char *run_id, const char *what
 	le.versionless = 1;
 	le.name = what;
 	le.direction = "backup";
-	msg = xasprintf("from version %lld to %lld", (long long)from, (long long)to);
+	/* "; tables: ..." marks a backup of some tables (restore reads it) */
+	msg = xasprintf("from version %lld to %lld%s%s", (long long)from, (long long)to,
+			tables ? BACKUP_TABLES_MARK : "", tables ? backup_tables_text(tables) : "");
 	le.message = msg;
 	if (s->cfg->backup_enabled) {
-		rc = take_dump(s, from, to, &m->path, &why);
+		rc = take_dump(s, from, to, tables, &m->path, &why);
 		if (rc != EXIT_OK) {
 			log_error("stopped before any change: the backup failed");
 			if (PQstatus(s->db.conn) == CONNECTION_OK) {

@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "pg/db.h"
+#include "base/strlist.h"
 
 #include <stdint.h>
 #include <time.h>
@@ -68,6 +69,16 @@ struct backup_mark {
 int backup_before_change(struct session *s, const char *run_id, const char *what, int64_t from,
 			 int64_t to, struct backup_mark *m);
 void backup_mark_release(struct backup_mark *m);
+/*
+ * The same for a backup of some tables only ("schema"."name" each, existing;
+ * see backup_scope.h); NULL: the whole database (backup_before_change). The
+ * backup's log row says which, after BACKUP_TABLES_MARK.
+ */
+int backup_before_tables(struct session *s, const char *run_id, const char *what, int64_t from,
+			 int64_t to, const struct strlist *tables, struct backup_mark *m);
+#define BACKUP_TABLES_MARK "; tables: "
+/* "a, b, c" (cut with "..." when long), in a per-thread buffer. */
+const char *backup_tables_text(const struct strlist *tables);
 
 /* "12.3 MB"; buf of 32. */
 const char *human_size(long long bytes, char buf[32]);

@@ -3,6 +3,7 @@
 #include "run/run.h"
 #include "run/apply.h"
 #include "run/backup.h"
+#include "run/backup_scope.h"
 #include "run/gate.h"
 #include "run/rollback.h"
 #include "run/runlock.h"
@@ -108,7 +109,7 @@ int run_steps(struct session *s, struct step *steps, size_t n, const struct run_
 	if (rc != EXIT_OK || n == 0)
 		return rc;
 	runner_init(&r, &s->db, &s->h, &s->set, s->cfg);
-	rc = backup_before_change(s, r.run_id, kind_names[p->kind], p->from, p->to, &bm);
+	rc = backup_before_steps(s, r.run_id, kind_names[p->kind], p->from, p->to, steps, n, &bm);
 	for (; rc == EXIT_OK && i < n; i++) {
 		if (p->kind == RUN_UP && steps[i].version < p->from)
 			log_warning("applying %s out of order: it is older than the latest applied "

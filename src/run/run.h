@@ -36,7 +36,7 @@ struct run_outcome {
  *   1. refuse, before any change, a step that a transaction pooler cannot run
  *      (also the downs that on_failure: rollback may need);
  *   2. the lint gate (policy->gate);
- *   3. the backup and the recovery point (backup_before_change);
+ *   3. the backup (of backup.scope) and the recovery point (backup_before_steps);
  *   4. per step: renew the lock's lease, wait for lagging replicas, apply;
  *   5. on failure: on_failure: rollback reverts what this run applied (up);
  *   6. release the runner lock; say what was done.

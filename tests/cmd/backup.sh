@@ -12,6 +12,8 @@ for i in 1 2 3; do
 done
 B="$T_WORK/b"
 printf 'backup:\n  dir: %s\n' "$B" >"$T_WORK/b.yml"
+# the whole database (backup.scope: database); the default, the tables a run changes, is in backup_scope.sh
+printf 'backup:\n  dir: %s\n  scope: database\n' "$B" >"$T_WORK/bdb.yml"
 
 run -c "$T_WORK/b.yml" --dir "$D" up --to 2
 expect_rc 0 "up with a backup"
@@ -29,7 +31,7 @@ expect_eq "$(psql_q -c "SELECT bool_and(b.wal_lsn <= pg_current_wal_lsn() AND b.
 expect_eq "$(psql_q -c "SELECT count(DISTINCT run_id) FROM schema_migrations_log")" 1 "the backup row belongs to the run"
 
 run -c "$T_WORK/b.yml" --dir "$D" history
-expect_out "backup +taken .* up from version 0 to 2: $B/$db-.*\.dump; recovery point: WAL [0-9A-F]+/[0-9A-F]+ at 20[0-9-]+T[0-9:.]+Z" "history shows the backup and the recovery point"
+expect_out "backup +taken .* up from version 0 to 2; tables: public.schema_migrations: $B/$db-.*\.dump; recovery point: WAL [0-9A-F]+/[0-9A-F]+ at 20[0-9-]+T[0-9:.]+Z" "history shows the backup and the recovery point"
 run -c "$T_WORK/b.yml" --dir "$D" history --format json
 expect_out '"wal_lsn": "[0-9A-F]+/[0-9A-F]+"' "history json has the WAL position"
 
@@ -111,7 +113,7 @@ expect_eq "$(psql_q -c "SELECT message FROM echo_history_log WHERE outcome = 'fa
 db2=$(pg_fresh_db)
 psql_q -d "$db2" -c "CREATE ROLE limited LOGIN" 2>/dev/null
 psql_q -d "$db2" -c "GRANT CREATE ON SCHEMA public TO limited; CREATE TABLE secret (x int); REVOKE ALL ON secret FROM PUBLIC"
-run -c "$T_WORK/b.yml" -d "dbname=$db2 user=limited" --dir "$D" up
+run -c "$T_WORK/bdb.yml" -d "dbname=$db2 user=limited" --dir "$D" up
 expect_rc 1 "pg_dump failing: exit 1"
 expect_err "error: pg_dump failed \(exit status 1\)" "says pg_dump failed"
 expect_err "detail: pg_dump: .*permission denied for table secret" "with pg_dump's reason"
@@ -125,7 +127,7 @@ ls -A "$B" | grep -q partial && t_not_ok "a failed backup left a partial file" |
 "$PG_BIN/psql" -qAtX -d "$db2" -c "BEGIN; LOCK TABLE secret; SELECT pg_sleep(3); COMMIT;" >/dev/null 2>&1 &
 holder=$!
 sleep 0.5
-run -c "$T_WORK/b.yml" -d "dbname=$db2" --dir "$D" up --wait 1s
+run -c "$T_WORK/bdb.yml" -d "dbname=$db2" --dir "$D" up --wait 1s
 expect_rc 1 "pg_dump waiting for a lock beyond --wait: exit 1"
 expect_err "detail: pg_dump: .*LOCK TABLE public.secret" "with pg_dump's reason"
 wait $holder

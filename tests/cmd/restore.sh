@@ -4,6 +4,9 @@
 . "$TOP/tests/lib/pg.sh"
 
 db=$(pg_fresh_db); export PGDATABASE=$db
+# whole-database backups here (backup.scope: database); backups of the tables a run
+# changes, and their restore, are in backup_scope.sh
+printf 'backup:\n  scope: database\n' >migrate.yml
 D="$T_WORK/m"; mkdir -p "$D"
 for i in 1 2 3; do
 	echo "CREATE TABLE t$i (id bigint);" >"$D/${i}_t$i.up.sql"
@@ -28,7 +31,8 @@ expect_rc 0 "backups"
 expect_eq "$(printf '%s\n' "$T_OUT" | awk 'NR > 1 { print $2 " " $3 " " $4 }' | tr '\n' ',')" "$db 1 3,$db 0 1," "lists them newest first: database, from, to"
 expect_out "^TAKEN \(UTC\) +DATABASE +FROM VERSION +TO VERSION +SIZE +FILE" "with a header"
 run backups --format json
-expect_out '"from_version": 1,' "json"
+expect_out '"from_version": "1",' "json: versions are strings"
+expect_out '^  "format_version": "1",' "json: format_version first"
 run backups --format xml
 expect_rc 2 "backups --format xml"
 
