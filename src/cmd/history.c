@@ -49,13 +49,70 @@ static void print_marker(PGresult *res, int i)
 		printf("; recovery point: WAL %s at %s", PQgetvalue(res, i, 15), PQgetvalue(res, i, 16));
 }
 
+/* The entries as JSON. */
+static void print_json(PGresult *res)
+{
+	json_t *root = json_object(), *arr = json_array();
+	int i;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		json_t *o = json_object();
+		size_t k;
+		for (k = 0; k < ARRAY_SIZE(columns); k++) {
+			json_t *v;
+			if (PQgetisnull(res, i, (int)k))
+				v = json_null();
+			else if (!strcmp(columns[k], "blockers"))
+				v = json_loads(PQgetvalue(res, i, (int)k), 0, NULL);
+			else if (!strcmp(columns[k], "version")) /* versions are strings */
+				v = json_version_or_null(strtoll(PQgetvalue(res, i, (int)k), NULL, 10));
+			else if (!strcmp(columns[k], "id") || !strcmp(columns[k], "retries"))
+				v = json_integer(strtoll(PQgetvalue(res, i, (int)k), NULL, 10));
+			else
+				v = json_string(PQgetvalue(res, i, (int)k));
+			json_object_set_new(o, columns[k], v);
+		}
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(root, "entries", arr);
+	json_print_release(root, stdout);
+}
+
+/* The entries as a table. */
+static void print_text(PGresult *res)
+{
+	int i;
+
+	printf("%-24s %-16s %-8s %-9s %-7s %-12s %s\n", "STARTED (UTC)", "VERSION", "DIR",
+	       "OUTCOME", "RETRIES", "BY", "NAME / DETAIL");
+	for (i = 0; i < PQntuples(res); i++) {
+		printf("%-24s %-16s %-8s %-9s %-7s %-12s %s", PQgetvalue(res, i, 5),
+		       PQgetvalue(res, i, 2), PQgetvalue(res, i, 4), PQgetvalue(res, i, 7),
+		       PQgetvalue(res, i, 10), PQgetvalue(res, i, 11), PQgetvalue(res, i, 3));
+		if (!strcmp(PQgetvalue(res, i, 4), "backup") ||
+		    !strcmp(PQgetvalue(res, i, 4), "restore"))
+			print_marker(res, i);
+		else if (!PQgetisnull(res, i, 8))
+			printf(" [%s] %s", PQgetvalue(res, i, 8), PQgetvalue(res, i, 9));
+		else if (!PQgetisnull(res, i, 9))
+			printf(" %s", PQgetvalue(res, i, 9));
+		if (!PQgetisnull(res, i, 17))
+			print_blockers(PQgetvalue(res, i, 17));
+		if (!PQgetisnull(res, i, 13))
+			printf(" (%s)", PQgetvalue(res, i, 13));
+		printf("\n");
+	}
+	if (PQntuples(res) == 0)
+		printf("(no entries)\n");
+}
+
 int cmd_history(int argc, char **argv, struct app *app)
 {
 	struct cli c;
 	struct session s;
 	const char *format = "text";
 	int64_t limit = 0;
-	int rc, opt, i;
+	int rc, opt;
 	PGresult *res = NULL;
 	char *sql = NULL, lim[32];
 	const char *params[1] = { lim };
@@ -103,52 +160,10 @@ int cmd_history(int argc, char **argv, struct app *app)
 		rc = EXIT_FAILED;
 		goto done;
 	}
-	if (!strcmp(format, "json")) {
-		json_t *root = json_object(), *arr = json_array();
-		for (i = 0; i < PQntuples(res); i++) {
-			json_t *o = json_object();
-			size_t k;
-			for (k = 0; k < ARRAY_SIZE(columns); k++) {
-				json_t *v;
-				if (PQgetisnull(res, i, (int)k))
-					v = json_null();
-				else if (!strcmp(columns[k], "blockers"))
-					v = json_loads(PQgetvalue(res, i, (int)k), 0, NULL);
-				else if (!strcmp(columns[k], "version")) /* versions are strings */
-					v = json_version_or_null(strtoll(PQgetvalue(res, i, (int)k), NULL, 10));
-				else if (!strcmp(columns[k], "id") || !strcmp(columns[k], "retries"))
-					v = json_integer(strtoll(PQgetvalue(res, i, (int)k), NULL, 10));
-				else
-					v = json_string(PQgetvalue(res, i, (int)k));
-				json_object_set_new(o, columns[k], v);
-			}
-			json_array_append_new(arr, o);
-		}
-		json_object_set_new(root, "entries", arr);
-		json_print_release(root, stdout);
-	} else {
-		printf("%-24s %-16s %-8s %-9s %-7s %-12s %s\n", "STARTED (UTC)", "VERSION", "DIR",
-		       "OUTCOME", "RETRIES", "BY", "NAME / DETAIL");
-		for (i = 0; i < PQntuples(res); i++) {
-			printf("%-24s %-16s %-8s %-9s %-7s %-12s %s", PQgetvalue(res, i, 5),
-			       PQgetvalue(res, i, 2), PQgetvalue(res, i, 4), PQgetvalue(res, i, 7),
-			       PQgetvalue(res, i, 10), PQgetvalue(res, i, 11), PQgetvalue(res, i, 3));
-			if (!strcmp(PQgetvalue(res, i, 4), "backup") ||
-			    !strcmp(PQgetvalue(res, i, 4), "restore"))
-				print_marker(res, i);
-			else if (!PQgetisnull(res, i, 8))
-				printf(" [%s] %s", PQgetvalue(res, i, 8), PQgetvalue(res, i, 9));
-			else if (!PQgetisnull(res, i, 9))
-				printf(" %s", PQgetvalue(res, i, 9));
-			if (!PQgetisnull(res, i, 17))
-				print_blockers(PQgetvalue(res, i, 17));
-			if (!PQgetisnull(res, i, 13))
-				printf(" (%s)", PQgetvalue(res, i, 13));
-			printf("\n");
-		}
-		if (PQntuples(res) == 0)
-			printf("(no entries)\n");
-	}
+	if (!strcmp(format, "json"))
+		print_json(res);
+	else
+		print_text(res);
 done:
 	PQclear(res);
 	free(sql);

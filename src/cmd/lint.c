@@ -257,18 +257,169 @@ static int parse_exclude(struct strbuf *all, const char *arg)
 	return 0;
 }
 
+/* What the command line asked for. */
+struct lint_args {
+	const char *format, *stdin_name, *explain, *color_arg;
+	struct strbuf excl;
+	int list_rules;
+	long pgv;
+};
+
+/* One option into a (and lr's selection); CLI_ERROR after printing, else opt. */
+static int lint_option(struct lint_args *a, struct lint_run *lr, int opt, const char *arg)
+{
+	char *end;
+
+	switch (opt) {
+	case O_FORMAT:
+		a->format = arg;
+		break;
+	case O_PG_VERSION:
+		a->pgv = strtol(arg, &end, 10);
+		if (*end || a->pgv < 9 || a->pgv > 99) {
+			log_error("--pg-version wants a major version such as 15, not \"%s\"", arg);
+			return CLI_ERROR;
+		}
+		break;
+	case O_EXCLUDE:
+		if (parse_exclude(&a->excl, arg) < 0) {
+			log_error("--exclude wants a rule id");
+			return CLI_ERROR;
+		}
+		break;
+	case O_STDIN_FILENAME:
+		a->stdin_name = arg;
+		break;
+	case O_EXPLAIN:
+		a->explain = arg;
+		break;
+	case O_LIST_RULES:
+		a->list_rules = 1;
+		break;
+	case O_COLOR:
+		a->color_arg = arg;
+		break;
+	case O_CHANGED_SINCE:
+		lr->changed_since = arg;
+		break;
+	case O_PENDING:
+		lr->pending.mode = 2;
+		break;
+	}
+	return opt;
+}
+
+/* --explain RULE, --list-rules: EXIT_*. */
+static int rules_docs(const struct lint_args *a)
+{
+	int md = !strcmp(a->format, "markdown");
+
+	if (!md && strcmp(a->format, "text")) {
+		log_error("--explain and --list-rules print text or markdown, not \"%s\"", a->format);
+		return EXIT_USAGE;
+	}
+	if (a->explain && lint_explain(a->explain, md, stdout) < 0) {
+		log_error("unknown rule \"%s\"", a->explain);
+		log_hint("\"migrate lint --list-rules\" lists them");
+		return EXIT_USAGE;
+	}
+	if (!a->explain)
+		lint_list_rules(md, stdout);
+	return EXIT_OK;
+}
+
+/* The output format and colour: 0, or -1 after printing. */
+static int output_choice(const struct lint_args *a, int *fmt, int *color)
+{
+	*fmt = lint_format_parse(a->format);
+	if (*fmt < 0) {
+		log_error("unknown format \"%s\"", a->format);
+		log_hint("formats: text, json, github, sarif");
+		return -1;
+	}
+	if (!strcmp(a->color_arg, "always"))
+		*color = 1;
+	else if (!strcmp(a->color_arg, "never"))
+		*color = 0;
+	else if (!strcmp(a->color_arg, "auto"))
+		*color = -1;
+	else {
+		log_error("--color wants auto, always or never, not \"%s\"", a->color_arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Lint the paths given (none: the migrations directory) into lr. EXIT_USAGE or EXIT_OK. */
+static int lint_paths(struct lint_run *lr, struct app *app, const struct cli *c,
+		      const char *stdin_name)
+{
+	char **files = NULL;
+	size_t nfiles = 0, i;
+	struct stat st;
+
+	if (!c->npositional) {
+		if (stat(app->cfg.dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			log_error("no migrations directory \"%s\"", app->cfg.dir);
+			log_hint("pass files or directories to lint, or set migrations.dir in migrate.yml");
+			return EXIT_USAGE;
+		}
+		lint_dir(lr, app->cfg.dir);
+	}
+	for (i = 0; i < (size_t)c->npositional; i++) {
+		const char *path = c->positional[i];
+
+		if (!strcmp(path, "-")) {
+			lint_stdin(lr, stdin_name);
+		} else if (stat(path, &st) < 0) {
+			log_error("could not open \"%s\": %s", path, strerror(errno));
+			lr->status = EXIT_USAGE;
+		} else if (S_ISDIR(st.st_mode)) {
+			lint_dir(lr, path);
+		} else {
+			files = xrealloc(files, (nfiles + 1) * sizeof(*files));
+			files[nfiles++] = (char *)path;
+		}
+	}
+	lint_files(lr, files, nfiles);
+	free(files);
+	return EXIT_OK;
+}
+
+/* Set up the linter with the options; EXIT_*. */
+static int lint_setup(struct lint_run *lr, struct app *app, struct lint_args *a, char ***excludes)
+{
+	char *save = NULL, *p;
+	size_t nexcl = 0;
+	int rc;
+
+	if (app_config(app) < 0)
+		return EXIT_USAGE;
+	if (lr->pending.mode && (rc = lint_select_pending(&lr->pending, app)) != EXIT_OK)
+		return rc;
+	for (p = a->excl.len ? strtok_r(a->excl.buf, ",", &save) : NULL; p;
+	     p = strtok_r(NULL, ",", &save)) {
+		*excludes = xrealloc(*excludes, (nexcl + 1) * sizeof(**excludes));
+		(*excludes)[nexcl++] = p;
+	}
+	lr->lo.cfg = &app->cfg;
+	lr->lo.pg_version = (int)a->pgv;
+	lr->lo.exclude = (const char *const *)*excludes;
+	lr->lo.nexclude = nexcl;
+	lr->plain = linter_new(&lr->lo);
+	return lr->plain ? EXIT_OK : EXIT_USAGE;
+}
+
 int cmd_lint(int argc, char **argv, struct app *app)
 {
 	struct cli c;
 	struct lint_run lr;
-	struct strbuf excl = STRBUF_INIT;
-	const char *format = "text", *stdin_name = "<stdin>", *explain = NULL, *color_arg = "auto";
-	char **excludes = NULL, **files = NULL, *save = NULL, *p;
-	size_t nexcl = 0, nfiles = 0, i;
-	int opt, list_rules = 0, fmt, color, rc = EXIT_OK;
-	long pgv = 0;
+	struct lint_args a = { "text", "<stdin>", NULL, "auto", STRBUF_INIT, 0, 0 };
+	char **excludes = NULL;
+	int opt, fmt, color, rc = EXIT_OK;
 
 	memset(&lr, 0, sizeof(lr));
+	lint_result_init(&lr.res);
 	cli_init(&c, "lint", "[PATH ...]",
 		 "Check migrations for statements that take dangerous locks, rewrite or scan\n"
 		 "tables, or break the running application, using PostgreSQL's own parser.\n"
@@ -277,147 +428,29 @@ int cmd_lint(int argc, char **argv, struct app *app)
 		 "Needs no database (but --pending). Exit status: 0 no error-level finding, 1 at least one,\n"
 		 "2 usage, configuration or parse error. Rules: --list-rules, --explain RULE.",
 		 lint_options, &app->opts, argc, argv);
-	while ((opt = cli_next(&c)) > 0) {
-		switch (opt) {
-		case O_FORMAT:
-			format = c.arg;
+	while ((opt = cli_next(&c)) > 0)
+		if ((opt = lint_option(&a, &lr, opt, c.arg)) == CLI_ERROR)
 			break;
-		case O_PG_VERSION: {
-			char *end;
-
-			pgv = strtol(c.arg, &end, 10);
-			if (*end || pgv < 9 || pgv > 99) {
-				log_error("--pg-version wants a major version such as 15, not \"%s\"", c.arg);
-				opt = CLI_ERROR;
-			}
-			break;
-		}
-		case O_EXCLUDE:
-			if (parse_exclude(&excl, c.arg) < 0) {
-				log_error("--exclude wants a rule id");
-				opt = CLI_ERROR;
-			}
-			break;
-		case O_STDIN_FILENAME:
-			stdin_name = c.arg;
-			break;
-		case O_EXPLAIN:
-			explain = c.arg;
-			break;
-		case O_LIST_RULES:
-			list_rules = 1;
-			break;
-		case O_COLOR:
-			color_arg = c.arg;
-			break;
-		case O_CHANGED_SINCE:
-			lr.changed_since = c.arg;
-			break;
-		case O_PENDING:
-			lr.pending.mode = 2;
-			break;
-		}
-		if (opt == CLI_ERROR)
-			break;
-	}
-	if (opt < 0) {
+	if (opt < 0)
 		rc = cli_exit_code(opt);
-		goto done;
-	}
-	if (explain || list_rules) {
-		int md = !strcmp(format, "markdown");
-
-		if (!md && strcmp(format, "text")) {
-			log_error("--explain and --list-rules print text or markdown, not \"%s\"", format);
+	else if (a.explain || a.list_rules)
+		rc = rules_docs(&a);
+	else if (output_choice(&a, &fmt, &color) < 0)
+		rc = EXIT_USAGE;
+	else if ((rc = lint_setup(&lr, app, &a, &excludes)) == EXIT_OK &&
+		 (rc = lint_paths(&lr, app, &c, a.stdin_name)) == EXIT_OK) {
+		lint_result_print(&lr.res, (enum lint_format)fmt, stdout, color);
+		fflush(stdout);
+		if (lr.status || lr.res.parse_errors)
 			rc = EXIT_USAGE;
-		} else if (explain && lint_explain(explain, md, stdout) < 0) {
-			log_error("unknown rule \"%s\"", explain);
-			log_hint("\"migrate lint --list-rules\" lists them");
-			rc = EXIT_USAGE;
-		} else if (!explain) {
-			lint_list_rules(md, stdout);
-		}
-		goto done;
+		else if (lint_result_blocking(&lr.res))
+			rc = EXIT_FAILED;
 	}
-	fmt = lint_format_parse(format);
-	if (fmt < 0) {
-		log_error("unknown format \"%s\"", format);
-		log_hint("formats: text, json, github, sarif");
-		rc = EXIT_USAGE;
-		goto done;
-	}
-	if (!strcmp(color_arg, "always"))
-		color = 1;
-	else if (!strcmp(color_arg, "never"))
-		color = 0;
-	else if (!strcmp(color_arg, "auto"))
-		color = -1;
-	else {
-		log_error("--color wants auto, always or never, not \"%s\"", color_arg);
-		rc = EXIT_USAGE;
-		goto done;
-	}
-	if (app_config(app) < 0) {
-		rc = EXIT_USAGE;
-		goto done;
-	}
-	if (lr.pending.mode && (rc = lint_select_pending(&lr.pending, app)) != EXIT_OK)
-		goto done;
-	for (p = excl.len ? strtok_r(excl.buf, ",", &save) : NULL; p; p = strtok_r(NULL, ",", &save)) {
-		excludes = xrealloc(excludes, (nexcl + 1) * sizeof(*excludes));
-		excludes[nexcl++] = p;
-	}
-	lr.lo.cfg = &app->cfg;
-	lr.lo.pg_version = (int)pgv;
-	lr.lo.exclude = (const char *const *)excludes;
-	lr.lo.nexclude = nexcl;
-	lint_result_init(&lr.res);
-	lr.plain = linter_new(&lr.lo);
-	if (!lr.plain) {
-		rc = EXIT_USAGE;
-		goto done;
-	}
-	if (!c.npositional) {
-		struct stat st;
-
-		if (stat(app->cfg.dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			log_error("no migrations directory \"%s\"", app->cfg.dir);
-			log_hint("pass files or directories to lint, or set migrations.dir in migrate.yml");
-			rc = EXIT_USAGE;
-			goto done;
-		}
-		lint_dir(&lr, app->cfg.dir);
-	}
-	for (i = 0; i < (size_t)c.npositional; i++) {
-		const char *path = c.positional[i];
-		struct stat st;
-
-		if (!strcmp(path, "-")) {
-			lint_stdin(&lr, stdin_name);
-		} else if (stat(path, &st) < 0) {
-			log_error("could not open \"%s\": %s", path, strerror(errno));
-			lr.status = EXIT_USAGE;
-		} else if (S_ISDIR(st.st_mode)) {
-			lint_dir(&lr, path);
-		} else {
-			files = xrealloc(files, (nfiles + 1) * sizeof(*files));
-			files[nfiles++] = (char *)path;
-		}
-	}
-	lint_files(&lr, files, nfiles);
-	lint_result_print(&lr.res, (enum lint_format)fmt, stdout, color);
-	fflush(stdout);
-	if (lr.status || lr.res.parse_errors)
-		rc = EXIT_USAGE;
-	else if (lint_result_blocking(&lr.res))
-		rc = EXIT_FAILED;
-done:
 	lint_select_release(&lr.pending);
 	linter_free(lr.plain);
 	lint_result_release(&lr.res);
-	free(files);
 	free(excludes);
-	strbuf_release(&excl);
+	strbuf_release(&a.excl);
 	cli_release(&c);
 	return rc;
 }

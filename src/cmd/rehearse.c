@@ -109,6 +109,38 @@ static int rehearse_all(struct session *s, struct scratch *sc, struct plan *p,
 	return EXIT_OK;
 }
 
+/* One option; CLI_ERROR after printing, else opt. */
+static int rehearse_option(int opt, const char *arg, int *fmt, const char **scratch_url,
+			   long *with_data, int64_t *target)
+{
+	int64_t v;
+
+	switch (opt) {
+	case O_FORMAT:
+		if ((*fmt = plan_format_parse(arg)) < 0) {
+			log_error("unknown format \"%s\": text, markdown or json", arg);
+			return CLI_ERROR;
+		}
+		break;
+	case O_SCRATCH_URL:
+		*scratch_url = arg;
+		break;
+	case O_WITH_DATA:
+		v = parse_int64(arg);
+		if (v < 0 || v > 1000000000) {
+			log_error("invalid --with-data \"%s\": a number of rows", arg);
+			return CLI_ERROR;
+		}
+		*with_data = (long)v;
+		break;
+	case O_TO:
+		if ((*target = parse_version_arg("--to", arg)) < 0)
+			return CLI_ERROR;
+		break;
+	}
+	return opt;
+}
+
 int cmd_rehearse(int argc, char **argv, struct app *app)
 {
 	struct cli c;
@@ -117,7 +149,7 @@ int cmd_rehearse(int argc, char **argv, struct app *app)
 	struct plan p;
 	struct pending *pend = NULL;
 	const char *scratch_url = NULL;
-	int64_t target = -1, v;
+	int64_t target = -1;
 	long with_data = -1;
 	size_t i, n = 0;
 	int fmt = PLAN_TEXT, rc, opt;
@@ -129,34 +161,10 @@ int cmd_rehearse(int argc, char **argv, struct app *app)
 		 "back where it was, then apply it again. Never writes to the target.\n"
 		 "Exit 0 when every migration rehearsed cleanly, 1 otherwise.",
 		 rehearse_options, &app->opts, argc, argv);
-	while ((opt = cli_next(&c)) > 0) {
-		switch (opt) {
-		case O_FORMAT:
-			fmt = plan_format_parse(c.arg);
-			if (fmt < 0) {
-				log_error("unknown format \"%s\": text, markdown or json", c.arg);
-				opt = CLI_ERROR;
-			}
+	while ((opt = cli_next(&c)) > 0)
+		if ((opt = rehearse_option(opt, c.arg, &fmt, &scratch_url, &with_data, &target)) ==
+		    CLI_ERROR)
 			break;
-		case O_SCRATCH_URL:
-			scratch_url = c.arg;
-			break;
-		case O_WITH_DATA:
-			v = parse_int64(c.arg);
-			if (v < 0 || v > 1000000000) {
-				log_error("invalid --with-data \"%s\": a number of rows", c.arg);
-				opt = CLI_ERROR;
-			}
-			with_data = (long)v;
-			break;
-		case O_TO:
-			if ((target = parse_version_arg("--to", c.arg)) < 0)
-				opt = CLI_ERROR;
-			break;
-		}
-		if (opt == CLI_ERROR)
-			break;
-	}
 	rc = cli_done(&c, opt, 0);
 	cli_release(&c);
 	if (rc >= 0)

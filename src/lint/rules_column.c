@@ -100,6 +100,35 @@ static void volatile_default(struct lint_ctx *c, struct col_ctx *x, const PgQuer
 	}
 }
 
+/* A column whose domain has a CHECK: every row is checked, rewriting the table. 1 when reported. */
+static int domain_check(struct lint_ctx *c, struct col_ctx *x, const PgQuery__ColumnDef *d)
+{
+	const char *rel = x->a->relation->relname;
+	const struct sch_named *dom;
+
+	if (pgnode_type_is_array(d->type_name))
+		return 0;
+	dom = schema_domain(c->schema, pgnode_type_name(d->type_name));
+	if (!dom || !dom->value)
+		return 0;
+	{
+		struct lint_emit e = {
+			.rule = "add-column-domain-check",
+			.where = span_type(c, d->type_name->location),
+			.lock = { LOCK_ACCESS_EXCLUSIVE, 1, 1, rel },
+			.vars = { "table", x->table, "column", ctx_ident(c, d->colname),
+				  "domain", ctx_ident(c, dom->name),
+				  "check_name", ctx_ident(c, ctx_printf(c, "%s_%s_check", rel, d->colname)) },
+		};
+
+		lint_report(c, &e, "column %s has domain type %s, which has a CHECK constraint: "
+			    "PostgreSQL checks it for every existing row, rewriting %s while "
+			    "holding ACCESS EXCLUSIVE", ctx_quote(c, d->colname),
+			    ctx_quote(c, dom->name), ctx_quote(c, rel));
+	}
+	return 1;
+}
+
 static void add_column(struct lint_ctx *c, struct col_ctx *x)
 {
 	const PgQuery__ColumnDef *d;
@@ -154,26 +183,8 @@ static void add_column(struct lint_ctx *c, struct col_ctx *x)
 	}
 	if (!rewriting)
 		volatile_default(c, x, d, def, dc);
-	if (!rewriting && !pgnode_type_is_array(d->type_name)) {
-		const struct sch_named *dom = schema_domain(c->schema, pgnode_type_name(d->type_name));
-
-		if (dom && dom->value) {
-			struct lint_emit e = {
-				.rule = "add-column-domain-check",
-				.where = span_type(c, d->type_name->location),
-				.lock = { LOCK_ACCESS_EXCLUSIVE, 1, 1, rel },
-				.vars = { "table", x->table, "column", ctx_ident(c, d->colname),
-					  "domain", ctx_ident(c, dom->name),
-					  "check_name", ctx_ident(c, ctx_printf(c, "%s_%s_check", rel, d->colname)) },
-			};
-
-			rewriting = 1;
-			lint_report(c, &e, "column %s has domain type %s, which has a CHECK constraint: "
-				    "PostgreSQL checks it for every existing row, rewriting %s while "
-				    "holding ACCESS EXCLUSIVE", ctx_quote(c, d->colname),
-				    ctx_quote(c, dom->name), ctx_quote(c, rel));
-		}
-	}
+	if (!rewriting)
+		rewriting = domain_check(c, x, d);
 	if (not_null && !has_default && !rewriting) {
 		const PgQuery__Constraint *nn = find_constraint(d, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL);
 		struct lint_emit e = {

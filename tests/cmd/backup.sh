@@ -180,7 +180,7 @@ if command -v script >/dev/null 2>&1; then
 	"$PG_BIN/psql" -qAtX -c "BEGIN; LOCK TABLE busy; SELECT pg_sleep(2.5); COMMIT;" >/dev/null 2>&1 &
 	holder=$!
 	sleep 0.5
-	script -qec "$MIGRATE -c $T_WORK/b.yml --dir $D up --to 2" /dev/null >"$T_WORK/tty.out" 2>&1
+	script -qec "$MIGRATE -c $T_WORK/bdb.yml --dir $D up --to 2" /dev/null >"$T_WORK/tty.out" 2>&1
 	wait $holder
 	grep -q "backing up database \"$db\": .* written, [0-9]s" "$T_WORK/tty.out" && t_ok "progress is shown on a terminal" || t_not_ok "no progress on a terminal" "$(cat -v "$T_WORK/tty.out")"
 	cat "$T_WORK/tty.out" >>"$T_ALL_OUTPUT"

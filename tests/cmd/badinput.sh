@@ -385,10 +385,10 @@ run -d "$SURL" --dir "$S" rehearse
 expect_no "$PG_TEST_PASSWORD" "rehearse: scrubbed"
 run -d "$SURL" --dir "$S" lint
 expect_no "$PG_TEST_PASSWORD" "lint: scrubbed"
-bad 2 'unterminated "\$\{" at character [0-9]+ of the value' "an unterminated \${ after an inline password" \
+bad 2 'malformed \$\{...\} reference in the value of "database.url"' "an unterminated \${ after an inline password" \
 	-F migrate.yml "database:\n  url: postgresql://pwuser:$PG_TEST_PASSWORD@localhost/\${DB\n" -- status
 expect_no "$PG_TEST_PASSWORD" "an unterminated \${: the value is not printed"
-bad 2 'invalid variable name in "\$\{...\}"' "an invalid \${...} after an inline password" \
+bad 2 'malformed \$\{...\} reference in the value of "database.url"' "an invalid \${...} after an inline password" \
 	-F migrate.yml "database:\n  url: postgresql://pwuser:$PG_TEST_PASSWORD@localhost/\${D B}\n" -- status
 expect_no "$PG_TEST_PASSWORD" "an invalid \${...}: the value is not printed"
 bad 2 'more than one "@" before the host' "a password with an unencoded @" \

@@ -32,9 +32,10 @@ expect_eq "$missing" "" "every option of the tables is in the docs section of it
 others="--bindir --body-file --clean --dbname --depth --diff-filter --edit-last --exclude-table
 --health-cmd --health-interval --health-retries --if-exists --lock-wait-timeout --name-only
 --no-owner --no-password --no-privileges --order-by --reporter --schema --schema-only
---single-transaction --tablespace --table-and-children"
+--single-transaction --tablespace --table-and-children --pid --unbuffered"
 unknown=""
-for o in $(grep -rhoE -- '--[a-z][a-z0-9-]+' "$TOP"/docs "$TOP/README.md" | sort -u); do
+for o in $(grep -rhoE -- '(^|[^#a-z0-9-])--[a-z][a-z0-9-]+' "$TOP"/docs "$TOP/README.md" |
+	   grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
 	awk '{ print $2 }' "$T_WORK/options" | grep -qx -- "$o" && continue
 	printf '%s\n' $others | grep -qx -- "$o" && continue
 	unknown="$unknown $o"
