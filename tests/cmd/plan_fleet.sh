@@ -18,9 +18,12 @@ echo "DROP TABLE invoices;" >"$D/2_invoices.down.sql"
 echo "ALTER TABLE accounts ADD COLUMN email text;" >"$D/3_email.up.sql"
 echo "ALTER TABLE accounts DROP COLUMN email;" >"$D/3_email.down.sql"
 psql_q -c "DO \$\$ BEGIN FOR i IN 1..19 LOOP EXECUTE format('CREATE SCHEMA %I', 'tenant_' || lpad(i::text, 2, '0')); END LOOP; END \$\$"
+# every table counts as big: the plans group by the rules' own verdicts
 cat >"$T_WORK/migrate.yml" <<YML
 migrations:
   dir: $S
+lint:
+  small_table: 0
 targets:
   schemas:
     query: SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\_%' ORDER BY 1
