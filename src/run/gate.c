@@ -43,6 +43,31 @@ static int gate_report(const struct lint_result *res, size_t blocking, int unsaf
 	return unsafe ? EXIT_OK : EXIT_FAILED;
 }
 
+/* Where the gate looks tables up: a tenant schema's own first. */
+struct gate_facts {
+	struct db *db;
+	const char *tenant;  /* a fleet's schema target, else NULL */
+};
+
+/*
+ * The runner sets a tenant's search_path per transaction (SET LOCAL, safe
+ * through a pooler), so the session's is the default one: an unqualified name
+ * is looked up in the tenant's schema first, then as the session would.
+ */
+static int tenant_facts(void *arg, const char *schema, const char *name,
+			struct lint_rel_facts *out)
+{
+	const struct gate_facts *g = arg;
+	int rc;
+
+	if (schema || !g->tenant)
+		return plan_rel_facts(g->db, schema, name, out);
+	rc = plan_rel_facts(g->db, g->tenant, name, out);
+	if (rc == 0 && !out->exists)
+		rc = plan_rel_facts(g->db, NULL, name, out);
+	return rc;
+}
+
 /*
  * Lint the migrations about to run (steps, parsed already), with the applied
  * ones as context. Error-level findings not allowed by a directive stop the run
@@ -51,7 +76,8 @@ static int gate_report(const struct lint_result *res, size_t blocking, int unsaf
 int run_gate(struct session *s, const struct step *steps, size_t nsteps, int unsafe)
 {
 	/* judged against the database as it is before the run (sizes, what exists) */
-	struct lint_options lo = { .cfg = s->cfg, .facts = plan_rel_facts, .facts_arg = &s->db };
+	struct gate_facts g = { &s->db, s->cfg->search_path ? s->h.schema : NULL };
+	struct lint_options lo = { .cfg = s->cfg, .facts = tenant_facts, .facts_arg = &g };
 	struct linter *l = linter_new(&lo);
 	struct lint_result res;
 	size_t i, k = 0, blocking;

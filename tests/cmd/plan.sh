@@ -33,12 +33,12 @@ for fmt in text markdown json; do
 	golden "example.$fmt" "example, offline, $fmt"
 	offline --dir tests/fixtures/plan plan --from 1 --format "$fmt"
 	expect_rc 1 "crafted migrations after --from 1, $fmt: up would refuse, and the exit code says so"
-	[ "$fmt" = text ] || expect_err '^up would refuse: 4 lint errors$' "the verdict on stderr: stdout stays $fmt"
+	[ "$fmt" = text ] || expect_err '^up would refuse: 5 lint errors$' "the verdict on stderr: stdout stays $fmt"
 	golden "crafted.$fmt" "crafted migrations after --from 1, $fmt"
 done
 offline --dir tests/fixtures/plan plan --from 1
 expect_out "offline: no database, the migrations after version 1" "says what it planned"
-[ "$(printf '%s\n' "$T_OUT" | tail -1)" = "up would refuse: 4 lint errors" ] && t_ok "the plan ends with the gate's verdict" \
+[ "$(printf '%s\n' "$T_OUT" | tail -1)" = "up would refuse: 5 lint errors" ] && t_ok "the plan ends with the gate's verdict" \
 	|| t_not_ok "the verdict is the last line" "$(printf '%s\n' "$T_OUT" | tail -2)"
 expect_out "error \[change-column-type\] 2:22: changing \"accounts\".\"balance\" from integer to bigint rewrites" \
 	"a lint finding with file position"

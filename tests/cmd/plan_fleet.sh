@@ -60,7 +60,8 @@ expect_out "^    tenant_05, tenant_06$" "named"
 expect_out "^\[[3-6]\] 1 target at 3, dirty 3: 1 to apply \(4\), 1 lint error, 1 warning$" "a dirty tenant stands apart"
 expect_out "^\[[3-6]\] 1 target at 3, edited since applied 1: 1 to apply \(4\), 1 lint error, 1 warning$" \
 	"so does one whose applied file was edited"
-expect_out "^\[[3-6]\] 1 target with nothing applied: 4 to apply \(1, 2, 3 and 1 more\), 1 lint error$" \
+# connected, the index on a table this run creates is no finding (nobody uses it yet)
+expect_out "^\[[3-6]\] 1 target with nothing applied: 4 to apply \(1, 2, 3 and 1 more\)$" \
 	"and a new tenant"
 expect_out "^\[[3-6]\] 1 target at 1: nothing to apply$" "the main database is up to date"
 expect_out "^== \[1\] 15 targets at 3: 1 to apply \(4\), 1 lint error ==$" "each group's plan follows"
@@ -109,7 +110,7 @@ expect_out '^1\. 5 targets at 3: 1 to apply \(4\), 1 lint error: `tenant_01`, `t
 	"one line per group"
 expect_out "^### Plan 1: 5 targets at 3" "a section per group"
 expect_out "^#### migrate plan: 1 migration to apply$" "holding the plan one level down"
-expect_out "^##### 4 email_idx$" "and its migrations"
+expect_out "<summary><b>4 email_idx</b>" "and its migrations"
 
 # JSON: one object per target; read with PostgreSQL's own JSON functions
 json_q() { # json_q SQL: SQL over the last output as the jsonb :'doc'
@@ -125,9 +126,9 @@ expect_eq "$(json_q "SELECT t->>'kind', t->>'from', t->>'to', t->>'group', t->>'
 	FROM jsonb_array_elements(:'doc'::jsonb->'targets') t WHERE t->>'name' = 'tenant_05'")" \
 	"schema|2|4|2|0|t|3,4|1" "a target: kind, from, to, its group, and the plan as plan --format json gives it"
 expect_eq "$(json_q "SELECT t->>'dirty', t->>'from', t->>'to' FROM jsonb_array_elements(:'doc'::jsonb->'targets') t WHERE t->>'name' = 'tenant_07'")" \
-	"[3]|3|4" "the dirty versions"
+	"[\"3\"]|3|4" "the dirty versions"
 expect_eq "$(json_q "SELECT t->>'drifted' FROM jsonb_array_elements(:'doc'::jsonb->'targets') t WHERE t->>'name' = 'tenant_08'")" \
-	"[1]" "the edited ones"
+	"[\"1\"]" "the edited ones"
 expect_eq "$(json_q "SELECT t->>'kind', t->>'from' IS NULL, jsonb_array_length(t->'plan'->'migrations') FROM jsonb_array_elements(:'doc'::jsonb->'targets') t WHERE t->>'name' = 'main'")" \
 	"main|f|0" "the main database"
 
@@ -171,7 +172,7 @@ expect_out "^could not be planned: 2 targets$" "the report lists them"
 expect_out "^    ${db}_gone: could not connect to .*database \"${db}_gone\" does not exist" "the unreachable database, with its error"
 expect_out "^    tenant_21: table tenant_21.schema_migrations holds the history of golang-migrate" "the bad history, with its error"
 expect_out "^\[1\] 15 targets at 3: " "the others were planned"
-expect_out "^\[3\] 2 targets with nothing applied: 4 to apply \(1, 2, 3 and 1 more\), 1 lint error$" \
+expect_out "^\[3\] 2 targets with nothing applied: 4 to apply \(1, 2, 3 and 1 more\)$" \
 	"the reachable database too, with the new tenant schema: the same plan"
 expect_out "^    tenant_20, ${db}_t1$" "(a schema and a database)"
 run -c "$T_WORK/mixed.yml" plan --all --format json
