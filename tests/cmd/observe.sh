@@ -146,6 +146,7 @@ echo "ALTER TABLE busy DROP COLUMN q;" >"$D/5_q.down.sql"
 idle_blocker quiet-please 3 &
 holder=$!
 pid=$(wait_for_app quiet-please)
+sleep 0.7 # its transaction is older than --wait-quiet when up looks
 run -c "$T_WORK/fast.yml" --dir "$D" up --no-backup --lock-timeout 200ms --wait-quiet 500ms
 wait $holder
 expect_rc 0 "applied after the quiet moment"

@@ -9,7 +9,7 @@ printf 'DROP TABLE t;\n' >"$D/001_create.down.sql"
 printf 'ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT random();\n' >"$D/002_add.up.sql"
 printf 'ALTER TABLE t DROP COLUMN c;\n' >"$D/002_add.down.sql"
 run plan --offline --dir "$D" --format markdown
-expect_rc 0 "plan --format markdown"
+expect_rc 1 "plan --format markdown: exit 1, as up would refuse its lint error"
 expect_eq "$(printf '%s\n' "$T_OUT" | grep -c '^<details[a-z ]*><summary><b>')" 2 "one <details> section per migration"
 expect_eq "$(printf '%s\n' "$T_OUT" | grep -c '^</details>')" "$(printf '%s\n' "$T_OUT" | grep -c '^<details')" "each closed"
 expect_out '^<details open><summary><b>002 add</b> · :x: [0-9]+ errors?' "a migration with errors is open, its verdict in the summary line"
@@ -40,7 +40,7 @@ while [ $i -le 300 ]; do
 	i=$((i + 1))
 done
 run plan --offline --dir "$B" --format markdown
-expect_rc 0 "plan of 300 migrations"
+expect_rc 1 "plan of 300 migrations: exit 1, as up would refuse"
 size=$(printf '%s\n' "$T_OUT" | wc -m)
 [ "$size" -lt 65536 ] && t_ok "fits one comment ($size characters)" || t_not_ok "too long: $size characters"
 expect_out ':scissors: \*\*[0-9]+ of 300 migrations not shown\*\* \([0-9]+ to 0300\)' "says how many were cut and which"
