@@ -129,19 +129,48 @@ static FILE *filter_open(int fd, int mode)
 	return s;
 }
 
+static FILE *orig_out, *orig_err, *filter_out, *filter_err;
+
+/* At exit: what the filters hold is written, they are closed, the secrets freed. */
+static void remove_filters(void)
+{
+	size_t k;
+
+	if (filter_out) {
+		fflush(filter_out);
+		stdout = orig_out;
+		fclose(filter_out);
+		filter_out = NULL;
+	}
+	if (filter_err) {
+		fflush(filter_err);
+		stderr = orig_err;
+		fclose(filter_err);
+		filter_err = NULL;
+	}
+	pthread_mutex_lock(&secrets_mu);
+	for (k = 0; k < nsecrets; k++)
+		free(secrets[k]);
+	free(secrets);
+	secrets = NULL;
+	nsecrets = secrets_alloc = 0;
+	pthread_mutex_unlock(&secrets_mu);
+}
+
 static void install_filters(void)
 {
-	FILE *o, *e;
-
 	fflush(stdout);
 	fflush(stderr);
-	o = filter_open(STDOUT_FILENO, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF);
-	e = filter_open(STDERR_FILENO, _IONBF);
-	if (o)
-		stdout = o;
-	if (e)
-		stderr = e;
+	orig_out = stdout;
+	orig_err = stderr;
+	filter_out = filter_open(STDOUT_FILENO, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF);
+	filter_err = filter_open(STDERR_FILENO, _IONBF);
+	if (filter_out)
+		stdout = filter_out;
+	if (filter_err)
+		stderr = filter_err;
 	filtered = 1;
+	atexit(remove_filters);
 }
 
 void secret_add(const char *s)
