@@ -116,6 +116,7 @@ const char *log_first_error(void)
 }
 
 /* The first error's text, as printed (without "error: " when nothing precedes it). */
+__attribute__((format(printf, 2, 0)))
 static void keep_error(const char *lead, const char *fmt, va_list ap)
 {
 	va_list cp;
@@ -131,6 +132,7 @@ static void keep_error(const char *lead, const char *fmt, va_list ap)
 	va_end(cp);
 }
 
+__attribute__((format(printf, 2, 0)))
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	FILE *out = log_stream ? log_stream : stderr;
