@@ -29,7 +29,7 @@ static const struct cmd_entry commands[] = {
 	{ "baseline", cmd_baseline, FILES | QUIET | LOCK,
 	  "record migrations up to VERSION as applied without running them" },
 	{ "adopt", cmd_adopt, FILES | QUIET | LOCK | SESSION_FOREIGN_OK,
-	  "import the history of golang-migrate or dbmate" },
+	  "import the history of golang-migrate, dbmate or goose" },
 	{ "backups", cmd_backups, 0, "list the backups taken before changes" },
 	{ "restore", cmd_restore, LOCK, "restore a backup (the last resort)" },
 	{ "lint", cmd_lint, 0, "check migrations for dangerous locks, rewrites and scans" },

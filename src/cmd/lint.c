@@ -35,6 +35,7 @@ struct lint_run {
 	struct lint_result res;
 	int status;                /* EXIT_USAGE after file or directory errors */
 	const char *changed_since; /* --changed-since REF */
+	int no_selection;          /* git could not say what changed: no summary of nothing */
 	struct lint_select pending; /* --pending: mode 2 */
 };
 
@@ -55,6 +56,8 @@ static void lint_dir(struct lint_run *lr, const char *dir)
 	memset(&set, 0, sizeof(set));
 	if (lr->changed_since && lint_select_changed(&changed, lr->changed_since, dir) != EXIT_OK) {
 		lr->status = EXIT_USAGE;
+		lr->no_selection = 1;
+		lint_select_release(&changed);
 		return;
 	}
 	if (migration_set_load(&set, dir, 1) < 0)
@@ -439,7 +442,8 @@ int cmd_lint(int argc, char **argv, struct app *app)
 		rc = EXIT_USAGE;
 	else if ((rc = lint_setup(&lr, app, &a, &excludes)) == EXIT_OK &&
 		 (rc = lint_paths(&lr, app, &c, a.stdin_name)) == EXIT_OK) {
-		lint_result_print(&lr.res, (enum lint_format)fmt, stdout, color);
+		if (!lr.no_selection)
+			lint_result_print(&lr.res, (enum lint_format)fmt, stdout, color);
 		fflush(stdout);
 		if (lr.status || lr.res.parse_errors)
 			rc = EXIT_USAGE;

@@ -211,7 +211,7 @@ static const char resolve_sql[] =
 	"      WHERE dp.classid = 'pg_rewrite'::regclass AND dp.refclassid = 'pg_class'::regclass"
 	"      AND dp.refobjid = r.oid AND w.ev_class <> r.oid"
 	"  ) d(oid)"
-	") SELECT DISTINCT format('%I.%I', n.nspname, c.relname) FROM rel"
+	") SELECT DISTINCT format('%I.%I', n.nspname, c.relname), c.oid = to_regclass($2) FROM rel"
 	"  JOIN pg_class c ON c.oid = rel.oid JOIN pg_namespace n ON n.oid = c.relnamespace ORDER BY 1";
 
 int backup_scope_resolve(struct db *db, const struct backup_scope *sc, const char *history_schema,
@@ -223,7 +223,7 @@ int backup_scope_resolve(struct db *db, const struct backup_scope *sc, const cha
 	const char *params[2];
 	PGresult *res;
 	size_t i;
-	int r;
+	int r, others = 0;
 
 	/* a text[] literal: each element double-quoted, \ and " escaped */
 	strbuf_addch(&arr, '{');
@@ -253,15 +253,17 @@ int backup_scope_resolve(struct db *db, const struct backup_scope *sc, const cha
 	if (search_path)
 		PQclear(db_exec(db, res ? "COMMIT" : "ROLLBACK", 0, NULL));
 	if (res) {
-		for (r = 0; r < PQntuples(res); r++)
+		for (r = 0; r < PQntuples(res); r++) {
 			strlist_add(out, PQgetvalue(res, r, 0));
+			others += strcmp(PQgetvalue(res, r, 1), "t") != 0;
+		}
 		PQclear(res);
 	}
 	strbuf_release(&arr);
 	free(qs);
 	free(qt);
 	free(hist);
-	return res ? 0 : -1;
+	return res ? others : -1;
 }
 
 int backup_before_steps(struct session *s, const char *run_id, const char *what, int64_t from,
@@ -273,6 +275,27 @@ int backup_before_steps(struct session *s, const char *run_id, const char *what,
 	backup_scope_add_steps(&sc, steps, n);
 	rc = backup_before_scope(s, run_id, what, from, to, &sc, m);
 	backup_scope_release(&sc);
+	return rc;
+}
+
+/*
+ * No table that exists now is changed (the migrations create new objects, or
+ * change only tables they create): a dump would hold the history table alone,
+ * and restoring it would only make history forget what the database holds.
+ * No dump; the log still records the recovery point. This target only: a fleet
+ * worker's next target decides for itself.
+ */
+static int skip_nothing_to_save(struct session *s, const char *run_id, const char *what,
+				int64_t from, int64_t to, struct backup_mark *m)
+{
+	int enabled = s->cfg->backup_enabled, rc;
+	const char *by = s->cfg->backup_skipped_by;
+
+	s->cfg->backup_enabled = 0;
+	s->cfg->backup_skipped_by = "nothing to back up: the migrations change no table that exists now";
+	rc = backup_before_change(s, run_id, what, from, to, m);
+	s->cfg->backup_enabled = enabled;
+	s->cfg->backup_skipped_by = by;
 	return rc;
 }
 
@@ -295,12 +318,15 @@ int backup_before_scope(struct session *s, const char *run_id, const char *what,
 		rc = backup_before_change(s, run_id, what, from, to, m);
 	} else {
 		struct strlist tables = { NULL, 0, 0 };
+		int others = -1;
 
 		/* the history table first, so that the backup holds it (a restore resets history) */
 		memset(m, 0, sizeof(*m));
-		if (session_ensure_history(s) != EXIT_OK || backup_scope_resolve(&s->db, sc, s->h.schema,
-						s->h.table, s->cfg->search_path, &tables) < 0)
+		if (session_ensure_history(s) != EXIT_OK || (others = backup_scope_resolve(&s->db, sc,
+						s->h.schema, s->h.table, s->cfg->search_path, &tables)) < 0)
 			rc = PQstatus(s->db.conn) == CONNECTION_OK ? EXIT_FAILED : EXIT_CONNECT;
+		else if (others == 0)
+			rc = skip_nothing_to_save(s, run_id, what, from, to, m);
 		else
 			rc = backup_before_tables(s, run_id, what, from, to, &tables, m);
 		strlist_release(&tables);

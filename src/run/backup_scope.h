@@ -29,8 +29,8 @@ void backup_scope_release(struct backup_scope *sc);
  * The tables to dump, "schema.name" quoted, into out: those of sc that exist
  * now (resolved with search_path, or the connection's when NULL), with their partitions,
  * the tables whose foreign keys reference them and the views on them (so a
- * restore can replace them), and the history table. -1 when the query failed
- * (printed).
+ * restore can replace them), and the history table. Returns how many of them
+ * are not the history table, or -1 when the query failed (printed).
  */
 int backup_scope_resolve(struct db *db, const struct backup_scope *sc, const char *history_schema,
 			 const char *history_table, const char *search_path, struct strlist *out);

@@ -114,6 +114,11 @@ int run_steps(struct session *s, struct step *steps, size_t n, const struct run_
 		if (p->kind == RUN_UP && steps[i].version < p->from)
 			log_warning("applying %s out of order: it is older than the latest applied "
 				    "version %lld", steps[i].version_str, (long long)p->from);
+		else if (p->kind == RUN_UP && migration_order() == ORDER_NAME && s->h.n &&
+			 strcmp(steps[i].version_str, s->h.rows[s->h.n - 1].name) < 0)
+			log_warning("applying %s after %s, which sorts after it by name: the "
+				    "applied ones keep their place", steps[i].version_str,
+				    s->h.rows[s->h.n - 1].name);
 		rc = run_apply_step(s, &r, &steps[i], step_note(&steps[i], p));
 		if (rc == EXIT_OK && out)
 			out->done++;

@@ -799,7 +799,10 @@ static int apply_watched(struct runner *r, struct step *s, int direction, const 
 	interrupt_disarm();
 	if (rc == 0) {
 		if (log_verbosity >= 0)
-			printf("%s %s %s (%s, %lld ms%s)\n", verb, s->version_str, s->name,
+			/* by name the version is the name: said once */
+			printf("%s %s%s%s (%s, %lld ms%s)\n", verb, s->version_str,
+			       strcmp(s->version_str, s->name) ? " " : "",
+			       strcmp(s->version_str, s->name) ? s->name : "",
 			       s->noop ? "empty" : tx_mode_name(s->mode), (long long)(now_ms() - t0),
 			       retries ? ", after lock timeout retries" : "");
 		fflush(stdout);

@@ -1,5 +1,6 @@
 /* session.c - set-up shared by commands, done once, in one place */
 #include "run/session.h"
+#include "sql/name_order.h"
 #include "run/replica.h"
 #include "run/runlock.h"
 #include "base/util.h"
@@ -68,6 +69,22 @@ static void keep_or_close(struct session *s)
 	db_close(&s->db);
 }
 
+/* By name: the applied migrations keep the numbers their history rows have. */
+static void number_by_history(struct session *s)
+{
+	char **names = xmalloc((s->h.n + 1) * sizeof(*names));
+	int64_t *versions = xmalloc((s->h.n + 1) * sizeof(*versions));
+	size_t i;
+
+	for (i = 0; i < s->h.n; i++) {
+		names[i] = s->h.rows[i].name;
+		versions[i] = s->h.rows[i].version;
+	}
+	migration_set_number_by_history(&s->set, names, versions, s->h.n);
+	free(names);
+	free(versions);
+}
+
 int session_open(struct session *s, struct app *app, int flags)
 {
 	int r;
@@ -119,6 +136,7 @@ int session_open(struct session *s, struct app *app, int flags)
 	}
 	if (history_load(&s->h, &s->db) < 0)
 		return failed(s, EXIT_FAILED);
+	number_by_history(s);
 	return EXIT_OK;
 }
 

@@ -15,6 +15,8 @@
 #define FIRST_LOOK_MS 100  /* at the latest */
 #define PROGRESS_AFTER_MS 1000
 
+static long first_look_ms(const struct watch *w);
+
 void watch_init(struct watch *w, struct db *db, const struct config *cfg, struct history *h,
 		const char *run_id, const struct step *s, int direction)
 {
@@ -30,6 +32,9 @@ void watch_init(struct watch *w, struct db *db, const struct config *cfg, struct
 	w->obs_failed = db->proxied;
 	w->pid = PQbackendPID(db->conn);
 	progress_init(&w->p, db->server_version);
+	/* the bookkeeping before the first statement is timed from here, not from 0 */
+	w->t0 = now_ms();
+	w->next_tick = w->t0 + first_look_ms(w);
 }
 
 void watch_release(struct watch *w)

@@ -647,11 +647,54 @@ static int cmp_by_name(const void *a, const void *b)
 	return strcmp(order_key(a), order_key(b));
 }
 
+/* By name: the up file of the same numeric prefix as stem ("0026_..."), or NULL. */
+static const struct migration *same_prefix_up(const struct migration_set *set, const char *stem)
+{
+	size_t len = strspn(stem, "0123456789"), i;
+
+	for (i = 0; len && i < set->n; i++)
+		if (set->items[i].up.path && !strncmp(set->items[i].version_str, stem, len) &&
+		    set->items[i].version_str[len] == stem[len])
+			return &set->items[i];
+	return NULL;
+}
+
+/*
+ * By name, a down file whose name no up file has is not a migration: never
+ * run (as the tools that order by name ignore it), said with a warning and
+ * dropped; a mistyped name (0026_..._join_id for 0026_..._job_id) gets its hint.
+ */
+static void drop_lone_downs(struct migration_set *set, int quiet)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < set->n; i++) {
+		struct migration *m = &set->items[i];
+		const struct migration *near;
+
+		if (m->up.path || !m->down.sql) {
+			set->items[kept++] = *m;
+			continue;
+		}
+		if (!quiet) {
+			log_warning_at(m->down.path, 0, 0, "down file without an up file \"%s\": it is "
+				       "not used", m->version_str);
+			if ((near = same_prefix_up(set, m->version_str)))
+				log_hint("if it reverts %s, name it after that one's up file",
+					 near->up.path);
+			set->warnings++;
+		}
+		migration_release(m);
+	}
+	set->n = kept;
+}
+
 /* By name: files in byte order of their names, each version its position. */
-static void number_by_name(struct migration_set *set)
+static void number_by_name(struct migration_set *set, int quiet)
 {
 	size_t i;
 
+	drop_lone_downs(set, quiet);
 	qsort(set->items, set->n, sizeof(*set->items), cmp_by_name);
 	for (i = 0; i < set->n; i++)
 		set->items[i].version = (int64_t)i + 1;
@@ -692,7 +735,7 @@ int migration_set_load(struct migration_set *set, const char *dir, int quiet)
 	}
 	free(names);
 	if (set->n && order_mode == ORDER_NAME)
-		number_by_name(set);
+		number_by_name(set, quiet);
 	else if (set->n)
 		qsort(set->items, set->n, sizeof(*set->items), cmp_migration);
 	for (i = 0; i < set->n; i++)

@@ -5,10 +5,13 @@
 . "$TOP/tests/lib/pg.sh"
 
 db=$(pg_fresh_db); export PGDATABASE=$db
+# each migration changes a table that exists before it (seed): one that only
+# creates has nothing to back up (backup_scope.sh)
+psql_q -c "CREATE TABLE seed (i int)"
 D="$T_WORK/m"; mkdir -p "$D"
 for i in 1 2 3; do
-	echo "CREATE TABLE t$i (id bigint);" >"$D/${i}_t$i.up.sql"
-	echo "DROP TABLE t$i;" >"$D/${i}_t$i.down.sql"
+	echo "CREATE TABLE t$i (id bigint); INSERT INTO seed VALUES ($i);" >"$D/${i}_t$i.up.sql"
+	echo "DROP TABLE t$i; DELETE FROM seed WHERE i = $i;" >"$D/${i}_t$i.down.sql"
 done
 B="$T_WORK/b"
 printf 'backup:\n  dir: %s\n' "$B" >"$T_WORK/b.yml"
@@ -31,7 +34,7 @@ expect_eq "$(psql_q -c "SELECT bool_and(b.wal_lsn <= pg_current_wal_lsn() AND b.
 expect_eq "$(psql_q -c "SELECT count(DISTINCT run_id) FROM schema_migrations_log")" 1 "the backup row belongs to the run"
 
 run -c "$T_WORK/b.yml" --dir "$D" history
-expect_out "backup +taken .* up from version 0 to 2; tables: public.schema_migrations: $B/$db-.*\.dump; recovery point: WAL [0-9A-F]+/[0-9A-F]+ at 20[0-9-]+T[0-9:.]+Z" "history shows the backup and the recovery point"
+expect_out "backup +taken .* up from version 0 to 2; tables: public.schema_migrations, public.seed: $B/$db-.*\.dump; recovery point: WAL [0-9A-F]+/[0-9A-F]+ at 20[0-9-]+T[0-9:.]+Z" "history shows the backup and the recovery point"
 run -c "$T_WORK/b.yml" --dir "$D" history --format json
 expect_out '"wal_lsn": "[0-9A-F]+/[0-9A-F]+"' "history json has the WAL position"
 
@@ -112,7 +115,7 @@ expect_eq "$(psql_q -c "SELECT message FROM echo_history_log WHERE outcome = 'fa
 # pg_dump failing stops the run before any change: exit 1 with the reason
 db2=$(pg_fresh_db)
 psql_q -d "$db2" -c "CREATE ROLE limited LOGIN" 2>/dev/null
-psql_q -d "$db2" -c "GRANT CREATE ON SCHEMA public TO limited; CREATE TABLE secret (x int); REVOKE ALL ON secret FROM PUBLIC"
+psql_q -d "$db2" -c "GRANT CREATE ON SCHEMA public TO limited; CREATE TABLE seed (i int); GRANT ALL ON seed TO limited; CREATE TABLE secret (x int); REVOKE ALL ON secret FROM PUBLIC"
 run -c "$T_WORK/bdb.yml" -d "dbname=$db2 user=limited" --dir "$D" up
 expect_rc 1 "pg_dump failing: exit 1"
 expect_err "error: pg_dump failed \(exit status 1\)" "says pg_dump failed"
@@ -165,6 +168,7 @@ CREATE TABLE schema_migrations_log (id bigint GENERATED ALWAYS AS IDENTITY PRIMA
   message text, retries integer NOT NULL DEFAULT 0, db_user text NOT NULL DEFAULT current_user,
   os_user text, note text);
 INSERT INTO schema_migrations_log (run_id, version, name, direction, started_at, outcome) VALUES ('old', 0, 'old', 'up', now(), 'applied');
+CREATE TABLE seed (i int);
 SQL
 run -c "$T_WORK/b.yml" -d "dbname=$db3" --dir "$D" history
 expect_rc 0 "history reads a log table from before the backup columns"

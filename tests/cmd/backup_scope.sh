@@ -113,6 +113,36 @@ for t in tenant_1 tenant_2; do
 		"$t.schema_migrations $t.t " "$t's backup holds its t and its history, not u"
 done
 
+# a run that only creates (or changes only what it creates): no existing table to
+# save, so no dump of the history table alone; it says why, and logs the recovery point
+cdb=$(pg_fresh_db)
+CD="$T_WORK/create"; mkdir -p "$CD"
+echo "CREATE TABLE n1 (id int); CREATE INDEX n1_id ON n1 (id);" >"$CD/1_n1.up.sql"
+echo "DROP TABLE n1;" >"$CD/1_n1.down.sql"
+echo "ALTER TABLE n1 ADD COLUMN v int; INSERT INTO n1 VALUES (1, 1);" >"$CD/2_v.up.sql"
+echo "ALTER TABLE n1 DROP COLUMN v;" >"$CD/2_v.down.sql"
+rm -rf backups
+PGDATABASE=$cdb run --dir "$CD" up --unsafe
+expect_rc 0 "up of migrations that only create"
+expect_out "^backup: skipped \(nothing to back up: the migrations change no table that exists now\)" "says why it takes no backup"
+expect_eq "$(ls backups 2>/dev/null | wc -l)" 0 "no dump of the history table alone"
+expect_eq "$(PGDATABASE=$cdb psql_q -c "SELECT outcome || ' ' || (wal_lsn IS NOT NULL) FROM schema_migrations_log WHERE direction = 'backup'")" \
+	"skipped true" "the log has the skipped backup and its recovery point"
+PGDATABASE=$cdb run --dir "$CD" down
+expect_rc 0 "down of a table that exists now"
+expect_out "^backup: backups/$cdb-.*tables: public\.n1, public\.schema_migrations\)" "is backed up"
+# a fleet: the first tenant has no table to save, the next one has; each decides for itself
+psql_q -c "CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b; CREATE TABLE tenant_b.t (id int)"
+FD="$T_WORK/fleet_create"; mkdir -p "$FD"
+echo "CREATE TABLE IF NOT EXISTS t (id int); ALTER TABLE t ADD COLUMN z int;" >"$FD/1_z.up.sql"
+echo "ALTER TABLE t DROP COLUMN z;" >"$FD/1_z.down.sql"
+printf 'migrations:\n  dir: %s\ntargets:\n  main: false\n  schemas:\n    list: [tenant_a, tenant_b]\n    dir: %s\n    table: schema_migrations\n' "$D" "$FD" >"$T_WORK/fleet_ab.yml"
+rm -rf backups
+run -c "$T_WORK/fleet_ab.yml" up --all --jobs 1 --unsafe
+expect_rc 0 "up --all over a tenant without the table and one with it"
+expect_eq "$(ls backups | grep -c "^$db\.tenant_a-")|$(ls backups | grep -c "^$db\.tenant_b-")" "0|1" \
+	"only the tenant whose existing table changes is backed up"
+
 # init puts backups/ in .gitignore, once
 mkdir -p "$T_WORK/proj" && cd "$T_WORK/proj" || exit 1
 printf 'node_modules/' >.gitignore

@@ -315,17 +315,18 @@ bad 2 "version 1 is not dirty: nothing to repair" "repair --mark-applied of a cl
 bad 1 "1_a.down.sql:1:6: error: syntax error at or near \"TABEL\"" "a down with a syntax error" \
 	-f 1_a.up.sql "CREATE TABLE a (id int);\n" -u -f 1_a.down.sql "DROP TABEL a;\n" -- down --no-backup
 
-# --- backups that cannot be written or taken: stopped before any change
+# --- backups that cannot be written or taken: stopped before any change (each run
+# alters a table that exists: one that only creates has nothing to back up)
 bad 1 'could not create backup directory ".*afile/b": Not a directory' "backup.dir below a file" \
-	-f 1_a.up.sql "CREATE TABLE a (id int);\n" -F afile "x" -F migrate.yml "backup:\n  dir: afile/b\n" -- up
+	-s "CREATE TABLE a0 (id int)" -f 1_a.up.sql "CREATE TABLE a (id int); ALTER TABLE a0 ADD COLUMN y int;\n" -F afile "x" -F migrate.yml "backup:\n  dir: afile/b\n" -- up
 bad 1 'could not create backup file "/sys/fs/.*": Permission denied' "backup.dir not writable" \
-	-f 1_a.up.sql "CREATE TABLE a (id int);\n" -F migrate.yml "backup:\n  dir: /sys/fs\n" -- up
+	-s "CREATE TABLE a0 (id int)" -f 1_a.up.sql "CREATE TABLE a (id int); ALTER TABLE a0 ADD COLUMN y int;\n" -F migrate.yml "backup:\n  dir: /sys/fs\n" -- up
 bad 1 'could not create backup directory "/sys/migrate-backups": Operation not permitted' "backup.dir that cannot be created" \
-	-f 1_a.up.sql "CREATE TABLE a (id int);\n" -F migrate.yml "backup:\n  dir: /sys/migrate-backups\n" -- up
+	-s "CREATE TABLE a0 (id int)" -f 1_a.up.sql "CREATE TABLE a (id int); ALTER TABLE a0 ADD COLUMN y int;\n" -F migrate.yml "backup:\n  dir: /sys/migrate-backups\n" -- up
 bad 1 'could not run "/nonexistent/pg_dump": No such file or directory' "pg_dump missing" \
-	-f 1_a.up.sql "CREATE TABLE a (id int);\n" -F migrate.yml "backup:\n  pg_dump: /nonexistent/pg_dump\n" -- up
+	-s "CREATE TABLE a0 (id int)" -f 1_a.up.sql "CREATE TABLE a (id int); ALTER TABLE a0 ADD COLUMN y int;\n" -F migrate.yml "backup:\n  pg_dump: /nonexistent/pg_dump\n" -- up
 bad 1 'could not run "/tmp": Permission denied' "pg_dump that is a directory" \
-	-f 1_a.up.sql "CREATE TABLE a (id int);\n" -F migrate.yml "backup:\n  pg_dump: /tmp\n" -- up
+	-s "CREATE TABLE a0 (id int)" -f 1_a.up.sql "CREATE TABLE a (id int); ALTER TABLE a0 ADD COLUMN y int;\n" -F migrate.yml "backup:\n  pg_dump: /tmp\n" -- up
 
 # --- issue 11: history names PostgreSQL would cut, target schemas that are the main one's
 L59=x2345678901234567890123456789012345678901234567890123456789

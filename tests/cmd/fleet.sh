@@ -25,6 +25,9 @@ migrations:
   dir: ${SHARED_DIR}
 lint:
   small_table: 0
+# whole schemas: these runs only create tables, which the default (tables) does not back up
+backup:
+  scope: database
 targets:
   schemas:
     query: SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\_%' ORDER BY 1

@@ -35,6 +35,7 @@ rm m/4_idx.up.sql
 run --dir m lint --changed-since no-such-ref
 expect_rc 2 "a revision git does not know"
 expect_err "git diff failed: .*no-such-ref" "git's complaint is shown"
+expect_no "0 errors, 0 warnings" "and no summary of a lint that linted nothing"
 cd m && run --dir . lint --changed-since base; cd ..
 expect_rc 1 "from inside the directory too"
 

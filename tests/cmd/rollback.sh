@@ -61,7 +61,9 @@ mig 3 a_note "ALTER TABLE a ADD COLUMN note text;" "ALTER TABLE a DROP COLUMN no
 
 # a migration of the run without down SQL: the rollback stops there, says so
 rm "$D/2_b.down.sql"
-run --dir "$D" up --on-failure rollback
+# (the whole database: a run that only creates tables has no table backup to point at)
+printf 'backup:\n  scope: database\n' >"$T_WORK/wholedb.yml"
+run -c "$T_WORK/wholedb.yml" --dir "$D" up --on-failure rollback
 expect_rc 1 "rollback stopped by a migration without down SQL"
 expect_err "cannot roll back 2 b: no down SQL was recorded for it" "names it"
 expect_out "rolled back 1 migration: 3" "what was reverted before"
