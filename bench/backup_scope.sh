@@ -9,7 +9,8 @@
 #    SCOPE_ROWS (2000) rows; one migration adds a column to one of them.
 #    `migrate up --all --jobs 4` on a fresh copy (CREATE DATABASE ... TEMPLATE)
 #    with backup.scope: tables (the default), backup.scope: database (each
-#    tenant's whole schema), and --no-backup.
+#    tenant's whole schema), and --no-backup. Then the same three with a
+#    migration that only creates a table (the default takes no dump).
 # 2. A large database: SCOPE_MB (1500) MB in one table, and a small table that
 #    one migration alters. `migrate up` with scope tables, then (after a down)
 #    with scope database.
@@ -75,6 +76,15 @@ echo "# $SCHEMAS tenant schemas, one ALTER TABLE each, --jobs $JOBS"
 fleet_run "scope tables (default)" tables
 fleet_run "scope database" database
 fleet_run "--no-backup" tables --no-backup
+# a migration that only creates: no existing table changes, nothing to dump
+mv tenant/1_note.up.sql tenant/1_note.up.alter
+mv tenant/1_note.down.sql tenant/1_note.down.alter
+echo "CREATE TABLE notes (id bigint PRIMARY KEY, t1_id bigint, body text);" >tenant/1_note.up.sql
+echo "DROP TABLE notes;" >tenant/1_note.down.sql
+echo "# $SCHEMAS tenant schemas, one CREATE TABLE each, --jobs $JOBS"
+fleet_run "create, scope tables (default)" tables
+fleet_run "create, scope database" database
+fleet_run "create, --no-backup" tables --no-backup
 
 # --- 2. the large database --------------------------------------------------------
 note "creating a database of about $MB MB"

@@ -330,9 +330,9 @@ static const char *plural(long n, const char *one, const char *many)
 /*
  * The plan's last word: would up run, and if not why; the exit code says the
  * same as up's would (dirty 1, drift 2, lint errors 1). On stdout after a text
- * plan, else on stderr (the other formats stay parseable).
+ * or markdown plan; a refusal on stderr for the others (JSON stays parseable).
  */
-static int print_verdict(const struct plan *p, struct verdict *v, int text)
+static int print_verdict(const struct plan *p, struct verdict *v, int fmt)
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t i, j, k;
@@ -353,12 +353,17 @@ static int print_verdict(const struct plan *p, struct verdict *v, int text)
 		strbuf_addf(&sb, "%s%zu lint error%s", sb.len ? ", " : "", v->lint_errors,
 			    plural((long)v->lint_errors, "", "s"));
 	rc = v->dirty ? EXIT_FAILED : v->drift ? EXIT_USAGE : v->lint_errors ? EXIT_FAILED : EXIT_OK;
-	if (text && rc)
+	if (fmt == PLAN_TEXT && rc)
 		printf("\nup would refuse: %s\n", sb.buf);
-	else if (text)
+	else if (fmt == PLAN_TEXT)
 		printf("\nup would run %zu migration%s\n", p->n, plural((long)p->n, "", "s"));
 	else if (rc)
 		log_info("up would refuse: %s", sb.buf);
+	/* a pull-request comment ends with it too (the cap leaves room for this line) */
+	if (fmt == PLAN_MARKDOWN && rc)
+		printf("\n**up would refuse: %s**\n", sb.buf);
+	else if (fmt == PLAN_MARKDOWN)
+		printf("\n**up would run %zu migration%s**\n", p->n, plural((long)p->n, "", "s"));
 	strbuf_release(&sb);
 	return rc;
 }
@@ -432,7 +437,7 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 	} else {
 		plan_print(&p, rq->fmt, stdout);
 		if (rq->direction > 0)
-			rc = print_verdict(&p, &v, rq->fmt == PLAN_TEXT);
+			rc = print_verdict(&p, &v, rq->fmt);
 	}
 done:
 	for (i = 0; i < n; i++)

@@ -76,7 +76,8 @@ psql_q -c "CREATE TABLE busy (id int)"
 "$PG_BIN/psql" -qAtX -c "BEGIN; LOCK TABLE busy; SELECT pg_sleep(3); COMMIT;" >/dev/null 2>&1 &
 holder=$!
 sleep 0.5
-"$MIGRATE" -c "$T_WORK/b.yml" -d "$URL" --dir "$D" up --to 1 >"$T_WORK/pw.out" 2>&1 &
+# the whole database: pg_dump waits on busy, long enough to be seen
+"$MIGRATE" -c "$T_WORK/bdb.yml" -d "$URL" --dir "$D" up --to 1 >"$T_WORK/pw.out" 2>&1 &
 mig=$!
 found=""
 for _ in $(seq 1 40); do

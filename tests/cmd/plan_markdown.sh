@@ -10,6 +10,7 @@ printf 'ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT random();\n' >"$D/002_ad
 printf 'ALTER TABLE t DROP COLUMN c;\n' >"$D/002_add.down.sql"
 run plan --offline --dir "$D" --format markdown
 expect_rc 1 "plan --format markdown: exit 1, as up would refuse its lint error"
+expect_eq "$(printf '%s\n' "$T_OUT" | tail -1)" "**up would refuse: 1 lint error**" "the comment ends with the gate's verdict"
 expect_eq "$(printf '%s\n' "$T_OUT" | grep -c '^<details[a-z ]*><summary><b>')" 2 "one <details> section per migration"
 expect_eq "$(printf '%s\n' "$T_OUT" | grep -c '^</details>')" "$(printf '%s\n' "$T_OUT" | grep -c '^<details')" "each closed"
 expect_out '^<details open><summary><b>002 add</b> · :x: [0-9]+ errors?' "a migration with errors is open, its verdict in the summary line"
@@ -45,5 +46,6 @@ size=$(printf '%s\n' "$T_OUT" | wc -m)
 [ "$size" -lt 65536 ] && t_ok "fits one comment ($size characters)" || t_not_ok "too long: $size characters"
 expect_out ':scissors: \*\*[0-9]+ of 300 migrations not shown\*\* \([0-9]+ to 0300\)' "says how many were cut and which"
 expect_out 'migrate plan --format text' "and where the full plan is"
+expect_out '^\*\*up would refuse: [0-9]+ lint errors\*\*$' "a cut plan still ends with the verdict"
 expect_eq "$(printf '%s\n' "$T_OUT" | grep -c '^<details')" "$(printf '%s\n' "$T_OUT" | grep -c '^</details>')" "every section shown is whole"
 t_done
