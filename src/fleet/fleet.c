@@ -1009,6 +1009,21 @@ static size_t order_targets(struct target_list *tl, enum fleet_op op)
 	return tl->n - 1;
 }
 
+/* The database the main and schema targets are in, said first, as a single run does. */
+static void say_main_database(struct app *app, const struct target_list *tl)
+{
+	struct db db;
+	size_t i;
+
+	for (i = 0; i < tl->n && tl->items[i].kind == TARGET_DATABASE; i++)
+		;
+	if (i == tl->n || log_verbosity < 0)
+		return;
+	if (db_connect(&db, app->cfg.database_url, 0) == 0)
+		log_info("%s; %zu target%s", db.display, tl->n, tl->n == 1 ? "" : "s");
+	db_close(&db);
+}
+
 int fleet_run(struct app *app, struct fleet_opts *fo, fleet_fn fn, void *arg)
 {
 	struct target_list tl;
@@ -1031,6 +1046,7 @@ int fleet_run(struct app *app, struct fleet_opts *fo, fleet_fn fn, void *arg)
 		target_list_release(&tl);
 		return rc;
 	}
+	say_main_database(app, &tl);
 	barrier = order_targets(&tl, fo->op);
 	if (fo->preview)
 		barrier = 0;

@@ -43,6 +43,7 @@ expect_out "^main +main +- +1 .* applied 1" "the main database went first"
 expect_out "^tenant_07 +schema +- +1 .* failed" "the summary shows the failed tenant at version 1"
 expect_out "^tenant_50 +schema +- +3 .* applied 3" "the summary shows another tenant at 3"
 expect_out "51 targets: 50 migrated, 0 up to date, 1 failed" "totals"
+expect_err "^database \"$db\" on socket .* as postgres; 51 targets$" "the database it changes is said, as a single run says it"
 cnt=0
 for s in $(psql_q -c "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\_%' AND nspname <> 'tenant_07'"); do
 	[ "$(psql_q -c "SELECT max(version) FROM $s.schema_migrations")" = 3 ] && cnt=$((cnt + 1))
