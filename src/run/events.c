@@ -80,6 +80,8 @@ void events_emit(const char *type, json_t *obj)
 	ev = json_object();
 	json_object_set_new(ev, "event", json_string(type));
 	json_object_set_new(ev, "time", json_string(ts));
+	/* each line stands alone (a consumer may keep some): each says its format */
+	json_object_set_new(ev, "format_version", json_string(JSON_FORMAT_VERSION));
 	if (events_target)
 		json_object_set_new(ev, "target", json_string(events_target));
 	if (*events_run)

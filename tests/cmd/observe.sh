@@ -62,6 +62,7 @@ expect_out "\"blockers\": \[" "history --format json too"
 ev="$T_WORK/ev1.jsonl"
 expect_eq "$(jq -c . "$ev" >/dev/null 2>&1 && echo valid)" valid "the events file is JSON lines"
 expect_eq "$(jq -r 'select(has("event") and has("time") | not) | "bad"' "$ev" | head -1)" "" "each event has event and time"
+expect_eq "$(jq -r '.format_version | type + ":" + .' "$ev" | sort -u)" "string:1" "and its format_version, a string"
 expect_eq "$(jq -r '.event' "$ev" | sort -u | tr '\n' ' ')" \
 	"applied backup lock_acquired retry run_end run_start statement_end statement_start " "the events of the run"
 expect_eq "$(jq -r 'select(.event == "lock_acquired" and .scope == "runner") | .lock' "$ev")" advisory "the runner lock"
