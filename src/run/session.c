@@ -3,6 +3,7 @@
 #include "sql/name_order.h"
 #include "run/replica.h"
 #include "run/runlock.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <stdlib.h>
@@ -69,6 +70,24 @@ static void keep_or_close(struct session *s)
 	db_close(&s->db);
 }
 
+/* No URL given and no connection: what libpq took its target from (never a password). */
+static void hint_libpq_env(void)
+{
+	static const char *const vars[] = { "PGSERVICE", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER" };
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(vars); i++)
+		if (getenv(vars[i]) && *getenv(vars[i]))
+			strbuf_addf(&sb, "%s%s=%s", sb.len ? ", " : "", vars[i], getenv(vars[i]));
+	if (sb.len)
+		log_detail("no URL given: libpq took the target from %s", sb.buf);
+	else
+		log_hint("no database given: use --database-url, DATABASE_URL, database.url in "
+			 "migrate.yml, or libpq's PGHOST/PGDATABASE/... variables");
+	strbuf_release(&sb);
+}
+
 /* By name: the applied migrations keep the numbers their history rows have. */
 static void number_by_history(struct session *s)
 {
@@ -119,8 +138,7 @@ int session_open(struct session *s, struct app *app, int flags)
 			return EXIT_USAGE;
 		}
 		if (s->cfg->database_url == NULL)
-			log_hint("no database given: use --database-url, DATABASE_URL, database.url in "
-				 "migrate.yml, or libpq's PGHOST/PGDATABASE/... variables");
+			hint_libpq_env();
 		return EXIT_CONNECT;
 	}
 	s->connected = 1;

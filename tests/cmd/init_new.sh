@@ -32,6 +32,18 @@ PGDATABASE=$appdb DATABASE_URL= run -q status
 expect_no "^database \"" "-q keeps it quiet"
 PGDATABASE=$appdb DATABASE_URL= run status --format json
 expect_out "^[[{]" "JSON on stdout stays clean"
+# a service file (PGSERVICE) decides the same way
+svcdb=$(pg_fresh_db)
+printf '[nu_svc]\nhost=%s\nport=%s\ndbname=%s\n' "$PGHOST" "$PGPORT" "$svcdb" >"$T_WORK/pg_service.conf"
+PGSERVICEFILE="$T_WORK/pg_service.conf" PGSERVICE=nu_svc PGDATABASE= DATABASE_URL= run up --no-backup
+expect_rc 0 "up with PGSERVICE set"
+expect_err "^database \"$svcdb\" on " "says the service's database"
+expect_eq "$(psql_q -d "$svcdb" -c "SELECT to_regclass('first_contact') IS NOT NULL")" t "the tables are in the service's database"
+# a database libpq's variables name that does not exist: they are named, not "no database given"
+PGDATABASE=nu_no_such_db DATABASE_URL= run up --no-backup
+expect_rc 3 "PGDATABASE naming a database that does not exist: exit 3"
+expect_err "^detail: no URL given: libpq took the target from .*PGDATABASE=nu_no_such_db" "says where the target came from"
+expect_no "no database given" "not that none was given"
 
 # ${VAR} unset: an error only for the commands that use the value
 printf 'database:\n  url: ${MIGRATE_T_UNSET_URL}\nmigrations:\n  dir: migrations\n' >unset.yml
