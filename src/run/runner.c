@@ -38,6 +38,7 @@ void runner_init(struct runner *r, struct db *db, struct history *h, struct migr
 		snprintf(r->run_id + 2 * i, 3, "%02x", rnd[i]);
 	/* unique on the connection, whatever runner used it before */
 	snprintf(r->stmt_prefix, sizeof(r->stmt_prefix), "migrate_%.8s_", r->run_id);
+	snprintf(r->app_tag, sizeof(r->app_tag), "migrate run %.16s", r->run_id);
 	srand((unsigned)(rnd[0] | rnd[1] << 8 | rnd[2] << 16));
 }
 
@@ -309,13 +310,13 @@ static void book_init(struct runner *r, const struct step *s, struct book *b)
 {
 	memset(b, 0, sizeof(*b));
 	/* a tenant schema's search_path too: SET LOCAL holds through transaction pooling */
-	b->sql[Q_TIMEOUTS] = xstrdup(r->cfg->search_path
-		      ? "SELECT set_config('lock_timeout', $1 || 'ms', true), "
-			"set_config('statement_timeout', $2 || 'ms', true), "
-			"set_config('search_path', $3, true)"
-		      : "SELECT set_config('lock_timeout', $1 || 'ms', true), "
-			"set_config('statement_timeout', $2 || 'ms', true)");
-	b->nparams[Q_TIMEOUTS] = r->cfg->search_path ? 3 : 2;
+	b->sql[Q_TIMEOUTS] = xasprintf("SELECT set_config('lock_timeout', $1 || 'ms', true), "
+				       "set_config('statement_timeout', $2 || 'ms', true)%s%s",
+				       r->cfg->search_path ? ", set_config('search_path', $3, true)" : "",
+				       !r->db->proxied ? ""
+				       : r->cfg->search_path ? ", set_config('application_name', $4, true)"
+				       : ", set_config('application_name', $3, true)");
+	b->nparams[Q_TIMEOUTS] = 2 + !!r->cfg->search_path + !!r->db->proxied;
 	b->sql[Q_HIST_UP] = history_sql_insert(r->h);
 	b->nparams[Q_HIST_UP] = 7;
 	b->sql[Q_HIST_DOWN] = history_sql_delete(r->h);
@@ -454,7 +455,9 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 	struct history_params hp;
 	struct book b;
 	char lt[32], stt[32];
-	const char *tparams[3] = { lt, stt, r->cfg->search_path };
+	/* lock and statement timeouts, the tenant's search_path, the pooled transaction's tag */
+	const char *tparams[4] = { lt, stt, r->cfg->search_path ? r->cfg->search_path : r->app_tag,
+				   r->app_tag };
 	int q_hist = direction > 0 ? Q_HIST_UP : Q_HIST_DOWN;
 	/* queries: the Parse of missing named statements, BEGIN, timeouts, the
 	 * statements, then history, log, COMMIT */
@@ -835,6 +838,8 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 	int rc;
 
 	watch_init(&w, r->db, r->cfg, r->h, r->run_id, s, direction);
+	if (r->db->proxied)
+		watch_pooled(&w, r->app_tag);
 	r->watch = &w;
 	quiet_wait(r->db, r->cfg, s);
 	rc = apply_watched(r, s, direction, note);

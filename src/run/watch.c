@@ -26,10 +26,33 @@ void watch_init(struct watch *w, struct db *db, const struct config *cfg, struct
 	w->step = s;
 	w->direction = direction > 0 ? "up" : "down";
 	w->stmt = -1;
-	/* through a pooler our server process is not known: nothing to look at */
+	/* through a pooler our server process is not known until watch_pooled says how to find it */
 	w->obs_failed = db->proxied;
 	w->pid = PQbackendPID(db->conn);
 	progress_init(&w->p, db->server_version);
+}
+
+void watch_pooled(struct watch *w, const char *tag)
+{
+	w->tag = tag;
+	w->pid = 0;
+	w->obs_failed = 0;
+}
+
+/* Through a pooler: the server process running our transaction right now, 0 when
+ * none does (between transactions). */
+static int pooled_pid(struct watch *w)
+{
+	const char *params[1] = { w->tag };
+	PGresult *res = PQexecParams(w->obs, "SELECT pid FROM pg_stat_activity "
+				     " WHERE application_name = $1 AND pid <> pg_backend_pid() "
+				     " ORDER BY xact_start LIMIT 1", 1, NULL, params, NULL, NULL, 0);
+	int pid = 0;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		pid = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return pid;
 }
 
 void watch_release(struct watch *w)
@@ -158,7 +181,10 @@ static int open_second(struct watch *w)
 
 	if (w->obs || w->obs_failed)
 		return w->obs != NULL;
-	snprintf(app, sizeof(app), "migrate (watching pid %d)", w->pid);
+	if (w->tag)
+		snprintf(app, sizeof(app), "migrate (watching %s)", w->tag);
+	else
+		snprintf(app, sizeof(app), "migrate (watching pid %d)", w->pid);
 	w->obs = db_connect_beside(w->db, app);
 	w->obs_failed = !w->obs;
 	if (!w->obs)
@@ -174,6 +200,8 @@ static void tick(struct watch *w)
 	size_t i;
 
 	if (!open_second(w))
+		return;
+	if (w->tag && (w->pid = pooled_pid(w)) == 0)
 		return;
 	n = blockers_sample(&w->b, w->obs, w->pid, w->attempt, w->db);
 	if (n > 0) {
