@@ -464,7 +464,6 @@ static int take_dump(struct session *s, const struct backup_source *src, int64_t
 	const struct config *cfg = s->cfg;
 	const char *dir = backup_dir(cfg), *program = backup_program(cfg, 0);
 	char *label = backup_source_label(src), *final = NULL, *partial = NULL, hash[11];
-	char *db;
 	char *conninfo = NULL, lockwait[48], sz[32];
 	struct strlist args = { NULL, 0, 0 };
 	struct strbuf err = STRBUF_INIT;
@@ -473,7 +472,6 @@ static int take_dump(struct session *s, const struct backup_source *src, int64_t
 	int fd = -1, rc = EXIT_FAILED, status;
 	int64_t t0 = now_ms();
 
-	db = NULL;
 	if (backup_check_program(&s->db, program) != EXIT_OK) {
 		*why = xasprintf("%s unusable", program);
 		goto done;
@@ -486,8 +484,8 @@ static int take_dump(struct session *s, const struct backup_source *src, int64_t
 		goto done;
 	}
 	backup_source_hash(src, hash);
-	db = xasprintf("%s-%s", label, hash);
-	remove_stale_partials(dir, db);
+	/* by label: those of older names too (a partial whose writer is alive is never touched) */
+	remove_stale_partials(dir, label);
 	if ((fd = open_backup_file(dir, label, hash, from, to, &final, &partial)) < 0) {
 		*why = xasprintf("backup file not writable");
 		goto done;
@@ -568,7 +566,6 @@ done:
 	free(conninfo);
 	strlist_release(&args);
 	free(label);
-	free(db);
 	strbuf_release(&err);
 	return rc;
 }
