@@ -16,9 +16,13 @@ CREATE TABLE c (id int PRIMARY KEY, a_id int CONSTRAINT c_a_fk REFERENCES a (id)
 CREATE VIEW va AS SELECT id, v FROM a;
 CREATE VIEW va_sum AS SELECT sum(v) AS total FROM va;
 CREATE INDEX a_v_idx ON a (v);
+CREATE MATERIALIZED VIEW mva AS SELECT count(*) AS n FROM a;
+CREATE UNIQUE INDEX mva_n ON mva (n);
+CREATE FUNCTION va_ins() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO a VALUES (NEW.id, NEW.v); RETURN NEW; END $$;
+CREATE TRIGGER va_ins INSTEAD OF INSERT ON va FOR EACH ROW EXECUTE FUNCTION va_ins();
 INSERT INTO c VALUES (1, 1), (2, 3);
 SQL
-echo "DROP VIEW va_sum; DROP VIEW va; DROP TABLE c; DROP INDEX a_v_idx;" >"$D/2_later.down.sql"
+echo "DROP MATERIALIZED VIEW mva; DROP VIEW va_sum; DROP VIEW va; DROP FUNCTION va_ins(); DROP TABLE c; DROP INDEX a_v_idx;" >"$D/2_later.down.sql"
 
 run --dir "$D" up --to 1 --unsafe
 expect_rc 0 "up --to 1: a backup of a"
@@ -46,6 +50,7 @@ expect_rc 0 "restore after a later migration added a foreign key, views and an i
 expect_err "foreign key c_a_fk on public.c depends on a restored relation: dropped before and recreated after" "says it recreates the foreign key"
 expect_err "view public.va depends on a restored relation" "and the view"
 expect_err "view public.va_sum depends on a restored relation" "and the view on the view"
+expect_err "materialized view public.mva depends on a restored relation" "and the materialized view"
 expect_err "warning: index public.a_v_idx on public.a was not in the backup" "names the index the backup lacks"
 expect_err "detail: it was: CREATE INDEX a_v_idx ON public.a USING btree \(v\)" "with its definition"
 expect_out "^restored tables public\.a, public\.schema_migrations of database \"$db\" from $f: history back at version 0" "says what it restored"
@@ -56,6 +61,9 @@ expect_eq "$(psql_q -c "SELECT pg_get_constraintdef(oid) || ' ' || convalidated 
 expect_eq "$(psql_q -c "SELECT count(*) FROM c")|$(psql_q -c "SELECT total FROM va_sum")|$(psql_q -c "SELECT count(*) FROM va")" "2|55|10" "c keeps its rows; the views are back, on the restored rows"
 expect_eq "$(psql_q -c "SELECT has_table_privilege('pwuser', 'va', 'SELECT')")|$(psql_q -c "SELECT obj_description('va'::regclass, 'pg_class')")" "t|the a view" "the view keeps its grant and its comment"
 expect_eq "$(psql_q -c "SELECT to_regclass('a_v_idx') IS NULL")" t "the index the backup lacked is gone (and named)"
+expect_eq "$(psql_q -c "SELECT n FROM mva")|$(psql_q -c "SELECT to_regclass('mva_n') IS NOT NULL")" "10|t" "the materialized view is back, on the restored rows, with its index"
+psql_q -c "INSERT INTO va VALUES (12, 12)" >/dev/null
+expect_eq "$(psql_q -c "SELECT count(*) FROM a WHERE id = 12")" 1 "the view's INSTEAD OF trigger is back"
 expect_eq "$(psql_q -c "SELECT count(*) FROM schema_migrations")" 0 "history is back at the backup"
 psql_q -c "DELETE FROM c WHERE a_id = 3" >/dev/null
 psql_q -c "DELETE FROM a WHERE id = 1" >/dev/null
