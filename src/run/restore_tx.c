@@ -22,18 +22,24 @@ char *restore_psql_program(const struct config *cfg)
 }
 
 /*
- * The relations the archive replaces (its list names them "TABLE schema
- * name owner", "VIEW ...": matched against the catalog, not parsed), and what
- * depends on them from outside it: views (recursively) and foreign keys. One
- * row per dependent: kind, name, drop, create (NULL: not recreated, the
- * archive's table replaces it), in drop order (deepest views first).
+ * The relations the archive replaces: its list has a line "ID; OID OID TABLE
+ * schema name owner" (or VIEW, MATERIALIZED VIEW, FOREIGN TABLE) for each;
+ * the schema and name, unquoted, are matched against the catalog. A name the
+ * match misses (an owner name with a space) only makes the restore fail whole:
+ * pg_restore cannot drop what still has dependents.
  */
 static const char rep_cte[] =
-	"WITH RECURSIVE rep AS ("
+	"WITH RECURSIVE entry AS ("
+	"  SELECT regexp_replace(e, '^(TABLE|VIEW|MATERIALIZED VIEW|FOREIGN TABLE) ', '') AS name FROM ("
+	"    SELECT regexp_replace(regexp_replace(l, '^[0-9]+; [0-9]+ [0-9]+ ', ''), ' [^ ]*$', '') AS e"
+	"    FROM regexp_split_to_table($1, E'\\n') l WHERE l ~ '^[0-9]+; [0-9]+ [0-9]+ ') x"
+	"  WHERE e ~ '^(TABLE|VIEW|MATERIALIZED VIEW|FOREIGN TABLE) '"
+	"  AND e !~ '^(TABLE DATA|MATERIALIZED VIEW DATA) '"
+	"), rep AS ("
 	"  SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	"  JOIN entry ON entry.name = n.nspname || ' ' || c.relname"
 	"  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')"
-	"  AND (strpos($1, ' TABLE ' || n.nspname || ' ' || c.relname || ' ') > 0"
-	"    OR strpos($1, ' VIEW ' || n.nspname || ' ' || c.relname || ' ') > 0)"
+	/* what depends on them from outside the archive: views, recursively */
 	"), dep(oid, depth) AS ("
 	"  SELECT w.ev_class, 1 FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid"
 	"  WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass"
@@ -44,6 +50,10 @@ static const char rep_cte[] =
 	"  JOIN pg_rewrite w ON w.oid = d.objid WHERE w.ev_class <> dep.oid"
 	") ";
 
+/*
+ * One row per dependent: kind, name, drop, create (NULL: not recreated, the
+ * archive's table replaces it), in drop order (deepest views first).
+ */
 static const char deps_sql[] =
 	"SELECT kind, name, drop_sql, create_sql FROM ("
 	" SELECT CASE c.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END AS kind,"
