@@ -218,7 +218,11 @@ static int restore(struct session *s, const char *file, int yes, const char *int
 	if (!tables)
 		tables = backup_scope_of_file(s, file);
 	runner_init(&r, &s->db, &s->h, &s->set, s->cfg);
-	/* the state being replaced is backed up too: a restore can be undone */
+	/*
+	 * the state being replaced is backed up too: a restore can be undone; it
+	 * prunes nothing (backup.keep), as the file being restored may be the oldest
+	 */
+	s->cfg->backup_keep = 0;
 	rc = backup_before_change(s, r.run_id, "restore", steps_latest(&s->h),
 				  backup_name_parse(strrchr(file, '/') ? strrchr(file, '/') + 1 : file,
 						    &bn) == 0 ? bn.from : 0, &bm);

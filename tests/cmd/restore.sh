@@ -129,6 +129,12 @@ expect_err "hint: if it is a backup of this database .*, say so with --into $db"
 run --dir "$D" restore "$T_WORK/old-20261121T143000.000Z-1-to-3.dump" --yes --no-backup --into "$db"
 expect_rc 0 "restored with --into"
 
+# backup.keep: 1: the backup taken before the restore prunes nothing (the file being restored is the oldest)
+printf 'backup:\n  scope: database\n  keep: 1\n' >"$T_WORK/keep1.yml"
+run -c "$T_WORK/keep1.yml" --dir "$D" restore "$second" --yes
+expect_rc 0 "restore with backup.keep: 1"
+[ -f "$second" ] && t_ok "the backup restored from is still there" || t_not_ok "backup.keep: 1 removed the backup being restored" "$(ls backups)"
+
 # the sidecar: mode 0600, the source and the recovery point, never the password
 for f in backups/*.dump; do
 	[ -f "$f.json" ] || t_not_ok "no sidecar for $f"
