@@ -321,7 +321,8 @@ int backup_check_program(const struct db *db, const char *program)
 		log_error("could not run \"%s\": %s", program, strerror(errno));
 		log_hint("install the PostgreSQL client programs (for example the Debian package "
 			 "postgresql-client-%s) or name the program with backup.%s in migrate.yml",
-			 pg_major_text(smajor, a), strstr(program, "restore") ? "pg_restore" : "pg_dump");
+			 pg_major_text(smajor, a), strstr(program, "psql") ? "pg_restore (psql is taken "
+			 "from its directory)" : strstr(program, "restore") ? "pg_restore" : "pg_dump");
 		goto fail;
 	}
 	if (st != 0 || (major = pg_program_major(out.buf)) < 0) {
@@ -333,7 +334,7 @@ int backup_check_program(const struct db *db, const char *program)
 		strbuf_rtrim(&out);
 		log_error("%s is version %s, older than the server (%s): it cannot %s it",
 			  program, pg_major_text(major, a), pg_major_text(smajor, b),
-			  strstr(program, "restore") ? "restore to" : "dump");
+			  strstr(program, "pg_dump") ? "dump" : "restore to");
 		log_detail("\"%s --version\" says: %s", program, out.buf);
 		log_hint("install the client programs of PostgreSQL %s or newer and name them with "
 			 "backup.pg_dump and backup.pg_restore in migrate.yml", b);

@@ -5,6 +5,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
 
 START_TEST(names_round_trip)
 {
@@ -142,6 +144,57 @@ START_TEST(listing_newest_first)
 }
 END_TEST
 
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* The sidecar: written atomically with mode 0600, read back whole. */
+START_TEST(sidecar_round_trip)
+{
+	char *dir = unit_tempdir(), *dump = xasprintf("%s/app-0123456789-20260101T000000.000Z-0-to-1.dump", dir);
+	char *side = backup_meta_path(dump);
+	struct backup_meta m, r;
+	const char *why = NULL;
+	struct stat st;
+
+	memset(&m, 0, sizeof(m));
+	m.src = (struct backup_source){ "/tmp", "5432", "app", "tenant \"x\"" };
+	m.server_version = "15.8";
+	m.scope = "tables";
+	m.tables = "public.a";
+	m.taken_at = "2026-01-01 00:00:00+00";
+	m.wal_lsn = "0/1A2B3C";
+	m.run_id = "r1";
+	ck_assert_int_eq(backup_meta_read(dump, &r, &why), -1);
+	ck_assert(strstr(why, "no sidecar") != NULL);
+	ck_assert_int_eq(backup_meta_write(dump, &m), 0);
+	ck_assert_int_eq(stat(side, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_int_eq(backup_meta_read(dump, &r, &why), 0);
+	ck_assert(backup_source_same(&m.src, &r.src));
+	ck_assert_str_eq(r.scope, "tables");
+	ck_assert_str_eq(r.tables, "public.a");
+	ck_assert_str_eq(r.wal_lsn, "0/1A2B3C");
+	ck_assert_str_eq(r.run_id, "r1");
+	backup_meta_release(&r);
+	/* no partial file left beside it */
+	ck_assert_int_eq(count_entries(dir), 1);
+	unit_rmtree(dir);
+	free(side);
+	free(dump);
+	free(dir);
+}
+END_TEST
+
 Suite *backup_suite(void)
 {
 	Suite *s = suite_create("backup");
@@ -150,6 +203,7 @@ Suite *backup_suite(void)
 	tcase_add_test(tc, names_round_trip);
 	tcase_add_test(tc, database_names_are_made_safe);
 	tcase_add_test(tc, colliding_labels_get_different_hashes);
+	tcase_add_test(tc, sidecar_round_trip);
 	tcase_add_test(tc, names_that_are_not_backups);
 	tcase_add_test(tc, program_and_server_versions);
 	tcase_add_test(tc, listing_newest_first);
