@@ -454,6 +454,53 @@ static void dump_selection(struct session *s, const struct strlist *tables, stru
 	free(qs);
 }
 
+/* Run pg_dump -Fc into fd (the selection of dump_selection); its exit status, *why on failure. */
+static int run_pg_dump(struct session *s, const struct strlist *tables, int fd, const char *label,
+		       char **why)
+{
+	const char *program = backup_program(s->cfg, 0);
+	char *conninfo = db_child_conninfo(s->db.conn, NULL), lockwait[48];
+	struct strlist args = { NULL, 0, 0 };
+	struct strbuf err = STRBUF_INIT;
+	struct progress pr = { fd, now_ms(), 0, label };
+	struct proc p = { NULL, PQpass(s->db.conn), fd, show_progress, &pr };
+	int status;
+
+	snprintf(lockwait, sizeof(lockwait), "--lock-wait-timeout=%ld",
+		 s->cfg->wait_ms > 0 ? s->cfg->wait_ms : 60000);
+	strlist_add(&args, program);
+	strlist_add(&args, "--format=custom");
+	strlist_add(&args, "--no-password");
+	strlist_add(&args, lockwait);
+	strlist_add(&args, "--dbname");
+	strlist_add(&args, conninfo);
+	dump_selection(s, tables, &args);
+	ALLOC_GROW(args.v, args.n + 1, args.alloc);
+	args.v[args.n] = NULL; /* argv's end, not counted */
+	p.argv = (const char *const *)args.v;
+	status = proc_run(&p, NULL, &err);
+	if (pr.shown)
+		fprintf(stderr, "\r%60s\r", "");
+	if (status != 0) {
+		char *scrubbed = db_scrub(&s->db, err.buf), *nl = strchr(scrubbed, '\n');
+
+		if (status < 0)
+			log_error("could not run \"%s\": %s", program, strerror(errno));
+		else
+			log_error("%s failed (exit status %d)", program, status);
+		print_child_stderr(&s->db, &err);
+		if (nl)
+			*nl = '\0';
+		*why = xasprintf("%s failed (exit status %d)%s%s", program, status, *scrubbed ? ": " : "",
+				 scrubbed);
+		free(scrubbed);
+	}
+	free(conninfo);
+	strlist_release(&args);
+	strbuf_release(&err);
+	return status;
+}
+
 /*
  * pg_dump -Fc of the database (or of tables) of src into the backup directory;
  * EXIT_*; *path set on success.
@@ -464,13 +511,9 @@ static int take_dump(struct session *s, const struct backup_source *src, int64_t
 	int rc_file;
 	const struct config *cfg = s->cfg;
 	const char *dir = backup_dir(cfg), *program = backup_program(cfg, 0);
-	char *label = backup_source_label(src), *final = NULL, *partial = NULL, hash[11];
-	char *conninfo = NULL, lockwait[48], sz[32];
-	struct strlist args = { NULL, 0, 0 };
-	struct strbuf err = STRBUF_INIT;
-	struct progress pr;
+	char *label = backup_source_label(src), *final = NULL, *partial = NULL, hash[11], sz[32];
 	struct stat st;
-	int fd = -1, rc = EXIT_FAILED, status;
+	int fd = -1, rc = EXIT_FAILED;
 	int64_t t0 = now_ms();
 
 	if (backup_check_program(&s->db, program) != EXIT_OK) {
@@ -491,45 +534,8 @@ static int take_dump(struct session *s, const struct backup_source *src, int64_t
 		*why = xasprintf("backup file not writable");
 		goto done;
 	}
-	conninfo = db_child_conninfo(s->db.conn, NULL);
-	snprintf(lockwait, sizeof(lockwait), "--lock-wait-timeout=%ld", cfg->wait_ms > 0 ? cfg->wait_ms : 60000);
-	strlist_add(&args, program);
-	strlist_add(&args, "--format=custom");
-	strlist_add(&args, "--no-password");
-	strlist_add(&args, lockwait);
-	strlist_add(&args, "--dbname");
-	strlist_add(&args, conninfo);
-	dump_selection(s, tables, &args);
-	ALLOC_GROW(args.v, args.n + 1, args.alloc);
-	args.v[args.n] = NULL; /* argv's end, not counted */
-	{
-		struct proc p = { (const char *const *)args.v, PQpass(s->db.conn), fd, show_progress, &pr };
-
-		pr.fd = fd;
-		pr.start = now_ms();
-		pr.shown = 0;
-		pr.database = label;
-		status = proc_run(&p, NULL, &err);
-		if (pr.shown)
-			fprintf(stderr, "\r%60s\r", "");
-	}
-	if (status != 0) {
-		if (status < 0)
-			log_error("could not run \"%s\": %s", program, strerror(errno));
-		else
-			log_error("%s failed (exit status %d)", program, status);
-		print_child_stderr(&s->db, &err);
-		{
-			char *scrubbed = db_scrub(&s->db, err.buf), *nl = strchr(scrubbed, '\n');
-
-			if (nl)
-				*nl = '\0';
-			*why = xasprintf("%s failed (exit status %d)%s%s", program, status,
-					 *scrubbed ? ": " : "", scrubbed);
-			free(scrubbed);
-		}
+	if (run_pg_dump(s, tables, fd, label, why) != 0)
 		goto done;
-	}
 	rc_file = finish_file(fd, &st);
 	fd = -1;
 	if (rc_file < 0) {
@@ -564,10 +570,7 @@ done:
 		unlink(partial);
 	free(final);
 	free(partial);
-	free(conninfo);
-	strlist_release(&args);
 	free(label);
-	strbuf_release(&err);
 	return rc;
 }
 
