@@ -237,21 +237,24 @@ static void remove_stale_partials(const char *dir, const char *db)
 
 /*
  * Keep the newest keep backups of src: only files whose sidecar records that
- * very target are counted and removed (never one without a sidecar, whatever
- * its name says).
+ * very target, and whose name carries its hash, are counted and removed
+ * (never one without a sidecar, whatever its name says).
  */
 static void prune(const char *dir, const struct backup_source *src, int keep)
 {
 	struct backup_entry *e;
 	size_t n, i;
 	int seen = 0;
+	char hash[11];
 
 	if (keep <= 0 || backup_list(dir, &e, &n) < 0)
 		return;
+	backup_source_hash(src, hash);
 	for (i = 0; i < n; i++) {
 		char *meta;
 
-		if (!e[i].has_meta || !backup_source_same(&e[i].meta.src, src) || ++seen <= keep)
+		if (!e[i].has_meta || !backup_source_same(&e[i].meta.src, src) ||
+		    strcmp(e[i].name.hash, hash) || ++seen <= keep)
 			continue;
 		meta = backup_meta_path(e[i].path);
 		if (unlink(e[i].path) == 0) {
