@@ -126,7 +126,8 @@ static int check_archive(struct session *s, const char *program, const char *fil
  * The backup's recorded source (its sidecar) must be the database connected
  * to, unless --into names that database. 0, or -1 (printed: exit 2).
  */
-static int check_source(struct session *s, const char *file, const char *into, char **tables)
+static int check_source(struct session *s, const char *file, const char *into, char **tables,
+			char **schema)
 {
 	struct backup_meta meta;
 	struct backup_source here;
@@ -156,6 +157,8 @@ static int check_source(struct session *s, const char *file, const char *into, c
 	}
 	if (rc == 0 && has && meta.tables)
 		*tables = xstrdup(meta.tables);
+	if (rc == 0 && has && meta.src.schema)
+		*schema = xstrdup(meta.src.schema);
 	free(src);
 	free(dst);
 	backup_source_release(&here);
@@ -200,13 +203,13 @@ static int restore(struct session *s, const char *file, int yes, const char *int
 	struct strbuf list = STRBUF_INIT;
 	struct runner r;
 	PGresult *before = NULL;
-	char *msg = NULL, *tables = NULL;
+	char *msg = NULL, *tables = NULL, *schema = NULL;
 	int rc;
 
 	if ((rc = check_programs(s, file, &list)) != EXIT_OK)
 		goto done;
 	rc = EXIT_USAGE;
-	if (check_source(s, file, into, &tables) < 0)
+	if (check_source(s, file, into, &tables, &schema) < 0)
 		goto done;
 	rc = EXIT_FAILED;
 	if (!yes && !confirm(PQdb(s->db.conn), file)) {
@@ -241,7 +244,9 @@ static int restore(struct session *s, const char *file, int yes, const char *int
 		rc = EXIT_FAILED;
 		goto done;
 	}
-	msg = xasprintf("history back at version %lld", (long long)steps_latest(&s->h));
+	/* a fleet tenant's backup brings back that schema's history, not the main one */
+	msg = schema ? xasprintf("tenant schema \"%s\", its history with it", schema)
+		     : xasprintf("history back at version %lld", (long long)steps_latest(&s->h));
 	log_restore(s, r.run_id, file, &bm, "restored", msg);
 	if (log_verbosity >= 0 && tables)
 		printf("restored tables %s of database \"%s\" from %s: %s\n", tables, PQdb(s->db.conn),
@@ -255,6 +260,7 @@ static int restore(struct session *s, const char *file, int yes, const char *int
 done:
 	PQclear(before);
 	free(tables);
+	free(schema);
 	free(msg);
 	strbuf_release(&list);
 	backup_mark_release(&bm);

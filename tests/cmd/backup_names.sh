@@ -79,6 +79,17 @@ expect_out "unknown \(no sidecar\) +backups/$db.tenant_x-20200101" "and of the o
 run -c "$T_WORK/fleet.yml" backups --format json
 expect_eq "$(printf '%s\n' "$T_OUT" | jq -r '.backups | map(.source.schema // "none") | sort | join(",")')" "none,tenant x,tenant_x,tenant_x,tenant_è,tenant_é" "json: a source object per backup (null for the old one)"
 
+# restore of one tenant's backup: that schema, with its history; the colliding one untouched
+for f in backups/*-2-to-3.dump; do
+	[ "$(jq -r .source.schema "$f.json")" = tenant_x ] && tx=$f
+done
+psql_q -c "INSERT INTO tenant_x.t (id) VALUES (2); INSERT INTO \"tenant x\".t (id) VALUES (2)"
+run -c "$T_WORK/fleet.yml" restore --yes --no-backup "$tx"
+expect_rc 0 "restore of tenant_x's backup"
+expect_out "^restored tables tenant_x\.schema_migrations, tenant_x\.t of database \"$db\" from $tx: tenant schema \"tenant_x\", its history with it" "says it is the tenant's, history included"
+expect_eq "$(psql_q -c "SELECT count(*) FROM tenant_x.t")|$(psql_q -c "SELECT max(version) FROM tenant_x.schema_migrations")|$(psql_q -c "SELECT count(*) FROM \"tenant x\".t")|$(psql_q -c "SELECT max(version) FROM \"tenant x\".schema_migrations")" \
+	"1|2|2|3" "tenant_x is back at its backup; \"tenant x\" is untouched"
+
 # a main database run next to the fleet: its own name, its own pruning
 psql_q -c "CREATE TABLE m (id int)"
 MD="$T_WORK/main"; mkdir -p "$MD"
