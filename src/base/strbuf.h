@@ -33,10 +33,27 @@ void strbuf_add_count(struct strbuf *sb, double n);
 void strbuf_add_age(struct strbuf *sb, long seconds);
 
 /*
- * s for a terminal or a one-line report: control characters (a newline, ESC,
+ * User-controlled text (a file name, an identifier, a directive) made safe
+ * for a terminal or a one-line report: control characters (a newline, ESC,
  * DEL) and bytes that are not UTF-8 become \n, \t or \xNN, and a backslash
- * \\, so a name cannot forge a line or colour the terminal. Freshly allocated.
+ * \\ (so the escaping is unambiguous), unless flags say otherwise. Valid
+ * UTF-8 is kept as it is.
  */
+#define ESC_KEEP_NEWLINE 1u  /* multi-line text: '\n' stays */
+#define ESC_KEEP_TAB 2u      /* a source line: '\t' stays (caret alignment) */
+#define ESC_KEEP_BACKSLASH 4u /* a message or SQL: '\' is shown as it is */
+void strbuf_add_escaped(struct strbuf *sb, const char *s, unsigned flags);
+/* A name, escaped unambiguously (freshly allocated). */
 char *escape_name(const char *s);
+/* A message or SQL text: control bytes escaped, backslashes kept (freshly allocated). */
+char *escape_text(const char *s, unsigned flags);
+/*
+ * escape_name / escape_text(s, 0) for one printf: the result stays valid until
+ * 16 more calls of either in this thread. shown(NULL) is "(none)", shown_text(NULL) "".
+ */
+const char *shown(const char *s);
+const char *shown_text(const char *s);
+/* A source line: as shown_text, but a tab stays a tab. */
+const char *shown_line(const char *s);
 
 #endif

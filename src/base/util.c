@@ -1,5 +1,6 @@
 /* util.c - allocation wrappers that die on out-of-memory, logging, small helpers */
 #include "base/util.h"
+#include "base/strbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -132,6 +133,25 @@ static void keep_error(const char *lead, const char *fmt, va_list ap)
 	va_end(cp);
 }
 
+/*
+ * The message, then a newline. Control bytes other than newline and tab (an
+ * ESC in a name or in a server's message) are shown escaped: a log line cannot
+ * colour the terminal or rewrite the line. Callers escape names (shown()), so
+ * a newline in one cannot forge a line either.
+ */
+__attribute__((format(printf, 2, 0)))
+static void put_message(FILE *out, const char *fmt, va_list ap)
+{
+	struct strbuf raw = STRBUF_INIT, sb = STRBUF_INIT;
+
+	strbuf_vaddf(&raw, fmt, ap);
+	strbuf_add_escaped(&sb, raw.buf, ESC_KEEP_NEWLINE | ESC_KEEP_TAB | ESC_KEEP_BACKSLASH);
+	strbuf_addch(&sb, '\n');
+	fwrite(sb.buf, 1, sb.len, out);
+	strbuf_release(&raw);
+	strbuf_release(&sb);
+}
+
 __attribute__((format(printf, 2, 0)))
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
@@ -142,8 +162,7 @@ static void vlog(const char *prefix, const char *fmt, va_list ap)
 
 	fflush(stdout);
 	fprintf(out, "%s", prefix);
-	vfprintf(out, fmt, ap);
-	fputc('\n', out);
+	put_message(out, fmt, ap);
 }
 
 #define DEFINE_LOG(fn, prefix, min_verbosity)                      \
@@ -195,35 +214,22 @@ size_t utf8_seq_len(const unsigned char *p)
 	return n;
 }
 
-int utf8_valid(const char *s)
+long utf8_invalid_at(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n;
 
 	while (*p) {
 		if (!(n = utf8_seq_len(p)))
-			return 0;
+			return (long)(p - (const unsigned char *)s);
 		p += n;
 	}
-	return 1;
+	return -1;
 }
 
-/* A file name with its control characters (a newline, ESC) escaped: it cannot forge a line. */
-static void put_file(FILE *out, const char *file)
+int utf8_valid(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)file;
-
-	for (; *p; p++) {
-		size_t n = utf8_seq_len(p);
-
-		if (n > 1) {
-			fwrite(p, 1, n, out);
-			p += n - 1;
-		} else if (n == 0 || *p < 0x20 || *p == 0x7f)
-			fprintf(out, *p == '\n' ? "\\n" : "\\x%02x", *p);
-		else
-			fputc(*p, out);
-	}
+	return utf8_invalid_at(s) < 0;
 }
 
 static void vlog_at(const char *kind, const char *file, int line, int col,
@@ -232,6 +238,8 @@ static void vlog_at(const char *kind, const char *file, int line, int col,
 	FILE *out = log_stream ? log_stream : stderr;
 	char lead[600];
 
+	if (file)
+		file = shown(file);
 	if (!strcmp(kind, "error")) {
 		if (file && line > 0 && col > 0)
 			snprintf(lead, sizeof(lead), "%s:%d:%d: error: ", file, line, col);
@@ -243,7 +251,7 @@ static void vlog_at(const char *kind, const char *file, int line, int col,
 	}
 	fflush(stdout);
 	if (file)
-		put_file(out, file);
+		fputs(file, out);
 	if (file && line > 0 && col > 0)
 		fprintf(out, ":%d:%d: %s: ", line, col, kind);
 	else if (file && line > 0)
@@ -252,8 +260,7 @@ static void vlog_at(const char *kind, const char *file, int line, int col,
 		fprintf(out, ": %s: ", kind);
 	else
 		fprintf(out, "%s: ", kind);
-	vfprintf(out, fmt, ap);
-	fputc('\n', out);
+	put_message(out, fmt, ap);
 }
 
 void log_error_at(const char *file, int line, int col, const char *fmt, ...)
@@ -517,8 +524,19 @@ const char *os_user_name(void)
 
 json_t *json_string_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	json_t *j;
+	char *e;
+
+	if (!s)
+		return json_null();
+	if (utf8_valid(s))
+		return json_string(s);
+	e = escape_name(s); /* not UTF-8 (a history row, a path): its bytes as \xNN */
+	j = json_string(e);
+	free(e);
+	return j;
 }
+
 
 json_t *json_integer_or_null(int64_t v)
 {

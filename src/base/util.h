@@ -17,6 +17,8 @@ enum exit_code {
 
 /* Length of the valid UTF-8 sequence at p (1 to 4), 0 when it is not one. */
 size_t utf8_seq_len(const unsigned char *p);
+/* Offset of the first byte of s that is not part of valid UTF-8; -1 when s is valid. */
+long utf8_invalid_at(const char *s);
 /* Is s valid UTF-8? */
 int utf8_valid(const char *s);
 
@@ -101,7 +103,10 @@ const char *os_user_name(void);
  * keys in their order, then a newline; and drop the caller's reference. */
 struct json_t;
 void json_print_release(struct json_t *root, FILE *out);
-/* A JSON string, or null for NULL; a JSON integer, or null for 0 (no version, none). */
+/* A JSON string, or null for NULL (text that is not UTF-8 has its bytes and control
+ * characters as \xNN: it cannot make the document invalid); a JSON integer, or null
+ * for 0 (no version, none). */
+
 struct json_t *json_string_or_null(const char *s);
 struct json_t *json_integer_or_null(int64_t v);
 /* A migration version as JSON: a string ("20261121143000"), or null when 0. */

@@ -32,8 +32,8 @@ static void print_json(const char *dir, struct backup_entry *e, size_t n)
 
 	for (i = 0; i < n; i++) {
 		json_t *o = json_object();
-		json_object_set_new(o, "path", json_string(e[i].path));
-		json_object_set_new(o, "database", json_string(e[i].name.database));
+		json_object_set_new(o, "path", json_string_or_null(e[i].path));
+		json_object_set_new(o, "database", json_string_or_null(e[i].name.database));
 		json_object_set_new(o, "taken_at", json_string(pretty_stamp(e[i].name.stamp, when)));
 		json_object_set_new(o, "from_version", json_version_or_null(e[i].name.from));
 		json_object_set_new(o, "to_version", json_version_or_null(e[i].name.to));

@@ -9,6 +9,7 @@
 #include "run/session.h"
 #include "run/steps.h"
 #include "report/plan_report.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <stdio.h>
@@ -101,7 +102,7 @@ static int rehearse_all(struct session *s, struct scratch *sc, struct plan *p,
 			strlist_add(&pm->failures, "not run: an earlier migration failed");
 			continue;
 		}
-		log_info("rehearsing %s %s", pend[i].m->version_str, pend[i].m->name);
+		log_info("rehearsing %s %s", shown(pend[i].m->version_str), shown(pend[i].m->name));
 		if (rehearse_migration(&r, &pend[i].up, pend[i].has_down ? &pend[i].down : NULL, pm) < 0)
 			stop = 1;
 	}

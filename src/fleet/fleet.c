@@ -823,7 +823,7 @@ static void print_json(struct pool *p)
 		json_t *o = json_object();
 		char res[32];
 
-		json_object_set_new(o, "name", json_string(p->tl->items[i].name));
+		json_object_set_new(o, "name", json_string_or_null(p->tl->items[i].name));
 		json_object_set_new(o, "kind", json_string(target_kind_name(p->tl->items[i].kind)));
 		json_object_set_new(o, "from", json_version_or_null(r->got_result ? r->res.from : 0));
 		json_object_set_new(o, "to", json_version_or_null(r->got_result ? r->res.to : 0));
@@ -917,7 +917,7 @@ static void print_status(struct pool *p)
 			free(key);
 			if (!same)
 				continue;
-			json_array_append_new(jnames, json_string(p->tl->items[i].name));
+			json_array_append_new(jnames, json_string_or_null(p->tl->items[i].name));
 			if (shown < 8 || log_verbosity > 0)
 				strbuf_addf(&names, "%s%s", shown ? ", " : "", p->tl->items[i].name);
 			shown++;
@@ -947,7 +947,7 @@ static void print_status(struct pool *p)
 			struct row *r = &p->rows[i];
 			json_t *o = json_object();
 
-			json_object_set_new(o, "name", json_string(p->tl->items[i].name));
+			json_object_set_new(o, "name", json_string_or_null(p->tl->items[i].name));
 			json_object_set_new(o, "kind", json_string(target_kind_name(p->tl->items[i].kind)));
 			json_object_set_new(o, "version", json_version_or_null(r->got_result ? r->res.to : 0));
 			json_object_set_new(o, "pending", json_integer(r->res.pending));

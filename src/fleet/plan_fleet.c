@@ -389,7 +389,7 @@ static void print_json(const struct report *r)
 		const struct entry *e = &r->e[i];
 		json_t *t = json_object();
 
-		json_object_set_new(t, "name", json_string(e->o->name));
+		json_object_set_new(t, "name", json_string_or_null(e->o->name));
 		json_object_set_new(t, "kind", json_string(target_kind_name(e->o->kind)));
 		json_object_set_new(t, "from", json_version_or_null(e->doc ? e->o->res.from : 0));
 		json_object_set_new(t, "to", json_version_or_null(e->doc ? e->o->res.to : 0));

@@ -9,13 +9,16 @@
 
 /* --- shared helpers --------------------------------------------------------------- */
 
-/* "orders" or "public.orders" */
+/* "orders" or "public.orders", control bytes escaped (escape_name) */
 void plan_add_name(struct strbuf *sb, const struct plan_effect *e)
 {
-	if (e->schema)
-		strbuf_addf(sb, "%s.", e->schema);
-	strbuf_addstr(sb, e->name);
+	if (e->schema) {
+		strbuf_add_escaped(sb, e->schema, 0);
+		strbuf_addch(sb, '.');
+	}
+	strbuf_add_escaped(sb, e->name, 0);
 }
+
 
 /* What the database knows of the object: "~1,234 rows, 48 kB". */
 void plan_add_facts(struct strbuf *sb, const struct plan_effect *e)
@@ -35,7 +38,8 @@ void plan_add_facts(struct strbuf *sb, const struct plan_effect *e)
 	}
 }
 
-/* The statement on one line: whitespace collapsed, at most max characters. */
+/* The statement on one line: whitespace collapsed, at most max characters,
+ * other control bytes shown as \xNN. */
 void plan_add_oneline(struct strbuf *sb, const char *text, size_t max)
 {
 	size_t n = 0;
@@ -56,9 +60,13 @@ void plan_add_oneline(struct strbuf *sb, const char *text, size_t max)
 			n++;
 		}
 		space = 0;
-		strbuf_addch(sb, *p);
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			strbuf_addf(sb, "\\x%02x", (unsigned char)*p);
+		else
+			strbuf_addch(sb, *p);
 		if (((unsigned char)*p & 0xC0) != 0x80)
 			n++;
+
 	}
 }
 

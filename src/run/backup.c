@@ -571,7 +571,7 @@ static void backup_event(const struct backup_mark *m, const char *skipped_by)
 	if (!events_on())
 		return;
 	o = json_object();
-	json_object_set_new(o, "path", m->path ? json_string(m->path) : json_null());
+	json_object_set_new(o, "path", m->path ? json_string_or_null(m->path) : json_null());
 	json_object_set_new(o, "skipped_by", !m->path && skipped_by ? json_string(skipped_by)
 								     : json_null());
 	json_object_set_new(o, "wal_lsn", json_string(m->wal_lsn));
