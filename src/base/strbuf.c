@@ -152,31 +152,12 @@ void strbuf_add_age(struct strbuf *sb, long s)
 
 void strbuf_add_escaped(struct strbuf *sb, const char *s, unsigned flags)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
+	char seq[8];
+	size_t len;
 
-	while (*p) {
-		n = utf8_seq_len(p);
-		if (n > 1) {
-			strbuf_add(sb, p, n);
-			p += n;
-			continue;
-		}
-		if (*p == '\n' && (flags & ESC_KEEP_NEWLINE))
-			strbuf_addch(sb, '\n');
-		else if (*p == '\t' && (flags & ESC_KEEP_TAB))
-			strbuf_addch(sb, '\t');
-		else if (*p == '\n')
-			strbuf_addstr(sb, "\\n");
-		else if (*p == '\t')
-			strbuf_addstr(sb, "\\t");
-		else if (*p == '\\' && !(flags & ESC_KEEP_BACKSLASH))
-			strbuf_addstr(sb, "\\\\");
-		else if (n == 0 || *p < 0x20 || *p == 0x7f)
-			strbuf_addf(sb, "\\x%02x", *p);
-		else
-			strbuf_addch(sb, (char)*p);
-		p++;
+	while (*s) {
+		s += escape_seq(s, flags, seq, &len);
+		strbuf_add(sb, seq, len);
 	}
 }
 

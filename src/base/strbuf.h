@@ -32,16 +32,7 @@ void strbuf_add_count(struct strbuf *sb, double n);
 /* A number of seconds as an age: 45s, 5m12s, 2h03m. */
 void strbuf_add_age(struct strbuf *sb, long seconds);
 
-/*
- * User-controlled text (a file name, an identifier, a directive) made safe
- * for a terminal or a one-line report: control characters (a newline, ESC,
- * DEL) and bytes that are not UTF-8 become \n, \t or \xNN, and a backslash
- * \\ (so the escaping is unambiguous), unless flags say otherwise. Valid
- * UTF-8 is kept as it is.
- */
-#define ESC_KEEP_NEWLINE 1u  /* multi-line text: '\n' stays */
-#define ESC_KEEP_TAB 2u      /* a source line: '\t' stays (caret alignment) */
-#define ESC_KEEP_BACKSLASH 4u /* a message or SQL: '\' is shown as it is */
+/* s escaped as escape_seq (base/util.h) does, with flags ESC_KEEP_*. */
 void strbuf_add_escaped(struct strbuf *sb, const char *s, unsigned flags);
 /* A name, escaped unambiguously (freshly allocated). */
 char *escape_name(const char *s);

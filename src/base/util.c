@@ -1,6 +1,5 @@
 /* util.c - allocation wrappers that die on out-of-memory, logging, small helpers */
 #include "base/util.h"
-#include "base/strbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -142,14 +141,22 @@ static void keep_error(const char *lead, const char *fmt, va_list ap)
 __attribute__((format(printf, 2, 0)))
 static void put_message(FILE *out, const char *fmt, va_list ap)
 {
-	struct strbuf raw = STRBUF_INIT, sb = STRBUF_INIT;
+	char small[512], *text = small;
+	va_list cp;
+	int n;
 
-	strbuf_vaddf(&raw, fmt, ap);
-	strbuf_add_escaped(&sb, raw.buf, ESC_KEEP_NEWLINE | ESC_KEEP_TAB | ESC_KEEP_BACKSLASH);
-	strbuf_addch(&sb, '\n');
-	fwrite(sb.buf, 1, sb.len, out);
-	strbuf_release(&raw);
-	strbuf_release(&sb);
+	va_copy(cp, ap);
+	n = vsnprintf(small, sizeof(small), fmt, cp);
+	va_end(cp);
+	if (n >= (int)sizeof(small)) {
+		text = xmalloc((size_t)n + 1);
+		vsnprintf(text, (size_t)n + 1, fmt, ap);
+	}
+	if (n > 0)
+		put_escaped(out, text, ESC_KEEP_NEWLINE | ESC_KEEP_TAB | ESC_KEEP_BACKSLASH);
+	fputc('\n', out);
+	if (text != small)
+		free(text);
 }
 
 __attribute__((format(printf, 2, 0)))
@@ -232,14 +239,65 @@ int utf8_valid(const char *s)
 	return utf8_invalid_at(s) < 0;
 }
 
+size_t escape_seq(const char *p, unsigned flags, char seq[8], size_t *len)
+{
+	unsigned char c = (unsigned char)*p;
+	size_t n = utf8_seq_len((const unsigned char *)p);
+
+	if (n > 1) {
+		memcpy(seq, p, n);
+		*len = n;
+		return n;
+	}
+	*len = 2;
+	seq[0] = '\\';
+	if (c == '\n' && !(flags & ESC_KEEP_NEWLINE))
+		seq[1] = 'n';
+	else if (c == '\t' && !(flags & ESC_KEEP_TAB))
+		seq[1] = 't';
+	else if (c == '\\' && !(flags & ESC_KEEP_BACKSLASH))
+		seq[1] = '\\';
+	else if (n == 0 || ((c < 0x20 || c == 0x7f) && c != '\n' && c != '\t'))
+		*len = (size_t)snprintf(seq, 8, "\\x%02x", c);
+	else
+		seq[0] = (char)c, *len = 1;
+	return 1;
+}
+
+void put_escaped(FILE *out, const char *s, unsigned flags)
+{
+	char seq[8];
+	size_t len;
+
+	while (*s) {
+		s += escape_seq(s, flags, seq, &len);
+		fwrite(seq, 1, len, out);
+	}
+}
+
+/* s escaped (put_escaped), freshly allocated. */
+static char *escaped_dup(const char *s, unsigned flags)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+
+	if (!mem)
+		return xstrdup(s);
+	put_escaped(mem, s, flags);
+	fclose(mem);
+	return buf;
+}
+
 static void vlog_at(const char *kind, const char *file, int line, int col,
 		    const char *fmt, va_list ap)
 {
 	FILE *out = log_stream ? log_stream : stderr;
 	char lead[600];
 
-	if (file)
-		file = shown(file);
+	char *shown_file = file ? escaped_dup(file, 0) : NULL;
+
+	file = shown_file;
 	if (!strcmp(kind, "error")) {
 		if (file && line > 0 && col > 0)
 			snprintf(lead, sizeof(lead), "%s:%d:%d: error: ", file, line, col);
@@ -261,6 +319,7 @@ static void vlog_at(const char *kind, const char *file, int line, int col,
 	else
 		fprintf(out, "%s: ", kind);
 	put_message(out, fmt, ap);
+	free(shown_file);
 }
 
 void log_error_at(const char *file, int line, int col, const char *fmt, ...)
@@ -531,7 +590,7 @@ json_t *json_string_or_null(const char *s)
 		return json_null();
 	if (utf8_valid(s))
 		return json_string(s);
-	e = escape_name(s); /* not UTF-8 (a history row, a path): its bytes as \xNN */
+	e = escaped_dup(s, 0); /* not UTF-8 (a history row, a path): its bytes as \xNN */
 	j = json_string(e);
 	free(e);
 	return j;

@@ -1,6 +1,7 @@
 /* backups.c - migrate backups: the backups in backup.dir, newest first */
 #include "run/backup.h"
 #include "cmd/commands.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -75,15 +76,16 @@ int cmd_backups(int argc, char **argv, struct app *app)
 	if (!strcmp(format, "json")) {
 		print_json(dir, e, n);
 	} else if (n == 0) {
-		printf("no backups in \"%s\"\n", dir);
+		printf("no backups in \"%s\"\n", shown(dir));
 	} else {
 		printf("%-25s %-20s %-16s %-16s %10s  %s\n", "TAKEN (UTC)", "DATABASE", "FROM VERSION",
 		       "TO VERSION", "SIZE", "FILE");
 		for (i = 0; i < n; i++) {
 			char when[32], sz[32];
 			printf("%-25s %-20s %-16lld %-16lld %10s  %s\n", pretty_stamp(e[i].name.stamp, when),
-			       e[i].name.database, (long long)e[i].name.from, (long long)e[i].name.to,
-			       human_size(e[i].size, sz), e[i].path);
+			       shown(e[i].name.database), (long long)e[i].name.from, (long long)e[i].name.to,
+			       human_size(e[i].size, sz), shown(e[i].path));
+
 		}
 	}
 	backup_list_free(e, n);

@@ -143,7 +143,7 @@ int cmd_history(int argc, char **argv, struct app *app)
 		if (!strcmp(format, "json"))
 			printf("{\"entries\": []}\n");
 		else
-			printf("no history yet: %s does not exist\n", s.h.display);
+			printf("no history yet: %s does not exist\n", shown_text(s.h.display));
 		goto done;
 	}
 	snprintf(lim, sizeof(lim), "%lld", (long long)(limit ? limit : INT64_MAX));

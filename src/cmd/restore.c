@@ -85,7 +85,7 @@ static int confirm(const char *database, const char *file)
 		"every object the backup holds goes back to its state when the backup was taken:\n"
 		"changes made to them since are lost; this is the last resort (\"migrate down\"\n"
 		"reverts migrations one by one)\n"
-		"type the database name to confirm: ", database, file);
+		"type the database name to confirm: ", shown(database), shown(file));
 	fflush(stderr);
 	if (!fgets(line, sizeof(line), stdin))
 		return 0;
@@ -198,10 +198,11 @@ static int restore(struct session *s, const char *file, int yes)
 	msg = xasprintf("history back at version %lld", (long long)steps_latest(&s->h));
 	log_restore(s, r.run_id, file, &bm, "restored", msg);
 	if (log_verbosity >= 0 && tables)
-		printf("restored tables %s of database \"%s\" from %s: %s\n", tables, PQdb(s->db.conn),
-		       file, msg);
+		printf("restored tables %s of database \"%s\" from %s: %s\n", shown_text(tables),
+		       shown(PQdb(s->db.conn)), shown(file), msg);
 	else if (log_verbosity >= 0)
-		printf("restored database \"%s\" from %s: %s\n", PQdb(s->db.conn), file, msg);
+		printf("restored database \"%s\" from %s: %s\n", shown(PQdb(s->db.conn)), shown(file), msg);
+
 	/* a backup of some tables says nothing of the others */
 	if (!tables)
 		report_survivors(s, before);

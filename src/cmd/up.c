@@ -7,6 +7,7 @@
 #include "run/steps.h"
 #include "run/events.h"
 #include "run/session.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <stdio.h>
@@ -168,7 +169,7 @@ static int up_target(struct app *app, void *arg, struct target_result *res)
 		goto done;
 	if (nsteps == 0) {
 		if (log_verbosity >= 0)
-			printf("nothing to do: %s is up to date%s\n", s.h.display,
+			printf("nothing to do: %s is up to date%s\n", shown_text(s.h.display),
 			       pol.from ? "" : " (no migrations)");
 		goto done;
 	}

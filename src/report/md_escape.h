@@ -3,6 +3,7 @@
 #define MIGRATE_REPORT_MD_ESCAPE_H
 
 #include "base/strbuf.h"
+#include "base/util.h"
 
 /*
  * Each first escapes control bytes as strbuf_add_escaped(flags) does (pass 0

@@ -353,7 +353,7 @@ static void show_progress(void *ud)
 
 	if (el < 1000 || log_verbosity < 0 || !isatty(2) || fstat(pr->fd, &st) < 0)
 		return;
-	fprintf(stderr, "\rbacking up database \"%s\": %s written, %llds ", pr->database,
+	fprintf(stderr, "\rbacking up database \"%s\": %s written, %llds ", shown(pr->database),
 		human_size((long long)st.st_size, sz), (long long)(el / 1000));
 	fflush(stderr);
 	pr->shown = 1;
@@ -532,9 +532,10 @@ static int take_dump(struct session *s, int64_t from, int64_t to, const struct s
 		}
 	}
 	if (log_verbosity >= 0)
-		printf("backup: %s (%s, %lld ms%s%s)\n", final, human_size((long long)st.st_size, sz),
+		printf("backup: %s (%s, %lld ms%s%s)\n", shown(final), human_size((long long)st.st_size, sz),
 		       (long long)(now_ms() - t0), tables ? "; tables: " : "",
-		       tables ? backup_tables_text(tables) : "");
+		       tables ? shown_text(backup_tables_text(tables)) : "");
+
 	fflush(stdout);
 	prune(dir, db, cfg->backup_keep);
 	*path = final;

@@ -91,9 +91,11 @@ static void print_source_line(const struct db *db, const char *src, int offset, 
 	post = xasprintf("%s%s", pre, text);
 	free(text);
 	text = db_scrub(db, post); /* a password across the caret */
-	fprintf(stderr, "%6d | %s\n       | ", line, text);
-	for (p = pre; *p; p++)
-		if (((unsigned char)*p & 0xC0) != 0x80)
+	fprintf(stderr, "%6d | %s\n       | ", line, shown_line(text));
+	for (p = pre; *p; p++) /* under the escaped line: a control byte is \xNN there */
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			fputs("    ", stderr);
+		else if (((unsigned char)*p & 0xC0) != 0x80)
 			fputc(*p == '\t' ? '\t' : ' ', stderr);
 	fprintf(stderr, "^\n");
 	free(pre);
@@ -168,7 +170,8 @@ static void report_failure(struct runner *r, struct step *s, int stmt, PGresult 
 	}
 	if (ctx && r->db->verbose > 0) {
 		char *c = db_scrub(r->db, ctx);
-		fprintf(stderr, "context: %s\n", c);
+		fprintf(stderr, "context: %s\n", shown_text(c));
+
 		free(c);
 	}
 }
