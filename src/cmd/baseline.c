@@ -49,7 +49,7 @@ int cmd_baseline(int argc, char **argv, struct app *app)
 	if (rc != EXIT_OK)
 		goto done;
 	if (!migration_set_find(&s.set, version)) {
-		log_error("no migration with version %lld in \"%s\"", (long long)version, s.cfg->dir);
+		log_error("no migration with version %lld in \"%s\"", (long long)version, shown(s.cfg->dir));
 		log_hint("baseline records the migrations up to one of your files' versions");
 		rc = EXIT_USAGE;
 		goto done;

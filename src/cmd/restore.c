@@ -110,7 +110,7 @@ static int check_archive(struct session *s, const char *program, const char *fil
 	}
 	msg = db_scrub(&s->db, err.buf);
 	strtok(msg, "\n");
-	log_error("\"%s\" is not a backup pg_restore can read: %s", file, *msg ? msg : "unknown error");
+	log_error("\"%s\" is not a backup pg_restore can read: %s", shown(file), *msg ? msg : "unknown error");
 	free(msg);
 	strbuf_release(&err);
 	return -1;
@@ -253,7 +253,7 @@ int cmd_restore(int argc, char **argv, struct app *app)
 	memset(&st, 0, sizeof(st));
 	errno = 0;
 	if (stat(file, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_error("could not open backup \"%s\": %s", file, S_ISDIR(st.st_mode) ?
+		log_error("could not open backup \"%s\": %s", shown(file), S_ISDIR(st.st_mode) ?
 			  "it is a directory" : errno ? strerror(errno) : "not a regular file");
 		free(file);
 		return EXIT_USAGE;

@@ -52,7 +52,7 @@ static int check_history(struct session *s, int allow_drift)
 
 		if (row->dirty) {
 			log_error("version %lld (%s) is dirty: a run without a transaction failed part way",
-				  (long long)row->version, row->name);
+				  (long long)row->version, shown(row->name));
 			dirty++;
 		} else if (m && !migration_checksum_matches(m, row->checksum)) {
 			if (allow_drift)

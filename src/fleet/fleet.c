@@ -134,7 +134,7 @@ static int preflight(const struct target_list *tl, enum fleet_op op)
 		memset(&set, 0, sizeof(set));
 		if (migration_set_load(&set, tl->items[i].dir, op != FLEET_UP) < 0) {
 			log_error("%d problem%s in migrations directory \"%s\"", set.errors,
-				  set.errors == 1 ? "" : "s", tl->items[i].dir);
+				  set.errors == 1 ? "" : "s", shown(tl->items[i].dir));
 			rc = EXIT_USAGE;
 		} else if (op == FLEET_UP) {
 			for (k = 0; k < set.n; k++) {

@@ -228,7 +228,7 @@ static void remove_stale_partials(const char *dir, const char *db)
 			continue;
 		path = xasprintf("%s/%s", dir, de->d_name);
 		if (unlink(path) == 0)
-			log_info("removed %s, left by a backup that did not finish", path);
+			log_info("removed %s, left by a backup that did not finish", shown(path));
 		free(path);
 	}
 	closedir(d);
@@ -243,9 +243,9 @@ static void prune(const char *dir, const char *db, int keep)
 		return;
 	for (i = (size_t)keep; i < n; i++) {
 		if (unlink(e[i].path) == 0)
-			log_info("removed old backup %s (backup.keep: %d)", e[i].path, keep);
+			log_info("removed old backup %s (backup.keep: %d)", shown(e[i].path), keep);
 		else
-			log_warning("could not remove old backup \"%s\": %s", e[i].path, strerror(errno));
+			log_warning("could not remove old backup \"%s\": %s", shown(e[i].path), strerror(errno));
 	}
 	backup_list_free(e, n);
 }
@@ -383,7 +383,7 @@ static int open_backup_file(const char *dir, const char *db, int64_t from, int64
 	}
 	fd = open(*partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		log_error("could not create backup file \"%s\": %s", *partial, strerror(errno));
+		log_error("could not create backup file \"%s\": %s", shown(*partial), strerror(errno));
 		log_hint("backup.dir (\"%s\") must be a writable directory; --no-backup skips the "
 			 "backup", dir);
 		return -1;
@@ -462,7 +462,7 @@ static int take_dump(struct session *s, int64_t from, int64_t to, const struct s
 		goto done;
 	}
 	if (mkdir_p(dir) < 0) {
-		log_error("could not create backup directory \"%s\": %s", dir, strerror(errno));
+		log_error("could not create backup directory \"%s\": %s", shown(dir), strerror(errno));
 		log_hint("set backup.dir in migrate.yml to a writable directory; --no-backup skips "
 			 "the backup");
 		*why = xasprintf("backup directory not writable");
@@ -515,12 +515,12 @@ static int take_dump(struct session *s, int64_t from, int64_t to, const struct s
 	rc_file = finish_file(fd, &st);
 	fd = -1;
 	if (rc_file < 0) {
-		log_error("could not write backup file \"%s\": %s", partial, strerror(errno));
+		log_error("could not write backup file \"%s\": %s", shown(partial), strerror(errno));
 		*why = xasprintf("backup file not written");
 		goto done;
 	}
 	if (rename(partial, final) < 0) {
-		log_error("could not rename \"%s\" to \"%s\": %s", partial, final, strerror(errno));
+		log_error("could not rename \"%s\" to \"%s\": %s", shown(partial), shown(final), strerror(errno));
 		*why = xasprintf("backup file not renamed");
 		goto done;
 	}

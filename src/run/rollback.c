@@ -66,7 +66,7 @@ int rollback_run(struct session *s, struct runner *r, struct step *steps, size_t
 	frow = history_find(&s->h, steps[failed].version);
 	if (frow && frow->dirty) {
 		log_error("rollback not attempted: %s %s failed part way and is dirty",
-			  steps[failed].version_str, steps[failed].name);
+			  shown(steps[failed].version_str), shown(steps[failed].name));
 		log_detail("the migrations before it may be needed to undo what it left");
 		log_hint("settle it first (\"migrate repair\"), then \"migrate down --steps %zu\" "
 			 "reverts the %zu this run applied", failed + 1, failed);

@@ -87,7 +87,7 @@ int session_open(struct session *s, struct app *app, int flags)
 	if (flags & SESSION_FILES) {
 		if (migration_set_load(&s->set, s->cfg->dir, !!(flags & SESSION_QUIET_FILES)) < 0) {
 			log_error("%d problem%s in migrations directory \"%s\"", s->set.errors,
-				  s->set.errors == 1 ? "" : "s", s->cfg->dir);
+				  s->set.errors == 1 ? "" : "s", shown(s->cfg->dir));
 			return EXIT_USAGE;
 		}
 	}
