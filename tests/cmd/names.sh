@@ -206,6 +206,38 @@ PGDATABASE=$hdb run --dir "$H" backups --format json
 json_ok "backups json: valid"
 psql_q -d postgres -c "DROP DATABASE \"$hdb\"" >/dev/null
 
+# fleet targets whose schema names have a newline, an ESC, a mention and a pipe
+F="$T_WORK/f"; mkdir -p "$F"
+printf 'CREATE TABLE t (x bigint);\n' >"$F/1_t.up.sql"
+printf 'DROP TABLE t;\n' >"$F/1_t.down.sql"
+fdb=$(pg_fresh_db)
+psql_q -d "$fdb" -c "CREATE SCHEMA \"ten_a${nl}ten_forged\"; CREATE SCHEMA \"ten_b${esc}[31m\"; CREATE SCHEMA \"ten_@team|x\"" >/dev/null
+cat >"$T_WORK/f.yml" <<YML
+migrations:
+  dir: $T_WORK/empty
+targets:
+  schemas:
+    query: SELECT nspname FROM pg_namespace WHERE nspname LIKE 'ten\_%' ORDER BY 1
+    dir: $F
+YML
+mkdir -p "$T_WORK/empty"
+PGDATABASE=$fdb run -c "$T_WORK/f.yml" plan --all --format markdown
+ctl_free "plan --all markdown: no raw control byte"
+expect_no '^ten_forged' "plan --all markdown: a schema name forges no line"
+if printf '%s' "$T_OUT" | grep -q '@team' && ! printf '%s' "$T_OUT" | grep -q '`ten_@team|x`'; then
+	t_not_ok "plan --all markdown: a target's @ only inside a code span"
+else
+	t_ok "plan --all markdown: a target's @ only inside a code span"
+fi
+PGDATABASE=$fdb run -c "$T_WORK/f.yml" up --all --no-backup
+expect_rc 0 "up --all over targets with hostile names"
+ctl_free "up --all: no raw control byte"
+expect_no '^ten_forged' "up --all: a schema name forges no row"
+expect_out '^ten_a\\nten_forged +schema ' "up --all: the target escaped in the summary"
+PGDATABASE=$fdb run -c "$T_WORK/f.yml" status --all
+ctl_free "status --all: no raw control byte"
+expect_no '^ten_forged' "status --all: a schema name forges no line"
+
 # a name that is not valid UTF-8 is reported as the cause: which byte, where
 U="$T_WORK/u"; mkdir -p "$U"
 printf 'SELECT 1;\n' >"$U/6_caf$(printf '\351').up.sql"
