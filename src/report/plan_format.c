@@ -99,9 +99,10 @@ void plan_title(const struct plan *p, struct strbuf *sb)
 
 void plan_subtitle(const struct plan *p, struct strbuf *sb)
 {
-	if (p->database)
-		strbuf_addf(sb, "target: %s", p->database);
-	else if (p->from > 0)
+	if (p->database) {
+		strbuf_addstr(sb, "target: ");
+		strbuf_add_escaped(sb, p->database, ESC_KEEP_BACKSLASH);
+	} else if (p->from > 0)
 		strbuf_addf(sb, "offline: no database, the migrations after version %lld", (long long)p->from);
 	else
 		strbuf_addstr(sb, "offline: no database, every migration in the directory");
@@ -109,8 +110,11 @@ void plan_subtitle(const struct plan *p, struct strbuf *sb)
 		strbuf_addf(sb, " (PostgreSQL %d.%d)", p->server_version / 10000, p->server_version % 10000);
 	else if (p->pg_version)
 		strbuf_addf(sb, "; predictions for PostgreSQL %d", p->pg_version);
-	if (p->scratch)
-		strbuf_addf(sb, "\nrehearsed on: scratch %s (dropped afterwards)", p->scratch);
+	if (p->scratch) {
+		strbuf_addstr(sb, "\nrehearsed on: scratch ");
+		strbuf_add_escaped(sb, p->scratch, ESC_KEEP_BACKSLASH);
+		strbuf_addstr(sb, " (dropped afterwards)");
+	}
 	if (p->with_data_rows >= 0)
 		strbuf_addf(sb, ", with up to %ld rows per table copied", p->with_data_rows);
 }

@@ -204,6 +204,13 @@ ctl_free "backups: no raw control byte"
 expect_no '^forged' "backups: no forged row"
 PGDATABASE=$hdb run --dir "$H" backups --format json
 json_ok "backups json: valid"
+PGDATABASE=$hdb run --dir "$H" plan --down --steps 1
+ctl_free "plan on that database: no raw control byte"
+expect_no '^forged' "plan: the database name forges no line"
+expect_out '^target: database "d\\nforged \\x1b\[31m" on ' "plan: the target escaped"
+PGDATABASE=$hdb run --dir "$H" plan --down --steps 1 --format markdown
+ctl_free "plan markdown on that database: no raw control byte"
+expect_no '^forged' "plan markdown: the database name forges no line"
 psql_q -d postgres -c "DROP DATABASE \"$hdb\"" >/dev/null
 
 # fleet targets whose schema names have a newline, an ESC, a mention and a pipe
