@@ -535,7 +535,6 @@ static int take_dump(struct session *s, int64_t from, int64_t to, const struct s
 		printf("backup: %s (%s, %lld ms%s%s)\n", shown(final), human_size((long long)st.st_size, sz),
 		       (long long)(now_ms() - t0), tables ? "; tables: " : "",
 		       tables ? shown_text(backup_tables_text(tables)) : "");
-
 	fflush(stdout);
 	prune(dir, db, cfg->backup_keep);
 	*path = final;
