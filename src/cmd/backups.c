@@ -1,6 +1,7 @@
 /* backups.c - migrate backups: the backups in backup.dir, newest first */
 #include "run/backup.h"
 #include "cmd/commands.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -50,8 +51,8 @@ static void print_json(const char *dir, struct backup_entry *e, size_t n)
 
 	for (i = 0; i < n; i++) {
 		json_t *o = json_object();
-		json_object_set_new(o, "path", json_string(e[i].path));
-		json_object_set_new(o, "database", json_string(e[i].name.database));
+		json_object_set_new(o, "path", json_string_or_null(e[i].path));
+		json_object_set_new(o, "database", json_string_or_null(e[i].name.database));
 		json_object_set_new(o, "taken_at", json_string(pretty_stamp(e[i].name.stamp, when)));
 		json_object_set_new(o, "from_version", json_version_or_null(e[i].name.from));
 		json_object_set_new(o, "to_version", json_version_or_null(e[i].name.to));
@@ -95,7 +96,7 @@ int cmd_backups(int argc, char **argv, struct app *app)
 	if (!strcmp(format, "json")) {
 		print_json(dir, e, n);
 	} else if (n == 0) {
-		printf("no backups in \"%s\"\n", dir);
+		printf("no backups in \"%s\"\n", shown(dir));
 	} else {
 		printf("%-25s %-20s %-16s %-16s %10s  %-30s  %s\n", "TAKEN (UTC)", "DATABASE",
 		       "FROM VERSION", "TO VERSION", "SIZE", "SOURCE", "FILE");
@@ -105,9 +106,9 @@ int cmd_backups(int argc, char **argv, struct app *app)
 						  : xstrdup("unknown (no sidecar)");
 
 			printf("%-25s %-20s %-16lld %-16lld %10s  %-30s  %s\n",
-			       pretty_stamp(e[i].name.stamp, when), e[i].name.database,
+			       pretty_stamp(e[i].name.stamp, when), shown(e[i].name.database),
 			       (long long)e[i].name.from, (long long)e[i].name.to, human_size(e[i].size, sz),
-			       src, e[i].path);
+			       shown(src), shown(e[i].path));
 			free(src);
 		}
 	}

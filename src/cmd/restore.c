@@ -90,7 +90,7 @@ static int confirm(const char *database, const char *file)
 		"every object the backup holds goes back to its state when the backup was taken:\n"
 		"changes made to them since are lost; this is the last resort (\"migrate down\"\n"
 		"reverts migrations one by one)\n"
-		"type the database name to confirm: ", database, file);
+		"type the database name to confirm: ", shown(database), shown(file));
 	fflush(stderr);
 	if (!fgets(line, sizeof(line), stdin))
 		return 0;
@@ -116,7 +116,7 @@ static int check_archive(struct session *s, const char *program, const char *fil
 	}
 	msg = db_scrub(&s->db, err.buf);
 	strtok(msg, "\n");
-	log_error("\"%s\" is not a backup pg_restore can read: %s", file, *msg ? msg : "unknown error");
+	log_error("\"%s\" is not a backup pg_restore can read: %s", shown(file), *msg ? msg : "unknown error");
 	free(msg);
 	strbuf_release(&err);
 	return -1;
@@ -139,17 +139,17 @@ static int check_source(struct session *s, const char *file, const char *into, c
 	dst = backup_source_text(&here);
 	if (into && strcmp(into, db)) {
 		log_error("--into names database \"%s\", but the connection is to \"%s\": nothing "
-			  "was restored", into, db);
+			  "was restored", shown(into), shown(db));
 		log_hint("--into must name the database being restored into (%s)", dst);
 		rc = -1;
 	} else if (!has && !into) {
-		log_error("the source of backup \"%s\" is unknown: %s", file, why);
+		log_error("the source of backup \"%s\" is unknown: %s", shown(file), why);
 		log_hint("if it is a backup of this database (%s), say so with --into %s", dst, db);
 		rc = -1;
 	} else if (has && !into && (strcmp(meta.src.host, here.host) || strcmp(meta.src.port, here.port) ||
 				    strcmp(meta.src.database, here.database))) {
 		log_error("backup \"%s\" was taken of %s, not of %s (the database connected to): "
-			  "nothing was restored", file, src, dst);
+			  "nothing was restored", shown(file), shown_text(src), shown_text(dst));
 		log_hint("to put it into this database all the same: --into %s", db);
 		rc = -1;
 	} else if (into && (!has || strcmp(meta.src.database, db))) {
@@ -249,10 +249,11 @@ static int restore(struct session *s, const char *file, int yes, const char *int
 		     : xasprintf("history back at version %lld", (long long)steps_latest(&s->h));
 	log_restore(s, r.run_id, file, &bm, "restored", msg);
 	if (log_verbosity >= 0 && tables)
-		printf("restored tables %s of database \"%s\" from %s: %s\n", tables, PQdb(s->db.conn),
-		       file, msg);
+		printf("restored tables %s of database \"%s\" from %s: %s\n", shown_text(tables),
+		       shown(PQdb(s->db.conn)), shown(file), msg);
 	else if (log_verbosity >= 0)
-		printf("restored database \"%s\" from %s: %s\n", PQdb(s->db.conn), file, msg);
+		printf("restored database \"%s\" from %s: %s\n", shown(PQdb(s->db.conn)), shown(file), msg);
+
 	/* a backup of some tables says nothing of the others */
 	if (!tables)
 		report_survivors(s, before);
@@ -311,7 +312,7 @@ int cmd_restore(int argc, char **argv, struct app *app)
 	memset(&st, 0, sizeof(st));
 	errno = 0;
 	if (stat(file, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_error("could not open backup \"%s\": %s", file, S_ISDIR(st.st_mode) ?
+		log_error("could not open backup \"%s\": %s", shown(file), S_ISDIR(st.st_mode) ?
 			  "it is a directory" : errno ? strerror(errno) : "not a regular file");
 		free(file);
 		free(into);

@@ -229,7 +229,7 @@ static void remove_stale_partials(const char *dir, const char *db)
 			continue;
 		path = xasprintf("%s/%s", dir, de->d_name);
 		if (unlink(path) == 0)
-			log_info("removed %s, left by a backup that did not finish", path);
+			log_info("removed %s, left by a backup that did not finish", shown(path));
 		free(path);
 	}
 	closedir(d);
@@ -258,10 +258,11 @@ static void prune(const char *dir, const struct backup_source *src, int keep)
 			continue;
 		meta = backup_meta_path(e[i].path);
 		if (unlink(e[i].path) == 0) {
-			log_info("removed old backup %s (backup.keep: %d)", e[i].path, keep);
+			log_info("removed old backup %s (backup.keep: %d)", shown(e[i].path), keep);
 			unlink(meta);
 		} else {
-			log_warning("could not remove old backup \"%s\": %s", e[i].path, strerror(errno));
+			log_warning("could not remove old backup \"%s\": %s", shown(e[i].path),
+				    strerror(errno));
 		}
 		free(meta);
 	}
@@ -371,7 +372,7 @@ static void show_progress(void *ud)
 
 	if (el < 1000 || log_verbosity < 0 || !isatty(2) || fstat(pr->fd, &st) < 0)
 		return;
-	fprintf(stderr, "\rbacking up database \"%s\": %s written, %llds ", pr->database,
+	fprintf(stderr, "\rbacking up database \"%s\": %s written, %llds ", shown(pr->database),
 		human_size((long long)st.st_size, sz), (long long)(el / 1000));
 	fflush(stderr);
 	pr->shown = 1;
@@ -402,7 +403,7 @@ static int open_backup_file(const char *dir, const char *label, const char *hash
 	}
 	fd = open(*partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		log_error("could not create backup file \"%s\": %s", *partial, strerror(errno));
+		log_error("could not create backup file \"%s\": %s", shown(*partial), strerror(errno));
 		log_hint("backup.dir (\"%s\") must be a writable directory; --no-backup skips the "
 			 "backup", dir);
 		return -1;
@@ -524,7 +525,7 @@ static int take_dump(struct session *s, const struct backup_source *src, int64_t
 		goto done;
 	}
 	if (mkdir_p(dir) < 0) {
-		log_error("could not create backup directory \"%s\": %s", dir, strerror(errno));
+		log_error("could not create backup directory \"%s\": %s", shown(dir), strerror(errno));
 		log_hint("set backup.dir in migrate.yml to a writable directory; --no-backup skips "
 			 "the backup");
 		*why = xasprintf("backup directory not writable");
@@ -542,12 +543,12 @@ static int take_dump(struct session *s, const struct backup_source *src, int64_t
 	rc_file = finish_file(fd, &st);
 	fd = -1;
 	if (rc_file < 0) {
-		log_error("could not write backup file \"%s\": %s", partial, strerror(errno));
+		log_error("could not write backup file \"%s\": %s", shown(partial), strerror(errno));
 		*why = xasprintf("backup file not written");
 		goto done;
 	}
 	if (rename(partial, final) < 0) {
-		log_error("could not rename \"%s\" to \"%s\": %s", partial, final, strerror(errno));
+		log_error("could not rename \"%s\" to \"%s\": %s", shown(partial), shown(final), strerror(errno));
 		*why = xasprintf("backup file not renamed");
 		goto done;
 	}
@@ -559,9 +560,9 @@ static int take_dump(struct session *s, const struct backup_source *src, int64_t
 		}
 	}
 	if (log_verbosity >= 0)
-		printf("backup: %s (%s, %lld ms%s%s)\n", final, human_size((long long)st.st_size, sz),
+		printf("backup: %s (%s, %lld ms%s%s)\n", shown(final), human_size((long long)st.st_size, sz),
 		       (long long)(now_ms() - t0), tables ? "; tables: " : "",
-		       tables ? backup_tables_text(tables) : "");
+		       tables ? shown_text(backup_tables_text(tables)) : "");
 	fflush(stdout);
 	*path = final;
 	final = NULL;
@@ -593,7 +594,7 @@ static void backup_event(const struct backup_mark *m, const char *skipped_by)
 	if (!events_on())
 		return;
 	o = json_object();
-	json_object_set_new(o, "path", m->path ? json_string(m->path) : json_null());
+	json_object_set_new(o, "path", m->path ? json_string_or_null(m->path) : json_null());
 	json_object_set_new(o, "skipped_by", !m->path && skipped_by ? json_string(skipped_by)
 								     : json_null());
 	json_object_set_new(o, "wal_lsn", json_string(m->wal_lsn));

@@ -176,7 +176,8 @@ static int script_file(const char *dir)
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 
 	if (fd < 0)
-		log_error("could not create \"%s\" for the restore's SQL: %s", path, strerror(errno));
+		log_error("could not create \"%s\" for the restore's SQL: %s", shown(path),
+			  strerror(errno));
 	else
 		unlink(path);
 	free(path);
@@ -268,7 +269,8 @@ int restore_tx_run(struct db *db, const struct config *cfg, const char *file, co
 	for (i = 0; i < PQntuples(deps); i++)
 		if (!PQgetisnull(deps, i, 3)) {
 			log_info("%s %s depends on a restored relation: dropped before and recreated "
-				 "after, in the same transaction", PQgetvalue(deps, i, 0), PQgetvalue(deps, i, 1));
+				 "after, in the same transaction", PQgetvalue(deps, i, 0),
+				 shown(PQgetvalue(deps, i, 1)));
 			nre++;
 		}
 	if ((fd = script_file(backup_dir(cfg))) < 0)
