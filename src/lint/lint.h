@@ -153,6 +153,17 @@ struct lint_job {
 };
 void lint_jobs(struct linter *l, const struct lint_job *jobs, size_t n, struct lint_result *r);
 
+/*
+ * The static SQL a statement runs in PL/pgSQL, for predictions (plan): the body of
+ * a DO block, and of each PL/pgSQL function defined earlier in the script that it
+ * calls (SELECT f(), CALL p(), PERFORM f() inside a body), a few levels deep; the
+ * text of an EXECUTE of a string constant too, never dynamic SQL. fn gets each
+ * statement parsed, in order (its text and positions are the body's, not the file's).
+ */
+struct sql_stmt;
+typedef void (*lint_body_fn)(const struct sql_stmt *s, void *ud);
+void lint_body_stmts(const struct sql_script *script, size_t si, lint_body_fn fn, void *ud);
+
 /* The rule catalog (rules/RULE.yaml, embedded). */
 int lint_rule_exists(const char *id);
 

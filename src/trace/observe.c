@@ -1,8 +1,10 @@
 /* observe.c - read pg_locks, pg_class.relfilenode and seq_scan counters around a
  * statement, and turn the differences into observed effects */
 #include "trace/observe.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -441,6 +443,42 @@ static int covered_by_predicted_index(const struct plan_stmt *st, const struct p
 	return 0;
 }
 
+/*
+ * What the plan did not predict is a finding on the statement (rule not-in-plan): an
+ * error when the observed lock blocks writes (SHARE and stronger) or the table was
+ * rewritten, else a warning. Rehearse then calls the migration failed, never clean.
+ */
+static void not_in_plan(struct plan_stmt *st, enum lock_mode mode, int rewrite, const char *diff)
+{
+	struct plan_finding *x;
+
+	st->findings = xrealloc(st->findings, (st->nfindings + 1) * sizeof(*st->findings));
+	x = &st->findings[st->nfindings++];
+	memset(x, 0, sizeof(*x));
+	x->rule = xstrdup("not-in-plan");
+	x->severity = mode >= LOCK_SHARE || rewrite ? 2 : 1;
+	x->line = st->line;
+	x->col = st->col;
+	x->message = xasprintf("observed on the rehearsal, not in the plan: %s", diff);
+}
+
+/* Record a difference; a lock or rewrite the plan missed is also a finding. */
+static void differs(struct plan_stmt *st, enum lock_mode missed, int rewrite, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void differs(struct plan_stmt *st, enum lock_mode missed, int rewrite, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	strlist_add(&st->diffs, sb.buf);
+	if (missed > LOCK_NONE || rewrite)
+		not_in_plan(st, missed, rewrite, sb.buf);
+	strbuf_release(&sb);
+}
+
 void observe_compare(struct plan_stmt *st)
 {
 	size_t i;
@@ -464,15 +502,16 @@ void observe_compare(struct plan_stmt *st)
 			continue;
 		}
 		if (p->mode && !(o->held & (1u << p->mode)) && !(st->polled && o->mode == p->mode))
-			strlist_addf(&st->diffs, "%s %s: predicted %s, observed %s", p->kind, what,
-				     lock_mode_name(p->mode), lock_mode_name(o->mode));
+			differs(st, o->mode > p->mode ? o->mode : LOCK_NONE, 0,
+				"%s %s: predicted %s, observed %s", p->kind, what,
+				lock_mode_name(p->mode), lock_mode_name(o->mode));
 		else if (o->mode > p->mode)
-			strlist_addf(&st->diffs, "%s %s: predicted %s, observed the stronger %s", p->kind,
-				     what, lock_mode_name(p->mode), lock_mode_name(o->mode));
+			differs(st, o->mode, 0, "%s %s: predicted %s, observed the stronger %s", p->kind,
+				what, lock_mode_name(p->mode), lock_mode_name(o->mode));
 		if (p->rewrite != o->rewrite && strcmp(o->kind, "index"))
-			strlist_addf(&st->diffs, "%s %s: predicted %s, observed %s", p->kind, what,
-				     p->rewrite ? "a rewrite" : "no rewrite",
-				     o->rewrite ? "a rewrite" : "no rewrite");
+			differs(st, LOCK_NONE, o->rewrite, "%s %s: predicted %s, observed %s", p->kind,
+				what, p->rewrite ? "a rewrite" : "no rewrite",
+				o->rewrite ? "a rewrite" : "no rewrite");
 		/* a rewrite reads the whole table; whether DML reads it all is the planner's
 		 * choice; an empty table may not be read at all */
 		if (p->scan != o->scan && !(o->scan && p->rewrite) && !st->dml &&
@@ -495,11 +534,13 @@ void observe_compare(struct plan_stmt *st)
 		if (covered_by_predicted_index(st, o))
 			continue;
 		if (o->mode >= LOCK_SHARE_UPDATE_EXCLUSIVE)
-			strlist_addf(&st->diffs, "%s %s.%s: not predicted, observed %s", o->kind,
-				     o->schema, o->name, lock_mode_name(o->mode));
+			differs(st, o->mode, o->rewrite && strcmp(o->kind, "index"),
+				"%s %s.%s: not predicted, observed %s%s", o->kind, o->schema, o->name,
+				lock_mode_name(o->mode), o->rewrite && strcmp(o->kind, "index") ?
+				" and a rewrite" : "");
 		else if (o->rewrite && strcmp(o->kind, "index"))
-			strlist_addf(&st->diffs, "%s %s.%s: not predicted, observed a rewrite", o->kind,
-				     o->schema, o->name);
+			differs(st, LOCK_NONE, 1, "%s %s.%s: not predicted, observed a rewrite", o->kind,
+				o->schema, o->name);
 	}
 }
 
