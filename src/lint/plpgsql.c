@@ -437,7 +437,7 @@ static void lint_inner(struct lint_ctx *c, const struct body *b, const char *tex
 		lint_plpgsql(c, b->depth);
 		errors += c->stmt_errors;
 		if (b->effects)
-			schema_apply(c->schema, in.node, c->seq);
+			schema_apply(c->schema, in.node, lint_create_seq(c, in.node));
 	}
 	c->st = outer;
 	c->src = src;

@@ -693,8 +693,10 @@ static void alter_cmd(struct schema *s, struct sch_table *t, const PgQuery__Alte
 		break;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
 		col = sch_table_column(t, c->name);
-		if (col && c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+		if (col && c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
 			set_type(col, c->def->column_def->type_name);
+			col->type_seq = seq;
+		}
 		break;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
 		if ((col = sch_table_column(t, c->name)))

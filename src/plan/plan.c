@@ -237,8 +237,12 @@ static void destroyed_data(const PgQuery__Node *n, struct strlist *out)
 int plan_linters(struct plan *p, const struct config *cfg, int pg_version, lint_facts_fn facts,
 		 void *facts_arg)
 {
-	struct lint_options user = { .cfg = cfg, .facts = facts, .facts_arg = facts_arg };
-	struct lint_options defaults = { .cfg = NULL, .pg_version = pg_version };
+	struct lint_options user = { .cfg = cfg, .facts = facts, .facts_arg = facts_arg,
+				     .objects = facts ? plan_object_exists : NULL,
+				     .columns = facts ? plan_column_type : NULL };
+	/* the predictor reads column types from the catalog too, but judges nothing */
+	struct lint_options defaults = { .cfg = NULL, .pg_version = pg_version, .facts_arg = facts_arg,
+					 .columns = facts ? plan_column_type : NULL };
 
 	p->linter = linter_new(&user);
 	if (!p->linter)
@@ -256,6 +260,13 @@ void plan_begin_run(struct plan *p)
 {
 	if (p->linter)
 		linter_begin_run(p->linter);
+}
+
+void plan_doomed_later(struct plan *p, const struct strlist *tables)
+{
+	/* the findings only: the locks and rewrites predicted still happen */
+	if (p->linter)
+		linter_doomed_later(p->linter, tables);
 }
 
 void plan_learn(struct plan *p, const struct section *sec)

@@ -135,6 +135,9 @@ int plan_linters(struct plan *p, const struct config *cfg, int pg_version, lint_
 /* The sections planned from now on are one run of up: what an earlier one
  * creates is new to everyone (linter_begin_run); connected plans only. */
 void plan_begin_run(struct plan *p);
+/* A down plan: the tables that the downs planned after the next one drop (a
+ * statement on one of them is judged by that DROP; linter_doomed_later). */
+void plan_doomed_later(struct plan *p, const struct strlist *tables);
 /* An applied section, oldest first: the linters learn the schema from it. */
 void plan_learn(struct plan *p, const struct section *sec);
 
@@ -154,6 +157,12 @@ struct plan_migration *plan_add(struct plan *p, const struct step *st, int direc
  * size gives up after 200ms rather than queue behind a lock).
  */
 int plan_rel_facts(void *arg, const char *schema, const char *name, struct lint_rel_facts *out);
+
+/* The linter's catalog callbacks (struct lint_options.objects, .columns) on a
+ * database (arg: struct db *), read-only. */
+int plan_object_exists(void *arg, const char *kind, const char *name);
+int plan_column_type(void *arg, const char *schema, const char *table, const char *column,
+		     char **type);
 
 /* Fill sizes and the current lock holders from a live database (read-only). */
 int plan_db_facts(struct plan *p, struct db *db, long long_running_ms);

@@ -1,0 +1,203 @@
+# The connected gate and plan judge by facts: the locks of PL/pgSQL bodies in the plan,
+# rehearse's observations the plan missed, downs across a run, a column's type from the
+# live catalog (each pair checked against the server's relfilenode), DROP ... IF EXISTS
+# of what is not there.
+. "$TOP/tests/lib/t.sh"
+. "$TOP/tests/lib/pg.sh"
+
+# every table counts as big: the verdicts are the rules' own, not the size's
+printf 'lint:\n  small_table: 0\n' >migrate.yml
+
+# ---- plan: the locks of the statements inside DO blocks and called functions ----
+P="$T_WORK/p"; mkdir -p "$P"
+echo "CREATE TABLE users (id bigint PRIMARY KEY, email text, n int, v varchar(10));" >"$P/1_users.up.sql"
+echo "DROP TABLE users;" >"$P/1_users.down.sql"
+cat >"$P/2_do.up.sql" <<'SQL'
+DO $$
+BEGIN
+  ALTER TABLE users ALTER COLUMN n TYPE bigint;
+END $$;
+SQL
+echo "ALTER TABLE users ALTER COLUMN n TYPE int;" >"$P/2_do.down.sql"
+cat >"$P/3_fn.up.sql" <<'SQL'
+CREATE FUNCTION backfill() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE users SET email = lower(email);
+END $$;
+SELECT backfill();
+SQL
+echo "DROP FUNCTION backfill();" >"$P/3_fn.down.sql"
+cat >"$P/4_widen.up.sql" <<'SQL'
+DO $$
+BEGIN
+  ALTER TABLE users ALTER COLUMN v TYPE varchar(20);
+END $$;
+SQL
+echo "SELECT 1;" >"$P/4_widen.down.sql"
+cat >"$P/5_later.up.sql" <<'SQL'
+CREATE FUNCTION later() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  ALTER TABLE users ADD COLUMN z int;
+END $$;
+SQL
+echo "DROP FUNCTION later();" >"$P/5_later.down.sql"
+run --dir "$P" plan --offline --from 1
+blk() { # blk FILE: the plan lines of that migration, up to the next one
+	printf '%s\n' "$T_OUT" | awk -v f="$1" 'index($0, "file: ") && index($0, f) {on = 1; next}
+		/^[0-9]/ {on = 0} on'
+}
+do_lines=$(blk 2_do.up.sql)
+expect_eq "$(printf '%s\n' "$do_lines" | grep -c 'users (table): ACCESS EXCLUSIVE (blocks reads and writes), rewrite')" 1 \
+	"plan: a DO block's ALTER COLUMN TYPE shows its lock and rewrite on the DO statement"
+fn_lines=$(blk 3_fn.up.sql)
+expect_eq "$(printf '%s\n' "$fn_lines" | sed -n '/line 5: SELECT backfill/,$p' | grep -c 'users (table): ROW EXCLUSIVE')" 1 \
+	"plan: the call of a function of the migration shows the lock of its body's UPDATE"
+expect_eq "$(printf '%s\n' "$fn_lines" | sed -n '/line 1: CREATE FUNCTION/,/line 5/p' | grep -c 'users (table)')" 0 \
+	"plan: the CREATE FUNCTION itself locks nothing of users"
+expect_eq "$(blk 4_widen.up.sql | grep -c 'users (table): ACCESS EXCLUSIVE (blocks reads and writes), no rewrite, no scan')" 1 \
+	"plan: a varchar widened in a DO block is no rewrite (the model knows varchar(10))"
+expect_eq "$(blk 5_later.up.sql | grep -c 'users (table)')" 0 \
+	"plan: a function defined and not called locks nothing now"
+expect_out "; 1 rewrite, 2 full scans;" "plan: the summary counts the rewrite of the DO block and the scan of the called function"
+
+# ---- rehearse: an observed rewrite the plan did not predict is a finding, never clean ----
+db=$(pg_fresh_db); export PGDATABASE=$db
+R="$T_WORK/r"; mkdir -p "$R"
+cp "$P"/1_users.* "$R/"
+run --dir "$R" up
+expect_rc 0 "rehearse set-up applies"
+psql_q -c "INSERT INTO users SELECT g, 'a' || g, g FROM generate_series(1, 50) g"
+cat >"$R/2_dyn.up.sql" <<'SQL'
+DO $$
+BEGIN
+  EXECUTE 'ALTER TABLE ' || 'users' || ' ALTER COLUMN n TYPE bigint';
+END $$;
+SQL
+echo "ALTER TABLE users ALTER COLUMN n TYPE int;" >"$R/2_dyn.down.sql"
+run --dir "$R" rehearse --with-data 50
+expect_rc 1 "rehearse: an unpredicted rewrite fails the rehearsal"
+expect_out "error \[not-in-plan\] 1:1: observed on the rehearsal, not in the plan: table public.users: not predicted, observed ACCESS EXCLUSIVE and a rewrite" \
+	"rehearse: the rewrite the plan missed is an error finding (not-in-plan)"
+expect_out "rehearsal: failed" "rehearse: the migration is not called clean"
+expect_no "rehearsal: clean" "rehearse: no migration called clean"
+# the same change written out statically is predicted: nothing the plan missed
+cat >"$R/2_dyn.up.sql" <<'SQL'
+DO $$
+BEGIN
+  ALTER TABLE users ALTER COLUMN n TYPE bigint;
+END $$;
+SQL
+run --dir "$R" rehearse --with-data 50
+expect_rc 0 "rehearse: a DO block's predicted rewrite rehearses cleanly"
+expect_no "not-in-plan" "rehearse: no not-in-plan finding when the plan predicted it"
+rm "$R"/2_dyn.*
+
+# ---- downs across a run: a statement on a table that a later down of the run drops ----
+D="$T_WORK/d"; mkdir -p "$D"
+echo "CREATE TABLE accounts (id bigint PRIMARY KEY, email text);" >"$D/1_a.up.sql"
+echo "DROP TABLE accounts;" >"$D/1_a.down.sql"
+echo "ALTER TABLE accounts ADD COLUMN note text; CREATE INDEX accounts_note ON accounts (note);" >"$D/2_b.up.sql"
+printf 'DROP INDEX accounts_note;\nALTER TABLE accounts ALTER COLUMN email TYPE varchar(5);\n' >"$D/2_b.down.sql"
+db=$(pg_fresh_db); export PGDATABASE=$db
+run --dir "$D" up --unsafe
+expect_rc 0 "downs set-up applies"
+run --dir "$D" plan --down --all-migrations
+expect_no "error \[drop-index-non-concurrently\]" "plan --down --all-migrations: DROP INDEX on a table the next down drops is no error"
+expect_no "error \[change-column-type\]" "plan --down --all-migrations: ALTER TYPE on a table the next down drops is no error"
+expect_out "error \[drop-table\]" "plan --down --all-migrations: the DROP TABLE itself still counts"
+run --dir "$D" down --dry-run --all-migrations
+expect_no "error \[drop-index-non-concurrently\]" "down --dry-run --all-migrations: the same"
+run --dir "$D" plan --down
+expect_out "error \[drop-index-non-concurrently\]" "plan --down (one step): the table stays, the DROP INDEX is an error"
+expect_out "error \[change-column-type\]" "plan --down (one step): the rewrite is an error"
+
+# ---- DROP ... IF EXISTS of what does not exist, connected ----
+printf 'DROP INDEX accounts_note;\nDROP FUNCTION IF EXISTS nothing_here();\nDROP TYPE IF EXISTS no_type;\nDROP VIEW IF EXISTS no_view;\nDROP SCHEMA IF EXISTS no_schema CASCADE;\nDROP EXTENSION IF EXISTS no_ext CASCADE;\n' >"$D/2_b.down.sql"
+psql_q -c "CREATE FUNCTION outside_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'"
+echo "DROP FUNCTION IF EXISTS outside_fn();" >>"$D/2_b.down.sql"
+run --dir "$D" plan --down
+expect_no "error \[drop-object\] [23]:|error \[drop-object\] 4:|error \[drop-schema-cascade\]|error \[drop-cascade\]" \
+	"plan --down: DROP ... IF EXISTS of a function, type, view, schema, extension that is not there is no error"
+expect_out "warning \[drops-nothing\] 2:1: drops nothing: no migration creates \"nothing_here\"" \
+	"plan --down: it is a drops-nothing warning"
+expect_out "error \[drop-object\] 7:1: dropping function \"outside_fn\"" \
+	"plan --down: dropping a function that exists stays an error"
+run lint --dir "$D"
+expect_out "error\[drop-object\]: dropping function \"nothing_here\"" "offline lint keeps today's judgement"
+
+# ---- a column's current type from the catalog, each pair on the real server ----
+relfile() { psql_q -c "SELECT relfilenode FROM pg_class WHERE relname = 't'"; }
+# old | new | USING | what the server does (read below, after the loop)
+while IFS='|' read -r old new using want; do
+	db=$(pg_fresh_db); export PGDATABASE=$db
+	psql_q -c "CREATE EXTENSION IF NOT EXISTS citext" >/dev/null 2>&1
+	# created outside the migrations: only the catalog knows the type
+	psql_q -c "CREATE TABLE t (id int, c $old); INSERT INTO t SELECT g, NULL FROM generate_series(1, 20) g"
+	M="$T_WORK/tc"; rm -rf "$M"; mkdir -p "$M"
+	echo "ALTER TABLE t ALTER COLUMN c TYPE $new${using:+ USING $using};" >"$M/1_t.up.sql"
+	echo "SELECT 1;" >"$M/1_t.down.sql"
+	before=$(relfile)
+	run --dir "$M" up
+	if [ "$want" = no ]; then
+		expect_rc 0 "$old -> $new${using:+ using $using}: the gate lets it through"
+		expect_eq "$(relfile)" "$before" "$old -> $new${using:+ using $using}: the server kept the file"
+	else
+		expect_rc 1 "$old -> $new${using:+ using $using}: the gate refuses the rewrite"
+		run --dir "$M" up --unsafe
+		[ "$(relfile)" != "$before" ] && t_ok "$old -> $new${using:+ using $using}: the server rewrote" ||
+			t_not_ok "$old -> $new${using:+ using $using}: the server kept the file"
+	fi
+	psql_q -d postgres -c "DROP DATABASE $db" >/dev/null
+done <<'P'
+timestamp(3)|timestamp(6)||no
+timestamp(6)|timestamp(3)||rewrite
+timestamptz(3)|timestamptz||no
+timestamptz|timestamptz(0)||rewrite
+time(0)|time(6)||no
+time(6)|time(2)||rewrite
+interval(0)|interval(3)||no
+interval|interval(0)||rewrite
+numeric(10,2)|numeric(12,2)||no
+numeric(12,2)|numeric(10,2)||rewrite
+numeric(10,2)|numeric(12,3)||rewrite
+varchar(10)|varchar(20)||no
+varchar(20)|varchar(10)||rewrite
+varchar(10)|text||no
+citext|text||no
+int|bigint||rewrite
+varchar(10)|text|c::text|no
+varchar(10)|text|lower(c)|rewrite
+P
+
+# the catalog wins over the migrations when the column was changed outside them
+db=$(pg_fresh_db); export PGDATABASE=$db
+M="$T_WORK/tm"; mkdir -p "$M"
+echo "CREATE TABLE t (id int, c varchar(10));" >"$M/1_t.up.sql"
+echo "DROP TABLE t;" >"$M/1_t.down.sql"
+run --dir "$M" up
+psql_q -c "ALTER TABLE t ALTER COLUMN c TYPE varchar(30)"
+echo "ALTER TABLE t ALTER COLUMN c TYPE varchar(20);" >"$M/2_t.up.sql"
+echo "SELECT 1;" >"$M/2_t.down.sql"
+run --dir "$M" plan
+expect_out "error \[change-column-type\] 1:[0-9]+: changing \"t\".\"c\" from varchar\(30\) to varchar\(20\) rewrites" \
+	"plan: the current type is the catalog's (varchar(30)), not the migrations' (varchar(10))"
+run --dir "$M" up
+expect_rc 1 "up: narrowing what the catalog holds is refused"
+# ... and a change earlier in the same run wins over the catalog
+echo "ALTER TABLE t ALTER COLUMN c TYPE varchar(40);" >"$M/2_t.up.sql"
+echo "ALTER TABLE t ALTER COLUMN c TYPE varchar(35);" >"$M/3_t.up.sql"
+echo "SELECT 1;" >"$M/3_t.down.sql"
+run --dir "$M" plan
+expect_out "error \[change-column-type\] 1:[0-9]+: changing \"t\".\"c\" from varchar\(40\) to varchar\(35\) rewrites" \
+	"plan: a type changed earlier in the run is the run's"
+# a table outside the migrations changed twice in one run
+echo "CREATE TABLE o (id int, c varchar(10))" | psql_q
+rm "$M"/2_t.* "$M"/3_t.*
+echo "ALTER TABLE o ALTER COLUMN c TYPE varchar(30);" >"$M/2_o.up.sql"
+echo "ALTER TABLE o ALTER COLUMN c TYPE varchar(20);" >"$M/3_o.up.sql"
+run --dir "$M" plan
+expect_eq "$(blk 2_o.up.sql | grep -c change-column-type)" 0 "plan: widening the catalog's varchar(10) is no finding"
+expect_out "error \[change-column-type\] 1:[0-9]+: changing \"o\".\"c\" from varchar\(30\) to varchar\(20\) rewrites" \
+	"plan: the second change of a table outside the migrations sees the first"
+
+t_done
