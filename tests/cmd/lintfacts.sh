@@ -200,4 +200,52 @@ expect_eq "$(blk 2_o.up.sql | grep -c change-column-type)" 0 "plan: widening the
 expect_out "error \[change-column-type\] 1:[0-9]+: changing \"o\".\"c\" from varchar\(30\) to varchar\(20\) rewrites" \
 	"plan: the second change of a table outside the migrations sees the first"
 
+
+# ---- CREATE TABLE IF NOT EXISTS of a table that exists never makes it new ----
+db=$(pg_fresh_db); export PGDATABASE=$db
+N="$T_WORK/n"; mkdir -p "$N"
+echo "CREATE TABLE users (id bigint PRIMARY KEY, legacy text);" >"$N/1_users.up.sql"
+echo "DROP TABLE users;" >"$N/1_users.down.sql"
+run --dir "$N" up
+psql_q -c "CREATE TABLE outside (id bigint, legacy text)"
+echo "CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY, legacy text);" >"$N/2_again.up.sql"
+printf 'DO $$\nBEGIN\n  CREATE TABLE IF NOT EXISTS outside (id bigint, legacy text);\nEND $$;\n' >"$N/3_again_do.up.sql"
+echo "ALTER TABLE users DROP COLUMN legacy; ALTER TABLE outside DROP COLUMN legacy;" >"$N/4_drop.up.sql"
+for f in 2_again 3_again_do 4_drop; do echo "SELECT 1;" >"$N/$f.down.sql"; done
+run --dir "$N" up
+expect_rc 1 "IF NOT EXISTS: up refuses the later DROP COLUMN"
+expect_err "4_drop.up.sql:1:19: error\[drop-column\]: dropping \"users\".\"legacy\"" \
+	"IF NOT EXISTS of a table the migrations created: not new"
+expect_err "4_drop.up.sql:1:[0-9]+: error\[drop-column\]: dropping \"outside\".\"legacy\"" \
+	"IF NOT EXISTS in a DO block of a table created outside the migrations: not new"
+expect_eq "$(psql_q -c "SELECT count(*) FROM schema_migrations")" 1 "IF NOT EXISTS: nothing applied"
+
+# ---- a project's life in 33 migrations (tests/fixtures/lifecycle): tables created, altered,
+# renamed and dropped later, DO blocks, functions called, DROP ... IF EXISTS of what no
+# migration created. Plain up on an empty database applies it all, and the schema is
+# plain psql's ----
+L="$TOP/tests/fixtures/lifecycle"
+db=$(pg_fresh_db); export PGDATABASE=$db
+rm -f migrate.yml # the default lint.small_table
+run --dir "$L" up
+expect_rc 0 "lifecycle: plain up applies 33 migrations to an empty database"
+expect_out "33 migrations applied" "lifecycle: all of them"
+ref=$(pg_fresh_db)
+for f in "$L"/*.up.sql; do
+	psql_q -d "$ref" -1 -f "$f" >/dev/null 2>&1 || t_not_ok "lifecycle: psql could not apply $f"
+done
+dump() { pg_dump -s "$@" | grep -v '^\\\(un\)\{0,1\}restrict '; }
+if dump -T 'schema_migrations*' "$db" >"$T_WORK/a.sql" && dump "$ref" >"$T_WORK/b.sql" &&
+   diff "$T_WORK/a.sql" "$T_WORK/b.sql" >"$T_WORK/ab.diff"; then
+	t_ok "lifecycle: the schema equals plain psql's (pg_dump -s, $(wc -l <"$T_WORK/a.sql") lines)"
+else
+	t_not_ok "lifecycle: the schema differs from plain psql's" "$(head -20 "$T_WORK/ab.diff")"
+fi
+run --dir "$L" down --all-migrations
+expect_rc 0 "lifecycle: down --all-migrations reverts them all"
+expect_eq "$(psql_q -c "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND c.relname NOT LIKE 'schema_migrations%'")" 0 \
+	"lifecycle: nothing left behind"
+run --dir "$L" up
+expect_rc 0 "lifecycle: and up again"
+
 t_done
