@@ -460,7 +460,9 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 		history_warnings(&p, &s, &v);
 	}
 	if (plan_linters(&p, s.cfg, rq->offline ? 0 : s.db.server_version / 10000,
-			 rq->offline ? NULL : plan_rel_facts, &s.db) < 0) {
+			 rq->offline ? NULL : &(struct lint_options){ .facts = plan_rel_facts,
+			 .facts_arg = &s.db, .objects = plan_object_exists,
+			 .columns = plan_column_type }) < 0) {
 		rc = EXIT_USAGE;
 		goto done;
 	}

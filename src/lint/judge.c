@@ -205,6 +205,7 @@ void lint_facts_release(struct linter *l)
 	}
 	free(l->cols_items);
 	strmap_release(&l->cols_map);
+	lint_fkeys_release(l);
 	strmap_release(&l->facts_map);
 	strmap_release(&l->later_doomed);
 	free(l->facts_items);

@@ -166,6 +166,15 @@ struct strlist;
 void linter_doomed_later(struct linter *l, const struct strlist *tables);
 void lint_script_dropped_tables(const struct sql_script *script, struct strlist *out);
 
+/*
+ * Foreign keys the migrations seen so far created: the table the key constraint
+ * of table references (NULL: none known), and (added to out) every table that a
+ * key of table references. Dropping the key, or table, takes ACCESS EXCLUSIVE on
+ * those too.
+ */
+const char *linter_fk_references(const struct linter *l, const char *table, const char *constraint);
+void linter_fk_tables(const struct linter *l, const char *table, struct strlist *out);
+
 /* Update the model from an already applied section; no findings. */
 void linter_learn_section(struct linter *l, const struct section *sec);
 

@@ -306,6 +306,10 @@ struct linter {
 	struct strmap cols_map;   /* "table.column" -> index in cols_items: types from the catalog */
 	struct sch_column *cols_items; /* type NULL: the catalog could not tell */
 	size_t ncols, acols;
+	struct lint_fk {               /* every foreign key a migration seen so far created */
+		char *table, *name, *ref;
+	} *fks;
+	size_t nfks, afks;
 };
 
 /* ---- connected judgement (judge.c) ---- */
@@ -333,6 +337,9 @@ void lint_facts_release(struct linter *l);
 
 /* ---- downs (rules_down.c) ---- */
 
+/* Remember the foreign keys statement n creates (fkeys.c). */
+void lint_note_fkeys(struct linter *l, const PgQuery__Node *n);
+void lint_fkeys_release(struct linter *l);
 /* Remember the names statement n creates. */
 void lint_note_created(struct linter *l, const PgQuery__Node *n);
 void rules_down(struct lint_ctx *c);

@@ -1,6 +1,7 @@
 /* plan.c - the plan model: migrations, statements, predicted effects, warnings */
 #include "plan/plan.h"
 #include "sql/directive.h"
+#include "sql/pgnode.h"
 #include "lint/lint.h"
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -234,15 +235,19 @@ static void destroyed_data(const PgQuery__Node *n, struct strlist *out)
 
 /* --- predictions ------------------------------------------------------------------- */
 
-int plan_linters(struct plan *p, const struct config *cfg, int pg_version, lint_facts_fn facts,
-		 void *facts_arg)
+int plan_linters(struct plan *p, const struct config *cfg, int pg_version,
+		 const struct lint_options *db)
 {
-	struct lint_options user = { .cfg = cfg, .facts = facts, .facts_arg = facts_arg,
-				     .objects = facts ? plan_object_exists : NULL,
-				     .columns = facts ? plan_column_type : NULL };
-	/* the predictor reads column types from the catalog too, but judges nothing */
-	struct lint_options defaults = { .cfg = NULL, .pg_version = pg_version, .facts_arg = facts_arg,
-					 .columns = facts ? plan_column_type : NULL };
+	struct lint_options user = { .cfg = cfg };
+	struct lint_options defaults = { .cfg = NULL, .pg_version = pg_version };
+
+	if (db) {
+		user.facts = db->facts;
+		user.facts_arg = defaults.facts_arg = db->facts_arg;
+		user.objects = db->objects;
+		/* the predictor reads column types from the catalog too, but judges nothing */
+		user.columns = defaults.columns = db->columns;
+	}
 
 	p->linter = linter_new(&user);
 	if (!p->linter)
@@ -502,9 +507,66 @@ static void merge_effect(struct plan_stmt *ps, struct plan_effect *x)
 	ps->effects[ps->neffects++] = *x;
 }
 
+/* ACCESS EXCLUSIVE on a table the statement does not name, as effect of ps. */
+static void add_locked(struct plan_stmt *ps, const char *table)
+{
+	struct plan_effect x;
+
+	memset(&x, 0, sizeof(x));
+	x.name = xstrdup(table);
+	x.kind = "table";
+	x.mode = LOCK_ACCESS_EXCLUSIVE;
+	x.rows = -1;
+	x.bytes = -1;
+	merge_effect(ps, &x);
+}
+
+/*
+ * Dropping a foreign key (DROP CONSTRAINT, or DROP TABLE of the table holding it)
+ * takes ACCESS EXCLUSIVE on the referenced table too: the migrations that created
+ * the key say which table that is (pred has seen them).
+ */
+static void fkey_effects(struct plan_stmt *ps, const struct linter *pred, const PgQuery__Node *n)
+{
+	size_t i, j;
+
+	if (!pred || !n)
+		return;
+	if (n->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT && n->alter_table_stmt->relation) {
+		const PgQuery__AlterTableStmt *a = n->alter_table_stmt;
+
+		for (i = 0; i < a->n_cmds; i++) {
+			const PgQuery__AlterTableCmd *c = a->cmds[i]->node_case ==
+				PG_QUERY__NODE__NODE_ALTER_TABLE_CMD ? a->cmds[i]->alter_table_cmd : NULL;
+			const char *ref;
+
+			if (c && (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint ||
+				  c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraintRecurse) &&
+			    (ref = linter_fk_references(pred, a->relation->relname, c->name)) &&
+			    strcmp(ref, a->relation->relname))
+				add_locked(ps, ref);
+		}
+	} else if (n->node_case == PG_QUERY__NODE__NODE_DROP_STMT &&
+		   n->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
+		struct strlist refs = { NULL, 0, 0 };
+
+		for (i = 0; i < n->drop_stmt->n_objects; i++) {
+			const PgQuery__Node *o = n->drop_stmt->objects[i];
+
+			if (o->node_case == PG_QUERY__NODE__NODE_LIST)
+				linter_fk_tables(pred, pgnode_last_str(o->list->items, o->list->n_items),
+						 &refs);
+		}
+		for (j = 0; j < refs.n; j++)
+			add_locked(ps, refs.v[j]);
+		strlist_release(&refs);
+	}
+}
+
 struct body_predict {
 	struct plan_stmt *ps;
 	struct refine_at at;
+	const struct linter *pred;
 };
 
 /* One statement of a DO block or of a called function: its locks, refined by the
@@ -520,6 +582,7 @@ static void body_effects(const struct sql_stmt *s, void *ud)
 	for (i = 0; i < n; i++)
 		merge_effect(b->ps, &fx[i]);
 	free(fx);
+	fkey_effects(b->ps, b->pred, s->node);
 }
 
 static struct plan_stmt *add_stmt(struct plan_migration *m, const struct step *st,
@@ -573,9 +636,10 @@ static void lint_step(struct plan *p, struct plan_migration *m, const struct ste
 		for (i = 0; i < st->script.n; i++) {
 			struct body_predict b = { &m->stmts[i], { &st->script.stmts[i],
 				i + 1 < st->script.n ? &st->script.stmts[i + 1] : NULL, &r, st->sql,
-				p->pg_version, 0 } };
+				p->pg_version, 0 }, p->predictor };
 
 			refine_alter(b.ps->effects, b.ps->neffects, b.at.s->node, &b.at);
+			fkey_effects(b.ps, p->predictor, b.at.s->node);
 			b.at.by_table = 1;
 			lint_body_stmts(&st->script, i, body_effects, &b);
 		}

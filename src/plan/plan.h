@@ -126,12 +126,14 @@ void plan_release(struct plan *p);
 /*
  * Set up the linters: findings with cfg's lint settings, predictions for
  * server version pg_version (0: cfg's lint.pg_version, else the newest the
- * parser knows), which becomes p->pg_version. With facts (a connected plan:
- * plan_rel_facts and its db), findings are judged against the live catalog as
- * the up gate judges them. 0, or -1 after printing why.
+ * parser knows), which becomes p->pg_version. With db (a connected plan: its
+ * .facts, .objects, .columns and .facts_arg, e.g. plan_rel_facts,
+ * plan_object_exists, plan_column_type and the struct db), findings are judged
+ * against the live catalog as the up gate judges them, and column types come
+ * from it. 0, or -1 after printing why.
  */
-int plan_linters(struct plan *p, const struct config *cfg, int pg_version, lint_facts_fn facts,
-		 void *facts_arg);
+int plan_linters(struct plan *p, const struct config *cfg, int pg_version,
+		 const struct lint_options *db);
 /* The sections planned from now on are one run of up: what an earlier one
  * creates is new to everyone (linter_begin_run); connected plans only. */
 void plan_begin_run(struct plan *p);

@@ -201,6 +201,28 @@ expect_out "error \[change-column-type\] 1:[0-9]+: changing \"o\".\"c\" from var
 	"plan: the second change of a table outside the migrations sees the first"
 
 
+# ---- dropping a foreign key locks the table it references (its triggers go) ----
+db=$(pg_fresh_db); export PGDATABASE=$db
+K="$T_WORK/k"; mkdir -p "$K"
+cat >"$K/1_parent.up.sql" <<'SQL'
+CREATE TABLE parent (id bigint PRIMARY KEY);
+CREATE TABLE child (id bigint, parent_id bigint REFERENCES parent (id));
+CREATE TABLE child2 (id bigint, p bigint, CONSTRAINT child2_p_fk FOREIGN KEY (p) REFERENCES parent (id));
+SQL
+echo "DROP TABLE child2, child, parent;" >"$K/1_parent.down.sql"
+run --dir "$K" up
+psql_q -c "INSERT INTO parent SELECT generate_series(1, 10)"
+echo "ALTER TABLE child2 DROP CONSTRAINT child2_p_fk;" >"$K/2_unlink.up.sql"
+echo "ALTER TABLE child2 ADD CONSTRAINT child2_p_fk FOREIGN KEY (p) REFERENCES parent (id);" >"$K/2_unlink.down.sql"
+echo "DROP TABLE child;" >"$K/3_drop.up.sql"
+echo "CREATE TABLE child (id bigint, parent_id bigint REFERENCES parent (id));" >"$K/3_drop.down.sql"
+run --dir "$K" plan
+expect_eq "$(printf '%s\n' "$T_OUT" | grep -c 'parent (table): ACCESS EXCLUSIVE (blocks reads and writes)')" 2 \
+	"plan: DROP CONSTRAINT of a foreign key, and DROP TABLE of its table, lock the referenced table"
+run --dir "$K" rehearse --with-data 10
+expect_rc 0 "rehearse: what the plan predicts for them is what the server does"
+expect_no "not-in-plan|DIFFERENT FROM THE PLAN" "rehearse: no difference from the plan"
+
 # ---- CREATE TABLE IF NOT EXISTS of a table that exists never makes it new ----
 db=$(pg_fresh_db); export PGDATABASE=$db
 N="$T_WORK/n"; mkdir -p "$N"
