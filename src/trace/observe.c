@@ -23,9 +23,14 @@ int obs_catalog_take(struct db *db, struct obs_catalog *c)
 
 	memset(c, 0, sizeof(*c));
 	res = db_exec(db,
-		"SELECT c.oid, c.relfilenode, coalesce(i.indrelid, 0), c.relkind, n.nspname, c.relname "
+		"SELECT c.oid, c.relfilenode, coalesce(i.indrelid, d.refobjid, 0), c.relkind, n.nspname, "
+		"       c.relname "
 		"  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 		"  LEFT JOIN pg_index i ON i.indexrelid = c.oid "
+		/* a sequence owned by a column (serial, identity, OWNED BY) goes with its table */
+		"  LEFT JOIN pg_depend d ON c.relkind = 'S' AND d.classid = 'pg_class'::regclass "
+		"       AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass "
+		"       AND d.deptype IN ('a', 'i') "
 		" WHERE c.relkind IN ('r', 'p', 'm', 'i', 'I', 'S', 'v', 'f') "
 		"   AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
 		"   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)' "
@@ -443,6 +448,15 @@ static int covered_by_predicted_index(const struct plan_stmt *st, const struct p
 	return 0;
 }
 
+/* An index or owned sequence locked no more strongly than its table goes with the table
+ * (a rebuilt index is locked because it is rebuilt: st->rebuilt). */
+static int goes_with_table(const struct plan_stmt *st, const struct plan_effect *o)
+{
+	if (!strcmp(o->kind, "index"))
+		return o->rewrite || o->mode <= parent_mode(st, o);
+	return !strcmp(o->kind, "sequence") && o->parent && o->mode <= parent_mode(st, o);
+}
+
 /*
  * What the plan did not predict is a finding on the statement (rule not-in-plan): an
  * error when the observed lock blocks writes (SHARE and stronger) or the table was
@@ -526,9 +540,9 @@ void observe_compare(struct plan_stmt *st)
 		/* nobody else can see what the migration created before it commits */
 		if (matched_by_prediction(st, o) || o->created)
 			continue;
-		/* an index locked no more strongly than its table goes with the table; a
-		 * rebuilt index is locked because it is rebuilt (st->rebuilt) */
-		if (!strcmp(o->kind, "index") && (o->rewrite || o->mode <= parent_mode(st, o)))
+		/* an index or owned sequence locked no more strongly than its table goes
+		 * with the table; a rebuilt index is locked because it is rebuilt */
+		if (goes_with_table(st, o))
 			continue;
 		/* DROP INDEX names the index; its table is locked as strongly */
 		if (covered_by_predicted_index(st, o))
@@ -562,7 +576,7 @@ void observe_prune(struct plan_stmt *st)
 			  (matched_by_prediction(st, o) &&
 			   plan_effect_held(o) >= LOCK_SHARE_UPDATE_EXCLUSIVE);
 		/* an index locked no more strongly than its table goes with the table */
-		if (keep[i] && !strcmp(o->kind, "index") && (o->rewrite || o->mode <= parent_mode(st, o)))
+		if (keep[i] && !strcmp(o->kind, "index") && goes_with_table(st, o))
 			keep[i] = 0;
 	}
 	for (i = 0; i < st->nseen; i++) {
