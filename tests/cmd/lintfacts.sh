@@ -125,6 +125,20 @@ expect_out "error \[drop-object\] 7:1: dropping function \"outside_fn\"" \
 run lint --dir "$D"
 expect_out "error\[drop-object\]: dropping function \"nothing_here\"" "offline lint keeps today's judgement"
 
+# drops-nothing (offline lint of a directory): a DROP ... IF EXISTS in a down of a name that
+# no migration creates is a warning (a typo?); of a name one creates, nothing; the words in a
+# string are not a statement
+X="$T_WORK/x"; mkdir -p "$X"
+echo "CREATE TABLE groupchannels (id bigint PRIMARY KEY);" >"$X/1_g.up.sql"
+printf "DROP TABLE IF EXISTS groupchanels;\nSELECT 'DROP TABLE IF EXISTS nothing_at_all' AS text_only;\n" >"$X/1_g.down.sql"
+run lint --dir "$X"
+expect_out "1_g.down.sql:1:1: warning\[drops-nothing\]: drops nothing: no migration creates \"groupchanels\"; a typo\?" \
+	"drops-nothing: the misspelt name"
+expect_no "nothing_at_all" "drops-nothing: not the words in a string"
+echo "DROP TABLE IF EXISTS groupchannels;" >"$X/1_g.down.sql"
+run lint --dir "$X"
+expect_no "drops-nothing" "drops-nothing: not the name the up created"
+
 # ---- a column's current type from the catalog, each pair on the real server ----
 relfile() { psql_q -c "SELECT relfilenode FROM pg_class WHERE relname = 't'"; }
 # old | new | USING | what the server does (read below, after the loop)
