@@ -51,8 +51,11 @@ expect_no "rolled back [0-9]" "no rollback with --on-failure stop"
 run --dir "$D" down --all --no-backup -q
 
 # the recorded down SQL is used, even after the down file changed on disk
-mig 3 a_note "ALTER TABLE a ADD COLUMN note text; SELECT pg_sleep(0.2);" "ALTER TABLE a DROP COLUMN note;"
-(sleep 0.1; printf 'SELECT no_such_function();\n' >"$D/3_a_note.down.sql") &
+mig 3 a_note "ALTER TABLE a ADD COLUMN note text; SELECT pg_sleep(1);" "ALTER TABLE a DROP COLUMN note;"
+# the down file changes while migration 3 runs (its files were read before it began)
+(i=0; while [ "$(psql_q -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1)%' AND pid <> pg_backend_pid()")" = 0 ] && [ $i -lt 300 ]; do
+	sleep 0.05; i=$((i + 1)); done
+ printf 'SELECT no_such_function();\n' >"$D/3_a_note.down.sql") &
 run --dir "$D" up --on-failure rollback --no-backup
 wait
 expect_out "rolled back 3 migrations" "rolled back with the recorded down SQL"
