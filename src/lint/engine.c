@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lint/lint_int.h"
+#include "sql/batchsql.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -317,6 +318,9 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	dirs_parse(&c);
 	if (!parsed)
 		parse_error(&c, sp);
+	/* -- migrate:batch N: the statements it batches are not unbatched backfills */
+	if (d && d->nbatch && parsed && batch_assign(sp, d, path) < 0 && r)
+		r->parse_errors++;
 	tx_analyse(&c, d);
 	down_doomed_scan(&c);
 	for (i = 0; i < sp->n; i++) {
@@ -400,7 +404,10 @@ void linter_learn_section(struct linter *l, const struct section *sec)
 void lint_text(struct linter *l, const char *sql, const char *file, int line_base,
 	       struct lint_result *r)
 {
-	struct directives d = { 0, -1, -1 };
+	struct directives d;
+
+	memset(&d, 0, sizeof(d));
+	d.lock_timeout_ms = d.statement_timeout_ms = -1;
 
 	/* every directive says "migrate:"; most files have none, and reading them scans */
 	if (strstr(sql, "migrate:") && directives_parse(sql, file, line_base, &d) < 0)

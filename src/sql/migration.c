@@ -144,6 +144,33 @@ struct directive_scan {
 	int errors;
 };
 
+/* -- migrate:batch N: N rows per batch, for the statement on the next line. */
+static void batch_directive(struct directive_scan *ds, const char *arg, int start, int line,
+			   int col)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+	struct batch_directive *b;
+
+	if (!*arg || *end || n < 1 || n > 100000000) {
+		log_error_at(ds->path, line, col, "invalid batch size \"%s\" in -- migrate:batch", arg);
+		log_hint("write the number of rows per batch, like -- migrate:batch 10000");
+		ds->errors++;
+		return;
+	}
+	if (ds->d->nbatch == MIGRATE_MAX_BATCH) {
+		log_error_at(ds->path, line, col, "more than %d batched statements in one migration",
+			     MIGRATE_MAX_BATCH);
+		log_hint("split the migration");
+		ds->errors++;
+		return;
+	}
+	b = &ds->d->batch[ds->d->nbatch++];
+	b->offset = start;
+	b->line = line;
+	b->size = n;
+}
+
 static void directive_comment(const char *src, int start, int end, void *ud)
 {
 	struct directive_scan *ds = ud;
@@ -175,6 +202,8 @@ static void directive_comment(const char *src, int start, int end, void *ud)
 		} else {
 			ds->d->statement_timeout_ms = ms;
 		}
+	} else if (!strcmp(word, "batch")) {
+		batch_directive(ds, arg, start, line, col);
 	} else if (!strcmp(word, "allow") || !strcmp(word, "disable")) {
 		/* lint directives: read by the linter */
 	} else if (!strcmp(word, "up") || !strcmp(word, "down")) {
@@ -183,7 +212,8 @@ static void directive_comment(const char *src, int start, int end, void *ud)
 		ds->errors++;
 	} else {
 		log_error_at(ds->path, line, col, "unknown directive \"-- migrate:%s\"", word);
-		log_hint("known directives: no-transaction, lock-timeout, statement-timeout, allow, disable");
+		log_hint("known directives: no-transaction, lock-timeout, statement-timeout, batch, "
+			 "allow, disable");
 		ds->errors++;
 	}
 	free(word);
@@ -197,6 +227,7 @@ int directives_parse(const char *sql, const char *path, int line_base, struct di
 	d->no_transaction = 0;
 	d->lock_timeout_ms = -1;
 	d->statement_timeout_ms = -1;
+	d->nbatch = 0;
 	sql_for_each_comment(sql, directive_comment, &ds);
 	return ds.errors ? -1 : 0;
 }
