@@ -1092,6 +1092,13 @@ static int report_failed(struct runner *r, struct step *s, int direction, const 
 	if (s->mode == TX_WRAPPED) {
 		log_error("migration %s %s %s and was rolled back; nothing of it was %s",
 			  s->version_str, s->name, sig ? "was interrupted" : "failed", verb);
+	} else if (s->batched && direction > 0) {
+		log_error("migration %s %s %s part way; version %s is marked dirty with its progress",
+			  s->version_str, s->name, sig ? "was interrupted" : "failed", s->version_str);
+		log_detail("every batch committed with the position it reached; the batch under way "
+			   "was rolled back");
+		log_hint("fix the cause, then run \"migrate up\" again: it resumes after the last "
+			 "committed batch (docs/batch.md)");
 	} else {
 		log_error("migration %s %s %s part way; version %s is marked dirty", s->version_str,
 			  s->name, sig ? "was interrupted" : "failed", s->version_str);
