@@ -791,6 +791,7 @@ static void batch_event(struct runner *r, const struct step *s, int stmt, long l
 		return;
 	o = json_object();
 	json_object_set_new(o, "version", json_string(s->version_str));
+	json_object_set_new(o, "file", json_string(s->path));
 	json_object_set_new(o, "line", json_integer(s->script.stmts[stmt].line));
 	json_object_set_new(o, "rows", json_integer(n));
 	json_object_set_new(o, "total_rows", json_integer(b->rows));

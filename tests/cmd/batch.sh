@@ -127,10 +127,12 @@ DELETE FROM pairs p WHERE NOT p.keep;
 UPDATE u AS x SET hits = x.hits + 1 WHERE x.code LIKE 'k1%';
 SQL
 echo "DROP TABLE pairs, u;" >"$D/3_delete.down.sql"
-run $A up
+run $A --events "$T_WORK/ev" up
 expect_rc 0 "a batched DELETE, a composite key, a unique NOT NULL key"
 expect_eq "$(psql_q -c "SELECT count(*), count(*) FILTER (WHERE NOT keep) FROM pairs")" "450|0" "the DELETE removed exactly the rows its WHERE matches (composite key)"
 expect_eq "$(psql_q -c "SELECT count(*) FROM u WHERE hits <> CASE WHEN code LIKE 'k1%' THEN 1 ELSE 0 END")" 0 "the UPDATE over a unique NOT NULL key, with an alias, changed each matching row once"
+expect_eq "$(grep -c '"event":"batch"' "$T_WORK/ev")" 12 "one batch event per batch (150 rows of pairs in 5 of 37, 111 of u in 7 of 16)"
+expect_eq "$(grep '"event":"batch"' "$T_WORK/ev" | tail -1 | grep -o '"total_rows":[0-9]*')" '"total_rows":111' "the last event counts every row of the statement"
 
 # --- a lock timeout retries the batch ---------------------------------------------------
 cat >"$D/4_lock.up.sql" <<'SQL'
