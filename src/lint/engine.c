@@ -319,7 +319,7 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	if (!parsed)
 		parse_error(&c, sp);
 	/* -- migrate:batch N: the statements it batches are not unbatched backfills */
-	if (d && d->nbatch && parsed && batch_assign(sp, d, path) < 0 && r)
+	if (parsed && batch_assign(sp, path) < 0 && r)
 		r->parse_errors++;
 	tx_analyse(&c, d);
 	down_doomed_scan(&c);
@@ -404,10 +404,7 @@ void linter_learn_section(struct linter *l, const struct section *sec)
 void lint_text(struct linter *l, const char *sql, const char *file, int line_base,
 	       struct lint_result *r)
 {
-	struct directives d;
-
-	memset(&d, 0, sizeof(d));
-	d.lock_timeout_ms = d.statement_timeout_ms = -1;
+	struct directives d = { 0, -1, -1 };
 
 	/* every directive says "migrate:"; most files have none, and reading them scans */
 	if (strstr(sql, "migrate:") && directives_parse(sql, file, line_base, &d) < 0)

@@ -43,7 +43,7 @@ int steps_resumable(const struct history_row *row, const struct migration *m)
 	int stmt;
 	char *last = NULL;
 
-	if (!row->dirty || !row->progress || !m || !m->up.dir.nbatch ||
+	if (!row->dirty || !row->progress || !m ||
 	    !migration_checksum_matches(m, row->checksum) ||
 	    read_progress(row->progress, &stmt, &last) < 0)
 		return 0;

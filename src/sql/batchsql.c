@@ -1,5 +1,6 @@
 /* batchsql.c - statements under "-- migrate:batch N", and their parts */
 #include "sql/batchsql.h"
+#include "sql/directive.h"
 #include "base/util.h"
 
 #include <stdlib.h>
@@ -41,51 +42,83 @@ static const char *unbatchable(const struct sql_stmt *st)
 	return "only an UPDATE or a DELETE can be batched";
 }
 
-/* The statement directive b batches: the first that starts after it; -1 when none or inside one. */
-static int batched_stmt(const struct sql_script *s, const struct batch_directive *b)
+long batch_size(const char *arg)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	return *arg >= '0' && *arg <= '9' && !*end && n >= 1 && n <= 100000000 ? n : 0;
+}
+
+/* The statement a directive at offset off batches: the first that starts after it; -1 when
+ * none, or when the directive is inside a statement. */
+static int batched_stmt(const struct sql_script *s, int off)
 {
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
-		if (s->stmts[i].offset > b->offset)
+		if (s->stmts[i].offset > off)
 			return (int)i;
-		if (s->stmts[i].offset + s->stmts[i].len > b->offset)
+		if (s->stmts[i].offset + s->stmts[i].len > off)
 			return -1;
 	}
 	return -1;
 }
 
-int batch_assign(struct sql_script *s, const struct directives *d, const char *path)
+struct assign {
+	struct sql_script *s;
+	const char *path;
+	int n, errors;
+};
+
+static void assign_one(const char *src, int start, int end, void *ud)
 {
-	int k, n = 0, errors = 0;
+	struct assign *a = ud;
+	struct directive d;
+	char *arg;
+	long size;
+	int i, line, col;
+	const char *why;
 
-	for (k = 0; k < d->nbatch; k++) {
-		const struct batch_directive *b = &d->batch[k];
-		int i = batched_stmt(s, b);
-		const char *why;
-
-		if (i < 0) {
-			log_error_at(path, b->line, 0, "-- migrate:batch is not on the line before a "
-				     "statement");
-			log_hint("put it on the line before the UPDATE or DELETE it batches");
-			errors++;
-			continue;
-		}
-		if ((why = unbatchable(&s->stmts[i]))) {
-			log_error_at(path, s->stmts[i].line, s->stmts[i].col, "cannot run %s in "
-				     "batches (-- migrate:batch, line %d): %s",
-				     s->stmts[i].node ? sql_stmt_kind(s->stmts[i].node) : "this statement",
-				     b->line, why);
-			log_hint("a batched statement is a plain UPDATE or DELETE of one table, with "
-				 "an optional WHERE (docs/batch.md)");
-			errors++;
-			continue;
-		}
-		if (!s->stmts[i].batch)
-			n++;
-		s->stmts[i].batch = b->size;
+	if (!directive_read(src + start, (size_t)(end - start), &d) || !directive_is(&d, "batch"))
+		return;
+	arg = xstrndup(d.args, d.args_len);
+	size = batch_size(arg);
+	free(arg);
+	if (!size)
+		return; /* reported by directives_parse */
+	sql_linecol(src, start, a->s->line_base, &line, &col);
+	if ((i = batched_stmt(a->s, start)) < 0) {
+		log_error_at(a->path, line, col, "-- migrate:batch is not on the line before a "
+			     "statement");
+		log_hint("put it on the line before the UPDATE or DELETE it batches");
+		a->errors++;
+		return;
 	}
-	return errors ? -1 : n;
+	if ((why = unbatchable(&a->s->stmts[i]))) {
+		const struct sql_stmt *st = &a->s->stmts[i];
+
+		log_error_at(a->path, st->line, st->col, "cannot run %s in batches (-- migrate:batch, "
+			     "line %d): %s", st->node ? sql_stmt_kind(st->node) : "this statement",
+			     line, why);
+		log_hint("a batched statement is a plain UPDATE or DELETE of one table, with "
+			 "an optional WHERE (docs/batch.md)");
+		a->errors++;
+		return;
+	}
+	if (!a->s->stmts[i].batch)
+		a->n++;
+	a->s->stmts[i].batch = size;
+}
+
+int batch_assign(struct sql_script *s, const char *path)
+{
+	struct assign a = { s, path, 0, 0 };
+
+	if (!strstr(s->src, "migrate:batch"))
+		return 0;
+	sql_for_each_comment(s->src, assign_one, &a);
+	return a.errors ? -1 : a.n;
 }
 
 /* --- the parts of the text ------------------------------------------------ */

@@ -7,14 +7,18 @@
 #include "sql/migration.h"
 #include "sql/script.h"
 
+/* The rows per batch of a "-- migrate:batch N" argument; 0 when it is not a valid size. */
+long batch_size(const char *arg);
+
 /*
- * Give each statement its batch size (stmt->batch) from the directives: a
- * directive batches the statement that follows it. A directive not followed
- * by a statement, or inside one, and a batched statement that is not a plain
- * single-table UPDATE or DELETE, are errors printed with path:line. Returns
- * the number of batched statements, or -1.
+ * Give each statement of s its batch size (stmt->batch) from the
+ * "-- migrate:batch N" comments of s->src: a directive batches the statement
+ * that follows it. A directive not followed by a statement, or inside one,
+ * and a batched statement that is not a plain single-table UPDATE or DELETE,
+ * are errors printed with path:line. Returns the number of batched
+ * statements, or -1.
  */
-int batch_assign(struct sql_script *s, const struct directives *d, const char *path);
+int batch_assign(struct sql_script *s, const char *path);
 
 /* A batched UPDATE or DELETE cut into the parts its batches are rebuilt from. */
 struct batch_stmt {

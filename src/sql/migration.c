@@ -1,6 +1,7 @@
 /* migration.c - discover migration files, pair up/down, dbmate sections, checksums */
 #include "sql/migration.h"
 #include "sql/directive.h"
+#include "sql/batchsql.h"
 #include "sql/script.h"
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -144,31 +145,14 @@ struct directive_scan {
 	int errors;
 };
 
-/* -- migrate:batch N: N rows per batch, for the statement on the next line. */
-static void batch_directive(struct directive_scan *ds, const char *arg, int start, int line,
-			   int col)
+/* -- migrate:batch N: checked here, assigned to its statement by sql/batchsql.c. */
+static void batch_directive(struct directive_scan *ds, const char *arg, int line, int col)
 {
-	char *end;
-	long n = strtol(arg, &end, 10);
-	struct batch_directive *b;
-
-	if (!*arg || *end || n < 1 || n > 100000000) {
-		log_error_at(ds->path, line, col, "invalid batch size \"%s\" in -- migrate:batch", arg);
-		log_hint("write the number of rows per batch, like -- migrate:batch 10000");
-		ds->errors++;
+	if (batch_size(arg) > 0)
 		return;
-	}
-	if (ds->d->nbatch == MIGRATE_MAX_BATCH) {
-		log_error_at(ds->path, line, col, "more than %d batched statements in one migration",
-			     MIGRATE_MAX_BATCH);
-		log_hint("split the migration");
-		ds->errors++;
-		return;
-	}
-	b = &ds->d->batch[ds->d->nbatch++];
-	b->offset = start;
-	b->line = line;
-	b->size = n;
+	log_error_at(ds->path, line, col, "invalid batch size \"%s\" in -- migrate:batch", arg);
+	log_hint("write the number of rows per batch, like -- migrate:batch 10000");
+	ds->errors++;
 }
 
 static void directive_comment(const char *src, int start, int end, void *ud)
@@ -203,7 +187,7 @@ static void directive_comment(const char *src, int start, int end, void *ud)
 			ds->d->statement_timeout_ms = ms;
 		}
 	} else if (!strcmp(word, "batch")) {
-		batch_directive(ds, arg, start, line, col);
+		batch_directive(ds, arg, line, col);
 	} else if (!strcmp(word, "allow") || !strcmp(word, "disable")) {
 		/* lint directives: read by the linter */
 	} else if (!strcmp(word, "up") || !strcmp(word, "down")) {
@@ -227,7 +211,6 @@ int directives_parse(const char *sql, const char *path, int line_base, struct di
 	d->no_transaction = 0;
 	d->lock_timeout_ms = -1;
 	d->statement_timeout_ms = -1;
-	d->nbatch = 0;
 	sql_for_each_comment(sql, directive_comment, &ds);
 	return ds.errors ? -1 : 0;
 }

@@ -14,21 +14,11 @@ enum tx_mode {
 };
 const char *tx_mode_name(enum tx_mode m);
 
-/* At most this many batched statements in one migration. */
-#define MIGRATE_MAX_BATCH 16
-
 /* Directives found in comments of one section. */
 struct directives {
 	int no_transaction;   /* -- migrate:no-transaction */
 	long lock_timeout_ms; /* -- migrate:lock-timeout 2s ; -1 when absent */
 	long statement_timeout_ms; /* -- migrate:statement-timeout 5min ; -1 when absent */
-	/* -- migrate:batch N on the line before an UPDATE or DELETE (docs/batch.md):
-	 * where each comment starts in the section, its line, its batch size */
-	int nbatch;
-	struct batch_directive {
-		int offset, line;
-		long size;
-	} batch[MIGRATE_MAX_BATCH];
 };
 
 /* One direction of a migration: the SQL text and where it lives. */

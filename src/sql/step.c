@@ -26,8 +26,11 @@ enum tx_mode tx_mode_decide(const struct sql_script *s, const struct directives 
 		*first_tx = tx;
 	if (ctl)
 		return TX_SELF;
-	if (d && (d->no_transaction || d->nbatch))
+	if (d && d->no_transaction)
 		return TX_NONE;
+	for (i = 0; i < s->n; i++)
+		if (s->stmts[i].batch)
+			return TX_NONE; /* -- migrate:batch N (sql/batchsql.c) */
 	if (notx >= 0 && tx >= 0)
 		return TX_MIXED;
 	return notx >= 0 ? TX_NONE : TX_WRAPPED;
@@ -38,8 +41,8 @@ static int step_batches(struct step *s)
 {
 	size_t i;
 
-	if ((s->batched = batch_assign(&s->script, &s->dir, s->path)) < 0)
-		return -1;
+	if ((s->batched = batch_assign(&s->script, s->path)) <= 0)
+		return s->batched;
 	for (i = 0; i < s->script.n; i++) {
 		const struct sql_stmt *st = &s->script.stmts[i];
 
@@ -66,7 +69,7 @@ int step_prepare(struct step *s, const char *sql, const char *path, int line_bas
 	if (dir)
 		s->dir = *dir;
 	else {
-		s->dir.no_transaction = s->dir.nbatch = 0;
+		s->dir.no_transaction = 0;
 		s->dir.lock_timeout_ms = s->dir.statement_timeout_ms = -1;
 	}
 	if (sql_script_parse(&s->script, sql, path, line_base) < 0) {
@@ -74,7 +77,7 @@ int step_prepare(struct step *s, const char *sql, const char *path, int line_bas
 			       "%s; the statement is sent to the server as written", s->script.error);
 	}
 	s->noop = s->script.n == 0;
-	if (s->dir.nbatch && step_batches(s) < 0)
+	if (step_batches(s) < 0)
 		return -1;
 	s->mode = tx_mode_decide(&s->script, &s->dir, &first_notx, &first_tx);
 	if (s->mode == TX_MIXED) {
