@@ -92,6 +92,10 @@ expect_eq "$(psql_q -c "SELECT count(*) FROM t WHERE id <= (SELECT (progress->'l
 expect_eq "$(psql_q -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND l.relation = 't'::regclass")" 0 "no lock is left on the table"
 run status --dir "$D"
 expect_out "2 +dirty" "status shows it dirty"
+expect_out "2 backfill: stopped part way through its batches \($done_rows rows in [0-9]+ batches committed\); \"migrate up\" resumes it" "and that up resumes it"
+run repair --dir "$D"
+expect_rc 2 "repair does not clear a resumable version"
+expect_err "clearing it would run its batches again from the start" "it says why"
 run $A up
 expect_rc 0 "the next up finishes it"
 expect_err "resuming 2 backfill at .*2_backfill.up.sql:3 after the last committed batch" "it says it resumes"
