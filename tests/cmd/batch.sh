@@ -209,6 +209,18 @@ expect_rc 0 "up on a history table of an older migrate"
 expect_eq "$(psql_q -c "SELECT progress->>'rows' FROM schema_migrations WHERE version = 2")" 667 "the column was added and the progress recorded"
 expect_eq "$(wrong_rows)" 0 "and every row updated once"
 
+# --- plan shows the batches to expect -------------------------------------------------
+printf -- "-- migrate:batch 100\nUPDATE t SET n = n WHERE tag IS NULL;\n" >"$D/5_plan.up.sql"
+echo "SELECT 1;" >"$D/5_plan.down.sql"
+psql_q -c "ANALYZE t"
+run plan --dir "$D"
+expect_out "in batches of 100 rows over the table's key.*: about 10 batches for ~1000 rows" "plan: the batches expected from the row estimate"
+run plan --dir "$D" --format json
+expect_eq "$(printf '%s' "$T_OUT" | tr -d ' \n' | grep -o '"batch":{[^}]*}')" '"batch":{"size":100,"rows_estimate":1000}' "plan --format json: the batch size and row estimate"
+run plan --dir "$D" --offline
+expect_out "in batches of 100 rows over the table's key" "plan --offline: batched, without an estimate"
+rm "$D/5_plan.up.sql" "$D/5_plan.down.sql"
+
 run $A up --batch-rate -1
 expect_rc 2 "--batch-rate takes rows per second"
 t_done
