@@ -70,7 +70,7 @@ char *history_sql_progress_start(const struct history *h); /* $1 version, $2 dir
 char *history_sql_progress_stmt(const struct history *h);  /* $1 version, $2 stmt */
 /* For one batch's statement, a data-modifying WITH query that records the
  * position: $2 version, $3 direction, $4 stmt; the batch's last key in
- * _l.last and its row count in _n.n. */
+ * _l._migrate_key and its row count in _n.n. */
 char *history_sql_progress_batch(const struct history *h);
 
 /* A history row about to be written: history_sql_insert's $1..$7. */

@@ -53,28 +53,50 @@ static void add_keys(struct strbuf *sb, const char *prefix, char **qcols, int n,
 		strbuf_addf(sb, "%s%s%s%s", k ? ", " : "", prefix, qcols[k], suffix);
 }
 
-/* The statement of one batch (struct batch_sql) from the parts and the key. */
+/* "($1 IS NULL OR (keys) > (the last key done))": the batch starts after it. */
+static void add_after_last(struct strbuf *sb, const char *pre, char **qcols, char **types, int n)
+{
+	int k;
+
+	strbuf_addf(sb, "($1::jsonb IS NULL OR (");
+	add_keys(sb, pre, qcols, n, "");
+	strbuf_addf(sb, ") > (");
+	for (k = 0; k < n; k++)
+		strbuf_addf(sb, "%s($1::jsonb->>%d)::%s", k ? ", " : "", k, types[k]);
+	strbuf_addf(sb, "))");
+}
+
+/*
+ * The statement of one batch (struct batch_sql) from the parts and the key:
+ * the next `size` keys after the last one done that the statement's WHERE
+ * matches (_migrate_batch), the greatest of them (_migrate_last), then the
+ * statement itself on the key range (last done, greatest] with its own WHERE
+ * (in the statement's snapshot, exactly the rows of _migrate_batch: an index
+ * range scan, rechecked on a row's newest version when another transaction
+ * changed it), and the position recorded in the history row.
+ */
 static char *build(const struct batch_stmt *b, const struct history *h, char **qcols,
 		   char **types, int n, long size)
 {
 	struct strbuf sb = STRBUF_INIT, pre = STRBUF_INIT;
 	char *q = db_quote_ident(b->qualifier), *hist;
-	int k;
 
 	strbuf_addf(&pre, "%s.", q);
 	strbuf_addf(&sb, "WITH _migrate_batch AS (SELECT ");
 	add_keys(&sb, pre.buf, qcols, n, "");
-	strbuf_addf(&sb, " FROM %s\nWHERE ($1::jsonb IS NULL OR (", b->relation);
-	add_keys(&sb, pre.buf, qcols, n, "");
-	strbuf_addf(&sb, ") > (");
-	for (k = 0; k < n; k++)
-		strbuf_addf(&sb, "%s($1::jsonb->>%d)::%s", k ? ", " : "", k, types[k]);
-	strbuf_addf(&sb, "))");
+	strbuf_addf(&sb, " FROM %s\nWHERE ", b->relation);
+	add_after_last(&sb, pre.buf, qcols, types, n);
 	if (b->where)
 		strbuf_addf(&sb, " AND (%s\n)", b->where);
 	strbuf_addf(&sb, "\nORDER BY ");
 	add_keys(&sb, pre.buf, qcols, n, "");
-	strbuf_addf(&sb, " LIMIT %ld),\n_migrate_rows AS (", size);
+	strbuf_addf(&sb, " LIMIT %ld),\n_migrate_last AS (SELECT ", size);
+	add_keys(&sb, "_b.", qcols, n, "");
+	strbuf_addf(&sb, ", jsonb_build_array(");
+	add_keys(&sb, "_b.", qcols, n, "");
+	strbuf_addf(&sb, ") AS _migrate_key FROM _migrate_batch _b ORDER BY ");
+	add_keys(&sb, "_b.", qcols, n, " DESC");
+	strbuf_addf(&sb, " LIMIT 1),\n_migrate_rows AS (");
 	if (b->is_delete)
 		strbuf_addf(&sb, "DELETE FROM %s\n", b->relation);
 	else
@@ -82,21 +104,17 @@ static char *build(const struct batch_stmt *b, const struct history *h, char **q
 	strbuf_addf(&sb, "WHERE ");
 	if (b->where)
 		strbuf_addf(&sb, "(%s\n) AND ", b->where);
-	strbuf_addf(&sb, "(");
+	add_after_last(&sb, pre.buf, qcols, types, n);
+	strbuf_addf(&sb, " AND (");
 	add_keys(&sb, pre.buf, qcols, n, "");
-	strbuf_addf(&sb, ") IN (SELECT ");
-	add_keys(&sb, "_b.", qcols, n, "");
-	strbuf_addf(&sb, " FROM _migrate_batch _b) RETURNING 1),\n"
-		    "_migrate_last AS (SELECT jsonb_build_array(");
-	add_keys(&sb, "_b.", qcols, n, "");
-	strbuf_addf(&sb, ") AS last FROM _migrate_batch _b ORDER BY ");
-	add_keys(&sb, "_b.", qcols, n, " DESC");
+	strbuf_addf(&sb, ") <= (SELECT ");
+	add_keys(&sb, "_l.", qcols, n, "");
 	hist = history_sql_progress_batch(h);
 	/* the position, committed with the batch: it never disagrees with the data */
-	strbuf_addf(&sb, " LIMIT 1),\n"
+	strbuf_addf(&sb, " FROM _migrate_last _l) RETURNING 1),\n"
 		    "_migrate_n AS (SELECT count(*) AS n FROM _migrate_rows),\n"
 		    "_migrate_progress AS (%s)\n"
-		    "SELECT _l.last::text, _n.n, (SELECT count(*) FROM _migrate_progress) "
+		    "SELECT _l._migrate_key::text, _n.n, (SELECT count(*) FROM _migrate_progress) "
 		    "FROM _migrate_last _l, _migrate_n _n", hist);
 	free(hist);
 	free(q);
