@@ -109,14 +109,16 @@ static char *build(const struct batch_stmt *b, const struct history *h, char **q
 	add_keys(&sb, pre.buf, qcols, n, "");
 	strbuf_addf(&sb, ") <= (SELECT ");
 	add_keys(&sb, "_l.", qcols, n, "");
-	hist = history_sql_progress_batch(h);
-	/* the position, committed with the batch: it never disagrees with the data */
 	strbuf_addf(&sb, " FROM _migrate_last _l) RETURNING 1),\n"
-		    "_migrate_n AS (SELECT count(*) AS n FROM _migrate_rows),\n"
-		    "_migrate_progress AS (%s)\n"
-		    "SELECT _l._migrate_key::text, _n.n, (SELECT count(*) FROM _migrate_progress) "
-		    "FROM _migrate_last _l, _migrate_n _n", hist);
-	free(hist);
+		    "_migrate_n AS (SELECT count(*) AS n FROM _migrate_rows)");
+	/* the position, committed with the batch: it never disagrees with the data */
+	if (h) {
+		hist = history_sql_progress_batch(h);
+		strbuf_addf(&sb, ",\n_migrate_progress AS (%s)", hist);
+		free(hist);
+	}
+	strbuf_addf(&sb, "\nSELECT _l._migrate_key::text, _n.n, %s FROM _migrate_last _l, "
+		    "_migrate_n _n", h ? "(SELECT count(*) FROM _migrate_progress)" : "0");
 	free(q);
 	strbuf_release(&pre);
 	return strbuf_detach(&sb, NULL);

@@ -10,8 +10,9 @@
 #include "sql/step.h"
 
 /* One batch's statement: $1 the last key done (JSON array, NULL: from the
- * start), $2 version, $3 direction, $4 the statement's index. It returns no
- * row when nothing is left, else one: the new last key, the rows changed. */
+ * start), $2 version, $3 direction, $4 the statement's index (without a
+ * history: $1 only). It returns no row when nothing is left, else one: the
+ * new last key, the rows changed. */
 struct batch_sql {
 	char *sql;
 	char *table;     /* for messages: the table as written */
@@ -20,7 +21,8 @@ struct batch_sql {
 };
 
 /*
- * Build statement i's batch from the live catalog. 0; 1 when the table does
+ * Build statement i's batch from the live catalog; h NULL: without recording
+ * the progress (rehearse). 0; 1 when the table does
  * not exist (yet: an earlier statement of the migration may create it, and
  * missing_ok); -1 refused (no usable key, a key column assigned: printed with
  * path:line); -2 the catalog query failed (printed).

@@ -79,6 +79,12 @@ expect_rc 0 "down runs its own batched UPDATE"
 expect_eq "$(psql_q -c "SELECT count(*) FROM t WHERE n <> 0")" 0 "the down's batches changed each row back exactly once"
 expect_eq "$(psql_q -c "SELECT count(*) FROM schema_migrations WHERE version = 2")" 0 "the down forgot the version"
 
+run rehearse --dir "$D" --with-data 1000
+expect_rc 0 "rehearse runs the batched up and down on a copy with data"
+expect_out "ran in batches of 50 rows" "it says the statement ran in batches"
+expect_out "1 of 1 migration rehearsed cleanly" "up, down, up clean"
+expect_eq "$(psql_q -c "SELECT count(*) FROM t WHERE n <> 0")" 0 "the database itself is untouched"
+
 # --- kill -9 half way, then up resumes ------------------------------------------------
 bg $A --batch-delay 100ms up
 until_true "SELECT coalesce((SELECT (progress->>'batches')::int >= 3 FROM schema_migrations WHERE version = 2), false)"
