@@ -1186,6 +1186,9 @@ static int apply_watched(struct runner *r, struct step *s, int direction, const 
 		if (s->mode == TX_WRAPPED)
 			log_detail("its transaction either committed with its history row or was rolled "
 				   "back as a whole");
+		else if (s->batched && direction > 0)
+			log_detail("it runs in batches: each committed batch recorded its position; "
+				   "\"migrate up\" resumes after the last one");
 		else
 			log_detail("it runs without a transaction: unless it finished, its history row "
 				   "says dirty");

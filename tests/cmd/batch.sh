@@ -215,6 +215,14 @@ expect_rc 0 "up on a history table of an older migrate"
 expect_eq "$(psql_q -c "SELECT progress->>'rows' FROM schema_migrations WHERE version = 2")" 667 "the column was added and the progress recorded"
 expect_eq "$(wrong_rows)" 0 "and every row updated once"
 
+# --- on a terminal: a progress line ---------------------------------------------------
+run $A down --steps 2
+script -qec "$MIGRATE $A up" /dev/null >"$T_WORK/tty.out" 2>&1 </dev/null
+T_OUT=$(tr '\r' '\n' <"$T_WORK/tty.out"); T_RC=0
+expect_out "2_backfill.up.sql:3: 667 rows in 14 batches, [0-9]+ rows/s" "on a terminal, a progress line: rows, batches, rate"
+expect_out "2_backfill.up.sql:3: [0-9]+ rows in [0-9]+ batches, [0-9]+ rows/s, about [0-9]+s left" "with the time left from the row estimate"
+expect_eq "$(wrong_rows)" 0 "and every row updated once"
+
 # --- plan shows the batches to expect -------------------------------------------------
 printf -- "-- migrate:batch 100\nUPDATE t SET n = n WHERE tag IS NULL;\n" >"$D/5_plan.up.sql"
 echo "SELECT 1;" >"$D/5_plan.down.sql"
