@@ -45,13 +45,19 @@ selected() {
 # After a worker's files: the test password in no row of any audit log table of its server.
 scan_audit_logs() {
 	leaks=0; logs=0
-	for d in $(psql_q -d postgres -c "SELECT datname FROM pg_database WHERE datallowconn AND datname NOT IN ('template1')"); do
-		for tbl in $(psql_q -d "$d" -c "SELECT format('%I.%I', table_schema, table_name) FROM information_schema.columns WHERE column_name = 'run_id' AND table_name LIKE '%\_log'"); do
+	list=$RUN_TMP/audit-tables.$$
+	psql_q -d postgres -c "SELECT datname FROM pg_database WHERE datallowconn AND datname NOT IN ('template1')" >"$list.db"
+	while IFS= read -r d; do
+		# one table a line, quoted: a schema named "tenant x" is one name
+		psql_q -d "$d" -c "SELECT format('%I.%I', table_schema, table_name) FROM information_schema.columns WHERE column_name = 'run_id' AND table_name LIKE '%\_log'" >"$list" 2>/dev/null # gone since: nothing to scan
+		while IFS= read -r tbl; do
+			[ -n "$tbl" ] || continue
 			logs=$((logs + 1))
-			n=$(psql_q -d "$d" -c "SELECT count(*) FROM $tbl t WHERE strpos(t::text, '$PG_TEST_PASSWORD') > 0")
-			leaks=$((leaks + n))
-		done
-	done
+			n=$(psql_q -d "$d" -c "SELECT count(*) FROM $tbl t WHERE strpos(t::text, '$PG_TEST_PASSWORD') > 0" 2>/dev/null)
+			leaks=$((leaks + ${n:-0}))
+		done <"$list"
+	done <"$list.db"
+	rm -f "$list" "$list.db"
 	echo "$logs $leaks"
 }
 

@@ -141,7 +141,7 @@ static int refuse_no_key(const struct step *s, const struct sql_stmt *st, const 
 {
 	log_error_at(s->path, st->line, st->col, "cannot run this %s in batches: table %s has "
 		     "no primary key and no unique index on NOT NULL columns",
-		     sql_stmt_kind(st->node), table);
+		     sql_stmt_kind(st->node), shown_text(table));
 	log_detail("the batches walk the table in the order of such a key, each starting "
 		   "after the last row of the one before");
 	log_hint("add a primary key first, or remove -- migrate:batch and run the statement "
@@ -178,7 +178,7 @@ static int build_from_keys(const struct history *h, const struct step *s,
 
 	if (col) {
 		log_error_at(s->path, st->line, st->col, "cannot run this UPDATE in batches: it "
-			     "assigns column \"%s\" of the key the batches walk", col);
+			     "assigns column \"%s\" of the key the batches walk", shown(col));
 		log_hint("batches need a key that the statement does not change");
 		free(qcols);
 		free(types);
@@ -221,7 +221,8 @@ int batch_sql_build(struct db *db, const struct history *h, const struct step *s
 	} else if (!oid) {
 		rc = 1;
 		if (!missing_ok) {
-			log_error_at(s->path, st->line, st->col, "table %s does not exist", out->table);
+			log_error_at(s->path, st->line, st->col, "table %s does not exist",
+				     shown_text(out->table));
 			rc = -1;
 		}
 	} else if (!(keys = key_columns(db, oid))) {

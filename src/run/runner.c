@@ -96,9 +96,11 @@ static void print_source_line(const struct db *db, const char *src, int offset, 
 	post = xasprintf("%s%s", pre, text);
 	free(text);
 	text = db_scrub(db, post); /* a password across the caret */
-	fprintf(stderr, "%6d | %s\n       | ", line, text);
-	for (p = pre; *p; p++)
-		if (((unsigned char)*p & 0xC0) != 0x80)
+	fprintf(stderr, "%6d | %s\n       | ", line, shown_line(text));
+	for (p = pre; *p; p++) /* under the escaped line: a control byte is \xNN there */
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			fputs("    ", stderr);
+		else if (((unsigned char)*p & 0xC0) != 0x80)
 			fputc(*p == '\t' ? '\t' : ' ', stderr);
 	fprintf(stderr, "^\n");
 	free(pre);
@@ -173,7 +175,8 @@ static void report_failure(struct runner *r, struct step *s, int stmt, PGresult 
 	}
 	if (ctx && r->db->verbose > 0) {
 		char *c = db_scrub(r->db, ctx);
-		fprintf(stderr, "context: %s\n", c);
+		fprintf(stderr, "context: %s\n", shown_text(c));
+
 		free(c);
 	}
 }
@@ -669,7 +672,7 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 		    !(s->mode == TX_SELF && committed) && !interrupt_signal()) {
 			long d = backoff_ms(r, *retries);
 			(*retries)++;
-			log_info("  lock timeout at %s:%d (%s), retry %d/%d in %ldms", s->path,
+			log_info("  lock timeout at %s:%d (%s), retry %d/%d in %ldms", shown(s->path),
 				 st->line, sql_stmt_kind(st->node), *retries, r->cfg->retries, d);
 			if (r->watch)
 				watch_retry(r->watch, (int)i, *retries, r->cfg->retries, d);
@@ -777,7 +780,7 @@ static void batch_progress_line(struct batched *b, const struct step *s, int stm
 		return;
 	if (!done && b->estimate > b->rows && rate > 0)
 		snprintf(eta, sizeof(eta), ", about %.0fs left", (b->estimate - b->rows) / rate);
-	fprintf(stderr, "\r  %s:%d: %lld rows in %lld batches, %.0f rows/s%s\033[K%s", s->path,
+	fprintf(stderr, "\r  %s:%d: %lld rows in %lld batches, %.0f rows/s%s\033[K%s", shown(s->path),
 		s->script.stmts[stmt].line, b->rows, b->batches, rate, eta, done ? "\n" : "");
 	fflush(stderr);
 }
@@ -847,7 +850,8 @@ static int run_batches(struct runner *r, struct step *s, int stmt, struct batche
 	b->estimate = batch_row_estimate(r->db, s, (size_t)stmt);
 	b->started = now_ms();
 	b->rows = b->batches = 0;
-	log_debug("batches of %ld over %s %s", s->script.stmts[stmt].batch, bs.table, bs.key);
+	log_debug("batches of %ld over %s %s", s->script.stmts[stmt].batch,
+		  shown_text(bs.table), shown_text(bs.key));
 	for (;;) {
 		int64_t t0 = now_ms();
 
@@ -873,7 +877,7 @@ static int run_batches(struct runner *r, struct step *s, int stmt, struct batche
 			long d = backoff_ms(r, attempt);
 			attempt++;
 			(*retries)++;
-			log_info("  lock timeout in a batch at %s:%d, retry %d/%d in %ldms", s->path,
+			log_info("  lock timeout in a batch at %s:%d, retry %d/%d in %ldms", shown(s->path),
 				 s->script.stmts[stmt].line, attempt, r->cfg->retries, d);
 			if (r->watch)
 				watch_retry(r->watch, stmt, attempt, r->cfg->retries, d);
@@ -1028,7 +1032,7 @@ static int run_batched(struct runner *r, struct step *s, int direction, int *ret
 		goto out;
 	rc = -1;
 	if (s->resuming)
-		log_info("resuming %s %s at %s:%d%s", s->version_str, s->name, s->path,
+		log_info("resuming %s %s at %s:%d%s", shown(s->version_str), shown(s->name), shown(s->path),
 			 from < (int)s->script.n ? s->script.stmts[from].line : 0,
 			 b.last ? " after the last committed batch" : "");
 	else if (batched_begin(r, direction, &b, &err) < 0)
@@ -1095,14 +1099,15 @@ static int report_failed(struct runner *r, struct step *s, int direction, const 
 			  s->version_str, s->name, sig ? "was interrupted" : "failed", verb);
 	} else if (s->batched && direction > 0) {
 		log_error("migration %s %s %s part way; version %s is marked dirty with its progress",
-			  s->version_str, s->name, sig ? "was interrupted" : "failed", s->version_str);
+			  shown(s->version_str), shown(s->name), sig ? "was interrupted" : "failed",
+			  shown(s->version_str));
 		log_detail("every batch committed with the position it reached; the batch under way "
 			   "was rolled back");
 		log_hint("fix the cause, then run \"migrate up\" again: it resumes after the last "
 			 "committed batch (docs/batch.md)");
 	} else {
-		log_error("migration %s %s %s part way; version %s is marked dirty", s->version_str,
-			  s->name, sig ? "was interrupted" : "failed", s->version_str);
+		log_error("migration %s %s %s part way; version %s is marked dirty", shown(s->version_str),
+			  shown(s->name), sig ? "was interrupted" : "failed", shown(s->version_str));
 		log_detail("it ran without a transaction (%s), so the statements before the "
 			   "failing one stay applied", tx_mode_name(s->mode));
 		log_hint("fix the cause, then run \"migrate repair\" (drops the INVALID indexes it "
@@ -1124,13 +1129,15 @@ static int apply_watched(struct runner *r, struct step *s, int direction, const 
 	if (guard_steps(r->h, r->cfg->search_path, s, 1) != EXIT_OK)
 		return EXIT_USAGE; /* up, down, redo refused it before any change: rollback */
 	if (interrupt_signal()) {
-		log_error("interrupted: %s %s %s not started", s->version_str, s->name,
+		log_error("interrupted: %s %s %s not started", shown(s->version_str), shown(s->name),
 			  direction > 0 ? "up" : "down");
 		return interrupt_exit_code();
 	}
-	log_debug("%s %s %s (%s)", direction > 0 ? "applying" : "reverting", s->version_str,
-		  s->name, tx_mode_name(s->mode));
-	what = xasprintf("the %s of %s %s", direction > 0 ? "up" : "down", s->version_str, s->name);
+	log_debug("%s %s %s (%s)", direction > 0 ? "applying" : "reverting", shown(s->version_str),
+		  shown(s->name), tx_mode_name(s->mode));
+	what = xasprintf("the %s of %s %s", direction > 0 ? "up" : "down", shown(s->version_str),
+			 shown(s->name));
+
 	interrupt_arm(r->db->conn, what);
 	free(what);
 	if (s->mode == TX_WRAPPED) {
@@ -1168,14 +1175,14 @@ static int apply_watched(struct runner *r, struct step *s, int direction, const 
 	interrupt_disarm();
 	if (rc == 0) {
 		if (log_verbosity >= 0)
-			printf("%s %s %s (%s, %lld ms%s)\n", verb, s->version_str, s->name,
+			printf("%s %s %s (%s, %lld ms%s)\n", verb, shown(s->version_str), shown(s->name),
 			       s->noop ? "empty" : tx_mode_name(s->mode), (long long)(now_ms() - t0),
 			       retries ? ", after lock timeout retries" : "");
 		fflush(stdout);
 		watch_outcome(r->watch, 1, retries, now_ms() - t0, NULL, NULL, 0, 0);
 		failure_release(&f);
 		if (interrupt_signal())
-			log_error("interrupted after %s %s was %s; stopping", s->version_str, s->name, verb);
+			log_error("interrupted after %s %s was %s; stopping", shown(s->version_str), shown(s->name), verb);
 		return interrupt_signal() ? interrupt_exit_code() : EXIT_OK;
 	}
 	watch_outcome(r->watch, 0, retries, now_ms() - t0, f.sqlstate, connection_lost(r) ?

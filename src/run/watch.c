@@ -3,6 +3,7 @@
 #include "run/watch.h"
 #include "run/events.h"
 #include "run/quiet.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -70,10 +71,11 @@ char *watch_stmt_label(const struct step *s, int stmt)
 	const char *base;
 
 	if (stmt < 0 || (size_t)stmt >= s->script.n)
-		return xasprintf("%s %s", s->version_str, s->name);
+		return xasprintf("%s %s", shown(s->version_str), shown(s->name));
 	st = &s->script.stmts[stmt];
 	base = strrchr(s->path, '/');
-	return xasprintf("%s:%d %s", base ? base + 1 : s->path, st->line, sql_stmt_kind(st->node));
+	return xasprintf("%s:%d %s", shown(base ? base + 1 : s->path), st->line, sql_stmt_kind(st->node));
+
 }
 
 static json_t *stmt_json(const struct watch *w, int stmt)
@@ -83,7 +85,7 @@ static json_t *stmt_json(const struct watch *w, int stmt)
 				    ? &w->step->script.stmts[stmt] : NULL;
 
 	json_object_set_new(o, "version", json_integer(w->step->version));
-	json_object_set_new(o, "file", json_string(w->step->path));
+	json_object_set_new(o, "file", json_string_or_null(w->step->path));
 	json_object_set_new(o, "line", st ? json_integer(st->line) : json_null());
 	json_object_set_new(o, "statement", json_string(st ? sql_stmt_kind(st->node) : ""));
 	return o;
@@ -297,7 +299,7 @@ void watch_outcome(struct watch *w, int ok, int retries, int64_t duration_ms,
 		return;
 	o = json_object();
 	json_object_set_new(o, "version", json_integer(w->step->version));
-	json_object_set_new(o, "name", json_string(w->step->name));
+	json_object_set_new(o, "name", json_string_or_null(w->step->name));
 	json_object_set_new(o, "direction", json_string(w->direction));
 	json_object_set_new(o, "tx_mode", json_string(tx_mode_name(w->step->mode)));
 	json_object_set_new(o, "duration_ms", json_integer(duration_ms));
@@ -305,7 +307,7 @@ void watch_outcome(struct watch *w, int ok, int retries, int64_t duration_ms,
 	if (!ok) {
 		json_object_set_new(o, "sqlstate", sqlstate ? json_string(sqlstate) : json_null());
 		json_object_set_new(o, "message", message ? json_string(message) : json_null());
-		json_object_set_new(o, "file", json_string(w->step->path));
+		json_object_set_new(o, "file", json_string_or_null(w->step->path));
 		json_object_set_new(o, "line", line ? json_integer(line) : json_null());
 		json_object_set_new(o, "col", col ? json_integer(col) : json_null());
 		json_object_set_new(o, "rolled_back", json_boolean(w->step->mode == TX_WRAPPED));

@@ -25,7 +25,7 @@ static void record_error(struct rehearsal *r, struct plan_migration *pm, const c
 
 	strtok(msg, "\n");
 	if (step_error_location(s, stmt, res, &line, &col) >= 0)
-		strbuf_addf(&where, "%s:%d:%d: ", s->path, line, col);
+		strbuf_addf(&where, "%s:%d:%d: ", shown(s->path), line, col);
 	if (scratch_interrupted())
 		strlist_addf(&pm->failures, "%s: interrupted", what);
 	else
