@@ -119,7 +119,8 @@ int step_error_location(const struct step *s, int stmt, const PGresult *res, int
 		return -1;
 	st = &s->script.stmts[stmt];
 	off = st->offset;
-	if (pos)
+	/* a batched statement's error points into its batch's text, not the file's */
+	if (pos && !st->batch)
 		off += sql_charpos_to_offset(st->text, atoi(pos));
 	sql_script_linecol(&s->script, off, line, col);
 	return off;
@@ -804,9 +805,10 @@ static void batch_event(struct runner *r, const struct step *s, int stmt, long l
 	(void)r;
 }
 
-/* One batch; 1 when it did some, 0 when none was left, -1 on an error in *err. */
+/* One batch; its rows (>= 0) in *n; 1 when it did some, 0 when none was left, -1 on an
+ * error in *err. */
 static int batch_once(struct runner *r, struct step *s, int stmt, const char *sql,
-		      struct batched *b, PGresult **err)
+		      struct batched *b, long long *rows, PGresult **err)
 {
 	char idx[16];
 	const char *params[4] = { b->last, b->hp.version, b->direction, idx };
@@ -828,6 +830,7 @@ static int batch_once(struct runner *r, struct step *s, int stmt, const char *sq
 		return 0;
 	}
 	n = atoll(PQgetvalue(res, 0, 1));
+	*rows = n;
 	free(b->last);
 	b->last = xstrdup(PQgetvalue(res, 0, 0));
 	b->rows += n;
@@ -854,19 +857,20 @@ static int run_batches(struct runner *r, struct step *s, int stmt, struct batche
 		  shown_text(bs.table), shown_text(bs.key));
 	for (;;) {
 		int64_t t0 = now_ms();
+		long long n = 0;
 
 		if (interrupt_signal()) {
 			fail_with(f, "57014", "interrupted between batches");
 			rc = -1;
 			break;
 		}
-		rc = batch_once(r, s, stmt, bs.sql, b, &err);
+		rc = batch_once(r, s, stmt, bs.sql, b, &n, &err);
 		if (rc == 0)
 			break;
 		if (rc > 0) {
 			attempt = 0;
 			batch_progress_line(b, s, stmt, 0);
-			batch_throttle(r, b->rows / (b->batches ? b->batches : 1), now_ms() - t0);
+			batch_throttle(r, n, now_ms() - t0);
 			continue;
 		}
 		report_failure(r, s, stmt, err, f);
@@ -1103,8 +1107,8 @@ static int report_failed(struct runner *r, struct step *s, int direction, const 
 			  shown(s->version_str));
 		log_detail("every batch committed with the position it reached; the batch under way "
 			   "was rolled back");
-		log_hint("fix the cause, then run \"migrate up\" again: it resumes after the last "
-			 "committed batch (docs/batch.md)");
+		log_hint("run \"migrate up\" again once the cause is gone: it resumes after the last "
+			 "committed batch (a changed file is not resumed: docs/batch.md)");
 	} else {
 		log_error("migration %s %s %s part way; version %s is marked dirty", shown(s->version_str),
 			  shown(s->name), sig ? "was interrupted" : "failed", shown(s->version_str));

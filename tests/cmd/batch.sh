@@ -118,7 +118,7 @@ kill -INT $PID
 finish
 expect_rc 130 "SIGINT stops the run"
 expect_err "is marked dirty with its progress" "it says the progress is kept"
-expect_err "run \"migrate up\" again: it resumes" "and how to go on"
+expect_err "run \"migrate up\" again once the cause is gone: it resumes" "and how to go on"
 done_rows=$(psql_q -c "SELECT count(*) FROM t WHERE n = 1")
 expect_eq "$(psql_q -c "SELECT progress->>'rows' FROM schema_migrations WHERE version = 2")" "$done_rows" "the recorded progress is what was committed"
 run $A up
@@ -202,7 +202,13 @@ printf -- "-- migrate:batch ten\nUPDATE t SET n = 0;\n" >"$D/4_nokey.up.sql"
 run $A up
 expect_rc 2 "a batch size must be a number"
 expect_err "4_nokey.up.sql:1:1: error: invalid batch size \"ten\"" "it says which"
-expect_eq "$(wrong_rows)" 0 "none of the refused runs changed a row"
+printf -- "SELECT 1;\n-- migrate:batch 10\nUPDATE t\n  SET n = nosuchcol + 1;\n" >"$D/4_nokey.up.sql"
+run $A up
+expect_rc 1 "a batch that fails"
+expect_err "4_nokey.up.sql:3:1: error: column \"nosuchcol\" does not exist" "is reported at the statement's file:line, not at a position in the batch's own text"
+run repair --dir "$D" --mark-reverted 4
+expect_rc 0 "settled by hand"
+expect_eq "$(wrong_rows)" 0 "none of the refused or failed runs changed a row"
 rm "$D/4_nokey.up.sql" "$D/4_nokey.down.sql"
 
 # --- an older history table gains the progress column in place --------------------------
