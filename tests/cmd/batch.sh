@@ -243,4 +243,14 @@ rm "$D/5_plan.up.sql" "$D/5_plan.down.sql"
 
 run $A up --batch-rate -1
 expect_rc 2 "--batch-rate takes rows per second"
+printf 'apply:\n  batch_rate: fast\n' >"$T_WORK/bad.yml"
+run -c "$T_WORK/bad.yml" $A up
+expect_rc 2 "apply.batch_rate in migrate.yml is checked"
+expect_err "bad.yml:2:[0-9]+: error: \"apply.batch_rate\" must be a non-negative integer" "with file:line"
+printf 'apply:\n  batch_delay: 1ms\n  batch_rate: 100000\n' >"$T_WORK/ok.yml"
+run $A down --steps 2
+expect_eq "$(psql_q -c "SELECT count(*) FROM t WHERE n <> 0")" 0 "the backfill reverted"
+run -c "$T_WORK/ok.yml" $A up
+expect_rc 0 "apply.batch_delay and apply.batch_rate from migrate.yml"
+expect_eq "$(wrong_rows)" 0 "throttled, every row still updated once"
 t_done
