@@ -188,7 +188,9 @@ int cmd_rehearse(int argc, char **argv, struct app *app)
 		goto done;
 	p.database = xstrdup(s.db.display);
 	p.server_version = s.db.server_version;
-	if (plan_linters(&p, s.cfg, s.db.server_version / 10000, NULL, NULL) < 0) {
+	/* judged as lint judges, but a column's type is the target's */
+	if (plan_linters(&p, s.cfg, s.db.server_version / 10000,
+			 &(struct lint_options){ .facts_arg = &s.db, .columns = plan_column_type }) < 0) {
 		rc = EXIT_USAGE;
 		goto done;
 	}
