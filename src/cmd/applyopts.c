@@ -1,5 +1,5 @@
 /* applyopts.c - --lock-timeout, --statement-timeout, --retries, --wait, --blockers,
- * --wait-quiet, --events */
+ * --wait-quiet, --events, --batch-delay, --batch-rate */
 #include "cmd/applyopts.h"
 #include "run/events.h"
 #include "base/util.h"
@@ -37,6 +37,16 @@ int apply_option(struct apply_overrides *ov, int id, const char *arg)
 		return duration("--wait-quiet", arg, &ov->wait_quiet_ms);
 	case AO_EVENTS:
 		ov->events = arg;
+		return 1;
+	case AO_BATCH_DELAY:
+		return duration("--batch-delay", arg, &ov->batch_delay_ms);
+	case AO_BATCH_RATE:
+		v = parse_int64(arg);
+		if (v < 0 || v > 1000000000) {
+			log_error("invalid --batch-rate \"%s\": rows per second, 0 for no limit", arg);
+			return -1;
+		}
+		ov->batch_rate = (long)v;
 		return 1;
 	case AO_BLOCKERS:
 		if ((ov->blockers = config_blockers(arg)) < 0) {
@@ -84,6 +94,10 @@ int apply_config(struct app *app, const struct apply_overrides *ov)
 		app->cfg.blockers = ov->blockers;
 	if (ov->wait_quiet_ms >= 0)
 		app->cfg.wait_quiet_ms = ov->wait_quiet_ms;
+	if (ov->batch_delay_ms >= 0)
+		app->cfg.batch_delay_ms = ov->batch_delay_ms;
+	if (ov->batch_rate >= 0)
+		app->cfg.batch_rate = (int)ov->batch_rate;
 	if (ov->events && events_open(ov->events) < 0)
 		return -1;
 	if (ov->no_backup) {

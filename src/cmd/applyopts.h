@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 enum { AO_LOCK_TIMEOUT = 100, AO_STATEMENT_TIMEOUT, AO_RETRIES, AO_WAIT, AO_NO_BACKUP,
-       AO_ON_FAILURE, AO_BLOCKERS, AO_WAIT_QUIET, AO_EVENTS };
+       AO_ON_FAILURE, AO_BLOCKERS, AO_WAIT_QUIET, AO_EVENTS,
+       AO_BATCH_DELAY, AO_BATCH_RATE };
 
 #define APPLY_CLI_OPTIONS \
 	{ AO_LOCK_TIMEOUT, 0, "lock-timeout", "DURATION", "lock_timeout per migration (default 500ms)" }, \
@@ -18,7 +19,11 @@ enum { AO_LOCK_TIMEOUT = 100, AO_STATEMENT_TIMEOUT, AO_RETRIES, AO_WAIT, AO_NO_B
 	  "sessions blocking a lock: wait (default), cancel-idle, cancel-idle-any" }, \
 	{ AO_WAIT_QUIET, 0, "wait-quiet", "DURATION", \
 	  "before a strong lock, wait until no transaction older than this holds one on the table" }, \
-	{ AO_EVENTS, 0, "events", "FILE", "write the run's events as JSON lines to FILE (- for stdout)" }
+	{ AO_EVENTS, 0, "events", "FILE", "write the run's events as JSON lines to FILE (- for stdout)" }, \
+	{ AO_BATCH_DELAY, 0, "batch-delay", "DURATION", \
+	  "pause between the batches of a batched statement (-- migrate:batch N)" }, \
+	{ AO_BATCH_RATE, 0, "batch-rate", "ROWS_PER_SEC", \
+	  "at most this many rows per second in batched statements (default: no limit)" }
 
 /* Commands that take a backup first (up, down, redo, restore). */
 #define BACKUP_CLI_OPTION \
@@ -35,8 +40,10 @@ struct apply_overrides {
 	int blockers;
 	long wait_quiet_ms;
 	const char *events;   /* --events FILE, NULL: none */
+	long batch_delay_ms;
+	long batch_rate;
 };
-#define APPLY_OVERRIDES_INIT { -1, -1, -1, -1, 0, -1, -1, -1, NULL }
+#define APPLY_OVERRIDES_INIT { -1, -1, -1, -1, 0, -1, -1, -1, NULL, -1, -1 }
 
 /* 1 when id is one of APPLY_CLI_OPTIONS (handled), 0 if not, -1 bad value (printed). */
 int apply_option(struct apply_overrides *ov, int id, const char *arg);

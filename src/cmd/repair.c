@@ -4,6 +4,7 @@
 #include "run/leftover.h"
 #include "run/runner.h"
 #include "run/session.h"
+#include "run/steps.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -71,6 +72,15 @@ static int repair_dirty(struct session *s, struct history_row *row, const char *
 		log_error("version %s (%s) is dirty and its file is gone: nothing to inspect", v, shown(row->name));
 		log_hint("settle it by hand, then \"migrate repair --mark-applied %s\" or "
 			 "\"--mark-reverted %s\"", v, v);
+		return EXIT_USAGE;
+	}
+	if (steps_resumable(row, m)) {
+		log_error("version %s (%s) stopped part way through its batches: \"migrate up\" "
+			  "resumes it after the last committed batch", v, shown(row->name));
+		log_detail("clearing it would run its batches again from the start, over rows "
+			   "already changed");
+		log_hint("run \"migrate up\"; to start over instead, undo what it did and run "
+			 "\"migrate repair --mark-reverted %s\"", v);
 		return EXIT_USAGE;
 	}
 	if ((dropped = drop_invalid_indexes(s, m)) < 0)

@@ -2,6 +2,7 @@
 #include "cmd/commands.h"
 #include "fleet/fleet.h"
 #include "run/session.h"
+#include "run/steps.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -165,6 +166,26 @@ static void print_text(struct session *s, struct entry *e, size_t n)
 	printf("\n");
 }
 
+/* Dirty versions that the next up resumes (batched migrations stopped part way). */
+static void print_resumable(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->h.n; i++) {
+		struct history_row *row = &s->h.rows[i];
+		json_t *p;
+
+		if (!steps_resumable(row, migration_set_find(&s->set, row->version)))
+			continue;
+		p = json_loads(row->progress, 0, NULL);
+		printf("%lld %s: stopped part way through its batches (%lld rows in %lld batches "
+		       "committed); \"migrate up\" resumes it\n", (long long)row->version, shown(row->name),
+		       (long long)json_integer_value(json_object_get(p, "rows")),
+		       (long long)json_integer_value(json_object_get(p, "batches")));
+		json_decref(p);
+	}
+}
+
 /* One target's status: printed, or (in a fleet worker) summed up in res. */
 static int status_target(struct app *app, void *arg, struct target_result *res)
 {
@@ -189,6 +210,7 @@ static int status_target(struct app *app, void *arg, struct target_result *res)
 		print_json(&s, e, n);
 	} else {
 		print_text(&s, e, n);
+		print_resumable(&s);
 	}
 	for (i = 0; i < n; i++)
 		if (!strcmp(e[i].state, "dirty")) {

@@ -50,7 +50,10 @@ static int check_history(struct session *s, int allow_drift)
 		struct history_row *row = &s->h.rows[i];
 		struct migration *m = migration_set_find(&s->set, row->version);
 
-		if (row->dirty) {
+		if (steps_resumable(row, m)) {
+			log_info("version %lld (%s) stopped part way through its batches: resuming it",
+				 (long long)row->version, shown(row->name));
+		} else if (row->dirty) {
 			log_error("version %lld (%s) is dirty: a run without a transaction failed part way",
 				  (long long)row->version, shown(row->name));
 			dirty++;
@@ -107,13 +110,14 @@ static int prepare_pending(struct session *s, int64_t target, struct step **step
 	 * stops the run before the first change */
 	for (i = 0; i < s->set.n; i++) {
 		struct migration *m = &s->set.items[i];
+		struct history_row *row = history_find(&s->h, m->version);
 
-		if (history_find(&s->h, m->version))
+		if (row && !steps_resumable(row, m))
 			continue;
 		if (target >= 0 && m->version > target)
 			break;
 		ALLOC_GROW(*steps, *n + 1, alloc);
-		if (steps_up(&(*steps)[(*n)++], m) < 0)
+		if ((row ? steps_resume(&(*steps)[(*n)++], m, row) : steps_up(&(*steps)[(*n)++], m)) < 0)
 			rc = EXIT_USAGE;
 	}
 	return rc;

@@ -39,6 +39,8 @@ static const struct config_key {
 	{ "apply.blockers", K_BLOCKERS, offsetof(struct config, blockers) },
 	{ "apply.blockers_idle_after", K_DURATION, offsetof(struct config, blockers_idle_after_ms) },
 	{ "apply.wait_quiet", K_DURATION, offsetof(struct config, wait_quiet_ms) },
+	{ "apply.batch_delay", K_DURATION, offsetof(struct config, batch_delay_ms) },
+	{ "apply.batch_rate", K_INT, offsetof(struct config, batch_rate) },
 	{ "backup.enabled", K_BOOL, offsetof(struct config, backup_enabled) },
 	{ "backup.dir", K_STRING, offsetof(struct config, backup_dir) },
 	{ "backup.keep", K_INT, offsetof(struct config, backup_keep) },

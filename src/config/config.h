@@ -51,6 +51,8 @@ struct config {
 	int blockers;              /* apply.blockers: BLOCKERS_WAIT (default), ... */
 	long blockers_idle_after_ms; /* apply.blockers_idle_after: 30s */
 	long wait_quiet_ms;        /* apply.wait_quiet / --wait-quiet: 0 = do not wait */
+	long batch_delay_ms;       /* apply.batch_delay / --batch-delay: pause between batches */
+	int batch_rate;            /* apply.batch_rate / --batch-rate: rows per second at most, 0: no limit */
 
 	/* backup (backup.c): pg_dump before up, down and redo change anything */
 	int backup_enabled;        /* 1 */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lint/lint_int.h"
+#include "sql/batchsql.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -320,6 +321,9 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	dirs_parse(&c);
 	if (!parsed)
 		parse_error(&c, sp);
+	/* -- migrate:batch N: the statements it batches are not unbatched backfills */
+	if (parsed && batch_assign(sp, path) < 0 && r)
+		r->parse_errors++;
 	tx_analyse(&c, d);
 	down_doomed_scan(&c);
 	for (i = 0; i < sp->n; i++) {

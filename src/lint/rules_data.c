@@ -27,6 +27,8 @@ void rules_data(struct lint_ctx *c)
 {
 	const PgQuery__Node *n = c->st->node;
 
+	if (c->st->batch)
+		return; /* -- migrate:batch N: run in batches (docs/batch.md) */
 	if (n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT)
 		whole_table(c, "UPDATE", n->update_stmt->relation, n->update_stmt->where_clause);
 	else if (n->node_case == PG_QUERY__NODE__NODE_DELETE_STMT)

@@ -130,6 +130,7 @@ static void rows_release(struct history *h)
 		free(h->rows[i].applied_at);
 		free(h->rows[i].applied_by);
 		free(h->rows[i].tx_mode);
+		free(h->rows[i].progress);
 	}
 	free(h->rows);
 	h->rows = NULL;
@@ -232,6 +233,7 @@ int history_inspect(struct history *h, struct db *db)
 		if (!has_column(res, our_columns[i]))
 			break;
 	if (i == ARRAY_SIZE(our_columns)) {
+		h->progress_col = has_column(res, "progress");
 		PQclear(res);
 		return inspect_log(h, db);
 	}
@@ -306,8 +308,10 @@ char *history_sql_create(const struct history *h, int create_schema)
 		"ALTER TABLE %s ADD COLUMN IF NOT EXISTS backup_path text, "
 		"ADD COLUMN IF NOT EXISTS wal_lsn pg_lsn, "
 		"ADD COLUMN IF NOT EXISTS server_time timestamptz, "
-		"ADD COLUMN IF NOT EXISTS blockers jsonb",
+		"ADD COLUMN IF NOT EXISTS blockers jsonb; ",
 		h->qlog);
+	/* a batched migration's progress, committed with each batch (docs/batch.md) */
+	strbuf_addf(&sb, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS progress jsonb", h->qtable);
 	free(qs);
 	return strbuf_detach(&sb, NULL);
 }
@@ -345,7 +349,7 @@ int history_create(struct history *h, struct db *db)
 	free(all);
 	free(body);
 	if (rc == 0)
-		h->exists = h->log_current = 1;
+		h->exists = h->log_current = h->progress_col = 1;
 	return rc;
 }
 
@@ -366,8 +370,9 @@ int history_load(struct history *h, struct db *db)
 		return 0;
 	sql = xasprintf("SELECT version, name, checksum, down_sql, "
 			"to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-			"applied_by, tx_mode, coalesce(duration_ms, 0), state "
-			"FROM %s ORDER BY version", h->qtable);
+			"applied_by, tx_mode, coalesce(duration_ms, 0), state, %s "
+			"FROM %s ORDER BY version", h->progress_col ? "progress::text" : "NULL",
+			h->qtable);
 	res = db_exec(db, sql, 0, NULL);
 	free(sql);
 	if (!res)
@@ -386,6 +391,7 @@ int history_load(struct history *h, struct db *db)
 		r->tx_mode = xstrdup(PQgetvalue(res, i, 6));
 		r->duration_ms = strtol(PQgetvalue(res, i, 7), NULL, 10);
 		r->dirty = !strcmp(PQgetvalue(res, i, 8), "dirty");
+		r->progress = PQgetisnull(res, i, 9) ? NULL : xstrdup(PQgetvalue(res, i, 9));
 	}
 	PQclear(res);
 	if (h->n)
@@ -421,6 +427,30 @@ char *history_sql_set_state(const struct history *h)
 	return xasprintf("UPDATE %s SET state = $2, duration_ms = CASE WHEN $2 = 'applied' AND "
 			 "state = 'dirty' THEN (extract(epoch FROM clock_timestamp() - applied_at) "
 			 "* 1000)::bigint ELSE duration_ms END WHERE version = $1", h->qtable);
+}
+
+char *history_sql_progress_start(const struct history *h)
+{
+	return xasprintf("UPDATE %s SET progress = jsonb_build_object('direction', $2::text, "
+			 "'stmt', 0, 'last', NULL, 'rows', 0, 'batches', 0) WHERE version = $1",
+			 h->qtable);
+}
+
+char *history_sql_progress_stmt(const struct history *h)
+{
+	return xasprintf("UPDATE %s SET progress = coalesce(progress, '{}'::jsonb) || "
+			 "jsonb_build_object('stmt', $2::int, 'last', NULL) WHERE version = $1",
+			 h->qtable);
+}
+
+char *history_sql_progress_batch(const struct history *h)
+{
+	return xasprintf("UPDATE %s SET progress = jsonb_build_object('direction', $3::text, "
+			 "'stmt', $4::int, 'last', _l._migrate_key, "
+			 "'rows', coalesce((progress->>'rows')::bigint, 0) + _n.n, "
+			 "'batches', coalesce((progress->>'batches')::bigint, 0) + 1) "
+			 "FROM _migrate_last _l, _migrate_n _n WHERE version = $2::bigint RETURNING 1",
+			 h->qtable);
 }
 
 char *history_sql_log(const struct history *h)

@@ -15,6 +15,7 @@ struct history_row {
 	char *tx_mode;
 	long duration_ms;
 	int dirty;
+	char *progress;   /* a batched migration's progress (JSON, docs/batch.md), NULL: none */
 };
 
 struct history {
@@ -23,6 +24,7 @@ struct history {
 	char *display;          /* schema.table as given, for messages */
 	int exists;             /* the history table exists */
 	int log_current;        /* the log table exists with every column of this version */
+	int progress_col;       /* the history table has its progress column (batched migrations) */
 	int allow_foreign;      /* inspect: another tool's table is not an error (adopt) */
 	const char *foreign;    /* inspect: the tool whose table holds our name, or NULL */
 	struct history_row *rows; /* sorted by version */
@@ -59,6 +61,17 @@ char *history_sql_insert(const struct history *h);      /* $1..$7 */
 char *history_sql_delete(const struct history *h);      /* $1 version */
 char *history_sql_set_state(const struct history *h);   /* $1 version, $2 state */
 char *history_sql_log(const struct history *h);         /* $1..$12 */
+/*
+ * A batched migration's progress (docs/batch.md), a JSON object in its history
+ * row: direction, stmt (the statement under way; those before it are done),
+ * last (the last key done in it, a JSON array; null: none yet), rows, batches.
+ */
+char *history_sql_progress_start(const struct history *h); /* $1 version, $2 direction */
+char *history_sql_progress_stmt(const struct history *h);  /* $1 version, $2 stmt */
+/* For one batch's statement, a data-modifying WITH query that records the
+ * position: $2 version, $3 direction, $4 stmt; the batch's last key in
+ * _l._migrate_key and its row count in _n.n. */
+char *history_sql_progress_batch(const struct history *h);
 
 /* A history row about to be written: history_sql_insert's $1..$7. */
 struct history_entry {

@@ -127,6 +127,21 @@ done:
 	free(qualified);
 }
 
+/* A batched statement: the row estimate of its table, for the batches to expect. */
+static void batch_estimate(struct plan_stmt *st)
+{
+	size_t k;
+
+	for (k = 0; st->batch && k < st->neffects; k++) {
+		const struct plan_effect *e = &st->effects[k];
+
+		if (e->found && !strcmp(e->kind, "table") && e->rows >= 0) {
+			st->batch_rows = e->rows;
+			return;
+		}
+	}
+}
+
 /* Statements that wait for every transaction older than themselves. */
 static int waits_for_old_transactions(const struct plan_stmt *st)
 {
@@ -148,6 +163,7 @@ int plan_db_facts(struct plan *p, struct db *db, long long_running_ms)
 			struct plan_stmt *st = &p->items[i].stmts[j];
 			for (k = 0; k < st->neffects; k++)
 				effect_facts(db, st, &st->effects[k]);
+			batch_estimate(st);
 		}
 	/* transactions open right now, oldest first */
 	snprintf(ms, sizeof(ms), "%ld", long_running_ms);

@@ -603,6 +603,8 @@ static struct plan_stmt *add_stmt(struct plan_migration *m, const struct step *s
 			      s->node->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT ||
 			      s->node->node_case == PG_QUERY__NODE__NODE_DELETE_STMT ||
 			      s->node->node_case == PG_QUERY__NODE__NODE_MERGE_STMT);
+	ps->batch = s->batch;
+	ps->batch_rows = -1;
 	return ps;
 }
 

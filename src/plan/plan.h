@@ -68,6 +68,8 @@ struct plan_stmt {
 	const char *kind;         /* "ALTER TABLE", static */
 	int no_tx;                /* cannot run in a transaction */
 	int dml;                  /* INSERT, UPDATE, DELETE, MERGE: the planner decides about scans */
+	long batch;               /* rows per batch (-- migrate:batch N), 0: not batched */
+	double batch_rows;        /* batched: the table's row estimate, < 0 unknown (offline) */
 	struct plan_effect *effects; /* predicted */
 	size_t neffects;
 	struct plan_finding *findings;

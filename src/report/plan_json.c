@@ -73,6 +73,14 @@ static json_t *stmt_json(const struct plan_stmt *s)
 	}
 	json_object_set_new(o, "findings", findings);
 	json_object_set_new(o, "warnings", strlist_json(&s->warnings));
+	if (s->batch) {
+		json_t *b = json_object();
+
+		json_object_set_new(b, "size", json_integer(s->batch));
+		json_object_set_new(b, "rows_estimate", s->batch_rows >= 0 ?
+				    json_integer((json_int_t)s->batch_rows) : json_null());
+		json_object_set_new(o, "batch", b);
+	}
 	if (s->rehearsed) {
 		json_t *ob = json_object(), *seen = json_array();
 

@@ -2,6 +2,9 @@
  * trip), or statement by statement without one; lock timeouts retried with
  * backoff and jitter; failures mapped back to file:line */
 #include "run/runner.h"
+#include "run/batch.h"
+#include "run/events.h"
+#include "run/replica.h"
 #include "run/guard.h"
 #include "run/interrupt.h"
 #include "run/leftover.h"
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PIPELINE_BATCH 100
 
@@ -115,7 +119,8 @@ int step_error_location(const struct step *s, int stmt, const PGresult *res, int
 		return -1;
 	st = &s->script.stmts[stmt];
 	off = st->offset;
-	if (pos)
+	/* a batched statement's error points into its batch's text, not the file's */
+	if (pos && !st->batch)
 		off += sql_charpos_to_offset(st->text, atoi(pos));
 	sql_script_linecol(&s->script, off, line, col);
 	return off;
@@ -713,6 +718,358 @@ out:
 	return rc;
 }
 
+/* --- batched: -- migrate:batch N (docs/batch.md) ------------------------------- */
+
+/* The runner's own statements between batches: nothing for the watch to look at. */
+static int exec_unwatched(struct runner *r, const char *sql, int n, const char *const *params,
+			  PGresult **err)
+{
+	struct watch *w = r->watch;
+	int rc;
+
+	r->watch = NULL;
+	rc = exec_simple(r, sql, n, params, err);
+	r->watch = w;
+	return rc;
+}
+
+struct batched {
+	struct history_params hp;
+	const char *direction;  /* "up" or "down", recorded in the progress */
+	char *last;             /* the last key done in the statement under way (JSON), NULL: none */
+	long long rows, batches;
+	int64_t started;        /* this run's first batch of the statement (ms) */
+	double estimate;        /* the table's row estimate, -1: unknown */
+};
+
+/* The statement's batches are done: the next one is under way. */
+static int progress_next(struct runner *r, struct batched *b, int stmt, PGresult **err)
+{
+	char *sql = history_sql_progress_stmt(r->h), idx[16];
+	const char *params[2] = { b->hp.version, idx };
+	int rc;
+
+	snprintf(idx, sizeof(idx), "%d", stmt);
+	rc = exec_unwatched(r, sql, 2, params, err);
+	free(sql);
+	return rc;
+}
+
+/* Between batches: replica lag, --batch-delay, --batch-rate. */
+static void batch_throttle(struct runner *r, long long rows, int64_t took_ms)
+{
+	long wait = r->cfg->batch_delay_ms;
+
+	if (r->cfg->batch_rate > 0) {
+		long need = (long)(rows * 1000 / r->cfg->batch_rate) - (long)took_ms;
+		if (need > wait)
+			wait = need;
+	}
+	if (wait > 0 && !interrupt_signal())
+		sleep_ms(wait);
+	if (!interrupt_signal())
+		replica_wait(r->db, r->cfg->max_replica_lag_ms);
+}
+
+/* On a terminal: rows, batches, rate, and the time left from the row estimate. */
+static void batch_progress_line(struct batched *b, const struct step *s, int stmt, int done)
+{
+	double secs = (now_ms() - b->started) / 1000.0, rate = secs > 0 ? b->rows / secs : 0;
+	char eta[48] = "";
+
+	if (log_verbosity < 0 || !isatty(STDERR_FILENO))
+		return;
+	if (!done && b->estimate > b->rows && rate > 0)
+		snprintf(eta, sizeof(eta), ", about %.0fs left", (b->estimate - b->rows) / rate);
+	fprintf(stderr, "\r  %s:%d: %lld rows in %lld batches, %.0f rows/s%s\033[K%s", shown(s->path),
+		s->script.stmts[stmt].line, b->rows, b->batches, rate, eta, done ? "\n" : "");
+	fflush(stderr);
+}
+
+static void batch_event(struct runner *r, const struct step *s, int stmt, long long n,
+			const struct batched *b)
+{
+	json_t *o;
+
+	if (!events_on())
+		return;
+	o = json_object();
+	json_object_set_new(o, "version", json_string(s->version_str));
+	json_object_set_new(o, "file", json_string(s->path));
+	json_object_set_new(o, "line", json_integer(s->script.stmts[stmt].line));
+	json_object_set_new(o, "rows", json_integer(n));
+	json_object_set_new(o, "total_rows", json_integer(b->rows));
+	json_object_set_new(o, "batches", json_integer(b->batches));
+	json_object_set_new(o, "last", json_string(b->last ? b->last : ""));
+	events_emit("batch", o);
+	(void)r;
+}
+
+/* One batch; its rows (>= 0) in *n; 1 when it did some, 0 when none was left, -1 on an
+ * error in *err. */
+static int batch_once(struct runner *r, struct step *s, int stmt, const char *sql,
+		      struct batched *b, long long *rows, PGresult **err)
+{
+	char idx[16];
+	const char *params[4] = { b->last, b->hp.version, b->direction, idx };
+	PGresult *res;
+	long long n;
+
+	snprintf(idx, sizeof(idx), "%d", stmt);
+	if (r->watch)
+		watch_stmt_begin(r->watch, stmt);
+	res = runner_exec(r, sql, 4, params);
+	if (r->watch)
+		watch_stmt_end(r->watch, PQresultStatus(res) == PGRES_TUPLES_OK);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		*err = res;
+		return -1;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return 0;
+	}
+	n = atoll(PQgetvalue(res, 0, 1));
+	*rows = n;
+	free(b->last);
+	b->last = xstrdup(PQgetvalue(res, 0, 0));
+	b->rows += n;
+	b->batches++;
+	PQclear(res);
+	batch_event(r, s, stmt, n, b);
+	return 1;
+}
+
+/* A batched statement, from b->last to its end; each batch retried on lock timeouts. */
+static int run_batches(struct runner *r, struct step *s, int stmt, struct batched *b,
+		       int *retries, struct failure *f)
+{
+	struct batch_sql bs;
+	PGresult *err = NULL;
+	int rc, attempt = 0;
+
+	if ((rc = batch_sql_build(r->db, r->h, s, (size_t)stmt, 0, &bs)) < 0)
+		return rc == -1 ? -2 : -1;
+	b->estimate = batch_row_estimate(r->db, s, (size_t)stmt);
+	b->started = now_ms();
+	b->rows = b->batches = 0;
+	log_debug("batches of %ld over %s %s", s->script.stmts[stmt].batch,
+		  shown_text(bs.table), shown_text(bs.key));
+	for (;;) {
+		int64_t t0 = now_ms();
+		long long n = 0;
+
+		if (interrupt_signal()) {
+			fail_with(f, "57014", "interrupted between batches");
+			rc = -1;
+			break;
+		}
+		rc = batch_once(r, s, stmt, bs.sql, b, &n, &err);
+		if (rc == 0)
+			break;
+		if (rc > 0) {
+			attempt = 0;
+			batch_progress_line(b, s, stmt, 0);
+			batch_throttle(r, n, now_ms() - t0);
+			continue;
+		}
+		report_failure(r, s, stmt, err, f);
+		PQclear(err);
+		err = NULL;
+		if (is_retryable(f) && attempt < r->cfg->retries && !connection_lost(r) &&
+		    !interrupt_signal()) {
+			long d = backoff_ms(r, attempt);
+			attempt++;
+			(*retries)++;
+			log_info("  lock timeout in a batch at %s:%d, retry %d/%d in %ldms", shown(s->path),
+				 s->script.stmts[stmt].line, attempt, r->cfg->retries, d);
+			if (r->watch)
+				watch_retry(r->watch, stmt, attempt, r->cfg->retries, d);
+			sleep_ms(d);
+			continue;
+		}
+		if (is_retryable(f))
+			report_lock_exhausted(r, s, stmt, attempt);
+		break;
+	}
+	batch_progress_line(b, s, stmt, 1);
+	if (rc == 0 && progress_next(r, b, stmt + 1, &err) < 0) {
+		report_failure(r, s, -1, err, f);
+		PQclear(err);
+		rc = -1;
+	}
+	batch_sql_release(&bs);
+	return rc;
+}
+
+/* Another statement of a batched migration: in a transaction with its progress. */
+static int run_with_progress(struct runner *r, struct step *s, int stmt, struct batched *b,
+			     int *retries, struct failure *f)
+{
+	const struct sql_stmt *st = &s->script.stmts[stmt];
+	PGresult *err = NULL;
+
+	for (;;) {
+		int failed_at = -1;
+
+		if (interrupt_signal()) {
+			fail_with(f, "57014", "interrupted between statements");
+			return -1;
+		}
+		if (exec_unwatched(r, "BEGIN", 0, NULL, &err) < 0)
+			failed_at = -2;
+		else if (exec_stmt(r, stmt, st->text, &err) < 0)
+			failed_at = stmt;
+		else if (progress_next(r, b, stmt + 1, &err) < 0 ||
+			 exec_unwatched(r, "COMMIT", 0, NULL, &err) < 0)
+			failed_at = -2;
+		if (failed_at == -1)
+			return 0;
+		report_failure(r, s, failed_at == -2 ? -1 : failed_at, err, f);
+		PQclear(err);
+		err = NULL;
+		if (!connection_lost(r) && PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
+			PQclear(PQexec(r->db->conn, "ROLLBACK"));
+		if (!is_retryable(f) || *retries >= r->cfg->retries || connection_lost(r) ||
+		    interrupt_signal()) {
+			if (is_retryable(f))
+				report_lock_exhausted(r, s, stmt, *retries);
+			return -1;
+		}
+		{
+			long d = backoff_ms(r, *retries);
+			(*retries)++;
+			log_info("  lock timeout at %s:%d (%s), rolled back; retry %d/%d in %ldms",
+				 s->path, st->line, sql_stmt_kind(st->node), *retries, r->cfg->retries, d);
+			if (r->watch)
+				watch_retry(r->watch, stmt, *retries, r->cfg->retries, d);
+			sleep_ms(d);
+		}
+	}
+}
+
+/*
+ * Before any change: every batched statement whose table exists has a key
+ * it can walk (the others, on tables the migration creates, are checked
+ * when they run). 0, -2 refused (printed), -1 error.
+ */
+static int batch_precheck(struct runner *r, struct step *s, int from)
+{
+	size_t i;
+
+	for (i = (size_t)from; i < s->script.n; i++) {
+		struct batch_sql bs;
+		int rc;
+
+		if (!s->script.stmts[i].batch)
+			continue;
+		rc = batch_sql_build(r->db, r->h, s, i, 1, &bs);
+		batch_sql_release(&bs);
+		if (rc < 0)
+			return rc == -1 ? -2 : -1;
+	}
+	return 0;
+}
+
+/* The history row marked dirty with its progress at the start, in one transaction. */
+static int batched_begin(struct runner *r, int direction, struct batched *b, PGresult **err)
+{
+	char *ins = direction > 0 ? history_sql_insert(r->h) : history_sql_set_state(r->h);
+	char *prog = history_sql_progress_start(r->h);
+	const char *state_params[2] = { b->hp.version, "dirty" };
+	const char *prog_params[2] = { b->hp.version, b->direction };
+	int rc = -1;
+
+	if (exec_unwatched(r, "BEGIN", 0, NULL, err) == 0 &&
+	    (direction > 0 ? exec_unwatched(r, ins, 7, b->hp.insert, err)
+			   : exec_unwatched(r, ins, 2, state_params, err)) == 0 &&
+	    exec_unwatched(r, prog, 2, prog_params, err) == 0 &&
+	    exec_unwatched(r, "COMMIT", 0, NULL, err) == 0)
+		rc = 0;
+	if (rc < 0 && !connection_lost(r) && PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(r->db->conn, "ROLLBACK"));
+	free(ins);
+	free(prog);
+	return rc;
+}
+
+/* The batches done: the history row applied (up) or gone (down), and the log row. */
+static int batched_end(struct runner *r, int direction, int retries, struct batched *b,
+		       PGresult **err)
+{
+	char *sql = direction > 0 ? history_sql_set_state(r->h) : history_sql_delete(r->h);
+	const char *state_params[2] = { b->hp.version, "applied" };
+	int rc;
+
+	rc = direction > 0 ? exec_unwatched(r, sql, 2, state_params, err)
+			   : exec_unwatched(r, sql, 1, b->hp.del, err);
+	free(sql);
+	if (rc == 0) {
+		b->hp.le.retries = retries;
+		b->hp.le.blockers = r->watch ? watch_blockers_json(r->watch) : NULL;
+		history_log(r->h, r->db, &b->hp.le);
+	}
+	return rc;
+}
+
+/*
+ * A migration with batched statements: no wrapping transaction; each batch,
+ * and each other statement, its own transaction that also records the
+ * progress in the history row; resumed where a stopped run left it. 0, -1
+ * failed (dirty, resumable), -2 refused before any change.
+ */
+static int run_batched(struct runner *r, struct step *s, int direction, int *retries,
+		       const char *note, struct failure *f)
+{
+	struct batched b;
+	PGresult *err = NULL;
+	int i, rc = -1, from = s->resuming ? s->resume_stmt : 0;
+
+	memset(&b, 0, sizeof(b));
+	fill_history_params(r, s, direction, 0, note, "dirty", &b.hp);
+	b.direction = direction > 0 ? "up" : "down";
+	b.last = s->resuming && s->resume_last ? xstrdup(s->resume_last) : NULL;
+	if (run_reset_session(r->db, r->cfg->search_path, effective_lock_timeout(r, s),
+			      effective_statement_timeout(r, s)) < 0)
+		goto out;
+	if ((rc = batch_precheck(r, s, from)) < 0)
+		goto out;
+	rc = -1;
+	if (s->resuming)
+		log_info("resuming %s %s at %s:%d%s", shown(s->version_str), shown(s->name), shown(s->path),
+			 from < (int)s->script.n ? s->script.stmts[from].line : 0,
+			 b.last ? " after the last committed batch" : "");
+	else if (batched_begin(r, direction, &b, &err) < 0)
+		goto fail_runner;
+	for (i = from; i < (int)s->script.n; i++) {
+		if (s->script.stmts[i].batch)
+			rc = run_batches(r, s, i, &b, retries, f);
+		else
+			rc = run_with_progress(r, s, i, &b, retries, f);
+		free(b.last);
+		b.last = NULL;
+		if (rc < 0)
+			goto out;
+	}
+	rc = -1;
+	if (run_reset_session(r->db, NULL, -1, -1) < 0 ||
+	    batched_end(r, direction, *retries, &b, &err) < 0)
+		goto fail_runner;
+	rc = 0;
+	goto out;
+fail_runner:
+	if (err || connection_lost(r))
+		report_failure(r, s, -1, err, f);
+	PQclear(err);
+out:
+	if (!connection_lost(r) && PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(r->db->conn, "ROLLBACK"));
+	if (!connection_lost(r))
+		run_reset_session(r->db, NULL, -1, -1);
+	free(b.last);
+	return rc;
+}
+
 /* --- one migration, one direction ---------------------------------------------- */
 
 static int64_t wall_clock_ms(void)
@@ -744,6 +1101,14 @@ static int report_failed(struct runner *r, struct step *s, int direction, const 
 	if (s->mode == TX_WRAPPED) {
 		log_error("migration %s %s %s and was rolled back; nothing of it was %s",
 			  s->version_str, s->name, sig ? "was interrupted" : "failed", verb);
+	} else if (s->batched && direction > 0) {
+		log_error("migration %s %s %s part way; version %s is marked dirty with its progress",
+			  shown(s->version_str), shown(s->name), sig ? "was interrupted" : "failed",
+			  shown(s->version_str));
+		log_detail("every batch committed with the position it reached; the batch under way "
+			   "was rolled back");
+		log_hint("run \"migrate up\" again once the cause is gone: it resumes after the last "
+			 "committed batch (a changed file is not resumed: docs/batch.md)");
 	} else {
 		log_error("migration %s %s %s part way; version %s is marked dirty", shown(s->version_str),
 			  shown(s->name), sig ? "was interrupted" : "failed", shown(s->version_str));
@@ -801,6 +1166,13 @@ static int apply_watched(struct runner *r, struct step *s, int direction, const 
 				sleep_ms(d);
 			}
 		}
+	} else if (s->batched) {
+		rc = run_batched(r, s, direction, &retries, note, &f);
+		if (rc == -2) {
+			interrupt_disarm();
+			failure_release(&f);
+			return EXIT_USAGE; /* refused before any change */
+		}
 	} else {
 		rc = run_unwrapped(r, s, direction, &retries, note, &f);
 	}
@@ -828,6 +1200,9 @@ static int apply_watched(struct runner *r, struct step *s, int direction, const 
 		if (s->mode == TX_WRAPPED)
 			log_detail("its transaction either committed with its history row or was rolled "
 				   "back as a whole");
+		else if (s->batched && direction > 0)
+			log_detail("it runs in batches: each committed batch recorded its position; "
+				   "\"migrate up\" resumes after the last one");
 		else
 			log_detail("it runs without a transaction: unless it finished, its history row "
 				   "says dirty");

@@ -185,7 +185,7 @@ const char *session_state(struct session *s, int64_t version)
 
 int session_ensure_history(struct session *s)
 {
-	if (s->h.exists && s->h.log_current)
+	if (s->h.exists && s->h.log_current && s->h.progress_col)
 		return EXIT_OK;
 	return history_create(&s->h, &s->db) < 0 ? EXIT_FAILED : EXIT_OK;
 }

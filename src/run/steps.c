@@ -3,6 +3,7 @@
 #include "base/strbuf.h"
 #include "base/util.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,47 @@ int steps_up(struct step *st, struct migration *m)
 	st->down_sec = m->down.sql ? &m->down : NULL;
 	st->direction = 1;
 	return step_prepare(st, m->up.sql, m->up.path, m->up.line_base, &m->up.dir);
+}
+
+/* The progress of an up under way: its statement and last key; -1 when it is none. */
+static int read_progress(const char *text, int *stmt, char **last)
+{
+	json_t *p = text ? json_loads(text, 0, NULL) : NULL;
+	json_t *dir = json_object_get(p, "direction"), *st = json_object_get(p, "stmt");
+	json_t *l = json_object_get(p, "last");
+	int rc = -1;
+
+	if (json_is_string(dir) && !strcmp(json_string_value(dir), "up") && json_is_integer(st) &&
+	    json_integer_value(st) >= 0) {
+		*stmt = (int)json_integer_value(st);
+		*last = json_is_array(l) ? json_dumps(l, JSON_COMPACT) : NULL;
+		rc = 0;
+	}
+	json_decref(p);
+	return rc;
+}
+
+int steps_resumable(const struct history_row *row, const struct migration *m)
+{
+	int stmt;
+	char *last = NULL;
+
+	if (!row->dirty || !row->progress || !m ||
+	    !migration_checksum_matches(m, row->checksum) ||
+	    read_progress(row->progress, &stmt, &last) < 0)
+		return 0;
+	free(last);
+	return 1;
+}
+
+int steps_resume(struct step *st, struct migration *m, const struct history_row *row)
+{
+	if (steps_up(st, m) < 0)
+		return -1;
+	if (read_progress(row->progress, &st->resume_stmt, &st->resume_last) < 0)
+		return -1;
+	st->resuming = 1;
+	return 0;
 }
 
 int steps_down_source(const struct history_row *row, const struct migration *m,

@@ -34,6 +34,15 @@ int steps_down(struct step *st, struct history_row *row, struct migration *m, in
 struct history_row **steps_down_rows(struct history *h, int steps, int64_t target, int all,
 				    size_t *n);
 
+/*
+ * A version an up of a batched migration left dirty part way, with its
+ * progress recorded, whose file is unchanged: the next up resumes it
+ * (docs/batch.md). 1 when row is one, else 0.
+ */
+int steps_resumable(const struct history_row *row, const struct migration *m);
+/* The up step of such a version, set to resume where its progress says; 0 or -1 (printed). */
+int steps_resume(struct step *st, struct migration *m, const struct history_row *row);
+
 /* A dirty version stops down and redo: EXIT_FAILED (printed), or EXIT_OK. */
 int steps_refuse_dirty(const struct history *h);
 

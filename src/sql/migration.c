@@ -1,6 +1,7 @@
 /* migration.c - discover migration files, pair up/down, dbmate sections, checksums */
 #include "sql/migration.h"
 #include "sql/directive.h"
+#include "sql/batchsql.h"
 #include "sql/script.h"
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -144,6 +145,16 @@ struct directive_scan {
 	int errors;
 };
 
+/* -- migrate:batch N: checked here, assigned to its statement by sql/batchsql.c. */
+static void batch_directive(struct directive_scan *ds, const char *arg, int line, int col)
+{
+	if (batch_size(arg) > 0)
+		return;
+	log_error_at(ds->path, line, col, "invalid batch size \"%s\" in -- migrate:batch", arg);
+	log_hint("write the number of rows per batch, like -- migrate:batch 10000");
+	ds->errors++;
+}
+
 static void directive_comment(const char *src, int start, int end, void *ud)
 {
 	struct directive_scan *ds = ud;
@@ -175,6 +186,8 @@ static void directive_comment(const char *src, int start, int end, void *ud)
 		} else {
 			ds->d->statement_timeout_ms = ms;
 		}
+	} else if (!strcmp(word, "batch")) {
+		batch_directive(ds, arg, line, col);
 	} else if (!strcmp(word, "allow") || !strcmp(word, "disable")) {
 		/* lint directives: read by the linter */
 	} else if (!strcmp(word, "up") || !strcmp(word, "down")) {
@@ -183,7 +196,8 @@ static void directive_comment(const char *src, int start, int end, void *ud)
 		ds->errors++;
 	} else {
 		log_error_at(ds->path, line, col, "unknown directive \"-- migrate:%s\"", word);
-		log_hint("known directives: no-transaction, lock-timeout, statement-timeout, allow, disable");
+		log_hint("known directives: no-transaction, lock-timeout, statement-timeout, batch, "
+			 "allow, disable");
 		ds->errors++;
 	}
 	free(word);

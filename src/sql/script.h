@@ -20,6 +20,7 @@ struct sql_stmt {
 	int flags;           /* STMT_* */
 	char *text;          /* the statement text (owned) */
 	PgQuery__Node *node; /* parse tree (owned by the script's tree), NULL if unparsed */
+	long batch;          /* rows per batch (-- migrate:batch N, sql/batchsql.c), 0: not batched */
 };
 
 struct sql_script {

@@ -1,6 +1,9 @@
 /* step.c - a section parsed for running, and how it runs */
 #include "sql/step.h"
+#include "sql/batchsql.h"
 #include "base/util.h"
+
+#include <stdlib.h>
 
 enum tx_mode tx_mode_decide(const struct sql_script *s, const struct directives *d,
 			    int *first_notx, int *first_tx)
@@ -25,9 +28,34 @@ enum tx_mode tx_mode_decide(const struct sql_script *s, const struct directives 
 		return TX_SELF;
 	if (d && d->no_transaction)
 		return TX_NONE;
+	for (i = 0; i < s->n; i++)
+		if (s->stmts[i].batch)
+			return TX_NONE; /* -- migrate:batch N (sql/batchsql.c) */
 	if (notx >= 0 && tx >= 0)
 		return TX_MIXED;
 	return notx >= 0 ? TX_NONE : TX_WRAPPED;
+}
+
+/* The batched statements: the directives assigned, and what may not share the migration. */
+static int step_batches(struct step *s)
+{
+	size_t i;
+
+	if ((s->batched = batch_assign(&s->script, s->path)) <= 0)
+		return s->batched;
+	for (i = 0; i < s->script.n; i++) {
+		const struct sql_stmt *st = &s->script.stmts[i];
+
+		if (!(st->flags & (STMT_NO_TX | STMT_TX_CONTROL)))
+			continue;
+		log_error_at(s->path, st->line, st->col, "%s cannot be in a migration with a batched "
+			     "statement (-- migrate:batch)", sql_stmt_kind(st->node));
+		log_detail("the other statements of a batched migration run each in a transaction "
+			   "with its progress, so that a run stopped half way resumes where it stopped");
+		log_hint("move it to a migration of its own");
+		return -1;
+	}
+	return 0;
 }
 
 int step_prepare(struct step *s, const char *sql, const char *path, int line_base,
@@ -49,6 +77,8 @@ int step_prepare(struct step *s, const char *sql, const char *path, int line_bas
 			       "%s; the statement is sent to the server as written", s->script.error);
 	}
 	s->noop = s->script.n == 0;
+	if (step_batches(s) < 0)
+		return -1;
 	s->mode = tx_mode_decide(&s->script, &s->dir, &first_notx, &first_tx);
 	if (s->mode == TX_MIXED) {
 		const struct sql_stmt *notx = &s->script.stmts[first_notx];
@@ -68,4 +98,6 @@ int step_prepare(struct step *s, const char *sql, const char *path, int line_bas
 void step_release(struct step *s)
 {
 	sql_script_release(&s->script);
+	free(s->resume_last);
+	s->resume_last = NULL;
 }

@@ -24,6 +24,13 @@ struct step {
 	int noop;               /* nothing to run (blank) */
 	int direction;          /* +1 applies (up), -1 reverts (down) */
 	int forced;             /* down --force-irreversible: no down SQL, forgets the version */
+	int batched;            /* how many statements run in batches (-- migrate:batch N) */
+	/* up of a batched migration that a run left dirty part way: resume from its
+	 * progress (history.progress): statement resume_stmt, after the key resume_last
+	 * (JSON array, NULL: from its start) */
+	int resuming;
+	int resume_stmt;
+	char *resume_last;
 	char version_buf[24];   /* version_str when there is no file to take it from */
 };
 

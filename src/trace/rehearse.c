@@ -4,6 +4,7 @@
 #include "trace/observe.h"
 #include "trace/scratch.h"
 #include "trace/snapshot.h"
+#include "run/batch.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -149,6 +150,32 @@ static void read_after(struct rehearsal *r, struct obs_reading *o, int polled)
 	o->have_scans = obs_scans_read(r->db, !polled, &o->scans) == 0;
 }
 
+/* A batched statement (-- migrate:batch N): its batches as up runs them, without
+ * the progress; the last result. */
+static PGresult *exec_batches(struct rehearsal *r, struct step *s, size_t i)
+{
+	struct batch_sql bs;
+	char *last = NULL;
+	PGresult *res;
+
+	if (batch_sql_build(r->db, NULL, s, i, 0, &bs) < 0)
+		return PQmakeEmptyPGresult(r->db->conn, PGRES_FATAL_ERROR);
+	for (;;) {
+		const char *params[1] = { last };
+
+		res = PQexecParams(r->db->conn, bs.sql, 1, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0 ||
+		    scratch_interrupted())
+			break;
+		free(last);
+		last = xstrdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	free(last);
+	batch_sql_release(&bs);
+	return res;
+}
+
 /*
  * Run one direction of a migration as the runner would (one transaction, or
  * statement by statement), observing each statement of pm when observe is set.
@@ -182,7 +209,9 @@ static int run_step(struct rehearsal *r, struct step *s, struct plan_migration *
 		if (observe)
 			read_before(r, &before, polled);
 		memset(&after, 0, sizeof(after));
-		if (polled)
+		if (s->script.stmts[i].batch)
+			res = exec_batches(r, s, i);
+		else if (polled)
 			res = exec_polled(r, s->script.stmts[i].text, &after.locks);
 		else
 			res = PQexec(r->db->conn, s->script.stmts[i].text);
@@ -202,7 +231,11 @@ static int run_step(struct rehearsal *r, struct step *s, struct plan_migration *
 			read_after(r, &after, polled);
 			ps->polled = polled;
 			observe_statement(ps, &before, &after, start);
-			if (r->compare)
+			if (s->script.stmts[i].batch)
+				strlist_addf(&ps->notes, "ran in batches of %ld rows: each batch held "
+					     "its locks only until it committed (not compared with the "
+					     "plan)", s->script.stmts[i].batch);
+			else if (r->compare)
 				observe_compare(ps);
 			observe_prune(ps);
 			obs_reading_release(&before);

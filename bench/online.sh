@@ -1,0 +1,113 @@
+#!/bin/sh
+# bench/online.sh [path/to/migrate]
+#
+# The batch executor (-- migrate:batch N, docs/batch.md) against a hand-written
+# keyset loop on the same backfill. A benchmark, not a test: figures are
+# printed, never asserted; a non-zero exit status means something broke.
+#
+# A table of ONLINE_ROWS rows (1,000,000) with a bigint primary key, copied
+# fresh for each run from a template database; the backfill sets a new column
+# from another one on every row (UPDATE accounts SET v = balance * 2), in
+# batches of ONLINE_BATCH (10000) rows, each batch its own transaction:
+#   - migrate up --no-backup with the statement under -- migrate:batch;
+#   - psql running a DO block that walks the key, UPDATE ... WHERE id > last AND
+#     id <= next, COMMIT after each batch (the loop people hand-write; it runs
+#     in the server, with no round trip per batch and no progress recorded).
+# Printed: wall time, rows per second and WAL bytes of each run, the medians,
+# and migrate's rows per second as a percentage of the hand loop's. Each run is
+# checked: every row has v = balance * 2.
+#
+# Knobs: ONLINE_ROWS (1000000), ONLINE_BATCH (10000), ONLINE_RUNS (5: medians),
+# ONLINE_TMPFS (1: the server's files in /dev/shm), ONLINE_KEEP=1 keeps the work
+# directory.
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+MIGRATE=${1:-$TOP/build/migrate}
+case "$MIGRATE" in /*) ;; *) MIGRATE=$(pwd)/$MIGRATE ;; esac
+ROWS=${ONLINE_ROWS:-1000000}
+BATCH=${ONLINE_BATCH:-10000}
+RUNS=${ONLINE_RUNS:-5}
+
+BENCH=online
+. "$TOP/bench/lib.sh"
+bench_begin "${ONLINE_KEEP:-}"
+where="on disk"
+if [ "${ONLINE_TMPFS:-1}" = 1 ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	TMPDIR=/dev/shm
+	where="in memory (/dev/shm)"
+fi
+note "starting a throwaway PostgreSQL ($PG_BIN), its files $where"
+pg_start || die "could not start a throwaway PostgreSQL"
+
+psql_q -c "CREATE DATABASE online_tmpl" >/dev/null || die "createdb"
+psql_q -d online_tmpl -c "CREATE TABLE accounts (id bigint PRIMARY KEY, balance int NOT NULL, note text, v int)" \
+	-c "INSERT INTO accounts SELECT g, g % 1000, 'account ' || g, NULL FROM generate_series(1, $ROWS) g" \
+	-c "VACUUM ANALYZE accounts" >/dev/null || die "could not fill the table"
+note "accounts: $ROWS rows, batches of $BATCH"
+
+mkdir -p "$WORK/m"
+printf -- '-- migrate:batch %s\nUPDATE accounts SET v = balance * 2;\n' "$BATCH" >"$WORK/m/1_backfill.up.sql"
+echo "UPDATE accounts SET v = NULL;" >"$WORK/m/1_backfill.down.sql"
+cat >"$WORK/loop.sql" <<SQL
+DO \$\$
+DECLARE last bigint := 0; nxt bigint;
+BEGIN
+  LOOP
+    SELECT max(id) INTO nxt FROM (SELECT id FROM accounts WHERE id > last ORDER BY id LIMIT $BATCH) s;
+    EXIT WHEN nxt IS NULL;
+    UPDATE accounts SET v = balance * 2 WHERE id > last AND id <= nxt;
+    COMMIT;
+    last := nxt;
+  END LOOP;
+END \$\$;
+SQL
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
+wal() { psql_q -d "$1" -c "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"; }
+
+# one RUN of TOOL: prints "ms wal_bytes"
+one() {
+	db=online_$1_$2
+	psql_q -c "CREATE DATABASE $db TEMPLATE online_tmpl" >/dev/null || die "createdb $db"
+	psql_q -d "$db" -c "CHECKPOINT" >/dev/null
+	w0=$(wal "$db"); t0=$(now_ms)
+	case $1 in
+	migrate) PGDATABASE=$db "$MIGRATE" --dir "$WORK/m" -q up --no-backup >"$WORK/out" 2>&1 ||
+			 { cat "$WORK/out" >&2; die "migrate up failed"; } ;;
+	loop) psql_q -d "$db" -f "$WORK/loop.sql" >"$WORK/out" 2>&1 || { cat "$WORK/out" >&2; die "the loop failed"; } ;;
+	esac
+	t1=$(now_ms); w1=$(wal "$db")
+	bad=$(psql_q -d "$db" -c "SELECT count(*) FROM accounts WHERE v IS DISTINCT FROM balance * 2")
+	[ "$bad" = 0 ] || die "$1: $bad rows not backfilled"
+	psql_q -c "DROP DATABASE $db" >/dev/null
+	echo "$((t1 - t0)) $((w1 - w0))"
+}
+
+for tool in migrate loop; do
+	eval "ms_$tool=''; wal_$tool=''"
+done
+r=1
+while [ $r -le "$RUNS" ]; do
+	for tool in migrate loop; do # alternated, so that drift in the machine hits both
+		set -- $(one $tool $r)
+		rate=$((ROWS * 1000 / $1))
+		note "run $r, $tool: $1 ms, $rate rows/s, WAL $2 bytes"
+		eval "ms_$tool=\"\$ms_$tool $1\"; wal_$tool=\"\$wal_$tool $2\""
+	done
+	r=$((r + 1))
+done
+
+echo
+echo "backfill of $ROWS rows in batches of $BATCH, median of $RUNS runs (files $where):"
+printf '%-28s %10s %12s %14s\n' "" "ms" "rows/s" "WAL bytes"
+for tool in migrate loop; do
+	eval "m=\$(echo \$ms_$tool | median); w=\$(echo \$wal_$tool | median)"
+	eval "ms_med_$tool=$m"
+	case $tool in
+	migrate) label="migrate (-- migrate:batch)" ;;
+	loop) label="hand loop (DO, COMMIT)" ;;
+	esac
+	printf '%-28s %10s %12s %14s\n' "$label" "$m" "$((ROWS * 1000 / m))" "$w"
+done
+echo "migrate's rate: $((ms_med_loop * 100 / ms_med_migrate))% of the hand loop's"
