@@ -173,6 +173,43 @@ struct verdict {
 	size_t lint_errors; /* error-level findings no directive allows: the lint gate */
 };
 
+/* Error-level findings no directive allows, parse errors aside: what the lint gate stops on. */
+static size_t lint_errors(const struct plan_migration *m)
+{
+	size_t j, k, n = 0;
+
+	for (j = 0; j < m->nstmts; j++)
+		for (k = 0; k < m->stmts[j].nfindings; k++) {
+			const struct plan_finding *f = &m->stmts[j].findings[k];
+			n += f->severity == 2 && !f->allowed && strcmp(f->rule, "parse-error");
+		}
+	return n;
+}
+
+/*
+ * An offline text or JSON plan is printed as it is made: each migration once planned,
+ * then forgotten, so that memory holds one migration, not the run (100,000 files). The
+ * plan's own totals and the verdict's lint errors are counted on the way.
+ */
+struct stream {
+	int on;
+	struct plan_stream st;
+	struct verdict *v;
+};
+
+static void flush(struct plan *p, struct stream *o)
+{
+	size_t i;
+
+	if (!o || !o->on)
+		return;
+	for (i = 0; i < p->n; i++) {
+		o->v->lint_errors += lint_errors(&p->items[i]);
+		plan_stream_migration(&o->st, &p->items[i]);
+	}
+	plan_forget(p);
+}
+
 /* Warnings about the history that an up would stop on. */
 static void history_warnings(struct plan *p, struct session *s, struct verdict *v)
 {
@@ -193,7 +230,7 @@ static void history_warnings(struct plan *p, struct session *s, struct verdict *
 
 /* The up plan: pending migrations (or, offline, those after --from). */
 static int plan_up(struct plan *p, struct session *s, const struct request *rq,
-		   struct step **out, size_t *nout)
+		   struct stream *o, struct step **out, size_t *nout)
 {
 	struct step *steps = xcalloc(s->set.n + 1, sizeof(*steps));
 	int64_t latest = 0;
@@ -209,6 +246,7 @@ static int plan_up(struct plan *p, struct session *s, const struct request *rq,
 		struct step *st;
 		int done = rq->offline ? m->version <= rq->from : history_find(&s->h, m->version) != NULL;
 
+		flush(p, o);
 		if (done) {
 			plan_learn(p, &m->up);
 			continue;
@@ -233,6 +271,7 @@ static int plan_up(struct plan *p, struct session *s, const struct request *rq,
 		if (!m->down.sql || sql_is_blank(m->down.sql))
 			strlist_add(&pm->warnings, "no down migration: \"migrate down\" cannot undo it");
 	}
+	flush(p, o);
 	*out = steps;
 	*nout = n;
 	return rc;
@@ -240,7 +279,7 @@ static int plan_up(struct plan *p, struct session *s, const struct request *rq,
 
 /* The down plan: what migrate down would revert, newest first. */
 static int plan_down(struct plan *p, struct session *s, const struct request *rq,
-		     struct step **out, size_t *nout)
+		     struct stream *o, struct step **out, size_t *nout)
 {
 	struct step *steps = xcalloc(s->set.n + s->h.n + 1, sizeof(*steps));
 	size_t i, n = 0, total;
@@ -260,6 +299,7 @@ static int plan_down(struct plan *p, struct session *s, const struct request *rq
 		struct plan_migration *pm;
 		struct step *st;
 
+		flush(p, o);
 		if (rq->offline && version <= rq->from)
 			break;
 		if (!rq->all && rq->to < 0 && steps_left-- <= 0)
@@ -299,6 +339,7 @@ static int plan_down(struct plan *p, struct session *s, const struct request *rq
 			strlist_add(&pm->warnings, "its up file changed since it was applied: reverted with "
 				    "the down SQL recorded then");
 	}
+	flush(p, o);
 	*out = steps;
 	*nout = n;
 	return rc;
@@ -332,18 +373,14 @@ static const char *plural(long n, const char *one, const char *many)
  * same as up's would (dirty 1, drift 2, lint errors 1). On stdout after a text
  * plan, else on stderr (the other formats stay parseable).
  */
-static int print_verdict(const struct plan *p, struct verdict *v, int text)
+static int print_verdict(const struct plan *p, struct verdict *v, size_t planned, int text)
 {
 	struct strbuf sb = STRBUF_INIT;
-	size_t i, j, k;
+	size_t i;
 	int rc = EXIT_OK;
 
 	for (i = 0; i < p->n; i++)
-		for (j = 0; j < p->items[i].nstmts; j++)
-			for (k = 0; k < p->items[i].stmts[j].nfindings; k++) {
-				const struct plan_finding *f = &p->items[i].stmts[j].findings[k];
-				v->lint_errors += f->severity == 2 && !f->allowed && strcmp(f->rule, "parse-error");
-			}
+		v->lint_errors += lint_errors(&p->items[i]);
 	if (v->dirty)
 		strbuf_addf(&sb, "%d dirty version%s", v->dirty, plural(v->dirty, "", "s"));
 	if (v->drift)
@@ -356,7 +393,7 @@ static int print_verdict(const struct plan *p, struct verdict *v, int text)
 	if (text && rc)
 		printf("\nup would refuse: %s\n", sb.buf);
 	else if (text)
-		printf("\nup would run %zu migration%s\n", p->n, plural((long)p->n, "", "s"));
+		printf("\nup would run %zu migration%s\n", planned, plural((long)planned, "", "s"));
 	else if (rc)
 		log_info("up would refuse: %s", sb.buf);
 	strbuf_release(&sb);
@@ -384,6 +421,29 @@ static void plan_versions(const struct session *s, int direction, const struct s
 		res->dirty += s->h.rows[i].dirty;
 }
 
+/* How many migrations an offline plan shows (its title says it before they are planned). */
+static size_t offline_count(const struct session *s, const struct request *rq)
+{
+	size_t i, n = 0;
+	int steps_left = rq->steps_set ? rq->steps : 1;
+
+	for (i = 0; rq->direction > 0 && i < s->set.n; i++) {
+		int64_t version = s->set.items[i].version;
+
+		if (rq->to >= 0 && version > rq->to)
+			break;
+		n += version > rq->from;
+	}
+	for (i = s->set.n; rq->direction < 0 && i-- > 0; n++) {
+		int64_t version = s->set.items[i].version;
+
+		if (version <= rq->from || (!rq->all && rq->to < 0 && steps_left-- <= 0) ||
+		    (rq->to >= 0 && version <= rq->to))
+			break;
+	}
+	return n;
+}
+
 /* The plan of one target (the database app->cfg points at): printed, or in a fleet
  * worker (res) printed for plan --all's report. */
 static int plan_target(struct app *app, void *arg, struct target_result *res)
@@ -393,9 +453,11 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 	struct plan p;
 	struct step *steps = NULL;
 	struct verdict v = { 0, 0, 0 };
+	struct stream o;
 	size_t i, n = 0;
 	int rc;
 
+	memset(&o, 0, sizeof(o));
 	plan_init(&p, "plan", rq->direction);
 	p.from = rq->offline ? rq->from : 0;
 	rc = session_open(&s, app, (rq->offline ? 0 : SESSION_HISTORY) |
@@ -419,7 +481,18 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	rc = rq->direction > 0 ? plan_up(&p, &s, rq, &steps, &n) : plan_down(&p, &s, rq, &steps, &n);
+	o.v = &v;
+	o.on = !res && rq->offline && rq->fmt != PLAN_MARKDOWN;
+	if (o.on)
+		plan_stream_begin(&o.st, &p, offline_count(&s, rq), rq->fmt, stdout);
+	rc = rq->direction > 0 ? plan_up(&p, &s, rq, &o, &steps, &n) : plan_down(&p, &s, rq, &o, &steps, &n);
+	if (o.on) {
+		/* what was planned is printed: with an error (exit 2), only part of the plan */
+		plan_stream_end(&o.st, &p);
+		if (rc == EXIT_OK && rq->direction > 0)
+			rc = print_verdict(&p, &v, o.st.t.migrations, rq->fmt == PLAN_TEXT);
+		goto done;
+	}
 	if (rc != EXIT_OK)
 		goto done;
 	if (!rq->offline && plan_db_facts(&p, &s.db, rq->long_running_ms) < 0) {
@@ -432,7 +505,7 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 	} else {
 		plan_print(&p, rq->fmt, stdout);
 		if (rq->direction > 0)
-			rc = print_verdict(&p, &v, rq->fmt == PLAN_TEXT);
+			rc = print_verdict(&p, &v, p.n, rq->fmt == PLAN_TEXT);
 	}
 done:
 	for (i = 0; i < n; i++)

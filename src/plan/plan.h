@@ -122,6 +122,9 @@ struct plan {
 
 void plan_init(struct plan *p, const char *command, int direction);
 void plan_release(struct plan *p);
+/* Forget the migrations planned so far (a streamed plan, once they are printed): the
+ * linters keep the schema they learnt, p->n is 0 again. */
+void plan_forget(struct plan *p);
 
 /*
  * Set up the linters: findings with cfg's lint settings, predictions for
@@ -158,6 +161,8 @@ int plan_rel_facts(void *arg, const char *schema, const char *name, struct lint_
 /* Fill sizes and the current lock holders from a live database (read-only). */
 int plan_db_facts(struct plan *p, struct db *db, long long_running_ms);
 
+/* Was it rehearsed, and not cleanly? */
+int plan_migration_failed(const struct plan_migration *m);
 /* Count of rehearsed migrations that were not clean. */
 size_t plan_failures(const struct plan *p);
 

@@ -79,14 +79,14 @@ const char *plan_tx_text(enum tx_mode m)
 	}
 }
 
-void plan_title(const struct plan *p, struct strbuf *sb)
+void plan_title(const struct plan *p, size_t n, struct strbuf *sb)
 {
 	const char *what = p->direction > 0 ? "to apply" : "to revert";
 
 	if (!strcmp(p->command, "rehearse"))
-		strbuf_addf(sb, "rehearsal of %zu pending migration%s", p->n, p->n == 1 ? "" : "s");
+		strbuf_addf(sb, "rehearsal of %zu pending migration%s", n, n == 1 ? "" : "s");
 	else
-		strbuf_addf(sb, "plan: %zu migration%s %s", p->n, p->n == 1 ? "" : "s", what);
+		strbuf_addf(sb, "plan: %zu migration%s %s", n, n == 1 ? "" : "s", what);
 }
 
 void plan_subtitle(const struct plan *p, struct strbuf *sb)
