@@ -210,6 +210,21 @@ static void flush(struct plan *p, struct stream *o)
 	plan_forget(p);
 }
 
+/* The steps of a plan: streamed, one at a time (each is released once planned). */
+static struct step *steps_alloc(const struct stream *o, size_t n)
+{
+	return xcalloc(o && o->on ? 1 : n, sizeof(struct step));
+}
+
+static struct step *next_step(struct step *steps, size_t *n, const struct stream *o)
+{
+	if (o && o->on) {
+		*n = 1;
+		return steps;
+	}
+	return &steps[(*n)++];
+}
+
 /* Warnings about the history that an up would stop on. */
 static void history_warnings(struct plan *p, struct session *s, struct verdict *v)
 {
@@ -232,7 +247,7 @@ static void history_warnings(struct plan *p, struct session *s, struct verdict *
 static int plan_up(struct plan *p, struct session *s, const struct request *rq,
 		   struct stream *o, struct step **out, size_t *nout)
 {
-	struct step *steps = xcalloc(s->set.n + 1, sizeof(*steps));
+	struct step *steps = steps_alloc(o, s->set.n + 1);
 	int64_t latest = 0;
 	size_t i, n = 0;
 	int rc = EXIT_OK, begun = 0;
@@ -255,7 +270,7 @@ static int plan_up(struct plan *p, struct session *s, const struct request *rq,
 			break;
 		if (!rq->offline && !begun++)
 			plan_begin_run(p); /* judged as the up gate judges: one run */
-		st = &steps[n++];
+		st = next_step(steps, &n, o);
 		step_init(st, m);
 		if (step_prepare(st, m->up.sql, m->up.path, m->up.line_base, &m->up.dir) < 0) {
 			rc = EXIT_USAGE;
@@ -281,7 +296,7 @@ static int plan_up(struct plan *p, struct session *s, const struct request *rq,
 static int plan_down(struct plan *p, struct session *s, const struct request *rq,
 		     struct stream *o, struct step **out, size_t *nout)
 {
-	struct step *steps = xcalloc(s->set.n + s->h.n + 1, sizeof(*steps));
+	struct step *steps = steps_alloc(o, s->set.n + s->h.n + 1);
 	size_t i, n = 0, total;
 	int rc = EXIT_OK, steps_left = rq->steps_set ? rq->steps : 1;
 
@@ -310,7 +325,7 @@ static int plan_down(struct plan *p, struct session *s, const struct request *rq
 			steps_down_source(row, m, 0, &sec);
 		else
 			sec = m->down;
-		st = &steps[n++];
+		st = next_step(steps, &n, o);
 		memset(st, 0, sizeof(*st));
 		st->version = version;
 		st->version_str = m ? m->version_str : NULL;
