@@ -274,10 +274,12 @@ void scratch_drop(struct scratch *s)
 
 int scratch_load_schema(struct scratch *s, struct db *target)
 {
-	const char *tmp = getenv("TMPDIR");
-	char *dir = xasprintf("%s/migrate-rehearse.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	char *file = NULL, *from = NULL, *to = NULL;
+	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char *dir, *file = NULL, *from = NULL, *to = NULL;
 	int rc = EXIT_FAILED;
+
+	scratch_drop_orphan_dirs(tmp);
+	dir = scratch_owner_tmpdir(tmp);
 
 	if (!mkdtemp(dir)) {
 		log_error("could not create a temporary directory \"%s\": %s", dir, strerror(errno));

@@ -42,6 +42,10 @@ int scratch_connect(struct scratch *s, struct db *out);
 char *scratch_owner_name(const unsigned char rnd[4]);
 char *scratch_owner_comment(void);
 void scratch_drop_orphans(struct db *admin);
+/* The schema dump's directory under tmp (a mkdtemp template naming this process), and
+ * removing those (with their dump) of a rehearse that is gone. */
+char *scratch_owner_tmpdir(const char *tmp);
+void scratch_drop_orphan_dirs(const char *tmp);
 
 /* Drop the scratch database (terminating its other sessions) and disconnect. */
 void scratch_drop(struct scratch *s);

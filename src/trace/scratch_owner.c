@@ -11,11 +11,14 @@
 #include "trace/scratch.h"
 #include "base/util.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define COMMENT_TAG "migrate rehearse scratch database; "
@@ -120,6 +123,19 @@ char *scratch_owner_comment(void)
 	return xasprintf(COMMENT_TAG "%s; boot %s", o->identity, o->boot[0] ? o->boot : "-");
 }
 
+/* Is the process pid, started at start (0: unknown), gone? NULL if not, else how. */
+static const char *process_gone(long pid, unsigned long long start)
+{
+	int exists;
+	unsigned long long now_start = start_time(pid, &exists);
+
+	if (!exists)
+		return "its process is gone";
+	if (start && now_start != start)
+		return "its process is gone (its pid is another process's now)";
+	return NULL;
+}
+
 /*
  * Is the database of this name and comment one whose owner is gone? NULL when not
  * (or not ours to judge), else why it is an orphan (static text).
@@ -133,8 +149,6 @@ static const char *orphan_reason(const char *name, const char *comment)
 	char rnd[9], tail;
 	const char *boot;
 	size_t idlen = strlen(o->identity);
-	unsigned long long now_start;
-	int exists;
 
 	if (sscanf(name, "migrate_rehearse_%8x_%ld_%llu_%8[0-9a-f]%c", &hash, &pid, &start, rnd, &tail) != 4 ||
 	    strlen(rnd) != 8 || hash != o->hash || pid <= 0)
@@ -148,12 +162,7 @@ static const char *orphan_reason(const char *name, const char *comment)
 	boot = comment + idlen + 7;
 	if (strcmp(boot, "-") && o->boot[0] && strcmp(boot, o->boot))
 		return "the host was restarted since";
-	now_start = start_time(pid, &exists);
-	if (!exists)
-		return "its process is gone";
-	if (start && now_start != start)
-		return "its process is gone (its pid is another process's now)";
-	return NULL;
+	return process_gone(pid, start);
 }
 
 /* Drop one orphan; a session that connected meanwhile makes DROP DATABASE fail: left. */
@@ -206,4 +215,71 @@ void scratch_drop_orphans(struct db *admin)
 		drop_orphan(admin, name, why);
 	}
 	PQclear(res);
+}
+
+/* --- the temporary directory of the schema dump ----------------------------------- */
+
+char *scratch_owner_tmpdir(const char *tmp)
+{
+	const struct owner *o = self();
+
+	return xasprintf("%s/migrate-rehearse.%ld.%llu.XXXXXX", tmp, o->pid, o->start);
+}
+
+/* Does the directory fd hold nothing but schema.sql? Anything else is not ours to remove. */
+static int only_dump(int fd)
+{
+	int dup_fd = dup(fd), ok = 1;
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return 0;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, "schema.sql"))
+			ok = 0;
+	closedir(d);
+	return ok;
+}
+
+/* A directory of ours (this user's, not a link) whose rehearse is gone: its dump and it. */
+static void remove_orphan_dir(int dfd, const char *tmp, const char *name)
+{
+	long pid;
+	unsigned long long start;
+	char rnd[7], tail;
+	struct stat st;
+	const char *why;
+	int fd;
+
+	if (sscanf(name, "migrate-rehearse.%ld.%llu.%6[A-Za-z0-9]%c", &pid, &start, rnd, &tail) != 3 ||
+	    strlen(rnd) != 6 || pid <= 0 || !(why = process_gone(pid, start)))
+		return;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+		return;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (only_dump(fd))
+		unlinkat(fd, "schema.sql", 0);
+	close(fd);
+	if (unlinkat(dfd, name, AT_REMOVEDIR) == 0)
+		log_info("removed the temporary directory \"%s/%s\" that an earlier rehearse left behind "
+			 "(%s)", tmp, name, why);
+}
+
+void scratch_drop_orphan_dirs(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "migrate-rehearse.", 17))
+			remove_orphan_dir(dirfd(d), tmp, e->d_name);
+	closedir(d);
 }

@@ -90,6 +90,13 @@ psql_q -d "migrate_rehearse_${host}_${dead}_1_0000abd3" -c "SELECT pg_sleep(300)
 busy=$!
 wait_for "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = 'migrate_rehearse_${host}_${dead}_1_0000abd3')"
 
+# the schema dump's directory of a rehearse killed while loading it, a live one's, a user's
+tmp="$T_WORK/tmp"; mkdir -p "$tmp/migrate-rehearse.$dead.1.aB3xYz" "$tmp/migrate-rehearse.$live.$lstart.cD4eFg" \
+	"$tmp/migrate-rehearse.$dead.1.hI5jKl" "$tmp/migrate-rehearse.mine"
+for d in "$tmp"/migrate-rehearse.*; do echo "CREATE TABLE x ();" >"$d/schema.sql"; done
+echo "notes" >"$tmp/migrate-rehearse.$dead.1.hI5jKl/notes.txt"
+export TMPDIR="$tmp"
+
 # --- a later rehearse cleans up ---------------------------------------------------------------
 run --dir "$D" rehearse
 expect_rc 0 "a later rehearse runs"
@@ -116,6 +123,13 @@ exists "migrate_rehearse_${host}_${live}_${lstart}_0000abd2" && t_not_ok "one fr
 exists "migrate_rehearse_${host}_${dead}_1_0000abd3" && t_ok "an orphan a session is connected to is kept" \
 	|| t_not_ok "an orphan in use was dropped"
 expect_err "0000abd3\" was left behind .* a session is connected to it" "and says why it is left"
+[ -e "$tmp/migrate-rehearse.$dead.1.aB3xYz" ] && t_not_ok "a killed rehearse's schema dump is removed" "$(ls -R "$tmp")" \
+	|| t_ok "a killed rehearse's schema dump is removed"
+[ -e "$tmp/migrate-rehearse.$live.$lstart.cD4eFg/schema.sql" ] && [ -e "$tmp/migrate-rehearse.mine/schema.sql" ] \
+	&& t_ok "a live rehearse's dump and a look-alike directory are kept" || t_not_ok "a directory not ours was removed" "$(ls -R "$tmp")"
+[ -e "$tmp/migrate-rehearse.$dead.1.hI5jKl/notes.txt" ] && [ -e "$tmp/migrate-rehearse.$dead.1.hI5jKl/schema.sql" ] \
+	&& t_ok "a directory holding anything else is kept, whole" \
+	|| t_not_ok "a directory holding another file was removed"
 
 # --- the live rehearse finishes cleanly, and the orphan in use goes once it is free ------------
 psql_q -d postgres -c "CREATE DATABASE orphans_test_go" >/dev/null
