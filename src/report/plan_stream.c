@@ -1,37 +1,10 @@
 /* plan_stream.c - a plan printed while it is made (text or JSON): header, each
  * migration, summary; plan_print prints a whole plan of either through it too */
 #include "report/plan_format.h"
-#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-void plan_totals_add(struct plan_totals *t, const struct plan_migration *m)
-{
-	const struct plan_effect *e = plan_strongest(m);
-	struct plan_counts c;
-
-	plan_count_migration(m, &c);
-	t->migrations++;
-	t->stmts += m->nstmts;
-	t->errors += c.errors;
-	t->warnings += c.warnings;
-	t->allowed += c.allowed;
-	t->rewrites += c.rewrites;
-	t->scans += c.scans;
-	t->diffs += c.diffs;
-	t->nodown += m->direction > 0 && !m->undo_sql;
-	t->failed += plan_migration_failed(m);
-	if (e && (!t->top_name || e->mode > t->top_mode)) {
-		struct strbuf sb = STRBUF_INIT;
-
-		plan_add_name(&sb, e);
-		free(t->top_name);
-		t->top_name = strbuf_detach(&sb, NULL);
-		t->top_mode = e->mode;
-	}
-}
 
 void plan_stream_begin(struct plan_stream *st, const struct plan *p, size_t total,
 		       enum plan_format fmt, FILE *out)
