@@ -187,14 +187,17 @@ static size_t lint_errors(const struct plan_migration *m)
 }
 
 /*
- * An offline text or JSON plan is printed as it is made: each migration once planned,
- * then forgotten, so that memory holds one migration, not the run (100,000 files). The
- * plan's own totals and the verdict's lint errors are counted on the way.
+ * A text or JSON plan of one target is printed as it is made: each migration once
+ * planned (connected: with its sizes and lock holders), then forgotten, so that memory
+ * holds one migration, not the run (100,000 files). The plan's own totals and the
+ * verdict's lint errors are counted on the way.
  */
 struct stream {
 	int on;
 	struct plan_stream st;
 	struct verdict *v;
+	int sized;                /* connected: sizes and lock holders, a migration at a time */
+	struct plan_facts facts;
 };
 
 static void flush(struct plan *p, struct stream *o)
@@ -204,6 +207,8 @@ static void flush(struct plan *p, struct stream *o)
 	if (!o || !o->on)
 		return;
 	for (i = 0; i < p->n; i++) {
+		if (o->sized)
+			plan_facts_migration(&o->facts, &p->items[i]);
 		o->v->lint_errors += lint_errors(&p->items[i]);
 		plan_stream_migration(&o->st, &p->items[i]);
 	}
@@ -436,23 +441,26 @@ static void plan_versions(const struct session *s, int direction, const struct s
 		res->dirty += s->h.rows[i].dirty;
 }
 
-/* How many migrations an offline plan shows (its title says it before they are planned). */
-static size_t offline_count(const struct session *s, const struct request *rq)
+/* How many migrations the plan shows (its title says it before they are planned):
+ * the choice plan_up and plan_down make. */
+static size_t plan_count(struct session *s, const struct request *rq)
 {
-	size_t i, n = 0;
+	size_t i, n = 0, total = rq->offline ? s->set.n : s->h.n;
 	int steps_left = rq->steps_set ? rq->steps : 1;
 
 	for (i = 0; rq->direction > 0 && i < s->set.n; i++) {
-		int64_t version = s->set.items[i].version;
+		const struct migration *m = &s->set.items[i];
 
-		if (rq->to >= 0 && version > rq->to)
+		if (rq->offline ? m->version <= rq->from : history_find(&s->h, m->version) != NULL)
+			continue;
+		if (rq->to >= 0 && m->version > rq->to)
 			break;
-		n += version > rq->from;
+		n++;
 	}
-	for (i = s->set.n; rq->direction < 0 && i-- > 0; n++) {
-		int64_t version = s->set.items[i].version;
+	for (i = total; rq->direction < 0 && i-- > 0; n++) {
+		int64_t version = rq->offline ? s->set.items[i].version : s->h.rows[i].version;
 
-		if (version <= rq->from || (!rq->all && rq->to < 0 && steps_left-- <= 0) ||
+		if ((rq->offline && version <= rq->from) || (!rq->all && rq->to < 0 && steps_left-- <= 0) ||
 		    (rq->to >= 0 && version <= rq->to))
 			break;
 	}
@@ -497,9 +505,16 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 		goto done;
 	}
 	o.v = &v;
-	o.on = !res && rq->offline && rq->fmt != PLAN_MARKDOWN;
+	o.on = !res && rq->fmt != PLAN_MARKDOWN;
+	if (o.on && !rq->offline) {
+		o.sized = 1;
+		if (plan_facts_begin(&o.facts, &p, &s.db, rq->long_running_ms) < 0) {
+			rc = EXIT_FAILED;
+			goto done;
+		}
+	}
 	if (o.on)
-		plan_stream_begin(&o.st, &p, offline_count(&s, rq), rq->fmt, stdout);
+		plan_stream_begin(&o.st, &p, plan_count(&s, rq), rq->fmt, stdout);
 	rc = rq->direction > 0 ? plan_up(&p, &s, rq, &o, &steps, &n) : plan_down(&p, &s, rq, &o, &steps, &n);
 	if (o.on) {
 		/* what was planned is printed: with an error (exit 2), only part of the plan */
@@ -523,6 +538,8 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 			rc = print_verdict(&p, &v, p.n, rq->fmt == PLAN_TEXT);
 	}
 done:
+	if (o.sized)
+		plan_facts_end(&o.facts);
 	for (i = 0; i < n; i++)
 		step_release(&steps[i]);
 	free(steps);

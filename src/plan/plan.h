@@ -160,6 +160,16 @@ int plan_rel_facts(void *arg, const char *schema, const char *name, struct lint_
 
 /* Fill sizes and the current lock holders from a live database (read-only). */
 int plan_db_facts(struct plan *p, struct db *db, long long_running_ms);
+/* The same a migration at a time (a streamed plan): begin reads the transactions open
+ * now (the plan's warnings about long-running ones), each migration gets its sizes and
+ * lock holders, end resets the session. begin: 0, or -1 (then still call end). */
+struct plan_facts {
+	struct db *db;
+	PGresult *open_tx;
+};
+int plan_facts_begin(struct plan_facts *f, struct plan *p, struct db *db, long long_running_ms);
+void plan_facts_migration(struct plan_facts *f, struct plan_migration *m);
+void plan_facts_end(struct plan_facts *f);
 
 /* Was it rehearsed, and not cleanly? */
 int plan_migration_failed(const struct plan_migration *m);
