@@ -150,30 +150,58 @@ void strbuf_add_age(struct strbuf *sb, long s)
 		strbuf_addf(sb, "%lds", s);
 }
 
+void strbuf_add_escaped(struct strbuf *sb, const char *s, unsigned flags)
+{
+	char seq[8];
+	size_t len;
+
+	while (*s) {
+		s += escape_seq(s, flags, seq, &len);
+		strbuf_add(sb, seq, len);
+	}
+}
+
 char *escape_name(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	struct strbuf sb = STRBUF_INIT;
-	size_t n;
 
-	while (*p) {
-		n = utf8_seq_len(p);
-		if (n > 1) {
-			strbuf_add(&sb, p, n);
-			p += n;
-			continue;
-		}
-		if (*p == '\n')
-			strbuf_addstr(&sb, "\\n");
-		else if (*p == '\t')
-			strbuf_addstr(&sb, "\\t");
-		else if (*p == '\\')
-			strbuf_addstr(&sb, "\\\\");
-		else if (n == 0 || *p < 0x20 || *p == 0x7f)
-			strbuf_addf(&sb, "\\x%02x", *p);
-		else
-			strbuf_addch(&sb, (char)*p);
-		p++;
-	}
+	strbuf_add_escaped(&sb, s, 0);
 	return strbuf_detach(&sb, NULL);
+}
+
+char *escape_text(const char *s, unsigned flags)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_add_escaped(&sb, s, flags | ESC_KEEP_BACKSLASH);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The last few strings shown() and shown_text() returned, freed in turn. */
+#define SHOWN_RING 16
+static __thread char *shown_ring[SHOWN_RING];
+static __thread unsigned shown_next;
+
+static const char *keep_shown(char *e)
+{
+	unsigned k = shown_next++ % SHOWN_RING;
+
+	free(shown_ring[k]);
+	shown_ring[k] = e;
+	return e;
+}
+
+const char *shown(const char *s)
+{
+	return s ? keep_shown(escape_name(s)) : "(none)";
+}
+
+const char *shown_text(const char *s)
+{
+	return s ? keep_shown(escape_text(s, 0)) : "";
+}
+
+const char *shown_line(const char *s)
+{
+	return s ? keep_shown(escape_text(s, ESC_KEEP_TAB)) : "";
 }

@@ -32,11 +32,19 @@ void strbuf_add_count(struct strbuf *sb, double n);
 /* A number of seconds as an age: 45s, 5m12s, 2h03m. */
 void strbuf_add_age(struct strbuf *sb, long seconds);
 
-/*
- * s for a terminal or a one-line report: control characters (a newline, ESC,
- * DEL) and bytes that are not UTF-8 become \n, \t or \xNN, and a backslash
- * \\, so a name cannot forge a line or colour the terminal. Freshly allocated.
- */
+/* s escaped as escape_seq (base/util.h) does, with flags ESC_KEEP_*. */
+void strbuf_add_escaped(struct strbuf *sb, const char *s, unsigned flags);
+/* A name, escaped unambiguously (freshly allocated). */
 char *escape_name(const char *s);
+/* A message or SQL text: control bytes escaped, backslashes kept (freshly allocated). */
+char *escape_text(const char *s, unsigned flags);
+/*
+ * escape_name / escape_text(s, 0) for one printf: the result stays valid until
+ * 16 more calls of either in this thread. shown(NULL) is "(none)", shown_text(NULL) "".
+ */
+const char *shown(const char *s);
+const char *shown_text(const char *s);
+/* A source line: as shown_text, but a tab stays a tab. */
+const char *shown_line(const char *s);
 
 #endif

@@ -132,6 +132,33 @@ static void keep_error(const char *lead, const char *fmt, va_list ap)
 	va_end(cp);
 }
 
+/*
+ * The message, then a newline. Control bytes other than newline and tab (an
+ * ESC in a name or in a server's message) are shown escaped: a log line cannot
+ * colour the terminal or rewrite the line. Callers escape names (shown()), so
+ * a newline in one cannot forge a line either.
+ */
+__attribute__((format(printf, 2, 0)))
+static void put_message(FILE *out, const char *fmt, va_list ap)
+{
+	char small[512], *text = small;
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(small, sizeof(small), fmt, cp);
+	va_end(cp);
+	if (n >= (int)sizeof(small)) {
+		text = xmalloc((size_t)n + 1);
+		vsnprintf(text, (size_t)n + 1, fmt, ap);
+	}
+	if (n > 0)
+		put_escaped(out, text, ESC_KEEP_NEWLINE | ESC_KEEP_TAB | ESC_KEEP_BACKSLASH);
+	fputc('\n', out);
+	if (text != small)
+		free(text);
+}
+
 __attribute__((format(printf, 2, 0)))
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
@@ -142,8 +169,7 @@ static void vlog(const char *prefix, const char *fmt, va_list ap)
 
 	fflush(stdout);
 	fprintf(out, "%s", prefix);
-	vfprintf(out, fmt, ap);
-	fputc('\n', out);
+	put_message(out, fmt, ap);
 }
 
 #define DEFINE_LOG(fn, prefix, min_verbosity)                      \
@@ -195,35 +221,72 @@ size_t utf8_seq_len(const unsigned char *p)
 	return n;
 }
 
-int utf8_valid(const char *s)
+long utf8_invalid_at(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n;
 
 	while (*p) {
 		if (!(n = utf8_seq_len(p)))
-			return 0;
+			return (long)(p - (const unsigned char *)s);
 		p += n;
 	}
+	return -1;
+}
+
+int utf8_valid(const char *s)
+{
+	return utf8_invalid_at(s) < 0;
+}
+
+size_t escape_seq(const char *p, unsigned flags, char seq[8], size_t *len)
+{
+	unsigned char c = (unsigned char)*p;
+	size_t n = utf8_seq_len((const unsigned char *)p);
+
+	if (n > 1) {
+		memcpy(seq, p, n);
+		*len = n;
+		return n;
+	}
+	*len = 2;
+	seq[0] = '\\';
+	if (c == '\n' && !(flags & ESC_KEEP_NEWLINE))
+		seq[1] = 'n';
+	else if (c == '\t' && !(flags & ESC_KEEP_TAB))
+		seq[1] = 't';
+	else if (c == '\\' && !(flags & ESC_KEEP_BACKSLASH))
+		seq[1] = '\\';
+	else if (n == 0 || ((c < 0x20 || c == 0x7f) && c != '\n' && c != '\t'))
+		*len = (size_t)snprintf(seq, 8, "\\x%02x", c);
+	else
+		seq[0] = (char)c, *len = 1;
 	return 1;
 }
 
-/* A file name with its control characters (a newline, ESC) escaped: it cannot forge a line. */
-static void put_file(FILE *out, const char *file)
+void put_escaped(FILE *out, const char *s, unsigned flags)
 {
-	const unsigned char *p = (const unsigned char *)file;
+	char seq[8];
+	size_t len;
 
-	for (; *p; p++) {
-		size_t n = utf8_seq_len(p);
-
-		if (n > 1) {
-			fwrite(p, 1, n, out);
-			p += n - 1;
-		} else if (n == 0 || *p < 0x20 || *p == 0x7f)
-			fprintf(out, *p == '\n' ? "\\n" : "\\x%02x", *p);
-		else
-			fputc(*p, out);
+	while (*s) {
+		s += escape_seq(s, flags, seq, &len);
+		fwrite(seq, 1, len, out);
 	}
+}
+
+/* s escaped (put_escaped), freshly allocated. */
+static char *escaped_dup(const char *s, unsigned flags)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+
+	if (!mem)
+		return xstrdup(s);
+	put_escaped(mem, s, flags);
+	fclose(mem);
+	return buf;
 }
 
 static void vlog_at(const char *kind, const char *file, int line, int col,
@@ -232,6 +295,9 @@ static void vlog_at(const char *kind, const char *file, int line, int col,
 	FILE *out = log_stream ? log_stream : stderr;
 	char lead[600];
 
+	char *shown_file = file ? escaped_dup(file, 0) : NULL;
+
+	file = shown_file;
 	if (!strcmp(kind, "error")) {
 		if (file && line > 0 && col > 0)
 			snprintf(lead, sizeof(lead), "%s:%d:%d: error: ", file, line, col);
@@ -243,7 +309,7 @@ static void vlog_at(const char *kind, const char *file, int line, int col,
 	}
 	fflush(stdout);
 	if (file)
-		put_file(out, file);
+		fputs(file, out);
 	if (file && line > 0 && col > 0)
 		fprintf(out, ":%d:%d: %s: ", line, col, kind);
 	else if (file && line > 0)
@@ -252,8 +318,8 @@ static void vlog_at(const char *kind, const char *file, int line, int col,
 		fprintf(out, ": %s: ", kind);
 	else
 		fprintf(out, "%s: ", kind);
-	vfprintf(out, fmt, ap);
-	fputc('\n', out);
+	put_message(out, fmt, ap);
+	free(shown_file);
 }
 
 void log_error_at(const char *file, int line, int col, const char *fmt, ...)
@@ -517,8 +583,19 @@ const char *os_user_name(void)
 
 json_t *json_string_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	json_t *j;
+	char *e;
+
+	if (!s)
+		return json_null();
+	if (utf8_valid(s))
+		return json_string(s);
+	e = escaped_dup(s, 0); /* not UTF-8 (a history row, a path): its bytes as \xNN */
+	j = json_string(e);
+	free(e);
+	return j;
 }
+
 
 json_t *json_integer_or_null(int64_t v)
 {

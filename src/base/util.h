@@ -17,6 +17,24 @@ enum exit_code {
 
 /* Length of the valid UTF-8 sequence at p (1 to 4), 0 when it is not one. */
 size_t utf8_seq_len(const unsigned char *p);
+/*
+ * User-controlled text (a file name, an identifier, a directive) made safe
+ * for a terminal or a one-line report: control characters (a newline, ESC,
+ * DEL) and bytes that are not UTF-8 become \n, \t or \xNN, and a backslash
+ * \\ (so the escaping is unambiguous), unless flags say otherwise. Valid
+ * UTF-8 is kept as it is.
+ */
+#define ESC_KEEP_NEWLINE 1u   /* multi-line text: '\n' stays */
+#define ESC_KEEP_TAB 2u       /* a source line: '\t' stays (caret alignment) */
+#define ESC_KEEP_BACKSLASH 4u /* a message or SQL: '\' is shown as it is */
+/* The escaped form of the character at p (not NUL) into seq (*len bytes, at most
+ * 4); returns how many bytes of p it stands for. */
+size_t escape_seq(const char *p, unsigned flags, char seq[8], size_t *len);
+/* s escaped (escape_seq) onto out. */
+void put_escaped(FILE *out, const char *s, unsigned flags);
+
+/* Offset of the first byte of s that is not part of valid UTF-8; -1 when s is valid. */
+long utf8_invalid_at(const char *s);
 /* Is s valid UTF-8? */
 int utf8_valid(const char *s);
 
@@ -101,7 +119,10 @@ const char *os_user_name(void);
  * keys in their order, then a newline; and drop the caller's reference. */
 struct json_t;
 void json_print_release(struct json_t *root, FILE *out);
-/* A JSON string, or null for NULL; a JSON integer, or null for 0 (no version, none). */
+/* A JSON string, or null for NULL (text that is not UTF-8 has its bytes and control
+ * characters as \xNN: it cannot make the document invalid); a JSON integer, or null
+ * for 0 (no version, none). */
+
 struct json_t *json_string_or_null(const char *s);
 struct json_t *json_integer_or_null(int64_t v);
 /* A migration version as JSON: a string ("20261121143000"), or null when 0. */

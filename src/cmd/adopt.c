@@ -179,7 +179,8 @@ static void report(struct session *s, struct history *theirs, const char *tool,
 		return;
 	for (i = 0; i < im->n; i++) {
 		const struct record_row *r = &im->rows[i];
-		printf("adopted %lld %s%s\n", (long long)r->version, r->m ? r->m->name : r->name,
+		printf("adopted %lld %s%s\n", (long long)r->version, shown(r->m ? r->m->name : r->name),
+
 		       r->dirty ? " (dirty)" : "");
 		missing += !r->m;
 	}

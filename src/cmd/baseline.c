@@ -5,6 +5,7 @@
 #include "pg/record.h"
 #include "run/runner.h"
 #include "run/session.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <stdio.h>
@@ -48,7 +49,7 @@ int cmd_baseline(int argc, char **argv, struct app *app)
 	if (rc != EXIT_OK)
 		goto done;
 	if (!migration_set_find(&s.set, version)) {
-		log_error("no migration with version %lld in \"%s\"", (long long)version, s.cfg->dir);
+		log_error("no migration with version %lld in \"%s\"", (long long)version, shown(s.cfg->dir));
 		log_hint("baseline records the migrations up to one of your files' versions");
 		rc = EXIT_USAGE;
 		goto done;
@@ -80,8 +81,8 @@ int cmd_baseline(int argc, char **argv, struct app *app)
 	rc = session_unlock(&s);
 	if (log_verbosity >= 0) {
 		for (i = 0; i < n; i++)
-			printf("recorded %s %s as applied (not run)\n", rows[i].m->version_str,
-			       rows[i].m->name);
+			printf("recorded %s %s as applied (not run)\n", shown(rows[i].m->version_str),
+			       shown(rows[i].m->name));
 		printf("%zu migration%s up to %lld recorded without running them\n", n,
 		       n == 1 ? "" : "s", (long long)version);
 	}

@@ -1,6 +1,7 @@
 /* history.c - migrate history: the audit log, one row per attempt */
 #include "cmd/commands.h"
 #include "run/session.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <jansson.h>
@@ -32,7 +33,7 @@ static void print_blockers(const char *js)
 		const char *app = json_string_value(json_object_get(b, "application_name"));
 		printf("%s pid %lld (%s, %s)%s", i ? "," : "; blocked by",
 		       (long long)json_integer_value(json_object_get(b, "pid")),
-		       app && *app ? app : "no application name",
+		       app && *app ? shown_text(app) : "no application name",
 		       json_string_value(json_object_get(b, "state")),
 		       json_is_true(json_object_get(b, "terminated")) ? " [terminated]" : "");
 	}
@@ -42,9 +43,9 @@ static void print_blockers(const char *js)
 /* A backup row: what was backed up, where to, and the recovery point. */
 static void print_marker(PGresult *res, int i)
 {
-	printf(" %s", PQgetvalue(res, i, 9));
+	printf(" %s", shown_text(PQgetvalue(res, i, 9)));
 	if (!PQgetisnull(res, i, 14))
-		printf(": %s", PQgetvalue(res, i, 14));
+		printf(": %s", shown(PQgetvalue(res, i, 14)));
 	if (!PQgetisnull(res, i, 15))
 		printf("; recovery point: WAL %s at %s", PQgetvalue(res, i, 15), PQgetvalue(res, i, 16));
 }
@@ -69,7 +70,7 @@ static void print_json(PGresult *res)
 			else if (!strcmp(columns[k], "id") || !strcmp(columns[k], "retries"))
 				v = json_integer(strtoll(PQgetvalue(res, i, (int)k), NULL, 10));
 			else
-				v = json_string(PQgetvalue(res, i, (int)k));
+				v = json_string_or_null(PQgetvalue(res, i, (int)k));
 			json_object_set_new(o, columns[k], v);
 		}
 		json_array_append_new(arr, o);
@@ -88,18 +89,19 @@ static void print_text(PGresult *res)
 	for (i = 0; i < PQntuples(res); i++) {
 		printf("%-24s %-16s %-8s %-9s %-7s %-12s %s", PQgetvalue(res, i, 5),
 		       PQgetvalue(res, i, 2), PQgetvalue(res, i, 4), PQgetvalue(res, i, 7),
-		       PQgetvalue(res, i, 10), PQgetvalue(res, i, 11), PQgetvalue(res, i, 3));
+		       PQgetvalue(res, i, 10), shown(PQgetvalue(res, i, 11)), shown(PQgetvalue(res, i, 3)));
 		if (!strcmp(PQgetvalue(res, i, 4), "backup") ||
 		    !strcmp(PQgetvalue(res, i, 4), "restore"))
 			print_marker(res, i);
 		else if (!PQgetisnull(res, i, 8))
-			printf(" [%s] %s", PQgetvalue(res, i, 8), PQgetvalue(res, i, 9));
+			printf(" [%s] %s", PQgetvalue(res, i, 8), shown_text(PQgetvalue(res, i, 9)));
 		else if (!PQgetisnull(res, i, 9))
-			printf(" %s", PQgetvalue(res, i, 9));
+			printf(" %s", shown_text(PQgetvalue(res, i, 9)));
 		if (!PQgetisnull(res, i, 17))
 			print_blockers(PQgetvalue(res, i, 17));
 		if (!PQgetisnull(res, i, 13))
-			printf(" (%s)", PQgetvalue(res, i, 13));
+			printf(" (%s)", shown_text(PQgetvalue(res, i, 13)));
+
 		printf("\n");
 	}
 	if (PQntuples(res) == 0)
@@ -141,7 +143,7 @@ int cmd_history(int argc, char **argv, struct app *app)
 		if (!strcmp(format, "json"))
 			printf("{\"entries\": []}\n");
 		else
-			printf("no history yet: %s does not exist\n", s.h.display);
+			printf("no history yet: %s does not exist\n", shown_text(s.h.display));
 		goto done;
 	}
 	snprintf(lim, sizeof(lim), "%lld", (long long)(limit ? limit : INT64_MAX));

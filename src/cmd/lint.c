@@ -360,7 +360,7 @@ static int lint_paths(struct lint_run *lr, struct app *app, const struct cli *c,
 
 	if (!c->npositional) {
 		if (stat(app->cfg.dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			log_error("no migrations directory \"%s\"", app->cfg.dir);
+			log_error("no migrations directory \"%s\"", shown(app->cfg.dir));
 			log_hint("pass files or directories to lint, or set migrations.dir in migrate.yml");
 			return EXIT_USAGE;
 		}
@@ -372,7 +372,7 @@ static int lint_paths(struct lint_run *lr, struct app *app, const struct cli *c,
 		if (!strcmp(path, "-")) {
 			lint_stdin(lr, stdin_name);
 		} else if (stat(path, &st) < 0) {
-			log_error("could not open \"%s\": %s", path, strerror(errno));
+			log_error("could not open \"%s\": %s", shown(path), strerror(errno));
 			lr->status = EXIT_USAGE;
 		} else if (S_ISDIR(st.st_mode)) {
 			lint_dir(lr, path);

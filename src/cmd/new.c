@@ -1,6 +1,7 @@
 /* new.c - migrate new NAME: {UTC yyyymmddHHMMSS}_{name}.up.sql and .down.sql */
 #include "cmd/commands.h"
 #include "sql/migration.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <ctype.h>
@@ -116,7 +117,8 @@ int cmd_new(int argc, char **argv, struct app *app)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	printf("%s\n%s\n", up, down);
+	printf("%s\n%s\n", shown(up), shown(down));
+
 	rc = EXIT_OK;
 done:
 	free(name);

@@ -297,29 +297,29 @@ static int plan_up(struct plan *p, struct session *s, const struct request *rq,
 	return rc;
 }
 
-/* The down plan: what migrate down would revert, newest first. */
-static int plan_down(struct plan *p, struct session *s, const struct request *rq,
-		     struct stream *o, struct step **out, size_t *nout)
-{
-	struct step *steps = steps_alloc(o, s->set.n + s->h.n + 1);
-	size_t i, n = 0, total;
-	int rc = EXIT_OK, steps_left = rq->steps_set ? rq->steps : 1;
+/* One down of a down plan, chosen and prepared before any is planned. */
+struct down_item {
+	struct migration *m;
+	struct history_row *row;
+	int blank, bad;
+	struct strlist drops;  /* the tables it drops */
+};
 
-	/* the schema as every applied migration left it */
-	for (i = 0; i < s->set.n; i++)
-		if (rq->offline || history_find(&s->h, s->set.items[i].version))
-			plan_learn(p, &s->set.items[i].up);
-	total = rq->offline ? s->set.n : s->h.n;
+/* The downs migrate down would run, newest first, prepared into steps. */
+static size_t down_choose(struct session *s, const struct request *rq, struct step *steps,
+			  struct down_item *items)
+{
+	size_t i, n = 0, total = rq->offline ? s->set.n : s->h.n;
+	int steps_left = rq->steps_set ? rq->steps : 1;
+
 	for (i = total; i-- > 0;) {
 		struct migration *m = rq->offline ? &s->set.items[i]
 						  : migration_set_find(&s->set, s->h.rows[i].version);
 		struct history_row *row = rq->offline ? NULL : &s->h.rows[i];
 		int64_t version = rq->offline ? m->version : row->version;
 		struct section sec;
-		struct plan_migration *pm;
 		struct step *st;
 
-		flush(p, o);
 		if (rq->offline && version <= rq->from)
 			break;
 		if (!rq->all && rq->to < 0 && steps_left-- <= 0)
@@ -330,26 +330,67 @@ static int plan_down(struct plan *p, struct session *s, const struct request *rq
 			steps_down_source(row, m, 0, &sec);
 		else
 			sec = m->down;
-		st = next_step(steps, &n, o);
+		items[n].m = m;
+		items[n].row = row;
+		st = &steps[n++];
 		memset(st, 0, sizeof(*st));
 		st->version = version;
 		st->version_str = m ? m->version_str : NULL;
 		st->name = m ? m->name : row->name;
-		if (!sec.sql || sql_is_blank(sec.sql)) {
+		if ((items[n - 1].blank = !sec.sql || sql_is_blank(sec.sql))) {
 			st->path = sec.path ? sec.path : (m ? m->up.path : "(no down SQL)");
 			st->sql = "";
 			st->dir.lock_timeout_ms = st->dir.statement_timeout_ms = -1;
-			pm = plan_add(p, st, -1, NULL);
+		} else if (step_prepare(st, sec.sql, sec.path, sec.line_base, &sec.dir) < 0) {
+			items[n - 1].bad = 1;
+		} else {
+			lint_script_dropped_tables(&st->script, &items[n - 1].drops);
+		}
+	}
+	return n;
+}
+
+/* The down plan: what migrate down would revert, newest first. */
+static int plan_down(struct plan *p, struct session *s, const struct request *rq,
+		     struct stream *o, struct step **out, size_t *nout)
+{
+	struct step *steps = xcalloc(s->set.n + s->h.n + 1, sizeof(*steps));
+	struct down_item *items = xcalloc(s->set.n + s->h.n + 1, sizeof(*items));
+	size_t i, k, n;
+	int rc = EXIT_OK;
+
+	/* the schema as every applied migration left it */
+	for (i = 0; i < s->set.n; i++)
+		if (rq->offline || history_find(&s->h, s->set.items[i].version))
+			plan_learn(p, &s->set.items[i].up);
+	n = down_choose(s, rq, steps, items);
+	for (i = 0; i < n; i++) {
+		struct migration *m = items[i].m;
+		struct history_row *row = items[i].row;
+		struct strlist later = { NULL, 0, 0 };
+		struct plan_migration *pm;
+
+		flush(p, o);
+		if (items[i].bad) {
+			rc = EXIT_USAGE;
+			continue;
+		}
+		/* a table that a later down of this run drops: that DROP is what counts */
+		for (k = i + 1; k < n; k++) {
+			size_t j;
+
+			for (j = 0; j < items[k].drops.n; j++)
+				strlist_add(&later, items[k].drops.v[j]);
+		}
+		plan_doomed_later(p, &later);
+		strlist_release(&later);
+		pm = plan_add(p, &steps[i], -1, NULL);
+		if (items[i].blank) {
 			strlist_add(&pm->warnings, "no down migration: \"migrate down\" refuses it "
 				    "(--force-irreversible forgets it in history, its changes stay)");
 			continue;
 		}
-		if (step_prepare(st, sec.sql, sec.path, sec.line_base, &sec.dir) < 0) {
-			rc = EXIT_USAGE;
-			continue;
-		}
-		pm = plan_add(p, st, -1, NULL);
-		step_release(st);
+		step_release(&steps[i]);
 		if (pm->lock_timeout_ms < 0)
 			pm->lock_timeout_ms = s->cfg->lock_timeout_ms;
 		if (row && !m)
@@ -360,6 +401,10 @@ static int plan_down(struct plan *p, struct session *s, const struct request *rq
 				    "the down SQL recorded then");
 	}
 	flush(p, o);
+	plan_doomed_later(p, NULL);
+	for (i = 0; i < n; i++)
+		strlist_release(&items[i].drops);
+	free(items);
 	*out = steps;
 	*nout = n;
 	return rc;
@@ -500,7 +545,9 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 		history_warnings(&p, &s, &v);
 	}
 	if (plan_linters(&p, s.cfg, rq->offline ? 0 : s.db.server_version / 10000,
-			 rq->offline ? NULL : plan_rel_facts, &s.db) < 0) {
+			 rq->offline ? NULL : &(struct lint_options){ .facts = plan_rel_facts,
+			 .facts_arg = &s.db, .objects = plan_object_exists,
+			 .columns = plan_column_type }) < 0) {
 		rc = EXIT_USAGE;
 		goto done;
 	}

@@ -5,6 +5,7 @@
 #include "run/run.h"
 #include "run/events.h"
 #include "run/session.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <stdio.h>
@@ -34,7 +35,7 @@ static int prepare(struct session *s, struct history_row **rows, size_t n, struc
 
 		if (!m) {
 			log_error("cannot redo version %lld (%s): its file is gone from \"%s\"",
-				  (long long)rows[i]->version, rows[i]->name, s->cfg->dir);
+				  (long long)rows[i]->version, shown(rows[i]->name), shown(s->cfg->dir));
 			log_hint("\"migrate down\" reverts it with the down SQL recorded in history");
 			rc = EXIT_USAGE;
 			continue;

@@ -9,6 +9,7 @@
 #include "run/session.h"
 #include "run/steps.h"
 #include "report/plan_report.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <stdio.h>
@@ -101,7 +102,7 @@ static int rehearse_all(struct session *s, struct scratch *sc, struct plan *p,
 			strlist_add(&pm->failures, "not run: an earlier migration failed");
 			continue;
 		}
-		log_info("rehearsing %s %s", pend[i].m->version_str, pend[i].m->name);
+		log_info("rehearsing %s %s", shown(pend[i].m->version_str), shown(pend[i].m->name));
 		if (rehearse_migration(&r, &pend[i].up, pend[i].has_down ? &pend[i].down : NULL, pm) < 0)
 			stop = 1;
 	}
@@ -187,7 +188,9 @@ int cmd_rehearse(int argc, char **argv, struct app *app)
 		goto done;
 	p.database = xstrdup(s.db.display);
 	p.server_version = s.db.server_version;
-	if (plan_linters(&p, s.cfg, s.db.server_version / 10000, NULL, NULL) < 0) {
+	/* judged as lint judges, but a column's type is the target's */
+	if (plan_linters(&p, s.cfg, s.db.server_version / 10000,
+			 &(struct lint_options){ .facts_arg = &s.db, .columns = plan_column_type }) < 0) {
 		rc = EXIT_USAGE;
 		goto done;
 	}
@@ -201,7 +204,7 @@ int cmd_rehearse(int argc, char **argv, struct app *app)
 	}
 	if (n == 0) {
 		if (log_verbosity >= 0 && fmt != PLAN_JSON)
-			printf("nothing to rehearse: no pending migration for %s\n", s.h.display);
+			printf("nothing to rehearse: no pending migration for %s\n", shown_text(s.h.display));
 		else if (fmt == PLAN_JSON)
 			plan_print(&p, fmt, stdout);
 		goto done;
@@ -210,7 +213,7 @@ int cmd_rehearse(int argc, char **argv, struct app *app)
 	scratch_watch(&s.db);
 	rc = scratch_create(&sc, &s.db, scratch_url, app->opts.verbose);
 	if (rc == EXIT_OK) {
-		log_info("rehearsing on the scratch %s", sc.db.display);
+		log_info("rehearsing on the scratch %s", shown_text(sc.db.display));
 		p.scratch = xstrdup(sc.db.display);
 		rc = rehearse_all(&s, &sc, &p, pend, n, with_data);
 		scratch_drop(&sc);

@@ -4,6 +4,7 @@
 #include "run/leftover.h"
 #include "run/runner.h"
 #include "run/session.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <stdio.h>
@@ -67,7 +68,7 @@ static int repair_dirty(struct session *s, struct history_row *row, const char *
 	int dropped, rc = EXIT_OK;
 
 	if (!m) {
-		log_error("version %s (%s) is dirty and its file is gone: nothing to inspect", v, row->name);
+		log_error("version %s (%s) is dirty and its file is gone: nothing to inspect", v, shown(row->name));
 		log_hint("settle it by hand, then \"migrate repair --mark-applied %s\" or "
 			 "\"--mark-reverted %s\"", v, v);
 		return EXIT_USAGE;

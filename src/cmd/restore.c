@@ -1,8 +1,11 @@
-/* restore.c - migrate restore FILE: pg_restore --clean --if-exists --single-transaction,
- * the last resort, after a confirmation */
+/* restore.c - migrate restore FILE: the backup's source checked against the
+ * database (--into to override), then pg_restore --clean --if-exists in one
+ * transaction with its dependents (run/restore_tx.c), the last resort, after a
+ * confirmation */
 #include "cmd/applyopts.h"
 #include "run/backup.h"
 #include "run/backup_scope.h"
+#include "run/restore_tx.h"
 #include "cmd/commands.h"
 #include "run/steps.h"
 #include "base/proc.h"
@@ -18,10 +21,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { O_YES = 1 };
+enum { O_YES = 1, O_INTO };
 
 static const struct cli_option restore_options[] = {
 	{ O_YES, 'y', "yes", NULL, "do not ask for confirmation (required when not on a terminal)" },
+	{ O_INTO, 0, "into", "DATABASE", "restore into DATABASE (the one connected to) although the "
+	  "backup was taken of another, or its source is unknown" },
 	BACKUP_CLI_OPTION,
 	{ AO_WAIT, 0, "wait", "DURATION", "wait this long for another run's lock (default 60s)" },
 	CLI_END
@@ -85,7 +90,7 @@ static int confirm(const char *database, const char *file)
 		"every object the backup holds goes back to its state when the backup was taken:\n"
 		"changes made to them since are lost; this is the last resort (\"migrate down\"\n"
 		"reverts migrations one by one)\n"
-		"type the database name to confirm: ", database, file);
+		"type the database name to confirm: ", shown(database), shown(file));
 	fflush(stderr);
 	if (!fgets(line, sizeof(line), stdin))
 		return 0;
@@ -95,14 +100,15 @@ static int confirm(const char *database, const char *file)
 	return !strcmp(line, database);
 }
 
-/* pg_restore -l FILE: is it an archive pg_restore can read? */
-static int check_archive(struct session *s, const char *program, const char *file)
+/* pg_restore -l FILE: is it an archive pg_restore can read? Its list into list. */
+static int check_archive(struct session *s, const char *program, const char *file,
+			 struct strbuf *list)
 {
 	const char *argv[] = { program, "--list", file, NULL };
 	struct proc p = { argv, NULL, -1, NULL, NULL };
 	struct strbuf err = STRBUF_INIT;
 	char *msg;
-	int st = proc_run(&p, NULL, &err);
+	int st = proc_run(&p, list, &err);
 
 	if (st == 0) {
 		strbuf_release(&err);
@@ -110,23 +116,55 @@ static int check_archive(struct session *s, const char *program, const char *fil
 	}
 	msg = db_scrub(&s->db, err.buf);
 	strtok(msg, "\n");
-	log_error("\"%s\" is not a backup pg_restore can read: %s", file, *msg ? msg : "unknown error");
+	log_error("\"%s\" is not a backup pg_restore can read: %s", shown(file), *msg ? msg : "unknown error");
 	free(msg);
 	strbuf_release(&err);
 	return -1;
 }
 
-static int run_pg_restore(struct session *s, const char *program, const char *file,
-			  struct strbuf *err)
+/*
+ * The backup's recorded source (its sidecar) must be the database connected
+ * to, unless --into names that database. 0, or -1 (printed: exit 2).
+ */
+static int check_source(struct session *s, const char *file, const char *into, char **tables,
+			char **schema)
 {
-	char *conninfo = db_child_conninfo(s->db.conn, NULL);
-	const char *argv[] = { program, "--clean", "--if-exists", "--single-transaction",
-			       "--no-password", "--dbname", conninfo, file, NULL };
-	struct proc p = { argv, PQpass(s->db.conn), -1, NULL, NULL };
-	int st = proc_run(&p, NULL, err);
+	struct backup_meta meta;
+	struct backup_source here;
+	const char *why = NULL, *db = PQdb(s->db.conn);
+	int has = backup_meta_read(file, &meta, &why) == 0, rc = 0;
+	char *src = has ? backup_source_text(&meta.src) : NULL, *dst;
 
-	free(conninfo);
-	return st;
+	backup_source_of(&here, s->db.conn, NULL);
+	dst = backup_source_text(&here);
+	if (into && strcmp(into, db)) {
+		log_error("--into names database \"%s\", but the connection is to \"%s\": nothing "
+			  "was restored", shown(into), shown(db));
+		log_hint("--into must name the database being restored into (%s)", dst);
+		rc = -1;
+	} else if (!has && !into) {
+		log_error("the source of backup \"%s\" is unknown: %s", shown(file), why);
+		log_hint("if it is a backup of this database (%s), say so with --into %s", dst, db);
+		rc = -1;
+	} else if (has && !into && (strcmp(meta.src.host, here.host) || strcmp(meta.src.port, here.port) ||
+				    strcmp(meta.src.database, here.database))) {
+		log_error("backup \"%s\" was taken of %s, not of %s (the database connected to): "
+			  "nothing was restored", shown(file), shown_text(src), shown_text(dst));
+		log_hint("to put it into this database all the same: --into %s", db);
+		rc = -1;
+	} else if (into && (!has || strcmp(meta.src.database, db))) {
+		log_info("restoring a backup of %s into %s (--into)", src ? src : "an unknown source", dst);
+	}
+	if (rc == 0 && has && meta.tables)
+		*tables = xstrdup(meta.tables);
+	if (rc == 0 && has && meta.src.schema)
+		*schema = xstrdup(meta.src.schema);
+	free(src);
+	free(dst);
+	backup_source_release(&here);
+	if (has)
+		backup_meta_release(&meta);
+	return rc;
 }
 
 static void log_restore(struct session *s, const char *run_id, const char *file,
@@ -144,49 +182,60 @@ static void log_restore(struct session *s, const char *run_id, const char *file,
 	history_log_marker(&s->h, &s->db, &le, &lm);
 }
 
-static int restore(struct session *s, const char *file, int yes)
+/* pg_restore and psql run and can handle the server; the archive is readable. EXIT_*. */
+static int check_programs(struct session *s, const char *file, struct strbuf *list)
 {
-	const char *program = backup_program(s->cfg, 1);
+	char *psql = restore_psql_program(s->cfg);
+	int rc = backup_check_program(&s->db, backup_program(s->cfg, 1));
+
+	if (rc == EXIT_OK)
+		rc = backup_check_program(&s->db, psql);
+	free(psql);
+	if (rc == EXIT_OK && check_archive(s, backup_program(s->cfg, 1), file, list) < 0)
+		rc = EXIT_USAGE;
+	return rc;
+}
+
+static int restore(struct session *s, const char *file, int yes, const char *into)
+{
 	struct backup_name bn;
 	struct backup_mark bm = { NULL, NULL, NULL };
-	struct strbuf err = STRBUF_INIT;
+	struct strbuf list = STRBUF_INIT;
 	struct runner r;
 	PGresult *before = NULL;
-	char *msg = NULL, *tables = NULL;
-	int rc, st;
+	char *msg = NULL, *tables = NULL, *schema = NULL;
+	int rc;
 
-	if ((rc = backup_check_program(&s->db, program)) != EXIT_OK)
-		return rc;
-	if (check_archive(s, program, file) < 0)
-		return EXIT_USAGE;
+	if ((rc = check_programs(s, file, &list)) != EXIT_OK)
+		goto done;
+	rc = EXIT_USAGE;
+	if (check_source(s, file, into, &tables, &schema) < 0)
+		goto done;
+	rc = EXIT_FAILED;
 	if (!yes && !confirm(PQdb(s->db.conn), file)) {
 		log_error("not confirmed: nothing was restored");
-		return EXIT_FAILED;
+		goto done;
 	}
 	if (!(before = user_relations(s)))
-		return EXIT_FAILED;
-	tables = backup_scope_of_file(s, file);
+		goto done;
+	if (!tables)
+		tables = backup_scope_of_file(s, file);
 	runner_init(&r, &s->db, &s->h, &s->set, s->cfg);
-	/* the state being replaced is backed up too: a restore can be undone */
+	/*
+	 * the state being replaced is backed up too: a restore can be undone; it
+	 * prunes nothing (backup.keep), as the file being restored may be the oldest
+	 */
+	s->cfg->backup_keep = 0;
 	rc = backup_before_change(s, r.run_id, "restore", steps_latest(&s->h),
 				  backup_name_parse(strrchr(file, '/') ? strrchr(file, '/') + 1 : file,
 						    &bn) == 0 ? bn.from : 0, &bm);
 	backup_name_release(&bn);
 	if (rc != EXIT_OK)
 		goto done;
-	log_info("restoring with %s --clean --if-exists --single-transaction", program);
-	st = run_pg_restore(s, program, file, &err);
-	if (st != 0) {
-		char *scrubbed = db_scrub(&s->db, err.buf), *line, *save = NULL;
-
-		log_error("%s failed (exit status %d): nothing was restored (it runs in one transaction)",
-			  program, st);
-		for (line = strtok_r(scrubbed, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			log_detail("%s", line);
-		free(scrubbed);
+	rc = restore_tx_run(&s->db, s->cfg, file, list.buf);
+	if (rc != EXIT_OK) {
 		if (PQstatus(s->db.conn) == CONNECTION_OK)
-			log_restore(s, r.run_id, file, &bm, "failed", "pg_restore failed");
-		rc = PQstatus(s->db.conn) == CONNECTION_OK ? EXIT_FAILED : EXIT_CONNECT;
+			log_restore(s, r.run_id, file, &bm, "failed", "restore failed: nothing restored");
 		goto done;
 	}
 	/* the history table came back from the backup */
@@ -195,13 +244,16 @@ static int restore(struct session *s, const char *file, int yes)
 		rc = EXIT_FAILED;
 		goto done;
 	}
-	msg = xasprintf("history back at version %lld", (long long)steps_latest(&s->h));
+	/* a fleet tenant's backup brings back that schema's history, not the main one */
+	msg = schema ? xasprintf("tenant schema \"%s\", its history with it", schema)
+		     : xasprintf("history back at version %lld", (long long)steps_latest(&s->h));
 	log_restore(s, r.run_id, file, &bm, "restored", msg);
 	if (log_verbosity >= 0 && tables)
-		printf("restored tables %s of database \"%s\" from %s: %s\n", tables, PQdb(s->db.conn),
-		       file, msg);
+		printf("restored tables %s of database \"%s\" from %s: %s\n", shown_text(tables),
+		       shown(PQdb(s->db.conn)), shown(file), msg);
 	else if (log_verbosity >= 0)
-		printf("restored database \"%s\" from %s: %s\n", PQdb(s->db.conn), file, msg);
+		printf("restored database \"%s\" from %s: %s\n", shown(PQdb(s->db.conn)), shown(file), msg);
+
 	/* a backup of some tables says nothing of the others */
 	if (!tables)
 		report_survivors(s, before);
@@ -209,8 +261,9 @@ static int restore(struct session *s, const char *file, int yes)
 done:
 	PQclear(before);
 	free(tables);
+	free(schema);
 	free(msg);
-	strbuf_release(&err);
+	strbuf_release(&list);
 	backup_mark_release(&bm);
 	return rc;
 }
@@ -222,11 +275,13 @@ int cmd_restore(int argc, char **argv, struct app *app)
 	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
 	struct stat st;
 	int yes = 0, rc, opt;
-	char *file = NULL;
+	char *file = NULL, *into = NULL;
 
 	cli_init(&c, "restore", "FILE", "Restore a backup taken by migrate (\"migrate backups\" lists them)\n"
-		 "with pg_restore --clean --if-exists --single-transaction: the objects it holds go\n"
+		 "with pg_restore --clean --if-exists in one transaction: the objects it holds go\n"
 		 "back to their state when it was taken, history included; the audit log is kept.\n"
+		 "Foreign keys and views added since on its tables are dropped and recreated.\n"
+		 "Refuses a backup of another database (its sidecar says) unless --into names this one.\n"
 		 "The last resort: asks for confirmation on a terminal, needs --yes elsewhere.\n"
 		 "The current state is backed up first.", restore_options, &app->opts, argc, argv);
 	while ((opt = cli_next(&c)) > 0) {
@@ -236,6 +291,10 @@ int cmd_restore(int argc, char **argv, struct app *app)
 		}
 		if (opt == O_YES)
 			yes = 1;
+		if (opt == O_INTO) {
+			free(into);
+			into = xstrdup(c.arg);
+		}
 	}
 	if (opt == CLI_DONE && c.npositional == 0) {
 		log_error("which backup? \"migrate restore FILE\" (\"migrate backups\" lists them)");
@@ -247,30 +306,35 @@ int cmd_restore(int argc, char **argv, struct app *app)
 	cli_release(&c);
 	if (rc >= 0) {
 		free(file);
+		free(into);
 		return rc;
 	}
 	memset(&st, 0, sizeof(st));
 	errno = 0;
 	if (stat(file, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_error("could not open backup \"%s\": %s", file, S_ISDIR(st.st_mode) ?
+		log_error("could not open backup \"%s\": %s", shown(file), S_ISDIR(st.st_mode) ?
 			  "it is a directory" : errno ? strerror(errno) : "not a regular file");
 		free(file);
+		free(into);
 		return EXIT_USAGE;
 	}
 	if (!yes && !isatty(0)) {
 		log_error("restoring replaces the database's objects: pass --yes to confirm "
 			  "(there is no terminal to ask on)");
 		free(file);
+		free(into);
 		return EXIT_USAGE;
 	}
 	if (apply_config(app, &ov) < 0) {
 		free(file);
+		free(into);
 		return EXIT_USAGE;
 	}
 	rc = session_open(&s, app, 0);
 	if (rc == EXIT_OK)
-		rc = restore(&s, file, yes);
+		rc = restore(&s, file, yes, into);
 	session_close(&s);
 	free(file);
+	free(into);
 	return rc;
 }

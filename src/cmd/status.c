@@ -2,6 +2,7 @@
 #include "cmd/commands.h"
 #include "fleet/fleet.h"
 #include "run/session.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <jansson.h>
@@ -105,12 +106,12 @@ static void print_json(struct session *s, struct entry *e, size_t n)
 	for (i = 0; i < n; i++) {
 		json_t *o = json_object();
 		json_object_set_new(o, "version", json_version_or_null(e[i].version));
-		json_object_set_new(o, "name", json_string(e[i].name));
+		json_object_set_new(o, "name", json_string_or_null(e[i].name));
 		json_object_set_new(o, "state", json_string(e[i].state));
 		json_object_set_new(o, "applied_at", json_string_or_null(e[i].applied_at));
 		json_object_set_new(o, "file", json_string_or_null(e[i].file));
 		if (e[i].runner)
-			json_object_set_new(o, "runner", json_string(e[i].runner));
+			json_object_set_new(o, "runner", json_string_or_null(e[i].runner));
 		json_array_append_new(arr, o);
 	}
 	for (j = 0; j < ARRAY_SIZE(states); j++) {
@@ -119,8 +120,8 @@ static void print_json(struct session *s, struct entry *e, size_t n)
 			c += !strcmp(e[i].state, states[j]);
 		json_object_set_new(counts, states[j], json_integer((json_int_t)c));
 	}
-	json_object_set_new(root, "database", json_string(s->db.display));
-	json_object_set_new(root, "table", json_string(s->h.display));
+	json_object_set_new(root, "database", json_string_or_null(s->db.display));
+	json_object_set_new(root, "table", json_string_or_null(s->h.display));
 	json_object_set_new(root, "migrations", arr);
 	json_object_set_new(root, "counts", counts);
 	json_print_release(root, stdout);
@@ -130,16 +131,18 @@ static void print_text(struct session *s, struct entry *e, size_t n)
 {
 	size_t i, applied = 0, pending = 0, other = 0;
 
-	printf("database: %s\nhistory:  %s\n\n", s->db.display, s->h.display);
+	printf("database: %s\nhistory:  %s\n\n", shown_text(s->db.display), shown_text(s->h.display));
 	printf("%-16s %-9s %-21s %s\n", "VERSION", "STATE", "APPLIED AT", "NAME");
 	for (i = 0; i < n; i++) {
 		char v[32];
 
 		if (!e[i].version_str)
 			snprintf(v, sizeof(v), "%lld", (long long)e[i].version);
-		printf("%-16s %-9s %-21s %s%s%s%s\n", e[i].version_str ? e[i].version_str : v, e[i].state,
-		       e[i].applied_at ? e[i].applied_at : "-", e[i].name, e[i].runner ? " (by " : "",
-		       e[i].runner ? e[i].runner : "", e[i].runner ? ")" : "");
+		printf("%-16s %-9s %-21s %s%s%s%s\n", e[i].version_str ? shown(e[i].version_str) : v,
+		       e[i].state, e[i].applied_at ? e[i].applied_at : "-", shown(e[i].name),
+		       e[i].runner ? " (by " : "", e[i].runner ? shown_text(e[i].runner) : "",
+		       e[i].runner ? ")" : "");
+
 		if (!strcmp(e[i].state, "applied"))
 			applied++;
 		else if (!strcmp(e[i].state, "pending"))

@@ -7,6 +7,7 @@
 #include "run/steps.h"
 #include "run/events.h"
 #include "run/session.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <stdio.h>
@@ -51,7 +52,7 @@ static int check_history(struct session *s, int allow_drift)
 
 		if (row->dirty) {
 			log_error("version %lld (%s) is dirty: a run without a transaction failed part way",
-				  (long long)row->version, row->name);
+				  (long long)row->version, shown(row->name));
 			dirty++;
 		} else if (m && !migration_checksum_matches(m, row->checksum)) {
 			if (allow_drift)
@@ -168,7 +169,7 @@ static int up_target(struct app *app, void *arg, struct target_result *res)
 		goto done;
 	if (nsteps == 0) {
 		if (log_verbosity >= 0)
-			printf("nothing to do: %s is up to date%s\n", s.h.display,
+			printf("nothing to do: %s is up to date%s\n", shown_text(s.h.display),
 			       pol.from ? "" : " (no migrations)");
 		goto done;
 	}

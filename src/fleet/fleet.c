@@ -134,7 +134,7 @@ static int preflight(const struct target_list *tl, enum fleet_op op)
 		memset(&set, 0, sizeof(set));
 		if (migration_set_load(&set, tl->items[i].dir, op != FLEET_UP) < 0) {
 			log_error("%d problem%s in migrations directory \"%s\"", set.errors,
-				  set.errors == 1 ? "" : "s", tl->items[i].dir);
+				  set.errors == 1 ? "" : "s", shown(tl->items[i].dir));
 			rc = EXIT_USAGE;
 		} else if (op == FLEET_UP) {
 			for (k = 0; k < set.n; k++) {
@@ -392,10 +392,10 @@ static void shared_mark(struct pool *p, struct worker *w, const char *line)
 			clear_progress(p);
 			if (w->shared_error)
 				fprintf(stderr, "%s: %s (the same report as for %s, above)\n",
-					p->tl->items[w->index].name, w->shared_error, w->shown_by);
+					shown(p->tl->items[w->index].name), w->shared_error, shown(w->shown_by));
 			else
 				fprintf(stderr, "%s: the same report as for %s, above\n",
-					p->tl->items[w->index].name, w->shown_by);
+					shown(p->tl->items[w->index].name), shown(w->shown_by));
 		}
 		w->in_shared = 0;
 		w->shown_by = NULL;
@@ -432,7 +432,7 @@ static void worker_line(struct pool *p, struct worker *w, const char *line)
 		return;
 	}
 	clear_progress(p);
-	fprintf(stderr, "%s: %s\n", r ? p->tl->items[w->index].name : "migrate", line);
+	fprintf(stderr, "%s: %s\n", r ? shown(p->tl->items[w->index].name) : "migrate", line);
 }
 
 /* Read what the worker printed; 1 at EOF (it exited). */
@@ -781,8 +781,8 @@ static void print_summary(struct pool *p)
 	size_t i, w = 6, changed = 0, uptodate = 0, skipped = 0;
 
 	for (i = 0; i < p->tl->n; i++)
-		if (strlen(p->tl->items[i].name) > w)
-			w = strlen(p->tl->items[i].name);
+		if (strlen(shown(p->tl->items[i].name)) > w)
+			w = strlen(shown(p->tl->items[i].name));
 	printf("%-*s  %-8s  %-18s  %-18s  %9s  %s\n", (int)w, "TARGET", "KIND", "FROM", "TO",
 	       "DURATION", "RESULT");
 	for (i = 0; i < p->tl->n; i++) {
@@ -795,7 +795,7 @@ static void print_summary(struct pool *p)
 			snprintf(dur, sizeof(dur), "-");
 		else
 			snprintf(dur, sizeof(dur), "%lld ms", (long long)r->ms);
-		printf("%-*s  %-8s  %-18s  %-18s  %9s  %s\n", (int)w, p->tl->items[i].name,
+		printf("%-*s  %-8s  %-18s  %-18s  %9s  %s\n", (int)w, shown(p->tl->items[i].name),
 		       target_kind_name(p->tl->items[i].kind), from, to, dur,
 		       row_result(p, r, res, sizeof(res)));
 		if (r->state == ROW_SKIPPED)
@@ -823,7 +823,7 @@ static void print_json(struct pool *p)
 		json_t *o = json_object();
 		char res[32];
 
-		json_object_set_new(o, "name", json_string(p->tl->items[i].name));
+		json_object_set_new(o, "name", json_string_or_null(p->tl->items[i].name));
 		json_object_set_new(o, "kind", json_string(target_kind_name(p->tl->items[i].kind)));
 		json_object_set_new(o, "from", json_version_or_null(r->got_result ? r->res.from : 0));
 		json_object_set_new(o, "to", json_version_or_null(r->got_result ? r->res.to : 0));
@@ -908,7 +908,7 @@ static void print_status(struct pool *p)
 	for (j = 0; j < ng; j++) {
 		struct strbuf names = STRBUF_INIT;
 		json_t *jnames = json_array();
-		size_t shown = 0;
+		size_t listed = 0;
 
 		for (i = g[j].first; i < p->tl->n; i++) {
 			char *key = status_key(&p->rows[i]);
@@ -917,12 +917,13 @@ static void print_status(struct pool *p)
 			free(key);
 			if (!same)
 				continue;
-			json_array_append_new(jnames, json_string(p->tl->items[i].name));
-			if (shown < 8 || log_verbosity > 0)
-				strbuf_addf(&names, "%s%s", shown ? ", " : "", p->tl->items[i].name);
-			shown++;
+			json_array_append_new(jnames, json_string_or_null(p->tl->items[i].name));
+			if (listed < 8 || log_verbosity > 0)
+				strbuf_addf(&names, "%s%s", listed ? ", " : "", shown(p->tl->items[i].name));
+			listed++;
 		}
-		if (shown > 8 && log_verbosity <= 0)
+		if (listed > 8 && log_verbosity <= 0)
+
 			strbuf_addf(&names, ", ... (-v lists all)");
 		if (p->fo->json) {
 			json_t *o = json_object();
@@ -947,7 +948,7 @@ static void print_status(struct pool *p)
 			struct row *r = &p->rows[i];
 			json_t *o = json_object();
 
-			json_object_set_new(o, "name", json_string(p->tl->items[i].name));
+			json_object_set_new(o, "name", json_string_or_null(p->tl->items[i].name));
 			json_object_set_new(o, "kind", json_string(target_kind_name(p->tl->items[i].kind)));
 			json_object_set_new(o, "version", json_version_or_null(r->got_result ? r->res.to : 0));
 			json_object_set_new(o, "pending", json_integer(r->res.pending));

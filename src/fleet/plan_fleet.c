@@ -3,6 +3,7 @@
  * migrations to run, the same findings, the same state of history) and shows
  * each group once, with its count and names, then each group's plan once. */
 #include "fleet/plan_fleet.h"
+#include "report/md_escape.h"
 #include "report/plan_report.h"
 #include "base/util.h"
 
@@ -120,13 +121,18 @@ char *plan_fleet_key(const json_t *doc, int64_t from)
 	return strbuf_detach(&sb, NULL);
 }
 
-void plan_fleet_names(struct strbuf *sb, const char *const *names, size_t n, size_t max,
-		      const char *quote)
+void plan_fleet_names(struct strbuf *sb, const char *const *names, size_t n, size_t max, int md)
 {
 	size_t i;
 
-	for (i = 0; i < n && (!max || i < max); i++)
-		strbuf_addf(sb, "%s%s%s%s", i ? ", " : "", quote, names[i], quote);
+	for (i = 0; i < n && (!max || i < max); i++) {
+		if (i)
+			strbuf_addstr(sb, ", ");
+		if (md)
+			md_add_code(sb, names[i], 0, 0);
+		else
+			strbuf_add_escaped(sb, names[i], 0);
+	}
 	if (max && n > max)
 		strbuf_addf(sb, " and %zu more", n - max);
 }
@@ -330,7 +336,7 @@ static void print_overview(const struct report *r, int md)
 		strbuf_reset(&sb);
 		group_title(&sb, r, &r->g[i]);
 		strbuf_addstr(&sb, md ? ": " : "\n    ");
-		plan_fleet_names(&sb, r->g[i].names, r->g[i].count, names_shown(), md ? "`" : "");
+		plan_fleet_names(&sb, r->g[i].names, r->g[i].count, names_shown(), md);
 		printf(md ? "%zu. %s\n" : "[%zu] %s\n", i + 1, sb.buf);
 	}
 	if (r->failed)
@@ -343,11 +349,13 @@ static void print_overview(const struct report *r, int md)
 			printf(md ? "- and %zu more\n" : "    and %zu more (-v lists all)\n", r->failed - FAILED_SHOWN);
 			break;
 		}
-		printf(md ? "- `%s`: %s\n" : "    %s: %s\n", r->e[i].o->name, failure(&r->e[i]));
+		strbuf_reset(&sb);
+		plan_fleet_names(&sb, &r->e[i].o->name, 1, 0, md);
+		printf(md ? "- %s: %s\n" : "    %s: %s\n", sb.buf, shown_text(failure(&r->e[i])));
 	}
 	if (r->skipped) {
 		strbuf_reset(&sb);
-		plan_fleet_names(&sb, r->skipped_names, r->skipped, names_shown(), md ? "`" : "");
+		plan_fleet_names(&sb, r->skipped_names, r->skipped, names_shown(), md);
 		printf(md ? "\n**Not started** (--fail-fast, %zu): %s\n" : "not started (--fail-fast): %zu\n    %s\n",
 		       r->skipped, sb.buf);
 	}
@@ -366,13 +374,15 @@ static void print_plans(const struct report *r, int md)
 		strbuf_reset(&sb);
 		group_title(&sb, r, g);
 		printf(md ? "\n### Plan %zu: %s\n\n" : "\n== [%zu] %s ==\n", i + 1, sb.buf);
+		strbuf_reset(&sb);
+		plan_fleet_names(&sb, g->names, 1, 0, md);
 		if (g->count > 1)
-			printf(md ? "The plan of `%s`, the same for the others (table sizes and lock holders "
+			printf(md ? "The plan of %s, the same for the others (table sizes and lock holders "
 				    "are its own):\n\n"
 				  : "the plan of %s, the same for the others (table sizes and lock holders "
-				    "are its own):\n\n", g->names[0]);
+				    "are its own):\n\n", sb.buf);
 		else
-			printf(md ? "The plan of `%s`:\n\n" : "the plan of %s:\n\n", g->names[0]);
+			printf(md ? "The plan of %s:\n\n" : "the plan of %s:\n\n", sb.buf);
 		printf("%s", str(r->e[g->first].doc, "rendered"));
 	}
 	strbuf_release(&sb);
@@ -389,7 +399,7 @@ static void print_json(const struct report *r)
 		const struct entry *e = &r->e[i];
 		json_t *t = json_object();
 
-		json_object_set_new(t, "name", json_string(e->o->name));
+		json_object_set_new(t, "name", json_string_or_null(e->o->name));
 		json_object_set_new(t, "kind", json_string(target_kind_name(e->o->kind)));
 		json_object_set_new(t, "from", json_version_or_null(e->doc ? e->o->res.from : 0));
 		json_object_set_new(t, "to", json_version_or_null(e->doc ? e->o->res.to : 0));

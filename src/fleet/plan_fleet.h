@@ -38,8 +38,7 @@ int plan_fleet_report(const struct fleet_outcome *o, size_t n, void *arg);
  */
 char *plan_fleet_key(const json_t *doc, int64_t from);
 
-/* "a, b, c and 7 more": the first max names (0: all), each between quote. */
-void plan_fleet_names(struct strbuf *sb, const char *const *names, size_t n, size_t max,
-		      const char *quote);
+/* "a, b, c and 7 more": the first max names (0: all), escaped; md: each a code span. */
+void plan_fleet_names(struct strbuf *sb, const char *const *names, size_t n, size_t max, int md);
 
 #endif

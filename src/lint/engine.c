@@ -41,6 +41,8 @@ struct linter *linter_new(const struct lint_options *o)
 	l->cfg = cfg;
 	l->facts = o->facts;
 	l->facts_arg = o->facts_arg;
+	l->objects = o->objects;
+	l->columns = o->columns;
 	l->small_table = cfg ? cfg->lint_small_table : 10LL << 20;
 	strmap_init(&l->facts_map);
 	strmap_init(&l->created);
@@ -305,6 +307,7 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	}
 	if (!r) {
 		/* learning only: the model, no rules */
+		l->learned_seq = c.seq;
 		for (i = 0; parsed && i < sp->n; i++) {
 			schema_apply(&l->schema, sp->stmts[i].node, c.seq);
 			lint_note_created(l, sp->stmts[i].node);

@@ -13,6 +13,7 @@
 
 #include "lint/lint_int.h"
 #include "base/strbuf.h"
+#include "base/strlist.h"
 #include "base/util.h"
 
 /* Rules whose danger is to the running application, whatever the size. */
@@ -119,9 +120,94 @@ int lint_judge(struct lint_ctx *c, const struct lint_emit *e, enum lint_severity
 	return 1;
 }
 
+/* A type as format_type() spells it, read by the parser as the model reads a column's. */
+static void column_from_catalog(struct sch_column *out, const char *type)
+{
+	char *sql = xasprintf("SELECT NULL::%s", type);
+	struct sql_script s;
+	const PgQuery__Node *n;
+
+	if (sql_script_parse(&s, sql, NULL, 1) == 0 && s.n == 1 && (n = s.stmts[0].node) &&
+	    n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT && n->select_stmt->n_target_list == 1 &&
+	    (n = n->select_stmt->target_list[0])->node_case == PG_QUERY__NODE__NODE_RES_TARGET &&
+	    (n = n->res_target->val) && n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST &&
+	    n->type_cast->type_name) {
+		const PgQuery__TypeName *tn = n->type_cast->type_name;
+
+		out->type = xstrdup(pgnode_type_name(tn));
+		out->mod0 = pgnode_type_mod(tn, 0);
+		out->mod1 = pgnode_type_mod(tn, 1);
+		out->is_array = pgnode_type_is_array(tn);
+	}
+	sql_script_release(&s);
+	free(sql);
+}
+
+const struct sch_column *lint_column_now(struct lint_ctx *c, const struct sch_table *t,
+					 const char *table, const char *col)
+{
+	struct linter *l = c->l;
+	const struct sch_column *m = t ? sch_table_column(t, col) : NULL;
+	char *key, *type = NULL;
+	size_t k;
+
+	if (m && (!m->type || !*m->type))
+		m = NULL; /* known by name only */
+	/* created or changed by a section not applied yet: the catalog does not have it */
+	if (!l->columns || (t && t->seq > l->learned_seq) ||
+	    (m && (m->seq > l->learned_seq || m->type_seq > l->learned_seq)))
+		return m;
+	key = xasprintf("%s.%s", table, col);
+	if (!strmap_get(&l->cols_map, key, &k)) {
+		ALLOC_GROW(l->cols_items, l->ncols + 1, l->acols);
+		k = l->ncols++;
+		memset(&l->cols_items[k], 0, sizeof(l->cols_items[k]));
+		l->cols_items[k].name = xstrdup(col);
+		l->cols_items[k].mod0 = l->cols_items[k].mod1 = -1;
+		if (l->columns(l->facts_arg, NULL, table, col, &type) == 0 && type)
+			column_from_catalog(&l->cols_items[k], type);
+		free(type);
+		strmap_put(&l->cols_map, key, k);
+	}
+	free(key);
+	return l->cols_items[k].type ? &l->cols_items[k] : m;
+}
+
+void lint_column_retyped(struct lint_ctx *c, const char *table, const char *col,
+			 const PgQuery__TypeName *tn)
+{
+	struct sch_column *k;
+	char *key = xasprintf("%s.%s", table, col);
+	size_t i;
+
+	if (strmap_get(&c->l->cols_map, key, &i) && (k = &c->l->cols_items[i])->type) {
+		free(k->type);
+		k->type = xstrdup(pgnode_type_name(tn));
+		k->mod0 = pgnode_type_mod(tn, 0);
+		k->mod1 = pgnode_type_mod(tn, 1);
+		k->is_array = pgnode_type_is_array(tn);
+	}
+	free(key);
+}
+
+int lint_object_absent(struct lint_ctx *c, const char *kind, const char *name)
+{
+	return c->l->objects && c->l->objects(c->l->facts_arg, kind, name) == 0;
+}
+
 void lint_facts_release(struct linter *l)
 {
+	size_t i;
+
+	for (i = 0; i < l->ncols; i++) {
+		free(l->cols_items[i].name);
+		free(l->cols_items[i].type);
+	}
+	free(l->cols_items);
+	strmap_release(&l->cols_map);
+	lint_fkeys_release(l);
 	strmap_release(&l->facts_map);
+	strmap_release(&l->later_doomed);
 	free(l->facts_items);
 }
 
@@ -172,13 +258,14 @@ const char *lint_dropped_name(const PgQuery__Node *o)
  * An index dropped or built, a column altered, on a table about to go: they lock
  * nothing that the DROP TABLE does not lock anyway, and it is what counts. */
 
-void down_doomed_scan(struct lint_ctx *c)
+/* fn(name, i, ud) for each table that statement i of script drops (DROP TABLE). */
+static void dropped_tables(const struct sql_script *script,
+			   void (*fn)(const char *name, size_t i, void *ud), void *ud)
 {
 	size_t i, k;
 
-	strmap_init(&c->doomed);
-	for (i = 0; c->revert_seq && i < c->script->n; i++) {
-		const PgQuery__Node *n = c->script->stmts[i].node;
+	for (i = 0; i < script->n; i++) {
+		const PgQuery__Node *n = script->stmts[i].node;
 
 		if (!n || n->node_case != PG_QUERY__NODE__NODE_DROP_STMT ||
 		    n->drop_stmt->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
@@ -187,14 +274,50 @@ void down_doomed_scan(struct lint_ctx *c)
 			const char *name = lint_dropped_name(n->drop_stmt->objects[k]);
 
 			if (name)
-				strmap_put(&c->doomed, name, i);
+				fn(name, i, ud);
 		}
 	}
+}
+
+static void doom(const char *name, size_t i, void *ud)
+{
+	strmap_put(ud, name, i);
+}
+
+void down_doomed_scan(struct lint_ctx *c)
+{
+	strmap_init(&c->doomed);
+	if (c->revert_seq)
+		dropped_tables(c->script, doom, &c->doomed);
 }
 
 int down_doomed_later(const struct lint_ctx *c, const char *table)
 {
 	size_t at;
 
-	return c->revert_seq && c->st && strmap_get(&c->doomed, table, &at) && at > c->si;
+	if (!c->revert_seq)
+		return 0;
+	if (strmap_get(&c->l->later_doomed, table, &at))
+		return 1; /* a later down of the same run drops it */
+	return c->st && strmap_get(&c->doomed, table, &at) && at > c->si;
+}
+
+static void add_name(const char *name, size_t i, void *ud)
+{
+	(void)i;
+	strlist_add(ud, name);
+}
+
+void lint_script_dropped_tables(const struct sql_script *script, struct strlist *out)
+{
+	dropped_tables(script, add_name, out);
+}
+
+void linter_doomed_later(struct linter *l, const struct strlist *tables)
+{
+	size_t i;
+
+	strmap_release(&l->later_doomed);
+	for (i = 0; tables && i < tables->n; i++)
+		strmap_put(&l->later_doomed, tables->v[i], 1);
 }

@@ -78,6 +78,18 @@ struct lint_rel_facts {
 typedef int (*lint_facts_fn)(void *arg, const char *schema, const char *name,
 			     struct lint_rel_facts *out);
 
+/*
+ * More of the live catalog, with the facts callback's arg: does an object other
+ * than a relation exist now (kind as a DROP names it: "function", "procedure",
+ * "type", "domain", "schema", "extension", "sequence", "view", "materialized
+ * view"; 1 yes, 0 no, -1 cannot tell); the type of [schema.]table.column now (schema NULL: the search path), as
+ * format_type() spells it ("character varying(10)"), in *type (malloc'd): 0, or
+ * -1 when there is no such column or the database cannot tell.
+ */
+typedef int (*lint_object_fn)(void *arg, const char *kind, const char *name);
+typedef int (*lint_column_fn)(void *arg, const char *schema, const char *table, const char *column,
+			      char **type);
+
 struct lint_options {
 	const struct config *cfg;  /* lint.pg_version, lint.rules, lint.exclude, lint.custom,
 				    * lint.small_table; may be NULL */
@@ -94,6 +106,11 @@ struct lint_options {
 	 */
 	lint_facts_fn facts;
 	void *facts_arg;
+	/* connected too, optional: a DROP ... IF EXISTS of an object that is not there
+	 * (and that the run does not create) drops nothing; a column's current type
+	 * (for ALTER COLUMN TYPE) is the catalog's unless this run changed it */
+	lint_object_fn objects;
+	lint_column_fn columns;
 };
 
 struct linter;
@@ -138,6 +155,26 @@ void lint_section_isolated(struct linter *l, const struct section *sec, struct l
  */
 void linter_begin_run(struct linter *l);
 
+/*
+ * A run of downs (plan --down, down --dry-run), newest first: before linting each
+ * down, the tables that the downs after it in the run drop (NULL: none). A
+ * statement of the down on one of them (an index dropped or built, a column
+ * altered) is judged by that DROP TABLE, as one on a table its own down drops
+ * later is. lint_script_dropped_tables adds the tables a parsed section drops.
+ */
+struct strlist;
+void linter_doomed_later(struct linter *l, const struct strlist *tables);
+void lint_script_dropped_tables(const struct sql_script *script, struct strlist *out);
+
+/*
+ * Foreign keys the migrations seen so far created: the table the key constraint
+ * of table references (NULL: none known), and (added to out) every table that a
+ * key of table references. Dropping the key, or table, takes ACCESS EXCLUSIVE on
+ * those too.
+ */
+const char *linter_fk_references(const struct linter *l, const char *table, const char *constraint);
+void linter_fk_tables(const struct linter *l, const char *table, struct strlist *out);
+
 /* Update the model from an already applied section; no findings. */
 void linter_learn_section(struct linter *l, const struct section *sec);
 
@@ -152,6 +189,17 @@ struct lint_job {
 	enum lint_job_kind kind;
 };
 void lint_jobs(struct linter *l, const struct lint_job *jobs, size_t n, struct lint_result *r);
+
+/*
+ * The static SQL a statement runs in PL/pgSQL, for predictions (plan): the body of
+ * a DO block, and of each PL/pgSQL function defined earlier in the script that it
+ * calls (SELECT f(), CALL p(), PERFORM f() inside a body), a few levels deep; the
+ * text of an EXECUTE of a string constant too, never dynamic SQL. fn gets each
+ * statement parsed, in order (its text and positions are the body's, not the file's).
+ */
+struct sql_stmt;
+typedef void (*lint_body_fn)(const struct sql_stmt *s, void *ud);
+void lint_body_stmts(const struct sql_script *script, size_t si, lint_body_fn fn, void *ud);
 
 /* The rule catalog (rules/RULE.yaml, embedded). */
 int lint_rule_exists(const char *id);

@@ -288,6 +288,7 @@ struct linter {
 	struct schema schema;
 	int seq;
 	int run_seq;   /* first section of the run (linter_begin_run), 0: none */
+	int learned_seq; /* the last section learned only (applied already), 0: none */
 	/* connected: the live catalog (judge.c) */
 	lint_facts_fn facts;
 	void *facts_arg;
@@ -299,6 +300,16 @@ struct linter {
 	} *facts_items;
 	size_t nfacts, afacts;
 	struct strmap created;    /* every name a migration seen so far creates (rules_down.c) */
+	struct strmap later_doomed; /* a run of downs: tables a later down drops (judge.c) */
+	lint_object_fn objects;
+	lint_column_fn columns;
+	struct strmap cols_map;   /* "table.column" -> index in cols_items: types from the catalog */
+	struct sch_column *cols_items; /* type NULL: the catalog could not tell */
+	size_t ncols, acols;
+	struct lint_fk {               /* every foreign key a migration seen so far created */
+		char *table, *name, *ref;
+	} *fks;
+	size_t nfks, afks;
 };
 
 /* ---- connected judgement (judge.c) ---- */
@@ -308,6 +319,16 @@ struct strbuf;
  * everyone), else 1 with *sev and a note for the message adjusted. */
 int lint_judge(struct lint_ctx *c, const struct lint_emit *e, enum lint_severity *sev,
 	       struct strbuf *note);
+/* The column as ALTER COLUMN TYPE finds it: the model's when this run created or
+ * changed it or when not connected, else the catalog's; NULL when unknown (judge.c). */
+const struct sch_column *lint_column_now(struct lint_ctx *c, const struct sch_table *t,
+					 const char *table, const char *col);
+/* After ALTER COLUMN TYPE of a column read from the catalog: the rest of the run sees
+ * the new type (judge.c). */
+void lint_column_retyped(struct lint_ctx *c, const char *table, const char *col,
+			 const PgQuery__TypeName *tn);
+/* A connected DROP ... IF EXISTS of kind name: does the object not exist now? (judge.c) */
+int lint_object_absent(struct lint_ctx *c, const char *kind, const char *name);
 /* Was table created by this section or earlier in this run (the model says)? */
 int lint_rel_created_in_run(const struct lint_ctx *c, const char *table);
 /* Section number to record the creations of statement n with (0: not new). */
@@ -316,6 +337,9 @@ void lint_facts_release(struct linter *l);
 
 /* ---- downs (rules_down.c) ---- */
 
+/* Remember the foreign keys statement n creates (fkeys.c). */
+void lint_note_fkeys(struct linter *l, const PgQuery__Node *n);
+void lint_fkeys_release(struct linter *l);
 /* Remember the names statement n creates. */
 void lint_note_created(struct linter *l, const PgQuery__Node *n);
 void rules_down(struct lint_ctx *c);

@@ -437,7 +437,7 @@ static void lint_inner(struct lint_ctx *c, const struct body *b, const char *tex
 		lint_plpgsql(c, b->depth);
 		errors += c->stmt_errors;
 		if (b->effects)
-			schema_apply(c->schema, in.node, c->seq);
+			schema_apply(c->schema, in.node, lint_create_seq(c, in.node));
 	}
 	c->st = outer;
 	c->src = src;
@@ -449,4 +449,92 @@ static void lint_inner(struct lint_ctx *c, const struct body *b, const char *tex
 	sql_script_release(&s);
 	free(buf);
 	free(view);
+}
+
+/* ---- the statements a top-level statement runs in PL/pgSQL (plan's predictions) ---- */
+
+struct walk {
+	const struct sql_script *script;
+	int before;             /* functions defined before this offset of the script */
+	lint_body_fn fn;
+	void *ud;
+};
+
+static void walk_stmt(const struct walk *w, const struct sql_stmt *st, int depth);
+
+/* Every static statement of the body of stmt_text (a DO or CREATE FUNCTION), parsed. */
+static void walk_body(const struct walk *w, const char *stmt_text, int depth)
+{
+	PgQueryPlpgsqlParseResult pr = pg_query_parse_plpgsql(stmt_text);
+	struct inners in = { 0 };
+	json_t *root;
+	size_t i, k;
+
+	if (pr.error || !pr.plpgsql_funcs) {
+		pg_query_free_plpgsql_parse_result(pr);
+		return;
+	}
+	root = json_loads(pr.plpgsql_funcs, 0, NULL);
+	collect(root, &in);
+	for (i = 0; i < in.n; i++) {
+		int shift = 0, exact = 0;
+		char *k_text = in.v[i].kind == INNER_EXECUTE ?
+			       const_string(in.v[i].query, &shift, &exact) : xstrdup(in.v[i].query);
+		struct sql_script s;
+
+		if (!k_text)
+			continue; /* dynamic SQL: nothing to predict */
+		if (sql_script_parse(&s, k_text, NULL, 1) == 0)
+			for (k = 0; k < s.n; k++) {
+				w->fn(&s.stmts[k], w->ud);
+				walk_stmt(w, &s.stmts[k], depth + 1);
+			}
+		sql_script_release(&s);
+		free(k_text);
+	}
+	free(in.v);
+	json_decref(root);
+	pg_query_free_plpgsql_parse_result(pr);
+}
+
+static void walk_stmt(const struct walk *w, const struct sql_stmt *st, int depth)
+{
+	const PgQuery__Node *n = st->node;
+	size_t i;
+
+	if (!n || depth >= MAX_DEPTH)
+		return;
+	if (n->node_case == PG_QUERY__NODE__NODE_DO_STMT) {
+		const PgQuery__DoStmt *d = n->do_stmt;
+		const char *lang = defelem_str(d->args, d->n_args, "language");
+
+		if (!lang || is_plpgsql(lang))
+			walk_body(w, st->text, depth);
+		return;
+	}
+	for (i = 0; i < w->script->n; i++) {
+		const struct sql_stmt *d = &w->script->stmts[i];
+		const PgQuery__CreateFunctionStmt *f;
+		const char *name;
+
+		if (d->offset >= w->before)
+			break;
+		if (!d->node || d->node->node_case != PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT)
+			continue;
+		f = d->node->create_function_stmt;
+		name = pgnode_last_str(f->funcname, f->n_funcname);
+		if (name && is_plpgsql(defelem_str(f->options, f->n_options, "language")) &&
+		    !returns_trigger(f) && calls(n, name))
+			walk_body(w, d->text, depth);
+	}
+}
+
+void lint_body_stmts(const struct sql_script *script, size_t si, lint_body_fn fn, void *ud)
+{
+	struct walk w = { script, 0, fn, ud };
+
+	if (si >= script->n)
+		return;
+	w.before = script->stmts[si].offset;
+	walk_stmt(&w, &script->stmts[si], 0);
 }

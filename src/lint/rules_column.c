@@ -232,7 +232,8 @@ int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
 			enum change ch = CHANGE_REWRITE;
 
 			if (!d->raw_default || lint_using_is_noop(d->raw_default, cmd->name, d->type_name))
-				ch = lint_type_change(c, sch_table_column(t, cmd->name), d->type_name, &why);
+				ch = lint_type_change(c, lint_column_now(c, t, a->relation->relname,
+									 cmd->name), d->type_name, &why);
 			if (ch == CHANGE_SAFE)
 				return sch_table_check_on(t, cmd->name) ? 1 : 0;
 			if (ch == CHANGE_MAYBE)
@@ -268,16 +269,16 @@ static void change_type(struct lint_ctx *c, struct col_ctx *x)
 	if (!x->cmd->def || x->cmd->def->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF || !col)
 		return;
 	d = x->cmd->def->column_def;
-	old = sch_table_column(x->t, col);
-	if (old && (!old->type || !*old->type))
-		old = NULL; /* known by name only */
+	old = lint_column_now(c, x->t, rel, col);
 	if (d->raw_default && !lint_using_is_noop(d->raw_default, col, d->type_name))
 		ch = CHANGE_REWRITE;
 	else
 		ch = lint_type_change(c, old, d->type_name, &why);
 	if (ch == CHANGE_SAFE) {
-		if (!sch_table_check_on(x->t, col))
+		if (!sch_table_check_on(x->t, col)) {
+			lint_column_retyped(c, rel, col, d->type_name);
 			return;
+		}
 		ch = CHANGE_MAYBE;
 		why = "no rewrite, but the CHECK constraints on the column are re-checked with a full scan";
 	}
@@ -307,6 +308,7 @@ static void change_type(struct lint_ctx *c, struct col_ctx *x)
 				    ctx_quote(c, rel), ctx_quote(c, col), to,
 				    d->raw_default ? " with USING" : "");
 	}
+	lint_column_retyped(c, rel, col, d->type_name);
 }
 
 static void set_not_null(struct lint_ctx *c, struct col_ctx *x)

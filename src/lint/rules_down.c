@@ -31,6 +31,7 @@ void lint_note_created(struct linter *l, const PgQuery__Node *n)
 {
 	if (!n)
 		return;
+	lint_note_fkeys(l, n);
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
 		note_rv(l, n->create_stmt->relation);

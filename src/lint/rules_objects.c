@@ -220,6 +220,8 @@ static void drop_stmt(struct lint_ctx *c, const PgQuery__DropStmt *d)
 
 		if (!name || obj_is_new(c, d->remove_type, name))
 			continue;
+		if (d->missing_ok && lint_object_absent(c, type_word(d->remove_type), name))
+			continue; /* IF EXISTS of what is not there (connected): drops nothing */
 		if (!strcmp(rule, "drop-object") && recreated_later(c, d->remove_type, name))
 			continue; /* dropped to be re-created (a new signature or column list) */
 		if (d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION &&

@@ -693,8 +693,10 @@ static void alter_cmd(struct schema *s, struct sch_table *t, const PgQuery__Alte
 		break;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
 		col = sch_table_column(t, c->name);
-		if (col && c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+		if (col && c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
 			set_type(col, c->def->column_def->type_name);
+			col->type_seq = seq;
+		}
 		break;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
 		if ((col = sch_table_column(t, c->name)))
@@ -755,6 +757,63 @@ static void alter_table(struct schema *s, const PgQuery__AlterTableStmt *a, int 
 			continue;
 		alter_cmd(s, t, a->cmds[i]->alter_table_cmd, seq);
 	}
+}
+
+static void add_object(struct schema *s, char kind, const char *name, int seq);
+static void add_named(struct schema *s, int func, const char *name, int value, int seq);
+
+/* The name an object other than a relation is renamed from (a list, a function's name). */
+static const char *renamed_name(const PgQuery__Node *o)
+{
+	if (!o)
+		return NULL;
+	if (o->node_case == PG_QUERY__NODE__NODE_LIST)
+		return pgnode_last_str(o->list->items, o->list->n_items);
+	if (o->node_case == PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS)
+		return pgnode_last_str(o->object_with_args->objname, o->object_with_args->n_objname);
+	return o->node_case == PG_QUERY__NODE__NODE_STRING ? o->string->sval : NULL;
+}
+
+/* A function, type, domain, sequence or schema renamed: known under its new name too,
+ * as new as it was (what a migration created and renamed is still that migration's). */
+static void rename_named(struct schema *s, const PgQuery__RenameStmt *r)
+{
+	const struct sch_named *o = NULL;
+	const char *old = NULL;
+	char kind = 0;
+
+	switch (r->rename_type) {
+	case PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_ROUTINE:
+		kind = SCH_OBJ_FUNCTION;
+		old = renamed_name(r->object);
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TYPE:
+		kind = SCH_OBJ_TYPE;
+		old = renamed_name(r->object);
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN:
+		kind = SCH_OBJ_DOMAIN;
+		old = renamed_name(r->object);
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
+		kind = SCH_OBJ_SEQUENCE;
+		old = r->relation ? r->relation->relname : NULL;
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA:
+		kind = SCH_OBJ_SCHEMA;
+		old = r->subname;
+		break;
+	default:
+		return;
+	}
+	if (!old || !r->newname || !(o = schema_object(s, kind, old)))
+		return;
+	if (kind == SCH_OBJ_FUNCTION || kind == SCH_OBJ_DOMAIN)
+		add_named(s, kind == SCH_OBJ_FUNCTION, r->newname, o->value, o->seq);
+	else
+		add_object(s, kind, r->newname, o->seq);
 }
 
 static void rename_obj(struct schema *s, const PgQuery__RenameStmt *r, int seq)
@@ -829,6 +888,7 @@ static void rename_obj(struct schema *s, const PgQuery__RenameStmt *r, int seq)
 			}
 		break;
 	default:
+		rename_named(s, r);
 		break;
 	}
 }

@@ -14,6 +14,7 @@ struct sch_column {
 	int is_array;
 	int not_null;    /* 0, or non-zero: after SET NOT NULL, the number of that section */
 	int seq;         /* number of the section that added it */
+	int type_seq;    /* number of the section that last changed its type, 0: none */
 	char *renamed_from; /* its name before the last RENAME, and that section */
 	int renamed_seq;
 };

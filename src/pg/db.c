@@ -191,7 +191,7 @@ int db_connect(struct db *db, const char *url, int verbose)
 			while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
 				msg[--l] = '\0';
 		}
-		log_error("could not connect to %s: %s", db->display, msg);
+		log_error("could not connect to %s: %s", shown_text(db->display), msg);
 		free(msg);
 		return -1;
 	}

@@ -257,3 +257,59 @@ int plan_rel_facts(void *arg, const char *schema, const char *name, struct lint_
 	PQclear(res);
 	return 0;
 }
+
+int plan_object_exists(void *arg, const char *kind, const char *name)
+{
+	static const struct {
+		const char *kind, *sql;
+	} q[] = {
+#define NOT_SYSTEM(ns) " AND " ns " NOT IN (SELECT oid FROM pg_namespace WHERE nspname IN " \
+		       "('pg_catalog', 'information_schema'))"
+		{ "function", "SELECT 1 FROM pg_proc WHERE proname = $1" NOT_SYSTEM("pronamespace") },
+		{ "procedure", "SELECT 1 FROM pg_proc WHERE proname = $1" NOT_SYSTEM("pronamespace") },
+		{ "routine", "SELECT 1 FROM pg_proc WHERE proname = $1" NOT_SYSTEM("pronamespace") },
+		{ "type", "SELECT 1 FROM pg_type WHERE typname = $1" NOT_SYSTEM("typnamespace") },
+		{ "domain", "SELECT 1 FROM pg_type WHERE typname = $1" NOT_SYSTEM("typnamespace") },
+		{ "schema", "SELECT 1 FROM pg_namespace WHERE nspname = $1" },
+		{ "extension", "SELECT 1 FROM pg_extension WHERE extname = $1" },
+		{ "sequence", "SELECT 1 FROM pg_class WHERE relname = $1" NOT_SYSTEM("relnamespace") },
+		{ "view", "SELECT 1 FROM pg_class WHERE relname = $1" NOT_SYSTEM("relnamespace") },
+		{ "materialized view", "SELECT 1 FROM pg_class WHERE relname = $1" NOT_SYSTEM("relnamespace") },
+#undef NOT_SYSTEM
+	};
+	const char *params[1] = { name };
+	PGresult *res;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ARRAY_SIZE(q); i++)
+		if (!strcmp(q[i].kind, kind))
+			break;
+	if (i == ARRAY_SIZE(q) || !(res = db_exec(arg, q[i].sql, 1, params)))
+		return -1;
+	rc = PQntuples(res) > 0;
+	PQclear(res);
+	return rc;
+}
+
+int plan_column_type(void *arg, const char *schema, const char *table, const char *column,
+		     char **type)
+{
+	char *qs = schema ? db_quote_ident(schema) : NULL, *qn = db_quote_ident(table);
+	char *qt = qs ? xasprintf("%s.%s", qs, qn) : xstrdup(qn);
+	const char *params[2] = { qt, column };
+	PGresult *res = db_exec(arg, "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+				" WHERE a.attrelid = to_regclass($1) AND a.attname = $2 "
+				"   AND a.attnum > 0 AND NOT a.attisdropped", 2, params);
+	int rc = -1;
+
+	free(qs);
+	free(qn);
+	free(qt);
+	if (res && PQntuples(res) == 1) {
+		*type = xstrdup(PQgetvalue(res, 0, 0));
+		rc = 0;
+	}
+	PQclear(res);
+	return rc;
+}

@@ -1,6 +1,7 @@
 /* plan.c - the plan model: migrations, statements, predicted effects, warnings */
 #include "plan/plan.h"
 #include "sql/directive.h"
+#include "sql/pgnode.h"
 #include "lint/lint.h"
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -248,11 +249,19 @@ static void destroyed_data(const PgQuery__Node *n, struct strlist *out)
 
 /* --- predictions ------------------------------------------------------------------- */
 
-int plan_linters(struct plan *p, const struct config *cfg, int pg_version, lint_facts_fn facts,
-		 void *facts_arg)
+int plan_linters(struct plan *p, const struct config *cfg, int pg_version,
+		 const struct lint_options *db)
 {
-	struct lint_options user = { .cfg = cfg, .facts = facts, .facts_arg = facts_arg };
+	struct lint_options user = { .cfg = cfg };
 	struct lint_options defaults = { .cfg = NULL, .pg_version = pg_version };
+
+	if (db) {
+		user.facts = db->facts;
+		user.facts_arg = defaults.facts_arg = db->facts_arg;
+		user.objects = db->objects;
+		/* the predictor reads column types from the catalog too, but judges nothing */
+		user.columns = defaults.columns = db->columns;
+	}
 
 	p->linter = linter_new(&user);
 	if (!p->linter)
@@ -270,6 +279,13 @@ void plan_begin_run(struct plan *p)
 {
 	if (p->linter)
 		linter_begin_run(p->linter);
+}
+
+void plan_doomed_later(struct plan *p, const struct strlist *tables)
+{
+	/* the findings only: the locks and rewrites predicted still happen */
+	if (p->linter)
+		linter_doomed_later(p->linter, tables);
 }
 
 void plan_learn(struct plan *p, const struct section *sec)
@@ -296,17 +312,18 @@ static const char *target_kind(enum lock_target t)
 	}
 }
 
-/* What locks.c says the statement locks, rewrites and scans (context-free). */
-static void predict(struct plan_stmt *ps, const struct sql_stmt *s, int pg_version)
+/* What locks.c says a statement locks, rewrites and scans (context-free), as effects. */
+static struct plan_effect *effects_of(const PgQuery__Node *node, int pg_version, size_t *nout)
 {
 	struct lock_effect e[64];
-	size_t n = locks_for_stmt(s->node, pg_version, e, ARRAY_SIZE(e)), i;
+	size_t n = locks_for_stmt(node, pg_version, e, ARRAY_SIZE(e)), i;
+	struct plan_effect *fx;
 
 	if (n > ARRAY_SIZE(e))
 		n = ARRAY_SIZE(e);
-	ps->effects = xcalloc(n + 1, sizeof(*ps->effects));
+	fx = xcalloc(n + 1, sizeof(*fx));
 	for (i = 0; i < n; i++) {
-		struct plan_effect *x = &ps->effects[i];
+		struct plan_effect *x = &fx[i];
 
 		x->schema = e[i].schema ? xstrdup(e[i].schema) : NULL;
 		x->name = xstrdup(e[i].name);
@@ -317,7 +334,13 @@ static void predict(struct plan_stmt *ps, const struct sql_stmt *s, int pg_versi
 		x->rows = -1;
 		x->bytes = -1;
 	}
-	ps->neffects = n;
+	*nout = n;
+	return fx;
+}
+
+static void predict(struct plan_stmt *ps, const struct sql_stmt *s, int pg_version)
+{
+	ps->effects = effects_of(s->node, pg_version, &ps->neffects);
 }
 
 /* The statement of m that a finding at (line, col) belongs to (the first one when before it). */
@@ -397,8 +420,26 @@ static int section_disables(const char *sql, const char *rule)
  * column's old type, the validated CHECKs and the domains from the migrations
  * before; its findings (every rule on) decide those subcommands.
  */
-static void refine(struct plan_stmt *ps, const struct sql_stmt *s, const struct sql_stmt *next,
-		   const struct lint_result *r, const char *sql, int pg_version)
+struct refine_at {
+	const struct sql_stmt *s, *next; /* the findings between these two statements */
+	const struct lint_result *r;
+	const char *sql;
+	int pg_version;
+	int by_table;                    /* only the findings on the altered table */
+};
+
+static int finding_in(const struct refine_at *at, const struct lint_finding *f, const char *table)
+{
+	const struct sql_stmt *s = at->s, *next = at->next;
+
+	if (f->line < s->line || (f->line == s->line && f->col < s->col) ||
+	    (next && (f->line > next->line || (f->line == next->line && f->col >= next->col))))
+		return 0;
+	return !at->by_table || (f->table && !strcmp(f->table, table));
+}
+
+static void refine_alter(struct plan_effect *fx, size_t nfx, const PgQuery__Node *node,
+			 const struct refine_at *at)
 {
 	static const struct {
 		PgQuery__AlterTableType subtype;
@@ -414,13 +455,13 @@ static void refine(struct plan_stmt *ps, const struct sql_stmt *s, const struct 
 	int rewrite = 0, scan = 0, touched = 0;
 	size_t i, k, j;
 
-	if (!s->node || s->node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
+	if (!node || node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
 		return;
-	a = s->node->alter_table_stmt;
-	for (i = 0; i < ps->neffects; i++)
-		if (!strcmp(ps->effects[i].kind, "table") && a->relation &&
-		    !strcmp(ps->effects[i].name, a->relation->relname))
-			t = &ps->effects[i];
+	a = node->alter_table_stmt;
+	for (i = 0; i < nfx; i++)
+		if (!strcmp(fx[i].kind, "table") && a->relation &&
+		    !strcmp(fx[i].name, a->relation->relname))
+			t = &fx[i];
 	if (!t)
 		return;
 	for (i = 0; i < a->n_cmds; i++) {
@@ -430,9 +471,9 @@ static void refine(struct plan_stmt *ps, const struct sql_stmt *s, const struct 
 		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
 			continue;
 		c = a->cmds[i]->alter_table_cmd;
-		locks_for_alter_cmd(c, pg_version, &e);
+		locks_for_alter_cmd(c, at->pg_version, &e);
 		for (k = 0; k < ARRAY_SIZE(refined); k++)
-			if (c->subtype == refined[k].subtype && !section_disables(sql, refined[k].rule))
+			if (c->subtype == refined[k].subtype && !section_disables(at->sql, refined[k].rule))
 				break;
 		if (k == ARRAY_SIZE(refined) || !refined[k].replace) {
 			rewrite |= e.rewrite;
@@ -441,13 +482,10 @@ static void refine(struct plan_stmt *ps, const struct sql_stmt *s, const struct 
 		if (k == ARRAY_SIZE(refined))
 			continue;
 		touched = 1;
-		for (j = 0; j < r->n; j++) {
-			const struct lint_finding *f = &r->items[j];
+		for (j = 0; j < at->r->n; j++) {
+			const struct lint_finding *f = &at->r->items[j];
 
-			if (strcmp(f->rule, refined[k].rule) ||
-			    f->line < s->line || (f->line == s->line && f->col < s->col) ||
-			    (next && (f->line > next->line ||
-				      (f->line == next->line && f->col >= next->col))))
+			if (strcmp(f->rule, refined[k].rule) || !finding_in(at, f, t->name))
 				continue;
 			rewrite |= f->rewrite;
 			scan |= f->scan;
@@ -457,6 +495,108 @@ static void refine(struct plan_stmt *ps, const struct sql_stmt *s, const struct 
 		t->rewrite = rewrite;
 		t->scan = scan;
 	}
+}
+
+/* An effect of a statement in a PL/pgSQL body counts for the statement that runs it. */
+static void merge_effect(struct plan_stmt *ps, struct plan_effect *x)
+{
+	size_t i;
+
+	for (i = 0; i < ps->neffects; i++) {
+		struct plan_effect *y = &ps->effects[i];
+
+		if (strcmp(y->kind, x->kind) || strcmp(y->name, x->name) ||
+		    !y->schema != !x->schema || (y->schema && strcmp(y->schema, x->schema)))
+			continue;
+		if (x->mode > y->mode)
+			y->mode = x->mode;
+		y->rewrite |= x->rewrite;
+		y->scan |= x->scan;
+		free(x->schema);
+		free(x->name);
+		free(x->parent);
+		return;
+	}
+	ps->effects = xrealloc(ps->effects, (ps->neffects + 1) * sizeof(*ps->effects));
+	ps->effects[ps->neffects++] = *x;
+}
+
+/* ACCESS EXCLUSIVE on a table the statement does not name, as effect of ps. */
+static void add_locked(struct plan_stmt *ps, const char *table)
+{
+	struct plan_effect x;
+
+	memset(&x, 0, sizeof(x));
+	x.name = xstrdup(table);
+	x.kind = "table";
+	x.mode = LOCK_ACCESS_EXCLUSIVE;
+	x.rows = -1;
+	x.bytes = -1;
+	merge_effect(ps, &x);
+}
+
+/*
+ * Dropping a foreign key (DROP CONSTRAINT, or DROP TABLE of the table holding it)
+ * takes ACCESS EXCLUSIVE on the referenced table too: the migrations that created
+ * the key say which table that is (pred has seen them).
+ */
+static void fkey_effects(struct plan_stmt *ps, const struct linter *pred, const PgQuery__Node *n)
+{
+	size_t i, j;
+
+	if (!pred || !n)
+		return;
+	if (n->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT && n->alter_table_stmt->relation) {
+		const PgQuery__AlterTableStmt *a = n->alter_table_stmt;
+
+		for (i = 0; i < a->n_cmds; i++) {
+			const PgQuery__AlterTableCmd *c = a->cmds[i]->node_case ==
+				PG_QUERY__NODE__NODE_ALTER_TABLE_CMD ? a->cmds[i]->alter_table_cmd : NULL;
+			const char *ref;
+
+			if (c && (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint ||
+				  c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraintRecurse) &&
+			    (ref = linter_fk_references(pred, a->relation->relname, c->name)) &&
+			    strcmp(ref, a->relation->relname))
+				add_locked(ps, ref);
+		}
+	} else if (n->node_case == PG_QUERY__NODE__NODE_DROP_STMT &&
+		   n->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
+		struct strlist refs = { NULL, 0, 0 };
+
+		for (i = 0; i < n->drop_stmt->n_objects; i++) {
+			const PgQuery__Node *o = n->drop_stmt->objects[i];
+
+			if (o->node_case == PG_QUERY__NODE__NODE_LIST)
+				linter_fk_tables(pred, pgnode_last_str(o->list->items, o->list->n_items),
+						 &refs);
+		}
+		for (j = 0; j < refs.n; j++)
+			add_locked(ps, refs.v[j]);
+		strlist_release(&refs);
+	}
+}
+
+struct body_predict {
+	struct plan_stmt *ps;
+	struct refine_at at;
+	const struct linter *pred;
+};
+
+/* One statement of a DO block or of a called function: its locks, refined by the
+ * findings on its table that the predictor placed on the statement that runs it. */
+static void body_effects(const struct sql_stmt *s, void *ud)
+{
+	struct body_predict *b = ud;
+	size_t n, i;
+	struct plan_effect *fx = effects_of(s->node, b->at.pg_version, &n);
+
+	if (b->at.r)
+		refine_alter(fx, n, s->node, &b->at);
+	for (i = 0; i < n; i++)
+		merge_effect(b->ps, &fx[i]);
+	free(fx);
+	fkey_effects(b->ps, b->pred, s->node);
 }
 
 static struct plan_stmt *add_stmt(struct plan_migration *m, const struct step *st,
@@ -507,10 +647,16 @@ static void lint_step(struct plan *p, struct plan_migration *m, const struct ste
 			lint_section(p->predictor, &sec, &r);
 		else
 			lint_section_isolated(p->predictor, &sec, &r);
-		for (i = 0; i < st->script.n; i++)
-			refine(&m->stmts[i], &st->script.stmts[i],
-			       i + 1 < st->script.n ? &st->script.stmts[i + 1] : NULL, &r, st->sql,
-			       p->pg_version);
+		for (i = 0; i < st->script.n; i++) {
+			struct body_predict b = { &m->stmts[i], { &st->script.stmts[i],
+				i + 1 < st->script.n ? &st->script.stmts[i + 1] : NULL, &r, st->sql,
+				p->pg_version, 0 }, p->predictor };
+
+			refine_alter(b.ps->effects, b.ps->neffects, b.at.s->node, &b.at);
+			fkey_effects(b.ps, p->predictor, b.at.s->node);
+			b.at.by_table = 1;
+			lint_body_stmts(&st->script, i, body_effects, &b);
+		}
 		lint_result_release(&r);
 	}
 }

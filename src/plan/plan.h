@@ -129,15 +129,20 @@ void plan_forget(struct plan *p);
 /*
  * Set up the linters: findings with cfg's lint settings, predictions for
  * server version pg_version (0: cfg's lint.pg_version, else the newest the
- * parser knows), which becomes p->pg_version. With facts (a connected plan:
- * plan_rel_facts and its db), findings are judged against the live catalog as
- * the up gate judges them. 0, or -1 after printing why.
+ * parser knows), which becomes p->pg_version. With db (a connected plan: its
+ * .facts, .objects, .columns and .facts_arg, e.g. plan_rel_facts,
+ * plan_object_exists, plan_column_type and the struct db), findings are judged
+ * against the live catalog as the up gate judges them, and column types come
+ * from it. 0, or -1 after printing why.
  */
-int plan_linters(struct plan *p, const struct config *cfg, int pg_version, lint_facts_fn facts,
-		 void *facts_arg);
+int plan_linters(struct plan *p, const struct config *cfg, int pg_version,
+		 const struct lint_options *db);
 /* The sections planned from now on are one run of up: what an earlier one
  * creates is new to everyone (linter_begin_run); connected plans only. */
 void plan_begin_run(struct plan *p);
+/* A down plan: the tables that the downs planned after the next one drop (a
+ * statement on one of them is judged by that DROP; linter_doomed_later). */
+void plan_doomed_later(struct plan *p, const struct strlist *tables);
 /* An applied section, oldest first: the linters learn the schema from it. */
 void plan_learn(struct plan *p, const struct section *sec);
 
@@ -157,6 +162,12 @@ struct plan_migration *plan_add(struct plan *p, const struct step *st, int direc
  * size gives up after 200ms rather than queue behind a lock).
  */
 int plan_rel_facts(void *arg, const char *schema, const char *name, struct lint_rel_facts *out);
+
+/* The linter's catalog callbacks (struct lint_options.objects, .columns) on a
+ * database (arg: struct db *), read-only. */
+int plan_object_exists(void *arg, const char *kind, const char *name);
+int plan_column_type(void *arg, const char *schema, const char *table, const char *column,
+		     char **type);
 
 /* Fill sizes and the current lock holders from a live database (read-only). */
 int plan_db_facts(struct plan *p, struct db *db, long long_running_ms);

@@ -68,12 +68,12 @@ static json_t *finding_json(json_t *o, const struct lint_finding *f)
 
 	json_object_set_new(o, "rule", json_string(f->rule));
 	json_object_set_new(o, "severity", json_string(lint_severity_name(f->severity)));
-	json_object_set_new(o, "file", json_string(f->file));
+	json_object_set_new(o, "file", json_string_or_null(f->file));
 	json_object_set_new(o, "line", json_integer(f->line));
 	json_object_set_new(o, "column", json_integer(f->col));
 	json_object_set_new(o, "end_line", json_integer(f->end_line));
 	json_object_set_new(o, "end_column", json_integer(f->end_col));
-	json_object_set_new(o, "message", json_string(f->message));
+	json_object_set_new(o, "message", json_string_or_null(f->message));
 	json_object_set_new(o, "lock", json_string_or_null(f->lock));
 	json_object_set_new(o, "table", json_string_or_null(f->table));
 	json_object_set_new(o, "blocks", blocks(f));

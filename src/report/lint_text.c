@@ -31,18 +31,6 @@ int lint_format_parse(const char *name)
 	return -1;
 }
 
-/* Characters in the first n bytes of s. */
-static int utf8_chars(const char *s, size_t n)
-{
-	int k = 0;
-	size_t i;
-
-	for (i = 0; i < n && s[i]; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			k++;
-	return k;
-}
-
 /* Byte offset of character column col (1-based) in s. */
 static size_t byte_of_col(const char *s, int col)
 {
@@ -58,10 +46,32 @@ static size_t byte_of_col(const char *s, int col)
 	return i;
 }
 
+/*
+ * Columns the first n bytes of a source line take once escaped (a control
+ * byte or a byte that is not UTF-8 is shown as \xNN); with pad, print that
+ * many spaces (a tab stays a tab, so the caret lines up).
+ */
+static int shown_cols(FILE *pad, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+	int cols = 0, w;
+
+	while (i < n && p[i]) {
+		k = utf8_seq_len(p + i);
+		w = k == 0 || (k == 1 && p[i] != '\t' && (p[i] < 0x20 || p[i] == 0x7f)) ? 4 : 1;
+		cols += w;
+		while (pad && w--)
+			fputc(p[i] == '\t' ? '\t' : ' ', pad);
+		i += k ? k : 1;
+	}
+	return cols;
+}
+
 static void print_caret(FILE *out, const struct lint_finding *f, const struct colors *co, int width)
 {
 	const char *src = f->source;
-	size_t start, end, i;
+	size_t start, end;
 	int n;
 
 	if (!src)
@@ -70,15 +80,12 @@ static void print_caret(FILE *out, const struct lint_finding *f, const struct co
 	end = f->end_line == f->line ? byte_of_col(src, f->end_col) : strlen(src);
 	if (end <= start)
 		end = start + 1;
-	fprintf(out, " %s%*d |%s %s\n", co->dim, width, f->line, co->reset, src);
+	fprintf(out, " %s%*d |%s %s\n", co->dim, width, f->line, co->reset, shown_line(src));
 	fprintf(out, " %*s %s|%s ", width, "", co->dim, co->reset);
-	for (i = 0; i < start && src[i]; i++) {
-		if (((unsigned char)src[i] & 0xC0) == 0x80)
-			continue;
-		fputc(src[i] == '\t' ? '\t' : ' ', out);
-	}
+	start = start < strlen(src) ? start : strlen(src);
+	shown_cols(out, src, start);
 	fputs(co->caret, out);
-	n = utf8_chars(src + start, end - start);
+	n = shown_cols(NULL, src + start, end - start);
 	if (n < 1)
 		n = 1;
 	while (n--)
@@ -95,7 +102,7 @@ static void print_lock(FILE *out, const struct lint_finding *f, const struct col
 	if (f->lock) {
 		strbuf_addstr(&sb, f->lock);
 		if (f->table)
-			strbuf_addf(&sb, " on \"%s\"", f->table);
+			strbuf_addf(&sb, " on \"%s\"", shown(f->table));
 		if (f->blocks_reads || f->blocks_writes)
 			strbuf_addf(&sb, " (blocks %s)", f->blocks_reads ? "reads and writes" : "writes");
 		else
@@ -118,8 +125,12 @@ static void print_help(FILE *out, const char *help, const struct colors *co)
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 
-		if (n)
-			fprintf(out, "      %.*s\n", (int)n, p);
+		if (n) {
+			char *line = xstrndup(p, n);
+
+			fprintf(out, "      %s\n", shown_line(line));
+			free(line);
+		}
 		else
 			fputc('\n', out);
 		if (!nl)
@@ -146,13 +157,15 @@ static void print_text(const struct lint_result *r, FILE *out, const struct colo
 		else
 			warnings++;
 		if (parse)
-			fprintf(out, "%s%s:%d:%d:%s %sparse error:%s %s%s%s\n", co->bold, f->file, f->line,
-				f->col, co->reset, co->err, co->reset, co->bold, f->message, co->reset);
+			fprintf(out, "%s%s:%d:%d:%s %sparse error:%s %s%s%s\n", co->bold, shown(f->file),
+				f->line, f->col, co->reset, co->err, co->reset, co->bold,
+				shown_text(f->message), co->reset);
 		else
-			fprintf(out, "%s%s:%d:%d:%s %s%s[%s]:%s %s%s%s\n", co->bold, f->file, f->line,
-				f->col, co->reset, f->severity == LINT_ERROR ? co->err : co->warn,
+			fprintf(out, "%s%s:%d:%d:%s %s%s[%s]:%s %s%s%s\n", co->bold, shown(f->file),
+				f->line, f->col, co->reset, f->severity == LINT_ERROR ? co->err : co->warn,
 				lint_severity_name(f->severity), f->rule, co->reset,
-				co->bold, f->message, co->reset);
+				co->bold, shown_text(f->message), co->reset);
+
 		print_caret(out, f, co, width);
 		print_lock(out, f, co);
 		if (f->help)
@@ -167,11 +180,20 @@ static void print_text(const struct lint_result *r, FILE *out, const struct colo
 		r->statements, r->statements == 1 ? "" : "s");
 }
 
-/* GitHub workflow commands: data escapes %, CR, LF; properties also ':' and ','. */
+/*
+ * GitHub workflow commands: data escapes %, CR, LF; properties also ':' and
+ * ','. Other control bytes (an ESC would colour the job's log) and bytes that
+ * are not UTF-8 are shown as \xNN.
+ */
 static void gh_escape(struct strbuf *sb, const char *s, int property)
 {
 	for (; *s; s++) {
-		if (*s == '%')
+		size_t n = utf8_seq_len((const unsigned char *)s);
+
+		if (n > 1) {
+			strbuf_add(sb, s, n);
+			s += n - 1;
+		} else if (*s == '%')
 			strbuf_addstr(sb, "%25");
 		else if (*s == '\r')
 			strbuf_addstr(sb, "%0D");
@@ -181,7 +203,10 @@ static void gh_escape(struct strbuf *sb, const char *s, int property)
 			strbuf_addstr(sb, "%3A");
 		else if (property && *s == ',')
 			strbuf_addstr(sb, "%2C");
+		else if (n == 0 || (unsigned char)*s < 0x20 || *s == 0x7f)
+			strbuf_addf(sb, "\\x%02x", (unsigned char)*s);
 		else
+
 			strbuf_addch(sb, *s);
 	}
 }

@@ -9,13 +9,16 @@
 
 /* --- shared helpers --------------------------------------------------------------- */
 
-/* "orders" or "public.orders" */
+/* "orders" or "public.orders", control bytes escaped (escape_name) */
 void plan_add_name(struct strbuf *sb, const struct plan_effect *e)
 {
-	if (e->schema)
-		strbuf_addf(sb, "%s.", e->schema);
-	strbuf_addstr(sb, e->name);
+	if (e->schema) {
+		strbuf_add_escaped(sb, e->schema, 0);
+		strbuf_addch(sb, '.');
+	}
+	strbuf_add_escaped(sb, e->name, 0);
 }
+
 
 /* What the database knows of the object: "~1,234 rows, 48 kB". */
 void plan_add_facts(struct strbuf *sb, const struct plan_effect *e)
@@ -35,7 +38,8 @@ void plan_add_facts(struct strbuf *sb, const struct plan_effect *e)
 	}
 }
 
-/* The statement on one line: whitespace collapsed, at most max characters. */
+/* The statement on one line: whitespace collapsed, at most max characters,
+ * other control bytes shown as \xNN. */
 void plan_add_oneline(struct strbuf *sb, const char *text, size_t max)
 {
 	size_t n = 0;
@@ -56,9 +60,13 @@ void plan_add_oneline(struct strbuf *sb, const char *text, size_t max)
 			n++;
 		}
 		space = 0;
-		strbuf_addch(sb, *p);
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			strbuf_addf(sb, "\\x%02x", (unsigned char)*p);
+		else
+			strbuf_addch(sb, *p);
 		if (((unsigned char)*p & 0xC0) != 0x80)
 			n++;
+
 	}
 }
 
@@ -91,9 +99,10 @@ void plan_title(const struct plan *p, size_t n, struct strbuf *sb)
 
 void plan_subtitle(const struct plan *p, struct strbuf *sb)
 {
-	if (p->database)
-		strbuf_addf(sb, "target: %s", p->database);
-	else if (p->from > 0)
+	if (p->database) {
+		strbuf_addstr(sb, "target: ");
+		strbuf_add_escaped(sb, p->database, ESC_KEEP_BACKSLASH);
+	} else if (p->from > 0)
 		strbuf_addf(sb, "offline: no database, the migrations after version %lld", (long long)p->from);
 	else
 		strbuf_addstr(sb, "offline: no database, every migration in the directory");
@@ -101,8 +110,11 @@ void plan_subtitle(const struct plan *p, struct strbuf *sb)
 		strbuf_addf(sb, " (PostgreSQL %d.%d)", p->server_version / 10000, p->server_version % 10000);
 	else if (p->pg_version)
 		strbuf_addf(sb, "; predictions for PostgreSQL %d", p->pg_version);
-	if (p->scratch)
-		strbuf_addf(sb, "\nrehearsed on: scratch %s (dropped afterwards)", p->scratch);
+	if (p->scratch) {
+		strbuf_addstr(sb, "\nrehearsed on: scratch ");
+		strbuf_add_escaped(sb, p->scratch, ESC_KEEP_BACKSLASH);
+		strbuf_addstr(sb, " (dropped afterwards)");
+	}
 	if (p->with_data_rows >= 0)
 		strbuf_addf(sb, ", with up to %ld rows per table copied", p->with_data_rows);
 }

@@ -22,7 +22,7 @@ static json_t *effect_json(const struct plan_effect *e, int observed)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "schema", json_string_or_null(e->schema));
-	json_object_set_new(o, "name", json_string(e->name));
+	json_object_set_new(o, "name", json_string_or_null(e->name));
 	json_object_set_new(o, "kind", json_string(e->kind));
 	json_object_set_new(o, "table", json_string_or_null(e->parent));
 	json_object_set_new(o, "lock", e->mode ? json_string(lock_mode_name(e->mode)) : json_null());
@@ -48,11 +48,11 @@ static json_t *stmt_json(const struct plan_stmt *s)
 	json_t *o = json_object(), *locks = json_array(), *findings = json_array();
 	size_t i;
 
-	json_object_set_new(o, "file", json_string(s->file));
+	json_object_set_new(o, "file", json_string_or_null(s->file));
 	json_object_set_new(o, "line", json_integer(s->line));
 	json_object_set_new(o, "column", json_integer(s->col));
 	json_object_set_new(o, "kind", json_string(s->kind));
-	json_object_set_new(o, "sql", json_string(s->text));
+	json_object_set_new(o, "sql", json_string_or_null(s->text));
 	json_object_set_new(o, "in_transaction_allowed", json_boolean(!s->no_tx));
 	for (i = 0; i < s->neffects; i++)
 		json_array_append_new(locks, effect_json(&s->effects[i], 0));
@@ -65,7 +65,7 @@ static json_t *stmt_json(const struct plan_stmt *s)
 		json_object_set_new(x, "severity", json_string(plan_severity_name(f->severity)));
 		json_object_set_new(x, "line", json_integer(f->line));
 		json_object_set_new(x, "column", json_integer(f->col));
-		json_object_set_new(x, "message", json_string(f->message));
+		json_object_set_new(x, "message", json_string_or_null(f->message));
 		json_object_set_new(x, "help", json_string_or_null(f->help));
 		json_object_set_new(x, "allowed", json_boolean(f->allowed));
 		json_object_set_new(x, "reason", json_string_or_null(f->reason));
@@ -95,10 +95,10 @@ static json_t *migration_json(const struct plan_migration *m)
 	json_t *o = json_object(), *stmts = json_array();
 	size_t i;
 
-	json_object_set_new(o, "version", json_string(m->version_str));
-	json_object_set_new(o, "name", json_string(m->name));
+	json_object_set_new(o, "version", json_string_or_null(m->version_str));
+	json_object_set_new(o, "name", json_string_or_null(m->name));
 	json_object_set_new(o, "direction", json_string(m->direction > 0 ? "up" : "down"));
-	json_object_set_new(o, "file", json_string(m->file));
+	json_object_set_new(o, "file", json_string_or_null(m->file));
 	json_object_set_new(o, "transaction", json_string(tx_mode_name(m->mode)));
 	json_object_set_new(o, "lock_timeout_ms", m->lock_timeout_ms >= 0 ? json_integer(m->lock_timeout_ms)
 									 : json_null());
@@ -109,7 +109,7 @@ static json_t *migration_json(const struct plan_migration *m)
 	json_object_set_new(o, "statements", stmts);
 	if (m->direction > 0 && m->undo_sql) {
 		json_t *d = json_object();
-		json_object_set_new(d, "file", json_string(m->undo_file));
+		json_object_set_new(d, "file", json_string_or_null(m->undo_file));
 		json_object_set_new(d, "sql", json_string(m->undo_sql));
 		json_object_set_new(o, "down", d);
 	} else {

@@ -1,6 +1,7 @@
 /* plan_markdown.c - a plan (or a rehearsal) as Markdown for a pull-request comment:
  * a summary table, then one section per migration */
 #include "report/plan_format.h"
+#include "report/md_escape.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -9,38 +10,14 @@
 
 /* --- markdown ------------------------------------------------------------------- */
 
-/* Text for a table cell: no newlines, pipes escaped. */
-static void md_cell(struct strbuf *sb, const char *s)
+/* A message or other user text as Markdown text, between before and after. */
+static void md_line(FILE *out, const char *before, const char *text, const char *after)
 {
-	for (; *s; s++) {
-		if (*s == '|')
-			strbuf_addstr(sb, "\\|");
-		else if (*s == '\n' || *s == '\r')
-			strbuf_addch(sb, ' ');
-		else
-			strbuf_addch(sb, *s);
-	}
-}
+	struct strbuf sb = STRBUF_INIT;
 
-/* Inline code that may hold backticks. */
-static void md_code(struct strbuf *sb, const char *s)
-{
-	struct strbuf cell = STRBUF_INIT;
-	int fence = strchr(s, '`') != NULL;
-
-	md_cell(&cell, s);
-	strbuf_addstr(sb, fence ? "`` " : "`");
-	strbuf_addstr(sb, cell.buf);
-	strbuf_addstr(sb, fence ? " ``" : "`");
-	strbuf_release(&cell);
-}
-
-static void md_fence(FILE *out, const char *lang, const char *text)
-{
-	const char *fence = strstr(text, "```") ? "~~~~" : "```";
-	size_t len = strlen(text);
-
-	fprintf(out, "%s%s\n%s%s%s\n", fence, lang, text, len && text[len - 1] == '\n' ? "" : "\n", fence);
+	md_add_text(&sb, text, ESC_KEEP_BACKSLASH, 0);
+	fprintf(out, "%s%s%s", before, sb.buf, after);
+	strbuf_release(&sb);
 }
 
 static void md_summary(const struct plan *p, FILE *out)
@@ -65,13 +42,19 @@ static void md_summary(const struct plan *p, FILE *out)
 			mark = c.errors ? ":x:" : (c.warnings || m->warnings.n || c.stmt_warnings ||
 						  (top && lock_blocks_writes(top->mode)))
 				? ":warning:" : ":white_check_mark:";
-		strbuf_addf(&sb, "| %s | %s | ", mark, m->version_str);
-		md_cell(&sb, m->name);
+		strbuf_addf(&sb, "| %s | ", mark);
+		md_add_text(&sb, m->version_str, 0, 1);
+		strbuf_addstr(&sb, " | ");
+		md_add_text(&sb, m->name, 0, 1);
 		strbuf_addf(&sb, " | %s | ", m->mode == TX_WRAPPED ? "transaction"
 				: tx_mode_name(m->mode));
 		if (top && top->mode) {
+			struct strbuf name = STRBUF_INIT;
+
+			plan_add_name(&name, top);
 			strbuf_addf(&sb, "%s on ", lock_mode_name(top->mode));
-			plan_add_name(&sb, top);
+			md_add_text(&sb, name.buf, ESC_KEEP_BACKSLASH, 1);
+			strbuf_release(&name);
 		} else {
 			strbuf_addstr(&sb, "—");
 		}
@@ -83,8 +66,11 @@ static void md_summary(const struct plan *p, FILE *out)
 			strbuf_addstr(&sb, "clean");
 		if (c.allowed)
 			strbuf_addf(&sb, " (%zu allowed)", c.allowed);
-		if (rehearse)
-			strbuf_addf(&sb, " | %s |", m->outcome);
+		if (rehearse) {
+			strbuf_addstr(&sb, " | ");
+			md_add_text(&sb, m->outcome ? m->outcome : "", ESC_KEEP_BACKSLASH, 1);
+			strbuf_addstr(&sb, " |");
+		}
 		else if (m->direction > 0)
 			strbuf_addf(&sb, " | %s |", m->undo_sql ? "yes" : "**none**");
 		else
@@ -114,7 +100,7 @@ static void md_effects_table(FILE *out, const struct plan_migration *m, int obse
 
 			if (j == 0) {
 				strbuf_addf(&sb, "| %d | ", s->line);
-				md_code(&sb, stmt.buf);
+				md_add_code(&sb, stmt.buf, ESC_KEEP_BACKSLASH, 1);
 				strbuf_addstr(&sb, " | ");
 			} else {
 				strbuf_addstr(&sb, "| | | ");
@@ -122,11 +108,18 @@ static void md_effects_table(FILE *out, const struct plan_migration *m, int obse
 			if (!e) {
 				strbuf_addstr(&sb, "— | — | — | — | — |");
 			} else {
-				plan_add_name(&sb, e);
-				if (e->parent)
-					strbuf_addf(&sb, " (%s on %s)", e->kind, e->parent);
-				else if (strcmp(e->kind, "table"))
-					strbuf_addf(&sb, " (%s)", e->kind);
+				struct strbuf name = STRBUF_INIT;
+
+				plan_add_name(&name, e);
+				if (e->parent) {
+					strbuf_addf(&name, " (%s on ", e->kind);
+					strbuf_add_escaped(&name, e->parent, 0);
+					strbuf_addch(&name, ')');
+				} else if (strcmp(e->kind, "table")) {
+					strbuf_addf(&name, " (%s)", e->kind);
+				}
+				md_add_text(&sb, name.buf, ESC_KEEP_BACKSLASH, 1);
+				strbuf_release(&name);
 				strbuf_addf(&sb, " | %s | %s | %s | %s |",
 					    e->mode ? lock_mode_name(e->mode) : "—",
 					    lock_blocks_reads(e->mode) ? "**reads, writes**"
@@ -155,45 +148,34 @@ static int heading_level(const struct plan *p)
 	return p->md_level >= 1 && p->md_level <= 5 ? p->md_level : 2;
 }
 
-/* Text inside HTML (a <summary>): &, <, > escaped. */
-static void html_text(FILE *out, const char *s)
-{
-	for (; *s; s++)
-		if (*s == '&')
-			fputs("&amp;", out);
-		else if (*s == '<')
-			fputs("&lt;", out);
-		else if (*s == '>')
-			fputs("&gt;", out);
-		else
-			fputc(*s, out);
-}
-
 /* The collapsible section's one-line summary: name, verdict, strongest lock. */
 static void md_section_summary(const struct plan_migration *m, FILE *out)
 {
 	const struct plan_effect *top = plan_strongest(m);
 	struct plan_counts c;
 
+	struct strbuf sb = STRBUF_INIT;
+
 	plan_count_migration(m, &c);
-	fprintf(out, "<details%s><summary><b>", c.errors ? " open" : "");
-	html_text(out, m->version_str);
-	fputc(' ', out);
-	html_text(out, m->name);
-	fputs("</b>", out);
+	strbuf_addf(&sb, "<details%s><summary><b>", c.errors ? " open" : "");
+	md_add_html(&sb, m->version_str, 0);
+	strbuf_addch(&sb, ' ');
+	md_add_html(&sb, m->name, 0);
+	strbuf_addstr(&sb, "</b>");
 	if (c.errors)
-		fprintf(out, " · :x: %zu error%s", c.errors, c.errors == 1 ? "" : "s");
+		strbuf_addf(&sb, " · :x: %zu error%s", c.errors, c.errors == 1 ? "" : "s");
 	if (c.warnings)
-		fprintf(out, " · :warning: %zu warning%s", c.warnings, c.warnings == 1 ? "" : "s");
+		strbuf_addf(&sb, " · :warning: %zu warning%s", c.warnings, c.warnings == 1 ? "" : "s");
 	if (top && top->mode) {
-		struct strbuf sb = STRBUF_INIT;
+		struct strbuf name = STRBUF_INIT;
 
 		strbuf_addf(&sb, " · %s on ", lock_mode_name(top->mode));
-		plan_add_name(&sb, top);
-		html_text(out, sb.buf);
-		strbuf_release(&sb);
+		plan_add_name(&name, top);
+		md_add_html(&sb, name.buf, ESC_KEEP_BACKSLASH);
+		strbuf_release(&name);
 	}
-	fputs("</summary>\n\n", out);
+	fprintf(out, "%s</summary>\n\n", sb.buf);
+	strbuf_release(&sb);
 }
 
 /* Dangers first: the findings of each statement, with their safe alternatives. */
@@ -209,12 +191,13 @@ static int md_findings(const struct plan_migration *m, FILE *out)
 			const struct plan_finding *f = &s->findings[j];
 			if (!any++)
 				fprintf(out, "**Findings**\n\n");
-			fprintf(out, "- %s **%s** `%s` line %d:%d: %s\n",
+			fprintf(out, "- %s **%s** `%s` line %d:%d: ",
 				f->allowed ? ":speech_balloon:" : f->severity >= 2 ? ":x:" : ":warning:",
 				f->allowed ? "allowed" : plan_severity_name(f->severity), f->rule, f->line,
-				f->col, f->message);
+				f->col);
+			md_line(out, "", f->message, "\n");
 			if (f->allowed && f->reason)
-				fprintf(out, "  reason: %s\n", f->reason);
+				md_line(out, "  reason: ", f->reason, "\n");
 			if (f->help && !f->allowed) {
 				fprintf(out, "\n  Safe alternative:\n\n");
 				{
@@ -224,7 +207,10 @@ static int md_findings(const struct plan_migration *m, FILE *out)
 						eol = strchr(q, '\n');
 						if (!eol)
 							eol = q + strlen(q);
-						strbuf_addf(&sb, "      %.*s\n", (int)(eol - q), q);
+						char *line = xstrndup(q, (size_t)(eol - q));
+
+						strbuf_addf(&sb, "      %s\n", shown_line(line));
+						free(line);
 						q = *eol ? eol + 1 : eol;
 					}
 					fprintf(out, "%s\n", sb.buf);
@@ -235,7 +221,8 @@ static int md_findings(const struct plan_migration *m, FILE *out)
 		for (j = 0; j < s->warnings.n; j++) {
 			if (!any++)
 				fprintf(out, "**Findings**\n\n");
-			fprintf(out, "- :warning: line %d: %s\n", s->line, s->warnings.v[j]);
+			fprintf(out, "- :warning: line %d: ", s->line);
+			md_line(out, "", s->warnings.v[j], "\n");
 		}
 	}
 	if (any)
@@ -249,12 +236,18 @@ static void md_migration(const struct plan *p, const struct plan_migration *m, F
 
 	fputc('\n', out);
 	md_section_summary(m, out);
-	fprintf(out, "`%s` · %s %s", m->file, m->direction > 0 ? "up" : "down", plan_tx_text(m->mode));
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		md_add_code(&sb, m->file, 0, 0);
+		fprintf(out, "%s · %s %s", sb.buf, m->direction > 0 ? "up" : "down", plan_tx_text(m->mode));
+		strbuf_release(&sb);
+	}
 	if (m->lock_timeout_ms >= 0)
 		fprintf(out, " · lock_timeout %ldms", m->lock_timeout_ms);
 	fprintf(out, "\n\n");
 	for (i = 0; i < m->warnings.n; i++)
-		fprintf(out, "> :warning: %s\n>\n", m->warnings.v[i]);
+		md_line(out, "> :warning: ", m->warnings.v[i], "\n>\n");
 	if (m->warnings.n)
 		fprintf(out, "\n");
 	md_findings(m, out);
@@ -267,16 +260,17 @@ static void md_migration(const struct plan *p, const struct plan_migration *m, F
 
 		for (i = 0; i < m->nstmts; i++)
 			rehearsed |= m->stmts[i].rehearsed;
-		fprintf(out, "**Rehearsal: %s** %s\n\n", m->outcome,
+		md_line(out, "**Rehearsal: ", m->outcome, "** ");
+		fprintf(out, "%s\n\n",
 			!strcmp(m->outcome, "clean") ? ":white_check_mark: up, down (schema restored), up again"
 						     : ":x:");
 		for (i = 0; i <= m->failures.n; i++) {
 			size_t k;
 			if (i == m->schema_diff_at)
 				for (k = 0; k < m->schema_diff.n; k++)
-					fprintf(out, "  - %s\n", m->schema_diff.v[k]);
+					md_line(out, "  - ", m->schema_diff.v[k], "\n");
 			if (i < m->failures.n)
-				fprintf(out, "- %s\n", m->failures.v[i]);
+				md_line(out, "- ", m->failures.v[i], "\n");
 		}
 		if (m->failures.n)
 			fprintf(out, "\n");
@@ -286,21 +280,34 @@ static void md_migration(const struct plan *p, const struct plan_migration *m, F
 			fprintf(out, "\n");
 			for (i = 0; i < m->nstmts; i++) {
 				const struct plan_stmt *s = &m->stmts[i];
-				for (j = 0; j < s->rebuilt.n; j++)
-					fprintf(out, "- line %d: index `%s` rebuilt\n", s->line, s->rebuilt.v[j]);
-				for (j = 0; j < s->notes.n; j++)
-					fprintf(out, "- line %d: %s\n", s->line, s->notes.v[j]);
-				for (j = 0; j < s->diffs.n; j++)
-					fprintf(out, "- :x: line %d: different from the plan: %s\n", s->line,
-						s->diffs.v[j]);
+				for (j = 0; j < s->rebuilt.n; j++) {
+					struct strbuf sb = STRBUF_INIT;
+
+					md_add_code(&sb, s->rebuilt.v[j], 0, 0);
+					fprintf(out, "- line %d: index %s rebuilt\n", s->line, sb.buf);
+					strbuf_release(&sb);
+				}
+				for (j = 0; j < s->notes.n; j++) {
+					fprintf(out, "- line %d: ", s->line);
+					md_line(out, "", s->notes.v[j], "\n");
+				}
+				for (j = 0; j < s->diffs.n; j++) {
+					fprintf(out, "- :x: line %d: different from the plan: ", s->line);
+					md_line(out, "", s->diffs.v[j], "\n");
+				}
 			}
 		}
 	}
 	if (m->direction > 0 && !m->outcome) {
 		if (m->undo_sql) {
-			fprintf(out, "<details><summary>Undo: <code>%s</code></summary>\n\n", m->undo_file);
-			md_fence(out, "sql", m->undo_sql);
-			fprintf(out, "\n</details>\n");
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_addstr(&sb, "<details><summary>Undo: <code>");
+			md_add_html(&sb, m->undo_file, 0);
+			strbuf_addstr(&sb, "</code></summary>\n\n");
+			md_add_fence(&sb, "sql", m->undo_sql);
+			fprintf(out, "%s\n</details>\n", sb.buf);
+			strbuf_release(&sb);
 		} else {
 			fprintf(out, ":warning: **No down migration**: this cannot be undone with `migrate down`.\n");
 		}
@@ -330,7 +337,7 @@ static int md_emit(FILE *out, char *buf, size_t len, size_t *used, size_t limit)
 /* The summary table, then one section per migration, as many as fit under MD_LIMIT. */
 static void md_capped(const struct plan *p, FILE *out)
 {
-	size_t i, len, used = 0, shown = 0;
+	size_t i, len, used = 0, done = 0;
 	char *buf;
 	FILE *mem = open_memstream(&buf, &len);
 
@@ -355,14 +362,16 @@ static void md_capped(const struct plan *p, FILE *out)
 		fclose(mem);
 		if (!md_emit(out, buf, len, &used, MD_LIMIT - 1024))
 			break;
-		shown++;
+		done++;
 	}
-	if (shown < p->n)
-		fprintf(out, "\n> :scissors: **%zu of %zu migrations not shown** (%s to %s): the plan is "
-			"longer than a pull-request comment can be (65,536 characters). The full plan: "
-			"`migrate %s --format text` (or `--format json`) in the job's log or artifacts.\n",
-			p->n - shown, p->n, p->items[shown].version_str, p->items[p->n - 1].version_str,
-			p->command);
+	if (done < p->n) {
+		fprintf(out, "\n> :scissors: **%zu of %zu migrations not shown** (", p->n - done, p->n);
+		md_line(out, "", p->items[done].version_str, " to ");
+		md_line(out, "", p->items[p->n - 1].version_str, "");
+		fprintf(out, "): the plan is longer than a pull-request comment can be (65,536 "
+			"characters). The full plan: `migrate %s --format text` (or `--format json`) in "
+			"the job's log or artifacts.\n", p->command);
+	}
 }
 
 void plan_print_markdown(const struct plan *p, FILE *out)
@@ -375,7 +384,12 @@ void plan_print_markdown(const struct plan *p, FILE *out)
 	strbuf_reset(&sb);
 	plan_subtitle(p, &sb);
 	{
+		struct strbuf md = STRBUF_INIT;
 		const char *q;
+
+		md_add_text(&md, sb.buf, ESC_KEEP_BACKSLASH | ESC_KEEP_NEWLINE, 0);
+		strbuf_release(&sb);
+		sb = md;
 		for (q = sb.buf; *q; q++)
 			if (*q == '\n')
 				fputs("  \n", out); /* a Markdown line break */
@@ -385,7 +399,8 @@ void plan_print_markdown(const struct plan *p, FILE *out)
 	fprintf(out, "\n\n");
 	strbuf_release(&sb);
 	for (i = 0; i < p->warnings.n; i++)
-		fprintf(out, "> :warning: %s\n>\n", p->warnings.v[i]);
+		md_line(out, "> :warning: ", p->warnings.v[i], "\n>\n");
+
 	if (p->warnings.n)
 		fprintf(out, "\n");
 	if (!p->n) {

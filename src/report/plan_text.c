@@ -26,7 +26,7 @@ static void text_effect(FILE *out, const char *indent, const struct plan_effect 
 
 	plan_add_name(&sb, e);
 	if (e->parent)
-		strbuf_addf(&sb, " (%s on %s)", e->kind, e->parent);
+		strbuf_addf(&sb, " (%s on %s)", e->kind, shown(e->parent));
 	else
 		strbuf_addf(&sb, " (%s)", e->kind);
 	if (e->mode)
@@ -56,7 +56,10 @@ static void text_block(FILE *out, const char *indent, const char *text)
 		eol = strchr(p, '\n');
 		if (!eol)
 			eol = p + strlen(p);
-		fprintf(out, "%s%.*s\n", indent, (int)(eol - p), p);
+		char *line = xstrndup(p, (size_t)(eol - p));
+
+		fprintf(out, "%s%s\n", indent, shown_line(line));
+		free(line);
 		p = *eol ? eol + 1 : eol;
 	}
 }
@@ -89,16 +92,16 @@ static void text_stmt(FILE *out, const struct plan_stmt *s, size_t idx, const st
 		const struct plan_finding *f = &s->findings[i];
 		fprintf(out, "       %s%s%s [%s] %d:%d: %s\n", f->allowed ? "" : f->severity >= 2 ? co->err : co->warn,
 			f->allowed ? "allowed" : plan_severity_name(f->severity), f->allowed ? "" : co->off,
-			f->rule, f->line, f->col, f->message);
+			f->rule, f->line, f->col, shown_text(f->message));
 		if (f->allowed && f->reason)
-			fprintf(out, "         reason: %s\n", f->reason);
+			fprintf(out, "         reason: %s\n", shown_text(f->reason));
 		if (f->help && !f->allowed) {
 			fprintf(out, "         safe alternative:\n");
 			text_block(out, "           ", f->help);
 		}
 	}
 	for (i = 0; i < s->warnings.n; i++)
-		fprintf(out, "       warning: %s\n", s->warnings.v[i]);
+		fprintf(out, "       warning: %s\n", shown_text(s->warnings.v[i]));
 	if (s->rehearsed) {
 		fprintf(out, "       observed%s:%s\n", s->polled ? " from a second connection" : "",
 			s->nseen ? "" : " no new lock on an existing object, no rewrite, no scan");
@@ -107,13 +110,13 @@ static void text_stmt(FILE *out, const struct plan_stmt *s, size_t idx, const st
 		if (s->rebuilt.n) {
 			fprintf(out, "         indexes rebuilt:");
 			for (i = 0; i < s->rebuilt.n; i++)
-				fprintf(out, "%s %s", i ? "," : "", s->rebuilt.v[i]);
+				fprintf(out, "%s %s", i ? "," : "", shown(s->rebuilt.v[i]));
 			fprintf(out, "\n");
 		}
 		for (i = 0; i < s->notes.n; i++)
-			fprintf(out, "         note: %s\n", s->notes.v[i]);
+			fprintf(out, "         note: %s\n", shown_text(s->notes.v[i]));
 		for (i = 0; i < s->diffs.n; i++)
-			fprintf(out, "         DIFFERENT FROM THE PLAN: %s\n", s->diffs.v[i]);
+			fprintf(out, "         DIFFERENT FROM THE PLAN: %s\n", shown_text(s->diffs.v[i]));
 	}
 }
 
@@ -146,20 +149,20 @@ void plan_text_begin(const struct plan *p, size_t total, FILE *out)
 	fprintf(out, "%s\n", sb.buf);
 	strbuf_release(&sb);
 	for (i = 0; i < p->warnings.n; i++)
-		fprintf(out, "warning: %s\n", p->warnings.v[i]);
+		fprintf(out, "warning: %s\n", shown_text(p->warnings.v[i]));
 }
 
 static void text_outcome(const struct plan_migration *m, FILE *out)
 {
 	size_t j, k;
 
-	fprintf(out, "  rehearsal: %s\n", m->outcome);
+	fprintf(out, "  rehearsal: %s\n", shown_text(m->outcome));
 	for (j = 0; j <= m->failures.n; j++) {
 		if (j == m->schema_diff_at)
 			for (k = 0; k < m->schema_diff.n; k++)
-				fprintf(out, "      %s\n", m->schema_diff.v[k]);
+				fprintf(out, "      %s\n", shown_text(m->schema_diff.v[k]));
 		if (j < m->failures.n)
-			fprintf(out, "    %s\n", m->failures.v[j]);
+			fprintf(out, "    %s\n", shown_text(m->failures.v[j]));
 	}
 }
 
@@ -168,20 +171,20 @@ void plan_text_migration(const struct plan_migration *m, FILE *out)
 	const struct tcolors *co = text_colors(out);
 	size_t j;
 
-	fprintf(out, "\n%s%s %s%s (%s, %s", co->bold, m->version_str, m->name, co->off,
+	fprintf(out, "\n%s%s %s%s (%s, %s", co->bold, shown(m->version_str), shown(m->name), co->off,
 		m->direction > 0 ? "up" : "down", plan_tx_text(m->mode));
 	if (m->lock_timeout_ms >= 0)
 		fprintf(out, ", lock_timeout %ldms", m->lock_timeout_ms);
-	fprintf(out, ")\n  file: %s\n", m->file);
+	fprintf(out, ")\n  file: %s\n", shown(m->file));
 	for (j = 0; j < m->warnings.n; j++)
-		fprintf(out, "  warning: %s\n", m->warnings.v[j]);
+		fprintf(out, "  warning: %s\n", shown_text(m->warnings.v[j]));
 	if (!m->nstmts)
 		fprintf(out, "  (no statements)\n");
 	for (j = 0; j < m->nstmts; j++)
 		text_stmt(out, &m->stmts[j], j, co);
 	if (m->direction > 0 && !m->outcome) {
 		if (m->undo_sql) {
-			fprintf(out, "  undo with %s:\n", m->undo_file);
+			fprintf(out, "  undo with %s:\n", shown(m->undo_file));
 			text_block(out, "    | ", m->undo_sql);
 		} else {
 			fprintf(out, "  undo: none (no down migration)\n");

@@ -22,32 +22,29 @@
 
 /* --- names ----------------------------------------------------------------- */
 
-static char *safe_database(const char *database)
-{
-	char *s = xstrdup(*database ? database : "db");
-	char *p;
-
-	for (p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
-			*p = '_';
-	if (s[0] == '.')
-		s[0] = '_'; /* never a hidden file */
-	return s;
-}
-
-char *backup_name_make(const char *database, int64_t epoch_ms, int64_t from, int64_t to)
+char *backup_name_make(const char *label, const char *hash, int64_t epoch_ms, int64_t from, int64_t to)
 {
 	char stamp[32];
 	struct tm tm;
 	time_t secs = (time_t)(epoch_ms / 1000);
-	char *db = safe_database(database), *name;
 
 	gmtime_r(&secs, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-	name = xasprintf("%s-%s.%03dZ-%lld-to-%lld.dump", db, stamp, (int)(epoch_ms % 1000),
-			 (long long)from, (long long)to);
-	free(db);
-	return name;
+	return xasprintf("%s%s%s-%s.%03dZ-%lld-to-%lld.dump", label, hash && *hash ? "-" : "",
+			 hash ? hash : "", stamp, (int)(epoch_ms % 1000), (long long)from, (long long)to);
+}
+
+/* "-" and 10 lowercase hex digits right before end: the target's hash. */
+static int hash_before(const char *begin, const char *end)
+{
+	const char *p;
+
+	if (end - begin < 12 || end[-11] != '-')
+		return 0;
+	for (p = end - 10; p < end; p++)
+		if (!isdigit((unsigned char)*p) && !(*p >= 'a' && *p <= 'f'))
+			return 0;
+	return 1;
 }
 
 /* The digits ending at end (exclusive), going back; start of them or NULL. */
@@ -86,7 +83,12 @@ int backup_name_parse(const char *fname, struct backup_name *out)
 	out->stamp[20] = '\0';
 	out->from = strtoll(from, NULL, 10);
 	out->to = strtoll(to, NULL, 10);
-	out->database = xstrndup(fname, (size_t)(stamp - 1 - fname));
+	if (hash_before(fname, stamp - 1)) {
+		memcpy(out->hash, stamp - 11, 10);
+		out->database = xstrndup(fname, (size_t)(stamp - 12 - fname));
+	} else {
+		out->database = xstrndup(fname, (size_t)(stamp - 1 - fname));
+	}
 	return 0;
 }
 
@@ -118,7 +120,7 @@ static int cmp_entry_newest_first(const void *a, const void *b)
 	return c ? c : strcmp(y->file, x->file);
 }
 
-int backup_list(const char *dir, const char *database, struct backup_entry **out, size_t *n)
+int backup_list(const char *dir, struct backup_entry **out, size_t *n)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -136,10 +138,6 @@ int backup_list(const char *dir, const char *database, struct backup_entry **out
 
 		if (de->d_name[0] == '.' || backup_name_parse(de->d_name, &bn) < 0)
 			continue;
-		if (database && strcmp(bn.database, database)) {
-			backup_name_release(&bn);
-			continue;
-		}
 		path = xasprintf("%s/%s", dir, de->d_name);
 		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
 			free(path);
@@ -151,6 +149,8 @@ int backup_list(const char *dir, const char *database, struct backup_entry **out
 		e[*n].file = xstrdup(de->d_name);
 		e[*n].name = bn;
 		e[*n].size = (long long)st.st_size;
+		e[*n].no_meta_why = NULL;
+		e[*n].has_meta = backup_meta_read(path, &e[*n].meta, &e[*n].no_meta_why) == 0;
 		(*n)++;
 	}
 	closedir(d);
@@ -168,6 +168,7 @@ void backup_list_free(struct backup_entry *e, size_t n)
 		free(e[i].path);
 		free(e[i].file);
 		backup_name_release(&e[i].name);
+		backup_meta_release(&e[i].meta);
 	}
 	free(e);
 }
@@ -228,24 +229,42 @@ static void remove_stale_partials(const char *dir, const char *db)
 			continue;
 		path = xasprintf("%s/%s", dir, de->d_name);
 		if (unlink(path) == 0)
-			log_info("removed %s, left by a backup that did not finish", path);
+			log_info("removed %s, left by a backup that did not finish", shown(path));
 		free(path);
 	}
 	closedir(d);
 }
 
-static void prune(const char *dir, const char *db, int keep)
+/*
+ * Keep the newest keep backups of src: only files whose sidecar records that
+ * very target, and whose name carries its hash, are counted and removed
+ * (never one without a sidecar, whatever its name says).
+ */
+static void prune(const char *dir, const struct backup_source *src, int keep)
 {
 	struct backup_entry *e;
 	size_t n, i;
+	int seen = 0;
+	char hash[11];
 
-	if (keep <= 0 || backup_list(dir, db, &e, &n) < 0)
+	if (keep <= 0 || backup_list(dir, &e, &n) < 0)
 		return;
-	for (i = (size_t)keep; i < n; i++) {
-		if (unlink(e[i].path) == 0)
-			log_info("removed old backup %s (backup.keep: %d)", e[i].path, keep);
-		else
-			log_warning("could not remove old backup \"%s\": %s", e[i].path, strerror(errno));
+	backup_source_hash(src, hash);
+	for (i = 0; i < n; i++) {
+		char *meta;
+
+		if (!e[i].has_meta || !backup_source_same(&e[i].meta.src, src) ||
+		    strcmp(e[i].name.hash, hash) || ++seen <= keep)
+			continue;
+		meta = backup_meta_path(e[i].path);
+		if (unlink(e[i].path) == 0) {
+			log_info("removed old backup %s (backup.keep: %d)", shown(e[i].path), keep);
+			unlink(meta);
+		} else {
+			log_warning("could not remove old backup \"%s\": %s", shown(e[i].path),
+				    strerror(errno));
+		}
+		free(meta);
 	}
 	backup_list_free(e, n);
 }
@@ -284,13 +303,12 @@ const char *pg_major_text(int major, char buf[16])
 	return buf;
 }
 
-/* Print what a child program wrote on stderr (password scrubbed), as detail lines. */
-static void print_child_stderr(const struct db *db, const struct strbuf *err)
+void print_child_stderr(const struct db *db, const struct strbuf *err)
 {
 	char *s = db_scrub(db, err->buf), *line, *save = NULL;
 	int n = 0;
 
-	for (line = strtok_r(s, "\n", &save); line && n < 20; line = strtok_r(NULL, "\n", &save), n++)
+	for (line = strtok_r(s, "\n", &save); line && n < 30; line = strtok_r(NULL, "\n", &save), n++)
 		log_detail("%s", line);
 	free(s);
 }
@@ -307,7 +325,8 @@ int backup_check_program(const struct db *db, const char *program)
 		log_error("could not run \"%s\": %s", program, strerror(errno));
 		log_hint("install the PostgreSQL client programs (for example the Debian package "
 			 "postgresql-client-%s) or name the program with backup.%s in migrate.yml",
-			 pg_major_text(smajor, a), strstr(program, "restore") ? "pg_restore" : "pg_dump");
+			 pg_major_text(smajor, a), strstr(program, "psql") ? "pg_restore (psql is taken "
+			 "from its directory)" : strstr(program, "restore") ? "pg_restore" : "pg_dump");
 		goto fail;
 	}
 	if (st != 0 || (major = pg_program_major(out.buf)) < 0) {
@@ -319,7 +338,7 @@ int backup_check_program(const struct db *db, const char *program)
 		strbuf_rtrim(&out);
 		log_error("%s is version %s, older than the server (%s): it cannot %s it",
 			  program, pg_major_text(major, a), pg_major_text(smajor, b),
-			  strstr(program, "restore") ? "restore to" : "dump");
+			  strstr(program, "pg_dump") ? "dump" : "restore to");
 		log_detail("\"%s --version\" says: %s", program, out.buf);
 		log_hint("install the client programs of PostgreSQL %s or newer and name them with "
 			 "backup.pg_dump and backup.pg_restore in migrate.yml", b);
@@ -353,15 +372,15 @@ static void show_progress(void *ud)
 
 	if (el < 1000 || log_verbosity < 0 || !isatty(2) || fstat(pr->fd, &st) < 0)
 		return;
-	fprintf(stderr, "\rbacking up database \"%s\": %s written, %llds ", pr->database,
+	fprintf(stderr, "\rbacking up database \"%s\": %s written, %llds ", shown(pr->database),
 		human_size((long long)st.st_size, sz), (long long)(el / 1000));
 	fflush(stderr);
 	pr->shown = 1;
 }
 
 /* Open a new file for the backup; *final gets its name. -1 (printed) on error. */
-static int open_backup_file(const char *dir, const char *db, int64_t from, int64_t to,
-			    char **final, char **partial)
+static int open_backup_file(const char *dir, const char *label, const char *hash, int64_t from,
+			    int64_t to, char **final, char **partial)
 {
 	int fd, tries;
 
@@ -370,7 +389,8 @@ static int open_backup_file(const char *dir, const char *db, int64_t from, int64
 		char *name;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		name = backup_name_make(db, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, from, to);
+		name = backup_name_make(label, hash, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+					from, to);
 		*final = xasprintf("%s/%s", dir, name);
 		*partial = xasprintf("%s/.%s.partial-%ld", dir, name, (long)getpid());
 		free(name);
@@ -383,7 +403,7 @@ static int open_backup_file(const char *dir, const char *db, int64_t from, int64
 	}
 	fd = open(*partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		log_error("could not create backup file \"%s\": %s", *partial, strerror(errno));
+		log_error("could not create backup file \"%s\": %s", shown(*partial), strerror(errno));
 		log_hint("backup.dir (\"%s\") must be a writable directory; --no-backup skips the "
 			 "backup", dir);
 		return -1;
@@ -438,43 +458,20 @@ static void dump_selection(struct session *s, const struct strlist *tables, stru
 	free(qs);
 }
 
-/* pg_dump -Fc of the database (or of tables) into the backup directory; EXIT_*; *path set on success. */
-static int take_dump(struct session *s, int64_t from, int64_t to, const struct strlist *tables,
-		     char **path, char **why)
+/* Run pg_dump -Fc into fd (the selection of dump_selection); its exit status, *why on failure. */
+static int run_pg_dump(struct session *s, const struct strlist *tables, int fd, const char *label,
+		       char **why)
 {
-	int rc_file;
-	const struct config *cfg = s->cfg;
-	const char *dir = backup_dir(cfg), *program = backup_program(cfg, 0);
-	/* a tenant schema of a fleet (up --all): that schema only, in a file of its own */
-	const char *schema = cfg->search_path ? s->h.schema : NULL;
-	char *label = schema ? xasprintf("%s.%s", PQdb(s->db.conn), schema) : xstrdup(PQdb(s->db.conn));
-	char *db = safe_database(label), *final = NULL, *partial = NULL;
-	char *conninfo = NULL, lockwait[48], sz[32];
+	const char *program = backup_program(s->cfg, 0);
+	char *conninfo = db_child_conninfo(s->db.conn, NULL), lockwait[48];
 	struct strlist args = { NULL, 0, 0 };
 	struct strbuf err = STRBUF_INIT;
-	struct progress pr;
-	struct stat st;
-	int fd = -1, rc = EXIT_FAILED, status;
-	int64_t t0 = now_ms();
+	struct progress pr = { fd, now_ms(), 0, label };
+	struct proc p = { NULL, PQpass(s->db.conn), fd, show_progress, &pr };
+	int status;
 
-	if (backup_check_program(&s->db, program) != EXIT_OK) {
-		*why = xasprintf("%s unusable", program);
-		goto done;
-	}
-	if (mkdir_p(dir) < 0) {
-		log_error("could not create backup directory \"%s\": %s", dir, strerror(errno));
-		log_hint("set backup.dir in migrate.yml to a writable directory; --no-backup skips "
-			 "the backup");
-		*why = xasprintf("backup directory not writable");
-		goto done;
-	}
-	remove_stale_partials(dir, db);
-	if ((fd = open_backup_file(dir, db, from, to, &final, &partial)) < 0) {
-		*why = xasprintf("backup file not writable");
-		goto done;
-	}
-	conninfo = db_child_conninfo(s->db.conn, NULL);
-	snprintf(lockwait, sizeof(lockwait), "--lock-wait-timeout=%ld", cfg->wait_ms > 0 ? cfg->wait_ms : 60000);
+	snprintf(lockwait, sizeof(lockwait), "--lock-wait-timeout=%ld",
+		 s->cfg->wait_ms > 0 ? s->cfg->wait_ms : 60000);
 	strlist_add(&args, program);
 	strlist_add(&args, "--format=custom");
 	strlist_add(&args, "--no-password");
@@ -484,43 +481,74 @@ static int take_dump(struct session *s, int64_t from, int64_t to, const struct s
 	dump_selection(s, tables, &args);
 	ALLOC_GROW(args.v, args.n + 1, args.alloc);
 	args.v[args.n] = NULL; /* argv's end, not counted */
-	{
-		struct proc p = { (const char *const *)args.v, PQpass(s->db.conn), fd, show_progress, &pr };
-
-		pr.fd = fd;
-		pr.start = now_ms();
-		pr.shown = 0;
-		pr.database = label;
-		status = proc_run(&p, NULL, &err);
-		if (pr.shown)
-			fprintf(stderr, "\r%60s\r", "");
-	}
+	p.argv = (const char *const *)args.v;
+	status = proc_run(&p, NULL, &err);
+	if (pr.shown)
+		fprintf(stderr, "\r%60s\r", "");
 	if (status != 0) {
+		char *scrubbed = db_scrub(&s->db, err.buf), *nl = strchr(scrubbed, '\n');
+
 		if (status < 0)
 			log_error("could not run \"%s\": %s", program, strerror(errno));
 		else
 			log_error("%s failed (exit status %d)", program, status);
 		print_child_stderr(&s->db, &err);
-		{
-			char *scrubbed = db_scrub(&s->db, err.buf), *nl = strchr(scrubbed, '\n');
+		if (nl)
+			*nl = '\0';
+		*why = xasprintf("%s failed (exit status %d)%s%s", program, status, *scrubbed ? ": " : "",
+				 scrubbed);
+		free(scrubbed);
+	}
+	free(conninfo);
+	strlist_release(&args);
+	strbuf_release(&err);
+	return status;
+}
 
-			if (nl)
-				*nl = '\0';
-			*why = xasprintf("%s failed (exit status %d)%s%s", program, status,
-					 *scrubbed ? ": " : "", scrubbed);
-			free(scrubbed);
-		}
+/*
+ * pg_dump -Fc of the database (or of tables) of src into the backup directory;
+ * EXIT_*; *path set on success.
+ */
+static int take_dump(struct session *s, const struct backup_source *src, int64_t from, int64_t to,
+		     const struct strlist *tables, char **path, char **why)
+{
+	int rc_file;
+	const struct config *cfg = s->cfg;
+	const char *dir = backup_dir(cfg), *program = backup_program(cfg, 0);
+	char *label = backup_source_label(src), *final = NULL, *partial = NULL, hash[11], sz[32];
+	struct stat st;
+	int fd = -1, rc = EXIT_FAILED;
+	int64_t t0 = now_ms();
+
+	if (backup_check_program(&s->db, program) != EXIT_OK) {
+		*why = xasprintf("%s unusable", program);
 		goto done;
 	}
+	if (mkdir_p(dir) < 0) {
+		log_error("could not create backup directory \"%s\": %s", shown(dir), strerror(errno));
+		log_hint("set backup.dir in migrate.yml to a writable directory; --no-backup skips "
+			 "the backup");
+		*why = xasprintf("backup directory not writable");
+		goto done;
+	}
+	backup_source_hash(src, hash);
+	/* by label: those of older names too (a partial whose writer is alive is never touched) */
+	remove_stale_partials(dir, label);
+	if ((fd = open_backup_file(dir, label, hash, from, to, &final, &partial)) < 0) {
+		*why = xasprintf("backup file not writable");
+		goto done;
+	}
+	if (run_pg_dump(s, tables, fd, label, why) != 0)
+		goto done;
 	rc_file = finish_file(fd, &st);
 	fd = -1;
 	if (rc_file < 0) {
-		log_error("could not write backup file \"%s\": %s", partial, strerror(errno));
+		log_error("could not write backup file \"%s\": %s", shown(partial), strerror(errno));
 		*why = xasprintf("backup file not written");
 		goto done;
 	}
 	if (rename(partial, final) < 0) {
-		log_error("could not rename \"%s\" to \"%s\": %s", partial, final, strerror(errno));
+		log_error("could not rename \"%s\" to \"%s\": %s", shown(partial), shown(final), strerror(errno));
 		*why = xasprintf("backup file not renamed");
 		goto done;
 	}
@@ -532,11 +560,10 @@ static int take_dump(struct session *s, int64_t from, int64_t to, const struct s
 		}
 	}
 	if (log_verbosity >= 0)
-		printf("backup: %s (%s, %lld ms%s%s)\n", final, human_size((long long)st.st_size, sz),
+		printf("backup: %s (%s, %lld ms%s%s)\n", shown(final), human_size((long long)st.st_size, sz),
 		       (long long)(now_ms() - t0), tables ? "; tables: " : "",
-		       tables ? backup_tables_text(tables) : "");
+		       tables ? shown_text(backup_tables_text(tables)) : "");
 	fflush(stdout);
-	prune(dir, db, cfg->backup_keep);
 	*path = final;
 	final = NULL;
 	rc = EXIT_OK;
@@ -547,11 +574,7 @@ done:
 		unlink(partial);
 	free(final);
 	free(partial);
-	free(conninfo);
-	strlist_release(&args);
 	free(label);
-	free(db);
-	strbuf_release(&err);
 	return rc;
 }
 
@@ -571,7 +594,7 @@ static void backup_event(const struct backup_mark *m, const char *skipped_by)
 	if (!events_on())
 		return;
 	o = json_object();
-	json_object_set_new(o, "path", m->path ? json_string(m->path) : json_null());
+	json_object_set_new(o, "path", m->path ? json_string_or_null(m->path) : json_null());
 	json_object_set_new(o, "skipped_by", !m->path && skipped_by ? json_string(skipped_by)
 								     : json_null());
 	json_object_set_new(o, "wal_lsn", json_string(m->wal_lsn));
@@ -604,9 +627,40 @@ int backup_before_change(struct session *s, const char *run_id, const char *what
 	return backup_before_tables(s, run_id, what, from, to, NULL, m);
 }
 
+/*
+ * Write the sidecar of the backup just taken (m->path), then prune the
+ * target's older backups. -1 (printed, the backup file removed) when the
+ * sidecar cannot be written: a backup without its source is not kept.
+ */
+static int record_backup(struct session *s, const struct backup_source *src, const char *run_id,
+			 const struct strlist *tables, const struct backup_mark *m)
+{
+	const char *sv = PQparameterStatus(s->db.conn, "server_version");
+	struct backup_meta meta;
+	int rc;
+
+	memset(&meta, 0, sizeof(meta));
+	meta.src = *src;
+	meta.server_version = (char *)(sv ? sv : "");
+	meta.scope = (char *)(tables ? "tables" : src->schema ? "schema" : "database");
+	meta.tables = tables ? (char *)backup_tables_text(tables) : NULL;
+	meta.taken_at = m->server_time;
+	meta.wal_lsn = m->wal_lsn;
+	meta.run_id = (char *)run_id;
+	rc = backup_meta_write(m->path, &meta);
+	if (rc < 0) {
+		log_error("could not write the sidecar of backup \"%s\": %s", m->path, strerror(errno));
+		unlink(m->path);
+		return -1;
+	}
+	prune(backup_dir(s->cfg), src, s->cfg->backup_keep);
+	return 0;
+}
+
 int backup_before_tables(struct session *s, const char *run_id, const char *what, int64_t from,
 			 int64_t to, const struct strlist *tables, struct backup_mark *m)
 {
+	struct backup_source src;
 	struct log_entry le = { 0 };
 	struct log_marker lm = { NULL, NULL, NULL };
 	char *why = NULL, *msg = NULL;
@@ -626,8 +680,10 @@ int backup_before_tables(struct session *s, const char *run_id, const char *what
 	msg = xasprintf("from version %lld to %lld%s%s", (long long)from, (long long)to,
 			tables ? BACKUP_TABLES_MARK : "", tables ? backup_tables_text(tables) : "");
 	le.message = msg;
+	/* a tenant schema of a fleet (up --all): that schema only, in a file of its own */
+	backup_source_of(&src, s->db.conn, s->cfg->search_path ? s->h.schema : NULL);
 	if (s->cfg->backup_enabled) {
-		rc = take_dump(s, from, to, tables, &m->path, &why);
+		rc = take_dump(s, &src, from, to, tables, &m->path, &why);
 		if (rc != EXIT_OK) {
 			log_error("stopped before any change: the backup failed");
 			if (PQstatus(s->db.conn) == CONNECTION_OK) {
@@ -637,6 +693,7 @@ int backup_before_tables(struct session *s, const char *run_id, const char *what
 			}
 			free(why);
 			free(msg);
+			backup_source_release(&src);
 			return lost_or_failed(s);
 		}
 	} else {
@@ -648,11 +705,24 @@ int backup_before_tables(struct session *s, const char *run_id, const char *what
 	res = db_exec(&s->db, "SELECT pg_current_wal_lsn()::text, clock_timestamp()::text", 0, NULL);
 	if (!res) {
 		free(msg);
+		backup_source_release(&src);
 		return lost_or_failed(s);
 	}
 	m->wal_lsn = xstrdup(PQgetvalue(res, 0, 0));
 	m->server_time = xstrdup(PQgetvalue(res, 0, 1));
 	PQclear(res);
+	if (m->path && record_backup(s, &src, run_id, tables, m) < 0) {
+		log_error("stopped before any change: the backup failed");
+		le.outcome = "failed";
+		le.message = "backup sidecar not written";
+		history_log_marker(&s->h, &s->db, &le, &lm);
+		free(m->path);
+		m->path = NULL;
+		free(msg);
+		backup_source_release(&src);
+		return lost_or_failed(s);
+	}
+	backup_source_release(&src);
 	lm.backup_path = m->path;
 	lm.wal_lsn = m->wal_lsn;
 	lm.server_time = m->server_time;

@@ -5,20 +5,27 @@
 
 #include "config/config.h"
 #include "pg/db.h"
+#include "run/backup_meta.h"
 #include "base/strlist.h"
+#include "base/strbuf.h"
 
 #include <stdint.h>
 #include <time.h>
 
 struct session;
 
-/* A backup file name: {database}-{UTC yyyymmddThhmmss.mmmZ}-{from}-to-{to}.dump */
+/*
+ * A backup file name: {label}-{hash}-{UTC yyyymmddThhmmss.mmmZ}-{from}-to-{to}.dump,
+ * label and hash as backup_source_label and backup_source_hash make them.
+ * Backups taken before migrate 0.3 have no hash: {database}-{UTC ...}-...
+ */
 struct backup_name {
-	char *database;  /* as in the name (unsafe characters became '_') */
+	char *database;  /* the label (unsafe characters became '_') */
+	char hash[11];   /* 10 hex digits; empty in an old name */
 	char stamp[21];  /* 20261121T143000.123Z */
 	int64_t from, to;
 };
-char *backup_name_make(const char *database, int64_t epoch_ms, int64_t from, int64_t to);
+char *backup_name_make(const char *label, const char *hash, int64_t epoch_ms, int64_t from, int64_t to);
 /* 0 when fname is a backup name (out filled, release it), -1 when not. */
 int backup_name_parse(const char *fname, struct backup_name *out);
 void backup_name_release(struct backup_name *n);
@@ -29,13 +36,15 @@ struct backup_entry {
 	char *file;      /* name in the directory */
 	struct backup_name name;
 	long long size;
+	int has_meta;            /* its sidecar was read: meta is filled */
+	struct backup_meta meta;
+	const char *no_meta_why; /* else why not */
 };
 /*
- * The backups in dir, newest first: those of database (its name as written in
- * file names) or all when NULL. A missing directory holds none. -1 (errno)
- * when dir cannot be read.
+ * The backups in dir, newest first, with their sidecars. A missing directory
+ * holds none. -1 (errno) when dir cannot be read.
  */
-int backup_list(const char *dir, const char *database, struct backup_entry **out, size_t *n);
+int backup_list(const char *dir, struct backup_entry **out, size_t *n);
 void backup_list_free(struct backup_entry *e, size_t n);
 
 const char *backup_dir(const struct config *cfg);
@@ -47,6 +56,9 @@ int pg_program_major(const char *version_text);
 int pg_server_major(int server_version);
 /* "15" or "9.6" for a major from the two functions above; buf of 16. */
 const char *pg_major_text(int major, char buf[16]);
+
+/* Print what a child program wrote on stderr (password scrubbed), as detail lines (30 at most). */
+void print_child_stderr(const struct db *db, const struct strbuf *err);
 
 /* Check that program (pg_dump, pg_restore) runs and can handle the server; EXIT_*. */
 int backup_check_program(const struct db *db, const char *program);

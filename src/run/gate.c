@@ -68,6 +68,25 @@ static int tenant_facts(void *arg, const char *schema, const char *name,
 	return rc;
 }
 
+static int tenant_objects(void *arg, const char *kind, const char *name)
+{
+	const struct gate_facts *g = arg;
+
+	return plan_object_exists(g->db, kind, name);
+}
+
+/* A tenant's table.column in its own schema first, as tenant_facts looks tables up. */
+static int tenant_columns(void *arg, const char *schema, const char *table, const char *column,
+			  char **type)
+{
+	const struct gate_facts *g = arg;
+
+	if (schema || !g->tenant)
+		return plan_column_type(g->db, schema, table, column, type);
+	return plan_column_type(g->db, g->tenant, table, column, type) == 0 ? 0 :
+	       plan_column_type(g->db, NULL, table, column, type);
+}
+
 /*
  * Lint the migrations about to run (steps, parsed already), with the applied
  * ones as context. Error-level findings not allowed by a directive stop the run
@@ -77,7 +96,8 @@ int run_gate(struct session *s, const struct step *steps, size_t nsteps, int uns
 {
 	/* judged against the database as it is before the run (sizes, what exists) */
 	struct gate_facts g = { &s->db, s->cfg->search_path ? s->h.schema : NULL };
-	struct lint_options lo = { .cfg = s->cfg, .facts = tenant_facts, .facts_arg = &g };
+	struct lint_options lo = { .cfg = s->cfg, .facts = tenant_facts, .facts_arg = &g,
+				   .objects = tenant_objects, .columns = tenant_columns };
 	struct linter *l = linter_new(&lo);
 	struct lint_result res;
 	size_t i, k = 0, blocking;

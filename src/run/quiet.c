@@ -1,6 +1,7 @@
 /* quiet.c - wait for a quiet moment before a strong lock */
 #include "run/quiet.h"
 #include "sql/locks.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <jansson.h>
@@ -88,6 +89,6 @@ void quiet_wait(struct db *db, const struct config *cfg, const struct step *s)
 		sleep_ms(POLL_MS);
 	}
 	if (r == 0 && said)
-		log_info("  %s: quiet after %lld ms", s->version_str, (long long)(now_ms() - t0));
+		log_info("  %s: quiet after %lld ms", shown(s->version_str), (long long)(now_ms() - t0));
 	free(tables);
 }

@@ -25,8 +25,8 @@ static int revert_one(struct session *s, struct runner *r, const struct step *ap
 	int rc;
 
 	if (!row) {
-		log_error("cannot roll back %s %s: it is not in history any more", applied->version_str,
-			  applied->name);
+		log_error("cannot roll back %s %s: it is not in history any more", shown(applied->version_str),
+			  shown(applied->name));
 		return EXIT_FAILED;
 	}
 	if (steps_down(&st, row, migration_set_find(&s->set, row->version), 0, 1) < 0) {
@@ -66,21 +66,21 @@ int rollback_run(struct session *s, struct runner *r, struct step *steps, size_t
 	frow = history_find(&s->h, steps[failed].version);
 	if (frow && frow->dirty) {
 		log_error("rollback not attempted: %s %s failed part way and is dirty",
-			  steps[failed].version_str, steps[failed].name);
+			  shown(steps[failed].version_str), shown(steps[failed].name));
 		log_detail("the migrations before it may be needed to undo what it left");
 		log_hint("settle it first (\"migrate repair\"), then \"migrate down --steps %zu\" "
 			 "reverts the %zu this run applied", failed + 1, failed);
 		hint_restore(bm);
 		return EXIT_FAILED;
 	}
-	note = xasprintf("rollback: %s failed", steps[failed].version_str);
+	note = xasprintf("rollback: %s failed", shown(steps[failed].version_str));
 	log_info("on_failure: rollback: reverting the %zu migration%s this run applied, newest first",
 		 failed, failed == 1 ? "" : "s");
 	for (k = failed; k-- > 0;) {
 		rc = revert_one(s, r, &steps[k], note);
 		if (rc != EXIT_OK)
 			break;
-		strbuf_addf(&reverted, "%s%s", done ? ", " : "", steps[k].version_str);
+		strbuf_addf(&reverted, "%s%s", done ? ", " : "", shown(steps[k].version_str));
 		done++;
 	}
 	free(note);

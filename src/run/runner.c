@@ -38,6 +38,7 @@ void runner_init(struct runner *r, struct db *db, struct history *h, struct migr
 		snprintf(r->run_id + 2 * i, 3, "%02x", rnd[i]);
 	/* unique on the connection, whatever runner used it before */
 	snprintf(r->stmt_prefix, sizeof(r->stmt_prefix), "migrate_%.8s_", r->run_id);
+	snprintf(r->app_tag, sizeof(r->app_tag), "migrate run %.16s", r->run_id);
 	srand((unsigned)(rnd[0] | rnd[1] << 8 | rnd[2] << 16));
 }
 
@@ -91,9 +92,11 @@ static void print_source_line(const struct db *db, const char *src, int offset, 
 	post = xasprintf("%s%s", pre, text);
 	free(text);
 	text = db_scrub(db, post); /* a password across the caret */
-	fprintf(stderr, "%6d | %s\n       | ", line, text);
-	for (p = pre; *p; p++)
-		if (((unsigned char)*p & 0xC0) != 0x80)
+	fprintf(stderr, "%6d | %s\n       | ", line, shown_line(text));
+	for (p = pre; *p; p++) /* under the escaped line: a control byte is \xNN there */
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			fputs("    ", stderr);
+		else if (((unsigned char)*p & 0xC0) != 0x80)
 			fputc(*p == '\t' ? '\t' : ' ', stderr);
 	fprintf(stderr, "^\n");
 	free(pre);
@@ -168,7 +171,8 @@ static void report_failure(struct runner *r, struct step *s, int stmt, PGresult 
 	}
 	if (ctx && r->db->verbose > 0) {
 		char *c = db_scrub(r->db, ctx);
-		fprintf(stderr, "context: %s\n", c);
+		fprintf(stderr, "context: %s\n", shown_text(c));
+
 		free(c);
 	}
 }
@@ -309,13 +313,13 @@ static void book_init(struct runner *r, const struct step *s, struct book *b)
 {
 	memset(b, 0, sizeof(*b));
 	/* a tenant schema's search_path too: SET LOCAL holds through transaction pooling */
-	b->sql[Q_TIMEOUTS] = xstrdup(r->cfg->search_path
-		      ? "SELECT set_config('lock_timeout', $1 || 'ms', true), "
-			"set_config('statement_timeout', $2 || 'ms', true), "
-			"set_config('search_path', $3, true)"
-		      : "SELECT set_config('lock_timeout', $1 || 'ms', true), "
-			"set_config('statement_timeout', $2 || 'ms', true)");
-	b->nparams[Q_TIMEOUTS] = r->cfg->search_path ? 3 : 2;
+	b->sql[Q_TIMEOUTS] = xasprintf("SELECT set_config('lock_timeout', $1 || 'ms', true), "
+				       "set_config('statement_timeout', $2 || 'ms', true)%s%s",
+				       r->cfg->search_path ? ", set_config('search_path', $3, true)" : "",
+				       !r->db->proxied ? ""
+				       : r->cfg->search_path ? ", set_config('application_name', $4, true)"
+				       : ", set_config('application_name', $3, true)");
+	b->nparams[Q_TIMEOUTS] = 2 + !!r->cfg->search_path + !!r->db->proxied;
 	b->sql[Q_HIST_UP] = history_sql_insert(r->h);
 	b->nparams[Q_HIST_UP] = 7;
 	b->sql[Q_HIST_DOWN] = history_sql_delete(r->h);
@@ -454,7 +458,9 @@ static int run_wrapped(struct runner *r, struct step *s, int direction, int retr
 	struct history_params hp;
 	struct book b;
 	char lt[32], stt[32];
-	const char *tparams[3] = { lt, stt, r->cfg->search_path };
+	/* lock and statement timeouts, the tenant's search_path, the pooled transaction's tag */
+	const char *tparams[4] = { lt, stt, r->cfg->search_path ? r->cfg->search_path : r->app_tag,
+				   r->app_tag };
 	int q_hist = direction > 0 ? Q_HIST_UP : Q_HIST_DOWN;
 	/* queries: the Parse of missing named statements, BEGIN, timeouts, the
 	 * statements, then history, log, COMMIT */
@@ -662,7 +668,7 @@ static int run_unwrapped(struct runner *r, struct step *s, int direction, int *r
 		    !(s->mode == TX_SELF && committed) && !interrupt_signal()) {
 			long d = backoff_ms(r, *retries);
 			(*retries)++;
-			log_info("  lock timeout at %s:%d (%s), retry %d/%d in %ldms", s->path,
+			log_info("  lock timeout at %s:%d (%s), retry %d/%d in %ldms", shown(s->path),
 				 st->line, sql_stmt_kind(st->node), *retries, r->cfg->retries, d);
 			if (r->watch)
 				watch_retry(r->watch, (int)i, *retries, r->cfg->retries, d);
@@ -739,8 +745,8 @@ static int report_failed(struct runner *r, struct step *s, int direction, const 
 		log_error("migration %s %s %s and was rolled back; nothing of it was %s",
 			  s->version_str, s->name, sig ? "was interrupted" : "failed", verb);
 	} else {
-		log_error("migration %s %s %s part way; version %s is marked dirty", s->version_str,
-			  s->name, sig ? "was interrupted" : "failed", s->version_str);
+		log_error("migration %s %s %s part way; version %s is marked dirty", shown(s->version_str),
+			  shown(s->name), sig ? "was interrupted" : "failed", shown(s->version_str));
 		log_detail("it ran without a transaction (%s), so the statements before the "
 			   "failing one stay applied", tx_mode_name(s->mode));
 		log_hint("fix the cause, then run \"migrate repair\" (drops the INVALID indexes it "
@@ -762,13 +768,15 @@ static int apply_watched(struct runner *r, struct step *s, int direction, const 
 	if (guard_steps(r->h, r->cfg->search_path, s, 1) != EXIT_OK)
 		return EXIT_USAGE; /* up, down, redo refused it before any change: rollback */
 	if (interrupt_signal()) {
-		log_error("interrupted: %s %s %s not started", s->version_str, s->name,
+		log_error("interrupted: %s %s %s not started", shown(s->version_str), shown(s->name),
 			  direction > 0 ? "up" : "down");
 		return interrupt_exit_code();
 	}
-	log_debug("%s %s %s (%s)", direction > 0 ? "applying" : "reverting", s->version_str,
-		  s->name, tx_mode_name(s->mode));
-	what = xasprintf("the %s of %s %s", direction > 0 ? "up" : "down", s->version_str, s->name);
+	log_debug("%s %s %s (%s)", direction > 0 ? "applying" : "reverting", shown(s->version_str),
+		  shown(s->name), tx_mode_name(s->mode));
+	what = xasprintf("the %s of %s %s", direction > 0 ? "up" : "down", shown(s->version_str),
+			 shown(s->name));
+
 	interrupt_arm(r->db->conn, what);
 	free(what);
 	if (s->mode == TX_WRAPPED) {
@@ -799,14 +807,14 @@ static int apply_watched(struct runner *r, struct step *s, int direction, const 
 	interrupt_disarm();
 	if (rc == 0) {
 		if (log_verbosity >= 0)
-			printf("%s %s %s (%s, %lld ms%s)\n", verb, s->version_str, s->name,
+			printf("%s %s %s (%s, %lld ms%s)\n", verb, shown(s->version_str), shown(s->name),
 			       s->noop ? "empty" : tx_mode_name(s->mode), (long long)(now_ms() - t0),
 			       retries ? ", after lock timeout retries" : "");
 		fflush(stdout);
 		watch_outcome(r->watch, 1, retries, now_ms() - t0, NULL, NULL, 0, 0);
 		failure_release(&f);
 		if (interrupt_signal())
-			log_error("interrupted after %s %s was %s; stopping", s->version_str, s->name, verb);
+			log_error("interrupted after %s %s was %s; stopping", shown(s->version_str), shown(s->name), verb);
 		return interrupt_signal() ? interrupt_exit_code() : EXIT_OK;
 	}
 	watch_outcome(r->watch, 0, retries, now_ms() - t0, f.sqlstate, connection_lost(r) ?
@@ -835,6 +843,8 @@ int runner_apply(struct runner *r, struct step *s, int direction, const char *no
 	int rc;
 
 	watch_init(&w, r->db, r->cfg, r->h, r->run_id, s, direction);
+	if (r->db->proxied)
+		watch_pooled(&w, r->app_tag);
 	r->watch = &w;
 	quiet_wait(r->db, r->cfg, s);
 	rc = apply_watched(r, s, direction, note);

@@ -30,6 +30,9 @@ struct runner {
 	/* the runner's own statements (timeouts, history, log) as named prepared
 	 * statements on db: parsed and planned once, not once per migration */
 	char stmt_prefix[24];
+	/* through a pooler, our transactions' application_name (SET LOCAL): how the
+	 * watch finds the server process that runs them */
+	char app_tag[48];
 	unsigned prepared;      /* bit per statement prepared so far */
 	int unnamed;            /* send them unnamed from now on (see use_named) */
 	struct watch *watch;    /* while a migration runs: blockers, progress, events */

@@ -2,6 +2,7 @@
 #include "run/session.h"
 #include "run/replica.h"
 #include "run/runlock.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <stdlib.h>
@@ -49,7 +50,7 @@ static int connect_db(struct session *s)
 
 	if (r < 0)
 		return r; /* -2: the connection string does not parse */
-	log_info("%s", s->db.display); /* the target, said before anything is done to it */
+	log_info("%s", shown_text(s->db.display)); /* the target, said before anything is done to it */
 	return 0;
 }
 
@@ -86,7 +87,7 @@ int session_open(struct session *s, struct app *app, int flags)
 	if (flags & SESSION_FILES) {
 		if (migration_set_load(&s->set, s->cfg->dir, !!(flags & SESSION_QUIET_FILES)) < 0) {
 			log_error("%d problem%s in migrations directory \"%s\"", s->set.errors,
-				  s->set.errors == 1 ? "" : "s", s->cfg->dir);
+				  s->set.errors == 1 ? "" : "s", shown(s->cfg->dir));
 			return EXIT_USAGE;
 		}
 	}

@@ -1,5 +1,6 @@
 /* steps.c - prepare the steps of up, down, redo and rollback */
 #include "run/steps.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <stdio.h>
@@ -61,7 +62,7 @@ int steps_down(struct step *st, struct history_row *row, struct migration *m, in
 	if (!st->sql || (sql_is_blank(st->sql) && !(m && sql_is_blank(m->up.sql)))) {
 		if (!force) {
 			log_error("version %lld (%s) has no down migration%s", (long long)row->version,
-				  row->name, st->sql ? " (the down SQL is empty)" : "");
+				  shown(row->name), st->sql ? " (the down SQL is empty)" : "");
 			log_hint("write its down file, or pass --force-irreversible to forget it "
 				 "in history without undoing its changes");
 			return -1;
@@ -99,7 +100,7 @@ int steps_refuse_dirty(const struct history *h)
 	for (i = 0; i < h->n; i++)
 		if (h->rows[i].dirty) {
 			log_error("version %lld (%s) is dirty: a run without a transaction failed part way",
-				  (long long)h->rows[i].version, h->rows[i].name);
+				  (long long)h->rows[i].version, shown(h->rows[i].name));
 			log_hint("settle it first with \"migrate repair\"");
 			return EXIT_FAILED;
 		}

@@ -3,6 +3,7 @@
 #include "run/watch.h"
 #include "run/events.h"
 #include "run/quiet.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -26,10 +27,33 @@ void watch_init(struct watch *w, struct db *db, const struct config *cfg, struct
 	w->step = s;
 	w->direction = direction > 0 ? "up" : "down";
 	w->stmt = -1;
-	/* through a pooler our server process is not known: nothing to look at */
+	/* through a pooler our server process is not known until watch_pooled says how to find it */
 	w->obs_failed = db->proxied;
 	w->pid = PQbackendPID(db->conn);
 	progress_init(&w->p, db->server_version);
+}
+
+void watch_pooled(struct watch *w, const char *tag)
+{
+	w->tag = tag;
+	w->pid = 0;
+	w->obs_failed = 0;
+}
+
+/* Through a pooler: the server process running our transaction right now, 0 when
+ * none does (between transactions). */
+static int pooled_pid(struct watch *w)
+{
+	const char *params[1] = { w->tag };
+	PGresult *res = PQexecParams(w->obs, "SELECT pid FROM pg_stat_activity "
+				     " WHERE application_name = $1 AND pid <> pg_backend_pid() "
+				     " ORDER BY xact_start LIMIT 1", 1, NULL, params, NULL, NULL, 0);
+	int pid = 0;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		pid = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return pid;
 }
 
 void watch_release(struct watch *w)
@@ -47,10 +71,11 @@ char *watch_stmt_label(const struct step *s, int stmt)
 	const char *base;
 
 	if (stmt < 0 || (size_t)stmt >= s->script.n)
-		return xasprintf("%s %s", s->version_str, s->name);
+		return xasprintf("%s %s", shown(s->version_str), shown(s->name));
 	st = &s->script.stmts[stmt];
 	base = strrchr(s->path, '/');
-	return xasprintf("%s:%d %s", base ? base + 1 : s->path, st->line, sql_stmt_kind(st->node));
+	return xasprintf("%s:%d %s", shown(base ? base + 1 : s->path), st->line, sql_stmt_kind(st->node));
+
 }
 
 static json_t *stmt_json(const struct watch *w, int stmt)
@@ -60,7 +85,7 @@ static json_t *stmt_json(const struct watch *w, int stmt)
 				    ? &w->step->script.stmts[stmt] : NULL;
 
 	json_object_set_new(o, "version", json_integer(w->step->version));
-	json_object_set_new(o, "file", json_string(w->step->path));
+	json_object_set_new(o, "file", json_string_or_null(w->step->path));
 	json_object_set_new(o, "line", st ? json_integer(st->line) : json_null());
 	json_object_set_new(o, "statement", json_string(st ? sql_stmt_kind(st->node) : ""));
 	return o;
@@ -158,7 +183,10 @@ static int open_second(struct watch *w)
 
 	if (w->obs || w->obs_failed)
 		return w->obs != NULL;
-	snprintf(app, sizeof(app), "migrate (watching pid %d)", w->pid);
+	if (w->tag)
+		snprintf(app, sizeof(app), "migrate (watching %s)", w->tag);
+	else
+		snprintf(app, sizeof(app), "migrate (watching pid %d)", w->pid);
 	w->obs = db_connect_beside(w->db, app);
 	w->obs_failed = !w->obs;
 	if (!w->obs)
@@ -174,6 +202,8 @@ static void tick(struct watch *w)
 	size_t i;
 
 	if (!open_second(w))
+		return;
+	if (w->tag && (w->pid = pooled_pid(w)) == 0)
 		return;
 	n = blockers_sample(&w->b, w->obs, w->pid, w->attempt, w->db);
 	if (n > 0) {
@@ -269,7 +299,7 @@ void watch_outcome(struct watch *w, int ok, int retries, int64_t duration_ms,
 		return;
 	o = json_object();
 	json_object_set_new(o, "version", json_integer(w->step->version));
-	json_object_set_new(o, "name", json_string(w->step->name));
+	json_object_set_new(o, "name", json_string_or_null(w->step->name));
 	json_object_set_new(o, "direction", json_string(w->direction));
 	json_object_set_new(o, "tx_mode", json_string(tx_mode_name(w->step->mode)));
 	json_object_set_new(o, "duration_ms", json_integer(duration_ms));
@@ -277,7 +307,7 @@ void watch_outcome(struct watch *w, int ok, int retries, int64_t duration_ms,
 	if (!ok) {
 		json_object_set_new(o, "sqlstate", sqlstate ? json_string(sqlstate) : json_null());
 		json_object_set_new(o, "message", message ? json_string(message) : json_null());
-		json_object_set_new(o, "file", json_string(w->step->path));
+		json_object_set_new(o, "file", json_string_or_null(w->step->path));
 		json_object_set_new(o, "line", line ? json_integer(line) : json_null());
 		json_object_set_new(o, "col", col ? json_integer(col) : json_null());
 		json_object_set_new(o, "rolled_back", json_boolean(w->step->mode == TX_WRAPPED));

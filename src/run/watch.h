@@ -21,6 +21,7 @@ struct watch {
 	PGconn *obs;               /* the second connection, NULL until needed */
 	int obs_failed;
 	int pid;                   /* our backend */
+	const char *tag;           /* through a pooler: the application_name of our transactions */
 	int attempt;               /* 0: the first */
 	int stmt;                  /* the statement running, -1: none (the runner's own) */
 	int64_t t0, next_tick;     /* when it started, when to look next */
@@ -32,6 +33,9 @@ struct watch {
 
 void watch_init(struct watch *w, struct db *db, const struct config *cfg, struct history *h,
 		const char *run_id, const struct step *s, int direction);
+/* Through a pooler: our server process is the one whose application_name is tag
+ * (set per transaction), found again at each look. */
+void watch_pooled(struct watch *w, const char *tag);
 /* Close the second connection, free everything. */
 void watch_release(struct watch *w);
 

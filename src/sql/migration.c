@@ -493,11 +493,12 @@ static int name_of(const char *path, const char *fname, int64_t *version, char *
 static void clash(const char *path, const struct migration *m)
 {
 	if (order_mode == ORDER_NAME) {
-		log_error_at(path, 0, 0, "\"%s\" is also the name of \"%s\"", m->version_str, m->first_file);
+		log_error_at(path, 0, 0, "\"%s\" is also the name of \"%s\"", shown(m->version_str),
+			     shown(m->first_file));
 		log_hint("a name has one up file and at most one down file");
 	} else {
 		log_error_at(path, 0, 0, "version %lld is also used by \"%s\"", (long long)m->version,
-			     m->first_file);
+			     shown(m->first_file));
 		log_hint("each version must be unique: rename one of them with a new version, or, "
 			 "if the directory orders its files by name, set migrations.order: name");
 	}
@@ -521,15 +522,6 @@ static struct migration *new_migration(struct migration_set *set, int64_t versio
 	return m;
 }
 
-/* A name as every output prints it: a newline or ESC in it cannot forge a row. */
-static void escape_in_place(char **s)
-{
-	char *e = escape_name(*s);
-
-	free(*s);
-	*s = e;
-}
-
 /* Attach one file to the set; returns -1 on a reported error. */
 static int add_file(struct migration_set *set, const char *dir, const char *fname)
 {
@@ -545,17 +537,15 @@ static int add_file(struct migration_set *set, const char *dir, const char *fnam
 		rc = r;
 		goto done;
 	}
-	if (!utf8_valid(fname)) {
-		char *shown = escape_name(fname);
+	if (utf8_invalid_at(fname) >= 0) {
+		long at = utf8_invalid_at(fname);
 
-		log_error_at(path, 0, 0, "the file name is not valid UTF-8 (\"%s\")", shown);
+		log_error_at(path, 0, 0, "the file name is not valid UTF-8: byte 0x%02x at byte %ld of \"%s\"",
+			     (unsigned char)fname[at], at + 1, shown(fname));
 		log_hint("rename it: names are printed in reports, history and pull-request comments");
-		free(shown);
 		rc = -1;
 		goto done;
 	}
-	escape_in_place(&vstr);
-	escape_in_place(&name);
 	text = read_text_file(path, NULL);
 	if (!text)
 		goto done;
@@ -600,7 +590,7 @@ static void finish_migration(struct migration_set *set, struct migration *m, int
 			return; /* its file was reported already */
 		up = twin_name(m->down.path, -1);
 		log_error_at(m->down.path, 0, 0, "down migration without an up migration");
-		log_hint("add %s, or remove the down file", up);
+		log_hint("add %s, or remove the down file", shown(up));
 		free(up);
 		set->errors++;
 		return;
@@ -626,7 +616,7 @@ static void finish_migration(struct migration_set *set, struct migration *m, int
 		return;
 	if (!m->down.sql) {
 		log_warning_at(m->up.path, 0, 0, "no down migration for version %s",
-			       m->version_str);
+			       shown(m->version_str));
 		set->warnings++;
 	}
 	if (sql_is_blank(m->up.sql)) {
@@ -668,7 +658,8 @@ int migration_set_load(struct migration_set *set, const char *dir, int quiet)
 	set->dir = xstrdup(dir);
 	d = opendir(dir);
 	if (!d) {
-		log_error("could not open migrations directory \"%s\": %s", dir, strerror(errno));
+		log_error("could not open migrations directory \"%s\": %s", shown(dir),
+ strerror(errno));
 		if (errno == ENOENT)
 			log_hint("create it with \"migrate init\", or point --dir at your migrations");
 		set->errors++;

@@ -1,8 +1,10 @@
 /* observe.c - read pg_locks, pg_class.relfilenode and seq_scan counters around a
  * statement, and turn the differences into observed effects */
 #include "trace/observe.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,9 +23,14 @@ int obs_catalog_take(struct db *db, struct obs_catalog *c)
 
 	memset(c, 0, sizeof(*c));
 	res = db_exec(db,
-		"SELECT c.oid, c.relfilenode, coalesce(i.indrelid, 0), c.relkind, n.nspname, c.relname "
+		"SELECT c.oid, c.relfilenode, coalesce(i.indrelid, d.refobjid, 0), c.relkind, n.nspname, "
+		"       c.relname "
 		"  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 		"  LEFT JOIN pg_index i ON i.indexrelid = c.oid "
+		/* a sequence owned by a column (serial, identity, OWNED BY) goes with its table */
+		"  LEFT JOIN pg_depend d ON c.relkind = 'S' AND d.classid = 'pg_class'::regclass "
+		"       AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass "
+		"       AND d.deptype IN ('a', 'i') "
 		" WHERE c.relkind IN ('r', 'p', 'm', 'i', 'I', 'S', 'v', 'f') "
 		"   AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
 		"   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)' "
@@ -441,6 +448,51 @@ static int covered_by_predicted_index(const struct plan_stmt *st, const struct p
 	return 0;
 }
 
+/* An index or owned sequence locked no more strongly than its table goes with the table
+ * (a rebuilt index is locked because it is rebuilt: st->rebuilt). */
+static int goes_with_table(const struct plan_stmt *st, const struct plan_effect *o)
+{
+	if (!strcmp(o->kind, "index"))
+		return o->rewrite || o->mode <= parent_mode(st, o);
+	return !strcmp(o->kind, "sequence") && o->parent && o->mode <= parent_mode(st, o);
+}
+
+/*
+ * What the plan did not predict is a finding on the statement (rule not-in-plan): an
+ * error when the observed lock blocks writes (SHARE and stronger) or the table was
+ * rewritten, else a warning. Rehearse then calls the migration failed, never clean.
+ */
+static void not_in_plan(struct plan_stmt *st, enum lock_mode mode, int rewrite, const char *diff)
+{
+	struct plan_finding *x;
+
+	st->findings = xrealloc(st->findings, (st->nfindings + 1) * sizeof(*st->findings));
+	x = &st->findings[st->nfindings++];
+	memset(x, 0, sizeof(*x));
+	x->rule = xstrdup("not-in-plan");
+	x->severity = mode >= LOCK_SHARE || rewrite ? 2 : 1;
+	x->line = st->line;
+	x->col = st->col;
+	x->message = xasprintf("observed on the rehearsal, not in the plan: %s", diff);
+}
+
+/* Record a difference; a lock or rewrite the plan missed is also a finding. */
+static void differs(struct plan_stmt *st, enum lock_mode missed, int rewrite, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void differs(struct plan_stmt *st, enum lock_mode missed, int rewrite, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	strlist_add(&st->diffs, sb.buf);
+	if (missed > LOCK_NONE || rewrite)
+		not_in_plan(st, missed, rewrite, sb.buf);
+	strbuf_release(&sb);
+}
+
 void observe_compare(struct plan_stmt *st)
 {
 	size_t i;
@@ -464,15 +516,16 @@ void observe_compare(struct plan_stmt *st)
 			continue;
 		}
 		if (p->mode && !(o->held & (1u << p->mode)) && !(st->polled && o->mode == p->mode))
-			strlist_addf(&st->diffs, "%s %s: predicted %s, observed %s", p->kind, what,
-				     lock_mode_name(p->mode), lock_mode_name(o->mode));
+			differs(st, o->mode > p->mode ? o->mode : LOCK_NONE, 0,
+				"%s %s: predicted %s, observed %s", p->kind, what,
+				lock_mode_name(p->mode), lock_mode_name(o->mode));
 		else if (o->mode > p->mode)
-			strlist_addf(&st->diffs, "%s %s: predicted %s, observed the stronger %s", p->kind,
-				     what, lock_mode_name(p->mode), lock_mode_name(o->mode));
+			differs(st, o->mode, 0, "%s %s: predicted %s, observed the stronger %s", p->kind,
+				what, lock_mode_name(p->mode), lock_mode_name(o->mode));
 		if (p->rewrite != o->rewrite && strcmp(o->kind, "index"))
-			strlist_addf(&st->diffs, "%s %s: predicted %s, observed %s", p->kind, what,
-				     p->rewrite ? "a rewrite" : "no rewrite",
-				     o->rewrite ? "a rewrite" : "no rewrite");
+			differs(st, LOCK_NONE, o->rewrite, "%s %s: predicted %s, observed %s", p->kind,
+				what, p->rewrite ? "a rewrite" : "no rewrite",
+				o->rewrite ? "a rewrite" : "no rewrite");
 		/* a rewrite reads the whole table; whether DML reads it all is the planner's
 		 * choice; an empty table may not be read at all */
 		if (p->scan != o->scan && !(o->scan && p->rewrite) && !st->dml &&
@@ -487,19 +540,21 @@ void observe_compare(struct plan_stmt *st)
 		/* nobody else can see what the migration created before it commits */
 		if (matched_by_prediction(st, o) || o->created)
 			continue;
-		/* an index locked no more strongly than its table goes with the table; a
-		 * rebuilt index is locked because it is rebuilt (st->rebuilt) */
-		if (!strcmp(o->kind, "index") && (o->rewrite || o->mode <= parent_mode(st, o)))
+		/* an index or owned sequence locked no more strongly than its table goes
+		 * with the table; a rebuilt index is locked because it is rebuilt */
+		if (goes_with_table(st, o))
 			continue;
 		/* DROP INDEX names the index; its table is locked as strongly */
 		if (covered_by_predicted_index(st, o))
 			continue;
 		if (o->mode >= LOCK_SHARE_UPDATE_EXCLUSIVE)
-			strlist_addf(&st->diffs, "%s %s.%s: not predicted, observed %s", o->kind,
-				     o->schema, o->name, lock_mode_name(o->mode));
+			differs(st, o->mode, o->rewrite && strcmp(o->kind, "index"),
+				"%s %s.%s: not predicted, observed %s%s", o->kind, o->schema, o->name,
+				lock_mode_name(o->mode), o->rewrite && strcmp(o->kind, "index") ?
+				" and a rewrite" : "");
 		else if (o->rewrite && strcmp(o->kind, "index"))
-			strlist_addf(&st->diffs, "%s %s.%s: not predicted, observed a rewrite", o->kind,
-				     o->schema, o->name);
+			differs(st, LOCK_NONE, 1, "%s %s.%s: not predicted, observed a rewrite", o->kind,
+				o->schema, o->name);
 	}
 }
 
@@ -521,7 +576,7 @@ void observe_prune(struct plan_stmt *st)
 			  (matched_by_prediction(st, o) &&
 			   plan_effect_held(o) >= LOCK_SHARE_UPDATE_EXCLUSIVE);
 		/* an index locked no more strongly than its table goes with the table */
-		if (keep[i] && !strcmp(o->kind, "index") && (o->rewrite || o->mode <= parent_mode(st, o)))
+		if (keep[i] && !strcmp(o->kind, "index") && goes_with_table(st, o))
 			keep[i] = 0;
 	}
 	for (i = 0; i < st->nseen; i++) {

@@ -24,7 +24,7 @@ static void record_error(struct rehearsal *r, struct plan_migration *pm, const c
 
 	strtok(msg, "\n");
 	if (step_error_location(s, stmt, res, &line, &col) >= 0)
-		strbuf_addf(&where, "%s:%d:%d: ", s->path, line, col);
+		strbuf_addf(&where, "%s:%d:%d: ", shown(s->path), line, col);
 	if (scratch_interrupted())
 		strlist_addf(&pm->failures, "%s: interrupted", what);
 	else
@@ -281,6 +281,24 @@ static size_t schema_diff(const struct snapshot *a, const struct snapshot *b, st
 	return n;
 }
 
+/* A lock or rewrite observed that the plan did not predict: the migration is not clean. */
+static void unplanned(struct plan_migration *pm)
+{
+	size_t i, j, n = 0, errors = 0;
+
+	for (i = 0; i < pm->nstmts; i++)
+		for (j = 0; j < pm->stmts[i].nfindings; j++)
+			if (!strcmp(pm->stmts[i].findings[j].rule, "not-in-plan")) {
+				n++;
+				errors += pm->stmts[i].findings[j].severity == 2;
+			}
+	if (n)
+		strlist_addf(&pm->failures, "not-in-plan: %zu lock%s or rewrite%s observed that the plan "
+			     "did not predict (%zu blocking writes or rewriting): the plan, the lint gate "
+			     "and up's verdict did not see %s", n, n == 1 ? "" : "s", n == 1 ? "" : "s",
+			     errors, n == 1 ? "it" : "them");
+}
+
 int rehearse_migration(struct rehearsal *r, struct step *up, struct step *down,
 		       struct plan_migration *pm)
 {
@@ -303,6 +321,7 @@ int rehearse_migration(struct rehearsal *r, struct step *up, struct step *down,
 		rc = -1;
 		goto done;
 	}
+	unplanned(pm);
 	snapshot_take(&s1, r->db, r->hist_schema, r->hist_table);
 	if (!down) {
 		strlist_add(&pm->failures, "no down migration: nothing proves it can be reverted");

@@ -17,7 +17,7 @@ printf 'backup:\n  dir: %s\n  scope: database\n' "$B" >"$T_WORK/bdb.yml"
 
 run -c "$T_WORK/b.yml" --dir "$D" up --to 2
 expect_rc 0 "up with a backup"
-expect_out "^backup: $B/$db-[0-9]{8}T[0-9]{6}\.[0-9]{3}Z-0-to-2\.dump \(" "prints the backup, named {database}-{UTC time}-{from}-to-{to}.dump"
+expect_out "^backup: $B/$db-[0-9a-f]{10}-[0-9]{8}T[0-9]{6}\.[0-9]{3}Z-0-to-2\.dump \(" "prints the backup, named {database}-{hash of the target}-{UTC time}-{from}-to-{to}.dump"
 f=$(ls "$B"/*.dump)
 expect_eq "$(stat -c %a "$f")" 600 "the backup file is mode 0600"
 expect_eq "$(stat -c %a "$B")" 700 "the backup directory it created is mode 0700"
@@ -38,7 +38,7 @@ expect_out '"wal_lsn": "[0-9A-F]+/[0-9A-F]+"' "history json has the WAL position
 # nothing to do: no backup
 run -c "$T_WORK/b.yml" --dir "$D" up --to 2
 expect_no "backup:" "no backup when there is nothing to do"
-expect_eq "$(ls "$B" | wc -l)" 1 "still one backup"
+expect_eq "$(ls "$B"/*.dump | wc -l)" 1 "still one backup"
 
 # --no-backup and backup.enabled: false skip it, and say so in the log
 run -c "$T_WORK/b.yml" --dir "$D" up --no-backup
@@ -49,12 +49,12 @@ printf 'backup:\n  dir: %s\n  enabled: false\n' "$B" >"$T_WORK/off.yml"
 run -c "$T_WORK/off.yml" --dir "$D" down
 expect_rc 0 "down with backups off"
 expect_eq "$(psql_q -c "SELECT note FROM schema_migrations_log WHERE direction = 'backup' ORDER BY id DESC LIMIT 1")" "backup.enabled: false" "the config that skipped it is logged"
-expect_eq "$(ls "$B" | wc -l)" 1 "no file for skipped backups"
+expect_eq "$(ls "$B"/*.dump | wc -l)" 1 "no file for skipped backups"
 
 # down takes one too, named from -> to
 run -c "$T_WORK/b.yml" --dir "$D" down --steps 2
 expect_rc 0 "down with a backup"
-expect_out "^backup: $B/$db-[0-9T.]+Z-2-to-0\.dump" "down's backup is named 2-to-0"
+expect_out "^backup: $B/$db-[0-9a-f]{10}-[0-9T.]+Z-2-to-0\.dump" "down's backup is named 2-to-0"
 
 # backup.keep prunes the oldest of this database, and nothing else
 printf 'backup:\n  dir: %s\n  keep: 2\n' "$B" >"$T_WORK/keep.yml"
@@ -63,7 +63,8 @@ for i in 1 2 3; do
 	run -c "$T_WORK/keep.yml" --dir "$D" up -q
 	run -c "$T_WORK/keep.yml" --dir "$D" down --all -q
 done
-expect_eq "$(ls "$B" | grep -c "^$db-")" 2 "backup.keep: 2 keeps the two newest of this database"
+expect_eq "$(ls "$B" | grep -c "^$db-.*\.dump$")" 2 "backup.keep: 2 keeps the two newest of this database"
+expect_eq "$(ls "$B" | grep -c "^$db-.*\.dump\.json$")" 2 "and their sidecars, the older ones' removed with them"
 expect_eq "$(ls "$B/notes.txt" "$B/otherdb-20200101T000000.000Z-0-to-1.dump" | wc -l)" 2 "other files and other databases' backups are kept"
 
 # the password reaches pg_dump through its environment, never its argument vector or the name

@@ -71,12 +71,12 @@ run -c "$T_WORK/db.yml" --dir "$D" down
 expect_rc 0 "down with backup.scope: database"
 expect_no "tables:" "dumps the whole database"
 printf 'backup:\n  scope: none\n' >"$T_WORK/none.yml"
-n=$(ls backups | wc -l)
+n=$(ls backups/*.dump | wc -l)
 run -c "$T_WORK/none.yml" --dir "$D" up --unsafe
 expect_rc 0 "up with backup.scope: none"
 expect_err "warning: backup.scope: none: no backup before this change" "warns"
 expect_out "backup: skipped \(backup.scope: none\)" "says it skipped the backup"
-expect_eq "$(ls backups | wc -l)" "$n" "takes none"
+expect_eq "$(ls backups/*.dump | wc -l)" "$n" "takes none"
 expect_eq "$(psql_q -c "SELECT outcome || ' ' || note FROM schema_migrations_log WHERE direction = 'backup' ORDER BY id DESC LIMIT 1")" "skipped backup.scope: none" "the log says so"
 printf 'backup:\n  scope: everything\n' >"$T_WORK/bad.yml"
 run -c "$T_WORK/bad.yml" --dir "$D" up --unsafe
@@ -106,7 +106,7 @@ YML
 rm -rf backups
 run -c "$T_WORK/fleet.yml" up --all --unsafe
 expect_rc 0 "up --all"
-expect_eq "$(ls backups | grep -c "^$db\.tenant_[12]-")" 2 "one backup per tenant"
+expect_eq "$(ls backups | grep -c "^$db\.tenant_[12]-.*\.dump$")" 2 "one backup per tenant"
 for t in tenant_1 tenant_2; do
 	f=$(ls backups/$db.$t-*.dump)
 	expect_eq "$(pg_restore -l "$f" | grep "TABLE DATA" | awk '{ print $(NF-2) "." $(NF-1) }' | sort | tr '\n' ' ')" \

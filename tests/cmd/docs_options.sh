@@ -28,11 +28,11 @@ while read -r cmd opt arg; do
 done <"$T_WORK/options"
 expect_eq "$missing" "" "every option of the tables is in the docs section of its command"
 
-# options of the other programs the docs show (pg_dump, pg_restore, git, gh, docker, ...)
+# options of the other programs the docs show (pg_dump, pg_restore, psql, git, gh, docker, ...)
 others="--bindir --body-file --clean --dbname --depth --diff-filter --edit-last --exclude-table
 --health-cmd --health-interval --health-retries --if-exists --lock-wait-timeout --name-only
 --no-owner --no-password --no-privileges --order-by --reporter --schema --schema-only
---single-transaction --tablespace --table-and-children --pid --unbuffered"
+--single-transaction --tablespace --table-and-children --pid --unbuffered --file --no-psqlrc --set"
 unknown=""
 for o in $(grep -rhoE -- '(^|[^#a-z0-9-])--[a-z][a-z0-9-]+' "$TOP"/docs "$TOP/README.md" |
 	   grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do

@@ -1,11 +1,11 @@
-# Concurrent runners: 5 "migrate up" started at once on the same database, 20 trials:
+# Concurrent runners: 5 "migrate up" started at once on the same database, 8 trials:
 # all exit 0, each migration applied exactly once (its effects and its log row).
-# FAULT_CONCURRENT_TRIALS (default 20); tests/stress/ runs more.
+# FAULT_CONCURRENT_TRIALS (default 8); tests/stress/ runs more.
 . "$TOP/tests/lib/t.sh"
 . "$TOP/tests/lib/pg.sh"
 . "$TOP/tests/lib/fault.sh"
 
-TRIALS=${FAULT_CONCURRENT_TRIALS:-20}
+TRIALS=${FAULT_CONCURRENT_TRIALS:-8}
 RUNNERS=5
 db=$(pg_fresh_db); export PGDATABASE=$db
 D="$T_WORK/m"; fault_project "$D"

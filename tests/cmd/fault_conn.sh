@@ -1,13 +1,13 @@
 # Killed server connection: pg_terminate_backend of the runner's session at random moments,
 # and a fast server restart mid-run. Exit 1 or 3, never 0; schema and history agree; repair
 # (when a version is dirty) and up finish the job.
-# FAULT_TERM_TRIALS (default 20) and FAULT_RESTART_TRIALS (default 5); tests/stress/ runs more.
+# FAULT_TERM_TRIALS (default 8) and FAULT_RESTART_TRIALS (default 3); tests/stress/ runs more.
 . "$TOP/tests/lib/t.sh"
 . "$TOP/tests/lib/pg.sh"
 . "$TOP/tests/lib/fault.sh"
 
-TERM_TRIALS=${FAULT_TERM_TRIALS:-20}
-RESTART_TRIALS=${FAULT_RESTART_TRIALS:-5}
+TERM_TRIALS=${FAULT_TERM_TRIALS:-8}
+RESTART_TRIALS=${FAULT_RESTART_TRIALS:-3}
 db=$(pg_fresh_db); export PGDATABASE=$db
 D="$T_WORK/m"; fault_project "$D"
 printf 'backup:\n  dir: %s\n  keep: 3\n' "$T_WORK/b" >"$T_WORK/m.yml"

@@ -1,12 +1,12 @@
 # Killed runner: kill -9 of "migrate up" at random moments of a 30-migration run (backup
 # included). After each kill, schema and history agree; no pg_dump or partial backup is
 # left behind; repair (when a version is dirty) and up finish the job.
-# FAULT_KILL_TRIALS (default 50) sets the number of trials; tests/stress/ runs 500.
+# FAULT_KILL_TRIALS (default 20) sets the number of trials; tests/stress/ runs 500.
 . "$TOP/tests/lib/t.sh"
 . "$TOP/tests/lib/pg.sh"
 . "$TOP/tests/lib/fault.sh"
 
-TRIALS=${FAULT_KILL_TRIALS:-50}
+TRIALS=${FAULT_KILL_TRIALS:-20}
 db=$(pg_fresh_db); export PGDATABASE=$db
 D="$T_WORK/m"; fault_project "$D"
 B="$T_WORK/b"

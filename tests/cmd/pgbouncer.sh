@@ -117,4 +117,29 @@ for i in 1 2; do
 done
 wait
 expect_eq "$(cat "$T_WORK/sp1" "$T_WORK/sp2" | sort -u)" '"$user", public|' "no session setting leaked into the pooled server connections"
+# through the pooler too, a lock timeout's retry names who blocks us: our server
+# process is found by the application_name the runner sets in each transaction
+psql_q -c "CREATE TABLE busy (id int)"
+D2="$T_WORK/blocked"; mkdir -p "$D2"
+echo "ALTER TABLE busy ADD COLUMN a text;" >"$D2/1_a.up.sql"
+echo "ALTER TABLE busy DROP COLUMN a;" >"$D2/1_a.down.sql"
+rm -f "$T_WORK/go"
+{ echo "BEGIN; LOCK busy IN ACCESS SHARE MODE;"
+  i=0; while [ ! -f "$T_WORK/go" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+  sleep 3; echo "COMMIT;"; } | PGAPPNAME=pooled-blocker "$PG_BIN/psql" -qAtX >/dev/null 2>&1 &
+holder=$!
+i=0
+while [ "$(psql_q -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'pooled-blocker' AND l.relation = 'busy'::regclass AND l.granted")" != 1 ] && [ $i -lt 600 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+touch "$T_WORK/go"
+pid=$(psql_q -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pooled-blocker'")
+run -c "$T_WORK/table.yml" -d "$U" --dir "$D2" --table blocked_history up --no-backup --lock-timeout 200ms --retries 40
+wait $holder
+expect_rc 0 "through the pooler: succeeds once the blocker commits"
+expect_err "retry 1/40" "it retried"
+expect_err "blocked by pid $pid \(user [a-z_]+( \(superuser\))?, application pooled-blocker, client local, idle in transaction" \
+	"through the pooler the retry names the blocker: pid, user, application, state"
+expect_eq "$(psql_q -c "SELECT bool_or(blockers->0->>'application_name' = 'pooled-blocker') FROM blocked_history_log WHERE version = 1")" t \
+	"the audit log row holds the blocker"
 t_done

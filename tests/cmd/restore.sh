@@ -29,10 +29,13 @@ psql_q -c "INSERT INTO t1 VALUES (101)"
 run backups
 expect_rc 0 "backups"
 expect_eq "$(printf '%s\n' "$T_OUT" | awk 'NR > 1 { print $2 " " $3 " " $4 }' | tr '\n' ',')" "$db 1 3,$db 0 1," "lists them newest first: database, from, to"
-expect_out "^TAKEN \(UTC\) +DATABASE +FROM VERSION +TO VERSION +SIZE +FILE" "with a header"
+expect_out "^TAKEN \(UTC\) +DATABASE +FROM VERSION +TO VERSION +SIZE +SOURCE +FILE" "with a header"
+expect_out " $db on .*:$PG_TEST_PORT +backups/$db-" "and the source its sidecar records"
 run backups --format json
 expect_out '"from_version": "1",' "json: versions are strings"
 expect_out '^  "format_version": "1",' "json: format_version first"
+expect_out "\"database\": \"$db\"," "json: the source object names the database"
+expect_out '"schema": null,' "json: and no schema (a whole database)"
 run backups --format xml
 expect_rc 2 "backups --format xml"
 
@@ -64,7 +67,7 @@ fi
 
 run --dir "$D" restore "$second" --yes
 expect_rc 0 "restore --yes"
-expect_out "^backup: backups/$db-[0-9T.]+Z-3-to-1\.dump" "the state being replaced is backed up first"
+expect_out "^backup: backups/$db-[0-9a-f]{10}-[0-9T.]+Z-3-to-1\.dump" "the state being replaced is backed up first"
 expect_out "restored database \"$db\" from $second: history back at version 1" "says where history stands"
 expect_eq "$(psql_q -c "SELECT count(*) FROM t1")" 100 "t1 is as it was at the backup"
 expect_eq "$(psql_q -c "SELECT string_agg(version::text, ',') FROM schema_migrations")" 1 "history is as it was at the backup"
@@ -85,12 +88,59 @@ run --dir "$D" restore "$undo" --yes --no-backup
 expect_rc 0 "restore of the backup taken by the restore"
 expect_eq "$(psql_q -c "SELECT count(*) FROM t1")" 101 "back to the state before the first restore"
 
-# pg_restore failing: nothing restored (one transaction)
+# a view added after the backup on a table it holds: dropped and recreated around the restore
 psql_q -c "CREATE VIEW v1 AS SELECT id FROM t1; INSERT INTO t1 VALUES (102)"
 run --dir "$D" restore "$second" --yes --no-backup
-expect_rc 1 "pg_restore failing: exit 1"
-expect_err "pg_restore failed \(exit status 1\): nothing was restored" "says nothing was restored"
-expect_err "detail: pg_restore: .*depend" "with pg_restore's reason"
-expect_eq "$(psql_q -c "SELECT count(*) FROM t1")" 102 "the database is untouched"
+expect_rc 0 "restore with a view added since on a restored table"
+expect_err "view public.v1 depends on a restored relation: dropped before and recreated after" "says it recreates the view"
+expect_eq "$(psql_q -c "SELECT count(*) FROM v1")" 100 "the view is back, on the restored rows"
+
+# a dependent that cannot be recreated (a column the backup's table lacks): nothing restored
+psql_q -c "ALTER TABLE t1 ADD COLUMN later int; CREATE VIEW v_later AS SELECT later FROM t1; INSERT INTO t1 VALUES (103)"
+run --dir "$D" restore "$second" --yes --no-backup
+expect_rc 1 "a dependent that cannot be recreated: exit 1"
+expect_err "could not recreate what depends on the restored tables: view public.v_later; nothing was restored" "names it, says nothing was restored"
+expect_err "detail: .*ERROR: +column t1.later does not exist" "with the server's reason"
+expect_eq "$(psql_q -c "SELECT count(*) FROM t1")|$(psql_q -c "SELECT count(*) FROM v_later")|$(psql_q -c "SELECT count(*) FROM v1")" "101|101|101" "the database is untouched, views included"
 expect_eq "$(psql_q -c "SELECT outcome FROM schema_migrations_log WHERE direction = 'restore' ORDER BY id DESC LIMIT 1")" failed "the failed restore is logged"
+psql_q -c "DROP VIEW v_later; ALTER TABLE t1 DROP COLUMN later"
+
+# the backup's source: another database's backup is refused unless --into names this one
+other=$(pg_fresh_db)
+PGDATABASE=$other psql_q -c "CREATE TABLE keep (x int); INSERT INTO keep VALUES (7)"
+PGDATABASE=$other run --dir "$D" restore "$second" --yes --no-backup
+expect_rc 2 "a backup of another database: exit 2"
+expect_err "backup \"$second\" was taken of $db on .*, not of $other on .* \(the database connected to\): nothing was restored" "names both"
+expect_err "hint: to put it into this database all the same: --into $other" "says how"
+expect_eq "$(PGDATABASE=$other psql_q -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 1 "nothing restored there"
+PGDATABASE=$other run --dir "$D" restore "$second" --yes --no-backup --into "$db"
+expect_rc 2 "--into naming a database other than the one connected to"
+expect_err "--into names database \"$db\", but the connection is to \"$other\"" "says so"
+PGDATABASE=$other run --dir "$D" restore "$second" --yes --no-backup --into "$other"
+expect_rc 0 "--into the database connected to"
+expect_err "restoring a backup of $db on .* into $other on " "says what goes where"
+expect_eq "$(PGDATABASE=$other psql_q -c "SELECT count(*) FROM t1")|$(PGDATABASE=$other psql_q -c "SELECT count(*) FROM keep")" "100|1" "restored there, its own table kept"
+# a backup without a sidecar (taken before migrate recorded the source): unknown, --into needed
+cp "$second" "$T_WORK/old-20261121T143000.000Z-1-to-3.dump"
+run --dir "$D" restore "$T_WORK/old-20261121T143000.000Z-1-to-3.dump" --yes --no-backup
+expect_rc 2 "a backup with no sidecar: exit 2"
+expect_err "the source of backup .* is unknown: it has no sidecar file" "says the source is unknown"
+expect_err "hint: if it is a backup of this database .*, say so with --into $db" "says how"
+run --dir "$D" restore "$T_WORK/old-20261121T143000.000Z-1-to-3.dump" --yes --no-backup --into "$db"
+expect_rc 0 "restored with --into"
+
+# backup.keep: 1: the backup taken before the restore prunes nothing (the file being restored is the oldest)
+printf 'backup:\n  scope: database\n  keep: 1\n' >"$T_WORK/keep1.yml"
+run -c "$T_WORK/keep1.yml" --dir "$D" restore "$second" --yes
+expect_rc 0 "restore with backup.keep: 1"
+[ -f "$second" ] && t_ok "the backup restored from is still there" || t_not_ok "backup.keep: 1 removed the backup being restored" "$(ls backups)"
+
+# the sidecar: mode 0600, the source and the recovery point, never the password
+for f in backups/*.dump; do
+	[ -f "$f.json" ] || t_not_ok "no sidecar for $f"
+done
+side=$(ls backups/*.dump.json | head -1)
+expect_eq "$(stat -c %a "$side")" 600 "a sidecar is mode 0600"
+expect_eq "$(jq -r '.source.database + " " + .scope + " " + (.wal_lsn | test("^[0-9A-F]+/[0-9A-F]+$") | tostring) + " " + (.run_id | length > 0 | tostring)' "$side")" "$db database true true" "it records the source, the scope, the WAL position and the run"
+if grep -rq -- "$PG_TEST_PASSWORD" backups/; then t_not_ok "the password is in a backup or sidecar"; else t_ok "the password is in no backup or sidecar file"; fi
 t_done

@@ -95,13 +95,13 @@ START_TEST(names_cut_short)
 	const char *names[] = { "a", "b", "c", "d", "e" };
 	struct strbuf sb = STRBUF_INIT;
 
-	plan_fleet_names(&sb, names, 5, 3, "");
+	plan_fleet_names(&sb, names, 5, 3, 0);
 	ck_assert_str_eq(sb.buf, "a, b, c and 2 more");
 	strbuf_reset(&sb);
-	plan_fleet_names(&sb, names, 3, 3, "`");
+	plan_fleet_names(&sb, names, 3, 3, 1);
 	ck_assert_str_eq(sb.buf, "`a`, `b`, `c`");
 	strbuf_reset(&sb);
-	plan_fleet_names(&sb, names, 5, 0, "");
+	plan_fleet_names(&sb, names, 5, 0, 0);
 	ck_assert_str_eq(sb.buf, "a, b, c, d, e");
 	strbuf_release(&sb);
 }

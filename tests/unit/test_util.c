@@ -2,6 +2,7 @@
 #include "unit.h"
 #include "base/strbuf.h"
 #include "base/util.h"
+#include "report/md_escape.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,49 @@ START_TEST(log_lines_follow_log_to)
 }
 END_TEST
 
+START_TEST(names_escaped)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *e = escape_name("a\nb\x1b[31m\tc\\d\xff\xc3\xa9");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out, *was;
+
+	ck_assert_str_eq(e, "a\\nb\\x1b[31m\\tc\\\\d\\xffé");
+	free(e);
+	e = escape_text("l1\nl2\t\\\x7f", ESC_KEEP_NEWLINE | ESC_KEEP_TAB);
+	ck_assert_str_eq(e, "l1\nl2\t\\\\x7f");
+	free(e);
+	ck_assert_int_eq(utf8_invalid_at("caf\xc3\xa9"), -1);
+	ck_assert_int_eq(utf8_invalid_at("caf\xe9!"), 3);
+	ck_assert_int_eq(utf8_invalid_at("\xc0\x80"), 0); /* overlong */
+	/* a log line: the file escaped, an ESC in the message escaped, a newline kept */
+	out = open_memstream(&text, &len);
+	was = log_to(out);
+	log_error_at("a\nb.sql", 1, 0, "x\x1b[31m %s", "y");
+	log_to(was);
+	fclose(out);
+	ck_assert_str_eq(text, "a\\nb.sql:1: error: x\\x1b[31m y\n");
+	free(text);
+
+	md_add_text(&sb, "<b>&@team `x` *y* a_b _c_ [l](u)|\n", 0, 1);
+	ck_assert_str_eq(sb.buf, "&lt;b&gt;&amp;@<!-- -->team \\`x\\` \\*y\\* a_b \\_c\\_ \\[l\\](u)\\|\\\\n");
+	strbuf_reset(&sb);
+	md_add_code(&sb, "a`b``c|", 0, 1);
+	ck_assert_str_eq(sb.buf, "```a`b``c\\|```");
+	strbuf_reset(&sb);
+	md_add_code(&sb, "`x", 0, 0);
+	ck_assert_str_eq(sb.buf, "`` `x ``");
+	strbuf_reset(&sb);
+	md_add_html(&sb, "<i>\"@x\"\x1b", 0);
+	ck_assert_str_eq(sb.buf, "&lt;i&gt;&quot;@<!-- -->x&quot;\\x1b");
+	strbuf_reset(&sb);
+	md_add_fence(&sb, "sql", "SELECT '```';");
+	ck_assert_str_eq(sb.buf, "````sql\nSELECT '```';\n````\n");
+	strbuf_release(&sb);
+}
+END_TEST
+
 Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -122,6 +166,7 @@ Suite *util_suite(void)
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, strbuf_invariants);
 	tcase_add_test(tc, log_lines_follow_log_to);
+	tcase_add_test(tc, names_escaped);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -71,6 +71,7 @@ golden parse_error.json 2 -f json fixtures/parse_error.sql fixtures/clean.sql
 golden parse_error.github 2 -f github fixtures/parse_error.sql
 # Drops, renames and moves of views, functions, types, schemas (and the text that only looks like them).
 golden objects.text 1 fixtures/objects.sql
+golden objects_safe.text 0 fixtures/objects_safe.sql
 # PL/pgSQL bodies: statements in DO blocks and called functions, line:col in the file.
 golden plpgsql.text 1 fixtures/plpgsql.sql
 golden plpgsql.json 1 -f json fixtures/plpgsql.sql
