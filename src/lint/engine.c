@@ -345,6 +345,7 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	free(c.scratch);
 	tx_state_release(&c.tx);
 	strmap_release(&c.doomed);
+	lint_plpgsql_release(&c);
 	dirs_release(&c.dirs);
 	toklist_release(&c.toks);
 	toklist_release(&c.stoks);

@@ -13,6 +13,8 @@
 #include "sql/script.h"
 #include "sql/step.h"
 
+struct strbuf;
+
 /* ---- the rule catalog (catalog.c) ---- */
 
 
@@ -96,12 +98,24 @@ struct tx_state {
 };
 
 
+/*
+ * A text inserted into the section as the rules read it, at byte at (the SQL
+ * of a PL/pgSQL body, linted where it does not stand verbatim): bytes from at
+ * on are the inserted ones, then the section's again. Nested in under.
+ */
+struct src_view {
+	const struct src_view *under;
+	const char *text;
+	int at, len;
+};
+
 struct lint_ctx {
 	struct linter *l;
 	struct lint_result *res;      /* NULL when only learning */
 	const struct sql_script *script;
 	const char *file;
 	const char *src;
+	const struct src_view *view;  /* NULL: the rules read src as it is */
 	int line_base;
 	int pg;                       /* server major version */
 	struct schema *schema;
@@ -126,6 +140,7 @@ struct lint_ctx {
 	const struct sql_stmt *st;
 	int stmt_errors;              /* error-level findings emitted for it */
 	struct strmap doomed;         /* a down: table -> the last statement that drops it */
+	struct plpgsql_index *plpgsql; /* the section's functions and calls (plpgsql.c), or NULL */
 	char **scratch;               /* strings freed after the statement */
 	size_t nscratch, ascratch;
 };
@@ -163,6 +178,11 @@ const char *ctx_ident(struct lint_ctx *c, const char *name);
 const char *ctx_relname(struct lint_ctx *c, const PgQuery__RangeVar *rv);
 /* Quote for messages: "users"."email" */
 const char *ctx_quote(struct lint_ctx *c, const char *name);
+
+/* Byte off of the text the rules read (src through the views); NUL at its end. */
+char ctx_src_byte(const struct lint_ctx *c, int off);
+/* Bytes start..end of it. */
+void ctx_src_add(const struct lint_ctx *c, struct strbuf *sb, int start, int end);
 
 /* The source text of a span, comments dropped and whitespace runs made one space. */
 const char *ctx_text(struct lint_ctx *c, struct span s);
@@ -243,6 +263,7 @@ void lint_stmt_rules(struct lint_ctx *c, int tx_effects);
 /* The SQL inside a DO block or a PL/pgSQL function body, and in the function a
  * statement calls (plpgsql.c); depth counts the bodies around c->st. */
 void lint_plpgsql(struct lint_ctx *c, int depth);
+void lint_plpgsql_release(struct lint_ctx *c);
 
 /* Directives (directives.c). */
 void dirs_parse(struct lint_ctx *c);

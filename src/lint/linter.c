@@ -135,8 +135,8 @@ static int column_of(const struct lint_ctx *c, int off, int *line)
 {
 	int l = ctx_line(c, off), start = c->line_starts[l - c->line_base], col = 1, i;
 
-	for (i = start; i < off && c->src[i]; i++)
-		if (((unsigned char)c->src[i] & 0xC0) != 0x80)
+	for (i = start; i < off && ctx_src_byte(c, i); i++)
+		if (((unsigned char)ctx_src_byte(c, i) & 0xC0) != 0x80)
 			col++;
 	*line = l;
 	return col;
@@ -145,12 +145,22 @@ static int column_of(const struct lint_ctx *c, int off, int *line)
 char *lint_source_line(const struct lint_ctx *c, int line)
 {
 	int start = c->line_starts[line - c->line_base], end = start;
+	struct strbuf sb = STRBUF_INIT;
+	char ch;
 
-	while (c->src[end] && c->src[end] != '\n')
+	if (!c->view) {
+		while (c->src[end] && c->src[end] != '\n')
+			end++;
+		if (end > start && c->src[end - 1] == '\r')
+			end--;
+		return xstrndup(c->src + start, (size_t)(end - start));
+	}
+	while ((ch = ctx_src_byte(c, end)) && ch != '\n')
 		end++;
-	if (end > start && c->src[end - 1] == '\r')
+	if (end > start && ctx_src_byte(c, end - 1) == '\r')
 		end--;
-	return xstrndup(c->src + start, (size_t)(end - start));
+	ctx_src_add(c, &sb, start, end);
+	return strbuf_detach(&sb, NULL);
 }
 
 void lint_report(struct lint_ctx *c, const struct lint_emit *e, const char *fmt, ...)

@@ -53,6 +53,31 @@ int pgnode_walk(const ProtobufCMessage *m, pgnode_visit_fn fn, void *ud)
 	return walk(m, fn, ud);
 }
 
+static int shift(const ProtobufCMessage *m, void *ud)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	unsigned i;
+
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		int32_t *loc;
+
+		if (f->type != PROTOBUF_C_TYPE_INT32 || f->label == PROTOBUF_C_LABEL_REPEATED ||
+		    strcmp(f->name, "location"))
+			continue;
+		loc = (int32_t *)((char *)m + f->offset);
+		if (*loc >= 0)
+			*loc += *(const int *)ud;
+	}
+	return PGNODE_CONTINUE;
+}
+
+void pgnode_shift_locations(ProtobufCMessage *m, int delta)
+{
+	if (delta)
+		pgnode_walk(m, shift, &delta);
+}
+
 const char *pgnode_str(const PgQuery__Node *n)
 {
 	if (n && n->node_case == PG_QUERY__NODE__NODE_STRING && n->string)
