@@ -126,9 +126,7 @@ static void index_lines(struct lint_ctx *c)
 
 static int tx_kind(const struct sql_stmt *st)
 {
-	if (!st->node || st->node->node_case != PG_QUERY__NODE__NODE_TRANSACTION_STMT)
-		return 0;
-	return st->node->transaction_stmt->kind;
+	return st->tx_kind; /* kept when the statement's tree is not at hand (stream.c) */
 }
 
 /* How the runner will run the section (runner.c step_prepare decides the same way). */
@@ -230,6 +228,15 @@ static void sort_findings(struct lint_result *r, size_t first)
 	}
 }
 
+/* What the rules ask later about statement i, noted while its tree is at hand. */
+static void note_stmt(struct lint_ctx *c, size_t i)
+{
+	down_doomed_note(c, i);
+	objects_note(c, i);
+	typechange_note(c, i);
+	lint_plpgsql_note(c, i);
+}
+
 static void lint_stmt(struct lint_ctx *c)
 {
 	lint_stmt_rules(c, 1);
@@ -271,6 +278,8 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 
 	memset(&c, 0, sizeof(c));
 	c.stoks_for = -1;
+	strmap_init(&c.doomed);
+	strmap_init(&c.recreated);
 	if (!prep) {
 		memset(&own, 0, sizeof(own));
 		own.parsed = sql_script_parse(&own.s, sql, path, line_base) == 0;
@@ -318,7 +327,8 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	if (!parsed)
 		parse_error(&c, sp);
 	tx_analyse(&c, d);
-	down_doomed_scan(&c);
+	for (i = 0; i < sp->n; i++)
+		note_stmt(&c, i);
 	for (i = 0; i < sp->n; i++) {
 		c.si = i;
 		c.st = &sp->stmts[i];
@@ -345,6 +355,8 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	free(c.scratch);
 	tx_state_release(&c.tx);
 	strmap_release(&c.doomed);
+	strmap_release(&c.recreated);
+	free(c.tz);
 	lint_plpgsql_release(&c);
 	dirs_release(&c.dirs);
 	toklist_release(&c.toks);

@@ -172,23 +172,20 @@ const char *lint_dropped_name(const PgQuery__Node *o)
  * An index dropped or built, a column altered, on a table about to go: they lock
  * nothing that the DROP TABLE does not lock anyway, and it is what counts. */
 
-void down_doomed_scan(struct lint_ctx *c)
+/* Note statement i of the section (before any is linted, its tree at hand). */
+void down_doomed_note(struct lint_ctx *c, size_t i)
 {
-	size_t i, k;
+	const PgQuery__Node *n = c->script->stmts[i].node;
+	size_t k;
 
-	strmap_init(&c->doomed);
-	for (i = 0; c->revert_seq && i < c->script->n; i++) {
-		const PgQuery__Node *n = c->script->stmts[i].node;
+	if (!c->revert_seq || !n || n->node_case != PG_QUERY__NODE__NODE_DROP_STMT ||
+	    n->drop_stmt->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+		return;
+	for (k = 0; k < n->drop_stmt->n_objects; k++) {
+		const char *name = lint_dropped_name(n->drop_stmt->objects[k]);
 
-		if (!n || n->node_case != PG_QUERY__NODE__NODE_DROP_STMT ||
-		    n->drop_stmt->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
-			continue;
-		for (k = 0; k < n->drop_stmt->n_objects; k++) {
-			const char *name = lint_dropped_name(n->drop_stmt->objects[k]);
-
-			if (name)
-				strmap_put(&c->doomed, name, i);
-		}
+		if (name)
+			strmap_put(&c->doomed, name, i);
 	}
 }
 

@@ -141,6 +141,11 @@ struct lint_ctx {
 	int stmt_errors;              /* error-level findings emitted for it */
 	struct strmap doomed;         /* a down: table -> the last statement that drops it */
 	struct plpgsql_index *plpgsql; /* the section's functions and calls (plpgsql.c), or NULL */
+	/* What the statements of the section hold, noted before the rules run (the
+	 * statements' trees may be gone when a rule asks: stream.c): */
+	struct strmap recreated;      /* "type:name" -> the last statement that creates it */
+	struct tz_set { size_t stmt; int utc; } *tz; /* SET TimeZone statements, in order */
+	size_t ntz, atz;
 	char **scratch;               /* strings freed after the statement */
 	size_t nscratch, ascratch;
 };
@@ -344,7 +349,11 @@ void rules_down(struct lint_ctx *c);
 const char *lint_dropped_name(const PgQuery__Node *o);
 /* A down: which tables it drops, and does it drop table after the current statement?
  * (judge.c) */
-void down_doomed_scan(struct lint_ctx *c);
+void down_doomed_note(struct lint_ctx *c, size_t i);
+/* Each rule file's notes of statement i (its tree at hand), before any is linted. */
+void objects_note(struct lint_ctx *c, size_t i);
+void typechange_note(struct lint_ctx *c, size_t i);
+void lint_plpgsql_note(struct lint_ctx *c, size_t i);
 int down_doomed_later(const struct lint_ctx *c, const char *table);
 
 /* Severity of a rule after lint.rules / excludes: LINT_OFF when off. */

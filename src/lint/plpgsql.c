@@ -259,7 +259,11 @@ static int returns_trigger(const PgQuery__CreateFunctionStmt *f)
  * functions up instead of reading every statement before it (that was quadratic).
  */
 struct fn_def {
-	size_t stmt;
+	char *name;
+	char *stmt_text;       /* the CREATE FUNCTION statement (a copy: its tree may be gone) */
+	char *body;            /* its body */
+	int offset;            /* of the statement in the section */
+	int body_abs;          /* of the body, -1 when not verbatim there */
 	size_t next;           /* the next definition of the same name, or NONE */
 };
 
@@ -271,7 +275,7 @@ struct plpgsql_index {
 	struct fn_def *def;
 	size_t ndef, adef;
 	struct strmap called;  /* name -> the last SELECT/CALL statement that calls it */
-	size_t *dos;           /* DO statements, in order */
+	struct do_stmt { size_t stmt; char *text; } *dos; /* DO statements, in order */
 	size_t ndo, ado;
 };
 
@@ -305,16 +309,24 @@ static void call_names(const PgQuery__Node *n, struct call_names *cn)
 		pgnode_walk(&n->base, collect_call, cn);
 }
 
-static void index_def(struct plpgsql_index *x, size_t i, const PgQuery__CreateFunctionStmt *f)
+static void index_def(struct plpgsql_index *x, const struct sql_stmt *st)
 {
+	const PgQuery__CreateFunctionStmt *f = st->node->create_function_stmt;
 	const char *name = pgnode_last_str(f->funcname, f->n_funcname);
+	const char *body = defelem_str(f->options, f->n_options, "as");
+	struct fn_def *d;
 	size_t last;
 
-	if (!name || !is_plpgsql(defelem_str(f->options, f->n_options, "language")))
+	if (!name || !body || !is_plpgsql(defelem_str(f->options, f->n_options, "language")))
 		return;
 	ALLOC_GROW(x->def, x->ndef + 1, x->adef);
-	x->def[x->ndef].stmt = i;
-	x->def[x->ndef].next = NONE;
+	d = &x->def[x->ndef];
+	d->name = xstrdup(name);
+	d->stmt_text = xstrdup(st->text);
+	d->body = xstrdup(body);
+	d->offset = st->offset;
+	d->body_abs = body_offset(st, body);
+	d->next = NONE;
 	if (strmap_get(&x->last, name, &last))
 		x->def[last].next = x->ndef;
 	else
@@ -326,40 +338,54 @@ static void index_def(struct plpgsql_index *x, size_t i, const PgQuery__CreateFu
 static struct plpgsql_index *fn_index(struct lint_ctx *c)
 {
 	struct plpgsql_index *x = c->plpgsql;
-	struct call_names cn = { 0 };
-	size_t i, k;
 
-	if (x)
-		return x;
-	x = c->plpgsql = xcalloc(1, sizeof(*x));
-	strmap_init(&x->first);
-	strmap_init(&x->last);
-	strmap_init(&x->called);
-	for (i = 0; i < c->script->n; i++) {
-		const PgQuery__Node *n = c->script->stmts[i].node;
-
-		if (!n)
-			continue;
-		if (n->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
-			index_def(x, i, n->create_function_stmt);
-		} else if (n->node_case == PG_QUERY__NODE__NODE_DO_STMT) {
-			ALLOC_GROW(x->dos, x->ndo + 1, x->ado);
-			x->dos[x->ndo++] = i;
-		}
-		call_names(n, &cn);
-		for (k = 0; k < cn.n; k++)
-			strmap_put(&x->called, cn.v[k], i);
+	if (!x) {
+		x = c->plpgsql = xcalloc(1, sizeof(*x));
+		strmap_init(&x->first);
+		strmap_init(&x->last);
+		strmap_init(&x->called);
 	}
-	free(cn.v);
 	return x;
+}
+
+/* Note statement i of the section (before any is linted, its tree at hand). */
+void lint_plpgsql_note(struct lint_ctx *c, size_t i)
+{
+	const struct sql_stmt *st = &c->script->stmts[i];
+	struct call_names cn = { 0 };
+	struct plpgsql_index *x;
+	size_t k;
+
+	if (!st->node)
+		return;
+	x = fn_index(c);
+	if (st->node->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
+		index_def(x, st);
+	} else if (st->node->node_case == PG_QUERY__NODE__NODE_DO_STMT) {
+		ALLOC_GROW(x->dos, x->ndo + 1, x->ado);
+		x->dos[x->ndo].stmt = i;
+		x->dos[x->ndo++].text = xstrdup(st->text);
+	}
+	call_names(st->node, &cn);
+	for (k = 0; k < cn.n; k++)
+		strmap_put(&x->called, cn.v[k], i);
+	free(cn.v);
 }
 
 void lint_plpgsql_release(struct lint_ctx *c)
 {
 	struct plpgsql_index *x = c->plpgsql;
+	size_t i;
 
 	if (!x)
 		return;
+	for (i = 0; i < x->ndef; i++) {
+		free(x->def[i].name);
+		free(x->def[i].stmt_text);
+		free(x->def[i].body);
+	}
+	for (i = 0; i < x->ndo; i++)
+		free(x->dos[i].text);
 	strmap_release(&x->first);
 	strmap_release(&x->last);
 	strmap_release(&x->called);
@@ -378,9 +404,9 @@ static int called_later(struct lint_ctx *c, size_t from, const char *name)
 	if (strmap_get(&x->called, name, &at) && at > from)
 		return 1;
 	for (i = 0; i < x->ndo; i++) {
-		const char *p = c->script->stmts[x->dos[i]].text;
+		const char *p = x->dos[i].text;
 
-		if (x->dos[i] <= from)
+		if (x->dos[i].stmt <= from)
 			continue;
 		/* PERFORM f() in a DO block: where to report is all this decides */
 		while ((p = strstr(p, name))) {
@@ -399,7 +425,7 @@ static int cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The definitions (statement indexes, in order, once each) of the functions st calls. */
+/* The definitions (indexes in def, in order, once each) of the functions st calls. */
 static size_t called_defs(struct lint_ctx *c, size_t **out)
 {
 	struct plpgsql_index *x;
@@ -415,10 +441,10 @@ static size_t called_defs(struct lint_ctx *c, size_t **out)
 	x = fn_index(c);
 	for (i = 0; i < cn.n; i++) {
 		for (at = strmap_get(&x->first, cn.v[i], &at) ? at : NONE; at != NONE; at = x->def[at].next) {
-			if (c->script->stmts[x->def[at].stmt].offset >= c->st->offset)
+			if (x->def[at].offset >= c->st->offset)
 				continue;
 			ALLOC_GROW(v, n + 1, alloc);
-			v[n++] = x->def[at].stmt;
+			v[n++] = at;
 		}
 	}
 	free(cn.v);
@@ -436,15 +462,11 @@ static void lint_calls(struct lint_ctx *c, int depth)
 	size_t *defs, n = called_defs(c, &defs), i;
 
 	for (i = 0; i < n; i++) {
-		const struct sql_stmt *d = &c->script->stmts[defs[i]];
-		const PgQuery__CreateFunctionStmt *f = d->node->create_function_stmt;
-		const char *name = pgnode_last_str(f->funcname, f->n_funcname);
-		const char *text = defelem_str(f->options, f->n_options, "as");
-		struct body b = { text, body_offset(d, text), c->st, ctx_printf(c, "%s()", name), 1,
+		const struct fn_def *d = &c->plpgsql->def[defs[i]];
+		struct body b = { d->body, d->body_abs, c->st, ctx_printf(c, "%s()", d->name), 1,
 				  depth + 1 };
 
-		if (text)
-			lint_body(c, d->text, &b);
+		lint_body(c, d->stmt_text, &b);
 	}
 	free(defs);
 }

@@ -318,6 +318,8 @@ static void add_tree(struct sql_script *s, struct line_cursor *lc, PgQuery__Pars
 			continue;
 		st->node = rs->stmt;
 		st->flags = stmt_flags(rs->stmt);
+		if (rs->stmt && rs->stmt->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT)
+			st->tx_kind = rs->stmt->transaction_stmt->kind;
 	}
 }
 

@@ -18,6 +18,7 @@ struct sql_stmt {
 	int len;             /* byte length, without the trailing ';' */
 	int line, col;       /* 1-based position of the first token, in the file */
 	int flags;           /* STMT_* */
+	int tx_kind;         /* a transaction statement's PgQuery__TransactionStmtKind, else 0 */
 	char *text;          /* the statement text (owned) */
 	PgQuery__Node *node; /* parse tree (owned by the script's tree), NULL if unparsed */
 };
