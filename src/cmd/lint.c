@@ -410,6 +410,26 @@ static int lint_setup(struct lint_run *lr, struct app *app, struct lint_args *a,
 	return lr->plain ? EXIT_OK : EXIT_USAGE;
 }
 
+/* Lint the paths; the findings printed as they come (SARIF: at the end, whole). */
+static int lint_stream(struct lint_run *lr, struct app *app, const struct cli *c,
+		       const struct lint_args *a, int fmt, int color)
+{
+	struct lint_stream ls;
+	int rc;
+
+	if (fmt == LINT_FORMAT_SARIF) {
+		if ((rc = lint_paths(lr, app, c, a->stdin_name)) == EXIT_OK)
+			lint_result_print(&lr->res, LINT_FORMAT_SARIF, stdout, color);
+		return rc;
+	}
+	lint_stream_begin(&ls, (enum lint_format)fmt, stdout, color);
+	lr->res.emit = lint_stream_finding;
+	lr->res.emit_arg = &ls;
+	rc = lint_paths(lr, app, c, a->stdin_name); /* nothing is printed when it fails */
+	lint_stream_end(&ls, &lr->res, rc == EXIT_OK);
+	return rc;
+}
+
 int cmd_lint(int argc, char **argv, struct app *app)
 {
 	struct cli c;
@@ -438,8 +458,7 @@ int cmd_lint(int argc, char **argv, struct app *app)
 	else if (output_choice(&a, &fmt, &color) < 0)
 		rc = EXIT_USAGE;
 	else if ((rc = lint_setup(&lr, app, &a, &excludes)) == EXIT_OK &&
-		 (rc = lint_paths(&lr, app, &c, a.stdin_name)) == EXIT_OK) {
-		lint_result_print(&lr.res, (enum lint_format)fmt, stdout, color);
+		 (rc = lint_stream(&lr, app, &c, &a, fmt, color)) == EXIT_OK) {
 		fflush(stdout);
 		if (lr.status || lr.res.parse_errors)
 			rc = EXIT_USAGE;

@@ -112,6 +112,7 @@ struct src_view {
 struct lint_ctx {
 	struct linter *l;
 	struct lint_result *res;      /* NULL when only learning */
+	size_t res_first;             /* the section's first finding in res (sorted at its end) */
 	const struct sql_script *script;
 	const char *file;
 	const char *src;

@@ -28,6 +28,25 @@ static void finding_release(struct lint_finding *f)
 	free(f->allow_reason);
 }
 
+void lint_result_flush(struct lint_result *r)
+{
+	size_t i;
+
+	if (!r->emit)
+		return;
+	for (i = 0; i < r->n; i++) {
+		const struct lint_finding *f = &r->items[i];
+
+		r->emit(r->emit_arg, f);
+		if (f->severity == LINT_ERROR && !f->allowed && strcmp(f->rule, "parse-error"))
+			r->emitted_blocking++;
+		if (!f->allowed && (unsigned)f->severity < 3)
+			r->emitted_count[f->severity]++;
+		finding_release(&r->items[i]);
+	}
+	r->n = 0;
+}
+
 void lint_result_release(struct lint_result *r)
 {
 	size_t i;
@@ -41,7 +60,7 @@ void lint_result_release(struct lint_result *r)
 
 size_t lint_result_blocking(const struct lint_result *r)
 {
-	size_t i, n = 0;
+	size_t i, n = r->emitted_blocking;
 
 	for (i = 0; i < r->n; i++)
 		if (r->items[i].severity == LINT_ERROR && !r->items[i].allowed &&
@@ -52,7 +71,7 @@ size_t lint_result_blocking(const struct lint_result *r)
 
 size_t lint_result_count(const struct lint_result *r, enum lint_severity sev)
 {
-	size_t i, n = 0;
+	size_t i, n = (unsigned)sev < 3 ? r->emitted_count[sev] : 0;
 
 	for (i = 0; i < r->n; i++)
 		if (r->items[i].severity == sev && !r->items[i].allowed)

@@ -122,31 +122,39 @@ static int finding_line(struct strbuf *sb, const struct lint_finding *f)
 /*
  * One finding per line, written as jansson would encode finding_json's object
  * (that encoding is the fallback for text that is not UTF-8); the frame around
- * them is fixed text. Streaming keeps a 50,000-finding run small.
+ * them is fixed text. Printed as the findings come (lint_stream).
  */
-void lint_print_json(const struct lint_result *r, FILE *out)
+void lint_json_begin(struct lint_stream *ls)
 {
-	const size_t flags = JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII;
-	struct strbuf sb = STRBUF_INIT;
-	size_t i, k = 0;
+	fputs("{\n  \"format_version\": \"" JSON_FORMAT_VERSION "\",\n  \"findings\": [", ls->out);
+	ls->buf = xcalloc(1, sizeof(*ls->buf));
+	strbuf_init(ls->buf, 0);
+}
 
-	fputs("{\n  \"format_version\": \"" JSON_FORMAT_VERSION "\",\n  \"findings\": [", out);
-	for (i = 0; i < r->n; i++) {
-		if (r->items[i].allowed)
-			continue;
-		fputs(k++ ? ",\n    " : "\n    ", out);
-		if (finding_line(&sb, &r->items[i]) == 0) {
-			fwrite(sb.buf, 1, sb.len, out);
-		} else {
-			json_t *o = finding_json(NULL, &r->items[i]);
+void lint_json_finding(struct lint_stream *ls, const struct lint_finding *f)
+{
+	if (f->allowed)
+		return;
+	fputs(ls->shown++ ? ",\n    " : "\n    ", ls->out);
+	if (finding_line(ls->buf, f) == 0) {
+		fwrite(ls->buf->buf, 1, ls->buf->len, ls->out);
+	} else {
+		json_t *o = finding_json(NULL, f);
 
-			json_dumpf(o, out, flags);
-			json_decref(o);
-		}
+		json_dumpf(o, ls->out, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+		json_decref(o);
 	}
-	strbuf_release(&sb);
-	fprintf(out, "%s],\n  \"files\": %d,\n  \"statements\": %d\n}\n", k ? "\n  " : "",
-		r->files, r->statements);
+}
+
+void lint_json_end(struct lint_stream *ls, const struct lint_result *r)
+{
+	if (!ls->buf)
+		lint_json_begin(ls);
+	fprintf(ls->out, "%s],\n  \"files\": %d,\n  \"statements\": %d\n}\n",
+		ls->shown ? "\n  " : "", r->files, r->statements);
+	strbuf_release(ls->buf);
+	free(ls->buf);
+	ls->buf = NULL;
 }
 
 /* ---- SARIF ---- */

@@ -1,29 +1,20 @@
 /* script.c - split and parse statements with libpg_query; map offsets to file:line:col */
 #include "sql/script.h"
-#include "sql/pgnode.h"
-#include "sql/pieces.h"
+#include "sql/script_int.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /*
  * The unpacked parse tree lives in an arena: one free for the whole tree
  * instead of a walk that frees every node (a large share of a big file's
  * lint time went to malloc and free_unpacked).
  */
-struct sql_arena {
-	struct sql_arena *next;
-	size_t used, size;
-	max_align_t data[];
-};
-
-static void *arena_alloc(void *ud, size_t n)
+void *sql_arena_alloc(void *ud, size_t n)
 {
 	struct sql_arena **head = ud, *b = *head;
 	size_t align = sizeof(max_align_t), need = (n + align - 1) / align * align;
@@ -45,13 +36,13 @@ static void *arena_alloc(void *ud, size_t n)
 	return (char *)b->data + b->used - need;
 }
 
-static void arena_free(void *ud, void *p)
+void sql_arena_free(void *ud, void *p)
 {
 	UNUSED(ud);
 	UNUSED(p);
 }
 
-static void arena_release(struct sql_arena *b)
+void sql_arena_release(struct sql_arena *b)
 {
 	while (b) {
 		struct sql_arena *next = b->next;
@@ -194,10 +185,6 @@ static int stmt_flags(const PgQuery__Node *n)
 }
 
 /* Statements arrive in order: count lines forward from the previous one. */
-struct line_cursor {
-	int off, line, col;
-};
-
 static void cursor_linecol(const struct sql_script *s, struct line_cursor *lc, int offset,
 			   int *line, int *col)
 {
@@ -299,8 +286,7 @@ static void split_with_scanner(struct sql_script *s)
 		flag_unparsed(st);
 }
 
-/* Append the statements of a parse of src[base...] (locations already in src) to s. */
-static void add_tree(struct sql_script *s, struct line_cursor *lc, PgQuery__ParseResult *tree,
+void sql_add_tree(struct sql_script *s, struct line_cursor *lc, PgQuery__ParseResult *tree,
 		     int limit)
 {
 	size_t i;
@@ -323,136 +309,6 @@ static void add_tree(struct sql_script *s, struct line_cursor *lc, PgQuery__Pars
 	}
 }
 
-/*
- * A long text is parsed in pieces cut between statements (sql_pieces), on up to
- * PIECE_THREADS threads: the parser holds one piece's tree at a time instead of the
- * whole file's, and the pieces parse at once. Each piece's locations are moved to
- * where it stands in the text, so the result is the whole parse's.
- */
-#define PIECE_BYTES (256 * 1024)
-#define PIECE_THREADS 4
-
-struct piece {
-	int start, end;
-	PgQuery__ParseResult *tree; /* NULL when it did not parse */
-	struct sql_arena *arena;
-};
-
-struct piece_job {
-	const char *src;
-	struct piece *p;
-	size_t n, next;
-	pthread_mutex_t mu;
-};
-
-static void parse_piece(const char *src, struct piece *p)
-{
-	char *text = xstrndup(src + p->start, (size_t)(p->end - p->start));
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(text);
-	ProtobufCAllocator a = { arena_alloc, arena_free, &p->arena };
-	size_t i;
-
-	if (!r.error)
-		p->tree = pg_query__parse_result__unpack(&a, r.parse_tree.len,
-							 (const uint8_t *)r.parse_tree.data);
-	pg_query_free_protobuf_parse_result(r);
-	free(text);
-	if (!p->tree)
-		return;
-	pgnode_shift_locations(&p->tree->base, p->start);
-	for (i = 0; i < p->tree->n_stmts; i++) {
-		PgQuery__RawStmt *rs = p->tree->stmts[i];
-
-		if (!rs->stmt_len)
-			rs->stmt_len = p->end - p->start - rs->stmt_location;
-		rs->stmt_location += p->start;
-	}
-}
-
-static void *piece_worker(void *arg)
-{
-	struct piece_job *j = arg;
-
-	for (;;) {
-		size_t i;
-
-		pthread_mutex_lock(&j->mu);
-		i = j->next++;
-		pthread_mutex_unlock(&j->mu);
-		if (i >= j->n)
-			return NULL;
-		parse_piece(j->src, &j->p[i]);
-	}
-}
-
-static void parse_pieces(struct piece_job *j)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int nt = cpus > PIECE_THREADS ? PIECE_THREADS : cpus < 1 ? 1 : (int)cpus, k, started = 0;
-	pthread_t tids[PIECE_THREADS];
-
-	pthread_mutex_init(&j->mu, NULL);
-	for (k = 1; k < nt && (size_t)k < j->n; k++)
-		if (pthread_create(&tids[started], NULL, piece_worker, j) == 0)
-			started++;
-	piece_worker(j);
-	for (k = 0; k < started; k++)
-		pthread_join(tids[k], NULL);
-	pthread_mutex_destroy(&j->mu);
-}
-
-/* The size of a piece: PIECE_BYTES, or MIGRATE_PIECE_BYTES (the tests cut small texts with it). */
-static size_t piece_bytes(void)
-{
-	const char *e = getenv("MIGRATE_PIECE_BYTES");
-	long v = e ? atol(e) : 0;
-
-	return v > 0 ? (size_t)v : PIECE_BYTES;
-}
-
-/* 0 when parsed in pieces; -1 (s untouched) when the text is short or a piece does not parse. */
-static int parse_in_pieces(struct sql_script *s, const char *src, int srclen)
-{
-	struct piece_job j;
-	struct line_cursor lc = { 0, s->line_base, 1 };
-	size_t *ends, i, bytes = piece_bytes();
-	int ok = 1;
-
-	if ((size_t)srclen < 2 * bytes)
-		return -1;
-	memset(&j, 0, sizeof(j));
-	j.src = src;
-	j.n = sql_pieces(src, (size_t)srclen, bytes, &ends);
-	j.p = xcalloc(j.n, sizeof(*j.p));
-	for (i = 0; i < j.n; i++) {
-		j.p[i].start = i ? (int)ends[i - 1] : 0;
-		j.p[i].end = (int)ends[i];
-	}
-	free(ends);
-	if (j.n > 1)
-		parse_pieces(&j);
-	for (i = 0; i < j.n; i++)
-		ok = ok && j.p[i].tree;
-	for (i = 0; ok && j.n > 1 && i < j.n; i++) {
-		struct sql_arena *a = j.p[i].arena;
-
-		add_tree(s, &lc, j.p[i].tree, j.p[i].end);
-		while (a && a->next) /* the piece's blocks join the script's */
-			a = a->next;
-		if (a) {
-			a->next = s->arena;
-			s->arena = j.p[i].arena;
-		}
-		if (!s->tree)
-			s->tree = j.p[i].tree;
-	}
-	if (!ok || j.n < 2)
-		for (i = 0; i < j.n; i++)
-			arena_release(j.p[i].arena);
-	free(j.p);
-	return ok && j.n > 1 ? 0 : -1;
-}
-
 int sql_script_parse(struct sql_script *s, const char *src, const char *file, int line_base)
 {
 	PgQueryProtobufParseResult r;
@@ -463,7 +319,7 @@ int sql_script_parse(struct sql_script *s, const char *src, const char *file, in
 	s->src = src;
 	s->file = file;
 	s->line_base = line_base;
-	if (parse_in_pieces(s, src, srclen) == 0)
+	if (sql_parse_in_pieces(s) == 0)
 		return 0;
 
 	r = pg_query_parse_protobuf(src);
@@ -479,7 +335,7 @@ int sql_script_parse(struct sql_script *s, const char *src, const char *file, in
 		return -1;
 	}
 	{
-		ProtobufCAllocator a = { arena_alloc, arena_free, &s->arena };
+		ProtobufCAllocator a = { sql_arena_alloc, sql_arena_free, &s->arena };
 		s->tree = pg_query__parse_result__unpack(&a, r.parse_tree.len,
 							 (const uint8_t *)r.parse_tree.data);
 	}
@@ -490,7 +346,7 @@ int sql_script_parse(struct sql_script *s, const char *src, const char *file, in
 		split_with_scanner(s);
 		return -1;
 	}
-	add_tree(s, &lc, s->tree, srclen);
+	sql_add_tree(s, &lc, s->tree, srclen);
 	return 0;
 }
 
@@ -501,7 +357,7 @@ void sql_script_release(struct sql_script *s)
 	for (i = 0; i < s->n; i++)
 		free(s->stmts[i].text);
 	free(s->stmts);
-	arena_release(s->arena); /* the tree */
+	sql_arena_release(s->arena); /* the tree */
 	free(s->error);
 	memset(s, 0, sizeof(*s));
 }

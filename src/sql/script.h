@@ -31,6 +31,7 @@ struct sql_script {
 	size_t n, alloc;
 	PgQuery__ParseResult *tree; /* NULL when the parser failed */
 	struct sql_arena *arena;    /* the tree's memory, freed at once */
+	struct sql_stream *stream;  /* sql_stream_open's pieces, or NULL */
 	/* parse error, when the parser failed (statements then come from the scanner) */
 	char *error;
 	int error_line, error_col;
@@ -43,6 +44,19 @@ struct sql_script {
  */
 int sql_script_parse(struct sql_script *s, const char *src, const char *file, int line_base);
 void sql_script_release(struct sql_script *s);
+
+/*
+ * A long text, linted statement by statement with bounded memory: sql_stream_open
+ * cuts it into pieces between statements (sql/pieces.c; -1 when it is too short to
+ * cut). Each sql_stream_pass parses the pieces again, ahead on other threads, and calls
+ * fn for each piece in order with s->stmts[first, first + n) holding their trees and
+ * texts, which are freed when fn returns (node and text are NULL then). The first pass
+ * fills s->stmts (offsets, lines, flags, tx_kind stay); it returns -1 when a piece does
+ * not parse (then release s and parse the text whole: its error is the whole text's).
+ */
+typedef void (*sql_stream_fn)(void *ud, struct sql_script *s, size_t first, size_t n);
+int sql_stream_open(struct sql_script *s, const char *src, const char *file, int line_base);
+int sql_stream_pass(struct sql_script *s, sql_stream_fn fn, void *ud);
 
 /* Byte offset into s->src -> 1-based line and column (columns in characters). */
 void sql_script_linecol(const struct sql_script *s, int offset, int *line, int *col);
