@@ -247,7 +247,9 @@ struct lint_prep *lint_prep_new(const char *sql, const char *path, int line_base
 {
 	struct lint_prep *p = xcalloc(1, sizeof(*p));
 
-	if (sql) {
+	if (sql && sql_stream_wanted(sql)) {
+		p->stream = 1; /* its trees would not all fit: parsed piece by piece when linted */
+	} else if (sql) {
 		p->parsed = sql_script_parse(&p->s, sql, path, line_base) == 0;
 		if (tokens) {
 			toklist_scan(&p->toks, sql);
@@ -447,6 +449,8 @@ static void run(struct linter *l, const char *sql, const char *path, int line_ba
 	struct lint_prep own;
 	size_t i;
 
+	if (prep && prep->stream)
+		prep = NULL;
 	if (!prep && run_streamed(&a) == 0)
 		return;
 	if (!prep) {

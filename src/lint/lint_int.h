@@ -93,6 +93,7 @@ struct tx_state {
 	int first_danger;     /* index in locks of the first dangerous lock, -1 */
 	struct added_constraint *cons;
 	size_t ncons, acons;
+	struct strmap cons_by_key;   /* "name\ntable" -> the first of cons with them */
 	struct added_enum_value *enums;
 	size_t nenums, aenums;
 };
@@ -294,6 +295,7 @@ void rules_custom(struct lint_ctx *c, const struct custom_set *cs);
 struct lint_prep {
 	struct sql_script s;
 	int parsed;
+	int stream;           /* long: not parsed, run() lints it statement by statement */
 	struct toklist toks;  /* scanned too when asked (moved into the context) */
 	int toks_scanned;
 };

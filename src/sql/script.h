@@ -54,6 +54,8 @@ void sql_script_release(struct sql_script *s);
  * fills s->stmts (offsets, lines, flags, tx_kind stay); it returns -1 when a piece does
  * not parse (then release s and parse the text whole: its error is the whole text's).
  */
+/* True when src is long enough for sql_stream_open to cut it. */
+int sql_stream_wanted(const char *src);
 typedef void (*sql_stream_fn)(void *ud, struct sql_script *s, size_t first, size_t n);
 int sql_stream_open(struct sql_script *s, const char *src, const char *file, int line_base);
 int sql_stream_pass(struct sql_script *s, sql_stream_fn fn, void *ud);

@@ -7,6 +7,7 @@
  * (sql_parse_in_pieces, the trees kept) or statement by statement with a few
  * pieces' trees in memory (sql_stream_pass, for lint).
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,11 @@ static size_t piece_bytes(void)
 	return v > 0 ? (size_t)v : PIECE_BYTES;
 }
 
+int sql_stream_wanted(const char *src)
+{
+	return strlen(src) >= 2 * piece_bytes();
+}
+
 static struct sql_stream *stream_new(const char *src)
 {
 	size_t len = strlen(src), bytes = piece_bytes(), *ends, i;
@@ -55,6 +61,13 @@ static struct sql_stream *stream_new(const char *src)
 
 	if (len < 2 * bytes)
 		return NULL;
+	/*
+	 * The trees are built on the workers and freed here, in blocks of up to 4 MB, as are
+	 * the parser's own: with glibc's sliding mmap threshold they come to be carved from
+	 * the heaps of the threads and the memory given back stays (a 200 MB file grew past
+	 * 800 MB). A fixed threshold maps them and unmaps them when freed.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	st = xcalloc(1, sizeof(*st));
 	st->src = src;
 	st->n = sql_pieces(src, len, bytes, &ends);

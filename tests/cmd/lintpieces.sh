@@ -56,4 +56,21 @@ MIGRATE_PIECE_BYTES=1000000000 run lint --format json long.sql
 whole=$T_OUT
 run lint --format json long.sql
 expect_eq "$T_OUT" "$whole" "a long file: the default pieces give the whole parse's findings"
+
+# a long migration in a directory, between short ones, up and down
+mkdir m
+printf 'CREATE TABLE t (id int PRIMARY KEY, name varchar(20), note text);\n' >m/1_t.up.sql
+printf 'DROP TABLE t;\n' >m/1_t.down.sql
+cp long.sql m/2_long.up.sql
+printf 'ALTER TABLE t DROP COLUMN note;\n' >m/2_long.down.sql
+printf 'ALTER TABLE t ADD COLUMN z int;\n' >m/3_z.up.sql
+for fmt in json text github; do
+	MIGRATE_PIECE_BYTES=1000000000 run lint --format $fmt m
+	whole=$T_OUT whole_rc=$T_RC
+	run lint --format $fmt m
+	expect_eq "$T_OUT" "$whole" "a directory with a long migration, $fmt: the whole parse's findings"
+	expect_eq "$T_RC" "$whole_rc" "a directory with a long migration, $fmt: same exit status"
+	MIGRATE_PIECE_BYTES=1 run lint --format $fmt m
+	expect_eq "$T_OUT" "$whole" "a directory, every statement a piece, $fmt: the whole parse's findings"
+done
 t_done
