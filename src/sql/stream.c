@@ -27,13 +27,21 @@ struct piece {
 	PgQuery__ParseResult *tree; /* NULL when it did not parse */
 	struct sql_arena *arena;
 	int parsed;
+	uint8_t *packed;            /* the first pass's parse, kept for the second (or NULL) */
+	size_t npacked;
 };
+
+/* The first pass keeps the parser's output of the pieces that start in the first
+ * KEEP_PACKED bytes, so the second only decodes them (the parse is most of the cost);
+ * beyond, it parses again: memory stays bounded. */
+#define KEEP_PACKED (32 * 1024 * 1024)
 
 struct sql_stream {
 	const char *src;
 	struct piece *p;
 	size_t n;
 	int passes;
+	int keep;                   /* streaming: the first pass keeps what it parsed (KEEP_PACKED) */
 	/* the pass under way */
 	size_t next, consumed, window;
 	pthread_mutex_t mu;
@@ -98,24 +106,38 @@ void sql_stream_free(struct sql_stream *st)
 
 	if (!st)
 		return;
-	for (i = 0; i < st->n; i++)
+	for (i = 0; i < st->n; i++) {
 		piece_drop(&st->p[i]);
+		free(st->p[i].packed);
+	}
 	free(st->p);
 	free(st);
 }
 
-static void parse_piece(const char *src, struct piece *p)
+static void parse_piece(const char *src, struct piece *p, int keep)
 {
-	char *text = xstrndup(src + p->start, (size_t)(p->end - p->start));
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(text);
 	ProtobufCAllocator a = { sql_arena_alloc, sql_arena_free, &p->arena };
 	size_t i;
 
-	if (!r.error)
-		p->tree = pg_query__parse_result__unpack(&a, r.parse_tree.len,
-							 (const uint8_t *)r.parse_tree.data);
-	pg_query_free_protobuf_parse_result(r);
-	free(text);
+	if (p->packed) { /* kept by the first pass */
+		p->tree = pg_query__parse_result__unpack(&a, p->npacked, p->packed);
+		free(p->packed);
+		p->packed = NULL;
+	} else {
+		char *text = xstrndup(src + p->start, (size_t)(p->end - p->start));
+		PgQueryProtobufParseResult r = pg_query_parse_protobuf(text);
+
+		if (!r.error)
+			p->tree = pg_query__parse_result__unpack(&a, r.parse_tree.len,
+								 (const uint8_t *)r.parse_tree.data);
+		if (p->tree && keep && p->start < KEEP_PACKED) {
+			p->npacked = r.parse_tree.len;
+			p->packed = xmalloc(p->npacked ? p->npacked : 1);
+			memcpy(p->packed, r.parse_tree.data, p->npacked);
+		}
+		pg_query_free_protobuf_parse_result(r);
+		free(text);
+	}
 	if (!p->tree)
 		return;
 	pgnode_shift_locations(&p->tree->base, p->start);
@@ -144,7 +166,7 @@ static void *worker(void *arg)
 		}
 		i = st->next++;
 		pthread_mutex_unlock(&st->mu);
-		parse_piece(st->src, &st->p[i]);
+		parse_piece(st->src, &st->p[i], st->keep && !st->passes);
 		pthread_mutex_lock(&st->mu);
 		st->p[i].parsed = 1;
 		pthread_cond_broadcast(&st->parsed);
@@ -158,7 +180,7 @@ static struct piece *take(struct sql_stream *st, size_t k, int workers)
 	struct piece *p = &st->p[k];
 
 	if (!workers) {
-		parse_piece(st->src, p);
+		parse_piece(st->src, p, st->keep && !st->passes);
 		return p;
 	}
 	pthread_mutex_lock(&st->mu);
@@ -271,6 +293,8 @@ int sql_stream_open(struct sql_script *s, const char *src, const char *file, int
 	s->file = file;
 	s->line_base = line_base;
 	s->stream = stream_new(src);
+	if (s->stream)
+		s->stream->keep = 1;
 	return s->stream ? 0 : -1;
 }
 
