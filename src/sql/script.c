@@ -358,6 +358,7 @@ void sql_script_release(struct sql_script *s)
 		free(s->stmts[i].text);
 	free(s->stmts);
 	sql_arena_release(s->arena); /* the tree */
+	sql_stream_free(s->stream);
 	free(s->error);
 	memset(s, 0, sizeof(*s));
 }
