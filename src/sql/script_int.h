@@ -1,4 +1,4 @@
-/* script_int.h - script.c's internals that stream.c shares (not for other modules) */
+/* script_int.h - what script.c, stream.c and tree.c share (not for other modules) */
 #ifndef MIGRATE_SCRIPT_INT_H
 #define MIGRATE_SCRIPT_INT_H
 
@@ -26,6 +26,14 @@ void sql_arena_release(struct sql_arena *b);
 struct line_cursor {
 	int off, line, col;
 };
+
+/* Past whitespace and comments (-- and nested block comments) from p. */
+const char *sql_skip_blank(const char *p, const char *end);
+/* STMT_* flags of a statement, from its tree. */
+int sql_stmt_flags(const PgQuery__Node *n);
+/* A statement of s->src[start, end) (blanks, comments and a final ';' trimmed) appended to
+ * s, its line and column from lc; NULL when it holds nothing but comments. */
+struct sql_stmt *sql_add_stmt(struct sql_script *s, struct line_cursor *lc, int start, int end);
 
 /* Append the statements of tree (its locations in s->src) to s; limit ends the last one. */
 void sql_add_tree(struct sql_script *s, struct line_cursor *lc, PgQuery__ParseResult *tree,
