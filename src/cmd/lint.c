@@ -57,7 +57,7 @@ static void lint_dir(struct lint_run *lr, const char *dir)
 		lr->status = EXIT_USAGE;
 		return;
 	}
-	if (migration_set_load(&set, dir, 1) < 0)
+	if (migration_set_load_unsummed(&set, dir, 1) < 0)
 		lr->status = EXIT_USAGE;
 	jobs = xmalloc((2 * set.n + 1) * sizeof(*jobs));
 	for (i = 0; i < set.n; i++) {
@@ -139,7 +139,7 @@ static void lint_files_in_dir(struct lint_run *lr, const char *dir, char **files
 		free(vs);
 		free(name);
 	}
-	l = maxv >= 0 && migration_set_load(&set, dir, 1) == 0 ? new_linter(lr) : NULL;
+	l = maxv >= 0 && migration_set_load_unsummed(&set, dir, 1) == 0 ? new_linter(lr) : NULL;
 	if (l && migration_order() == ORDER_NAME)
 		maxv = newest_named(&set, files, n); /* versions are positions: found by file */
 	if (l) {
