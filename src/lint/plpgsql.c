@@ -448,7 +448,8 @@ static size_t called_defs(struct lint_ctx *c, size_t **out)
 		}
 	}
 	free(cn.v);
-	qsort(v, n, sizeof(*v), cmp_size);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_size);
 	for (i = k = 0; i < n; i++)
 		if (!k || v[k - 1] != v[i])
 			v[k++] = v[i];
