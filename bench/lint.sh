@@ -1,24 +1,31 @@
 #!/bin/sh
-# bench/lint.sh [BINARY] - lint throughput: statements per second and peak memory
-# of `migrate lint`, and of squawk on the same files when it can be installed.
+# bench/lint.sh [BINARY] - lint speed and memory of `migrate lint`, side by side with
+# squawk on the same files, in one run: the median wall time, peak RSS (both from
+# /usr/bin/time -v) and CPU time of RUNS runs of each.
 #
 # Shapes, generated here (deterministic):
 #   one file of 50,000 mixed migration statements         (STATEMENTS to change)
 #   1,000 migration files of 10 statements each            (FILES x PER_FILE)
+#   one file of BIG_MB megabytes of the same statements    (BIG_MB, default 0: skipped;
+#     issue 11 asks a 200 MB file under 500 MB peak; RUNS_BIG runs, default 1)
 #   N up/down pairs, each up a CREATE TABLE, each down its DROP TABLE: every
 #   down is linted against the model of all the ups before it (PAIRS, default
-#   "1000 3000 10000"; migrate only)
+#   "1000 3000 10000"; migrate only; PAIRS=none skips them)
 #
 # squawk: $SQUAWK if set, else `npm install squawk-cli` into a temporary
-# directory; when that fails the comparison is skipped. RUNS (default 3) runs
-# per measurement, the best one is reported. Not a test: it prints figures.
+# directory; when that fails the comparison is skipped. RUNS (default 5) runs per
+# measurement. Not a test: it prints figures. The machine's load counts: the load
+# average is printed, and CPU seconds (user+sys) next to each wall time.
 set -eu
 BIN=${1:-build/migrate}
 STATEMENTS=${STATEMENTS:-50000}
 FILES=${FILES:-1000}
 PER_FILE=${PER_FILE:-10}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
+RUNS_BIG=${RUNS_BIG:-1}
+BIG_MB=${BIG_MB:-0}
 PAIRS=${PAIRS:-1000 3000 10000}
+[ "$PAIRS" = none ] && PAIRS=
 [ -x "$BIN" ] || { echo "$0: no binary at $BIN (run make first)" >&2; exit 2; }
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 [ -x /usr/bin/time ] || { echo "$0: needs GNU time (/usr/bin/time)" >&2; exit 2; }
@@ -56,44 +63,58 @@ gen() { # gen FIRST COUNT
 	}'
 }
 
-mkdir -p "$WORK/one" "$WORK/many"
+mkdir -p "$WORK/one" "$WORK/many" "$WORK/big"
 gen 0 "$STATEMENTS" >"$WORK/one/big.up.sql"
 i=1
 while [ "$i" -le "$FILES" ]; do
 	gen $((i * PER_FILE)) "$PER_FILE" >"$WORK/many/$(printf '%06d' "$i")_step_$i.up.sql"
 	i=$((i + 1))
 done
-many_stmts=$((FILES * PER_FILE))
+if [ "$BIG_MB" -gt 0 ]; then
+	k=0 # 50,000 statements at a time until the file has BIG_MB megabytes
+	while [ ! -f "$WORK/big/big.up.sql" ] ||
+	      [ "$(wc -c <"$WORK/big/big.up.sql")" -lt $((BIG_MB * 1024 * 1024)) ]; do
+		gen $((k * 50000)) 50000 >>"$WORK/big/big.up.sql"
+		k=$((k + 1))
+	done
+fi
 
-# measure NAME COUNT CMD...: best of RUNS: seconds and peak RSS (KB) into $secs $kb
+# measure NAME TAG RUNS CMD...: the medians of RUNS runs (wall s, peak KB, CPU s)
+# into ${NAME}_secs_$TAG, ${NAME}_kb_$TAG, ${NAME}_cpu_$TAG
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 measure() {
-	name=$1 count=$2
-	shift 2
-	best_s= best_kb=
+	name=$1 tag=$2 runs=$3
+	shift 3
+	: >"$WORK/runs"
 	r=0
-	while [ "$r" -lt "$RUNS" ]; do
-		/usr/bin/time -f '%e %M %U %S' -o "$WORK/time" "$@" >/dev/null 2>"$WORK/stderr" || true
-		s=$(tail -n 1 "$WORK/time" | awk '{print $1}')
-		kb=$(tail -n 1 "$WORK/time" | awk '{print $2}')
-		cpu=$(tail -n 1 "$WORK/time" | awk '{print $3 + $4}')
-		if [ -z "$best_s" ] || awk -v a="$s" -v b="$best_s" 'BEGIN { exit !(a < b) }'; then
-			best_s=$s best_kb=$kb best_cpu=$cpu
-		fi
+	while [ "$r" -lt "$runs" ]; do
+		/usr/bin/time -v -o "$WORK/time" "$@" >/dev/null 2>"$WORK/stderr" || true
+		awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i] }
+			/Maximum resident set size/ { kb = $2 }
+			/User time/ { u = $2 } /System time/ { y = $2 }
+			END { printf "%s %s %s\n", s, kb, u + y }' "$WORK/time" >>"$WORK/runs"
 		r=$((r + 1))
 	done
-	secs=$best_s kb=$best_kb
-	rate=$(awk -v n="$count" -v s="$secs" 'BEGIN { if (s < 0.005) s = 0.005; printf "%.0f", n / s }')
-	printf '%-9s %-30s %7s s %8s stmts/s %7.1f MB peak %6s s CPU\n' "$name" "$shape" "$secs" \
-		"$rate" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$best_cpu"
-	eval "${name}_secs_$tag=\$secs ${name}_kb_$tag=\$kb"
+	eval "${name}_secs_$tag=$(awk '{ print $1 }' "$WORK/runs" | median)"
+	eval "${name}_kb_$tag=$(awk '{ print $2 }' "$WORK/runs" | median)"
+	eval "${name}_cpu_$tag=$(awk '{ print $3 }' "$WORK/runs" | median)"
 }
 
-echo "# lint throughput: $STATEMENTS statements in one file; $FILES files x $PER_FILE statements"
-echo "# best of $RUNS run(s) by wall clock: seconds, statements per second, peak RSS, CPU (user+sys)"
-shape="1 file, $STATEMENTS statements" tag=one
-measure migrate "$STATEMENTS" "$BIN" lint --format json "$WORK/one/big.up.sql"
-shape="$FILES files x $PER_FILE statements" tag=many
-measure migrate "$many_stmts" "$BIN" lint --format json "$WORK/many"
+# row TAG SHAPE: one line, migrate and squawk (when measured) side by side
+row() {
+	eval "ms=\${migrate_secs_$1:-} mk=\${migrate_kb_$1:-} mc=\${migrate_cpu_$1:-}"
+	eval "ss=\${squawk_secs_$1:-} sk=\${squawk_kb_$1:-} sc=\${squawk_cpu_$1:-}"
+	awk -v shape="$2" -v ms="$ms" -v mk="$mk" -v mc="$mc" -v ss="$ss" -v sk="$sk" -v sc="$sc" 'BEGIN {
+		printf "%-28s %7.2f s %8.1f MB %7.2f s", shape, ms, mk / 1024, mc;
+		if (ss != "")
+			printf " | %7.2f s %8.1f MB %7.2f s | %5.2f %5.2f", ss, sk / 1024, sc,
+				ms / (ss > 0 ? ss : 0.001), mk / (sk > 0 ? sk : 1);
+		printf "\n" }'
+}
+
+measure migrate one "$RUNS" "$BIN" lint --format json "$WORK/one/big.up.sql"
+measure migrate many "$RUNS" "$BIN" lint --format json "$WORK/many"
+[ "$BIG_MB" -gt 0 ] && measure migrate big "$RUNS_BIG" "$BIN" lint --format json "$WORK/big/big.up.sql"
 
 # --- up/down pairs: the cost of a down must not grow with the model before it ---
 for n in $PAIRS; do
@@ -107,36 +128,34 @@ for n in $PAIRS; do
 			close(f ".down.sql");
 		}
 	}'
-	shape="$n up/down pairs" tag=pairs$n
-	measure migrate $((2 * n)) "$BIN" lint --format json "$WORK/pairs$n"
+	measure migrate "pairs$n" "$RUNS" "$BIN" lint --format json "$WORK/pairs$n"
 	rm -rf "$WORK/pairs$n"
 done
 
 # --- squawk on the same files ---
 SQ=${SQUAWK:-}
 if [ -z "$SQ" ] && command -v npm >/dev/null 2>&1; then
-	echo "# installing squawk-cli with npm into a temporary directory"
 	if npm install --silent --no-audit --no-fund --prefix "$WORK/npm" squawk-cli >"$WORK/npm.log" 2>&1 &&
 	   [ -x "$WORK/npm/node_modules/.bin/squawk" ]; then
 		SQ=$WORK/npm/node_modules/.bin/squawk
 	else
 		echo "# npm install squawk-cli failed: comparison skipped"; sed 's/^/#   /' "$WORK/npm.log" | tail -5
+		SQ=
 	fi
 fi
-if [ -z "$SQ" ]; then
-	echo "# squawk not available: comparison skipped"
-	exit 0
+if [ -n "$SQ" ]; then
+	measure squawk one "$RUNS" "$SQ" --reporter json "$WORK/one/big.up.sql"
+	measure squawk many "$RUNS" "$SQ" --reporter json "$WORK"/many/*.sql
+	[ "$BIG_MB" -gt 0 ] && measure squawk big "$RUNS_BIG" "$SQ" --reporter json "$WORK/big/big.up.sql"
 fi
-echo "# $("$SQ" --version 2>/dev/null || echo squawk)"
-shape="1 file, $STATEMENTS statements" tag=one
-measure squawk "$STATEMENTS" "$SQ" --reporter json "$WORK/one/big.up.sql"
-shape="$FILES files x $PER_FILE statements" tag=many
-measure squawk "$many_stmts" "$SQ" --reporter json "$WORK"/many/*.sql
 
-for tag in one many; do
-	eval "m=\$migrate_secs_$tag s=\$squawk_secs_$tag mk=\$migrate_kb_$tag sk=\$squawk_kb_$tag"
-	awk -v m="$m" -v s="$s" -v mk="$mk" -v sk="$sk" -v tag="$tag" 'BEGIN {
-		if (m < 0.005) m = 0.005;
-		printf "ratio     %-34s migrate is %.1fx faster than squawk, uses %.2fx its memory\n",
-			tag == "one" ? "1 file" : "many files", s / m, mk / sk }'
-done
+echo "# migrate lint --format json vs squawk --reporter json: medians of $RUNS runs${SQ:+ (}${SQ:+$("$SQ" --version 2>/dev/null))}"
+echo "# load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) on $(getconf _NPROCESSORS_ONLN 2>/dev/null) CPUs"
+printf '%-28s %-33s' "# shape" "migrate: wall, peak RSS, CPU"
+[ -n "$SQ" ] && printf ' | %-33s | %s' "squawk: wall, peak RSS, CPU" "ratio: wall, memory"
+printf '\n'
+row one "1 file, $STATEMENTS statements"
+row many "$FILES files x $PER_FILE statements"
+[ "$BIG_MB" -gt 0 ] && row big "1 file, $BIG_MB MB"
+for n in $PAIRS; do row "pairs$n" "$n up/down pairs"; done
+exit 0

@@ -60,7 +60,7 @@ static void lint_dir(struct lint_run *lr, const char *dir)
 		lint_select_release(&changed);
 		return;
 	}
-	if (migration_set_load(&set, dir, 1) < 0)
+	if (migration_set_load_unsummed(&set, dir, 1) < 0)
 		lr->status = EXIT_USAGE;
 	jobs = xmalloc((2 * set.n + 1) * sizeof(*jobs));
 	for (i = 0; i < set.n; i++) {
@@ -142,7 +142,7 @@ static void lint_files_in_dir(struct lint_run *lr, const char *dir, char **files
 		free(vs);
 		free(name);
 	}
-	l = maxv >= 0 && migration_set_load(&set, dir, 1) == 0 ? new_linter(lr) : NULL;
+	l = maxv >= 0 && migration_set_load_unsummed(&set, dir, 1) == 0 ? new_linter(lr) : NULL;
 	if (l && migration_order() == ORDER_NAME)
 		maxv = newest_named(&set, files, n); /* versions are positions: found by file */
 	if (l) {
@@ -413,6 +413,27 @@ static int lint_setup(struct lint_run *lr, struct app *app, struct lint_args *a,
 	return lr->plain ? EXIT_OK : EXIT_USAGE;
 }
 
+/* Lint the paths; the findings printed as they come (SARIF: at the end, whole). */
+static int lint_stream(struct lint_run *lr, struct app *app, const struct cli *c,
+		       const struct lint_args *a, int fmt, int color)
+{
+	struct lint_stream ls;
+	int rc;
+
+	if (fmt == LINT_FORMAT_SARIF) {
+		if ((rc = lint_paths(lr, app, c, a->stdin_name)) == EXIT_OK && !lr->no_selection)
+			lint_result_print(&lr->res, LINT_FORMAT_SARIF, stdout, color);
+		return rc;
+	}
+	lint_stream_begin(&ls, (enum lint_format)fmt, stdout, color);
+	lr->res.emit = lint_stream_finding;
+	lr->res.emit_arg = &ls;
+	rc = lint_paths(lr, app, c, a->stdin_name); /* nothing is printed when it fails */
+	/* git could not say what changed: no summary of nothing */
+	lint_stream_end(&ls, &lr->res, rc == EXIT_OK && !lr->no_selection);
+	return rc;
+}
+
 int cmd_lint(int argc, char **argv, struct app *app)
 {
 	struct cli c;
@@ -441,9 +462,7 @@ int cmd_lint(int argc, char **argv, struct app *app)
 	else if (output_choice(&a, &fmt, &color) < 0)
 		rc = EXIT_USAGE;
 	else if ((rc = lint_setup(&lr, app, &a, &excludes)) == EXIT_OK &&
-		 (rc = lint_paths(&lr, app, &c, a.stdin_name)) == EXIT_OK) {
-		if (!lr.no_selection)
-			lint_result_print(&lr.res, (enum lint_format)fmt, stdout, color);
+		 (rc = lint_stream(&lr, app, &c, &a, fmt, color)) == EXIT_OK) {
 		fflush(stdout);
 		if (lr.status || lr.res.parse_errors)
 			rc = EXIT_USAGE;

@@ -479,6 +479,35 @@ struct lint_lockinfo ctx_stmt_lock(struct lint_ctx *c, const char *relname)
 	return li;
 }
 
+static char view_byte(const struct src_view *v, const char *src, int off)
+{
+	for (; v; v = v->under) {
+		if (off < v->at)
+			continue;
+		if (off < v->at + v->len)
+			return v->text[off - v->at];
+		off -= v->len;
+	}
+	return src[off];
+}
+
+char ctx_src_byte(const struct lint_ctx *c, int off)
+{
+	return c->view ? view_byte(c->view, c->src, off) : c->src[off];
+}
+
+void ctx_src_add(const struct lint_ctx *c, struct strbuf *sb, int start, int end)
+{
+	int i;
+
+	if (!c->view) {
+		strbuf_add(sb, c->src + start, (size_t)(end - start));
+		return;
+	}
+	for (i = start; i < end; i++)
+		strbuf_addch(sb, view_byte(c->view, c->src, i));
+}
+
 const char *ctx_text(struct lint_ctx *c, struct span s)
 {
 	const struct toklist *tl = ctx_toks(c);
@@ -488,7 +517,7 @@ const char *ctx_text(struct lint_ctx *c, struct span s)
 	int prev_end = -1;
 
 	if (!tl->ok) {
-		strbuf_add(&sb, c->src + s.start, (size_t)(s.end - s.start));
+		ctx_src_add(c, &sb, s.start, s.end);
 	} else {
 		for (i = toklist_at(tl, s.start); i < tl->n && tl->t[i].end <= s.end; i++) {
 			const struct tok *t = &tl->t[i];
@@ -497,7 +526,7 @@ const char *ctx_text(struct lint_ctx *c, struct span s)
 				continue;
 			if (prev_end >= 0 && t->start > prev_end)
 				strbuf_addch(&sb, ' ');
-			strbuf_add(&sb, c->src + t->start, (size_t)(t->end - t->start));
+			ctx_src_add(c, &sb, t->start, t->end);
 			prev_end = t->end;
 		}
 	}

@@ -129,9 +129,7 @@ static void index_lines(struct lint_ctx *c)
 
 static int tx_kind(const struct sql_stmt *st)
 {
-	if (!st->node || st->node->node_case != PG_QUERY__NODE__NODE_TRANSACTION_STMT)
-		return 0;
-	return st->node->transaction_stmt->kind;
+	return st->tx_kind; /* kept when the statement's tree is not at hand (stream.c) */
 }
 
 /* How the runner will run the section (runner.c step_prepare decides the same way). */
@@ -233,6 +231,15 @@ static void sort_findings(struct lint_result *r, size_t first)
 	}
 }
 
+/* What the rules ask later about statement i, noted while its tree is at hand. */
+static void note_stmt(struct lint_ctx *c, size_t i)
+{
+	down_doomed_note(c, i);
+	objects_note(c, i);
+	typechange_note(c, i);
+	lint_plpgsql_note(c, i);
+}
+
 static void lint_stmt(struct lint_ctx *c)
 {
 	lint_stmt_rules(c, 1);
@@ -243,7 +250,9 @@ struct lint_prep *lint_prep_new(const char *sql, const char *path, int line_base
 {
 	struct lint_prep *p = xcalloc(1, sizeof(*p));
 
-	if (sql) {
+	if (sql && sql_stream_wanted(sql)) {
+		p->stream = 1; /* its trees would not all fit: parsed piece by piece when linted */
+	} else if (sql) {
 		p->parsed = sql_script_parse(&p->s, sql, path, line_base) == 0;
 		if (tokens) {
 			toklist_scan(&p->toks, sql);
@@ -262,102 +271,219 @@ void lint_prep_free(struct lint_prep *p)
 	free(p);
 }
 
+struct section_args {
+	struct linter *l;
+	const char *sql, *path;
+	int line_base;
+	const struct directives *d;
+	struct lint_result *r;
+	int revert;
+};
+
+static void ctx_begin(struct lint_ctx *c, const struct section_args *a, struct sql_script *sp)
+{
+	struct linter *l = a->l;
+	struct lint_result *r = a->r;
+
+	memset(c, 0, sizeof(*c));
+	c->stoks_for = -1;
+	strmap_init(&c->doomed);
+	strmap_init(&c->recreated);
+	c->l = l;
+	c->res = r;
+	c->script = sp;
+	c->file = a->path;
+	c->src = a->sql;
+	c->line_base = a->line_base;
+	c->pg = l->pg;
+	c->schema = &l->schema;
+	c->revert_seq = a->revert ? l->seq : 0;
+	c->seq = ++l->seq;
+	c->run_seq = l->run_seq;
+	c->res_first = r ? r->n : 0;
+	if (r && (!r->last_file || !a->path || strcmp(r->last_file, a->path))) {
+		r->files++;
+		free(r->last_file);
+		r->last_file = xstrdup(a->path ? a->path : "-");
+	}
+}
+
+/* Before the first statement is linted: lines, directives, transactions (every
+ * statement noted already). */
+static void ctx_prologue(struct lint_ctx *c, const struct section_args *a, int parsed)
+{
+	a->r->statements += (int)c->script->n;
+	index_lines(c);
+	dirs_parse(c);
+	if (!parsed)
+		parse_error(c, c->script);
+	tx_analyse(c, a->d);
+}
+
+/* Lint statement i; its effect on the model. */
+static void lint_one(struct lint_ctx *c, size_t i, int parsed)
+{
+	struct linter *l = c->l;
+
+	c->si = i;
+	c->st = &c->script->stmts[i];
+	c->stmt_errors = 0;
+	if (c->stmt_tx_id[i] != c->tx.id) {
+		rules_tx_end(c);
+		tx_state_reset(&c->tx, c->stmt_tx_id[i]);
+	}
+	if (parsed)
+		lint_stmt(c);
+	else
+		rules_custom(c, l->custom);
+	if (parsed) {
+		schema_apply(&l->schema, c->st->node, lint_create_seq(c, c->st->node));
+		lint_note_created(l, c->st->node);
+	}
+	free_scratch(c);
+}
+
+/* After the last statement: the section-level rules, the findings in order, the context freed. */
+static void ctx_end(struct lint_ctx *c)
+{
+	if (c->res) {
+		c->st = NULL;
+		rules_tx_end(c);
+		dirs_report(c);
+		sort_findings(c->res, c->res_first);
+		lint_result_flush(c->res);
+	}
+	free_scratch(c);
+	free(c->scratch);
+	tx_state_release(&c->tx);
+	strmap_release(&c->doomed);
+	strmap_release(&c->recreated);
+	free(c->tz);
+	lint_plpgsql_release(c);
+	dirs_release(&c->dirs);
+	toklist_release(&c->toks);
+	toklist_release(&c->stoks);
+	free(c->line_starts);
+	free(c->stmt_in_tx);
+	free(c->stmt_tx_id);
+}
+
+/* The model learns statements [first, first + n) of a section, without rules. */
+static void learn(struct lint_ctx *c, size_t first, size_t n)
+{
+	size_t i;
+
+	c->l->learned_seq = c->seq;
+	for (i = first; i < first + n; i++) {
+		schema_apply(&c->l->schema, c->script->stmts[i].node, c->seq);
+		lint_note_created(c->l, c->script->stmts[i].node);
+	}
+}
+
+static void note_piece(void *ud, struct sql_script *s, size_t first, size_t n)
+{
+	size_t i;
+
+	UNUSED(s);
+	for (i = first; i < first + n; i++)
+		note_stmt(ud, i);
+}
+
+static void lint_piece(void *ud, struct sql_script *s, size_t first, size_t n)
+{
+	struct lint_ctx *c = ud;
+	size_t i;
+
+	UNUSED(s);
+	if (!c->res) {
+		learn(c, first, n);
+		return;
+	}
+	for (i = first; i < first + n; i++)
+		lint_one(c, i, 1);
+	/*
+	 * Printed as they come: a statement's findings lie in the statement, so none to
+	 * come goes before these; but for the section's last word on directives and on
+	 * a BEGIN left open, which may point back.
+	 */
+	if (c->res->emit && !c->dirs.nallow && !c->dirs.ndisabled && c->mode != TX_SELF) {
+		sort_findings(c->res, c->res_first);
+		lint_result_flush(c->res);
+		c->res_first = 0;
+	}
+}
+
+/*
+ * A long section, statement by statement (sql_stream_*): a first pass notes what the
+ * rules ask about other statements, the second lints; a few pieces' trees are in
+ * memory at a time instead of the whole file's. 0, or -1 when it is not cut that way
+ * (too short, or a piece does not parse: the whole parse says where the error is).
+ */
+static int run_streamed(const struct section_args *a)
+{
+	struct lint_ctx c;
+	struct sql_script s;
+
+	if (sql_stream_open(&s, a->sql, a->path, a->line_base) < 0) {
+		sql_script_release(&s);
+		return -1;
+	}
+	ctx_begin(&c, a, &s);
+	if (sql_stream_pass(&s, note_piece, &c) < 0) {
+		a->l->seq--; /* as if this never started: run() starts it again */
+		c.res = NULL;  /* nothing was linted */
+		ctx_end(&c);
+		sql_script_release(&s);
+		return -1;
+	}
+	if (a->r)
+		ctx_prologue(&c, a, 1);
+	sql_stream_pass(&s, lint_piece, &c);
+	ctx_end(&c);
+	sql_script_release(&s);
+	return 0;
+}
+
 /* Lint (or, with r NULL, learn from) one section; prep is its parse, or NULL to parse here. */
 static void run(struct linter *l, const char *sql, const char *path, int line_base,
 		const struct directives *d, struct lint_result *r, int revert, struct lint_prep *prep)
 {
+	const struct section_args a = { l, sql, path, line_base, d, r, revert };
 	struct lint_ctx c;
 	struct lint_prep own;
-	struct sql_script *sp;
-	int parsed;
-	size_t i, first = r ? r->n : 0;
+	size_t i;
 
-	memset(&c, 0, sizeof(c));
-	c.stoks_for = -1;
+	if (prep && prep->stream)
+		prep = NULL;
+	/* batch directives need every statement's tree at once (batch_assign) */
+	if (!prep && !strstr(sql, "migrate:batch") && run_streamed(&a) == 0)
+		return;
 	if (!prep) {
 		memset(&own, 0, sizeof(own));
 		own.parsed = sql_script_parse(&own.s, sql, path, line_base) == 0;
 		prep = &own;
 	}
-	sp = &prep->s;
-	parsed = prep->parsed;
+	ctx_begin(&c, &a, &prep->s);
 	if (prep->toks_scanned && r) {
 		c.toks = prep->toks;
 		c.toks_scanned = 1;
 		memset(&prep->toks, 0, sizeof(prep->toks));
 		prep->toks_scanned = 0;
 	}
-	c.l = l;
-	c.res = r;
-	c.script = sp;
-	c.file = path;
-	c.src = sql;
-	c.line_base = line_base;
-	c.pg = l->pg;
-	c.schema = &l->schema;
-	c.revert_seq = revert ? l->seq : 0;
-	c.seq = ++l->seq;
-	c.run_seq = l->run_seq;
-	if (r) {
-		if (!r->last_file || !path || strcmp(r->last_file, path)) {
-			r->files++;
-			free(r->last_file);
-			r->last_file = xstrdup(path ? path : "-");
-		}
-		r->statements += (int)sp->n;
-	}
 	if (!r) {
-		/* learning only: the model, no rules */
-		l->learned_seq = c.seq;
-		for (i = 0; parsed && i < sp->n; i++) {
-			schema_apply(&l->schema, sp->stmts[i].node, c.seq);
-			lint_note_created(l, sp->stmts[i].node);
-		}
-		if (prep == &own)
-			sql_script_release(&own.s);
-		return;
+		if (prep->parsed) /* learning only: the model, no rules */
+			learn(&c, 0, prep->s.n);
+	} else {
+		/* -- migrate:batch N: the statements it batches are not unbatched backfills */
+		if (prep->parsed && batch_assign(&prep->s, path) < 0)
+			r->parse_errors++;
+		for (i = 0; i < prep->s.n; i++)
+			note_stmt(&c, i);
+		ctx_prologue(&c, &a, prep->parsed);
+		for (i = 0; i < prep->s.n; i++)
+			lint_one(&c, i, prep->parsed);
 	}
-	index_lines(&c);
-	dirs_parse(&c);
-	if (!parsed)
-		parse_error(&c, sp);
-	/* -- migrate:batch N: the statements it batches are not unbatched backfills */
-	if (parsed && batch_assign(sp, path) < 0 && r)
-		r->parse_errors++;
-	tx_analyse(&c, d);
-	down_doomed_scan(&c);
-	for (i = 0; i < sp->n; i++) {
-		c.si = i;
-		c.st = &sp->stmts[i];
-		c.stmt_errors = 0;
-		if (c.stmt_tx_id[i] != c.tx.id) {
-			rules_tx_end(&c);
-			tx_state_reset(&c.tx, c.stmt_tx_id[i]);
-		}
-		if (parsed)
-			lint_stmt(&c);
-		else
-			rules_custom(&c, l->custom);
-		if (parsed) {
-			schema_apply(&l->schema, c.st->node, lint_create_seq(&c, c.st->node));
-			lint_note_created(l, c.st->node);
-		}
-		free_scratch(&c);
-	}
-	c.st = NULL;
-	rules_tx_end(&c);
-	dirs_report(&c);
-	sort_findings(r, first);
-	free_scratch(&c);
-	free(c.scratch);
-	tx_state_release(&c.tx);
-	strmap_release(&c.doomed);
-	dirs_release(&c.dirs);
-	toklist_release(&c.toks);
-	toklist_release(&c.stoks);
-	free(c.line_starts);
-	free(c.stmt_in_tx);
-	free(c.stmt_tx_id);
+	ctx_end(&c);
 	if (prep == &own)
 		sql_script_release(&own.s);
 }

@@ -258,24 +258,20 @@ const char *lint_dropped_name(const PgQuery__Node *o)
  * An index dropped or built, a column altered, on a table about to go: they lock
  * nothing that the DROP TABLE does not lock anyway, and it is what counts. */
 
-/* fn(name, i, ud) for each table that statement i of script drops (DROP TABLE). */
-static void dropped_tables(const struct sql_script *script,
-			   void (*fn)(const char *name, size_t i, void *ud), void *ud)
+/* fn(name, i, ud) for each table that statement i (its tree n) drops (DROP TABLE). */
+static void drop_stmt_tables(const PgQuery__Node *n, size_t i,
+			     void (*fn)(const char *name, size_t i, void *ud), void *ud)
 {
-	size_t i, k;
+	size_t k;
 
-	for (i = 0; i < script->n; i++) {
-		const PgQuery__Node *n = script->stmts[i].node;
+	if (!n || n->node_case != PG_QUERY__NODE__NODE_DROP_STMT ||
+	    n->drop_stmt->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+		return;
+	for (k = 0; k < n->drop_stmt->n_objects; k++) {
+		const char *name = lint_dropped_name(n->drop_stmt->objects[k]);
 
-		if (!n || n->node_case != PG_QUERY__NODE__NODE_DROP_STMT ||
-		    n->drop_stmt->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
-			continue;
-		for (k = 0; k < n->drop_stmt->n_objects; k++) {
-			const char *name = lint_dropped_name(n->drop_stmt->objects[k]);
-
-			if (name)
-				fn(name, i, ud);
-		}
+		if (name)
+			fn(name, i, ud);
 	}
 }
 
@@ -284,11 +280,11 @@ static void doom(const char *name, size_t i, void *ud)
 	strmap_put(ud, name, i);
 }
 
-void down_doomed_scan(struct lint_ctx *c)
+/* Note statement i of the section (before any is linted, its tree at hand). */
+void down_doomed_note(struct lint_ctx *c, size_t i)
 {
-	strmap_init(&c->doomed);
 	if (c->revert_seq)
-		dropped_tables(c->script, doom, &c->doomed);
+		drop_stmt_tables(c->script->stmts[i].node, i, doom, &c->doomed);
 }
 
 int down_doomed_later(const struct lint_ctx *c, const char *table)
@@ -310,7 +306,10 @@ static void add_name(const char *name, size_t i, void *ud)
 
 void lint_script_dropped_tables(const struct sql_script *script, struct strlist *out)
 {
-	dropped_tables(script, add_name, out);
+	size_t i;
+
+	for (i = 0; i < script->n; i++)
+		drop_stmt_tables(script->stmts[i].node, i, add_name, out);
 }
 
 void linter_doomed_later(struct linter *l, const struct strlist *tables)

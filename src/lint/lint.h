@@ -55,10 +55,21 @@ struct lint_result {
 	int statements;            /* statements linted */
 	int parse_errors;          /* sections the parser could not read */
 	char *last_file;           /* internal: to count files */
+	/*
+	 * Set by the caller (migrate lint) to print findings as they come: the findings
+	 * that can no longer change or move are handed to emit in their final order and
+	 * freed (items then holds only the rest); the counts below keep what they were.
+	 */
+	void (*emit)(void *arg, const struct lint_finding *f);
+	void *emit_arg;
+	size_t emitted_blocking;   /* of lint_result_blocking */
+	size_t emitted_count[3];   /* of lint_result_count, by severity */
 };
 
 void lint_result_init(struct lint_result *r);
 void lint_result_release(struct lint_result *r);
+/* With emit set: hand items[0, n) to it, free them. */
+void lint_result_flush(struct lint_result *r);
 /* Error-level findings not allowed by a directive (parse errors not included). */
 size_t lint_result_blocking(const struct lint_result *r);
 /* Counts of the findings that are shown (not allowed), by severity. */

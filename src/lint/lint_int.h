@@ -13,6 +13,8 @@
 #include "sql/script.h"
 #include "sql/step.h"
 
+struct strbuf;
+
 /* ---- the rule catalog (catalog.c) ---- */
 
 
@@ -91,17 +93,31 @@ struct tx_state {
 	int first_danger;     /* index in locks of the first dangerous lock, -1 */
 	struct added_constraint *cons;
 	size_t ncons, acons;
+	struct strmap cons_by_key;   /* "name\ntable" -> the first of cons with them */
 	struct added_enum_value *enums;
 	size_t nenums, aenums;
 };
 
 
+/*
+ * A text inserted into the section as the rules read it, at byte at (the SQL
+ * of a PL/pgSQL body, linted where it does not stand verbatim): bytes from at
+ * on are the inserted ones, then the section's again. Nested in under.
+ */
+struct src_view {
+	const struct src_view *under;
+	const char *text;
+	int at, len;
+};
+
 struct lint_ctx {
 	struct linter *l;
 	struct lint_result *res;      /* NULL when only learning */
+	size_t res_first;             /* the section's first finding in res (sorted at its end) */
 	const struct sql_script *script;
 	const char *file;
 	const char *src;
+	const struct src_view *view;  /* NULL: the rules read src as it is */
 	int line_base;
 	int pg;                       /* server major version */
 	struct schema *schema;
@@ -126,6 +142,12 @@ struct lint_ctx {
 	const struct sql_stmt *st;
 	int stmt_errors;              /* error-level findings emitted for it */
 	struct strmap doomed;         /* a down: table -> the last statement that drops it */
+	struct plpgsql_index *plpgsql; /* the section's functions and calls (plpgsql.c), or NULL */
+	/* What the statements of the section hold, noted before the rules run (the
+	 * statements' trees may be gone when a rule asks: stream.c): */
+	struct strmap recreated;      /* "type:name" -> the last statement that creates it */
+	struct tz_set { size_t stmt; int utc; } *tz; /* SET TimeZone statements, in order */
+	size_t ntz, atz;
 	char **scratch;               /* strings freed after the statement */
 	size_t nscratch, ascratch;
 };
@@ -163,6 +185,11 @@ const char *ctx_ident(struct lint_ctx *c, const char *name);
 const char *ctx_relname(struct lint_ctx *c, const PgQuery__RangeVar *rv);
 /* Quote for messages: "users"."email" */
 const char *ctx_quote(struct lint_ctx *c, const char *name);
+
+/* Byte off of the text the rules read (src through the views); NUL at its end. */
+char ctx_src_byte(const struct lint_ctx *c, int off);
+/* Bytes start..end of it. */
+void ctx_src_add(const struct lint_ctx *c, struct strbuf *sb, int start, int end);
 
 /* The source text of a span, comments dropped and whitespace runs made one space. */
 const char *ctx_text(struct lint_ctx *c, struct span s);
@@ -243,6 +270,7 @@ void lint_stmt_rules(struct lint_ctx *c, int tx_effects);
 /* The SQL inside a DO block or a PL/pgSQL function body, and in the function a
  * statement calls (plpgsql.c); depth counts the bodies around c->st. */
 void lint_plpgsql(struct lint_ctx *c, int depth);
+void lint_plpgsql_release(struct lint_ctx *c);
 
 /* Directives (directives.c). */
 void dirs_parse(struct lint_ctx *c);
@@ -267,6 +295,7 @@ void rules_custom(struct lint_ctx *c, const struct custom_set *cs);
 struct lint_prep {
 	struct sql_script s;
 	int parsed;
+	int stream;           /* long: not parsed, run() lints it statement by statement */
 	struct toklist toks;  /* scanned too when asked (moved into the context) */
 	int toks_scanned;
 };
@@ -347,7 +376,11 @@ void rules_down(struct lint_ctx *c);
 const char *lint_dropped_name(const PgQuery__Node *o);
 /* A down: which tables it drops, and does it drop table after the current statement?
  * (judge.c) */
-void down_doomed_scan(struct lint_ctx *c);
+void down_doomed_note(struct lint_ctx *c, size_t i);
+/* Each rule file's notes of statement i (its tree at hand), before any is linted. */
+void objects_note(struct lint_ctx *c, size_t i);
+void typechange_note(struct lint_ctx *c, size_t i);
+void lint_plpgsql_note(struct lint_ctx *c, size_t i);
 int down_doomed_later(const struct lint_ctx *c, const char *table);
 
 /* Severity of a rule after lint.rules / excludes: LINT_OFF when off. */

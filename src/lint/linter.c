@@ -28,6 +28,25 @@ static void finding_release(struct lint_finding *f)
 	free(f->allow_reason);
 }
 
+void lint_result_flush(struct lint_result *r)
+{
+	size_t i;
+
+	if (!r->emit)
+		return;
+	for (i = 0; i < r->n; i++) {
+		const struct lint_finding *f = &r->items[i];
+
+		r->emit(r->emit_arg, f);
+		if (f->severity == LINT_ERROR && !f->allowed && strcmp(f->rule, "parse-error"))
+			r->emitted_blocking++;
+		if (!f->allowed && (unsigned)f->severity < 3)
+			r->emitted_count[f->severity]++;
+		finding_release(&r->items[i]);
+	}
+	r->n = 0;
+}
+
 void lint_result_release(struct lint_result *r)
 {
 	size_t i;
@@ -41,7 +60,7 @@ void lint_result_release(struct lint_result *r)
 
 size_t lint_result_blocking(const struct lint_result *r)
 {
-	size_t i, n = 0;
+	size_t i, n = r->emitted_blocking;
 
 	for (i = 0; i < r->n; i++)
 		if (r->items[i].severity == LINT_ERROR && !r->items[i].allowed &&
@@ -52,7 +71,7 @@ size_t lint_result_blocking(const struct lint_result *r)
 
 size_t lint_result_count(const struct lint_result *r, enum lint_severity sev)
 {
-	size_t i, n = 0;
+	size_t i, n = (unsigned)sev < 3 ? r->emitted_count[sev] : 0;
 
 	for (i = 0; i < r->n; i++)
 		if (r->items[i].severity == sev && !r->items[i].allowed)
@@ -135,8 +154,8 @@ static int column_of(const struct lint_ctx *c, int off, int *line)
 {
 	int l = ctx_line(c, off), start = c->line_starts[l - c->line_base], col = 1, i;
 
-	for (i = start; i < off && c->src[i]; i++)
-		if (((unsigned char)c->src[i] & 0xC0) != 0x80)
+	for (i = start; i < off && ctx_src_byte(c, i); i++)
+		if (((unsigned char)ctx_src_byte(c, i) & 0xC0) != 0x80)
 			col++;
 	*line = l;
 	return col;
@@ -145,12 +164,22 @@ static int column_of(const struct lint_ctx *c, int off, int *line)
 char *lint_source_line(const struct lint_ctx *c, int line)
 {
 	int start = c->line_starts[line - c->line_base], end = start;
+	struct strbuf sb = STRBUF_INIT;
+	char ch;
 
-	while (c->src[end] && c->src[end] != '\n')
+	if (!c->view) {
+		while (c->src[end] && c->src[end] != '\n')
+			end++;
+		if (end > start && c->src[end - 1] == '\r')
+			end--;
+		return xstrndup(c->src + start, (size_t)(end - start));
+	}
+	while ((ch = ctx_src_byte(c, end)) && ch != '\n')
 		end++;
-	if (end > start && c->src[end - 1] == '\r')
+	if (end > start && ctx_src_byte(c, end - 1) == '\r')
 		end--;
-	return xstrndup(c->src + start, (size_t)(end - start));
+	ctx_src_add(c, &sb, start, end);
+	return strbuf_detach(&sb, NULL);
 }
 
 void lint_report(struct lint_ctx *c, const struct lint_emit *e, const char *fmt, ...)

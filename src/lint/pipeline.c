@@ -59,7 +59,7 @@ static void *worker(void *arg)
 static int workers_for(size_t n)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int w = cpus > 1 ? (int)cpus - 1 : 0;
+	int w = cpus > 1 ? (int)cpus : 0;
 
 	if (w > MAX_WORKERS)
 		w = MAX_WORKERS;

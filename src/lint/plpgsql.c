@@ -253,14 +253,40 @@ static int returns_trigger(const PgQuery__CreateFunctionStmt *f)
 	return !strcmp(t, "trigger") || !strcmp(t, "event_trigger");
 }
 
-struct call_find {
-	const char *name;
-	int found;
+/*
+ * The section's PL/pgSQL functions by name, and the functions its top-level
+ * statements call, built once per section on first use: a call site looks its
+ * functions up instead of reading every statement before it (that was quadratic).
+ */
+struct fn_def {
+	char *name;
+	char *stmt_text;       /* the CREATE FUNCTION statement (a copy: its tree may be gone) */
+	char *body;            /* its body */
+	int offset;            /* of the statement in the section */
+	int body_abs;          /* of the body, -1 when not verbatim there */
+	size_t next;           /* the next definition of the same name, or NONE */
 };
 
-static int find_call(const ProtobufCMessage *m, void *ud)
+#define NONE ((size_t)-1)
+
+struct plpgsql_index {
+	struct strmap first;   /* name -> its first definition in def */
+	struct strmap last;    /* name -> its last definition in def */
+	struct fn_def *def;
+	size_t ndef, adef;
+	struct strmap called;  /* name -> the last SELECT/CALL statement that calls it */
+	struct do_stmt { size_t stmt; char *text; } *dos; /* DO statements, in order */
+	size_t ndo, ado;
+};
+
+struct call_names {
+	const char **v;
+	size_t n, alloc;
+};
+
+static int collect_call(const ProtobufCMessage *m, void *ud)
 {
-	struct call_find *f = ud;
+	struct call_names *cn = ud;
 	const PgQuery__FuncCall *fc;
 	const char *n;
 
@@ -268,76 +294,196 @@ static int find_call(const ProtobufCMessage *m, void *ud)
 		return PGNODE_CONTINUE;
 	fc = (const PgQuery__FuncCall *)m;
 	n = pgnode_last_str(fc->funcname, fc->n_funcname);
-	if (n && !strcmp(n, f->name)) {
-		f->found = 1;
-		return PGNODE_STOP;
+	if (n) {
+		ALLOC_GROW(cn->v, cn->n + 1, cn->alloc);
+		cn->v[cn->n++] = n;
 	}
 	return PGNODE_CONTINUE;
 }
 
+/* The names of the functions a SELECT or CALL calls (none for another statement). */
+static void call_names(const PgQuery__Node *n, struct call_names *cn)
+{
+	cn->n = 0;
+	if (n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT || n->node_case == PG_QUERY__NODE__NODE_CALL_STMT)
+		pgnode_walk(&n->base, collect_call, cn);
+}
+
+/* Does statement n (a SELECT or CALL) call a function of that name? */
 static int calls(const PgQuery__Node *n, const char *name)
 {
-	struct call_find f = { name, 0 };
+	struct call_names cn = { NULL, 0, 0 };
+	size_t i;
+	int found = 0;
 
-	if (n->node_case != PG_QUERY__NODE__NODE_SELECT_STMT && n->node_case != PG_QUERY__NODE__NODE_CALL_STMT)
-		return 0;
-	pgnode_walk(&n->base, find_call, &f);
-	return f.found;
+	call_names(n, &cn);
+	for (i = 0; i < cn.n && !found; i++)
+		found = !strcmp(cn.v[i], name);
+	free(cn.v);
+	return found;
+}
+
+static void index_def(struct plpgsql_index *x, const struct sql_stmt *st)
+{
+	const PgQuery__CreateFunctionStmt *f = st->node->create_function_stmt;
+	const char *name = pgnode_last_str(f->funcname, f->n_funcname);
+	const char *body = defelem_str(f->options, f->n_options, "as");
+	struct fn_def *d;
+	size_t last;
+
+	if (!name || !body || !is_plpgsql(defelem_str(f->options, f->n_options, "language")))
+		return;
+	ALLOC_GROW(x->def, x->ndef + 1, x->adef);
+	d = &x->def[x->ndef];
+	d->name = xstrdup(name);
+	d->stmt_text = xstrdup(st->text);
+	d->body = xstrdup(body);
+	d->offset = st->offset;
+	d->body_abs = body_offset(st, body);
+	d->next = NONE;
+	if (strmap_get(&x->last, name, &last))
+		x->def[last].next = x->ndef;
+	else
+		strmap_put(&x->first, name, x->ndef);
+	strmap_put(&x->last, name, x->ndef);
+	x->ndef++;
+}
+
+static struct plpgsql_index *fn_index(struct lint_ctx *c)
+{
+	struct plpgsql_index *x = c->plpgsql;
+
+	if (!x) {
+		x = c->plpgsql = xcalloc(1, sizeof(*x));
+		strmap_init(&x->first);
+		strmap_init(&x->last);
+		strmap_init(&x->called);
+	}
+	return x;
+}
+
+/* Note statement i of the section (before any is linted, its tree at hand). */
+void lint_plpgsql_note(struct lint_ctx *c, size_t i)
+{
+	const struct sql_stmt *st = &c->script->stmts[i];
+	struct call_names cn = { 0 };
+	struct plpgsql_index *x;
+	size_t k;
+
+	if (!st->node)
+		return;
+	x = fn_index(c);
+	if (st->node->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
+		index_def(x, st);
+	} else if (st->node->node_case == PG_QUERY__NODE__NODE_DO_STMT) {
+		ALLOC_GROW(x->dos, x->ndo + 1, x->ado);
+		x->dos[x->ndo].stmt = i;
+		x->dos[x->ndo++].text = xstrdup(st->text);
+	}
+	call_names(st->node, &cn);
+	for (k = 0; k < cn.n; k++)
+		strmap_put(&x->called, cn.v[k], i);
+	free(cn.v);
+}
+
+void lint_plpgsql_release(struct lint_ctx *c)
+{
+	struct plpgsql_index *x = c->plpgsql;
+	size_t i;
+
+	if (!x)
+		return;
+	for (i = 0; i < x->ndef; i++) {
+		free(x->def[i].name);
+		free(x->def[i].stmt_text);
+		free(x->def[i].body);
+	}
+	for (i = 0; i < x->ndo; i++)
+		free(x->dos[i].text);
+	strmap_release(&x->first);
+	strmap_release(&x->last);
+	strmap_release(&x->called);
+	free(x->def);
+	free(x->dos);
+	free(x);
+	c->plpgsql = NULL;
 }
 
 /* Is the function called by a later top-level statement of the section? */
-static int called_later(const struct lint_ctx *c, size_t from, const char *name)
+static int called_later(struct lint_ctx *c, size_t from, const char *name)
 {
-	size_t i;
+	struct plpgsql_index *x = fn_index(c);
+	size_t i, at;
 
-	for (i = from + 1; i < c->script->n; i++) {
-		const struct sql_stmt *st = &c->script->stmts[i];
+	if (strmap_get(&x->called, name, &at) && at > from)
+		return 1;
+	for (i = 0; i < x->ndo; i++) {
+		const char *p = x->dos[i].text;
 
-		if (!st->node)
+		if (x->dos[i].stmt <= from)
 			continue;
-		if (calls(st->node, name))
-			return 1;
 		/* PERFORM f() in a DO block: where to report is all this decides */
-		if (st->node->node_case == PG_QUERY__NODE__NODE_DO_STMT) {
-			const char *p = st->text;
-
-			while ((p = strstr(p, name))) {
-				p += strlen(name);
-				if (p[strspn(p, " \t\n")] == '(')
-					return 1;
-			}
+		while ((p = strstr(p, name))) {
+			p += strlen(name);
+			if (p[strspn(p, " \t\n")] == '(')
+				return 1;
 		}
 	}
 	return 0;
 }
 
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The definitions (indexes in def, in order, once each) of the functions st calls. */
+static size_t called_defs(struct lint_ctx *c, size_t **out)
+{
+	struct plpgsql_index *x;
+	struct call_names cn = { 0 };
+	size_t *v = NULL, n = 0, alloc = 0, i, k, at;
+
+	call_names(c->st->node, &cn);
+	if (!cn.n) {
+		free(cn.v);
+		*out = NULL;
+		return 0;
+	}
+	x = fn_index(c);
+	for (i = 0; i < cn.n; i++) {
+		for (at = strmap_get(&x->first, cn.v[i], &at) ? at : NONE; at != NONE; at = x->def[at].next) {
+			if (x->def[at].offset >= c->st->offset)
+				continue;
+			ALLOC_GROW(v, n + 1, alloc);
+			v[n++] = at;
+		}
+	}
+	free(cn.v);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_size);
+	for (i = k = 0; i < n; i++)
+		if (!k || v[k - 1] != v[i])
+			v[k++] = v[i];
+	*out = v;
+	return k;
+}
+
 /* The section's PL/pgSQL functions this statement calls: each body linted at the call. */
 static void lint_calls(struct lint_ctx *c, int depth)
 {
-	size_t i;
+	size_t *defs, n = called_defs(c, &defs), i;
 
-	for (i = 0; i < c->script->n; i++) {
-		const struct sql_stmt *d = &c->script->stmts[i];
-		const PgQuery__CreateFunctionStmt *f;
-		const char *name;
+	for (i = 0; i < n; i++) {
+		const struct fn_def *d = &c->plpgsql->def[defs[i]];
+		struct body b = { d->body, d->body_abs, c->st, ctx_printf(c, "%s()", d->name), 1,
+				  depth + 1 };
 
-		if (!d->node || d->node->node_case != PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT ||
-		    d->offset >= c->st->offset)
-			continue;
-		f = d->node->create_function_stmt;
-		name = pgnode_last_str(f->funcname, f->n_funcname);
-		if (!name || !is_plpgsql(defelem_str(f->options, f->n_options, "language")) ||
-		    !calls(c->st->node, name))
-			continue;
-		{
-			const char *text = defelem_str(f->options, f->n_options, "as");
-			struct body b = { text, body_offset(d, text), c->st,
-					  ctx_printf(c, "%s()", name), 1, depth + 1 };
-
-			if (text)
-				lint_body(c, d->text, &b);
-		}
+		lint_body(c, d->stmt_text, &b);
 	}
+	free(defs);
 }
 
 void lint_plpgsql(struct lint_ctx *c, int depth)
@@ -370,12 +516,14 @@ void lint_plpgsql(struct lint_ctx *c, int depth)
 
 /* ---- one statement of a body ---- */
 
-static int utf8_chars(const char *s, int n)
+/* Characters (not UTF-8 continuation bytes) of the text the rules read, from..to. */
+static int chars_between(const struct lint_ctx *c, int from, int to)
 {
 	int i, k = 0;
+	char ch;
 
-	for (i = 0; i < n && s[i]; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
+	for (i = from; i < to && (ch = ctx_src_byte(c, i)); i++)
+		if (((unsigned char)ch & 0xC0) != 0x80)
 			k++;
 	return k;
 }
@@ -392,43 +540,41 @@ static void place_at_call(struct lint_ctx *c, const struct body *b, size_t first
 		free(f->message);
 		f->message = m;
 		f->line = f->end_line = ctx_line(c, b->call->offset);
-		f->col = 1 + utf8_chars(c->src + c->line_starts[f->line - c->line_base],
-					b->call->offset - c->line_starts[f->line - c->line_base]);
+		f->col = 1 + chars_between(c, c->line_starts[f->line - c->line_base], b->call->offset);
 		f->end_col = f->col + 1;
 		free(f->source);
 		f->source = lint_source_line(c, f->line);
 	}
 }
 
+/*
+ * The statements of text, which the rules read at byte base of the section: parsed alone,
+ * their offsets and tree locations moved by base (a parse of the text padded to base
+ * cost time and memory in proportion to the file, for every body).
+ */
 static void lint_inner(struct lint_ctx *c, const struct body *b, const char *text, int base,
 		       int verbatim, int lineno)
 {
 	const struct sql_stmt *outer = c->st;
-	const char *src = c->src;
+	const struct src_view *under = c->view;
+	struct src_view view = { under, text, base, (int)strlen(text) };
 	int toks = c->toks_scanned, errors = c->stmt_errors;
-	size_t first = c->res ? c->res->n : 0, k, tl = strlen(text), sl = strlen(src);
-	char *buf = xmalloc((size_t)base + tl + 1), *view = NULL;
+	size_t first = c->res ? c->res->n : 0, k;
 	struct sql_script s;
 
-	memset(buf, ' ', (size_t)base);
-	memcpy(buf + base, text, tl + 1);
-	if (sql_script_parse(&s, buf, c->file, c->line_base) != 0) {
+	if (sql_script_parse(&s, text, c->file, c->line_base) != 0) {
 		sql_script_release(&s);
-		free(buf);
 		return; /* PostgreSQL reports it when the body runs */
 	}
-	if (!verbatim) {
-		/* the text the rules read at base is this one; the rest of the file is unchanged */
-		view = xmalloc(sl + tl + 1);
-		memcpy(view, src, (size_t)base);
-		memcpy(view + base, text, tl);
-		memcpy(view + base + tl, src + base, sl - (size_t)base + 1);
-		c->src = view;
-	}
+	if (!verbatim)
+		c->view = &view; /* the text the rules read at base is this one */
 	c->toks_scanned = 0;
 	for (k = 0; k < s.n; k++) {
 		struct sql_stmt in = s.stmts[k];
 
+		in.offset += base;
+		if (in.node)
+			pgnode_shift_locations(&in.node->base, base);
 		in.line = ctx_line(c, in.offset);
 		c->st = &in;
 		c->stoks_for = -1;
@@ -440,15 +586,13 @@ static void lint_inner(struct lint_ctx *c, const struct body *b, const char *tex
 			schema_apply(c->schema, in.node, lint_create_seq(c, in.node));
 	}
 	c->st = outer;
-	c->src = src;
+	c->view = under;
 	c->toks_scanned = toks;
 	c->stoks_for = -1;
 	c->stmt_errors = errors;
 	if (b->call && c->res)
 		place_at_call(c, b, first, lineno);
 	sql_script_release(&s);
-	free(buf);
-	free(view);
 }
 
 /* ---- the statements a top-level statement runs in PL/pgSQL (plan's predictions) ---- */

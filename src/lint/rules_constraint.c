@@ -71,10 +71,18 @@ static const char *conname(struct lint_ctx *c, const PgQuery__RangeVar *rel,
 	return first;
 }
 
+/* The key of a constraint in cons_by_key (a scratch string of the statement). */
+static const char *cons_key(struct lint_ctx *c, const char *table, const char *name)
+{
+	return ctx_printf(c, "%s\n%s", name, table);
+}
+
 static void record_added(struct lint_ctx *c, const PgQuery__RangeVar *rel, const char *name)
 {
 	struct tx_state *tx = &c->tx;
 	struct added_constraint *a;
+	const char *key;
+	size_t at;
 
 	if (!ctx_in_tx(c))
 		return;
@@ -83,6 +91,9 @@ static void record_added(struct lint_ctx *c, const PgQuery__RangeVar *rel, const
 	a->table = xstrdup(rel->relname);
 	a->name = xstrdup(name);
 	a->line = c->st->line;
+	key = cons_key(c, rel->relname, name);
+	if (!strmap_get(&tx->cons_by_key, key, &at))
+		strmap_put(&tx->cons_by_key, key, tx->ncons - 1);
 }
 
 static void check_constraint(struct lint_ctx *c, const PgQuery__RangeVar *rel,
@@ -250,9 +261,8 @@ static void validate(struct lint_ctx *c, const PgQuery__RangeVar *rel, const cha
 
 	if (!ctx_in_tx(c))
 		return;
-	for (i = 0; i < tx->ncons; i++) {
-		if (strcmp(tx->cons[i].name, name) || strcmp(tx->cons[i].table, rel->relname))
-			continue;
+	/* the first constraint added with this name on this table (a look-up, not a walk) */
+	if (strmap_get(&tx->cons_by_key, cons_key(c, rel->relname, name), &i)) {
 		{
 			struct lint_emit e = {
 				.rule = "validate-same-transaction",
@@ -265,7 +275,6 @@ static void validate(struct lint_ctx *c, const PgQuery__RangeVar *rel, const cha
 				    "(line %d): the lock taken to add it is held for the whole scan of %s",
 				    ctx_quote(c, name), tx->cons[i].line, ctx_quote(c, rel->relname));
 		}
-		return;
 	}
 }
 

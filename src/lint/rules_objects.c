@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "lint/lint_int.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 /* The object's name in a DROP / RENAME / SET SCHEMA object node. */
@@ -145,19 +146,45 @@ static const char *created_name(const PgQuery__Node *n, PgQuery__ObjectType t)
 	}
 }
 
+static const PgQuery__ObjectType created_types[] = {
+	PG_QUERY__OBJECT_TYPE__OBJECT_VIEW, PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW,
+	PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION, PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE,
+	PG_QUERY__OBJECT_TYPE__OBJECT_ROUTINE, PG_QUERY__OBJECT_TYPE__OBJECT_TYPE,
+	PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN,
+};
+
+static const char *created_key(struct strbuf *sb, PgQuery__ObjectType t, const char *name)
+{
+	strbuf_reset(sb);
+	strbuf_addf(sb, "%d:%s", (int)t, name);
+	return sb->buf;
+}
+
+/* Note statement i of the section (before any is linted, its tree at hand): what it creates. */
+void objects_note(struct lint_ctx *c, size_t i)
+{
+	const PgQuery__Node *n = c->script->stmts[i].node;
+	struct strbuf sb = STRBUF_INIT;
+	size_t k;
+
+	for (k = 0; n && k < ARRAY_SIZE(created_types); k++) {
+		const char *name = created_name(n, created_types[k]);
+
+		if (name)
+			strmap_put(&c->recreated, created_key(&sb, created_types[k], name), i);
+	}
+	strbuf_release(&sb);
+}
+
 /* Does a later statement of the section create it again (drop and re-create)? */
 static int recreated_later(const struct lint_ctx *c, PgQuery__ObjectType t, const char *name)
 {
-	size_t i;
+	struct strbuf sb = STRBUF_INIT;
+	size_t at;
+	int found = strmap_get(&c->recreated, created_key(&sb, t, name), &at) && at > c->si;
 
-	for (i = c->si + 1; i < c->script->n; i++) {
-		const char *n = c->script->stmts[i].node ?
-				created_name(c->script->stmts[i].node, t) : NULL;
-
-		if (n && !strcmp(n, name))
-			return 1;
-	}
-	return 0;
+	strbuf_release(&sb);
+	return found;
 }
 
 static void report_drop(struct lint_ctx *c, const PgQuery__DropStmt *d, const char *rule,

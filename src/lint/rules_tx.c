@@ -26,6 +26,7 @@ void tx_state_release(struct tx_state *tx)
 		free(tx->cons[i].name);
 	}
 	free(tx->cons);
+	strmap_release(&tx->cons_by_key);
 	for (i = 0; i < tx->nenums; i++) {
 		free(tx->enums[i].type);
 		free(tx->enums[i].value);

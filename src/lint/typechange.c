@@ -95,23 +95,22 @@ static int is_utc(const char *z)
 	return 0;
 }
 
-/* The session TimeZone an earlier statement of this section set: 1 UTC, 0 another, -1 not set. */
-static int session_tz_utc(const struct lint_ctx *c)
+/* Note statement i of the section (before any is linted, its tree at hand): a SET TimeZone. */
+void typechange_note(struct lint_ctx *c, size_t i)
 {
-	size_t i;
+	const PgQuery__Node *n = c->script->stmts[i].node;
+	const PgQuery__VariableSetStmt *v;
+	const char *val = NULL;
+	int utc;
 
-	for (i = c->si; i-- > 0;) {
-		const PgQuery__Node *n = c->script->stmts[i].node;
-		const PgQuery__VariableSetStmt *v;
-		const char *val = NULL;
-
-		if (!n || n->node_case != PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
-			continue;
-		v = n->variable_set_stmt;
-		if (!v->name || strcasecmp(v->name, "timezone"))
-			continue;
-		if (v->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE || v->n_args != 1)
-			return -1; /* RESET, DEFAULT: the server's own setting, unknown here */
+	if (!n || n->node_case != PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
+		return;
+	v = n->variable_set_stmt;
+	if (!v->name || strcasecmp(v->name, "timezone"))
+		return;
+	if (v->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE || v->n_args != 1) {
+		utc = -1; /* RESET, DEFAULT: the server's own setting, unknown here */
+	} else {
 		if (v->args[0]->node_case == PG_QUERY__NODE__NODE_A_CONST) {
 			const PgQuery__AConst *k = v->args[0]->a_const;
 
@@ -120,8 +119,22 @@ static int session_tz_utc(const struct lint_ctx *c)
 			else if (k->val_case == PG_QUERY__A__CONST__VAL_IVAL)
 				val = k->ival && k->ival->ival ? "1" : "0";
 		}
-		return val && is_utc(val);
+		utc = val && is_utc(val);
 	}
+	ALLOC_GROW(c->tz, c->ntz + 1, c->atz);
+	c->tz[c->ntz].stmt = i;
+	c->tz[c->ntz].utc = utc;
+	c->ntz++;
+}
+
+/* The session TimeZone an earlier statement of this section set: 1 UTC, 0 another, -1 not set. */
+static int session_tz_utc(const struct lint_ctx *c)
+{
+	size_t i;
+
+	for (i = c->ntz; i-- > 0;)
+		if (c->tz[i].stmt < c->si)
+			return c->tz[i].utc;
 	return -1;
 }
 

@@ -5,6 +5,7 @@
 
 #include "report/lint_report.h"
 #include "lint/catalog.h"
+#include "base/jsonstr.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -83,37 +84,77 @@ static json_t *finding_json(json_t *o, const struct lint_finding *f)
 	return o;
 }
 
-/*
- * One finding per line, each object built and encoded by jansson; the frame
- * around them is fixed text. Streaming keeps a 50,000-finding run small.
- */
-void lint_print_json(const struct lint_result *r, FILE *out)
+static int add_key_str(struct strbuf *sb, const char *key, const char *v)
 {
-	const size_t flags = JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII;
-	size_t i, k = 0, cap = 16384;
-	char *buf = xmalloc(cap);
-	json_t *o = NULL;
-
-	fputs("{\n  \"format_version\": \"" JSON_FORMAT_VERSION "\",\n  \"findings\": [", out);
-	for (i = 0; i < r->n; i++) {
-		size_t n;
-
-		if (r->items[i].allowed)
-			continue;
-		o = finding_json(o, &r->items[i]);
-		n = json_dumpb(o, buf, cap, flags);
-		if (n > cap) {
-			cap = n * 2;
-			buf = xrealloc(buf, cap);
-			n = json_dumpb(o, buf, cap, flags);
-		}
-		fputs(k++ ? ",\n    " : "\n    ", out);
-		fwrite(buf, 1, n, out);
+	strbuf_addf(sb, ", \"%s\": ", key);
+	if (!v) {
+		strbuf_addstr(sb, "null");
+		return 0;
 	}
-	json_decref(o);
-	free(buf);
-	fprintf(out, "%s],\n  \"files\": %d,\n  \"statements\": %d\n}\n", k ? "\n  " : "",
-		r->files, r->statements);
+	return json_str_add(sb, v);
+}
+
+/* A finding as finding_json and jansson encode it, written directly; -1 when a
+ * string is not valid UTF-8 (then jansson's own encoding is used). */
+static int finding_line(struct strbuf *sb, const struct lint_finding *f)
+{
+	strbuf_reset(sb);
+	strbuf_addstr(sb, "{\"rule\": ");
+	if (json_str_add(sb, f->rule) < 0 ||
+	    add_key_str(sb, "severity", lint_severity_name(f->severity)) < 0 ||
+	    add_key_str(sb, "file", f->file) < 0)
+		return -1;
+	strbuf_addf(sb, ", \"line\": %d, \"column\": %d, \"end_line\": %d, \"end_column\": %d",
+		    f->line, f->col, f->end_line, f->end_col);
+	if (add_key_str(sb, "message", f->message) < 0 || add_key_str(sb, "lock", f->lock) < 0 ||
+	    add_key_str(sb, "table", f->table) < 0)
+		return -1;
+	strbuf_addf(sb, ", \"blocks\": [%s%s%s], \"rewrite\": %s, \"scan\": %s",
+		    f->blocks_reads ? "\"reads\"" : "", f->blocks_reads && f->blocks_writes ? ", " : "",
+		    f->blocks_writes ? "\"writes\"" : "", f->rewrite ? "true" : "false",
+		    f->scan ? "true" : "false");
+	if (add_key_str(sb, "help", f->help) < 0)
+		return -1;
+	strbuf_addch(sb, '}');
+	return 0;
+}
+
+/*
+ * One finding per line, written as jansson would encode finding_json's object
+ * (that encoding is the fallback for text that is not UTF-8); the frame around
+ * them is fixed text. Printed as the findings come (lint_stream).
+ */
+void lint_json_begin(struct lint_stream *ls)
+{
+	fputs("{\n  \"format_version\": \"" JSON_FORMAT_VERSION "\",\n  \"findings\": [", ls->out);
+	ls->buf = xcalloc(1, sizeof(*ls->buf));
+	strbuf_init(ls->buf, 0);
+}
+
+void lint_json_finding(struct lint_stream *ls, const struct lint_finding *f)
+{
+	if (f->allowed)
+		return;
+	fputs(ls->shown++ ? ",\n    " : "\n    ", ls->out);
+	if (finding_line(ls->buf, f) == 0) {
+		fwrite(ls->buf->buf, 1, ls->buf->len, ls->out);
+	} else {
+		json_t *o = finding_json(NULL, f);
+
+		json_dumpf(o, ls->out, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+		json_decref(o);
+	}
+}
+
+void lint_json_end(struct lint_stream *ls, const struct lint_result *r)
+{
+	if (!ls->buf)
+		lint_json_begin(ls);
+	fprintf(ls->out, "%s],\n  \"files\": %d,\n  \"statements\": %d\n}\n",
+		ls->shown ? "\n  " : "", r->files, r->statements);
+	strbuf_release(ls->buf);
+	free(ls->buf);
+	ls->buf = NULL;
 }
 
 /* ---- SARIF ---- */

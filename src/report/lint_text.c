@@ -139,43 +139,46 @@ static void print_help(FILE *out, const char *help, const struct colors *co)
 	}
 }
 
-static void print_text(const struct lint_result *r, FILE *out, const struct colors *co)
+/* One finding as text; counted in ls (allowed ones only counted). */
+static void text_finding(struct lint_stream *ls, const struct lint_finding *f)
 {
-	size_t i, errors = 0, warnings = 0, allowed = 0;
+	const struct colors *co = ls->color ? &ansi : &plain;
+	FILE *out = ls->out;
+	int parse = !strcmp(f->rule, "parse-error");
+	int width = snprintf(NULL, 0, "%d", f->line);
 
-	for (i = 0; i < r->n; i++) {
-		const struct lint_finding *f = &r->items[i];
-		int parse = !strcmp(f->rule, "parse-error");
-		int width = snprintf(NULL, 0, "%d", f->line);
-
-		if (f->allowed) {
-			allowed++;
-			continue;
-		}
-		if (f->severity == LINT_ERROR)
-			errors++;
-		else
-			warnings++;
-		if (parse)
-			fprintf(out, "%s%s:%d:%d:%s %sparse error:%s %s%s%s\n", co->bold, shown(f->file),
-				f->line, f->col, co->reset, co->err, co->reset, co->bold,
-				shown_text(f->message), co->reset);
-		else
-			fprintf(out, "%s%s:%d:%d:%s %s%s[%s]:%s %s%s%s\n", co->bold, shown(f->file),
-				f->line, f->col, co->reset, f->severity == LINT_ERROR ? co->err : co->warn,
-				lint_severity_name(f->severity), f->rule, co->reset,
-				co->bold, shown_text(f->message), co->reset);
-
-		print_caret(out, f, co, width);
-		print_lock(out, f, co);
-		if (f->help)
-			print_help(out, f->help, co);
-		fputc('\n', out);
+	if (f->allowed) {
+		ls->allowed++;
+		return;
 	}
-	fprintf(out, "%zu error%s, %zu warning%s", errors, errors == 1 ? "" : "s", warnings,
-		warnings == 1 ? "" : "s");
-	if (allowed)
-		fprintf(out, " (%zu allowed by -- migrate:allow)", allowed);
+	if (f->severity == LINT_ERROR)
+		ls->errors++;
+	else
+		ls->warnings++;
+	if (parse)
+		fprintf(out, "%s%s:%d:%d:%s %sparse error:%s %s%s%s\n", co->bold, shown(f->file),
+			f->line, f->col, co->reset, co->err, co->reset, co->bold,
+			shown_text(f->message), co->reset);
+	else
+		fprintf(out, "%s%s:%d:%d:%s %s%s[%s]:%s %s%s%s\n", co->bold, shown(f->file),
+			f->line, f->col, co->reset, f->severity == LINT_ERROR ? co->err : co->warn,
+			lint_severity_name(f->severity), f->rule, co->reset,
+			co->bold, shown_text(f->message), co->reset);
+	print_caret(out, f, co, width);
+	print_lock(out, f, co);
+	if (f->help)
+		print_help(out, f->help, co);
+	fputc('\n', out);
+}
+
+static void text_summary(const struct lint_stream *ls, const struct lint_result *r)
+{
+	FILE *out = ls->out;
+
+	fprintf(out, "%zu error%s, %zu warning%s", ls->errors, ls->errors == 1 ? "" : "s", ls->warnings,
+		ls->warnings == 1 ? "" : "s");
+	if (ls->allowed)
+		fprintf(out, " (%zu allowed by -- migrate:allow)", ls->allowed);
 	fprintf(out, " in %d file%s, %d statement%s\n", r->files, r->files == 1 ? "" : "s",
 		r->statements, r->statements == 1 ? "" : "s");
 }
@@ -211,56 +214,89 @@ static void gh_escape(struct strbuf *sb, const char *s, int property)
 	}
 }
 
-static void print_github(const struct lint_result *r, FILE *out)
+static void github_finding(FILE *out, const struct lint_finding *f)
 {
-	size_t i;
+	struct strbuf sb = STRBUF_INIT, msg = STRBUF_INIT;
 
-	for (i = 0; i < r->n; i++) {
-		const struct lint_finding *f = &r->items[i];
-		struct strbuf sb = STRBUF_INIT, msg = STRBUF_INIT;
-
-		if (f->allowed)
-			continue;
-		strbuf_addf(&sb, "::%s file=", lint_severity_name(f->severity));
-		gh_escape(&sb, f->file, 1);
-		strbuf_addf(&sb, ",line=%d,col=%d,endLine=%d,endColumn=%d,title=", f->line, f->col,
-			    f->end_line, f->end_col);
-		gh_escape(&sb, !strcmp(f->rule, "parse-error") ? "parse error" : f->rule, 1);
-		strbuf_addstr(&sb, "::");
-		strbuf_addstr(&msg, f->message);
-		if (f->lock)
-			strbuf_addf(&msg, "\nlock: %s%s%s (blocks %s)%s", f->lock, f->table ? " on " : "",
-				    f->table ? f->table : "",
-				    f->blocks_reads ? "reads and writes" : f->blocks_writes ? "writes" : "neither reads nor writes",
-				    f->rewrite ? "; rewrites the table" : f->scan ? "; scans the table" : "");
-		if (f->help)
-			strbuf_addf(&msg, "\nsafe alternative:\n%s", f->help);
-		gh_escape(&sb, msg.buf, 0);
-		fprintf(out, "%s\n", sb.buf);
-		strbuf_release(&sb);
-		strbuf_release(&msg);
-	}
+	if (f->allowed)
+		return;
+	strbuf_addf(&sb, "::%s file=", lint_severity_name(f->severity));
+	gh_escape(&sb, f->file, 1);
+	strbuf_addf(&sb, ",line=%d,col=%d,endLine=%d,endColumn=%d,title=", f->line, f->col,
+		    f->end_line, f->end_col);
+	gh_escape(&sb, !strcmp(f->rule, "parse-error") ? "parse error" : f->rule, 1);
+	strbuf_addstr(&sb, "::");
+	strbuf_addstr(&msg, f->message);
+	if (f->lock)
+		strbuf_addf(&msg, "\nlock: %s%s%s (blocks %s)%s", f->lock, f->table ? " on " : "",
+			    f->table ? f->table : "",
+			    f->blocks_reads ? "reads and writes" : f->blocks_writes ? "writes" : "neither reads nor writes",
+			    f->rewrite ? "; rewrites the table" : f->scan ? "; scans the table" : "");
+	if (f->help)
+		strbuf_addf(&msg, "\nsafe alternative:\n%s", f->help);
+	gh_escape(&sb, msg.buf, 0);
+	fprintf(out, "%s\n", sb.buf);
+	strbuf_release(&sb);
+	strbuf_release(&msg);
 }
 
-void lint_result_print(const struct lint_result *r, enum lint_format fmt, FILE *out, int color)
+void lint_stream_begin(struct lint_stream *ls, enum lint_format fmt, FILE *out, int color)
 {
+	memset(ls, 0, sizeof(*ls));
 	if (color < 0) {
 		const char *nc = getenv("NO_COLOR");
 
 		color = stream_isatty(out) && !(nc && *nc);
 	}
-	switch (fmt) {
+	ls->fmt = fmt;
+	ls->out = out;
+	ls->color = color;
+}
+
+void lint_stream_finding(void *arg, const struct lint_finding *f)
+{
+	struct lint_stream *ls = arg;
+
+	if (!ls->started && ls->fmt == LINT_FORMAT_JSON)
+		lint_json_begin(ls);
+	ls->started = 1;
+	switch (ls->fmt) {
 	case LINT_FORMAT_TEXT:
-		print_text(r, out, color ? &ansi : &plain);
+		text_finding(ls, f);
 		break;
 	case LINT_FORMAT_GITHUB:
-		print_github(r, out);
+		github_finding(ls->out, f);
 		break;
 	case LINT_FORMAT_JSON:
-		lint_print_json(r, out);
+		lint_json_finding(ls, f);
 		break;
 	case LINT_FORMAT_SARIF:
-		lint_print_sarif(r, out);
 		break;
 	}
+}
+
+void lint_stream_end(struct lint_stream *ls, const struct lint_result *r, int print)
+{
+	size_t i;
+
+	if (!print && !ls->started)
+		return;
+	for (i = 0; i < r->n; i++)
+		lint_stream_finding(ls, &r->items[i]);
+	if (ls->fmt == LINT_FORMAT_TEXT)
+		text_summary(ls, r);
+	else if (ls->fmt == LINT_FORMAT_JSON)
+		lint_json_end(ls, r);
+}
+
+void lint_result_print(const struct lint_result *r, enum lint_format fmt, FILE *out, int color)
+{
+	struct lint_stream ls;
+
+	if (fmt == LINT_FORMAT_SARIF) {
+		lint_print_sarif(r, out);
+		return;
+	}
+	lint_stream_begin(&ls, fmt, out, color);
+	lint_stream_end(&ls, r, 1);
 }

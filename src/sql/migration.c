@@ -211,6 +211,8 @@ int directives_parse(const char *sql, const char *path, int line_base, struct di
 	d->no_transaction = 0;
 	d->lock_timeout_ms = -1;
 	d->statement_timeout_ms = -1;
+	if (!strstr(sql, "migrate:"))
+		return 0; /* every directive says it (directive_read): no scan of the file */
 	sql_for_each_comment(sql, directive_comment, &ds);
 	return ds.errors ? -1 : 0;
 }
@@ -619,13 +621,13 @@ static void finish_migration(struct migration_set *set, struct migration *m, int
 			set->errors++;
 		m->down.dir.no_transaction |= notx;
 	}
-	{
+	if (!set->no_checksums) {
 		char *norm = sql_normalized_text(m->up.sql);
 
 		sha256_hex(norm, strlen(norm), m->checksum);
 		free(norm);
+		sha256_hex(m->up.sql, strlen(m->up.sql), m->checksum_bytes);
 	}
-	sha256_hex(m->up.sql, strlen(m->up.sql), m->checksum_bytes);
 	if (quiet)
 		return;
 	if (!m->down.sql) {
@@ -704,7 +706,19 @@ static void number_by_name(struct migration_set *set, int quiet)
 		set->items[i].version = (int64_t)i + 1;
 }
 
+static int load(struct migration_set *set, const char *dir, int quiet, int sums);
+
 int migration_set_load(struct migration_set *set, const char *dir, int quiet)
+{
+	return load(set, dir, quiet, 1);
+}
+
+int migration_set_load_unsummed(struct migration_set *set, const char *dir, int quiet)
+{
+	return load(set, dir, quiet, 0);
+}
+
+static int load(struct migration_set *set, const char *dir, int quiet, int sums)
 {
 	DIR *d;
 	struct dirent *de;
@@ -712,6 +726,7 @@ int migration_set_load(struct migration_set *set, const char *dir, int quiet)
 	size_t nnames = 0, alloc = 0, i;
 
 	memset(set, 0, sizeof(*set));
+	set->no_checksums = !sums;
 	set->dir = xstrdup(dir);
 	d = opendir(dir);
 	if (!d) {

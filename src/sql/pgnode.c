@@ -1,4 +1,5 @@
 /* pgnode.c - small helpers over libpg_query's protobuf parse tree */
+#include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
 
@@ -51,6 +52,61 @@ static int walk(const ProtobufCMessage *m, pgnode_visit_fn fn, void *ud)
 int pgnode_walk(const ProtobufCMessage *m, pgnode_visit_fn fn, void *ud)
 {
 	return walk(m, fn, ud);
+}
+
+/* Where each message type keeps its location (found once per type and walk). */
+#define SHIFT_CACHE 512
+
+struct shift {
+	int delta;
+	const ProtobufCMessageDescriptor *desc[SHIFT_CACHE];
+	int off[SHIFT_CACHE]; /* byte offset of "location", -1 none */
+};
+
+static int location_offset(struct shift *sh, const ProtobufCMessageDescriptor *d)
+{
+	size_t h = ((uintptr_t)d >> 4) % SHIFT_CACHE, k;
+	unsigned i;
+	int off = -1;
+
+	for (k = h; sh->desc[k]; k = (k + 1) % SHIFT_CACHE)
+		if (sh->desc[k] == d)
+			return sh->off[k];
+	for (i = 0; i < d->n_fields; i++)
+		if (d->fields[i].type == PROTOBUF_C_TYPE_INT32 &&
+		    d->fields[i].label != PROTOBUF_C_LABEL_REPEATED && !strcmp(d->fields[i].name, "location"))
+			off = (int)d->fields[i].offset;
+	sh->desc[k] = d; /* libpg_query has about 250 message types: never full */
+	sh->off[k] = off;
+	return off;
+}
+
+static int shift(const ProtobufCMessage *m, void *ud)
+{
+	struct shift *sh = ud;
+	int off = location_offset(sh, m->descriptor);
+
+	if (off >= 0) {
+		int32_t *loc = (int32_t *)((char *)m + off);
+
+		if (*loc >= 0)
+			*loc += sh->delta;
+	}
+	return PGNODE_CONTINUE;
+}
+
+void pgnode_shift_locations(ProtobufCMessage *m, int delta)
+{
+	struct shift *sh;
+
+	if (!delta || !m)
+		return;
+	sh = calloc(1, sizeof(*sh));
+	if (!sh)
+		abort();
+	sh->delta = delta;
+	pgnode_walk(m, shift, sh);
+	free(sh);
 }
 
 const char *pgnode_str(const PgQuery__Node *n)

@@ -19,6 +19,13 @@ enum { PGNODE_CONTINUE = 0, PGNODE_STOP = 1, PGNODE_SKIP = 2 };
 typedef int (*pgnode_visit_fn)(const ProtobufCMessage *m, void *ud);
 int pgnode_walk(const ProtobufCMessage *m, pgnode_visit_fn fn, void *ud);
 
+/*
+ * Add delta to every location in the tree below m (those that are not -1,
+ * "unknown"): a statement parsed alone, its locations moved to where its text
+ * stands in a larger one.
+ */
+void pgnode_shift_locations(ProtobufCMessage *m, int delta);
+
 /* sval of a String node, NULL for anything else. */
 const char *pgnode_str(const PgQuery__Node *n);
 /* Last String of a name list (["pg_catalog","int4"] -> "int4"), NULL if none. */

@@ -1,5 +1,6 @@
 /* script.c - split and parse statements with libpg_query; map offsets to file:line:col */
 #include "sql/script.h"
+#include "sql/script_int.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -7,105 +8,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-
-/*
- * The unpacked parse tree lives in an arena: one free for the whole tree
- * instead of a walk that frees every node (a large share of a big file's
- * lint time went to malloc and free_unpacked).
- */
-struct sql_arena {
-	struct sql_arena *next;
-	size_t used, size;
-	max_align_t data[];
-};
-
-static void *arena_alloc(void *ud, size_t n)
-{
-	struct sql_arena **head = ud, *b = *head;
-	size_t align = sizeof(max_align_t), need = (n + align - 1) / align * align;
-
-	if (!b || b->size - b->used < need) {
-		size_t size = b ? b->size * 2 : 64 * 1024;
-
-		if (size > 4 * 1024 * 1024)
-			size = 4 * 1024 * 1024;
-		if (size < need)
-			size = need;
-		b = xmalloc(sizeof(*b) + size);
-		b->next = *head;
-		b->used = 0;
-		b->size = size;
-		*head = b;
-	}
-	b->used += need;
-	return (char *)b->data + b->used - need;
-}
-
-static void arena_free(void *ud, void *p)
-{
-	UNUSED(ud);
-	UNUSED(p);
-}
-
-static void arena_release(struct sql_arena *b)
-{
-	while (b) {
-		struct sql_arena *next = b->next;
-		free(b);
-		b = next;
-	}
-}
-
-/* Skip whitespace and comments (-- and nested block comments) from p. */
-static const char *skip_space_and_comments(const char *p, const char *end)
-{
-	while (p < end) {
-		if (isspace((unsigned char)*p)) {
-			p++;
-		} else if (p + 1 < end && p[0] == '-' && p[1] == '-') {
-			while (p < end && *p != '\n')
-				p++;
-		} else if (p + 1 < end && p[0] == '/' && p[1] == '*') {
-			int depth = 1;
-			p += 2;
-			while (p < end && depth > 0) {
-				if (p + 1 < end && p[0] == '/' && p[1] == '*') {
-					depth++;
-					p += 2;
-				} else if (p + 1 < end && p[0] == '*' && p[1] == '/') {
-					depth--;
-					p += 2;
-				} else {
-					p++;
-				}
-			}
-		} else {
-			break;
-		}
-	}
-	return p;
-}
-
-void sql_linecol(const char *src, int offset, int line_base, int *line, int *col)
-{
-	int l = line_base, c = 1, i;
-
-	for (i = 0; i < offset && src[i]; i++) {
-		if (src[i] == '\n') {
-			l++;
-			c = 1;
-		} else if (((unsigned char)src[i] & 0xC0) != 0x80) {
-			c++; /* count characters, not UTF-8 continuation bytes */
-		}
-	}
-	*line = l;
-	*col = c;
-}
-
-void sql_script_linecol(const struct sql_script *s, int offset, int *line, int *col)
-{
-	sql_linecol(s->src, offset, s->line_base, line, col);
-}
 
 int sql_charpos_to_offset(const char *text, int charpos)
 {
@@ -123,124 +25,6 @@ int sql_charpos_to_offset(const char *text, int charpos)
 	return off;
 }
 
-static int defelem_list_has(PgQuery__Node **list, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (list[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
-		    list[i]->def_elem->defname && !strcmp(list[i]->def_elem->defname, name))
-			return 1;
-	}
-	return 0;
-}
-
-static int alter_table_no_tx(const PgQuery__AlterTableStmt *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->n_cmds; i++) {
-		const PgQuery__Node *c = a->cmds[i];
-		const PgQuery__AlterTableCmd *cmd;
-
-		if (c->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
-			continue;
-		cmd = c->alter_table_cmd;
-		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition && cmd->def &&
-		    cmd->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD &&
-		    cmd->def->partition_cmd->concurrent)
-			return 1;
-	}
-	return 0;
-}
-
-/* Flags a statement from its parse tree: must it run outside a transaction? */
-static int stmt_flags(const PgQuery__Node *n)
-{
-	if (!n)
-		return 0;
-	switch (n->node_case) {
-	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
-		return STMT_TX_CONTROL;
-	case PG_QUERY__NODE__NODE_INDEX_STMT:
-		return n->index_stmt->concurrent ? STMT_NO_TX : 0;
-	case PG_QUERY__NODE__NODE_DROP_STMT:
-		return n->drop_stmt->concurrent ? STMT_NO_TX : 0;
-	case PG_QUERY__NODE__NODE_REINDEX_STMT:
-		if (defelem_list_has(n->reindex_stmt->params, n->reindex_stmt->n_params, "concurrently"))
-			return STMT_NO_TX;
-		/* REINDEX SYSTEM/DATABASE cannot run in a transaction block either */
-		if (n->reindex_stmt->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM ||
-		    n->reindex_stmt->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_DATABASE)
-			return STMT_NO_TX;
-		return 0;
-	case PG_QUERY__NODE__NODE_VACUUM_STMT:
-		return n->vacuum_stmt->is_vacuumcmd ? STMT_NO_TX : 0;
-	case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT:
-	case PG_QUERY__NODE__NODE_CREATEDB_STMT:
-	case PG_QUERY__NODE__NODE_DROPDB_STMT:
-	case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT:
-	case PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT:
-		return STMT_NO_TX;
-	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
-		return alter_table_no_tx(n->alter_table_stmt) ? STMT_NO_TX : 0;
-	default:
-		return 0;
-	}
-}
-
-/* Statements arrive in order: count lines forward from the previous one. */
-struct line_cursor {
-	int off, line, col;
-};
-
-static void cursor_linecol(const struct sql_script *s, struct line_cursor *lc, int offset,
-			   int *line, int *col)
-{
-	const char *src = s->src;
-
-	if (offset < lc->off) {
-		sql_script_linecol(s, offset, line, col);
-		return;
-	}
-	for (; lc->off < offset && src[lc->off]; lc->off++) {
-		if (src[lc->off] == '\n') {
-			lc->line++;
-			lc->col = 1;
-		} else if (((unsigned char)src[lc->off] & 0xC0) != 0x80) {
-			lc->col++;
-		}
-	}
-	*line = lc->line;
-	*col = lc->col;
-}
-
-static struct sql_stmt *add_stmt(struct sql_script *s, struct line_cursor *lc, int start, int end)
-{
-	const char *src = s->src;
-	const char *p = skip_space_and_comments(src + start, src + end);
-	const char *e = src + end;
-	struct sql_stmt *st;
-
-	/* trim trailing whitespace and a final ';' */
-	while (e > p && isspace((unsigned char)e[-1]))
-		e--;
-	if (e > p && e[-1] == ';')
-		e--;
-	while (e > p && isspace((unsigned char)e[-1]))
-		e--;
-	if (e <= p)
-		return NULL; /* only comments */
-	ALLOC_GROW(s->stmts, s->n + 1, s->alloc);
-	st = &s->stmts[s->n++];
-	memset(st, 0, sizeof(*st));
-	st->offset = (int)(p - src);
-	st->len = (int)(e - p);
-	st->text = xstrndup(p, (size_t)st->len);
-	cursor_linecol(s, lc, st->offset, &st->line, &st->col);
-	return st;
-}
-
 /*
  * An unparsed statement still gets the flags its own parse gives (a COMMIT next to a typo
  * must not run inside the migration's transaction); it stays STMT_UNPARSED, sent as written.
@@ -256,7 +40,7 @@ static void flag_unparsed(struct sql_stmt *st)
 						      (const uint8_t *)r.parse_tree.data);
 	pg_query_free_protobuf_parse_result(r);
 	if (tree && tree->n_stmts == 1)
-		st->flags |= stmt_flags(tree->stmts[0]->stmt);
+		st->flags |= sql_stmt_flags(tree->stmts[0]->stmt);
 	if (tree)
 		pg_query__parse_result__free_unpacked(tree, NULL);
 }
@@ -285,13 +69,13 @@ static void split_with_scanner(struct sql_script *s)
 
 		if (t->token != PG_QUERY__TOKEN__ASCII_59 || t->end <= start || t->end > srclen)
 			continue;
-		if ((st = add_stmt(s, &lc, start, t->end)))
+		if ((st = sql_add_stmt(s, &lc, start, t->end)))
 			flag_unparsed(st);
 		start = t->end;
 	}
 	if (sr)
 		pg_query__scan_result__free_unpacked(sr, NULL);
-	if ((st = add_stmt(s, &lc, start, srclen)))
+	if ((st = sql_add_stmt(s, &lc, start, srclen)))
 		flag_unparsed(st);
 }
 
@@ -300,12 +84,13 @@ int sql_script_parse(struct sql_script *s, const char *src, const char *file, in
 	PgQueryProtobufParseResult r;
 	int srclen = (int)strlen(src);
 	struct line_cursor lc = { 0, line_base, 1 };
-	size_t i;
 
-	memset(s, 0, sizeof(*s));
+	memset(s, 0, sizeof(s[0]));
 	s->src = src;
 	s->file = file;
 	s->line_base = line_base;
+	if (sql_parse_in_pieces(s) == 0)
+		return 0;
 
 	r = pg_query_parse_protobuf(src);
 	if (r.error) {
@@ -320,7 +105,7 @@ int sql_script_parse(struct sql_script *s, const char *src, const char *file, in
 		return -1;
 	}
 	{
-		ProtobufCAllocator a = { arena_alloc, arena_free, &s->arena };
+		ProtobufCAllocator a = { sql_arena_alloc, sql_arena_free, &s->arena };
 		s->tree = pg_query__parse_result__unpack(&a, r.parse_tree.len,
 							 (const uint8_t *)r.parse_tree.data);
 	}
@@ -331,20 +116,7 @@ int sql_script_parse(struct sql_script *s, const char *src, const char *file, in
 		split_with_scanner(s);
 		return -1;
 	}
-	for (i = 0; i < s->tree->n_stmts; i++) {
-		PgQuery__RawStmt *rs = s->tree->stmts[i];
-		int start = rs->stmt_location;
-		int end = rs->stmt_len ? start + rs->stmt_len : srclen;
-		struct sql_stmt *st;
-
-		if (end > srclen)
-			end = srclen;
-		st = add_stmt(s, &lc, start, end);
-		if (!st)
-			continue;
-		st->node = rs->stmt;
-		st->flags = stmt_flags(rs->stmt);
-	}
+	sql_add_tree(s, &lc, s->tree, srclen);
 	return 0;
 }
 
@@ -355,7 +127,8 @@ void sql_script_release(struct sql_script *s)
 	for (i = 0; i < s->n; i++)
 		free(s->stmts[i].text);
 	free(s->stmts);
-	arena_release(s->arena); /* the tree */
+	sql_arena_release(s->arena); /* the tree */
+	sql_stream_free(s->stream);
 	free(s->error);
 	memset(s, 0, sizeof(*s));
 }
@@ -486,7 +259,7 @@ int sql_is_blank(const char *src)
 	const char *p = src, *end = src + strlen(src);
 
 	for (;;) {
-		p = skip_space_and_comments(p, end);
+		p = sql_skip_blank(p, end);
 		if (p < end && *p == ';')
 			p++;
 		else

@@ -18,6 +18,7 @@ struct sql_stmt {
 	int len;             /* byte length, without the trailing ';' */
 	int line, col;       /* 1-based position of the first token, in the file */
 	int flags;           /* STMT_* */
+	int tx_kind;         /* a transaction statement's PgQuery__TransactionStmtKind, else 0 */
 	char *text;          /* the statement text (owned) */
 	PgQuery__Node *node; /* parse tree (owned by the script's tree), NULL if unparsed */
 	long batch;          /* rows per batch (-- migrate:batch N, sql/batchsql.c), 0: not batched */
@@ -31,6 +32,7 @@ struct sql_script {
 	size_t n, alloc;
 	PgQuery__ParseResult *tree; /* NULL when the parser failed */
 	struct sql_arena *arena;    /* the tree's memory, freed at once */
+	struct sql_stream *stream;  /* sql_stream_open's pieces, or NULL */
 	/* parse error, when the parser failed (statements then come from the scanner) */
 	char *error;
 	int error_line, error_col;
@@ -43,6 +45,21 @@ struct sql_script {
  */
 int sql_script_parse(struct sql_script *s, const char *src, const char *file, int line_base);
 void sql_script_release(struct sql_script *s);
+
+/*
+ * A long text, linted statement by statement with bounded memory: sql_stream_open
+ * cuts it into pieces between statements (sql/pieces.c; -1 when it is too short to
+ * cut). Each sql_stream_pass parses the pieces again, ahead on other threads, and calls
+ * fn for each piece in order with s->stmts[first, first + n) holding their trees and
+ * texts, which are freed when fn returns (node and text are NULL then). The first pass
+ * fills s->stmts (offsets, lines, flags, tx_kind stay); it returns -1 when a piece does
+ * not parse (then release s and parse the text whole: its error is the whole text's).
+ */
+/* True when src is long enough for sql_stream_open to cut it. */
+int sql_stream_wanted(const char *src);
+typedef void (*sql_stream_fn)(void *ud, struct sql_script *s, size_t first, size_t n);
+int sql_stream_open(struct sql_script *s, const char *src, const char *file, int line_base);
+int sql_stream_pass(struct sql_script *s, sql_stream_fn fn, void *ud);
 
 /* Byte offset into s->src -> 1-based line and column (columns in characters). */
 void sql_script_linecol(const struct sql_script *s, int offset, int *line, int *col);

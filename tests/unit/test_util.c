@@ -1,9 +1,11 @@
 /* test_util.c - durations, integers, strbuf */
 #include "unit.h"
+#include "base/jsonstr.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 #include "report/md_escape.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,6 +156,50 @@ START_TEST(names_escaped)
 	ck_assert_str_eq(sb.buf, "````sql\nSELECT '```';\n````\n");
 	strbuf_release(&sb);
 }
+/* json_str_add writes what jansson writes (lint --format json relies on it), byte for byte. */
+static void json_same(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_t *j = json_string(s);
+	char *want = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
+	int rc = json_str_add(&sb, s);
+
+	if (!j) {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_uint_eq(sb.len, 0);
+	} else {
+		ck_assert_int_eq(rc, 0);
+		ck_assert_str_eq(sb.buf, want);
+	}
+	free(want);
+	json_decref(j);
+	strbuf_release(&sb);
+}
+
+START_TEST(json_strings_as_jansson)
+{
+	static const char *fixed[] = {
+		"", "plain", "quote \" and \\ backslash / slash", "\b\f\n\r\t\x01\x1f\x7f",
+		"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf", "bad \xc3", "\xc0\xaf",
+		"\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff", "x\xe2\x82",
+	};
+	unsigned seed = 7;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(*fixed); i++)
+		json_same(fixed[i]);
+	for (i = 0; i < 5000; i++) {
+		char buf[24];
+		size_t n = 1 + (i % 23);
+
+		for (k = 0; k < n; k++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[k] = (char)(1 + (seed >> 16) % 255);
+		}
+		buf[n] = '\0';
+		json_same(buf);
+	}
+}
 END_TEST
 
 Suite *util_suite(void)
@@ -167,6 +213,7 @@ Suite *util_suite(void)
 	tcase_add_test(tc, strbuf_invariants);
 	tcase_add_test(tc, log_lines_follow_log_to);
 	tcase_add_test(tc, names_escaped);
+	tcase_add_test(tc, json_strings_as_jansson);
 	suite_add_tcase(s, tc);
 	return s;
 }

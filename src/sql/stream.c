@@ -1,0 +1,364 @@
+/* stream.c - a long text parsed in pieces cut between statements, on several threads
+ *
+ * sql_pieces guesses the cuts; every piece is parsed alone and its locations moved
+ * to where it stands in the text, so a piece's statements are the whole parse's.
+ * A pass runs the parser ahead on worker threads, a bounded window of pieces at a
+ * time, and hands the pieces to the caller in order: the text is parsed at once
+ * (sql_parse_in_pieces, the trees kept) or statement by statement with a few
+ * pieces' trees in memory (sql_stream_pass, for lint).
+ */
+#include <malloc.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sql/pgnode.h"
+#include "sql/pieces.h"
+#include "sql/script_int.h"
+#include "base/util.h"
+
+#define PIECE_BYTES (256 * 1024)
+#define MAX_THREADS 4
+
+struct piece {
+	int start, end;
+	size_t first, count;        /* its statements in the script (after the first pass) */
+	PgQuery__ParseResult *tree; /* NULL when it did not parse */
+	struct sql_arena *arena;
+	int parsed;
+	uint8_t *packed;            /* the first pass's parse, kept for the second (or NULL) */
+	size_t npacked;
+};
+
+/* The first pass keeps the parser's output of the pieces that start in the first
+ * KEEP_PACKED bytes, so the second only decodes them (the parse is most of the cost);
+ * beyond, it parses again: memory stays bounded. */
+#define KEEP_PACKED (32 * 1024 * 1024)
+
+struct sql_stream {
+	const char *src;
+	struct piece *p;
+	size_t n;
+	int passes;
+	int keep;                   /* streaming: the first pass keeps what it parsed (KEEP_PACKED) */
+	/* the pass under way */
+	size_t next, consumed, window;
+	pthread_mutex_t mu;
+	pthread_cond_t parsed, room;
+};
+
+/* The size of a piece: PIECE_BYTES, or MIGRATE_PIECE_BYTES (the tests cut small texts with it). */
+static size_t piece_bytes(void)
+{
+	const char *e = getenv("MIGRATE_PIECE_BYTES");
+	long v = e ? atol(e) : 0;
+
+	return v > 0 ? (size_t)v : PIECE_BYTES;
+}
+
+int sql_stream_wanted(const char *src)
+{
+	return strlen(src) >= 2 * piece_bytes();
+}
+
+static struct sql_stream *stream_new(const char *src)
+{
+	size_t len = strlen(src), bytes = piece_bytes(), *ends, i;
+	struct sql_stream *st;
+
+	if (len < 2 * bytes)
+		return NULL;
+	/*
+	 * The trees are built on the workers and freed here, in blocks of up to 4 MB, as are
+	 * the parser's own: with glibc's sliding mmap threshold they come to be carved from
+	 * the heaps of the threads and the memory given back stays (a 200 MB file grew past
+	 * 800 MB). A fixed threshold maps them and unmaps them when freed.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	st = xcalloc(1, sizeof(*st));
+	st->src = src;
+	st->n = sql_pieces(src, len, bytes, &ends);
+	st->p = xcalloc(st->n, sizeof(*st->p));
+	for (i = 0; i < st->n; i++) {
+		st->p[i].start = i ? (int)ends[i - 1] : 0;
+		st->p[i].end = (int)ends[i];
+	}
+	free(ends);
+	if (st->n < 2) {
+		sql_stream_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+static void piece_drop(struct piece *p)
+{
+	sql_arena_release(p->arena);
+	p->arena = NULL;
+	p->tree = NULL;
+	p->parsed = 0;
+}
+
+void sql_stream_free(struct sql_stream *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < st->n; i++) {
+		piece_drop(&st->p[i]);
+		free(st->p[i].packed);
+	}
+	free(st->p);
+	free(st);
+}
+
+static void parse_piece(const char *src, struct piece *p, int keep)
+{
+	ProtobufCAllocator a = { sql_arena_alloc, sql_arena_free, &p->arena };
+	size_t i;
+
+	if (p->packed) { /* kept by the first pass */
+		p->tree = pg_query__parse_result__unpack(&a, p->npacked, p->packed);
+		free(p->packed);
+		p->packed = NULL;
+	} else {
+		char *text = xstrndup(src + p->start, (size_t)(p->end - p->start));
+		PgQueryProtobufParseResult r = pg_query_parse_protobuf(text);
+
+		if (!r.error)
+			p->tree = pg_query__parse_result__unpack(&a, r.parse_tree.len,
+								 (const uint8_t *)r.parse_tree.data);
+		if (p->tree && keep && p->start < KEEP_PACKED) {
+			p->npacked = r.parse_tree.len;
+			p->packed = xmalloc(p->npacked ? p->npacked : 1);
+			memcpy(p->packed, r.parse_tree.data, p->npacked);
+		}
+		pg_query_free_protobuf_parse_result(r);
+		free(text);
+	}
+	if (!p->tree)
+		return;
+	pgnode_shift_locations(&p->tree->base, p->start);
+	for (i = 0; i < p->tree->n_stmts; i++) {
+		PgQuery__RawStmt *rs = p->tree->stmts[i];
+
+		if (!rs->stmt_len)
+			rs->stmt_len = p->end - p->start - rs->stmt_location;
+		rs->stmt_location += p->start;
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct sql_stream *st = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&st->mu);
+		while (st->next < st->n && st->next >= st->consumed + st->window)
+			pthread_cond_wait(&st->room, &st->mu);
+		if (st->next >= st->n) {
+			pthread_mutex_unlock(&st->mu);
+			return NULL;
+		}
+		i = st->next++;
+		pthread_mutex_unlock(&st->mu);
+		parse_piece(st->src, &st->p[i], st->keep && !st->passes);
+		pthread_mutex_lock(&st->mu);
+		st->p[i].parsed = 1;
+		pthread_cond_broadcast(&st->parsed);
+		pthread_mutex_unlock(&st->mu);
+	}
+}
+
+/* Piece k, parsed (by a worker, or here when there is none). */
+static struct piece *take(struct sql_stream *st, size_t k, int workers)
+{
+	struct piece *p = &st->p[k];
+
+	if (!workers) {
+		parse_piece(st->src, p, st->keep && !st->passes);
+		return p;
+	}
+	pthread_mutex_lock(&st->mu);
+	while (!p->parsed)
+		pthread_cond_wait(&st->parsed, &st->mu);
+	pthread_mutex_unlock(&st->mu);
+	return p;
+}
+
+typedef int (*piece_fn)(struct sql_stream *st, struct piece *p, void *ud);
+
+/* Every piece to fn in order (fn returns -1 to stop); -1 when stopped. */
+static int pass(struct sql_stream *st, size_t window, piece_fn fn, void *ud)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int nt = cpus > MAX_THREADS ? MAX_THREADS : cpus < 1 ? 1 : (int)cpus, started = 0, k, rc = 0;
+	pthread_t tids[MAX_THREADS];
+	size_t i;
+
+	st->next = st->consumed = 0;
+	st->window = window;
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->parsed, NULL);
+	pthread_cond_init(&st->room, NULL);
+	for (k = 0; k < nt; k++)
+		if (pthread_create(&tids[started], NULL, worker, st) == 0)
+			started++;
+	for (i = 0; i < st->n && rc == 0; i++) {
+		struct piece *p = take(st, i, started);
+
+		rc = fn(st, p, ud);
+		piece_drop(p);
+		pthread_mutex_lock(&st->mu);
+		st->consumed = i + 1;
+		if (rc)
+			st->next = st->n; /* the workers stop */
+		pthread_cond_broadcast(&st->room);
+		pthread_mutex_unlock(&st->mu);
+	}
+	for (k = 0; k < started; k++)
+		pthread_join(tids[k], NULL);
+	for (i = 0; i < st->n; i++)
+		piece_drop(&st->p[i]);
+	pthread_cond_destroy(&st->room);
+	pthread_cond_destroy(&st->parsed);
+	pthread_mutex_destroy(&st->mu);
+	st->passes++;
+	return rc;
+}
+
+/* ---- the whole text at once ---- */
+
+struct whole {
+	struct sql_script *s;
+	struct line_cursor lc;
+};
+
+static int keep_piece(struct sql_stream *st, struct piece *p, void *ud)
+{
+	struct whole *w = ud;
+	struct sql_arena *a = p->arena;
+
+	UNUSED(st);
+	if (!p->tree)
+		return -1;
+	sql_add_tree(w->s, &w->lc, p->tree, p->end);
+	if (!w->s->tree)
+		w->s->tree = p->tree;
+	while (a && a->next) /* the piece's blocks join the script's */
+		a = a->next;
+	if (a) {
+		a->next = w->s->arena;
+		w->s->arena = p->arena;
+	}
+	p->arena = NULL;
+	p->tree = NULL;
+	return 0;
+}
+
+int sql_parse_in_pieces(struct sql_script *s)
+{
+	struct sql_stream *st = stream_new(s->src);
+	struct whole w = { s, { 0, s->line_base, 1 } };
+	size_t i;
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = pass(st, st->n, keep_piece, &w);
+	sql_stream_free(st);
+	if (rc) {
+		for (i = 0; i < s->n; i++)
+			free(s->stmts[i].text);
+		free(s->stmts);
+		sql_arena_release(s->arena);
+		s->stmts = NULL;
+		s->n = s->alloc = 0;
+		s->arena = NULL;
+		s->tree = NULL;
+	}
+	return rc;
+}
+
+/* ---- statement by statement ---- */
+
+int sql_stream_open(struct sql_script *s, const char *src, const char *file, int line_base)
+{
+	memset(s, 0, sizeof(*s));
+	s->src = src;
+	s->file = file;
+	s->line_base = line_base;
+	s->stream = stream_new(src);
+	if (s->stream)
+		s->stream->keep = 1;
+	return s->stream ? 0 : -1;
+}
+
+struct streaming {
+	struct sql_script *s;
+	struct line_cursor lc;
+	sql_stream_fn fn;
+	void *ud;
+};
+
+/* The piece's statements with their trees and texts: new ones on the first pass. */
+static int attach(struct streaming *g, struct piece *p)
+{
+	struct sql_script *s = g->s, tmp;
+	struct line_cursor lc = { p->start, 1, 1 };
+	size_t i;
+
+	if (!p->tree)
+		return -1;
+	if (!g->s->stream->passes) {
+		p->first = s->n;
+		sql_add_tree(s, &g->lc, p->tree, p->end);
+		p->count = s->n - p->first;
+		return 0;
+	}
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.src = s->src;
+	sql_add_tree(&tmp, &lc, p->tree, p->end);
+	if (tmp.n != p->count) { /* the parser is deterministic: never */
+		log_error("%s: the second parse of a piece gave %zu statements, the first %zu",
+			  s->file ? s->file : "-", tmp.n, p->count);
+		abort();
+	}
+	for (i = 0; i < tmp.n; i++) {
+		s->stmts[p->first + i].node = tmp.stmts[i].node;
+		s->stmts[p->first + i].text = tmp.stmts[i].text;
+	}
+	free(tmp.stmts);
+	return 0;
+}
+
+static int stream_piece(struct sql_stream *st, struct piece *p, void *ud)
+{
+	struct streaming *g = ud;
+	size_t i;
+
+	UNUSED(st);
+	if (attach(g, p) < 0)
+		return -1;
+	g->fn(g->ud, g->s, p->first, p->count);
+	for (i = p->first; i < p->first + p->count; i++) {
+		free(g->s->stmts[i].text);
+		g->s->stmts[i].text = NULL;
+		g->s->stmts[i].node = NULL;
+	}
+	return 0;
+}
+
+int sql_stream_pass(struct sql_script *s, sql_stream_fn fn, void *ud)
+{
+	struct streaming g = { s, { 0, s->line_base, 1 }, fn, ud };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	/* a few pieces ahead of the one in hand: parsing keeps up, memory stays flat */
+	return pass(s->stream, 2 * (size_t)(cpus > MAX_THREADS ? MAX_THREADS : cpus > 0 ? cpus : 1) + 1,
+		    stream_piece, &g);
+}
