@@ -105,4 +105,21 @@ run $A up
 expect_rc 0 "up again"
 same users users_n "after down and up"
 
+# --- lint's safe alternative names the generator, with the statement's own names ----------
+L="$T_WORK/l"; mkdir -p "$L"
+cat >"$L/1_naive.up.sql" <<'SQL'
+ALTER TABLE accounts ALTER COLUMN owner_email SET NOT NULL;
+SQL
+cat >"$L/2_naive.up.sql" <<'SQL'
+ALTER TABLE invoices ADD CONSTRAINT inv_fk FOREIGN KEY (account_id) REFERENCES accounts (id);
+SQL
+cat >"$L/3_naive.up.sql" <<'SQL'
+ALTER TABLE accounts ADD CONSTRAINT accounts_slug_key UNIQUE (slug, region);
+SQL
+run --dir "$L" lint
+expect_rc 1 "the naive statements are errors"
+expect_out "migrate new --add-not-null accounts.owner_email" "set-not-null names --add-not-null with its table and column"
+expect_out "migrate new --add-foreign-key invoices.account_id accounts" "add-foreign-key names --add-foreign-key"
+expect_out "migrate new --add-unique 'accounts\(slug, region\)'" "add-unique-constraint names --add-unique"
+
 t_done
