@@ -38,6 +38,22 @@ struct gen_column {
 int gen_read_column(struct db *db, const char *table, const char *column, struct gen_column *out);
 void gen_column_release(struct gen_column *c);
 
+/* An index whose keys include a column (gen_table.c). */
+struct gen_index {
+	char *name, *conname; /* conname: the PRIMARY KEY or UNIQUE constraint it backs, or NULL */
+	char *cols;           /* its key columns, quoted, comma-separated */
+	int unique, primary;
+	int plain;            /* btree on columns only, no predicate, no INCLUDE, no other constraint */
+};
+/* A foreign key of another table that references a column. */
+struct gen_fk {
+	char *table, *name, *def;
+};
+int gen_read_indexes(struct db *db, const char *table, const char *column, struct gen_index **out, int *n);
+int gen_read_referencing(struct db *db, const char *table, const char *column, struct gen_fk **out, int *n);
+void gen_indexes_release(struct gen_index *x, int n);
+void gen_fks_release(struct gen_fk *f, int n);
+
 /* ADD CHECK (col IS NOT NULL) NOT VALID; VALIDATE; SET NOT NULL + drop the check: 3 steps. */
 void gen_not_null_steps(struct gen_out *o, const char *table, const char *column, const char *why);
 
@@ -48,5 +64,6 @@ void gen_not_null_steps(struct gen_out *o, const char *table, const char *column
 int gen_add_not_null(struct gen_out *o, struct db *db, const char *spec, const char *dflt);
 int gen_add_foreign_key(struct gen_out *o, struct db *db, const char *spec, const char *ref);
 int gen_add_unique(struct gen_out *o, struct db *db, const char *spec);
+int gen_change_type(struct gen_out *o, struct db *db, const char *spec, const char *type);
 
 #endif
