@@ -116,10 +116,14 @@ SQL
 cat >"$L/3_naive.up.sql" <<'SQL'
 ALTER TABLE accounts ADD CONSTRAINT accounts_slug_key UNIQUE (slug, region);
 SQL
+cat >"$L/4_naive.up.sql" <<'SQL'
+ALTER TABLE accounts ALTER COLUMN id TYPE bigint;
+SQL
 run --dir "$L" lint
 expect_rc 1 "the naive statements are errors"
 expect_out "migrate new --add-not-null accounts.owner_email" "set-not-null names --add-not-null with its table and column"
 expect_out "migrate new --add-foreign-key invoices.account_id accounts" "add-foreign-key names --add-foreign-key"
 expect_out "migrate new --add-unique 'accounts\(slug, region\)'" "add-unique-constraint names --add-unique"
+expect_out "migrate new --change-type accounts.id 'bigint'" "change-column-type names --change-type"
 
 t_done
