@@ -144,9 +144,9 @@ static int write_steps(struct app *app, const struct gen_out *o)
 	return rc;
 }
 
-enum { O_NOT_NULL = 1, O_DEFAULT, O_FKEY, O_UNIQUE, O_TYPE };
+enum { O_NOT_NULL = 1, O_DEFAULT, O_FKEY, O_UNIQUE, O_TYPE, O_RENAME };
 
-/* Run the generator chosen; its extra operand (REFTABLE, TYPE) is arg. */
+/* Run the generator chosen; its extra operand (REFTABLE, TYPE, NEW) is arg. */
 static int generate(struct app *app, int which, const char *spec, const char *dflt, const char *arg)
 {
 	struct gen_out o = { 0 };
@@ -163,7 +163,8 @@ static int generate(struct app *app, int which, const char *spec, const char *df
 	case O_NOT_NULL: rc = gen_add_not_null(&o, dbp, spec, dflt); break;
 	case O_FKEY: rc = gen_add_foreign_key(&o, dbp, spec, arg); break;
 	case O_UNIQUE: rc = gen_add_unique(&o, dbp, spec); break;
-	default: rc = gen_change_type(&o, dbp, spec, arg); break;
+	case O_TYPE: rc = gen_change_type(&o, dbp, spec, arg); break;
+	default: rc = gen_rename_column(&o, dbp, spec, arg); break;
 	}
 	if (dbp)
 		db_close(dbp);
@@ -191,6 +192,7 @@ static const struct cli_option new_opts[] = {
 	{ O_FKEY, 0, "add-foreign-key", "TABLE.COLUMN", "write the steps of a foreign key to the operand REFTABLE[.COLUMN]" },
 	{ O_UNIQUE, 0, "add-unique", "TABLE(COLS)", "write the steps of a UNIQUE constraint built concurrently" },
 	{ O_TYPE, 0, "change-type", "TABLE.COLUMN", "write the expand/contract steps that change COLUMN to the operand TYPE" },
+	{ O_RENAME, 0, "rename-column", "TABLE.COLUMN", "write the expand/contract steps that rename COLUMN to the operand NEW" },
 	CLI_END
 };
 
@@ -202,7 +204,7 @@ int cmd_new(int argc, char **argv, struct app *app)
 	int rc, opt, which = 0, need;
 
 	cli_init(&c, "new", "NAME | --add-not-null T.C [--default EXPR] | --add-foreign-key T.C REFTABLE[.COL]\n"
-		 "  | --add-unique 'T(COLS)' | --change-type T.C TYPE",
+		 "  | --add-unique 'T(COLS)' | --change-type T.C TYPE | --rename-column T.C NEW",
 		 "Create an up and a down file named after the current UTC time,\n"
 		 "in the migrations directory; or, with a generator option, the numbered\n"
 		 "migrations of that operation's safe sequence (docs/recipes.md).", new_opts, &app->opts, argc, argv);
@@ -216,12 +218,12 @@ int cmd_new(int argc, char **argv, struct app *app)
 		} else
 			which = opt, spec = c.arg;
 	}
-	need = which == O_FKEY || which == O_TYPE || !which;
+	need = which == O_FKEY || which == O_TYPE || which == O_RENAME || !which;
 	rc = cli_done(&c, opt, need);
 	if (rc < 0 && (c.npositional != need || (dflt && which != O_NOT_NULL))) {
 		log_error(dflt && which != O_NOT_NULL ? "--default goes with --add-not-null"
 			  : !which ? "missing NAME" : which == O_UNIQUE || which == O_NOT_NULL ? "unexpected operand"
-			  : which == O_FKEY ? "missing REFTABLE" : "missing TYPE");
+			  : which == O_FKEY ? "missing REFTABLE" : which == O_TYPE ? "missing TYPE" : "missing NEW name");
 		cli_usage(&c, 1);
 		rc = EXIT_USAGE;
 	}

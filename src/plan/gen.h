@@ -65,5 +65,9 @@ int gen_add_not_null(struct gen_out *o, struct db *db, const char *spec, const c
 int gen_add_foreign_key(struct gen_out *o, struct db *db, const char *spec, const char *ref);
 int gen_add_unique(struct gen_out *o, struct db *db, const char *spec);
 int gen_change_type(struct gen_out *o, struct db *db, const char *spec, const char *type);
+int gen_rename_column(struct gen_out *o, struct db *db, const char *spec, const char *newname);
+/* The shared expand/contract sequence (gen_expand.c); arg: the TYPE, or with rename the NEW name. */
+int gen_expand_contract(struct gen_out *o, struct db *db, const char *opt, const char *spec, const char *arg,
+			int rename);
 
 #endif

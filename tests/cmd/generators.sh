@@ -118,6 +118,7 @@ ALTER TABLE accounts ADD CONSTRAINT accounts_slug_key UNIQUE (slug, region);
 SQL
 cat >"$L/4_naive.up.sql" <<'SQL'
 ALTER TABLE accounts ALTER COLUMN id TYPE bigint;
+ALTER TABLE accounts RENAME COLUMN owner_email TO email;
 SQL
 run --dir "$L" lint
 expect_rc 1 "the naive statements are errors"
@@ -125,5 +126,6 @@ expect_out "migrate new --add-not-null accounts.owner_email" "set-not-null names
 expect_out "migrate new --add-foreign-key invoices.account_id accounts" "add-foreign-key names --add-foreign-key"
 expect_out "migrate new --add-unique 'accounts\(slug, region\)'" "add-unique-constraint names --add-unique"
 expect_out "migrate new --change-type accounts.id 'bigint'" "change-column-type names --change-type"
+expect_out "migrate new --rename-column accounts.owner_email email" "rename-column names --rename-column"
 
 t_done

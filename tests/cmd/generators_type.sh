@@ -5,34 +5,17 @@
 # normalised: the new column is last) and rows as the naive ALTER COLUMN TYPE on twins.
 . "$TOP/tests/lib/t.sh"
 . "$TOP/tests/lib/pg.sh"
+. "$TOP/tests/lib/twins.sh"
 
 db=$(pg_fresh_db); export PGDATABASE=$db
 D="$T_WORK/m"; mkdir -p "$D"
 A="--dir $D --no-backup"
 U="--database-url dbname=$db"
 
-dump() { # the schema of accounts and invoices (or their twins), sorted, twins' names mapped
-	"$PG_BIN/pg_dump" --schema-only -t "$1" -t "$2" -t "$1_id_seq" "$db" | grep -v '^\\\(un\)\?restrict' |
-		grep -v '^--' | sed 's/accounts_n/accounts/g; s/invoices_n/invoices/g; s/,$//' | sort
-}
 rows() { psql_q -c "SELECT a.id, a.name, a.score, i.id, i.account_id FROM $1 a LEFT JOIN $2 i ON i.account_id = a.id ORDER BY 1, 4"; }
-same() {
-	expect_eq "$(dump accounts invoices)" "$(dump accounts_n invoices_n)" "$1: the schema equals the naive ALTER's"
-	expect_eq "$(rows accounts invoices)" "$(rows accounts_n invoices_n)" "$1: the rows equal the naive ALTER's"
-}
+same() { twins_same "$1" ALTER; }
 
-: >"$D/1_base.up.sql"
-for s in "" _n; do cat >>"$D/1_base.up.sql" <<SQL
-CREATE TABLE accounts$s (id serial PRIMARY KEY, name text NOT NULL, score int NOT NULL DEFAULT 7);
-CREATE INDEX accounts${s}_score_idx ON accounts$s (score, name);
-CREATE TABLE invoices$s (id bigint PRIMARY KEY, account_id int REFERENCES accounts$s (id));
-INSERT INTO accounts$s (name, score) SELECT 'a' || g, g % 13 FROM generate_series(1, 400) g;
-INSERT INTO invoices$s SELECT g, 1 + g % 400 FROM generate_series(1, 300) g;
-SQL
-done
-echo "DROP TABLE invoices, accounts, invoices_n, accounts_n;" >"$D/1_base.down.sql"
-run $A up
-expect_rc 0 "the base migration applies"
+twins_base
 
 run --dir $D new --change-type accounts.id bigint
 expect_rc 2 "offline, --change-type is refused"
