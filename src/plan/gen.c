@@ -45,6 +45,22 @@ char *gen_ident(const char *name)
 	return plain_ident(name) ? xstrdup(name) : db_quote_ident(name);
 }
 
+char *gen_table_ident(const char *table)
+{
+	const char *dot = strchr(table, '.');
+	char *schema, *rel, *q;
+
+	if (!dot)
+		return gen_ident(table);
+	schema = xstrndup(table, (size_t)(dot - table));
+	q = gen_ident(schema);
+	rel = gen_ident(dot + 1);
+	free(schema);
+	schema = xasprintf("%s.%s", q, rel);
+	free(q), free(rel);
+	return schema;
+}
+
 int gen_split(const char *spec, const char *what, char **table, char **column)
 {
 	const char *dot = strrchr(spec, '.');

@@ -23,6 +23,8 @@ void gen_release(struct gen_out *o);
 int gen_split(const char *spec, const char *what, char **table, char **column);
 /* An identifier as SQL: bare when it can be, else double-quoted. */
 char *gen_ident(const char *name);
+/* A table's [schema.]name as SQL, each part as gen_ident. */
+char *gen_table_ident(const char *table);
 /* "table_column_suffix", cut to 63 bytes like PostgreSQL's own names. */
 char *gen_name(const char *table, const char *column, const char *suffix);
 

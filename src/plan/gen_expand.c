@@ -381,7 +381,7 @@ int gen_expand_contract(struct gen_out *o, struct db *db, const char *opt, const
 	x.rawnew = rename ? xstrdup(arg) : xasprintf("%.59s_new", x.column);
 	x.rawold = xasprintf("%.59s_old", x.column);
 	x.rawfn = gen_name(x.table, x.column, "sync");
-	x.t = gen_ident(x.table), x.c = gen_ident(x.column), x.cn = gen_ident(x.rawnew);
+	x.t = gen_table_ident(x.table), x.c = gen_ident(x.column), x.cn = gen_ident(x.rawnew);
 	x.co = gen_ident(x.rawold), x.fn = gen_ident(x.rawfn);
 	x.oa = rename ? x.c : x.co, x.na = rename ? x.cn : x.c, x.rawoa = rename ? x.column : x.rawold;
 	x.why = xasprintf("migrate new %s %s %s", opt, spec, arg);

@@ -71,7 +71,7 @@ static int resolve_ref(struct db *db, const char *ref, char **rtable, char **rco
 static void fk_steps(struct gen_out *o, const char *table, const char *column, const char *rtable,
 		     const char *rcol, int index, const char *why)
 {
-	char *t = gen_ident(table), *c = gen_ident(column), *rt = gen_ident(rtable), *rc = gen_ident(rcol);
+	char *t = gen_table_ident(table), *c = gen_ident(column), *rt = gen_table_ident(rtable), *rc = gen_ident(rcol);
 	char *rawfk = gen_name(table, column, "fkey"), *fk = gen_ident(rawfk);
 	char *rawidx = gen_name(table, column, "idx"), *idx = gen_ident(rawidx), *name;
 

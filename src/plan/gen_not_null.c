@@ -8,7 +8,7 @@
 /* The NOT VALID check, its VALIDATE, SET NOT NULL and dropping the check. */
 void gen_not_null_steps(struct gen_out *o, const char *table, const char *column, const char *why)
 {
-	char *t = gen_ident(table), *c = gen_ident(column);
+	char *t = gen_table_ident(table), *c = gen_ident(column);
 	char *rawchk = gen_name(table, column, "not_null"), *chk = gen_ident(rawchk);
 	char *name;
 
@@ -60,7 +60,7 @@ int gen_add_not_null(struct gen_out *o, struct db *db, const char *spec, const c
 			log_warning("%s.%s is already NOT NULL on %s", table, column, db->display);
 		gen_column_release(&col);
 	}
-	t = gen_ident(table);
+	t = gen_table_ident(table);
 	c = gen_ident(column);
 	why = xasprintf("migrate new --add-not-null %s%s%s", spec, dflt ? " --default " : "", dflt ? dflt : "");
 	if (dflt) {

@@ -44,7 +44,7 @@ int gen_add_unique(struct gen_out *o, struct db *db, const char *spec)
 	}
 	rawname = gen_name(table, label, "key"); /* PostgreSQL's own name for UNIQUE (cols) */
 	name = gen_ident(rawname);
-	t = gen_ident(table);
+	t = gen_table_ident(table);
 	step = xasprintf("%s_index", rawname);
 	gen_add(o, step,
 		xasprintf("-- %s\n-- CONCURRENTLY: built without blocking writes (runs outside a transaction).\n"

@@ -105,6 +105,13 @@ run $A up
 expect_rc 0 "up again"
 same users users_n "after down and up"
 
+# --- a schema-qualified table is quoted part by part --------------------------------------
+Q="$T_WORK/q"; mkdir -p "$Q"
+run --dir "$Q" new --add-unique 'public.Users(code)'
+expect_rc 0 "--add-unique of schema.table"
+expect_eq "$(grep -h '^CREATE' "$Q"/*.up.sql)" 'CREATE UNIQUE INDEX CONCURRENTLY "Users_code_key" ON public."Users" (code);' \
+	"schema and table quoted each on its own"
+
 # --- lint's safe alternative names the generator, with the statement's own names ----------
 L="$T_WORK/l"; mkdir -p "$L"
 cat >"$L/1_naive.up.sql" <<'SQL'
