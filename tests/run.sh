@@ -23,6 +23,8 @@ T_ALL_OUTPUT=$RUN_TMP/all-output; : >"$T_ALL_OUTPUT"
 T_BACKUP_NAMES=$RUN_TMP/backup-names; : >"$T_BACKUP_NAMES"
 export T_ALL_OUTPUT T_BACKUP_NAMES
 mkdir "$RUN_TMP/claims" "$RUN_TMP/out" "$RUN_TMP/work"
+# the server's programs (run as postgres) start in a test's directory: let them in
+chmod 755 "$RUN_TMP"
 
 # The files to run, the slow ones first so that no worker is left with a long one at the end.
 SLOW_FIRST="badinput fault_kill fault_conn example fault_concurrent observe rehearse fleet fault_signal_random fleet_databases fault_signal failure backup pgbouncer plan docs_options"
@@ -63,7 +65,7 @@ scan_audit_logs() {
 
 worker() { # worker N: its own server, then every file not yet claimed
 	base=${PG_TEST_PORT:-$((50000 + $$ % 9000))}
-	PG_TEST_PORT=$((base + $1 * 10))
+	PG_TEST_PORT=$((base + $1 * 10)); export PG_TEST_PORT
 	pg_start || { echo "could not start a throwaway PostgreSQL" >"$RUN_TMP/out/start-$1"; return 1; }
 	trap 'pg_stop' EXIT
 	trap 'exit 130' INT TERM

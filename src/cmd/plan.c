@@ -173,6 +173,63 @@ struct verdict {
 	size_t lint_errors; /* error-level findings no directive allows: the lint gate */
 };
 
+/* Error-level findings no directive allows, parse errors aside: what the lint gate stops on. */
+static size_t lint_errors(const struct plan_migration *m)
+{
+	size_t j, k, n = 0;
+
+	for (j = 0; j < m->nstmts; j++)
+		for (k = 0; k < m->stmts[j].nfindings; k++) {
+			const struct plan_finding *f = &m->stmts[j].findings[k];
+			n += f->severity == 2 && !f->allowed && strcmp(f->rule, "parse-error");
+		}
+	return n;
+}
+
+/*
+ * A text or JSON plan of one target is printed as it is made: each migration once
+ * planned (connected: with its sizes and lock holders), then forgotten, so that memory
+ * holds one migration, not the run (100,000 files). The plan's own totals and the
+ * verdict's lint errors are counted on the way.
+ */
+struct stream {
+	int on;
+	struct plan_stream st;
+	struct verdict *v;
+	int sized;                /* connected: sizes and lock holders, a migration at a time */
+	struct plan_facts facts;
+};
+
+static void flush(struct plan *p, struct stream *o)
+{
+	size_t i;
+
+	if (!o || !o->on)
+		return;
+	for (i = 0; i < p->n; i++) {
+		if (o->sized)
+			plan_facts_migration(&o->facts, &p->items[i]);
+		o->v->lint_errors += lint_errors(&p->items[i]);
+		plan_stream_migration(&o->st, &p->items[i]);
+	}
+	plan_forget(p);
+}
+
+/* The steps of a plan: streamed, one at a time (each is released once planned). */
+static struct step *steps_alloc(const struct stream *o, size_t n)
+{
+	return xcalloc(o && o->on ? 1 : n, sizeof(struct step));
+}
+
+static struct step *next_step(struct step *steps, size_t *n, const struct stream *o)
+{
+	if (o && o->on) {
+		*n = 1;
+		return steps;
+	}
+	return &steps[(*n)++];
+}
+
 /* Warnings about the history that an up would stop on. */
 static void history_warnings(struct plan *p, struct session *s, struct verdict *v)
 {
@@ -193,9 +250,9 @@ static void history_warnings(struct plan *p, struct session *s, struct verdict *
 
 /* The up plan: pending migrations (or, offline, those after --from). */
 static int plan_up(struct plan *p, struct session *s, const struct request *rq,
-		   struct step **out, size_t *nout)
+		   struct stream *o, struct step **out, size_t *nout)
 {
-	struct step *steps = xcalloc(s->set.n + 1, sizeof(*steps));
+	struct step *steps = steps_alloc(o, s->set.n + 1);
 	int64_t latest = 0;
 	size_t i, n = 0;
 	int rc = EXIT_OK, begun = 0;
@@ -209,6 +266,7 @@ static int plan_up(struct plan *p, struct session *s, const struct request *rq,
 		struct step *st;
 		int done = rq->offline ? m->version <= rq->from : history_find(&s->h, m->version) != NULL;
 
+		flush(p, o);
 		if (done) {
 			plan_learn(p, &m->up);
 			continue;
@@ -217,7 +275,7 @@ static int plan_up(struct plan *p, struct session *s, const struct request *rq,
 			break;
 		if (!rq->offline && !begun++)
 			plan_begin_run(p); /* judged as the up gate judges: one run */
-		st = &steps[n++];
+		st = next_step(steps, &n, o);
 		step_init(st, m);
 		if (step_prepare(st, m->up.sql, m->up.path, m->up.line_base, &m->up.dir) < 0) {
 			rc = EXIT_USAGE;
@@ -233,6 +291,7 @@ static int plan_up(struct plan *p, struct session *s, const struct request *rq,
 		if (!m->down.sql || sql_is_blank(m->down.sql))
 			strlist_add(&pm->warnings, "no down migration: \"migrate down\" cannot undo it");
 	}
+	flush(p, o);
 	*out = steps;
 	*nout = n;
 	return rc;
@@ -293,7 +352,7 @@ static size_t down_choose(struct session *s, const struct request *rq, struct st
 
 /* The down plan: what migrate down would revert, newest first. */
 static int plan_down(struct plan *p, struct session *s, const struct request *rq,
-		     struct step **out, size_t *nout)
+		     struct stream *o, struct step **out, size_t *nout)
 {
 	struct step *steps = xcalloc(s->set.n + s->h.n + 1, sizeof(*steps));
 	struct down_item *items = xcalloc(s->set.n + s->h.n + 1, sizeof(*items));
@@ -311,6 +370,7 @@ static int plan_down(struct plan *p, struct session *s, const struct request *rq
 		struct strlist later = { NULL, 0, 0 };
 		struct plan_migration *pm;
 
+		flush(p, o);
 		if (items[i].bad) {
 			rc = EXIT_USAGE;
 			continue;
@@ -340,6 +400,7 @@ static int plan_down(struct plan *p, struct session *s, const struct request *rq
 			strlist_add(&pm->warnings, "its up file changed since it was applied: reverted with "
 				    "the down SQL recorded then");
 	}
+	flush(p, o);
 	plan_doomed_later(p, NULL);
 	for (i = 0; i < n; i++)
 		strlist_release(&items[i].drops);
@@ -377,18 +438,14 @@ static const char *plural(long n, const char *one, const char *many)
  * same as up's would (dirty 1, drift 2, lint errors 1). On stdout after a text
  * or markdown plan; a refusal on stderr for the others (JSON stays parseable).
  */
-static int print_verdict(const struct plan *p, struct verdict *v, int fmt)
+static int print_verdict(const struct plan *p, struct verdict *v, size_t planned, int fmt)
 {
 	struct strbuf sb = STRBUF_INIT;
-	size_t i, j, k;
+	size_t i;
 	int rc = EXIT_OK;
 
 	for (i = 0; i < p->n; i++)
-		for (j = 0; j < p->items[i].nstmts; j++)
-			for (k = 0; k < p->items[i].stmts[j].nfindings; k++) {
-				const struct plan_finding *f = &p->items[i].stmts[j].findings[k];
-				v->lint_errors += f->severity == 2 && !f->allowed && strcmp(f->rule, "parse-error");
-			}
+		v->lint_errors += lint_errors(&p->items[i]);
 	if (v->dirty)
 		strbuf_addf(&sb, "%d dirty version%s", v->dirty, plural(v->dirty, "", "s"));
 	if (v->drift)
@@ -401,14 +458,14 @@ static int print_verdict(const struct plan *p, struct verdict *v, int fmt)
 	if (fmt == PLAN_TEXT && rc)
 		printf("\nup would refuse: %s\n", sb.buf);
 	else if (fmt == PLAN_TEXT)
-		printf("\nup would run %zu migration%s\n", p->n, plural((long)p->n, "", "s"));
+		printf("\nup would run %zu migration%s\n", planned, plural((long)planned, "", "s"));
 	else if (rc)
 		log_info("up would refuse: %s", sb.buf);
 	/* a pull-request comment ends with it too (the cap leaves room for this line) */
 	if (fmt == PLAN_MARKDOWN && rc)
 		printf("\n**up would refuse: %s**\n", sb.buf);
 	else if (fmt == PLAN_MARKDOWN)
-		printf("\n**up would run %zu migration%s**\n", p->n, plural((long)p->n, "", "s"));
+		printf("\n**up would run %zu migration%s**\n", planned, plural((long)planned, "", "s"));
 	strbuf_release(&sb);
 	return rc;
 }
@@ -434,6 +491,32 @@ static void plan_versions(const struct session *s, int direction, const struct s
 		res->dirty += s->h.rows[i].dirty;
 }
 
+/* How many migrations the plan shows (its title says it before they are planned):
+ * the choice plan_up and plan_down make. */
+static size_t plan_count(struct session *s, const struct request *rq)
+{
+	size_t i, n = 0, total = rq->offline ? s->set.n : s->h.n;
+	int steps_left = rq->steps_set ? rq->steps : 1;
+
+	for (i = 0; rq->direction > 0 && i < s->set.n; i++) {
+		const struct migration *m = &s->set.items[i];
+
+		if (rq->offline ? m->version <= rq->from : history_find(&s->h, m->version) != NULL)
+			continue;
+		if (rq->to >= 0 && m->version > rq->to)
+			break;
+		n++;
+	}
+	for (i = total; rq->direction < 0 && i-- > 0; n++) {
+		int64_t version = rq->offline ? s->set.items[i].version : s->h.rows[i].version;
+
+		if ((rq->offline && version <= rq->from) || (!rq->all && rq->to < 0 && steps_left-- <= 0) ||
+		    (rq->to >= 0 && version <= rq->to))
+			break;
+	}
+	return n;
+}
+
 /* The plan of one target (the database app->cfg points at): printed, or in a fleet
  * worker (res) printed for plan --all's report. */
 static int plan_target(struct app *app, void *arg, struct target_result *res)
@@ -443,9 +526,11 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 	struct plan p;
 	struct step *steps = NULL;
 	struct verdict v = { 0, 0, 0 };
+	struct stream o;
 	size_t i, n = 0;
 	int rc;
 
+	memset(&o, 0, sizeof(o));
 	plan_init(&p, "plan", rq->direction);
 	p.from = rq->offline ? rq->from : 0;
 	rc = session_open(&s, app, (rq->offline ? 0 : SESSION_HISTORY) |
@@ -471,7 +556,25 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	rc = rq->direction > 0 ? plan_up(&p, &s, rq, &steps, &n) : plan_down(&p, &s, rq, &steps, &n);
+	o.v = &v;
+	o.on = !res && rq->fmt != PLAN_MARKDOWN;
+	if (o.on && !rq->offline) {
+		o.sized = 1;
+		if (plan_facts_begin(&o.facts, &p, &s.db, rq->long_running_ms) < 0) {
+			rc = EXIT_FAILED;
+			goto done;
+		}
+	}
+	if (o.on)
+		plan_stream_begin(&o.st, &p, plan_count(&s, rq), rq->fmt, stdout);
+	rc = rq->direction > 0 ? plan_up(&p, &s, rq, &o, &steps, &n) : plan_down(&p, &s, rq, &o, &steps, &n);
+	if (o.on) {
+		/* what was planned is printed: with an error (exit 2), only part of the plan */
+		plan_stream_end(&o.st, &p);
+		if (rc == EXIT_OK && rq->direction > 0)
+			rc = print_verdict(&p, &v, o.st.t.migrations, rq->fmt);
+		goto done;
+	}
 	if (rc != EXIT_OK)
 		goto done;
 	if (!rq->offline && plan_db_facts(&p, &s.db, rq->long_running_ms) < 0) {
@@ -484,9 +587,11 @@ static int plan_target(struct app *app, void *arg, struct target_result *res)
 	} else {
 		plan_print(&p, rq->fmt, stdout);
 		if (rq->direction > 0)
-			rc = print_verdict(&p, &v, rq->fmt);
+			rc = print_verdict(&p, &v, p.n, rq->fmt);
 	}
 done:
+	if (o.sized)
+		plan_facts_end(&o.facts);
 	for (i = 0; i < n; i++)
 		step_release(&steps[i]);
 	free(steps);

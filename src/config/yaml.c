@@ -1,6 +1,7 @@
 /* yaml.c - reading migrate.yml's nodes: scalars with ${VAR} expanded, errors at file:line:col */
 #include "config/yaml.h"
 #include "base/strbuf.h"
+#include "base/strmap.h"
 #include "base/util.h"
 
 #include <stdarg.h>
@@ -146,28 +147,26 @@ char *config_yaml_scalar(struct loader *ld, yaml_node_t *n, const char *key)
 
 void config_yaml_unique_keys(struct loader *ld, yaml_node_t *map, const char *section)
 {
-	yaml_node_pair_t *a, *b;
+	struct strmap seen = STRMAP_INIT; /* key -> its first line: linear in the keys */
+	yaml_node_pair_t *b;
+	size_t first;
 
 	if (map->type != YAML_MAPPING_NODE)
 		return;
 	for (b = map->data.mapping.pairs.start; b < map->data.mapping.pairs.top; b++) {
 		yaml_node_t *kb = yaml_document_get_node(&ld->doc, b->key);
+		const char *key = (const char *)kb->data.scalar.value;
 
 		if (kb->type != YAML_SCALAR_NODE)
 			continue;
-		for (a = map->data.mapping.pairs.start; a < b; a++) {
-			yaml_node_t *ka = yaml_document_get_node(&ld->doc, a->key);
-
-			if (ka->type == YAML_SCALAR_NODE &&
-			    !strcmp((const char *)ka->data.scalar.value, (const char *)kb->data.scalar.value)) {
-				config_yaml_error(ld, kb, "\"%s%s%s\" is given twice: on line %d and on line %d",
-						  section ? section : "", section ? "." : "",
-						  (const char *)kb->data.scalar.value, config_yaml_line(ka),
-						  config_yaml_line(kb));
-				break;
-			}
-		}
+		if (strmap_get(&seen, key, &first))
+			config_yaml_error(ld, kb, "\"%s%s%s\" is given twice: on line %d and on line %d",
+					  section ? section : "", section ? "." : "", key, (int)first,
+					  config_yaml_line(kb));
+		else
+			strmap_put(&seen, key, (size_t)config_yaml_line(kb));
 	}
+	strmap_release(&seen);
 }
 
 int config_yaml_is_null(yaml_node_t *n)

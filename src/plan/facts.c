@@ -148,40 +148,33 @@ static int waits_for_old_transactions(const struct plan_stmt *st)
 	return st->no_tx && strstr(st->text, "CONCURRENTLY") != NULL;
 }
 
-int plan_db_facts(struct plan *p, struct db *db, long long_running_ms)
+int plan_facts_begin(struct plan_facts *f, struct plan *p, struct db *db, long long_running_ms)
 {
 	char ms[32];
 	const char *params[1] = { ms };
-	PGresult *open_tx;
-	size_t i, j, k;
 	int r;
 
+	memset(f, 0, sizeof(*f));
+	f->db = db;
 	if (db_command(db, "SET lock_timeout = '200ms'", 0, NULL) < 0)
 		return -1;
-	for (i = 0; i < p->n; i++)
-		for (j = 0; j < p->items[i].nstmts; j++) {
-			struct plan_stmt *st = &p->items[i].stmts[j];
-			for (k = 0; k < st->neffects; k++)
-				effect_facts(db, st, &st->effects[k]);
-			batch_estimate(st);
-		}
 	/* transactions open right now, oldest first */
 	snprintf(ms, sizeof(ms), "%ld", long_running_ms);
-	open_tx = db_exec(db, "SELECT " ACTIVITY_COLUMNS ", "
-			  "       extract(epoch FROM now() - a.xact_start) * 1000 >= $1::bigint "
-			  "  FROM pg_stat_activity a "
-			  " WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() "
-			  "   AND a.xact_start IS NOT NULL AND a.backend_type = 'client backend' "
-			  " ORDER BY a.xact_start", 1, params);
-	if (!open_tx)
+	f->open_tx = db_exec(db, "SELECT " ACTIVITY_COLUMNS ", "
+			     "       extract(epoch FROM now() - a.xact_start) * 1000 >= $1::bigint "
+			     "  FROM pg_stat_activity a "
+			     " WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() "
+			     "   AND a.xact_start IS NOT NULL AND a.backend_type = 'client backend' "
+			     " ORDER BY a.xact_start", 1, params);
+	if (!f->open_tx)
 		return -1;
-	for (r = 0; r < PQntuples(open_tx); r++) {
+	for (r = 0; r < PQntuples(f->open_tx); r++) {
 		char *w;
 		struct strbuf age = STRBUF_INIT;
 
-		if (PQgetvalue(open_tx, r, 7)[0] != 't')
+		if (PQgetvalue(f->open_tx, r, 7)[0] != 't')
 			continue;
-		w = who(open_tx, r, 0);
+		w = who(f->open_tx, r, 0);
 		strbuf_add_age(&age, long_running_ms / 1000);
 		strlist_addf(&p->warnings, "long-running transaction: %s, open for more than %s: any "
 			     "lock it holds blocks the DDL below on those tables, and CONCURRENTLY "
@@ -189,22 +182,51 @@ int plan_db_facts(struct plan *p, struct db *db, long long_running_ms)
 		strbuf_release(&age);
 		free(w);
 	}
-	for (i = 0; PQntuples(open_tx) && i < p->n; i++)
-		for (j = 0; j < p->items[i].nstmts; j++) {
-			struct plan_stmt *st = &p->items[i].stmts[j];
-			char *w;
-
-			if (!waits_for_old_transactions(st))
-				continue;
-			w = who(open_tx, 0, 0);
-			strlist_addf(&st->warnings, "will wait: %d transaction%s open right now (the oldest: "
-				     "%s) must end before this statement can finish",
-				     PQntuples(open_tx), PQntuples(open_tx) == 1 ? " is" : "s are", w);
-			free(w);
-		}
-	PQclear(open_tx);
-	PQclear(PQexec(db->conn, "RESET lock_timeout"));
 	p->sized = 1;
+	return 0;
+}
+
+void plan_facts_migration(struct plan_facts *f, struct plan_migration *m)
+{
+	size_t j, k;
+
+	for (j = 0; j < m->nstmts; j++) {
+		struct plan_stmt *st = &m->stmts[j];
+		char *w;
+
+		for (k = 0; k < st->neffects; k++)
+			effect_facts(f->db, st, &st->effects[k]);
+		batch_estimate(st);
+		if (!PQntuples(f->open_tx) || !waits_for_old_transactions(st))
+			continue;
+		w = who(f->open_tx, 0, 0);
+		strlist_addf(&st->warnings, "will wait: %d transaction%s open right now (the oldest: "
+			     "%s) must end before this statement can finish",
+			     PQntuples(f->open_tx), PQntuples(f->open_tx) == 1 ? " is" : "s are", w);
+		free(w);
+	}
+}
+
+void plan_facts_end(struct plan_facts *f)
+{
+	PQclear(f->open_tx);
+	f->open_tx = NULL;
+	if (f->db)
+		PQclear(PQexec(f->db->conn, "RESET lock_timeout"));
+}
+
+int plan_db_facts(struct plan *p, struct db *db, long long_running_ms)
+{
+	struct plan_facts f;
+	size_t i;
+
+	if (plan_facts_begin(&f, p, db, long_running_ms) < 0) {
+		plan_facts_end(&f);
+		return -1;
+	}
+	for (i = 0; i < p->n; i++)
+		plan_facts_migration(&f, &p->items[i]);
+	plan_facts_end(&f);
 	return 0;
 }
 

@@ -101,25 +101,35 @@ static void stmt_release(struct plan_stmt *s)
 	strlist_release(&s->notes);
 }
 
+static void migration_release(struct plan_migration *m)
+{
+	size_t j;
+
+	for (j = 0; j < m->nstmts; j++)
+		stmt_release(&m->stmts[j]);
+	free(m->stmts);
+	free(m->version_str);
+	free(m->name);
+	free(m->file);
+	free(m->undo_sql);
+	free(m->undo_file);
+	strlist_release(&m->warnings);
+	strlist_release(&m->failures);
+	strlist_release(&m->schema_diff);
+}
+
+void plan_forget(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		migration_release(&p->items[i]);
+	p->n = 0;
+}
+
 void plan_release(struct plan *p)
 {
-	size_t i, j;
-
-	for (i = 0; i < p->n; i++) {
-		struct plan_migration *m = &p->items[i];
-
-		for (j = 0; j < m->nstmts; j++)
-			stmt_release(&m->stmts[j]);
-		free(m->stmts);
-		free(m->version_str);
-		free(m->name);
-		free(m->file);
-		free(m->undo_sql);
-		free(m->undo_file);
-		strlist_release(&m->warnings);
-		strlist_release(&m->failures);
-		strlist_release(&m->schema_diff);
-	}
+	plan_forget(p);
 	free(p->items);
 	if (p->linter)
 		linter_free(p->linter);
@@ -131,13 +141,17 @@ void plan_release(struct plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+int plan_migration_failed(const struct plan_migration *m)
+{
+	return m->outcome && strcmp(m->outcome, "clean");
+}
+
 size_t plan_failures(const struct plan *p)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < p->n; i++)
-		if (p->items[i].outcome && strcmp(p->items[i].outcome, "clean"))
-			n++;
+		n += plan_migration_failed(&p->items[i]);
 	return n;
 }
 

@@ -124,6 +124,9 @@ struct plan {
 
 void plan_init(struct plan *p, const char *command, int direction);
 void plan_release(struct plan *p);
+/* Forget the migrations planned so far (a streamed plan, once they are printed): the
+ * linters keep the schema they learnt, p->n is 0 again. */
+void plan_forget(struct plan *p);
 
 /*
  * Set up the linters: findings with cfg's lint settings, predictions for
@@ -170,7 +173,19 @@ int plan_column_type(void *arg, const char *schema, const char *table, const cha
 
 /* Fill sizes and the current lock holders from a live database (read-only). */
 int plan_db_facts(struct plan *p, struct db *db, long long_running_ms);
+/* The same a migration at a time (a streamed plan): begin reads the transactions open
+ * now (the plan's warnings about long-running ones), each migration gets its sizes and
+ * lock holders, end resets the session. begin: 0, or -1 (then still call end). */
+struct plan_facts {
+	struct db *db;
+	PGresult *open_tx;
+};
+int plan_facts_begin(struct plan_facts *f, struct plan *p, struct db *db, long long_running_ms);
+void plan_facts_migration(struct plan_facts *f, struct plan_migration *m);
+void plan_facts_end(struct plan_facts *f);
 
+/* Was it rehearsed, and not cleanly? */
+int plan_migration_failed(const struct plan_migration *m);
 /* Count of rehearsed migrations that were not clean. */
 size_t plan_failures(const struct plan *p);
 

@@ -87,14 +87,14 @@ const char *plan_tx_text(enum tx_mode m)
 	}
 }
 
-void plan_title(const struct plan *p, struct strbuf *sb)
+void plan_title(const struct plan *p, size_t n, struct strbuf *sb)
 {
 	const char *what = p->direction > 0 ? "to apply" : "to revert";
 
 	if (!strcmp(p->command, "rehearse"))
-		strbuf_addf(sb, "rehearsal of %zu pending migration%s", p->n, p->n == 1 ? "" : "s");
+		strbuf_addf(sb, "rehearsal of %zu pending migration%s", n, n == 1 ? "" : "s");
 	else
-		strbuf_addf(sb, "plan: %zu migration%s %s", p->n, p->n == 1 ? "" : "s", what);
+		strbuf_addf(sb, "plan: %zu migration%s %s", n, n == 1 ? "" : "s", what);
 }
 
 void plan_subtitle(const struct plan *p, struct strbuf *sb)
@@ -156,5 +156,31 @@ void plan_count_migration(const struct plan_migration *m, struct plan_counts *c)
 		}
 		c->diffs += s->diffs.n;
 		c->stmt_warnings += s->warnings.n;
+	}
+}
+
+void plan_totals_add(struct plan_totals *t, const struct plan_migration *m)
+{
+	const struct plan_effect *e = plan_strongest(m);
+	struct plan_counts c;
+
+	plan_count_migration(m, &c);
+	t->migrations++;
+	t->stmts += m->nstmts;
+	t->errors += c.errors;
+	t->warnings += c.warnings;
+	t->allowed += c.allowed;
+	t->rewrites += c.rewrites;
+	t->scans += c.scans;
+	t->diffs += c.diffs;
+	t->nodown += m->direction > 0 && !m->undo_sql;
+	t->failed += plan_migration_failed(m);
+	if (e && (!t->top_name || e->mode > t->top_mode)) {
+		struct strbuf sb = STRBUF_INIT;
+
+		plan_add_name(&sb, e);
+		free(t->top_name);
+		t->top_name = strbuf_detach(&sb, NULL);
+		t->top_mode = e->mode;
 	}
 }

@@ -14,8 +14,8 @@ void plan_add_oneline(struct strbuf *sb, const char *text, size_t max);
 const char *plan_severity_name(int severity);
 /* "in one transaction", "without a transaction, statement by statement", ... */
 const char *plan_tx_text(enum tx_mode m);
-/* "plan: 3 migrations to apply" */
-void plan_title(const struct plan *p, struct strbuf *sb);
+/* "plan: 3 migrations to apply" (n of them) */
+void plan_title(const struct plan *p, size_t n, struct strbuf *sb);
 /* Where: the target (or offline), the server version, the scratch database. */
 void plan_subtitle(const struct plan *p, struct strbuf *sb);
 

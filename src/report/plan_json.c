@@ -136,10 +136,10 @@ static json_t *migration_json(const struct plan_migration *m)
 	return o;
 }
 
-json_t *plan_json(const struct plan *p)
+/* Everything but the migrations (an empty array), with the summary of t. */
+static json_t *plan_json_head(const struct plan *p, const struct plan_totals *t)
 {
-	json_t *root = json_object(), *items = json_array(), *sum = json_object();
-	size_t i, j, k, stmts = 0, errors = 0, warnings = 0, rewrites = 0, scans = 0, diffs = 0;
+	json_t *root = json_object(), *sum = json_object();
 
 	json_object_set_new(root, "command", json_string(p->command));
 	json_object_set_new(root, "direction", json_string(p->direction > 0 ? "up" : "down"));
@@ -152,41 +152,95 @@ json_t *plan_json(const struct plan *p)
 	json_object_set_new(root, "with_data_rows", p->with_data_rows >= 0
 			    ? json_integer(p->with_data_rows) : json_null());
 	json_object_set_new(root, "warnings", strlist_json(&p->warnings));
-	for (i = 0; i < p->n; i++) {
-		const struct plan_migration *m = &p->items[i];
-
-		json_array_append_new(items, migration_json(m));
-		for (j = 0; j < m->nstmts; j++) {
-			const struct plan_stmt *s = &m->stmts[j];
-			stmts++;
-			for (k = 0; k < s->nfindings; k++)
-				if (!s->findings[k].allowed) {
-					errors += s->findings[k].severity >= 2;
-					warnings += s->findings[k].severity < 2;
-				}
-			for (k = 0; k < s->neffects; k++) {
-				rewrites += !!s->effects[k].rewrite;
-				scans += !!s->effects[k].scan;
-			}
-			diffs += s->diffs.n;
-		}
-	}
-	json_object_set_new(root, "migrations", items);
-	json_object_set_new(sum, "migrations", json_integer((json_int_t)p->n));
-	json_object_set_new(sum, "statements", json_integer((json_int_t)stmts));
-	json_object_set_new(sum, "errors", json_integer((json_int_t)errors));
-	json_object_set_new(sum, "warnings", json_integer((json_int_t)warnings));
-	json_object_set_new(sum, "rewrites", json_integer((json_int_t)rewrites));
-	json_object_set_new(sum, "full_scans", json_integer((json_int_t)scans));
+	json_object_set_new(root, "migrations", json_array());
+	json_object_set_new(sum, "migrations", json_integer((json_int_t)t->migrations));
+	json_object_set_new(sum, "statements", json_integer((json_int_t)t->stmts));
+	json_object_set_new(sum, "errors", json_integer((json_int_t)t->errors));
+	json_object_set_new(sum, "warnings", json_integer((json_int_t)t->warnings));
+	json_object_set_new(sum, "rewrites", json_integer((json_int_t)t->rewrites));
+	json_object_set_new(sum, "full_scans", json_integer((json_int_t)t->scans));
 	if (!strcmp(p->command, "rehearse")) {
-		json_object_set_new(sum, "failed", json_integer((json_int_t)plan_failures(p)));
-		json_object_set_new(sum, "differences_from_plan", json_integer((json_int_t)diffs));
+		json_object_set_new(sum, "failed", json_integer((json_int_t)t->failed));
+		json_object_set_new(sum, "differences_from_plan", json_integer((json_int_t)t->diffs));
 	}
 	json_object_set_new(root, "summary", sum);
+	return json_with_format_version(root);
+}
+
+json_t *plan_json(const struct plan *p)
+{
+	struct plan_totals t;
+	json_t *root, *items;
+	size_t i;
+
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < p->n; i++)
+		plan_totals_add(&t, &p->items[i]);
+	root = plan_json_head(p, &t);
+	items = json_object_get(root, "migrations");
+	for (i = 0; i < p->n; i++)
+		json_array_append_new(items, migration_json(&p->items[i]));
+	free(t.top_name);
 	return root;
 }
 
-void plan_print_json(const struct plan *p, FILE *out)
+/* json_dumps fails only when memory does */
+static void json_failed(void)
 {
-	json_print_release(plan_json(p), out);
+	log_error("out of memory printing the plan as JSON");
+	exit(EXIT_FAILED);
+}
+
+#define MIGRATIONS_KEY "\n  \"migrations\": ["
+
+/* The head with the summary of t, printed as plan_print prints it; *key points at
+ * its empty migrations array, "\n  \"migrations\": []" (no string holds a raw newline,
+ * so that is the key itself). The caller frees the text. */
+static char *head_text(const struct plan *p, const struct plan_totals *t, const char **key)
+{
+	json_t *head = plan_json_head(p, t);
+	char *text = json_dumps(head, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	json_decref(head);
+	if (!text || !(*key = strstr(text, MIGRATIONS_KEY "]")))
+		json_failed();
+	return text;
+}
+
+void plan_json_begin(const struct plan *p, FILE *out)
+{
+	struct plan_totals t;
+	const char *key;
+	char *text;
+
+	memset(&t, 0, sizeof(t));
+	text = head_text(p, &t, &key);
+	fwrite(text, 1, (size_t)(key - text) + strlen(MIGRATIONS_KEY), out);
+	free(text);
+}
+
+void plan_json_migration(const struct plan_migration *m, size_t index, FILE *out)
+{
+	json_t *o = migration_json(m);
+	char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER), *line, *eol;
+
+	json_decref(o);
+	if (!text)
+		json_failed();
+	/* an element of the array at depth 1: each line indented by two more levels */
+	fputs(index ? ",\n" : "\n", out);
+	for (line = text; line; line = eol ? eol + 1 : NULL) {
+		eol = strchr(line, '\n');
+		fprintf(out, "    %.*s%s", eol ? (int)(eol - line) : (int)strlen(line), line, eol ? "\n" : "");
+	}
+	free(text);
+}
+
+void plan_json_end(const struct plan *p, const struct plan_totals *t, FILE *out)
+{
+	const char *key;
+	char *text = head_text(p, t, &key);
+
+	fprintf(out, "%s%s\n", t->migrations ? "\n  ]" : "]", key + strlen(MIGRATIONS_KEY) + 1);
+	free(text);
 }

@@ -379,7 +379,7 @@ void plan_print_markdown(const struct plan *p, FILE *out)
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
-	plan_title(p, &sb);
+	plan_title(p, p->n, &sb);
 	fprintf(out, "%.*s migrate %s\n\n", heading_level(p), "######", sb.buf);
 	strbuf_reset(&sb);
 	plan_subtitle(p, &sb);

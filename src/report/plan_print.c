@@ -16,10 +16,15 @@ int plan_format_parse(const char *name)
 
 void plan_print(const struct plan *p, enum plan_format fmt, FILE *out)
 {
-	if (fmt == PLAN_JSON)
-		plan_print_json(p, out);
-	else if (fmt == PLAN_MARKDOWN)
+	struct plan_stream st;
+	size_t i;
+
+	if (fmt == PLAN_MARKDOWN) {
 		plan_print_markdown(p, out);
-	else
-		plan_print_text(p, out);
+		return;
+	}
+	plan_stream_begin(&st, p, p->n, fmt, out);
+	for (i = 0; i < p->n; i++)
+		plan_stream_migration(&st, &p->items[i]);
+	plan_stream_end(&st, p);
 }

@@ -130,96 +130,84 @@ static void text_stmt(FILE *out, const struct plan_stmt *s, size_t idx, const st
 }
 
 /* The closing summary: what the whole plan does, in one place at the end. */
-static void text_summary(const struct plan *p, FILE *out, const struct tcolors *co)
+static void text_summary(const struct plan_totals *t, FILE *out, const struct tcolors *co)
 {
-	struct plan_counts t = { 0, 0, 0, 0, 0, 0, 0 }, c;
-	const struct plan_effect *top = NULL, *e;
-	size_t i, nodown = 0;
-
-	for (i = 0; i < p->n; i++) {
-		plan_count_migration(&p->items[i], &c);
-		t.errors += c.errors;
-		t.warnings += c.warnings;
-		t.allowed += c.allowed;
-		t.rewrites += c.rewrites;
-		t.scans += c.scans;
-		if ((e = plan_strongest(&p->items[i])) && (!top || e->mode > top->mode))
-			top = e;
-		nodown += p->items[i].direction > 0 && !p->items[i].undo_sql;
-	}
 	fprintf(out, "\n%ssummary:%s %zu migration%s; %s%zu error%s%s, %s%zu warning%s%s", co->bold, co->off,
-		p->n, p->n == 1 ? "" : "s", t.errors ? co->err : "", t.errors, t.errors == 1 ? "" : "s",
-		t.errors ? co->off : "", t.warnings ? co->warn : "", t.warnings, t.warnings == 1 ? "" : "s",
-		t.warnings ? co->off : "");
-	if (t.allowed)
-		fprintf(out, " (%zu allowed)", t.allowed);
-	fprintf(out, "; %zu rewrite%s, %zu full scan%s", t.rewrites, t.rewrites == 1 ? "" : "s", t.scans,
-		t.scans == 1 ? "" : "s");
-	if (top && top->mode) {
-		struct strbuf sb = STRBUF_INIT;
-
-		plan_add_name(&sb, top);
-		fprintf(out, "; strongest lock %s on %s", lock_mode_name(top->mode), sb.buf);
-		strbuf_release(&sb);
-	}
-	if (nodown)
-		fprintf(out, "; %zu without a down migration", nodown);
+		t->migrations, t->migrations == 1 ? "" : "s", t->errors ? co->err : "", t->errors,
+		t->errors == 1 ? "" : "s", t->errors ? co->off : "", t->warnings ? co->warn : "",
+		t->warnings, t->warnings == 1 ? "" : "s", t->warnings ? co->off : "");
+	if (t->allowed)
+		fprintf(out, " (%zu allowed)", t->allowed);
+	fprintf(out, "; %zu rewrite%s, %zu full scan%s", t->rewrites, t->rewrites == 1 ? "" : "s", t->scans,
+		t->scans == 1 ? "" : "s");
+	if (t->top_name && t->top_mode)
+		fprintf(out, "; strongest lock %s on %s", lock_mode_name(t->top_mode), t->top_name);
+	if (t->nodown)
+		fprintf(out, "; %zu without a down migration", t->nodown);
 	fputc('\n', out);
 }
 
-void plan_print_text(const struct plan *p, FILE *out)
+void plan_text_begin(const struct plan *p, size_t total, FILE *out)
 {
-	const struct tcolors *co = text_colors(out);
 	struct strbuf sb = STRBUF_INIT;
-	size_t i, j;
+	size_t i;
 
-	plan_title(p, &sb);
+	plan_title(p, total, &sb);
 	strbuf_addch(&sb, '\n');
 	plan_subtitle(p, &sb);
 	fprintf(out, "%s\n", sb.buf);
 	strbuf_release(&sb);
 	for (i = 0; i < p->warnings.n; i++)
 		fprintf(out, "warning: %s\n", shown_text(p->warnings.v[i]));
-	for (i = 0; i < p->n; i++) {
-		const struct plan_migration *m = &p->items[i];
+}
 
-		fprintf(out, "\n%s%s %s%s (%s, %s", co->bold, shown(m->version_str), shown(m->name), co->off,
-			m->direction > 0 ? "up" : "down", plan_tx_text(m->mode));
-		if (m->lock_timeout_ms >= 0)
-			fprintf(out, ", lock_timeout %ldms", m->lock_timeout_ms);
-		fprintf(out, ")\n  file: %s\n", shown(m->file));
-		for (j = 0; j < m->warnings.n; j++)
-			fprintf(out, "  warning: %s\n", shown_text(m->warnings.v[j]));
-		if (!m->nstmts)
-			fprintf(out, "  (no statements)\n");
-		for (j = 0; j < m->nstmts; j++)
-			text_stmt(out, &m->stmts[j], j, co);
-		if (m->direction > 0 && !m->outcome) {
-			if (m->undo_sql) {
-				fprintf(out, "  undo with %s:\n", shown(m->undo_file));
-				text_block(out, "    | ", m->undo_sql);
-			} else {
-				fprintf(out, "  undo: none (no down migration)\n");
-			}
-		}
-		if (m->outcome) {
-			fprintf(out, "  rehearsal: %s\n", shown_text(m->outcome));
-			for (j = 0; j <= m->failures.n; j++) {
-				size_t k;
-				if (j == m->schema_diff_at)
-					for (k = 0; k < m->schema_diff.n; k++)
-						fprintf(out, "      %s\n", shown_text(m->schema_diff.v[k]));
-				if (j < m->failures.n)
-					fprintf(out, "    %s\n", shown_text(m->failures.v[j]));
+static void text_outcome(const struct plan_migration *m, FILE *out)
+{
+	size_t j, k;
 
-			}
+	fprintf(out, "  rehearsal: %s\n", shown_text(m->outcome));
+	for (j = 0; j <= m->failures.n; j++) {
+		if (j == m->schema_diff_at)
+			for (k = 0; k < m->schema_diff.n; k++)
+				fprintf(out, "      %s\n", shown_text(m->schema_diff.v[k]));
+		if (j < m->failures.n)
+			fprintf(out, "    %s\n", shown_text(m->failures.v[j]));
+	}
+}
+
+void plan_text_migration(const struct plan_migration *m, FILE *out)
+{
+	const struct tcolors *co = text_colors(out);
+	size_t j;
+
+	fprintf(out, "\n%s%s %s%s (%s, %s", co->bold, shown(m->version_str), shown(m->name), co->off,
+		m->direction > 0 ? "up" : "down", plan_tx_text(m->mode));
+	if (m->lock_timeout_ms >= 0)
+		fprintf(out, ", lock_timeout %ldms", m->lock_timeout_ms);
+	fprintf(out, ")\n  file: %s\n", shown(m->file));
+	for (j = 0; j < m->warnings.n; j++)
+		fprintf(out, "  warning: %s\n", shown_text(m->warnings.v[j]));
+	if (!m->nstmts)
+		fprintf(out, "  (no statements)\n");
+	for (j = 0; j < m->nstmts; j++)
+		text_stmt(out, &m->stmts[j], j, co);
+	if (m->direction > 0 && !m->outcome) {
+		if (m->undo_sql) {
+			fprintf(out, "  undo with %s:\n", shown(m->undo_file));
+			text_block(out, "    | ", m->undo_sql);
+		} else {
+			fprintf(out, "  undo: none (no down migration)\n");
 		}
 	}
-	if (!strcmp(p->command, "rehearse")) {
-		size_t bad = plan_failures(p);
-		fprintf(out, "\n%zu of %zu migration%s rehearsed cleanly\n", p->n - bad, p->n,
-			p->n == 1 ? "" : "s");
-	} else if (p->n) {
-		text_summary(p, out, co);
-	}
+	if (m->outcome)
+		text_outcome(m, out);
+}
+
+void plan_text_end(const struct plan *p, const struct plan_totals *t, FILE *out)
+{
+	if (!strcmp(p->command, "rehearse"))
+		fprintf(out, "\n%zu of %zu migration%s rehearsed cleanly\n", t->migrations - t->failed,
+			t->migrations, t->migrations == 1 ? "" : "s");
+	else if (t->migrations)
+		text_summary(t, out, text_colors(out));
 }

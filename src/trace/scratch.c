@@ -131,7 +131,32 @@ static char *new_name(void)
 
 	if (RAND_bytes(r, sizeof(r)) != 1)
 		memset(r, 0, sizeof(r));
-	return xasprintf("migrate_rehearse_%d_%02x%02x%02x%02x", (int)getpid(), r[0], r[1], r[2], r[3]);
+	return scratch_owner_name(r);
+}
+
+/*
+ * Say who made it (scratch_owner.c), so that a later rehearse can tell an orphan; and
+ * (PostgreSQL 14+) have the server end a statement of ours soon after we are gone, so
+ * that a kill -9 does not leave a session connected to it for the rest of a statement.
+ */
+static void mark_owner(struct scratch *s, const char *quoted)
+{
+	char *c = scratch_owner_comment();
+	char *lit = PQescapeLiteral(s->admin.conn, c, strlen(c));
+	char *sql = xasprintf("COMMENT ON DATABASE %s IS %s", quoted, lit ? lit : "NULL");
+	PGresult *res = PQexec(s->admin.conn, sql);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		log_debug("could not comment the scratch database: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	free(sql);
+	if (s->admin.server_version >= 140000) {
+		sql = xasprintf("ALTER DATABASE %s SET client_connection_check_interval = '1s'", quoted);
+		PQclear(PQexec(s->admin.conn, sql));
+		free(sql);
+	}
+	PQfreemem(lit);
+	free(c);
 }
 
 int scratch_create(struct scratch *s, struct db *target, const char *url, int verbose)
@@ -147,6 +172,7 @@ int scratch_create(struct scratch *s, struct db *target, const char *url, int ve
 		return EXIT_CONNECT;
 	}
 	scratch_watch(&s->admin);
+	scratch_drop_orphans(&s->admin);
 	s->name = new_name();
 	q = db_quote_ident(s->name);
 	/* the target's encoding and locale, so text behaves the same */
@@ -177,6 +203,8 @@ int scratch_create(struct scratch *s, struct db *target, const char *url, int ve
 			free(sql);
 		}
 	}
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		mark_owner(s, q);
 	free(q);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_error("could not create the scratch database \"%s\" on %s", s->name, s->admin.display);
@@ -246,10 +274,12 @@ void scratch_drop(struct scratch *s)
 
 int scratch_load_schema(struct scratch *s, struct db *target)
 {
-	const char *tmp = getenv("TMPDIR");
-	char *dir = xasprintf("%s/migrate-rehearse.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	char *file = NULL, *from = NULL, *to = NULL;
+	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char *dir, *file = NULL, *from = NULL, *to = NULL;
 	int rc = EXIT_FAILED;
+
+	scratch_drop_orphan_dirs(tmp);
+	dir = scratch_owner_tmpdir(tmp);
 
 	if (!mkdtemp(dir)) {
 		log_error("could not create a temporary directory \"%s\": %s", dir, strerror(errno));

@@ -34,6 +34,19 @@ int scratch_copy_rows(struct scratch *s, struct db *target, const struct history
 /* Another connection to the scratch database (an observer); 0 or -1. */
 int scratch_connect(struct scratch *s, struct db *out);
 
+/*
+ * Names and comments that say who made a scratch database (scratch_owner.c), and
+ * dropping the ones an earlier rehearse left behind (kill -9): only those of this host
+ * whose process is gone and to which no session is connected.
+ */
+char *scratch_owner_name(const unsigned char rnd[4]);
+char *scratch_owner_comment(void);
+void scratch_drop_orphans(struct db *admin);
+/* The schema dump's directory under tmp (a mkdtemp template naming this process), and
+ * removing those (with their dump) of a rehearse that is gone. */
+char *scratch_owner_tmpdir(const char *tmp);
+void scratch_drop_orphan_dirs(const char *tmp);
+
 /* Drop the scratch database (terminating its other sessions) and disconnect. */
 void scratch_drop(struct scratch *s);
 
