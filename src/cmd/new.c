@@ -1,6 +1,8 @@
-/* new.c - migrate new NAME: {UTC yyyymmddHHMMSS}_{name}.up.sql and .down.sql */
+/* new.c - migrate new NAME: {UTC yyyymmddHHMMSS}_{name}.up.sql and .down.sql;
+ * with a generator option, the whole safe sequence (plan/gen_*.c) */
 #include "cmd/commands.h"
 #include "sql/migration.h"
+#include "plan/gen.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -55,22 +57,173 @@ static char *slug(const char *name)
 	return s;
 }
 
-int cmd_new(int argc, char **argv, struct app *app)
+
+/* version + n seconds, as yyyymmddHHMMSS. */
+static int64_t version_plus(int64_t v, int n)
 {
-	static const struct cli_option none[] = { CLI_END };
-	struct cli c;
+	struct tm tm = { 0 };
+	char out[32];
+	time_t t;
+
+	tm.tm_year = (int)(v / 10000000000LL) - 1900;
+	tm.tm_mon = (int)(v / 100000000LL % 100) - 1;
+	tm.tm_mday = (int)(v / 1000000LL % 100);
+	tm.tm_hour = (int)(v / 10000 % 100);
+	tm.tm_min = (int)(v / 100 % 100);
+	tm.tm_sec = (int)(v % 100) + n;
+	t = timegm(&tm);
+	gmtime_r(&t, &tm);
+	strftime(out, sizeof(out), "%Y%m%d%H%M%S", &tm);
+	return parse_int64(out);
+}
+
+/* The first version at or after the clock with n free versions from it, one second apart. */
+static int64_t first_version(struct app *app, int n)
+{
 	struct migration_set set;
-	char version[32], *name = NULL, *up = NULL, *down = NULL, *text = NULL;
 	time_t t = time(NULL);
 	struct tm tm;
-	int rc, opt;
+	char version[32];
+	int i;
 
-	cli_init(&c, "new", "NAME", "Create an up and a down file named after the current UTC time,\n"
-		 "in the migrations directory.", none, &app->opts, argc, argv);
-	opt = cli_next(&c);
-	rc = cli_done(&c, opt, 1);
-	if (rc < 0 && c.npositional != 1) {
-		log_error("missing NAME");
+	if (migration_set_load(&set, app->cfg.dir, 1) < 0 && !set.n) {
+		migration_set_release(&set);
+		return -1;
+	}
+	/* Two "new" in one second, or a clock behind the latest version: bump. */
+	for (;; t++) {
+		gmtime_r(&t, &tm);
+		strftime(version, sizeof(version), "%Y%m%d%H%M%S", &tm);
+		for (i = 0; i < n; i++)
+			if (migration_set_find(&set, version_plus(parse_int64(version), i)))
+				break;
+		if (i == n)
+			break;
+	}
+	migration_set_release(&set);
+	return parse_int64(version);
+}
+
+/* Write every step; on a failure remove what this call wrote. */
+static int write_steps(struct app *app, const struct gen_out *o)
+{
+	int64_t v = first_version(app, o->n);
+	char **paths = xcalloc((size_t)o->n * 2 + 1, sizeof(char *));
+	int i, done = 0, rc = 0;
+
+	if (v < 0) {
+		free(paths);
+		return -1;
+	}
+	for (i = 0; i < o->n && rc == 0; i++) {
+		char *name = slug(o->steps[i].name), *up, *down;
+		int64_t ver = version_plus(v, i);
+
+		paths[2 * i] = xasprintf("%s/%lld_%s.up.sql", app->cfg.dir, (long long)ver, name);
+		paths[2 * i + 1] = xasprintf("%s/%lld_%s.down.sql", app->cfg.dir, (long long)ver, name);
+		up = o->n == 1 ? xasprintf("-- %lld: %s (up)\n%s", (long long)ver, name, o->steps[i].up)
+		     : xasprintf("-- %lld: %s (up), step %d of %d\n%s", (long long)ver, name, i + 1, o->n,
+				 o->steps[i].up);
+		down = xasprintf("-- %lld: %s (down)%s%s", (long long)ver, name, o->n == 1 ? "" : "\n",
+				 o->steps[i].down);
+		rc = write_new_file(paths[2 * i], up);
+		if (rc == 0 && (rc = write_new_file(paths[2 * i + 1], down)) < 0)
+			unlink(paths[2 * i]);
+		if (rc == 0)
+			done = i + 1;
+		free(up), free(down), free(name);
+	}
+	for (i = 0; paths[i]; i++) {
+		if (rc < 0 && i < 2 * done)
+			unlink(paths[i]);
+		else if (rc == 0)
+			printf("%s\n", shown(paths[i]));
+		free(paths[i]);
+	}
+	free(paths);
+	return rc;
+}
+
+enum { O_NOT_NULL = 1, O_DEFAULT, O_FKEY, O_UNIQUE, O_TYPE, O_RENAME };
+
+/* Run the generator chosen; its extra operand (REFTABLE, TYPE, NEW) is arg. */
+static int generate(struct app *app, int which, const char *spec, const char *dflt, const char *arg)
+{
+	struct gen_out o = { 0 };
+	struct db db = { 0 };
+	struct db *dbp = NULL;
+	int rc;
+
+	if (app->cfg.database_url) {
+		if (db_connect(&db, app->cfg.database_url, app->opts.verbose) < 0)
+			return EXIT_USAGE;
+		dbp = &db;
+	}
+	switch (which) {
+	case O_NOT_NULL: rc = gen_add_not_null(&o, dbp, spec, dflt); break;
+	case O_FKEY: rc = gen_add_foreign_key(&o, dbp, spec, arg); break;
+	case O_UNIQUE: rc = gen_add_unique(&o, dbp, spec); break;
+	case O_TYPE: rc = gen_change_type(&o, dbp, spec, arg); break;
+	default: rc = gen_rename_column(&o, dbp, spec, arg); break;
+	}
+	if (dbp)
+		db_close(dbp);
+	if (rc == 0)
+		rc = write_steps(app, &o);
+	gen_release(&o);
+	return rc < 0 ? EXIT_USAGE : EXIT_OK;
+}
+
+static int write_one(struct app *app, const char *name)
+{
+	struct gen_out o = { 0 };
+	int rc;
+
+	gen_add(&o, name, xstrdup("-- Runs in one transaction with lock_timeout; \"migrate lint\" checks it.\n\n"),
+		xstrdup(": undo exactly what the up did.\n\n"));
+	rc = write_steps(app, &o);
+	gen_release(&o);
+	return rc < 0 ? EXIT_USAGE : EXIT_OK;
+}
+
+static const struct cli_option new_opts[] = {
+	{ O_NOT_NULL, 0, "add-not-null", "TABLE.COLUMN", "write the steps that make COLUMN NOT NULL without a locked scan" },
+	{ O_DEFAULT, 0, "default", "EXPR", "with --add-not-null: set this default and backfill the NULLs in batches" },
+	{ O_FKEY, 0, "add-foreign-key", "TABLE.COLUMN", "write the steps of a foreign key to the operand REFTABLE[.COLUMN]" },
+	{ O_UNIQUE, 0, "add-unique", "TABLE(COLS)", "write the steps of a UNIQUE constraint built concurrently" },
+	{ O_TYPE, 0, "change-type", "TABLE.COLUMN", "write the expand/contract steps that change COLUMN to the operand TYPE" },
+	{ O_RENAME, 0, "rename-column", "TABLE.COLUMN", "write the expand/contract steps that rename COLUMN to the operand NEW" },
+	CLI_END
+};
+
+int cmd_new(int argc, char **argv, struct app *app)
+{
+	struct cli c;
+	const char *spec = NULL, *dflt = NULL;
+	char *name = NULL, *arg = NULL;
+	int rc, opt, which = 0, need;
+
+	cli_init(&c, "new", "NAME | --add-not-null T.C [--default EXPR] | --add-foreign-key T.C REFTABLE[.COL]\n"
+		 "  | --add-unique 'T(COLS)' | --change-type T.C TYPE | --rename-column T.C NEW",
+		 "Create an up and a down file named after the current UTC time,\n"
+		 "in the migrations directory; or, with a generator option, the numbered\n"
+		 "migrations of that operation's safe sequence (docs/recipes.md).", new_opts, &app->opts, argc, argv);
+	while ((opt = cli_next(&c)) > 0) {
+		if (opt == O_DEFAULT)
+			dflt = c.arg;
+		else if (which && which != opt) {
+			log_error("give one generator option");
+			opt = CLI_ERROR;
+			break;
+		} else
+			which = opt, spec = c.arg;
+	}
+	need = which == O_FKEY || which == O_TYPE || which == O_RENAME || !which;
+	rc = cli_done(&c, opt, need);
+	if (rc < 0 && (c.npositional != need || (dflt && which != O_NOT_NULL))) {
+		log_error(dflt && which != O_NOT_NULL ? "--default goes with --add-not-null"
+			  : !which ? "missing NAME" : which == O_UNIQUE || which == O_NOT_NULL ? "unexpected operand"
+			  : which == O_FKEY ? "missing REFTABLE" : which == O_TYPE ? "missing TYPE" : "missing NEW name");
 		cli_usage(&c, 1);
 		rc = EXIT_USAGE;
 	}
@@ -78,52 +231,25 @@ int cmd_new(int argc, char **argv, struct app *app)
 		cli_release(&c);
 		return rc;
 	}
-	name = slug(c.positional[0]);
+	if (need)
+		arg = xstrdup(c.positional[0]);
 	cli_release(&c);
+	if (app_config(app) < 0) {
+		free(arg);
+		return EXIT_USAGE;
+	}
+	if (which) {
+		rc = generate(app, which, spec, dflt, arg);
+		free(arg);
+		return rc;
+	}
+	name = slug(arg);
+	free(arg);
 	if (!name) {
 		log_error("a migration name needs letters or digits");
 		return EXIT_USAGE;
 	}
-	if (app_config(app) < 0) {
-		rc = EXIT_USAGE;
-		goto done;
-	}
-	if (migration_set_load(&set, app->cfg.dir, 1) < 0 && !set.n) {
-		migration_set_release(&set);
-		rc = EXIT_USAGE;
-		goto done;
-	}
-	/* Two "new" in one second, or a clock behind the latest version: bump. */
-	for (;;) {
-		gmtime_r(&t, &tm);
-		strftime(version, sizeof(version), "%Y%m%d%H%M%S", &tm);
-		if (!migration_set_find(&set, parse_int64(version)))
-			break;
-		t++;
-	}
-	migration_set_release(&set);
-	up = xasprintf("%s/%s_%s.up.sql", app->cfg.dir, version, name);
-	down = xasprintf("%s/%s_%s.down.sql", app->cfg.dir, version, name);
-	text = xasprintf("-- %s: %s (up)\n-- Runs in one transaction with lock_timeout; "
-			 "\"migrate lint\" checks it.\n\n", version, name);
-	if (write_new_file(up, text) < 0) {
-		rc = EXIT_USAGE;
-		goto done;
-	}
-	free(text);
-	text = xasprintf("-- %s: %s (down): undo exactly what the up did.\n\n", version, name);
-	if (write_new_file(down, text) < 0) {
-		unlink(up);
-		rc = EXIT_USAGE;
-		goto done;
-	}
-	printf("%s\n%s\n", shown(up), shown(down));
-
-	rc = EXIT_OK;
-done:
+	rc = write_one(app, name);
 	free(name);
-	free(up);
-	free(down);
-	free(text);
 	return rc;
 }

@@ -311,7 +311,9 @@ START_TEST(explain_prints_the_catalog)
 	ck_assert_int_eq(lint_explain("set-not-null", 1, f), 0);
 	fclose(f);
 	ck_assert_ptr_nonnull(strstr(buf, "set-not-null (error)"));
-	ck_assert_ptr_nonnull(strstr(buf, "safe alternative:\n    ALTER TABLE {table} ADD CONSTRAINT"));
+	ck_assert_ptr_nonnull(strstr(buf, "safe alternative:\n"
+					  "    -- migrate writes these migrations for you: migrate new --add-not-null {table}.{column}\n"
+					  "    ALTER TABLE {table} ADD CONSTRAINT"));
 	ck_assert_ptr_nonnull(strstr(buf, "# set-not-null\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "```sql\n"));
 	free(buf);

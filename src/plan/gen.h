@@ -1,0 +1,75 @@
+/* gen.h - migrate new's generators: the safe multi-step sequences written as
+ * ordinary numbered migrations (docs/recipes.md) */
+#ifndef MIGRATE_PLAN_GEN_H
+#define MIGRATE_PLAN_GEN_H
+
+#include "pg/db.h"
+
+/* One migration to write: {version}_{name}.up.sql and .down.sql. */
+struct gen_step {
+	char *name, *up, *down;
+};
+
+struct gen_out {
+	struct gen_step *steps;
+	int n, alloc;
+};
+
+/* Append a step; takes ownership of up and down. */
+void gen_add(struct gen_out *o, const char *name, char *up, char *down);
+void gen_release(struct gen_out *o);
+
+/* "TABLE.COLUMN" (either may be "quoted"): 0, or -1 after printing what is wrong. */
+int gen_split(const char *spec, const char *what, char **table, char **column);
+/* An identifier as SQL: bare when it can be, else double-quoted. */
+char *gen_ident(const char *name);
+/* A table's [schema.]name as SQL, each part as gen_ident. */
+char *gen_table_ident(const char *table);
+/* "table_column_suffix", cut to 63 bytes like PostgreSQL's own names. */
+char *gen_name(const char *table, const char *column, const char *suffix);
+
+/* What a generator knows of a column (from the server, or NULL fields). */
+struct gen_column {
+	char *type;        /* format_type: "integer" */
+	char *dflt;        /* default expression, NULL when none */
+	int not_null;
+	int identity;      /* 'a', 'd' or 0 */
+	int exists;
+};
+/* The column's definition from the server; 0, -1 (printed) when it is not there. */
+int gen_read_column(struct db *db, const char *table, const char *column, struct gen_column *out);
+void gen_column_release(struct gen_column *c);
+
+/* An index whose keys include a column (gen_table.c). */
+struct gen_index {
+	char *name, *conname; /* conname: the PRIMARY KEY or UNIQUE constraint it backs, or NULL */
+	char *cols;           /* its key columns, quoted, comma-separated */
+	int unique, primary;
+	int plain;            /* btree on columns only, no predicate, no INCLUDE, no other constraint */
+};
+/* A foreign key of another table that references a column. */
+struct gen_fk {
+	char *table, *name, *def;
+};
+int gen_read_indexes(struct db *db, const char *table, const char *column, struct gen_index **out, int *n);
+int gen_read_referencing(struct db *db, const char *table, const char *column, struct gen_fk **out, int *n);
+void gen_indexes_release(struct gen_index *x, int n);
+void gen_fks_release(struct gen_fk *f, int n);
+
+/* ADD CHECK (col IS NOT NULL) NOT VALID; VALIDATE; SET NOT NULL + drop the check: 3 steps. */
+void gen_not_null_steps(struct gen_out *o, const char *table, const char *column, const char *why);
+
+/*
+ * The generators. db is NULL offline: each says what it cannot know without
+ * it. 0, or -1 after printing (a usage error: nothing is written).
+ */
+int gen_add_not_null(struct gen_out *o, struct db *db, const char *spec, const char *dflt);
+int gen_add_foreign_key(struct gen_out *o, struct db *db, const char *spec, const char *ref);
+int gen_add_unique(struct gen_out *o, struct db *db, const char *spec);
+int gen_change_type(struct gen_out *o, struct db *db, const char *spec, const char *type);
+int gen_rename_column(struct gen_out *o, struct db *db, const char *spec, const char *newname);
+/* The shared expand/contract sequence (gen_expand.c); arg: the TYPE, or with rename the NEW name. */
+int gen_expand_contract(struct gen_out *o, struct db *db, const char *opt, const char *spec, const char *arg,
+			int rename);
+
+#endif
