@@ -309,9 +309,11 @@ int batch_next(struct db *db, const struct batch_sql *b, batch_exec_fn ex, void 
 	*next = xstrdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	range[1] = *next;
-	if (b->progress && step(db, ex, ud, "BEGIN", 0, NULL, PGRES_COMMAND_OK, &res) < 0)
-		goto fail;
-	PQclear(res);
+	if (b->progress) {
+		if (step(db, ex, ud, "BEGIN", 0, NULL, PGRES_COMMAND_OK, &res) < 0)
+			goto fail;
+		PQclear(res);
+	}
 	if (step(db, ex, ud, b->apply, 2, range, PGRES_COMMAND_OK, &res) < 0)
 		goto fail;
 	*rows = atoll(PQcmdTuples(res));
