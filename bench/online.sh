@@ -17,8 +17,17 @@
 # and migrate's rows per second as a percentage of the hand loop's. Each run is
 # checked: every row has v = balance * 2.
 #
+# Then, under application load (pgbench, ONLINE_CLIENTS clients, each
+# transaction reading one random row of the table and updating its note, so
+# that it takes the row's lock), the same backfill once each way: migrate, the
+# hand loop, and the unbatched single UPDATE (one transaction: every row it has
+# changed stays locked until it commits). Printed: the backfill's time, and the
+# latency of the application's transactions that overlapped it (p99, worst,
+# how many), and the failed ones.
+#
 # Knobs: ONLINE_ROWS (1000000), ONLINE_BATCH (10000), ONLINE_RUNS (5: medians),
-# ONLINE_TMPFS (1: the server's files in /dev/shm), ONLINE_KEEP=1 keeps the work
+# ONLINE_TMPFS (1: the server's files in /dev/shm), ONLINE_LOAD (1: the runs
+# under load; 0: skip them), ONLINE_CLIENTS (4), ONLINE_KEEP=1 keeps the work
 # directory.
 set -u
 
@@ -76,6 +85,7 @@ one() {
 	migrate) PGDATABASE=$db "$MIGRATE" --dir "$WORK/m" -q up --no-backup >"$WORK/out" 2>&1 ||
 			 { cat "$WORK/out" >&2; die "migrate up failed"; } ;;
 	loop) psql_q -d "$db" -f "$WORK/loop.sql" >"$WORK/out" 2>&1 || { cat "$WORK/out" >&2; die "the loop failed"; } ;;
+	single) psql_q -d "$db" -f "$WORK/single.sql" >"$WORK/out" 2>&1 || { cat "$WORK/out" >&2; die "the UPDATE failed"; } ;;
 	esac
 	t1=$(now_ms); w1=$(wal "$db")
 	bad=$(psql_q -d "$db" -c "SELECT count(*) FROM accounts WHERE v IS DISTINCT FROM balance * 2")
@@ -87,6 +97,7 @@ one() {
 for tool in migrate loop; do
 	eval "ms_$tool=''; wal_$tool=''"
 done
+echo "UPDATE accounts SET v = balance * 2;" >"$WORK/single.sql"
 r=1
 while [ $r -le "$RUNS" ]; do
 	for tool in migrate loop; do # alternated, so that drift in the machine hits both
@@ -111,3 +122,72 @@ for tool in migrate loop; do
 	printf '%-28s %10s %12s %14s\n' "$label" "$m" "$((ROWS * 1000 / m))" "$w"
 done
 echo "migrate's rate: $((ms_med_loop * 100 / ms_med_migrate))% of the hand loop's"
+
+[ "${ONLINE_LOAD:-1}" = 1 ] || exit 0
+
+# --- under application load --------------------------------------------------
+CLIENTS=${ONLINE_CLIENTS:-4}
+PGBENCH=$PG_BIN/pgbench
+[ -x "$PGBENCH" ] || die "no pgbench in $PG_BIN (ONLINE_LOAD=0 skips the runs under load)"
+now_us() { echo $(($(date +%s%N) / 1000)); }
+cat >"$WORK/app.sql" <<SQL
+\\set id random(1, $ROWS)
+BEGIN;
+SELECT balance, note FROM accounts WHERE id = :id;
+UPDATE accounts SET note = 'account ' || :id WHERE id = :id;
+END;
+SQL
+# the load lasts long enough for the slowest backfill, slowed down by the load
+slow=$ms_med_migrate
+[ "$ms_med_loop" -gt "$slow" ] && slow=$ms_med_loop
+LOAD_SECS=$((3 + slow * 5 / 1000))
+
+# loaded TOOL: prints "backfill_ms p99_ms worst_ms transactions failed"
+loaded() {
+	db=online_load_$1
+	dir=$WORK/load_$1
+	mkdir -p "$dir"
+	psql_q -c "CREATE DATABASE $db TEMPLATE online_tmpl" >/dev/null || die "createdb $db"
+	psql_q -d "$db" -c "CHECKPOINT" >/dev/null
+	( cd "$dir" && PGDATABASE=$db "$PGBENCH" -n -f "$WORK/app.sql" -c "$CLIENTS" -j 2 \
+		-T "$LOAD_SECS" -l --log-prefix=app >"$dir/pgbench.out" 2>"$dir/pgbench.err" ) &
+	bench_pid=$!
+	sleep 1
+	t0=$(now_us)
+	case $1 in
+	migrate) PGDATABASE=$db "$MIGRATE" --dir "$WORK/m" -q up --no-backup >"$dir/out" 2>&1 ||
+			 { cat "$dir/out" >&2; die "migrate up failed under load"; } ;;
+	loop) psql_q -d "$db" -f "$WORK/loop.sql" >"$dir/out" 2>&1 || { cat "$dir/out" >&2; die "the loop failed under load"; } ;;
+	single) psql_q -d "$db" -f "$WORK/single.sql" >"$dir/out" 2>&1 || { cat "$dir/out" >&2; die "the UPDATE failed under load"; } ;;
+	esac
+	t1=$(now_us)
+	wait "$bench_pid" || { cat "$dir/pgbench.err" >&2; die "pgbench failed"; }
+	[ "$(cat "$dir"/app.[0-9]* | awk '{ e = $5 * 1000000 + $6; if (e > m) m = e } END { printf "%d\n", m }')" -ge "$t1" ] ||
+		note "$1: the load ended before the backfill did (slower than 5 times its unloaded median)"
+	bad=$(psql_q -d "$db" -c "SELECT count(*) FROM accounts WHERE v IS DISTINCT FROM balance * 2")
+	[ "$bad" = 0 ] || die "$1 under load: $bad rows not backfilled"
+	psql_q -c "DROP DATABASE $db" >/dev/null
+	failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$dir/pgbench.out")
+	failed=$((${failed:-0} + $(grep -c 'aborted' "$dir/pgbench.err")))
+	# client tx latency_us script epoch_s epoch_us: the transactions that overlapped the backfill
+	cat "$dir"/app.[0-9]* | awk -v w0="$t0" -v w1="$t1" '$3 != "failed" && $3 != "skipped" {
+		end = $5 * 1000000 + $6; if (end - $3 < w1 && end > w0) print $3 }' | sort -n |
+		awk -v ms=$(((t1 - t0) / 1000)) -v f="$failed" '{ v[NR] = $1 } END {
+			i = int(NR * 0.99 + 0.999999); if (i < 1) i = 1
+			printf "%d %.1f %.1f %d %d\n", ms, v[i] / 1000, v[NR] / 1000, NR, f }'
+}
+
+note "under load: pgbench -c $CLIENTS (a read and an update of one random row per transaction) for ${LOAD_SECS}s each"
+echo
+echo "the same backfill under application load (pgbench, $CLIENTS clients), its transactions during the backfill:"
+printf '%-28s %10s %9s %10s %8s %7s\n' "" "ms" "p99 ms" "worst ms" "tx" "failed"
+for tool in migrate loop single; do
+	set -- $(loaded $tool)
+	[ $# = 5 ] || die "$tool under load: no figures"
+	case $tool in
+	migrate) label="migrate (-- migrate:batch)" ;;
+	loop) label="hand loop (DO, COMMIT)" ;;
+	single) label="single UPDATE (unbatched)" ;;
+	esac
+	printf '%-28s %10s %9s %10s %8s %7s\n' "$label" "$1" "$2" "$3" "$4" "$5"
+done
