@@ -75,21 +75,30 @@ SQL
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 wal() { psql_q -d "$1" -c "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"; }
 
+# backfill TOOL DB OUT: the backfill, its output in OUT
+backfill() {
+	case $1 in
+	migrate) PGDATABASE=$2 "$MIGRATE" --dir "$WORK/m" -q up --no-backup >"$3" 2>&1 ;;
+	loop) psql_q -d "$2" -f "$WORK/loop.sql" >"$3" 2>&1 ;;
+	single) psql_q -d "$2" -f "$WORK/single.sql" >"$3" 2>&1 ;;
+	esac || { cat "$3" >&2; die "$1: the backfill failed"; }
+}
+
+# check TOOL DB: every row backfilled
+check() {
+	bad=$(psql_q -d "$2" -c "SELECT count(*) FROM accounts WHERE v IS DISTINCT FROM balance * 2")
+	[ "$bad" = 0 ] || die "$1: $bad rows not backfilled"
+}
+
 # one RUN of TOOL: prints "ms wal_bytes"
 one() {
 	db=online_$1_$2
 	psql_q -c "CREATE DATABASE $db TEMPLATE online_tmpl" >/dev/null || die "createdb $db"
 	psql_q -d "$db" -c "CHECKPOINT" >/dev/null
 	w0=$(wal "$db"); t0=$(now_ms)
-	case $1 in
-	migrate) PGDATABASE=$db "$MIGRATE" --dir "$WORK/m" -q up --no-backup >"$WORK/out" 2>&1 ||
-			 { cat "$WORK/out" >&2; die "migrate up failed"; } ;;
-	loop) psql_q -d "$db" -f "$WORK/loop.sql" >"$WORK/out" 2>&1 || { cat "$WORK/out" >&2; die "the loop failed"; } ;;
-	single) psql_q -d "$db" -f "$WORK/single.sql" >"$WORK/out" 2>&1 || { cat "$WORK/out" >&2; die "the UPDATE failed"; } ;;
-	esac
+	backfill "$1" "$db" "$WORK/out"
 	t1=$(now_ms); w1=$(wal "$db")
-	bad=$(psql_q -d "$db" -c "SELECT count(*) FROM accounts WHERE v IS DISTINCT FROM balance * 2")
-	[ "$bad" = 0 ] || die "$1: $bad rows not backfilled"
+	check "$1" "$db"
 	psql_q -c "DROP DATABASE $db" >/dev/null
 	echo "$((t1 - t0)) $((w1 - w0))"
 }
@@ -154,18 +163,12 @@ loaded() {
 	bench_pid=$!
 	sleep 1
 	t0=$(now_us)
-	case $1 in
-	migrate) PGDATABASE=$db "$MIGRATE" --dir "$WORK/m" -q up --no-backup >"$dir/out" 2>&1 ||
-			 { cat "$dir/out" >&2; die "migrate up failed under load"; } ;;
-	loop) psql_q -d "$db" -f "$WORK/loop.sql" >"$dir/out" 2>&1 || { cat "$dir/out" >&2; die "the loop failed under load"; } ;;
-	single) psql_q -d "$db" -f "$WORK/single.sql" >"$dir/out" 2>&1 || { cat "$dir/out" >&2; die "the UPDATE failed under load"; } ;;
-	esac
+	backfill "$1" "$db" "$dir/out"
 	t1=$(now_us)
 	wait "$bench_pid" || { cat "$dir/pgbench.err" >&2; die "pgbench failed"; }
-	[ "$(cat "$dir"/app.[0-9]* | awk '{ e = $5 * 1000000 + $6; if (e > m) m = e } END { printf "%d\n", m }')" -ge "$t1" ] ||
+	[ "$(cat "$dir"/app.[0-9]* | awk '{ e = $5 * 1000000 + $6; if (e > m) m = e } END { printf "%.0f\n", m }')" -ge "$t1" ] ||
 		note "$1: the load ended before the backfill did (slower than 5 times its unloaded median)"
-	bad=$(psql_q -d "$db" -c "SELECT count(*) FROM accounts WHERE v IS DISTINCT FROM balance * 2")
-	[ "$bad" = 0 ] || die "$1 under load: $bad rows not backfilled"
+	check "$1 under load" "$db"
 	psql_q -c "DROP DATABASE $db" >/dev/null
 	failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$dir/pgbench.out")
 	failed=$((${failed:-0} + $(grep -c 'aborted' "$dir/pgbench.err")))
