@@ -23,7 +23,9 @@
 # hand loop, and the unbatched single UPDATE (one transaction: every row it has
 # changed stays locked until it commits). Printed: the backfill's time, and the
 # latency of the application's transactions that overlapped it (p99, worst,
-# how many), and the failed ones.
+# how many and how many per second: the clients stuck behind the single
+# UPDATE's locks make few, so look at the worst and the rate, not only the
+# p99), and the failed ones.
 #
 # Knobs: ONLINE_ROWS (1000000), ONLINE_BATCH (10000), ONLINE_RUNS (5: medians),
 # ONLINE_TMPFS (1: the server's files in /dev/shm), ONLINE_LOAD (1: the runs
@@ -183,7 +185,7 @@ loaded() {
 note "under load: pgbench -c $CLIENTS (a read and an update of one random row per transaction) for ${LOAD_SECS}s each"
 echo
 echo "the same backfill under application load (pgbench, $CLIENTS clients), its transactions during the backfill:"
-printf '%-28s %10s %9s %10s %8s %7s\n' "" "ms" "p99 ms" "worst ms" "tx" "failed"
+printf '%-28s %10s %9s %10s %8s %7s %7s\n' "" "ms" "p99 ms" "worst ms" "tx" "tx/s" "failed"
 for tool in migrate loop single; do
 	set -- $(loaded $tool)
 	[ $# = 5 ] || die "$tool under load: no figures"
@@ -192,5 +194,5 @@ for tool in migrate loop single; do
 	loop) label="hand loop (DO, COMMIT)" ;;
 	single) label="single UPDATE (unbatched)" ;;
 	esac
-	printf '%-28s %10s %9s %10s %8s %7s\n' "$label" "$1" "$2" "$3" "$4" "$5"
+	printf '%-28s %10s %9s %10s %8s %7s %7s\n' "$label" "$1" "$2" "$3" "$4" "$(($4 * 1000 / $1))" "$5"
 done
