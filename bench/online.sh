@@ -14,7 +14,9 @@
 #     id <= next, COMMIT after each batch (the loop people hand-write; it runs
 #     in the server, with no round trip per batch and no progress recorded).
 # Printed: wall time, rows per second and WAL bytes of each run, the medians,
-# and migrate's rows per second as a percentage of the hand loop's. Each run is
+# and migrate's rows per second as a percentage of the hand loop's: from the
+# medians, and per pair of runs made back to back (on a shared machine whose
+# load drifts, the median of the pairs' is the steadier figure). Each run is
 # checked: every row has v = balance * 2.
 #
 # Then, under application load (pgbench, ONLINE_CLIENTS clients, each
@@ -108,6 +110,7 @@ one() {
 for tool in migrate loop; do
 	eval "ms_$tool=''; wal_$tool=''"
 done
+pct=''
 echo "UPDATE accounts SET v = balance * 2;" >"$WORK/single.sql"
 r=1
 while [ $r -le "$RUNS" ]; do
@@ -116,7 +119,9 @@ while [ $r -le "$RUNS" ]; do
 		rate=$((ROWS * 1000 / $1))
 		note "run $r, $tool: $1 ms, $rate rows/s, WAL $2 bytes"
 		eval "ms_$tool=\"\$ms_$tool $1\"; wal_$tool=\"\$wal_$tool $2\""
+		eval "last_$tool=$1"
 	done
+	pct="$pct $((last_loop * 100 / last_migrate))" # this pair's, run back to back
 	r=$((r + 1))
 done
 
@@ -132,7 +137,8 @@ for tool in migrate loop; do
 	esac
 	printf '%-28s %10s %12s %14s\n' "$label" "$m" "$((ROWS * 1000 / m))" "$w"
 done
-echo "migrate's rate: $((ms_med_loop * 100 / ms_med_migrate))% of the hand loop's"
+echo "migrate's rate: $((ms_med_loop * 100 / ms_med_migrate))% of the hand loop's (medians);" \
+	"per pair of runs:$(echo "$pct" | sed 's/\([0-9]\) /\1%, /g; s/\([0-9]\)$/\1%/'), median $(echo "$pct" | median)%"
 
 [ "${ONLINE_LOAD:-1}" = 1 ] || exit 0
 
