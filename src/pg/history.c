@@ -445,12 +445,11 @@ char *history_sql_progress_stmt(const struct history *h)
 
 char *history_sql_progress_batch(const struct history *h)
 {
-	return xasprintf("UPDATE %s SET progress = jsonb_build_object('direction', $3::text, "
-			 "'stmt', $4::int, 'last', _l._migrate_key, "
-			 "'rows', coalesce((progress->>'rows')::bigint, 0) + _n.n, "
+	return xasprintf("UPDATE %s SET progress = jsonb_build_object('direction', $2::text, "
+			 "'stmt', $3::int, 'last', $4::jsonb, "
+			 "'rows', coalesce((progress->>'rows')::bigint, 0) + $5::bigint, "
 			 "'batches', coalesce((progress->>'batches')::bigint, 0) + 1) "
-			 "FROM _migrate_last _l, _migrate_n _n WHERE version = $2::bigint RETURNING 1",
-			 h->qtable);
+			 "WHERE version = $1::bigint", h->qtable);
 }
 
 char *history_sql_log(const struct history *h)

@@ -68,9 +68,8 @@ char *history_sql_log(const struct history *h);         /* $1..$12 */
  */
 char *history_sql_progress_start(const struct history *h); /* $1 version, $2 direction */
 char *history_sql_progress_stmt(const struct history *h);  /* $1 version, $2 stmt */
-/* For one batch's statement, a data-modifying WITH query that records the
- * position: $2 version, $3 direction, $4 stmt; the batch's last key in
- * _l._migrate_key and its row count in _n.n. */
+/* After one batch, in its transaction: $1 version, $2 direction, $3 stmt, $4 the
+ * batch's last key (a JSON array), $5 the rows it changed. */
 char *history_sql_progress_batch(const struct history *h);
 
 /* A history row about to be written: history_sql_insert's $1..$7. */

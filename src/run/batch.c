@@ -53,75 +53,101 @@ static void add_keys(struct strbuf *sb, const char *prefix, char **qcols, int n,
 		strbuf_addf(sb, "%s%s%s%s", k ? ", " : "", prefix, qcols[k], suffix);
 }
 
-/* "($1 IS NULL OR (keys) > (the last key done))": the batch starts after it. */
-static void add_after_last(struct strbuf *sb, const char *pre, char **qcols, char **types, int n)
+/* "(key columns) OP (the key in JSON parameter $param)" */
+static void add_compare(struct strbuf *sb, const char *pre, char **qcols, char **types, int n,
+			const char *op, int param)
 {
 	int k;
 
-	strbuf_addf(sb, "($1::jsonb IS NULL OR (");
+	strbuf_addch(sb, '(');
 	add_keys(sb, pre, qcols, n, "");
-	strbuf_addf(sb, ") > (");
+	strbuf_addf(sb, ") %s (", op);
 	for (k = 0; k < n; k++)
-		strbuf_addf(sb, "%s($1::jsonb->>%d)::%s", k ? ", " : "", k, types[k]);
-	strbuf_addf(sb, "))");
+		strbuf_addf(sb, "%s($%d::jsonb->>%d)::%s", k ? ", " : "", param, k, types[k]);
+	strbuf_addch(sb, ')');
+}
+
+/* "($1 IS NULL OR (keys) > (the last key done))": the batch starts after it. The
+ * parameters are planned as the values they are (PQexecParams' unnamed statement):
+ * an index range scan. */
+static void add_after_last(struct strbuf *sb, const char *pre, char **qcols, char **types, int n)
+{
+	strbuf_addstr(sb, "($1::jsonb IS NULL OR ");
+	add_compare(sb, pre, qcols, types, n, ">", 1);
+	strbuf_addch(sb, ')');
 }
 
 /*
- * The statement of one batch (struct batch_sql) from the parts and the key:
- * the next `size` keys after the last one done that the statement's WHERE
- * matches (_migrate_batch), the greatest of them (_migrate_last), then the
- * statement itself on the key range (last done, greatest] with its own WHERE
- * (in the statement's snapshot, exactly the rows of _migrate_batch: an index
- * range scan, rechecked on a row's newest version when another transaction
- * changed it), and the position recorded in the history row.
+ * The pick: the next `size` keys after the last one done that the statement's
+ * WHERE matches, and the greatest of them (max() for one column, computed on
+ * the keys alone; a composite key sorts the keys, the greatest first).
  */
-static char *build(const struct batch_stmt *b, const struct history *h, char **qcols,
-		   char **types, int n, long size)
+static char *build_pick(const struct batch_stmt *b, const char *pre, char **qcols, char **types,
+			int n, long size)
 {
-	struct strbuf sb = STRBUF_INIT, pre = STRBUF_INIT;
-	char *q = db_quote_ident(b->qualifier), *hist;
+	struct strbuf sb = STRBUF_INIT;
 
-	strbuf_addf(&pre, "%s.", q);
-	strbuf_addf(&sb, "WITH _migrate_batch AS (SELECT ");
-	add_keys(&sb, pre.buf, qcols, n, "");
+	if (n == 1)
+		strbuf_addf(&sb, "SELECT jsonb_build_array(_m)::text FROM (SELECT max(_b.%s) AS _m "
+			    "FROM (SELECT ", qcols[0]);
+	else {
+		strbuf_addstr(&sb, "SELECT jsonb_build_array(");
+		add_keys(&sb, "_l.", qcols, n, "");
+		strbuf_addstr(&sb, ")::text FROM (SELECT _b.* FROM (SELECT ");
+	}
+	add_keys(&sb, pre, qcols, n, "");
 	strbuf_addf(&sb, " FROM %s\nWHERE ", b->relation);
-	add_after_last(&sb, pre.buf, qcols, types, n);
+	add_after_last(&sb, pre, qcols, types, n);
 	if (b->where)
 		strbuf_addf(&sb, " AND (%s\n)", b->where);
-	strbuf_addf(&sb, "\nORDER BY ");
-	add_keys(&sb, pre.buf, qcols, n, "");
-	strbuf_addf(&sb, " LIMIT %ld),\n_migrate_last AS (SELECT ", size);
-	add_keys(&sb, "_b.", qcols, n, "");
-	strbuf_addf(&sb, ", jsonb_build_array(");
-	add_keys(&sb, "_b.", qcols, n, "");
-	strbuf_addf(&sb, ") AS _migrate_key FROM _migrate_batch _b ORDER BY ");
-	add_keys(&sb, "_b.", qcols, n, " DESC");
-	strbuf_addf(&sb, " LIMIT 1),\n_migrate_rows AS (");
+	strbuf_addstr(&sb, "\nORDER BY ");
+	add_keys(&sb, pre, qcols, n, "");
+	strbuf_addf(&sb, " LIMIT %ld) _b", size);
+	if (n == 1) {
+		strbuf_addstr(&sb, ") _l WHERE _m IS NOT NULL");
+	} else {
+		strbuf_addstr(&sb, " ORDER BY ");
+		add_keys(&sb, "_b.", qcols, n, " DESC");
+		strbuf_addstr(&sb, " LIMIT 1) _l");
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/*
+ * The statement itself on the key range (last done, greatest picked], with its
+ * own WHERE: the rows picked, and any that a concurrent transaction committed
+ * into that range since (the next batch starts after it). Its rows are in the
+ * command tag.
+ */
+static char *build_apply(const struct batch_stmt *b, const char *pre, char **qcols, char **types,
+			 int n)
+{
+	struct strbuf sb = STRBUF_INIT;
+
 	if (b->is_delete)
 		strbuf_addf(&sb, "DELETE FROM %s\n", b->relation);
 	else
 		strbuf_addf(&sb, "UPDATE %s SET %s\n", b->relation, b->set);
-	strbuf_addf(&sb, "WHERE ");
+	strbuf_addstr(&sb, "WHERE ");
 	if (b->where)
 		strbuf_addf(&sb, "(%s\n) AND ", b->where);
-	add_after_last(&sb, pre.buf, qcols, types, n);
-	strbuf_addf(&sb, " AND (");
-	add_keys(&sb, pre.buf, qcols, n, "");
-	strbuf_addf(&sb, ") <= (SELECT ");
-	add_keys(&sb, "_l.", qcols, n, "");
-	strbuf_addf(&sb, " FROM _migrate_last _l) RETURNING 1),\n"
-		    "_migrate_n AS (SELECT count(*) AS n FROM _migrate_rows)");
-	/* the position, committed with the batch: it never disagrees with the data */
-	if (h) {
-		hist = history_sql_progress_batch(h);
-		strbuf_addf(&sb, ",\n_migrate_progress AS (%s)", hist);
-		free(hist);
-	}
-	strbuf_addf(&sb, "\nSELECT _l._migrate_key::text, _n.n, %s FROM _migrate_last _l, "
-		    "_migrate_n _n", h ? "(SELECT count(*) FROM _migrate_progress)" : "0");
-	free(q);
-	strbuf_release(&pre);
+	add_after_last(&sb, pre, qcols, types, n);
+	strbuf_addstr(&sb, " AND ");
+	add_compare(&sb, pre, qcols, types, n, "<=", 2);
 	return strbuf_detach(&sb, NULL);
+}
+
+static void build(const struct batch_stmt *b, const struct history *h, char **qcols,
+		  char **types, int n, long size, struct batch_sql *out)
+{
+	char *q = db_quote_ident(b->qualifier), *pre = xasprintf("%s.", q);
+
+	out->pick = build_pick(b, pre, qcols, types, n, size);
+	out->apply = build_apply(b, pre, qcols, types, n);
+	/* the position, committed with the batch: it never disagrees with the data */
+	out->progress = h ? history_sql_progress_batch(h) : NULL;
+	free(pre);
+	free(q);
 }
 
 /* A key column the UPDATE assigns: the batches would meet its rows again. */
@@ -190,7 +216,7 @@ static int build_from_keys(const struct history *h, const struct step *s,
 		strbuf_addf(&key, "%s%s", k ? ", " : "(", qcols[k]);
 	}
 	strbuf_addch(&key, ')');
-	out->sql = build(b, h, qcols, types, n, st->batch);
+	build(b, h, qcols, types, n, st->batch, out);
 	out->key = strbuf_detach(&key, NULL);
 	out->nkeys = n;
 	for (k = 0; k < n; k++)
@@ -240,10 +266,76 @@ int batch_sql_build(struct db *db, const struct history *h, const struct step *s
 
 void batch_sql_release(struct batch_sql *b)
 {
-	free(b->sql);
+	free(b->pick);
+	free(b->apply);
+	free(b->progress);
 	free(b->table);
 	free(b->key);
 	memset(b, 0, sizeof(*b));
+}
+
+static PGresult *exec_params(struct db *db, batch_exec_fn ex, void *ud, const char *sql, int n,
+			     const char *const *params)
+{
+	if (ex)
+		return ex(ud, sql, n, params);
+	return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+}
+
+/* sql in the batch's transaction; 0, or -1 with the result in *err. */
+static int step(struct db *db, batch_exec_fn ex, void *ud, const char *sql, int n,
+		const char *const *params, ExecStatusType want, PGresult **res)
+{
+	*res = exec_params(db, ex, ud, sql, n, params);
+	return PQresultStatus(*res) == want ? 0 : -1;
+}
+
+int batch_next(struct db *db, const struct batch_sql *b, batch_exec_fn ex, void *ud,
+	       const char *last, const char *const *hist, char **next, long long *rows,
+	       PGresult **err)
+{
+	const char *pick[1] = { last }, *range[2] = { last, NULL }, *prog[5];
+	char n[24];
+	PGresult *res = NULL;
+
+	*next = NULL;
+	*rows = 0;
+	if (step(db, ex, ud, b->pick, 1, pick, PGRES_TUPLES_OK, &res) < 0)
+		goto fail;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return 0;
+	}
+	*next = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	range[1] = *next;
+	if (b->progress) {
+		if (step(db, ex, ud, "BEGIN", 0, NULL, PGRES_COMMAND_OK, &res) < 0)
+			goto fail;
+		PQclear(res);
+	}
+	if (step(db, ex, ud, b->apply, 2, range, PGRES_COMMAND_OK, &res) < 0)
+		goto fail;
+	*rows = atoll(PQcmdTuples(res));
+	PQclear(res);
+	if (b->progress) {
+		snprintf(n, sizeof(n), "%lld", *rows);
+		prog[0] = hist[0], prog[1] = hist[1], prog[2] = hist[2], prog[3] = *next, prog[4] = n;
+		if (step(db, ex, ud, b->progress, 5, prog, PGRES_COMMAND_OK, &res) < 0)
+			goto fail;
+		PQclear(res);
+		if (step(db, ex, ud, "COMMIT", 0, NULL, PGRES_COMMAND_OK, &res) < 0)
+			goto fail;
+		PQclear(res);
+	}
+	return 1;
+fail:
+	*err = res;
+	free(*next);
+	*next = NULL;
+	if (PQstatus(db->conn) == CONNECTION_OK && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+	return -1;
 }
 
 double batch_row_estimate(struct db *db, const struct step *s, size_t i)

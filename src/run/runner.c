@@ -805,38 +805,33 @@ static void batch_event(struct runner *r, const struct step *s, int stmt, long l
 	(void)r;
 }
 
+static PGresult *batch_exec(void *ud, const char *sql, int n, const char *const *params)
+{
+	return runner_exec(ud, sql, n, params);
+}
+
 /* One batch; its rows (>= 0) in *n; 1 when it did some, 0 when none was left, -1 on an
- * error in *err. */
-static int batch_once(struct runner *r, struct step *s, int stmt, const char *sql,
+ * error in *err (rolled back). */
+static int batch_once(struct runner *r, struct step *s, int stmt, const struct batch_sql *bs,
 		      struct batched *b, long long *rows, PGresult **err)
 {
-	char idx[16];
-	const char *params[4] = { b->last, b->hp.version, b->direction, idx };
-	PGresult *res;
-	long long n;
+	char idx[16], *next;
+	const char *hist[3] = { b->hp.version, b->direction, idx };
+	int rc;
 
 	snprintf(idx, sizeof(idx), "%d", stmt);
 	if (r->watch)
 		watch_stmt_begin(r->watch, stmt);
-	res = runner_exec(r, sql, 4, params);
+	rc = batch_next(r->db, bs, batch_exec, r, b->last, hist, &next, rows, err);
 	if (r->watch)
-		watch_stmt_end(r->watch, PQresultStatus(res) == PGRES_TUPLES_OK);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		*err = res;
-		return -1;
-	}
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return 0;
-	}
-	n = atoll(PQgetvalue(res, 0, 1));
-	*rows = n;
+		watch_stmt_end(r->watch, rc >= 0);
+	if (rc <= 0)
+		return rc;
 	free(b->last);
-	b->last = xstrdup(PQgetvalue(res, 0, 0));
-	b->rows += n;
+	b->last = next;
+	b->rows += *rows;
 	b->batches++;
-	PQclear(res);
-	batch_event(r, s, stmt, n, b);
+	batch_event(r, s, stmt, *rows, b);
 	return 1;
 }
 
@@ -864,7 +859,7 @@ static int run_batches(struct runner *r, struct step *s, int stmt, struct batche
 			rc = -1;
 			break;
 		}
-		rc = batch_once(r, s, stmt, bs.sql, b, &n, &err);
+		rc = batch_once(r, s, stmt, &bs, b, &n, &err);
 		if (rc == 0)
 			break;
 		if (rc > 0) {

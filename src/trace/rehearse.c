@@ -155,25 +155,23 @@ static void read_after(struct rehearsal *r, struct obs_reading *o, int polled)
 static PGresult *exec_batches(struct rehearsal *r, struct step *s, size_t i)
 {
 	struct batch_sql bs;
-	char *last = NULL;
-	PGresult *res;
+	char *last = NULL, *next;
+	long long rows;
+	PGresult *err = NULL;
+	int rc;
 
 	if (batch_sql_build(r->db, NULL, s, i, 0, &bs) < 0)
 		return PQmakeEmptyPGresult(r->db->conn, PGRES_FATAL_ERROR);
-	for (;;) {
-		const char *params[1] = { last };
-
-		res = PQexecParams(r->db->conn, bs.sql, 1, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0 ||
-		    scratch_interrupted())
-			break;
+	while ((rc = batch_next(r->db, &bs, NULL, NULL, last, NULL, &next, &rows, &err)) > 0 &&
+	       !scratch_interrupted()) {
 		free(last);
-		last = xstrdup(PQgetvalue(res, 0, 0));
-		PQclear(res);
+		last = next;
 	}
+	if (rc > 0)
+		free(next);
 	free(last);
 	batch_sql_release(&bs);
-	return res;
+	return rc < 0 ? err : PQmakeEmptyPGresult(r->db->conn, PGRES_COMMAND_OK);
 }
 
 /*
