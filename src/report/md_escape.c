@@ -17,6 +17,24 @@ static int word_char(char c)
 	return isalnum((unsigned char)c) || ((unsigned char)c & 0x80);
 }
 
+/* &, <, > (and " in an attribute) as entities, @ made no mention: 1 when c was one of them. */
+static int add_entity(struct strbuf *sb, char c, int quote)
+{
+	if (c == '&')
+		strbuf_addstr(sb, "&amp;");
+	else if (c == '<')
+		strbuf_addstr(sb, "&lt;");
+	else if (c == '>')
+		strbuf_addstr(sb, "&gt;");
+	else if (c == '"' && quote)
+		strbuf_addstr(sb, "&quot;");
+	else if (c == '@')
+		strbuf_addstr(sb, NO_MENTION);
+	else
+		return 0;
+	return 1;
+}
+
 void md_add_text(struct strbuf *sb, const char *s, unsigned flags, int in_cell)
 {
 	struct strbuf e = STRBUF_INIT;
@@ -26,15 +44,9 @@ void md_add_text(struct strbuf *sb, const char *s, unsigned flags, int in_cell)
 	for (i = 0; i < e.len; i++) {
 		char c = e.buf[i];
 
-		if (c == '&')
-			strbuf_addstr(sb, "&amp;");
-		else if (c == '<')
-			strbuf_addstr(sb, "&lt;");
-		else if (c == '>')
-			strbuf_addstr(sb, "&gt;");
-		else if (c == '@')
-			strbuf_addstr(sb, NO_MENTION);
-		else if (c == '|' && in_cell)
+		if (add_entity(sb, c, 0))
+			continue;
+		if (c == '|' && in_cell)
 			strbuf_addstr(sb, "\\|");
 		else if (strchr("\\`*[]~", c) ||
 			 (c == '_' && !(i && word_char(e.buf[i - 1]) && word_char(e.buf[i + 1])))) {
@@ -94,17 +106,7 @@ void md_add_html(struct strbuf *sb, const char *s, unsigned flags)
 	for (i = 0; i < e.len; i++) {
 		char c = e.buf[i];
 
-		if (c == '&')
-			strbuf_addstr(sb, "&amp;");
-		else if (c == '<')
-			strbuf_addstr(sb, "&lt;");
-		else if (c == '>')
-			strbuf_addstr(sb, "&gt;");
-		else if (c == '"')
-			strbuf_addstr(sb, "&quot;");
-		else if (c == '@')
-			strbuf_addstr(sb, NO_MENTION);
-		else
+		if (!add_entity(sb, c, 1))
 			strbuf_addch(sb, c);
 	}
 	strbuf_release(&e);
