@@ -89,6 +89,34 @@ static int64_t relation_size(struct db *db, const char *oid)
 }
 
 /* Size, rows and lock holders of one predicted effect. */
+/* The table of an index the statement locks, as an effect of the statement, unless it
+ * is one already (then at least as strong). st->effects may move: e is not used after. */
+static void add_index_table(struct plan_stmt *st, enum lock_mode mode, const char *schema,
+			    const char *table)
+{
+	struct plan_effect *t;
+	size_t k;
+
+	for (k = 0; k < st->neffects; k++) {
+		t = &st->effects[k];
+		if (!strcmp(t->kind, "table") && !strcmp(t->name, table) &&
+		    (!t->schema || !strcmp(t->schema, schema))) {
+			if (t->mode < mode)
+				t->mode = mode;
+			return;
+		}
+	}
+	st->effects = xrealloc(st->effects, (st->neffects + 2) * sizeof(*st->effects));
+	t = &st->effects[st->neffects++];
+	memset(t, 0, sizeof(*t) * 2);
+	t->schema = xstrdup(schema);
+	t->name = xstrdup(table);
+	t->kind = "table";
+	t->mode = mode;
+	t->rows = -1;
+	t->bytes = -1;
+}
+
 static void effect_facts(struct db *db, struct plan_stmt *st, struct plan_effect *e)
 {
 	char *qs = e->schema ? db_quote_ident(e->schema) : NULL, *qn = db_quote_ident(e->name);
@@ -102,8 +130,10 @@ static void effect_facts(struct db *db, struct plan_stmt *st, struct plan_effect
 	if (strcmp(e->kind, "table") && strcmp(e->kind, "index"))
 		goto done;
 	res = db_exec(db, "SELECT c.oid, c.reltuples, coalesce(i.indrelid, 0), "
-		      "       coalesce(i.indrelid::regclass::text, '') "
+		      "       coalesce(i.indrelid::regclass::text, ''), tn.nspname, t.relname "
 		      "  FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid "
+		      "  LEFT JOIN pg_class t ON t.oid = i.indrelid "
+		      "  LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace "
 		      " WHERE c.oid = to_regclass($1)", 1, params);
 	if (!res || PQntuples(res) != 1) {
 		PQclear(res);
@@ -119,9 +149,10 @@ static void effect_facts(struct db *db, struct plan_stmt *st, struct plan_effect
 	what = e->schema ? xasprintf("%s.%s", e->schema, e->name) : xstrdup(e->name);
 	lock_waits(db, PQgetvalue(res, 0, 0), e->mode, what, &st->warnings);
 	free(what);
-	/* dropping or locking an index locks its table as strongly */
+	/* dropping or locking an index locks its table as strongly: said as an effect of
+	 * its own (its size and lock holders are looked up when the loop reaches it) */
 	if (strcmp(PQgetvalue(res, 0, 2), "0"))
-		lock_waits(db, PQgetvalue(res, 0, 2), e->mode, PQgetvalue(res, 0, 3), &st->warnings);
+		add_index_table(st, e->mode, PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5));
 	PQclear(res);
 done:
 	free(qualified);

@@ -41,6 +41,7 @@ struct plan_effect {
 	int found;         /* exists on the database */
 	int existed;       /* rehearse: existed on the scratch database before the statement */
 	int had_data;      /* rehearse: and held rows when the migration started */
+	int dropped;       /* rehearse: existed before the statement, not after it */
 	double rows;       /* pg_class.reltuples; < 0 never analyzed */
 	int64_t bytes;     /* pg_total_relation_size; < 0 unknown */
 	/* observed only */

@@ -329,6 +329,14 @@ void observe_statement(struct plan_stmt *st, const struct obs_reading *before,
 		const struct obs_rel *r = predicted_object(&before->cat, &st->effects[i]), *s0;
 
 		st->effects[i].existed = r != NULL;
+		st->effects[i].dropped = r && !catalog_find(&after->cat, r->oid, r->relkind == 'T');
+		/* an index's table: a lock on it is the index's (DROP INDEX locks both) */
+		if (r && r->table && !st->effects[i].parent) {
+			const struct obs_rel *t = catalog_find(&before->cat, r->table, 0);
+
+			if (t)
+				st->effects[i].parent = xasprintf("%s.%s", t->schema, t->name);
+		}
 		s0 = r ? catalog_find(start, r->oid, r->relkind == 'T') : NULL;
 		st->effects[i].had_data = s0 && s0->has_data;
 	}
@@ -445,6 +453,20 @@ static int covered_by_predicted_index(const struct plan_stmt *st, const struct p
 			    st->effects[j].mode >= o->mode)
 				return 1;
 	}
+	/* an index the statement drops is gone from what was seen: the prediction's own parent */
+	for (i = 0; i < st->neffects; i++) {
+		const struct plan_effect *p = &st->effects[i];
+		char *q;
+		int hit;
+
+		if (strcmp(p->kind, "index") || !p->parent || p->mode < o->mode)
+			continue;
+		q = xasprintf("%s.%s", o->schema, o->name);
+		hit = !strcmp(q, p->parent);
+		free(q);
+		if (hit)
+			return 1;
+	}
 	return 0;
 }
 
@@ -493,6 +515,14 @@ static void differs(struct plan_stmt *st, enum lock_mode missed, int rewrite, co
 	strbuf_release(&sb);
 }
 
+/* DROP INDEX CONCURRENTLY takes ACCESS EXCLUSIVE on the index in its last step, when the
+ * index is dead and nobody's queries use it: predicted as SHARE UPDATE EXCLUSIVE. */
+static int concurrent_drop_end(const struct plan_effect *p, const struct plan_effect *o)
+{
+	return p->dropped && !strcmp(p->kind, "index") && p->mode == LOCK_SHARE_UPDATE_EXCLUSIVE &&
+	       o->mode == LOCK_ACCESS_EXCLUSIVE;
+}
+
 void observe_compare(struct plan_stmt *st)
 {
 	size_t i;
@@ -515,7 +545,11 @@ void observe_compare(struct plan_stmt *st)
 					     what, lock_mode_name(p->mode));
 			continue;
 		}
-		if (p->mode && !(o->held & (1u << p->mode)) && !(st->polled && o->mode == p->mode))
+		if (concurrent_drop_end(p, o))
+			strlist_addf(&st->notes, "index %s: ACCESS EXCLUSIVE at the end of DROP INDEX "
+				     "CONCURRENTLY, once no transaction could use it (as PostgreSQL "
+				     "documents: reads and writes of the table go on)", what);
+		else if (p->mode && !(o->held & (1u << p->mode)) && !(st->polled && o->mode == p->mode))
 			differs(st, o->mode > p->mode ? o->mode : LOCK_NONE, 0,
 				"%s %s: predicted %s, observed %s", p->kind, what,
 				lock_mode_name(p->mode), lock_mode_name(o->mode));
