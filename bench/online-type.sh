@@ -18,11 +18,12 @@
 # worst latency, the p99, their count and rate (tx/s), and the failed ones
 # (errors and aborted clients); medians when ONLINE_TYPE_RUNS > 1. Each run is
 # checked: aid is bigint afterwards, still the primary key, and no row lost.
-# For the generated sequence, each migration's duration is printed too, and
+# A control run first: the same load for ONLINE_TYPE_IDLE seconds (30) with no
+# change at all, for what the machine alone does to the latency. For the generated sequence, each migration's duration is printed too, and
 # the server logs lock waits over 10 ms (log_lock_waits), summarised.
 #
 # Knobs: ONLINE_TYPE_ROWS (10000000; rounded to pgbench's 100,000-row scale),
-# ONLINE_TYPE_RUNS (1), ONLINE_TYPE_CLIENTS (4), ONLINE_TYPE_TMPFS (1: the
+# ONLINE_TYPE_RUNS (1), ONLINE_TYPE_CLIENTS (4), ONLINE_TYPE_IDLE (30), ONLINE_TYPE_TMPFS (1: the
 # server's files in /dev/shm), ONLINE_TYPE_KEEP=1 keeps the work directory.
 set -u
 
@@ -32,6 +33,7 @@ case "$MIGRATE" in /*) ;; *) MIGRATE=$(pwd)/$MIGRATE ;; esac
 ROWS=${ONLINE_TYPE_ROWS:-10000000}
 RUNS=${ONLINE_TYPE_RUNS:-1}
 CLIENTS=${ONLINE_TYPE_CLIENTS:-4}
+IDLE=${ONLINE_TYPE_IDLE:-30}
 SCALE=$((ROWS / 100000))
 [ "$SCALE" -ge 1 ] || SCALE=1
 ROWS=$((SCALE * 100000))
@@ -87,12 +89,14 @@ app() {
 # change WAY DB DIR
 change() {
 	case $1 in
+	idle) sleep "$IDLE" ;;
 	naive) psql_q -d "$2" -f "$WORK/naive.sql" >"$3/out" 2>&1 ;;
 	generated) DATABASE_URL="postgresql:///$2?host=$PGHOST&port=$PGPORT" "$MIGRATE" --dir "$WORK/m" up --no-backup >"$3/out" 2>&1 ;;
 	esac || { cat "$3/out" >&2; die "$1: the change failed"; }
 }
 
 check() {
+	[ "$1" = idle ] && return
 	got=$(psql_q -d "$2" -c "SELECT format_type(atttypid, atttypmod) FROM pg_attribute
 		WHERE attrelid = 'pgbench_accounts'::regclass AND attname = 'aid'")
 	[ "$got" = bigint ] || die "$1: aid is $got afterwards"
@@ -121,6 +125,7 @@ one() {
 	touch "$dir/stop"
 	wait "$app_pid"
 	tail -c +"$((log0 + 1))" "$PG_TMP/server.log" >"$dir/server.log"
+	echo "$t0" >"$dir/t0"
 	[ -e "$dir/pgbench.failed" ] && note "$1: a pgbench slice exited non-zero (see $dir/pgbench.*.err)"
 	check "$1" "$db"
 	psql_q -c "DROP DATABASE $db" >/dev/null
@@ -135,10 +140,9 @@ one() {
 }
 
 note "application: pgbench -c $CLIENTS (a read and an update of one random account per transaction)"
-for way in naive generated; do eval "r_$way=''"; done
 r=1
 while [ $r -le "$RUNS" ]; do
-	for way in naive generated; do
+	for way in idle naive generated; do
 		set -- $(one $way $r)
 		[ $# = 6 ] || die "$way run $r: no figures"
 		note "run $r, $way: $1 ms, worst $2 ms, p99 $3 ms, $4 tx ($5 tx/s), $6 failed"
@@ -154,8 +158,9 @@ echo
 echo "ALTER COLUMN aid TYPE bigint on pgbench_accounts ($ROWS rows, files $where) under load"
 echo "(pgbench, $CLIENTS clients); the application's transactions during the change$([ "$RUNS" -gt 1 ] && echo ", medians of $RUNS runs" || echo ", one run each"):"
 printf '%-34s %10s %10s %9s %8s %7s %7s\n' "" "total ms" "worst ms" "p99 ms" "tx" "tx/s" "failed"
-for way in naive generated; do
+for way in idle naive generated; do
 	case $way in
+	idle) label="no change (the load alone, ${IDLE}s)" ;;
 	naive) label="naive ALTER (psql)" ;;
 	generated) label="migrate new --change-type + up" ;;
 	esac
@@ -169,5 +174,15 @@ done
 echo
 echo "the generated migrations (last run), each one's duration as migrate up printed it:"
 grep -E '^\s*(applied|[0-9]{14})' "$WORK/generated_$RUNS/out" | sed 's/^/  /' || cat "$WORK/generated_$RUNS/out"
+# the 5 worst transactions, and the migration running when each ended (the windows
+# are the printed durations laid end to end from the start: approximate)
+echo "the application's 5 worst transactions during the generated run, and the migration then running:"
+last=$WORK/generated_$RUNS
+sed -n 's/^applied [0-9]* \([^ ]*\) (.*, \([0-9]*\) ms)$/\1 \2/p' "$last/out" >"$last/phases"
+cat "$last"/app.[0-9]* | awk -v w0="$(cat "$last/t0")" '$3 != "failed" && $3 != "skipped" {
+	end = $5 * 1000000 + $6; if (end > w0) print $3, end - w0 }' | sort -n | tail -5 |
+	awk 'NR == FNR { name[NR] = $1; upto[NR] = (NR > 1 ? upto[NR - 1] : 0) + $2 * 1000; n = NR; next }
+	{ p = "after the last"; for (i = 1; i <= n; i++) if ($2 <= upto[i]) { p = name[i]; break }
+	  printf "  %8.1f ms, ended %6.1f s in: %s\n", $1 / 1000, $2 / 1000000, p }' "$last/phases" -
 echo "lock waits over 10 ms logged during the generated run:"
 grep -E 'still waiting|acquired' "$WORK/generated_$RUNS/server.log" | sed 's/^[^]]*\] *//; s/^/  /' | head -20
