@@ -115,6 +115,29 @@ static void index_steps(struct gen_out *o, const struct ct *x)
 	}
 }
 
+/* The swap's first statement: the strongest lock it needs, on every table it alters, at
+ * once. Without it DROP TRIGGER takes SHARE ROW EXCLUSIVE and a later ALTER upgrades to
+ * ACCESS EXCLUSIVE: an application transaction that read the table in between waits for
+ * the first lock while the swap waits for it (a deadlock, or the whole lock_timeout
+ * queued). A short lock_timeout: the application waits behind the queued lock at most
+ * that long; a swap that does not get it is retried (apply.retries). */
+static void swap_lock(struct strbuf *u, const struct ct *x)
+{
+	strbuf_addstr(u, "-- migrate:lock-timeout 50ms\n"
+		      "-- migrate:allow lock-table the swap's statements need it anyway: taken at once, "
+		      "not upgraded half way\nLOCK TABLE ");
+	strbuf_addstr(u, x->t);
+	for (int i = 0; i < x->nfk; i++) {
+		int seen = 0;
+
+		for (int j = 0; j < i; j++)
+			seen |= strcmp(x->fk[j].table, x->fk[i].table) == 0;
+		if (!seen && strcmp(x->fk[i].table, x->t) != 0)
+			strbuf_addf(u, ", %s", x->fk[i].table);
+	}
+	strbuf_addstr(u, " IN ACCESS EXCLUSIVE MODE;\n");
+}
+
 static void swap_up(struct strbuf *u, const struct ct *x, const char *seq)
 {
 	strbuf_addf(u, "-- %s\n-- The swap, in one short transaction under lock_timeout: the new column takes\n"
@@ -125,6 +148,7 @@ static void swap_up(struct strbuf *u, const struct ct *x, const char *seq)
 			    "-- new column (validated by the next migrations). Their own columns keep their type:\n"
 			    "-- change them with migrate new --change-type on each referencing table.\n",
 			    x->table, x->column);
+	swap_lock(u, x);
 	strbuf_addf(u, "DROP TRIGGER %s ON %s;\nDROP FUNCTION %s();\n", x->fn, x->t, x->fn);
 	for (int i = 0; i < x->nfk; i++) {
 		char *n = gen_ident(x->fk[i].name);

@@ -29,6 +29,8 @@ expect_eq "$(ls "$D" | wc -l)" 2 "nothing was written"
 run --dir $D new $U --rename-column accounts.id account_no
 expect_rc 0 "--rename-column of the primary key"
 expect_out "switch_accounts_id" "a switch migration"
+expect_eq "$(grep -v '^--' "$(ls "$D"/*_switch_accounts_id.up.sql)" | head -1)" \
+	"LOCK TABLE accounts, invoices IN ACCESS EXCLUSIVE MODE;" "the switch takes its strongest lock on both tables first"
 expect_out "contract_accounts_id" "a contract migration"
 run --dir $D new $U --rename-column accounts.score points
 expect_rc 0 "--rename-column of an indexed column with a default"

@@ -29,6 +29,10 @@ expect_rc 0 "--change-type of the primary key"
 expect_out "swap_accounts_id" "a swap migration"
 expect_out "validate_invoices_account_id_fkey" "the referencing foreign key validated again"
 expect_out "contract_accounts_id" "a contract migration"
+swap=$(ls "$D"/*_swap_accounts_id.up.sql)
+expect_eq "$(grep -v '^--' "$swap" | head -1)" "LOCK TABLE accounts, invoices IN ACCESS EXCLUSIVE MODE;" \
+	"the swap's first statement takes its strongest lock on both tables at once (no upgrade half way)"
+expect_eq "$(grep -c '^-- migrate:lock-timeout 50ms$' "$swap")" 1 "the swap waits for its lock at most 50ms (then retried)"
 run --dir $D new $U --change-type accounts.score bigint
 expect_rc 0 "--change-type of an indexed column with a default"
 run --dir $D lint
