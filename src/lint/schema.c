@@ -465,6 +465,10 @@ static struct sch_column *add_column(struct sch_table *t, const char *name, int 
 	if (c) {
 		column_release(c);
 	} else {
+		if (!t->acols) { /* most tables have a few columns: 4 first, not grow_array's 8 */
+			t->cols = xcalloc(4, sizeof(*t->cols));
+			t->acols = 4;
+		}
 		ALLOC_GROW(t->cols, t->ncols + 1, t->acols);
 		c = &t->cols[t->ncols++];
 	}
