@@ -1,5 +1,6 @@
 /* cmdline.c - the command line around the command name (see cmdline.h) */
 #include "app/cmdline.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <stdlib.h>
@@ -100,6 +101,29 @@ int cmdline_find_command(int argc, char **argv, const struct cmd_entry *cmds, si
 	}
 	free(docs);
 	return at;
+}
+
+char *cmdline_option_owners(const char *arg, const struct cmd_entry *cmds, size_t n,
+			    const char *not_of)
+{
+	struct cli_doc *docs = xcalloc(n, sizeof(*docs));
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	int mine = 0;
+
+	cmdline_describe(cmds, n, docs);
+	for (i = 0; i < n; i++) {
+		if (!lookup(docs[i].opts, arg))
+			continue;
+		mine |= !strcmp(docs[i].cmd, not_of);
+		strbuf_addf(&sb, "%s\"migrate %s\"", sb.len ? ", " : "", docs[i].cmd);
+	}
+	free(docs);
+	if (mine || !sb.len) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, NULL);
 }
 
 char **cmdline_reorder(int argc, char **argv, int at)

@@ -27,6 +27,10 @@ void cmdline_describe(const struct cmd_entry *cmds, size_t n, struct cli_doc *do
  */
 int cmdline_find_command(int argc, char **argv, const struct cmd_entry *cmds, size_t n,
 			 const char **unknown, const char **unknown_owner);
+/* The commands whose option arg is ("\"migrate up\", \"migrate down\""), or NULL when none
+ * or when not_of is one of them. Free it. */
+char *cmdline_option_owners(const char *arg, const struct cmd_entry *cmds, size_t n,
+			    const char *not_of);
 /* argv for the command: its name first, then what came before it, then the rest. */
 char **cmdline_reorder(int argc, char **argv, int at);
 /* "unknown command" with a "did you mean" hint. */

@@ -125,6 +125,15 @@ int main(int argc, char **argv)
 	cargv = cmdline_reorder(argc, argv, at);
 	r = cmd->fn(argc - 1, cargv, &app);
 	free(cargv);
+	/* an option given before the command's name that belongs to other commands */
+	if (r == EXIT_USAGE && unknown && owner) {
+		char *who = cmdline_option_owners(unknown, commands, ARRAY_SIZE(commands), cmd->name);
+
+		if (who)
+			log_hint("\"%s\" is an option of %s, not of \"migrate %s\"", unknown, who,
+				 cmd->name);
+		free(who);
+	}
 	if (interrupt_signal())
 		r = interrupt_exit_code(); /* 130 or 143, whatever the command made of it */
 	if (app.cfg_loaded)

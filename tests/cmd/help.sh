@@ -21,6 +21,11 @@ expect_err 'unknown command "frobnicate"' "unknown command is named"
 run up --frobnicate
 expect_rc 2 "unknown option"
 expect_err 'unknown option "--frobnicate"' "unknown option is named"
+# another command's option before the command's name: named, with the commands that have it
+run --no-backup status
+expect_rc 2 "another command's option before status"
+expect_err 'hint: "--no-backup" is an option of "migrate up", "migrate down"' "says whose option it is"
+expect_err 'not of "migrate status"' "and that status has none"
 run up --lock-timeout soon
 expect_rc 2 "bad duration"
 expect_err 'invalid --lock-timeout "soon"' "bad duration is named"
