@@ -45,9 +45,9 @@ selected() {
 }
 
 # After a worker's files: the test password in no row of any audit log table of its server.
-scan_audit_logs() {
+scan_audit_logs() { # scan_audit_logs WORKER
 	leaks=0; logs=0
-	list=$RUN_TMP/audit-tables.$$
+	list=$RUN_TMP/audit-tables.$1 # one list per worker
 	psql_q -d postgres -c "SELECT datname FROM pg_database WHERE datallowconn AND datname NOT IN ('template1')" >"$list.db"
 	while IFS= read -r d; do
 		# one table a line, quoted: a schema named "tenant x" is one name
@@ -81,7 +81,7 @@ worker() { # worker N: its own server, then every file not yet claimed
 		echo "$? $(($(date +%s) - start))" >"$RUN_TMP/out/$name.rc"
 		find "$tdir" -name '*.dump*' >>"$T_BACKUP_NAMES"
 	done
-	scan_audit_logs >"$RUN_TMP/out/audit-$1"
+	scan_audit_logs "$1" >"$RUN_TMP/out/audit-$1"
 }
 
 JOBS=${TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}

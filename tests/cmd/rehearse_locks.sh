@@ -12,7 +12,12 @@ run --dir "$L" -q up --to 1 --unsafe
 expect_rc 0 "set-up migration applied"
 run --dir "$L" -q rehearse
 expect_rc 0 "every row rehearses cleanly (up, down restores the schema, up again)"
-expect_no "DIFFERENT FROM THE PLAN" "no observation differs from the prediction"
+if printf '%s\n' "$T_OUT" | grep -q "DIFFERENT FROM THE PLAN"; then
+	t_not_ok "no observation differs from the prediction" \
+		"$(printf '%s\n' "$T_OUT" | grep -E "^[0-9]{4} |  [0-9]+\. line|DIFFERENT FROM THE PLAN" | grep -B2 "DIFFERENT")"
+else
+	t_ok "no observation differs from the prediction"
+fi
 expect_out "49 of 49 migrations rehearsed cleanly" "all 49 rows rehearsed"
 printf '%s\n' "$T_OUT" >"$T_WORK/report"
 
