@@ -38,13 +38,7 @@ bench_begin "${APPLY_KEEP:-}"
 # creates files, and on a disk the file system's own cost (which varies run to
 # run with what was deleted lately) swamps the runner's. APPLY_TMPFS=0 keeps
 # them on the disk under TMPDIR.
-where="on disk"
-if [ "${APPLY_TMPFS:-1}" = 1 ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
-	TMPDIR=/dev/shm
-	where="in memory (/dev/shm)"
-fi
-note "starting a throwaway PostgreSQL ($PG_BIN), its files $where"
-pg_start || die "could not start a throwaway PostgreSQL"
+bench_start_server "${APPLY_TMPFS:-1}"
 
 # --- the migrations, in migrate's layout, dbmate's and one psql script ------------
 make_set() { # make_set NAME SQL-with-%d

@@ -21,3 +21,15 @@ bench_begin() {
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM
 }
+
+# bench_start_server TMPFS: start the throwaway PostgreSQL, its files in /dev/shm when
+# TMPFS is 1 and /dev/shm is writable (the disk's speed out of the figures), else under TMPDIR.
+bench_start_server() {
+	where="on disk"
+	if [ "$1" = 1 ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+		TMPDIR=/dev/shm
+		where="in memory (/dev/shm)"
+	fi
+	note "starting a throwaway PostgreSQL ($PG_BIN), its files $where"
+	pg_start || die "could not start a throwaway PostgreSQL"
+}

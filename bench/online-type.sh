@@ -43,13 +43,7 @@ BENCH=online-type
 bench_begin "${ONLINE_TYPE_KEEP:-}"
 PGBENCH=$PG_BIN/pgbench
 [ -x "$PGBENCH" ] || PGBENCH=$(command -v pgbench) || die "no pgbench"
-where="on disk"
-if [ "${ONLINE_TYPE_TMPFS:-1}" = 1 ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
-	TMPDIR=/dev/shm
-	where="in memory (/dev/shm)"
-fi
-note "starting a throwaway PostgreSQL ($PG_BIN), its files $where"
-pg_start || die "could not start a throwaway PostgreSQL"
+bench_start_server "${ONLINE_TYPE_TMPFS:-1}"
 psql_q -c "ALTER SYSTEM SET log_lock_waits = on" -c "ALTER SYSTEM SET deadlock_timeout = '10ms'" \
 	-c "ALTER SYSTEM SET max_wal_size = '4GB'" -c "SELECT pg_reload_conf()" >/dev/null || die "settings"
 

@@ -45,13 +45,7 @@ RUNS=${ONLINE_RUNS:-5}
 BENCH=online
 . "$TOP/bench/lib.sh"
 bench_begin "${ONLINE_KEEP:-}"
-where="on disk"
-if [ "${ONLINE_TMPFS:-1}" = 1 ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
-	TMPDIR=/dev/shm
-	where="in memory (/dev/shm)"
-fi
-note "starting a throwaway PostgreSQL ($PG_BIN), its files $where"
-pg_start || die "could not start a throwaway PostgreSQL"
+bench_start_server "${ONLINE_TMPFS:-1}"
 
 psql_q -c "CREATE DATABASE online_tmpl" >/dev/null || die "createdb"
 psql_q -d online_tmpl -c "CREATE TABLE accounts (id bigint PRIMARY KEY, balance int NOT NULL, note text, v int)" \

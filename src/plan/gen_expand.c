@@ -115,6 +115,23 @@ static void index_steps(struct gen_out *o, const struct ct *x)
 	}
 }
 
+/* The foreign keys that reference the column, then the table's keys on it: dropped (the swap
+ * re-adds them on the new column, the down on the old one). */
+static void drop_key_constraints(struct strbuf *sb, const struct ct *x)
+{
+	for (int i = 0; i < x->nfk; i++) {
+		char *n = gen_ident(x->fk[i].name);
+		strbuf_addf(sb, "ALTER TABLE %s DROP CONSTRAINT %s;\n", x->fk[i].table, n);
+		free(n);
+	}
+	for (int i = 0; i < x->nix; i++)
+		if (x->ix[i].conname) {
+			char *n = gen_ident(x->ix[i].conname);
+			strbuf_addf(sb, "ALTER TABLE %s DROP CONSTRAINT %s;\n", x->t, n);
+			free(n);
+		}
+}
+
 /* The swap's first statement: the strongest lock it needs, on every table it alters, at
  * once. Without it DROP TRIGGER takes SHARE ROW EXCLUSIVE and a later ALTER upgrades to
  * ACCESS EXCLUSIVE: an application transaction that read the table in between waits for
@@ -150,17 +167,7 @@ static void swap_up(struct strbuf *u, const struct ct *x, const char *seq)
 			    x->table, x->column);
 	swap_lock(u, x);
 	strbuf_addf(u, "DROP TRIGGER %s ON %s;\nDROP FUNCTION %s();\n", x->fn, x->t, x->fn);
-	for (int i = 0; i < x->nfk; i++) {
-		char *n = gen_ident(x->fk[i].name);
-		strbuf_addf(u, "ALTER TABLE %s DROP CONSTRAINT %s;\n", x->fk[i].table, n);
-		free(n);
-	}
-	for (int i = 0; i < x->nix; i++)
-		if (x->ix[i].conname) {
-			char *n = gen_ident(x->ix[i].conname);
-			strbuf_addf(u, "ALTER TABLE %s DROP CONSTRAINT %s;\n", x->t, n);
-			free(n);
-		}
+	drop_key_constraints(u, x);
 	if (x->col.dflt)
 		strbuf_addf(u, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n", x->t, x->c);
 	if (x->col.not_null)
@@ -197,17 +204,7 @@ static void swap_down(struct strbuf *d, const struct ct *x, const char *seq)
 
 	strbuf_addstr(d, "-- Back to both columns, the old one with the name, the constraints and the trigger.\n"
 		      "-- A down is rare: it rebuilds the old constraints under lock (allowed below).\n");
-	for (int i = 0; i < x->nfk; i++) {
-		char *n = gen_ident(x->fk[i].name);
-		strbuf_addf(d, "ALTER TABLE %s DROP CONSTRAINT %s;\n", x->fk[i].table, n);
-		free(n);
-	}
-	for (int i = 0; i < x->nix; i++)
-		if (x->ix[i].conname) {
-			char *n = gen_ident(x->ix[i].conname);
-			strbuf_addf(d, "ALTER TABLE %s DROP CONSTRAINT %s;\n", x->t, n);
-			free(n);
-		}
+	drop_key_constraints(d, x);
 	if (seq)
 		strbuf_addf(d, "ALTER SEQUENCE %s OWNED BY %s.%s;\n", seq, x->t, x->oa);
 	if (x->col.dflt)

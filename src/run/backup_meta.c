@@ -88,27 +88,22 @@ char *backup_meta_path(const char *dump_path)
 	return xasprintf("%s.json", dump_path);
 }
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static json_t *meta_json(const struct backup_meta *m)
 {
 	json_t *o = json_object(), *src = json_object();
 
 	json_object_set_new(o, "format_version", json_string("1"));
-	json_object_set_new(src, "host", str_or_null(m->src.host));
-	json_object_set_new(src, "port", str_or_null(m->src.port));
-	json_object_set_new(src, "database", str_or_null(m->src.database));
-	json_object_set_new(src, "schema", str_or_null(m->src.schema));
+	json_object_set_new(src, "host", json_string_or_null(m->src.host));
+	json_object_set_new(src, "port", json_string_or_null(m->src.port));
+	json_object_set_new(src, "database", json_string_or_null(m->src.database));
+	json_object_set_new(src, "schema", json_string_or_null(m->src.schema));
 	json_object_set_new(o, "source", src);
-	json_object_set_new(o, "server_version", str_or_null(m->server_version));
-	json_object_set_new(o, "scope", str_or_null(m->scope));
-	json_object_set_new(o, "tables", str_or_null(m->tables));
-	json_object_set_new(o, "taken_at", str_or_null(m->taken_at));
-	json_object_set_new(o, "wal_lsn", str_or_null(m->wal_lsn));
-	json_object_set_new(o, "run_id", str_or_null(m->run_id));
+	json_object_set_new(o, "server_version", json_string_or_null(m->server_version));
+	json_object_set_new(o, "scope", json_string_or_null(m->scope));
+	json_object_set_new(o, "tables", json_string_or_null(m->tables));
+	json_object_set_new(o, "taken_at", json_string_or_null(m->taken_at));
+	json_object_set_new(o, "wal_lsn", json_string_or_null(m->wal_lsn));
+	json_object_set_new(o, "run_id", json_string_or_null(m->run_id));
 	return o;
 }
 

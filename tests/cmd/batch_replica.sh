@@ -40,13 +40,7 @@ expect_eq "$b2" "$b1" "no batch runs while it waits"
 [ "$b1" -gt 0 ] && [ "$b1" -lt 60 ] && t_ok "it stopped half way ($b1 of 60 batches)" || t_not_ok "it should stop half way" "batches: $b1"
 expect_eq "$(psql_q -c "SELECT state FROM schema_migrations WHERE version = 2")" dirty "not applied while batches remain"
 
-rep_psql -c "SELECT pg_wal_replay_resume()" >/dev/null
-i=0
-while [ $i -lt 600 ] && kill -0 $up 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-kill $up 2>/dev/null
-wait $up; T_RC=$?
-cat "$T_WORK/up.out" >>"$T_ALL_OUTPUT"
-T_OUT=$(cat "$T_WORK/up.out"); T_ERR=$T_OUT
+replica_resume_wait $up "$T_WORK/up.out" 600
 expect_rc 0 "after replay resumes, the batches go on to the end"
 expect_err "replicas caught up \(replay lag within 1s\) after [0-9.]+s" "it says the replicas caught up"
 expect_eq "$(psql_q -c "SELECT count(*) FILTER (WHERE n <> 1), count(*) FROM t")" "0|3000" "every row updated exactly once"

@@ -33,13 +33,7 @@ sleep 0.5
 expect_eq "$(psql_q -c "SELECT to_regclass('after_lag') IS NULL")" t "the migration has not run while the replica lags"
 kill -0 $up 2>/dev/null && t_ok "still waiting" || t_not_ok "migrate should still be waiting"
 
-rep_psql -c "SELECT pg_wal_replay_resume()" >/dev/null
-i=0
-while [ $i -lt 300 ] && kill -0 $up 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-kill $up 2>/dev/null
-wait $up; T_RC=$?
-cat "$T_WORK/up.out" >>"$T_ALL_OUTPUT"
-T_OUT=$(cat "$T_WORK/up.out"); T_ERR=$T_OUT
+replica_resume_wait $up "$T_WORK/up.out" 300
 expect_rc 0 "after replay resumes, migrate finishes"
 expect_err "replicas caught up \(replay lag within 1s\) after [0-9.]+s" "says the replicas caught up"
 expect_out "applied 1 after_lag" "and applies the migration"

@@ -1,7 +1,8 @@
 # tests/lib/replica.sh - a real streaming replica (pg_basebackup -R) of the server
 # that pg.sh started, on a unix socket in its own temp dir (no TCP at all).
 # Sourced after pg.sh and pg_start. replica_start sets REP_DIR, REP_PORT;
-# rep_psql runs psql on the replica; replica_stop stops and removes it.
+# rep_psql runs psql on the replica; replica_stop stops and removes it;
+# replica_resume_wait resumes replay and collects a background migrate.
 
 replica_start() {
 	# the primary must let replication connections in
@@ -36,4 +37,17 @@ replica_stop() {
 	pg_as_owner "$PG_BIN/pg_ctl" -D "$REP_DIR/data" -m immediate -w stop >/dev/null 2>&1
 	rm -rf "$REP_DIR"
 	REP_DIR=
+}
+
+# replica_resume_wait PID OUTFILE TICKS: resume replay, wait up to TICKS tenths of a
+# second for the background migrate PID to end (then kill it), and load its output
+# (OUTFILE, stdout and stderr) and exit status into T_OUT, T_ERR and T_RC.
+replica_resume_wait() {
+	rep_psql -c "SELECT pg_wal_replay_resume()" >/dev/null
+	_i=0
+	while [ $_i -lt "$3" ] && kill -0 "$1" 2>/dev/null; do sleep 0.1; _i=$((_i + 1)); done
+	kill "$1" 2>/dev/null
+	wait "$1"; T_RC=$?
+	cat "$2" >>"$T_ALL_OUTPUT"
+	T_OUT=$(cat "$2"); T_ERR=$T_OUT
 }
