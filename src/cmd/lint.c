@@ -142,7 +142,14 @@ static void lint_files_in_dir(struct lint_run *lr, const char *dir, char **files
 		free(vs);
 		free(name);
 	}
-	l = maxv >= 0 && migration_set_load_unsummed(&set, dir, 1) == 0 ? new_linter(lr) : NULL;
+	l = NULL;
+	if (maxv >= 0 && migration_set_load_unsummed(&set, dir, 1) == 0) {
+		l = new_linter(lr);
+	} else if (maxv >= 0) {
+		/* the errors are printed: the directory up would refuse is an error here too */
+		log_warning("linted without the earlier migrations of \"%s\" as context", shown(dir));
+		lr->status = EXIT_USAGE;
+	}
 	if (l && migration_order() == ORDER_NAME)
 		maxv = newest_named(&set, files, n); /* versions are positions: found by file */
 	if (l) {

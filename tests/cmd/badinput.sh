@@ -86,6 +86,10 @@ OK='SELECT 1;\n'
 # --- files and names
 bad 2 "1_b.up.sql: error: version 1 is also used by .*001_a.up.sql" "two files for one version" \
 	-f 001_a.up.sql "$OK" -f 1_b.up.sql "$OK" -- up
+# lint of one file whose directory up would refuse: the file is checked, without context
+bad 2 "warning: linted without the earlier migrations of \"m\" as context" \
+	"lint of a file in a directory with two files for one version" \
+	-f 001_a.up.sql "$OK" -f 1_b.up.sql "$OK" -f 002_c.up.sql "$OK" -N -- lint m/002_c.up.sql
 bad 2 "seed.sql: error: file name is not a migration name" "a .sql name that is not a migration" \
 	-f seed.sql "$OK" -- up
 bad 2 "1_a.down.sql: error: down migration without an up migration" "a down without an up" \
