@@ -5,6 +5,7 @@
  *   add-column-generated-stored  GENERATED ... STORED column added to an existing table
  *   add-column-not-null          NOT NULL column without a default
  *   add-column-domain-check      a column of a domain type with a CHECK (rewrites)
+ *   add-column-json              a json column: running queries that compare rows fail
  *   change-column-type           a type change that rewrites (safe changes pass)
  *   set-not-null                 SET NOT NULL without a validated CHECK (12+)
  *   drop-not-null                DROP NOT NULL (clients may rely on it)
@@ -92,10 +93,9 @@ static void volatile_default(struct lint_ctx *c, struct col_ctx *x, const PgQuer
 			    "rewriting all of %s and its indexes while holding ACCESS EXCLUSIVE",
 			    ctx_text(c, span_expr(c, at)), ctx_quote(c, d->colname), ctx_quote(c, rel));
 	} else {
-		e.severity = LINT_WARNING;
-		lint_report(c, &e, "cannot tell whether default %s is volatile (functions are VOLATILE "
-			    "unless declared otherwise); if it is, ADD COLUMN %s rewrites all of %s "
-			    "while holding ACCESS EXCLUSIVE",
+		lint_report(c, &e, "default %s calls a function the migrations do not declare "
+			    "IMMUTABLE or STABLE, and functions are VOLATILE unless declared otherwise: "
+			    "ADD COLUMN %s would then rewrite all of %s while holding ACCESS EXCLUSIVE",
 			    ctx_text(c, span_expr(c, at)), ctx_quote(c, d->colname), ctx_quote(c, rel));
 	}
 }
@@ -127,6 +127,28 @@ static int domain_check(struct lint_ctx *c, struct col_ctx *x, const PgQuery__Co
 			    ctx_quote(c, dom->name), ctx_quote(c, rel));
 	}
 	return 1;
+}
+
+/* json (or json[]) has no equality operator: DISTINCT, UNION, GROUP BY of the rows fail. */
+static void json_column(struct lint_ctx *c, struct col_ctx *x, const PgQuery__ColumnDef *d)
+{
+	const char *schema = pgnode_type_schema(d->type_name);
+
+	if (strcmp(pgnode_type_name(d->type_name), "json") || (schema && strcmp(schema, "pg_catalog")))
+		return;
+	{
+		struct lint_emit e = {
+			.rule = "add-column-json",
+			.where = span_type(c, d->type_name->location),
+			.lock = { LOCK_ACCESS_EXCLUSIVE, 0, 0, x->a->relation->relname },
+			.vars = { "table", x->table, "column", ctx_ident(c, d->colname) },
+		};
+
+		lint_report(c, &e, "adding json column %s to existing table %s: json has no equality "
+			    "operator, so the running queries that use SELECT DISTINCT, UNION or GROUP "
+			    "BY on its rows fail from now on; use jsonb", ctx_quote(c, d->colname),
+			    ctx_quote(c, x->a->relation->relname));
+	}
 }
 
 static void add_column(struct lint_ctx *c, struct col_ctx *x)
@@ -181,6 +203,8 @@ static void add_column(struct lint_ctx *c, struct col_ctx *x)
 			    "rewriting %s and its indexes while holding ACCESS EXCLUSIVE",
 			    ctx_quote(c, d->colname), ctx_quote(c, rel));
 	}
+	if (d->type_name)
+		json_column(c, x, d);
 	if (!rewriting)
 		volatile_default(c, x, d, def, dc);
 	if (!rewriting)
@@ -217,6 +241,30 @@ static void add_column(struct lint_ctx *c, struct col_ctx *x)
 
 /* ---- ALTER COLUMN TYPE ---- */
 
+/* A change that does not rewrite the table may still scan it under ACCESS EXCLUSIVE: the
+ * CHECK constraints on the column are re-checked, and an index that cannot be kept (its
+ * expression or WHERE uses the column, or the operator class changes: text to citext) is
+ * rebuilt. Why, or NULL. */
+static const char *safe_change_scans(struct lint_ctx *c, const struct sch_table *t, const char *rel,
+				     const char *col, const struct sch_column *old,
+				     const PgQuery__TypeName *tn)
+{
+	const struct sch_index *ix;
+	int opclass;
+
+	if (sch_table_check_on(t, col))
+		return "no rewrite, but the CHECK constraints on the column are re-checked with a full "
+		       "scan while ACCESS EXCLUSIVE is held";
+	opclass = old && old->type && !strcmp(old->type, "citext") != !strcmp(pgnode_type_name(tn), "citext");
+	ix = schema_index_rebuilt(c->schema, rel, col, opclass);
+	if (!ix)
+		return NULL;
+	return ctx_printf(c, "no table rewrite, but index %s %s: it is rebuilt with a full scan while "
+			  "ACCESS EXCLUSIVE is held", ctx_quote(c, ix->name),
+			  sch_list_has(ix->exprrefs, col) ? "uses the column in an expression or WHERE" :
+			  "changes operator class (text and citext compare differently)");
+}
+
 int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
 		    const PgQuery__AlterTableCmd *cmd)
 {
@@ -235,7 +283,9 @@ int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
 				ch = lint_type_change(c, lint_column_now(c, t, a->relation->relname,
 									 cmd->name), d->type_name, &why);
 			if (ch == CHANGE_SAFE)
-				return sch_table_check_on(t, cmd->name) ? 1 : 0;
+				return safe_change_scans(c, t, a->relation->relname, cmd->name,
+							 lint_column_now(c, t, a->relation->relname, cmd->name),
+							 d->type_name) ? 1 : 0;
 			if (ch == CHANGE_MAYBE)
 				return 3;
 		}
@@ -259,12 +309,25 @@ int lint_alter_cost(struct lint_ctx *c, const PgQuery__AlterTableStmt *a,
 	return e.rewrite ? 2 : e.scan ? 1 : 0;
 }
 
+static int is_temporal(const PgQuery__TypeName *t)
+{
+	static const char *const names[] = { "timestamp", "timestamptz", "time", "timetz", "interval" };
+	const char *n = pgnode_type_name(t);
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(n, names[i]))
+			return 1;
+	return 0;
+}
+
 static void change_type(struct lint_ctx *c, struct col_ctx *x)
 {
 	const PgQuery__ColumnDef *d;
 	const struct sch_column *old;
 	const char *why = NULL, *rel = x->a->relation->relname, *col = x->cmd->name;
 	enum change ch;
+	int warn;
 
 	if (!x->cmd->def || x->cmd->def->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF || !col)
 		return;
@@ -274,13 +337,18 @@ static void change_type(struct lint_ctx *c, struct col_ctx *x)
 		ch = CHANGE_REWRITE;
 	else
 		ch = lint_type_change(c, old, d->type_name, &why);
+	/* a warning only when the rewrite hangs on the session's TimeZone or a precision: the type
+	 * is known, or the target is a date/time type (without USING, only the same family casts
+	 * to it). Text, varchar, numeric and inet from an unknown type may well rewrite; a
+	 * re-checked CHECK scans under ACCESS EXCLUSIVE. */
+	warn = ch == CHANGE_MAYBE && ((old && old->type && *old->type) || is_temporal(d->type_name));
 	if (ch == CHANGE_SAFE) {
-		if (!sch_table_check_on(x->t, col)) {
+		why = safe_change_scans(c, x->t, rel, col, old, d->type_name);
+		if (!why) {
 			lint_column_retyped(c, rel, col, d->type_name);
 			return;
 		}
 		ch = CHANGE_MAYBE;
-		why = "no rewrite, but the CHECK constraints on the column are re-checked with a full scan";
 	}
 	{
 		const char *to = ctx_text(c, span_type(c, d->type_name->location));
@@ -288,7 +356,7 @@ static void change_type(struct lint_ctx *c, struct col_ctx *x)
 			.rule = "change-column-type",
 			.where = x->where,
 			.lock = { LOCK_ACCESS_EXCLUSIVE, ch == CHANGE_REWRITE, 1, rel },
-			.severity = ch == CHANGE_MAYBE ? LINT_WARNING : 0,
+			.severity = warn ? LINT_WARNING : 0,
 			.vars = { "table", x->table, "column", ctx_ident(c, col), "type", to,
 				  "new_column", ctx_ident(c, ctx_printf(c, "%s_new", col)),
 				  "table_name", rel },

@@ -207,6 +207,9 @@ static void alter_table(struct lint_ctx *c, const PgQuery__AlterTableStmt *a)
 		d = cmd->def->column_def;
 		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn ||
 		    cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumnRecurse) {
+			/* json added to an existing table: add-column-json reports it (an error) */
+			if (d->type_name && name_is(d->type_name, "json") && !ctx_is_new(c, a->relation))
+				continue;
 			column(c, d->colname, d->type_name, d, table, NULL);
 		} else if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType && cmd->name) {
 			PgQuery__ColumnDef named = *d;

@@ -84,6 +84,8 @@ static void index_release(struct sch_index *ix)
 	free(ix->name);
 	free(ix->table);
 	free(ix->cols);
+	free(ix->refs);
+	free(ix->exprrefs);
 }
 
 void schema_release(struct schema *s)
@@ -192,6 +194,8 @@ static void save_index(struct schema *s, const struct sch_index *ix)
 	old->name = xstrdup(ix->name);
 	old->table = xstrdup(ix->table);
 	old->cols = dup_or_null(ix->cols);
+	old->refs = dup_or_null(ix->refs);
+	old->exprrefs = dup_or_null(ix->exprrefs);
 }
 
 /* x is a function (func, in s->funcs) or a domain (in s->domains). */
@@ -307,6 +311,21 @@ struct sch_index *schema_index(const struct schema *s, const char *schema, const
 	if (!name || !strmap_get(&s->imap, name, &i) || s->indexes[i].dead)
 		return NULL;
 	return &s->indexes[i];
+}
+
+const struct sch_index *schema_index_rebuilt(const struct schema *s, const char *table,
+					     const char *col, int opclass)
+{
+	size_t i;
+
+	for (i = 0; table && col && i < s->nindexes; i++) {
+		const struct sch_index *ix = &s->indexes[i];
+
+		if (!ix->dead && !strcmp(ix->table, table) &&
+		    sch_list_has(opclass ? ix->refs : ix->exprrefs, col))
+			return ix;
+	}
+	return NULL;
 }
 
 int schema_func_volatility(const struct schema *s, const char *name)
@@ -931,9 +950,31 @@ static void drop_objects(struct schema *s, const PgQuery__DropStmt *d)
 	}
 }
 
+/* The columns an index uses: "|a|b|" in refs (all), in expr (expressions and WHERE only). */
+static void index_refs(const PgQuery__IndexStmt *x, struct strbuf *refs, struct strbuf *expr)
+{
+	struct col_refs cr = { expr, NULL };
+	size_t i;
+
+	for (i = 0; i < x->n_index_params; i++) {
+		const PgQuery__Node *n = x->index_params[i];
+
+		if (n->node_case != PG_QUERY__NODE__NODE_INDEX_ELEM)
+			continue;
+		if (n->index_elem->name && *n->index_elem->name)
+			strbuf_addf(refs, "%s%s|", refs->len ? "" : "|", n->index_elem->name);
+		else if (n->index_elem->expr)
+			pgnode_walk(&n->index_elem->expr->base, collect_colrefs, &cr);
+	}
+	if (x->where_clause)
+		pgnode_walk(&x->where_clause->base, collect_colrefs, &cr);
+	if (expr->len)
+		strbuf_addf(refs, "%s", refs->len ? expr->buf + 1 : expr->buf);
+}
+
 static void create_index(struct schema *s, const PgQuery__IndexStmt *x, int seq)
 {
-	struct strbuf cols = STRBUF_INIT;
+	struct strbuf cols = STRBUF_INIT, refs = STRBUF_INIT, expr = STRBUF_INIT;
 	struct sch_index *ix;
 	size_t i;
 	int plain = 1;
@@ -954,6 +995,7 @@ static void create_index(struct schema *s, const PgQuery__IndexStmt *x, int seq)
 		strbuf_release(&cols);
 		return;
 	}
+	index_refs(x, &refs, &expr);
 	ALLOC_GROW(s->indexes, s->nindexes + 1, s->aindexes);
 	ix = &s->indexes[s->nindexes];
 	memset(ix, 0, sizeof(*ix));
@@ -961,7 +1003,11 @@ static void create_index(struct schema *s, const PgQuery__IndexStmt *x, int seq)
 	ix->table = xstrdup(x->relation->relname);
 	ix->seq = seq;
 	ix->cols = plain && cols.len ? strbuf_detach(&cols, NULL) : NULL;
+	ix->refs = refs.len ? strbuf_detach(&refs, NULL) : NULL;
+	ix->exprrefs = expr.len ? strbuf_detach(&expr, NULL) : NULL;
 	strbuf_release(&cols);
+	strbuf_release(&refs);
+	strbuf_release(&expr);
 	map_put(s, &s->imap, ix->name, s->nindexes);
 	s->nindexes++;
 }

@@ -49,6 +49,8 @@ struct sch_index {
 	char *table;
 	int seq;
 	char *cols;      /* "|a|b|" plain key columns, NULL if any is an expression */
+	char *refs;      /* "|a|b|" every column it uses: keys, expressions, WHERE (or NULL) */
+	char *exprrefs;  /* "|a|" the columns its expressions and WHERE use (or NULL) */
 	int dead;
 };
 
@@ -91,6 +93,11 @@ void schema_rollback(struct schema *s);
 /* Lookups; schema may be NULL (matches any). Pointers are valid until the next apply. */
 struct sch_table *schema_table(const struct schema *s, const char *schema, const char *name);
 struct sch_index *schema_index(const struct schema *s, const char *schema, const char *name);
+/* An index of table that ALTER COLUMN col TYPE rebuilds although the table is not rewritten:
+ * one whose expressions or WHERE use col, or (opclass: the operator class changes, text to
+ * citext) any that uses col. NULL when none. */
+const struct sch_index *schema_index_rebuilt(const struct schema *s, const char *table,
+					     const char *col, int opclass);
 /* Volatility of a function the migrations created (enum volatility), -1 when unknown. */
 int schema_func_volatility(const struct schema *s, const char *name);
 struct sch_named *schema_domain(const struct schema *s, const char *name);

@@ -37,7 +37,7 @@ static const char *const code_rules[] = {
 	"uncommitted-transaction", "unused-directive", "vacuum-full", "validate-same-transaction",
 	"drop-schema-cascade", "drop-cascade", "drop-owned", "drop-object", "rename-object",
 	"rename-enum-value", "set-schema", "validate-constraint-combined", "add-constraint-using-index",
-	"dynamic-sql",
+	"dynamic-sql", "add-column-json",
 };
 
 START_TEST(catalog_matches_the_code)
@@ -187,7 +187,7 @@ static const struct {
 	{ "prefer-text", "CREATE TABLE t (a \"char\", b varchar, c text);", 0 },
 	{ "prefer-text", "CREATE TABLE t (a char(2), b character varying(10));", 2 },
 	{ "prefer-timestamptz", "CREATE TABLE t (a timestamp with time zone, b timestamp(3) without time zone);", 1 },
-	{ "prefer-jsonb", "ALTER TABLE t ADD COLUMN p json;", 1 },
+	{ "prefer-jsonb", "ALTER TABLE t ADD COLUMN p json;", 0 }, /* add-column-json reports it */
 	{ "prefer-identity", "CREATE TABLE t (id serial8);", 1 },
 	{ "enum-value-ordering", "ALTER TYPE s RENAME VALUE 'a' TO 'b';", 0 },
 	{ "validate-same-transaction", "BEGIN;\nALTER TABLE o ADD CONSTRAINT c CHECK (x > 0) NOT VALID;\nCOMMIT;\n"
@@ -228,6 +228,32 @@ static const struct {
 	{ "change-column-type", "CREATE TABLE t (c timestamptz);\n-- next migration\nSET TimeZone = 'Europe/Paris';\n"
 				"ALTER TABLE t ALTER COLUMN c TYPE timestamp;", 1 },
 	{ "change-column-type", "CREATE TABLE t (c varchar(9));\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE varchar(20) USING c::text;", 1 },
+	/* a row of text or an index rebuilt: the column's CHECK re-checked, an unknown type */
+	{ "change-column-type", "CREATE TABLE t (c varchar(9) CHECK (c <> ''));\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE text;", 1 },
+	{ "change-column-type", "CREATE TABLE t (c varchar(9), d int CHECK (d > 0));\n-- next migration\nALTER TABLE t ALTER COLUMN c TYPE text;", 0 },
+	{ "change-column-type", "ALTER TABLE t ALTER COLUMN c TYPE text;", 1 },
+	{ "change-column-type", "SELECT 'ALTER TABLE t ALTER COLUMN c TYPE text';", 0 },
+	/* an index PostgreSQL cannot keep: operator class text <-> citext, an expression or WHERE */
+	{ "change-column-type", "CREATE TABLE t (c text, d text);\nCREATE INDEX t_c ON t (c);\n-- next migration\n"
+				"ALTER TABLE t ALTER COLUMN c TYPE citext;", 1 },
+	{ "change-column-type", "CREATE TABLE t (c varchar(9), d text);\nCREATE INDEX t_c ON t (c);\n-- next migration\n"
+				"ALTER TABLE t ALTER COLUMN c TYPE text;", 0 },
+	{ "change-column-type", "CREATE TABLE t (c varchar(9), d text);\nCREATE INDEX t_c ON t (lower(c));\n-- next migration\n"
+				"ALTER TABLE t ALTER COLUMN c TYPE text;", 1 },
+	{ "change-column-type", "CREATE TABLE t (c varchar(9), d text);\nCREATE INDEX t_d ON t (d) WHERE c <> '';\n-- next migration\n"
+				"ALTER TABLE t ALTER COLUMN c TYPE varchar(20);", 1 },
+	{ "change-column-type", "CREATE TABLE t (c varchar(9), d text);\nCREATE INDEX c ON t (lower(d)) WHERE d <> 'c';\n-- next migration\n"
+				"ALTER TABLE t ALTER COLUMN c TYPE varchar(20);", 0 },
+	{ "change-column-type", "CREATE TABLE t (c text, d text);\nCREATE INDEX t_c ON t (c);\nDROP INDEX t_c;\n-- next migration\n"
+				"ALTER TABLE t ALTER COLUMN c TYPE citext;", 0 },
+	/* json added to an existing table (not to one created here, not jsonb, not a string) */
+	{ "add-column-json", "ALTER TABLE t ADD COLUMN p json;", 1 },
+	{ "add-column-json", "ALTER TABLE t ADD COLUMN p pg_catalog.json, ADD COLUMN q json[];", 2 },
+	{ "add-column-json", "ALTER TABLE t ADD COLUMN p jsonb;", 0 },
+	{ "add-column-json", "ALTER TABLE t ADD COLUMN p myschema.json;", 0 },
+	{ "add-column-json", "CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN p json;", 0 },
+	{ "add-column-json", "ALTER TABLE t ADD COLUMN p text DEFAULT 'json';\n-- ALTER TABLE t ADD COLUMN p json;", 0 },
+	{ "prefer-jsonb", "CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN p json;", 1 },
 	/* objects other than tables: created here or in an earlier migration */
 	{ "drop-schema-cascade", "DROP SCHEMA s;", 0 },
 	{ "drop-schema-cascade", "CREATE SCHEMA s;\n-- next migration\nDROP SCHEMA s CASCADE;", 1 },
@@ -300,6 +326,50 @@ START_TEST(hand_written_cases)
 }
 END_TEST
 
+/* The severity a finding gets where a rule reports both: an error unless the danger is proven
+ * to hang on something outside the migration. */
+static const struct {
+	const char *rule, *sql;
+	enum lint_severity want;
+} severities[] = {
+	/* the current type is unknown: it may rewrite */
+	{ "change-column-type", "ALTER TABLE t ALTER COLUMN c TYPE text;", LINT_ERROR },
+	{ "change-column-type", "ALTER TABLE t ALTER COLUMN c TYPE numeric(12,2);", LINT_ERROR },
+	/* no rewrite, but the CHECK on the column scans the table under ACCESS EXCLUSIVE */
+	{ "change-column-type", "CREATE TABLE t (c varchar(9) CHECK (c <> ''));\n-- next migration\n"
+				"ALTER TABLE t ALTER COLUMN c TYPE text;", LINT_ERROR },
+	/* unknown type to a date/time type: only that family casts to it without USING */
+	{ "change-column-type", "ALTER TABLE t ALTER COLUMN c TYPE timestamptz;", LINT_WARNING },
+	/* known type, the rewrite hangs on the server's TimeZone */
+	{ "change-column-type", "CREATE TABLE t (c timestamp);\n-- next migration\n"
+				"ALTER TABLE t ALTER COLUMN c TYPE timestamptz;", LINT_WARNING },
+	/* a function the migrations do not declare: VOLATILE, as CREATE FUNCTION's default */
+	{ "add-column-volatile-default", "ALTER TABLE t ADD COLUMN c uuid DEFAULT uuid();", LINT_ERROR },
+	{ "add-column-volatile-default", "ALTER TABLE t ADD COLUMN c jsonb DEFAULT app.settings();", LINT_ERROR },
+	{ "add-column-json", "ALTER TABLE t ADD COLUMN p json;", LINT_ERROR },
+};
+
+START_TEST(severity_cases)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(severities); i++) {
+		struct lint_result r;
+		const struct lint_finding *f;
+
+		lint_result_init(&r);
+		lt_lint(&r, severities[i].sql, NULL);
+		f = lt_find(&r, severities[i].rule);
+		ck_assert_msg(f != NULL, "%s: not reported in\n%s\ngot:\n%s", severities[i].rule,
+			      severities[i].sql, lt_dump(&r));
+		ck_assert_msg(f->severity == severities[i].want, "%s: severity %d, want %d in\n%s",
+			      severities[i].rule, (int)f->severity, (int)severities[i].want,
+			      severities[i].sql);
+		lint_result_release(&r);
+	}
+}
+END_TEST
+
 START_TEST(explain_prints_the_catalog)
 {
 	char *buf = NULL;
@@ -331,6 +401,7 @@ Suite *lint_rules_suite(void)
 	tcase_add_loop_test(tc, example_good_does_not, 0, n);
 	tcase_add_loop_test(tc, regex_fooler_does_not, 0, n);
 	tcase_add_test(tc, hand_written_cases);
+	tcase_add_test(tc, severity_cases);
 	tcase_add_test(tc, explain_prints_the_catalog);
 	suite_add_tcase(s, tc);
 	return s;
