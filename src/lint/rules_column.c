@@ -379,6 +379,22 @@ static void change_type(struct lint_ctx *c, struct col_ctx *x)
 	lint_column_retyped(c, rel, col, d->type_name);
 }
 
+/* A validated constraint whose definition no migration read shows, named as if it proved
+ * col IS NOT NULL (its name holds the column's and "null" or "nn": users_email_not_null). */
+static const char *unknown_notnull_check(const struct sch_table *t, const char *col)
+{
+	size_t i;
+
+	for (i = 0; t && i < t->nchecks; i++) {
+		const char *n = t->checks[i].name;
+
+		if (t->checks[i].unknown && t->checks[i].valid && n && strstr(n, col) &&
+		    (strstr(n, "null") || strstr(n, "nn")))
+			return n;
+	}
+	return NULL;
+}
+
 static void set_not_null(struct lint_ctx *c, struct col_ctx *x)
 {
 	const char *rel = x->a->relation->relname, *col = x->cmd->name;
@@ -389,6 +405,20 @@ static void set_not_null(struct lint_ctx *c, struct col_ctx *x)
 		return;
 	if (c->pg >= 12 && sch_table_notnull_check(x->t, col))
 		return;
+	if (c->pg >= 12 && unknown_notnull_check(x->t, col)) {
+		struct lint_emit e = {
+			.rule = "set-not-null", .where = x->where, .severity = LINT_WARNING,
+			.lock = { LOCK_ACCESS_EXCLUSIVE, 0, 0, rel },
+			.vars = { "table", x->table, "column", ctx_ident(c, col),
+				  "check_name", ctx_ident(c, unknown_notnull_check(x->t, col)) },
+		};
+
+		lint_report(c, &e, "SET NOT NULL on %s.%s skips the scan only if the validated constraint "
+			    "%s is CHECK (%s IS NOT NULL): it was added before the migrations read",
+			    ctx_quote(c, rel), ctx_quote(c, col),
+			    ctx_quote(c, unknown_notnull_check(x->t, col)), col);
+		return;
+	}
 	for (i = 0; x->t && i < x->t->nchecks; i++)
 		if (sch_list_has(x->t->checks[i].notnull, col))
 			has_check = 1;

@@ -750,11 +750,25 @@ static void alter_cmd(struct schema *s, struct sch_table *t, const PgQuery__Alte
 		drop_check(t, c->name);
 		break;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint:
-	case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraintRecurse:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraintRecurse: {
+		int found = 0;
+
 		for (i = 0; i < t->nchecks; i++)
 			if (t->checks[i].name && !strcmp(t->checks[i].name, c->name))
-				t->checks[i].valid = 1;
+				t->checks[i].valid = found = 1;
+		/* a table from before the migrations read: a constraint added there, what it checks
+		 * unknown (set-not-null weighs its name) */
+		if (!found && !t->seq && c->name) {
+			struct sch_check *k;
+
+			ALLOC_GROW(t->checks, t->nchecks + 1, t->achecks);
+			k = &t->checks[t->nchecks++];
+			memset(k, 0, sizeof(*k));
+			k->name = xstrdup(c->name);
+			k->valid = k->unknown = 1;
+		}
 		break;
+	}
 	default:
 		break;
 	}

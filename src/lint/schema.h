@@ -24,6 +24,7 @@ struct sch_check {
 	char *notnull;   /* "|a|b|": columns it proves NOT NULL (col IS NOT NULL), or NULL */
 	char *cols;      /* "|a|b|": columns its expression reads */
 	int valid;
+	int unknown;     /* validated, its definition not in the migrations read (notnull, cols NULL) */
 };
 
 enum sch_kind { SCH_TABLE, SCH_VIEW, SCH_MATVIEW };

@@ -347,6 +347,22 @@ static const struct {
 	{ "add-column-volatile-default", "ALTER TABLE t ADD COLUMN c uuid DEFAULT uuid();", LINT_ERROR },
 	{ "add-column-volatile-default", "ALTER TABLE t ADD COLUMN c jsonb DEFAULT app.settings();", LINT_ERROR },
 	{ "add-column-json", "ALTER TABLE t ADD COLUMN p json;", LINT_ERROR },
+	/* a constraint from before the migrations read, validated, named for the column's NOT NULL */
+	{ "set-not-null", "ALTER TABLE foo VALIDATE CONSTRAINT foo_bar_not_null;\n"
+			  "ALTER TABLE foo ALTER COLUMN bar SET NOT NULL;", LINT_WARNING },
+	{ "set-not-null", "ALTER TABLE foo VALIDATE CONSTRAINT foo_bar_nn;\n-- next migration\n"
+			  "ALTER TABLE foo ALTER COLUMN bar SET NOT NULL;", LINT_WARNING },
+	/* named for something else, not validated, on a table the migrations created, or in text */
+	{ "set-not-null", "ALTER TABLE foo VALIDATE CONSTRAINT foo_bar_positive;\n"
+			  "ALTER TABLE foo ALTER COLUMN bar SET NOT NULL;", LINT_ERROR },
+	{ "set-not-null", "ALTER TABLE foo VALIDATE CONSTRAINT foo_baz_not_null;\n"
+			  "ALTER TABLE foo ALTER COLUMN bar SET NOT NULL;", LINT_ERROR },
+	{ "set-not-null", "-- ALTER TABLE foo VALIDATE CONSTRAINT foo_bar_not_null;\n"
+			  "SELECT 'ALTER TABLE foo VALIDATE CONSTRAINT foo_bar_not_null';\n"
+			  "ALTER TABLE foo ALTER COLUMN bar SET NOT NULL;", LINT_ERROR },
+	{ "set-not-null", "CREATE TABLE foo (bar int);\n-- next migration\n"
+			  "ALTER TABLE foo VALIDATE CONSTRAINT foo_bar_not_null;\n"
+			  "ALTER TABLE foo ALTER COLUMN bar SET NOT NULL;", LINT_ERROR },
 };
 
 START_TEST(severity_cases)
