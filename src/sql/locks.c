@@ -78,6 +78,7 @@ static const char *const stable_funcs[] = {
 	"txid_current_snapshot", "pg_current_snapshot", "timezone", "make_timestamptz",
 	"has_table_privilege", "has_schema_privilege", "pg_postmaster_start_time",
 	"to_regclass", "to_regtype", "obj_description", "col_description",
+	"array_to_string", "to_number", "quote_literal", "quote_nullable",
 };
 
 static const char *const immutable_funcs[] = {
@@ -99,7 +100,9 @@ static const char *const immutable_funcs[] = {
 	"to_tsvector", "setweight", "hashtext", "inet", "cidr", "host", "masklen",
 	"numrange", "int4range", "int8range", "daterange", "tsrange", "tstzrange",
 	"point", "box", "circle", "lseg", "path", "polygon", "isfinite",
-	"pg_catalog.now",
+	"pg_catalog.now", "array_position", "array_positions", "date_bin", "json_object",
+	"jsonb_object", "justify_days", "justify_hours", "justify_interval", "num_nonnulls",
+	"num_nulls", "quote_ident", "regexp_split_to_array", "string_to_array", "to_hex",
 };
 
 static int in_list(const char *name, const char *const *list, size_t n)

@@ -247,6 +247,8 @@ static const struct {
 	{ "change-column-type", "CREATE TABLE t (c text, d text);\nCREATE INDEX t_c ON t (c);\nDROP INDEX t_c;\n-- next migration\n"
 				"ALTER TABLE t ALTER COLUMN c TYPE citext;", 0 },
 	/* json added to an existing table (not to one created here, not jsonb, not a string) */
+	{ "add-column-volatile-default", "ALTER TABLE t ADD COLUMN c text[] DEFAULT string_to_array('a,b', ',');", 0 },
+	{ "add-column-volatile-default", "ALTER TABLE t ADD COLUMN c text DEFAULT extensions.uuid_generate_v4()::text;", 1 },
 	{ "add-column-json", "ALTER TABLE t ADD COLUMN p json;", 1 },
 	{ "add-column-json", "ALTER TABLE t ADD COLUMN p pg_catalog.json, ADD COLUMN q json[];", 2 },
 	{ "add-column-json", "ALTER TABLE t ADD COLUMN p jsonb;", 0 },
