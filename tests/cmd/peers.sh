@@ -94,6 +94,16 @@ done
 q "ALTER TABLE j ALTER COLUMN p TYPE jsonb USING p::jsonb" >/dev/null
 expect_eq "$(q "SELECT count(*) FROM (SELECT DISTINCT * FROM j) s")" 2 "server: the same query works on jsonb"
 
+# A type change without a rewrite still re-checks the CHECK constraints on the column, row by
+# row (a function in the CHECK counts the rows), and not those on other columns.
+q "CREATE FUNCTION seen(text) RETURNS bool LANGUAGE plpgsql IMMUTABLE AS \$\$BEGIN RAISE NOTICE 'seen %', \$1; RETURN true; END\$\$;
+   CREATE TABLE ck (c varchar(10) CHECK (seen(c)), d text CHECK (seen(d)));
+   INSERT INTO ck SELECT 'v' || g, 'w' FROM generate_series(1, 3) g;" >/dev/null
+expect_eq "$(q "ALTER TABLE ck ALTER COLUMN c TYPE text" | grep -c 'NOTICE:  seen v')" 3 \
+	"server: varchar(10) -> text re-checks the column's CHECK on every row (change-column-type)"
+expect_eq "$(q "ALTER TABLE ck ALTER COLUMN c TYPE varchar(20)" | grep -c 'NOTICE:  seen w')" 0 \
+	"server: ... and not the CHECK of another column"
+
 # relfilenode IX: a new one after the ALTER is a rebuild
 rel() { q "SELECT relfilenode FROM pg_class WHERE relname = '$1'"; }
 # index_rebuilt COLTYPE INDEX-DEFINITION NEWTYPE: "rebuilt" or "kept" (the table is never rewritten)
