@@ -156,7 +156,14 @@ static void reindex(struct lint_ctx *c, const PgQuery__ReindexStmt *r)
 			}
 		}
 
-		if (c->pg < 12)
+		if (r->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM) {
+			/* no CONCURRENTLY form: nothing to rewrite it to */
+			e.vars[2] = "statement";
+			e.vars[3] = "-- REINDEX SYSTEM has no CONCURRENTLY form: run it in a maintenance "
+				    "window, not in a migration";
+			lint_report(c, &e, "REINDEX SYSTEM locks the system catalogs that every query reads, "
+				    "and cannot run CONCURRENTLY");
+		} else if (c->pg < 12)
 			lint_report(c, &e, "REINDEX holds SHARE on %s (writes wait) and ACCESS EXCLUSIVE on "
 				    "the index (queries that use it wait); REINDEX CONCURRENTLY needs "
 				    "PostgreSQL 12: build a new index CONCURRENTLY and swap", what);

@@ -349,6 +349,7 @@ static const struct {
 	{ "add-column-volatile-default", "ALTER TABLE t ADD COLUMN c uuid DEFAULT uuid();", LINT_ERROR },
 	{ "add-column-volatile-default", "ALTER TABLE t ADD COLUMN c jsonb DEFAULT app.settings();", LINT_ERROR },
 	{ "add-column-json", "ALTER TABLE t ADD COLUMN p json;", LINT_ERROR },
+	{ "reindex-non-concurrently", "REINDEX SYSTEM app;", LINT_ERROR },
 	/* a constraint from before the migrations read, validated, named for the column's NOT NULL */
 	{ "set-not-null", "ALTER TABLE foo VALIDATE CONSTRAINT foo_bar_not_null;\n"
 			  "ALTER TABLE foo ALTER COLUMN bar SET NOT NULL;", LINT_WARNING },
