@@ -581,6 +581,18 @@ static void add_check(struct sch_table *t, const PgQuery__Constraint *k, const c
 	strbuf_release(&cols);
 }
 
+/* A validated constraint whose definition is not in the migrations read. */
+static void add_unknown_check(struct sch_table *t, const char *name)
+{
+	struct sch_check *k;
+
+	ALLOC_GROW(t->checks, t->nchecks + 1, t->achecks);
+	k = &t->checks[t->nchecks++];
+	memset(k, 0, sizeof(*k));
+	k->name = xstrdup(name);
+	k->valid = k->unknown = 1;
+}
+
 static void drop_check(struct sch_table *t, const char *name)
 {
 	size_t i;
@@ -758,15 +770,8 @@ static void alter_cmd(struct schema *s, struct sch_table *t, const PgQuery__Alte
 				t->checks[i].valid = found = 1;
 		/* a table from before the migrations read: a constraint added there, what it checks
 		 * unknown (set-not-null weighs its name) */
-		if (!found && !t->seq && c->name) {
-			struct sch_check *k;
-
-			ALLOC_GROW(t->checks, t->nchecks + 1, t->achecks);
-			k = &t->checks[t->nchecks++];
-			memset(k, 0, sizeof(*k));
-			k->name = xstrdup(c->name);
-			k->valid = k->unknown = 1;
-		}
+		if (!found && !t->seq && c->name)
+			add_unknown_check(t, c->name);
 		break;
 	}
 	default:
