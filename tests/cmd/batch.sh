@@ -6,26 +6,12 @@
 # any change; a lock timeout retries the batch; an old history table gains its column.
 . "$TOP/tests/lib/t.sh"
 . "$TOP/tests/lib/pg.sh"
+. "$TOP/tests/lib/bg.sh"
 
 db=$(pg_fresh_db); export PGDATABASE=$db
 D="$T_WORK/m"; mkdir -p "$D"
 A="--dir $D --no-backup"
 
-# bg ARGS...: migrate in the background, with SIGINT not ignored (as a terminal would)
-bg() {
-	env --default-signal=INT,TERM "$MIGRATE" "$@" >"$T_WORK/out" 2>"$T_WORK/err" </dev/null &
-	PID=$!
-}
-finish() {
-	wait $PID; T_RC=$?
-	T_OUT=$(cat "$T_WORK/out"); T_ERR=$(cat "$T_WORK/err")
-	cat "$T_WORK/out" "$T_WORK/err" >>"$T_ALL_OUTPUT"
-}
-# until SQL prints t, at most 30 s
-until_true() {
-	_i=0
-	while [ "$(psql_q -c "$1")" != t ] && [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
-}
 batches_done() { # VERSION: the batches its progress counts
 	psql_q -c "SELECT coalesce((progress->>'batches')::int, 0) FROM schema_migrations WHERE version = $1"
 }
