@@ -223,8 +223,12 @@ run plan --dir "$D"
 expect_out "in batches of 100 rows over the table's key.*: about 10 batches for ~1000 rows" "plan: the batches expected from the row estimate"
 run plan --dir "$D" --format json
 expect_eq "$(printf '%s' "$T_OUT" | tr -d ' \n' | grep -o '"batch":{[^}]*}')" '"batch":{"size":100,"rows_estimate":1000}' "plan --format json: the batch size and row estimate"
+run plan --dir "$D" --format markdown
+expect_out "^- line 2: in batches of 100 rows over the table's key, each its own transaction that records its progress \(docs/batch.md\): about 10 batches for \\\\?~1000 rows" "plan --format markdown: the batches expected from the row estimate, under the lock table"
 run plan --dir "$D" --offline
 expect_out "in batches of 100 rows over the table's key" "plan --offline: batched, without an estimate"
+run plan --dir "$D" --offline --format markdown
+expect_out "^- line 2: in batches of 100 rows over the table's key, each its own transaction that records its progress \(docs/batch.md\)$" "plan --offline --format markdown: batched, without an estimate"
 rm "$D/5_plan.up.sql" "$D/5_plan.down.sql"
 
 run $A up --batch-rate -1
