@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every index of table whose keys include column, with its key columns by name. */
+/* Every index of table whose keys, expressions or predicate use column, with its key
+ * columns by name. */
 static PGresult *index_rows(struct db *db, const char *table, const char *column)
 {
 	static const char sql[] =
@@ -19,8 +20,12 @@ static PGresult *index_rows(struct db *db, const char *table, const char *column
 		"  coalesce(con.contype, '') "
 		"FROM pg_index ix JOIN pg_class ic ON ic.oid = ix.indexrelid JOIN pg_am am ON am.oid = ic.relam "
 		"LEFT JOIN pg_constraint con ON con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid "
-		"WHERE ix.indrelid = to_regclass($1) AND (SELECT attnum FROM pg_attribute "
-		"  WHERE attrelid = ix.indrelid AND attname = $2) = ANY (ix.indkey::int2[]) ORDER BY 1";
+		"WHERE ix.indrelid = to_regclass($1) AND EXISTS (SELECT FROM pg_attribute a "
+		"  WHERE a.attrelid = ix.indrelid AND a.attname = $2 AND (a.attnum = ANY (ix.indkey::int2[]) "
+		/* in an expression or the predicate: the index depends on the column */
+		"  OR EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
+		"    AND d.objid = ix.indexrelid AND d.refclassid = 'pg_class'::regclass "
+		"    AND d.refobjid = ix.indrelid AND d.refobjsubid = a.attnum))) ORDER BY 1";
 	const char *params[2] = { table, column };
 
 	return db_exec(db, sql, 2, params);
