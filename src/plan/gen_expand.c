@@ -10,6 +10,7 @@
 #include <string.h>
 
 struct ct {
+	const char *opt;      /* "--change-type" or "--rename-column" */
 	int rename;           /* --rename-column: no renames; a two-way trigger */
 	const char *oa, *na, *rawoa; /* the old and new column's names after the swap */
 	char *table, *column, *rawnew, *rawold, *rawfn;
@@ -19,7 +20,8 @@ struct ct {
 	struct gen_identity id; /* col.identity: its sequence */
 	struct gen_index *ix;
 	struct gen_fk *fk;
-	int nix, nfk;
+	struct gen_con *con;  /* CHECK and FOREIGN KEY constraints of the table on the column */
+	int nix, nfk, ncon;
 };
 
 /* name + "_new", within 63 bytes */
@@ -131,15 +133,18 @@ static void index_steps(struct gen_out *o, const struct ct *x)
 	for (int i = 0; i < x->nix; i++) {
 		const struct gen_index *ix = &x->ix[i];
 		char *tmp = tmp_name(ix->name), *q = gen_ident(tmp), *cols = swap_col(ix->cols, x->c, x->cn);
-		char *name = xasprintf("index_%s", tmp);
+		char *name = xasprintf("index_%s", tmp), *create;
 
+		/* an expression, a predicate, INCLUDE, another method: its own definition */
+		create = ix->plain ? xasprintf("CREATE %sINDEX CONCURRENTLY IF NOT EXISTS %s ON %s (%s)",
+					       ix->unique ? "UNIQUE " : "", q, x->t, cols)
+				   : gen_index_def(ix, x->column, x->cn, tmp, 1);
 		gen_add(o, name,
 			xasprintf("-- %s\n-- %s rebuilt on %s, CONCURRENTLY: writes go on (no transaction).%s\n"
-				  "CREATE %sINDEX CONCURRENTLY IF NOT EXISTS %s ON %s (%s);\n", x->why, ix->name,
-				  x->rawnew, ix->conname ? "\n-- The swap makes it the constraint." : "",
-				  ix->unique ? "UNIQUE " : "", q, x->t, cols),
+				  "%s;\n", x->why, ix->name, x->rawnew,
+				  ix->conname ? "\n-- The swap makes it the constraint." : "", create),
 			xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s;\n", q));
-		free(tmp), free(q), free(cols), free(name);
+		free(tmp), free(q), free(cols), free(name), free(create);
 	}
 }
 
@@ -208,6 +213,7 @@ static void swap_up(struct strbuf *u, const struct ct *x, const char *seq)
 			    "ALTER TABLE %s RENAME COLUMN %s TO %s;\n"
 			    "-- migrate:allow rename-column the swap: the name keeps working, on the new column\n"
 			    "ALTER TABLE %s RENAME COLUMN %s TO %s;\n", x->t, x->c, x->co, x->t, x->cn, x->c);
+	gen_con_swap_up(u, x->t, x->con, x->ncon);
 	if (x->col.dflt)
 		strbuf_addf(u, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n", x->t, x->na, x->col.dflt);
 	if (seq)
@@ -235,6 +241,7 @@ static void swap_down(struct strbuf *d, const struct ct *x, const char *seq)
 	strbuf_addstr(d, "-- Back to both columns, the old one with the name, the constraints and the trigger.\n"
 		      "-- A down is rare: it rebuilds the old constraints under lock (allowed below).\n");
 	drop_key_constraints(d, x);
+	gen_con_swap_down(d, x->t, x->con, x->ncon, 0);
 	if (seq)
 		strbuf_addf(d, "ALTER SEQUENCE %s OWNED BY %s.%s;\n", seq, x->t, x->oa);
 	if (x->col.dflt)
@@ -254,6 +261,7 @@ static void swap_down(struct strbuf *d, const struct ct *x, const char *seq)
 			    "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n", x->t, x->c);
 	if (x->col.identity)
 		gen_identity_move(d, x->t, &x->id, x->cn, x->c);
+	gen_con_swap_down(d, x->t, x->con, x->ncon, 1);
 	for (int i = 0; i < x->nix; i++)
 		if (x->ix[i].conname) {
 			char *n = gen_ident(x->ix[i].conname), *tmp = tmp_name(x->ix[i].name), *q = gen_ident(tmp);
@@ -329,15 +337,18 @@ static void contract_step(struct gen_out *o, const struct ct *x)
 		    "UPDATE %s SET %s = %s;\n", x->t, x->oa, x->col.type, x->t, x->oa, back);
 	free(back);
 	for (int i = 0; i < x->nix; i++) {
-		char *orig, *cols;
+		char *orig, *cols, *create;
 
 		if (x->ix[i].conname)
 			continue;
 		orig = gen_ident(x->ix[i].name), cols = swap_col(x->ix[i].cols, x->c, x->oa);
+		create = x->ix[i].plain ? xasprintf("CREATE %sINDEX %s ON %s (%s)", x->ix[i].unique ?
+						    "UNIQUE " : "", orig, x->t, cols)
+					: gen_index_def(&x->ix[i], x->column, x->oa, x->ix[i].name, 0);
 		strbuf_addf(&d, "-- migrate:allow create-index-non-concurrently a down restoring the dropped column\n"
 			    "-- migrate:allow slow-statement-after-lock a down restoring the dropped column\n"
-			    "CREATE %sINDEX %s ON %s (%s);\n", x->ix[i].unique ? "UNIQUE " : "", orig, x->t, cols);
-		free(orig), free(cols);
+			    "%s;\n", create);
+		free(orig), free(cols), free(create);
 	}
 	gen_add(o, name, strbuf_detach(&u, NULL), strbuf_detach(&d, NULL));
 	free(name);
@@ -359,46 +370,28 @@ static char *owned_sequence(struct db *db, const char *table, const char *column
 /* What the generator cannot carry over: refused, with what to do. */
 static int refuse(const struct ct *x)
 {
-	for (int i = 0; i < x->nix; i++)
-		if (!x->ix[i].plain) {
-			log_error("--change-type: index %s on %s is not a plain btree on columns "
-				  "(an expression, a predicate, INCLUDE, or an exclusion constraint): not generated yet",
+	for (int i = 0; i < x->nix; i++) {
+		char *def = x->ix[i].plain ? NULL : gen_index_def(&x->ix[i], x->column, x->cn, "x", 1);
+
+		if (!x->ix[i].plain && (x->ix[i].conname || x->ix[i].excl || !def)) {
+			log_error("%s: index %s on %s backs a constraint and is not a plain btree on columns "
+				  "(an exclusion constraint, or a key with INCLUDE): not generated", x->opt,
 				  x->ix[i].name, x->table);
+			log_hint("drop it first and add it again on the new column after the sequence "
+				 "(docs/recipes.md)");
+			free(def);
 			return -1;
 		}
+		free(def);
+	}
 	return 0;
-}
-
-/* CHECK, FOREIGN KEY or EXCLUDE constraints of the table on the column: their names, or NULL. */
-static char *other_constraints(struct db *db, const char *table, const char *column)
-{
-	static const char sql[] =
-		"SELECT string_agg(conname, ', ') FROM pg_constraint WHERE conrelid = to_regclass($1) "
-		"AND contype IN ('c', 'f', 'x', 't') AND (SELECT attnum FROM pg_attribute WHERE "
-		"attrelid = conrelid AND attname = $2) = ANY (conkey)";
-	const char *params[2] = { table, column };
-	PGresult *r = db_exec(db, sql, 2, params);
-	char *s = NULL;
-
-	if (r && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
-		s = xstrdup(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return s;
 }
 
 static int read_table(struct db *db, struct ct *x)
 {
-	char *other;
-
-	if (gen_read_column(db, x->table, x->column, &x->col) < 0)
+	if (gen_read_column(db, x->table, x->column, &x->col) < 0 ||
+	    gen_read_constraints(db, x->opt, x->table, x->column, &x->con, &x->ncon) < 0)
 		return -1;
-	other = other_constraints(db, x->table, x->column);
-	if (other) {
-		log_error("--change-type: %s.%s has constraints that would have to be rebuilt on the new column "
-			  "(%s): not generated yet", x->table, x->column, other);
-		free(other);
-		return -1;
-	}
 	if (x->col.identity &&
 	    gen_read_identity(db, x->table, x->column, x->col.identity, &x->id) < 0)
 		return -1;
@@ -416,12 +409,13 @@ static void ct_release(struct ct *x)
 	gen_indexes_release(x->ix, x->nix);
 	gen_fks_release(x->fk, x->nfk);
 	gen_identity_release(&x->id);
+	gen_cons_release(x->con, x->ncon);
 }
 
 int gen_expand_contract(struct gen_out *o, struct db *db, const char *opt, const char *spec, const char *arg,
 			int rename, const char *using)
 {
-	struct ct x = { .rename = rename, .using = using };
+	struct ct x = { .opt = opt, .rename = rename, .using = using };
 	struct strbuf u = STRBUF_INIT, d = STRBUF_INIT;
 	char *seq, *name;
 
@@ -454,6 +448,12 @@ int gen_expand_contract(struct gen_out *o, struct db *db, const char *opt, const
 	if (x.col.not_null)
 		gen_not_null_steps(o, x.table, x.rawnew, x.why);
 	index_steps(o, &x);
+	if (gen_con_steps(o, x.t, x.column, x.cn, x.why, x.con, x.ncon) < 0) {
+		free(seq);
+		x.type = NULL;
+		ct_release(&x);
+		return -1;
+	}
 	swap_up(&u, &x, seq);
 	swap_down(&d, &x, seq);
 	name = xasprintf("%s_%s_%s", rename ? "switch" : "swap", x.table, x.column);
