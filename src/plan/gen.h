@@ -86,6 +86,7 @@ int gen_check_cast(struct db *db, const char *table, const char *column, const c
 /* A CHECK or FOREIGN KEY constraint of the table on the column (gen_constraint.c). */
 struct gen_con {
 	char *name, *def;     /* pg_get_constraintdef */
+	char *reftable;       /* a foreign key's referenced table, when another (regclass text) */
 	int fkey, validated;
 };
 /* The table's constraints on column; -1 (printed) on error or when one is an

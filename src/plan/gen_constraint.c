@@ -22,7 +22,9 @@ int gen_read_constraints(struct db *db, const char *opt, const char *table, cons
 			 struct gen_con **out, int *n)
 {
 	static const char sql[] =
-		"SELECT conname, contype, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+		"SELECT conname, contype, pg_get_constraintdef(oid), convalidated, "
+		"  CASE WHEN contype = 'f' AND confrelid <> conrelid THEN confrelid::regclass::text END "
+		"FROM pg_constraint "
 		"WHERE conrelid = to_regclass($1) AND contype IN ('c', 'f', 'x', 't') AND (SELECT attnum "
 		"FROM pg_attribute WHERE attrelid = conrelid AND attname = $2) = ANY (conkey) ORDER BY 1";
 	const char *params[2] = { table, column };
@@ -41,6 +43,7 @@ int gen_read_constraints(struct db *db, const char *opt, const char *table, cons
 		c->def = xstrdup(PQgetvalue(r, i, 2));
 		c->validated = PQgetvalue(r, i, 3)[0] == 't';
 		c->fkey = type == 'f';
+		c->reftable = PQgetisnull(r, i, 4) ? NULL : xstrdup(PQgetvalue(r, i, 4));
 		*n = i + 1;
 		if (type == 'x' || type == 't') {
 			log_error("%s: %s.%s is in %s constraint %s: not generated", opt, table, column,
@@ -129,6 +132,6 @@ void gen_con_swap_down(struct strbuf *d, const char *t, const struct gen_con *co
 void gen_cons_release(struct gen_con *c, int n)
 {
 	for (int i = 0; i < n; i++)
-		free(c[i].name), free(c[i].def);
+		free(c[i].name), free(c[i].def), free(c[i].reftable);
 	free(c);
 }

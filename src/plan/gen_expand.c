@@ -173,19 +173,28 @@ static void drop_key_constraints(struct strbuf *sb, const struct ct *x)
  * that long; a swap that does not get it is retried (apply.retries). */
 static void swap_lock(struct strbuf *u, const struct ct *x)
 {
+	/* the tables of the keys that reference the column, and those the column's own keys
+	 * reference: dropping a foreign key locks both of its tables */
+	const char **names = xcalloc((size_t)(x->nfk + x->ncon) + 2, sizeof(*names));
+	int n = 0;
+
+	names[n++] = x->t;
+	for (int i = 0; i < x->nfk + x->ncon; i++) {
+		const char *name = i < x->nfk ? x->fk[i].table : x->con[i - x->nfk].reftable;
+		int seen = !name;
+
+		for (int j = 0; j < n && !seen; j++)
+			seen = strcmp(names[j], name) == 0;
+		if (!seen)
+			names[n++] = name;
+	}
 	strbuf_addstr(u, "-- migrate:lock-timeout 50ms\n"
 		      "-- migrate:allow lock-table the swap's statements need it anyway: taken at once, "
 		      "not upgraded half way\nLOCK TABLE ");
-	strbuf_addstr(u, x->t);
-	for (int i = 0; i < x->nfk; i++) {
-		int seen = 0;
-
-		for (int j = 0; j < i; j++)
-			seen |= strcmp(x->fk[j].table, x->fk[i].table) == 0;
-		if (!seen && strcmp(x->fk[i].table, x->t) != 0)
-			strbuf_addf(u, ", %s", x->fk[i].table);
-	}
+	for (int j = 0; j < n; j++)
+		strbuf_addf(u, "%s%s", j ? ", " : "", names[j]);
 	strbuf_addstr(u, " IN ACCESS EXCLUSIVE MODE;\n");
+	free(names);
 }
 
 static void swap_up(struct strbuf *u, const struct ct *x, const char *seq)

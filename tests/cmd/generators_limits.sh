@@ -15,12 +15,13 @@ U="--database-url dbname=$db"
 # dump TABLE: its schema and its identity sequence, lines sorted, the twin's name as the table's
 dump() {
 	"$PG_BIN/pg_dump" --schema-only -t "$1" -t "$1_id_seq" "$db" | grep -v '^\\\(un\)\?restrict' |
-		grep -v '^--' | sed "s/\b$1\b/T/g; s/\b$1_/T_/g; s/,$//" | sort
+		grep -v '^--' | sed "s/\b$1\b/T/g; s/\b$1_/T_/g; s/\bident_n\b/ident/g; s/,$//" | sort
 }
 rows() { # TABLE: its rows, the columns in the base's order (a generated column is last)
 	case $1 in
 	ident*) psql_q -c "SELECT id, v FROM $1 ORDER BY 1" ;;
 	codes*) psql_q -c "SELECT id, code FROM $1 ORDER BY 1" ;;
+	refs*) psql_q -c "SELECT id, p FROM $1 ORDER BY 1" ;;
 	*) psql_q -c "SELECT id, a, b, c, d, e FROM $1 ORDER BY 1" ;;
 	esac
 }
@@ -36,6 +37,8 @@ for s in "" _n; do cat >>"$D/1_base.up.sql" <<SQL
 -- migrate:allow prefer-bigint the key the test widens
 CREATE TABLE ident$s (id int GENERATED ALWAYS AS IDENTITY (START WITH 10 INCREMENT BY 2 CACHE 5) PRIMARY KEY, v text);
 INSERT INTO ident$s (v) SELECT 'v' || g FROM generate_series(1, 300) g;
+CREATE TABLE refs$s (id bigint PRIMARY KEY, p int REFERENCES ident$s (id) ON DELETE CASCADE);
+INSERT INTO refs$s SELECT g, 10 + 2 * (g % 300) FROM generate_series(1, 200) g;
 -- migrate:allow prefer-bigint a test table
 CREATE TABLE codes$s (id int PRIMARY KEY, code text NOT NULL);
 CREATE INDEX codes${s}_code_idx ON codes$s (code);
@@ -50,7 +53,7 @@ INSERT INTO lim$s SELECT g, g, g % 5 - 2, g, nullif(g - 1, 0), g FROM generate_s
 SQL
 done
 echo "CREATE TABLE keyinc (id bigint PRIMARY KEY, f int, g int, UNIQUE (f) INCLUDE (g));" >>"$D/1_base.up.sql"
-echo "DROP TABLE ident, ident_n, codes, codes_n, lim, lim_n, keyinc;" >"$D/1_base.down.sql"
+echo "DROP TABLE refs, refs_n, ident, ident_n, codes, codes_n, lim, lim_n, keyinc;" >"$D/1_base.down.sql"
 run $A up
 expect_rc 0 "the base migration applies"
 
@@ -79,6 +82,10 @@ expect_rc 0 "--change-type of an identity primary key"
 swap=$(ls "$D"/*_swap_ident_id.up.sql)
 expect_eq "$(grep -c 'ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME public.ident_id_seq_new START WITH 10 INCREMENT BY 2 CACHE 5)' "$swap")" 1 \
 	"the swap gives the new column the identity, with the old one's options"
+run --dir $D new $U --change-type refs.p bigint
+expect_rc 0 "--change-type of a column with a foreign key to another table"
+expect_eq "$(grep '^LOCK' "$D"/*_swap_refs_p.up.sql)" "LOCK TABLE refs, ident IN ACCESS EXCLUSIVE MODE;" \
+	"its swap locks the referenced table too, first (dropping the key locks it)"
 run --dir $D new $U --change-type codes.code integer --using 'trim(code)::integer'
 expect_rc 0 "--change-type text -> integer with --using"
 expect_eq "$(grep -c 'UPDATE codes SET code_new = (trim(code)::integer)' "$D"/*_backfill_codes_code_new.up.sql)" 1 "the backfill converts with the expression"
@@ -103,7 +110,7 @@ run --dir $D lint
 expect_rc 0 "every generated migration lints clean"
 expect_no "error\[" "no error-level finding"
 
-psql_q -c "ALTER TABLE ident_n ALTER COLUMN id TYPE bigint; ALTER TABLE codes_n ALTER COLUMN code TYPE integer USING trim(code)::integer"
+psql_q -c "ALTER TABLE ident_n ALTER COLUMN id TYPE bigint; ALTER TABLE refs_n ALTER COLUMN p TYPE bigint; ALTER TABLE codes_n ALTER COLUMN code TYPE integer USING trim(code)::integer"
 psql_q -c "ALTER TABLE lim_n ALTER COLUMN a TYPE bigint, ALTER COLUMN b TYPE bigint, ALTER COLUMN c TYPE bigint, ALTER COLUMN d TYPE bigint"
 run --dir $D rehearse
 expect_rc 0 "rehearse passes"
@@ -114,6 +121,7 @@ psql_q -c "INSERT INTO codes VALUES (301, ' 5'); INSERT INTO codes_n VALUES (301
 run $A up
 expect_rc 0 "up applies the generated sequences"
 same ident ident_n "identity, after up"
+same refs refs_n "a foreign key to another table, and the identity it references, after up"
 same codes codes_n "--using, after up"
 same lim lim_n "indexes on expressions and with predicates, CHECK and FOREIGN KEY, after up"
 expect_eq "$(seqval ident)" "$(seqval ident_n)" "the identity's sequence is where the naive ALTER leaves it"
@@ -129,6 +137,7 @@ psql_q -c "INSERT INTO ident (v) VALUES ('down'); INSERT INTO ident_n (v) VALUES
 run $A up
 expect_rc 0 "up again"
 same ident ident_n "identity, after down, an insert and up"
+same refs refs_n "a foreign key to another table, after down and up"
 same codes codes_n "--using, after down and up"
 same lim lim_n "indexes, CHECK and FOREIGN KEY, after down and up"
 
