@@ -44,7 +44,7 @@ CREATE TABLE codes$s (id int PRIMARY KEY, code text NOT NULL);
 CREATE INDEX codes${s}_code_idx ON codes$s (code);
 INSERT INTO codes$s SELECT g, (g * 7)::text FROM generate_series(1, 300) g;
 -- migrate:allow prefer-bigint a test table
-CREATE TABLE lim$s (id int PRIMARY KEY, a int, b int, c int CHECK (c > 0), d int REFERENCES lim$s (id), e int);
+CREATE TABLE lim$s (id int PRIMARY KEY, a int UNIQUE, b int, c int CHECK (c > 0), d int REFERENCES lim$s (id), e int);
 CREATE INDEX lim${s}_expr ON lim$s ((a + 1));
 CREATE INDEX lim${s}_part ON lim$s (b) INCLUDE (a) WHERE b > 0 AND a IS NOT NULL;
 CREATE UNIQUE INDEX lim${s}_lower ON lim$s (lower(b::text), "c") WHERE "b" <> 7;
@@ -89,7 +89,7 @@ expect_eq "$(grep '^LOCK' "$D"/*_swap_refs_p.up.sql)" "LOCK TABLE refs, ident IN
 run --dir $D new $U --change-type codes.code integer --using 'trim(code)::integer'
 expect_rc 0 "--change-type text -> integer with --using"
 expect_eq "$(grep -c 'UPDATE codes SET code_new = (trim(code)::integer)' "$D"/*_backfill_codes_code_new.up.sql)" 1 "the backfill converts with the expression"
-# an index on an expression, a partial one with INCLUDE, a unique one on an expression
+# a UNIQUE constraint, an index on an expression, a partial one with INCLUDE, a unique one on an expression
 # with a predicate, a CHECK and a foreign key of the table: rebuilt on the new column
 for c in a b c d; do
 	run --dir $D new $U --change-type lim.$c bigint
