@@ -29,10 +29,16 @@
 # UPDATE's locks make few, so look at the worst and the rate, not only the
 # p99), and the failed ones.
 #
+# Then throttling (bench/online_replica.sh): a real streaming replica
+# (pg_basebackup -R, on a unix socket), apply.max_replica_lag set, its replay
+# paused during the backfill and resumed a while later: migrate's own messages,
+# how long it waited, and its rows per second before and after.
+#
 # Knobs: ONLINE_ROWS (1000000), ONLINE_BATCH (10000), ONLINE_RUNS (5: medians),
-# ONLINE_TMPFS (1: the server's files in /dev/shm), ONLINE_LOAD (1: the runs
-# under load; 0: skip them), ONLINE_CLIENTS (4), ONLINE_KEEP=1 keeps the work
-# directory.
+# ONLINE_TMPFS (1: the server's files in /dev/shm), ONLINE_REPLICA (1: the
+# throttling run; 0: skip it), ONLINE_REPLICA_LAG (1s), ONLINE_REPLICA_PAUSE
+# (5: seconds replay stays paused), ONLINE_LOAD (1: the runs under load; 0: skip
+# them), ONLINE_CLIENTS (4), ONLINE_KEEP=1 keeps the work directory.
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -133,6 +139,8 @@ for tool in migrate loop; do
 done
 echo "migrate's rate: $((ms_med_loop * 100 / ms_med_migrate))% of the hand loop's (medians);" \
 	"per pair of runs:$(echo "$pct" | sed 's/\([0-9]\) /\1%, /g; s/\([0-9]\)$/\1%/'), median $(echo "$pct" | median)%"
+
+[ "${ONLINE_REPLICA:-1}" = 1 ] && . "$TOP/bench/online_replica.sh"
 
 [ "${ONLINE_LOAD:-1}" = 1 ] || exit 0
 

@@ -7,6 +7,7 @@
 #include "run/run.h"
 #include "run/events.h"
 #include "run/session.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 #include <stdio.h>
@@ -61,7 +62,7 @@ static int down_target(struct app *app, void *arg, struct target_result *res)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	if ((rc = steps_refuse_dirty(&s.h)) != EXIT_OK)
+	if ((rc = steps_refuse_dirty_down(&s.h, &s.set)) != EXIT_OK)
 		goto done;
 	pol.from = steps_latest(&s.h);
 	if (res)
@@ -73,10 +74,19 @@ static int down_target(struct app *app, void *arg, struct target_result *res)
 		goto done;
 	}
 	steps = xcalloc(n, sizeof(*steps));
-	for (i = 0; i < n; i++)
-		if (steps_down(&steps[i], rows[i], migration_set_find(&s.set, rows[i]->version),
-			       a->force, 0) < 0)
+	for (i = 0; i < n; i++) {
+		struct migration *m = migration_set_find(&s.set, rows[i]->version);
+
+		/* a down stopped part way through its batches: resumed (docs/batch.md) */
+		if (steps_resumable_down(rows[i], m) > 0) {
+			log_info("version %lld (%s) stopped part way through the batches of its down: "
+				 "resuming it", (long long)rows[i]->version, shown(rows[i]->name));
+			if (steps_resume_down(&steps[i], rows[i], m) < 0)
+				rc = EXIT_USAGE;
+		} else if (steps_down(&steps[i], rows[i], m, a->force, 0) < 0) {
 			rc = EXIT_USAGE;
+		}
+	}
 	if (rc != EXIT_OK)
 		goto done;
 	/* the reverted rows are the newest: the run ends at the newest of the others */

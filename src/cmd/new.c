@@ -144,10 +144,12 @@ static int write_steps(struct app *app, const struct gen_out *o)
 	return rc;
 }
 
-enum { O_NOT_NULL = 1, O_DEFAULT, O_FKEY, O_UNIQUE, O_TYPE, O_RENAME };
+enum { O_NOT_NULL = 1, O_DEFAULT, O_FKEY, O_UNIQUE, O_TYPE, O_RENAME, O_USING };
 
-/* Run the generator chosen; its extra operand (REFTABLE, TYPE, NEW) is arg. */
-static int generate(struct app *app, int which, const char *spec, const char *dflt, const char *arg)
+/* Run the generator chosen; its extra operand (REFTABLE, TYPE, NEW) is arg; dflt is
+ * --default's EXPR, using --using's. */
+static int generate(struct app *app, int which, const char *spec, const char *dflt, const char *arg,
+		    const char *using)
 {
 	struct gen_out o = { 0 };
 	struct db db = { 0 };
@@ -163,7 +165,7 @@ static int generate(struct app *app, int which, const char *spec, const char *df
 	case O_NOT_NULL: rc = gen_add_not_null(&o, dbp, spec, dflt); break;
 	case O_FKEY: rc = gen_add_foreign_key(&o, dbp, spec, arg); break;
 	case O_UNIQUE: rc = gen_add_unique(&o, dbp, spec); break;
-	case O_TYPE: rc = gen_change_type(&o, dbp, spec, arg); break;
+	case O_TYPE: rc = gen_change_type(&o, dbp, spec, arg, using); break;
 	default: rc = gen_rename_column(&o, dbp, spec, arg); break;
 	}
 	if (dbp)
@@ -192,6 +194,7 @@ static const struct cli_option new_opts[] = {
 	{ O_FKEY, 0, "add-foreign-key", "TABLE.COLUMN", "write the steps of a foreign key to the operand REFTABLE[.COLUMN]" },
 	{ O_UNIQUE, 0, "add-unique", "TABLE(COLS)", "write the steps of a UNIQUE constraint built concurrently" },
 	{ O_TYPE, 0, "change-type", "TABLE.COLUMN", "write the expand/contract steps that change COLUMN to the operand TYPE" },
+	{ O_USING, 0, "using", "EXPR", "with --change-type: the conversion, as in ALTER COLUMN ... TYPE ... USING EXPR" },
 	{ O_RENAME, 0, "rename-column", "TABLE.COLUMN", "write the expand/contract steps that rename COLUMN to the operand NEW" },
 	CLI_END
 };
@@ -199,18 +202,20 @@ static const struct cli_option new_opts[] = {
 int cmd_new(int argc, char **argv, struct app *app)
 {
 	struct cli c;
-	const char *spec = NULL, *dflt = NULL;
+	const char *spec = NULL, *dflt = NULL, *using = NULL;
 	char *name = NULL, *arg = NULL;
 	int rc, opt, which = 0, need;
 
 	cli_init(&c, "new", "NAME | --add-not-null T.C [--default EXPR] | --add-foreign-key T.C REFTABLE[.COL]\n"
-		 "  | --add-unique 'T(COLS)' | --change-type T.C TYPE | --rename-column T.C NEW",
+		 "  | --add-unique 'T(COLS)' | --change-type T.C TYPE [--using EXPR] | --rename-column T.C NEW",
 		 "Create an up and a down file named after the current UTC time,\n"
 		 "in the migrations directory; or, with a generator option, the numbered\n"
 		 "migrations of that operation's safe sequence (docs/recipes.md).", new_opts, &app->opts, argc, argv);
 	while ((opt = cli_next(&c)) > 0) {
 		if (opt == O_DEFAULT)
 			dflt = c.arg;
+		else if (opt == O_USING)
+			using = c.arg;
 		else if (which && which != opt) {
 			log_error("give one generator option");
 			opt = CLI_ERROR;
@@ -220,8 +225,9 @@ int cmd_new(int argc, char **argv, struct app *app)
 	}
 	need = which == O_FKEY || which == O_TYPE || which == O_RENAME || !which;
 	rc = cli_done(&c, opt, need);
-	if (rc < 0 && (c.npositional != need || (dflt && which != O_NOT_NULL))) {
+	if (rc < 0 && (c.npositional != need || (dflt && which != O_NOT_NULL) || (using && which != O_TYPE))) {
 		log_error(dflt && which != O_NOT_NULL ? "--default goes with --add-not-null"
+			  : using && which != O_TYPE ? "--using goes with --change-type"
 			  : !which ? "missing NAME" : which == O_UNIQUE || which == O_NOT_NULL ? "unexpected operand"
 			  : which == O_FKEY ? "missing REFTABLE" : which == O_TYPE ? "missing TYPE" : "missing NEW name");
 		cli_usage(&c, 1);
@@ -239,7 +245,7 @@ int cmd_new(int argc, char **argv, struct app *app)
 		return EXIT_USAGE;
 	}
 	if (which) {
-		rc = generate(app, which, spec, dflt, arg);
+		rc = generate(app, which, spec, dflt, arg, using);
 		free(arg);
 		return rc;
 	}

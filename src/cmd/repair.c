@@ -83,6 +83,14 @@ static int repair_dirty(struct session *s, struct history_row *row, const char *
 			 "\"migrate repair --mark-reverted %s\"", v);
 		return EXIT_USAGE;
 	}
+	if (steps_resumable_down(row, m) > 0) {
+		log_error("version %s (%s) stopped part way through the batches of its down: "
+			  "\"migrate down\" resumes it after the last committed batch", v, shown(row->name));
+		log_detail("clearing it would leave the rows its down already changed back");
+		log_hint("run \"migrate down\"; or settle it by hand and run \"migrate repair "
+			 "--mark-applied %s\" or \"--mark-reverted %s\"", v, v);
+		return EXIT_USAGE;
+	}
 	if ((dropped = drop_invalid_indexes(s, m)) < 0)
 		return PQstatus(s->db.conn) == CONNECTION_OK ? EXIT_FAILED : EXIT_CONNECT;
 	sql = history_sql_delete(&s->h);

@@ -166,22 +166,25 @@ static void print_text(struct session *s, struct entry *e, size_t n)
 	printf("\n");
 }
 
-/* Dirty versions that the next up resumes (batched migrations stopped part way). */
+/* Dirty versions that the next up (or down) resumes (batched migrations stopped part way). */
 static void print_resumable(struct session *s)
 {
 	size_t i;
 
 	for (i = 0; i < s->h.n; i++) {
 		struct history_row *row = &s->h.rows[i];
+		struct migration *m = migration_set_find(&s->set, row->version);
+		int down = steps_resumable_down(row, m) > 0;
 		json_t *p;
 
-		if (!steps_resumable(row, migration_set_find(&s->set, row->version)))
+		if (!down && !steps_resumable(row, m))
 			continue;
 		p = json_loads(row->progress, 0, NULL);
-		printf("%lld %s: stopped part way through its batches (%lld rows in %lld batches "
-		       "committed); \"migrate up\" resumes it\n", (long long)row->version, shown(row->name),
+		printf("%lld %s: stopped part way through %s (%lld rows in %lld batches "
+		       "committed); \"migrate %s\" resumes it\n", (long long)row->version, shown(row->name),
+		       down ? "the batches of its down" : "its batches",
 		       (long long)json_integer_value(json_object_get(p, "rows")),
-		       (long long)json_integer_value(json_object_get(p, "batches")));
+		       (long long)json_integer_value(json_object_get(p, "batches")), down ? "down" : "up");
 		json_decref(p);
 	}
 }

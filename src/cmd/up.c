@@ -53,6 +53,10 @@ static int check_history(struct session *s, int allow_drift)
 		if (steps_resumable(row, m)) {
 			log_info("version %lld (%s) stopped part way through its batches: resuming it",
 				 (long long)row->version, shown(row->name));
+		} else if (row->dirty && steps_resumable_down(row, m) > 0) {
+			log_error("version %lld (%s) stopped part way through the batches of its down: "
+				  "run \"migrate down\" to finish it", (long long)row->version, shown(row->name));
+			dirty++;
 		} else if (row->dirty) {
 			log_error("version %lld (%s) is dirty: a run without a transaction failed part way",
 				  (long long)row->version, shown(row->name));

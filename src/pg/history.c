@@ -432,8 +432,9 @@ char *history_sql_set_state(const struct history *h)
 char *history_sql_progress_start(const struct history *h)
 {
 	return xasprintf("UPDATE %s SET progress = jsonb_build_object('direction', $2::text, "
-			 "'stmt', 0, 'last', NULL, 'rows', 0, 'batches', 0) WHERE version = $1",
-			 h->qtable);
+			 "'stmt', 0, 'last', NULL, 'rows', 0, 'batches', 0) || CASE WHEN $3::text IS NULL "
+			 "THEN '{}'::jsonb ELSE jsonb_build_object('down_sha256', $3::text) END "
+			 "WHERE version = $1", h->qtable);
 }
 
 char *history_sql_progress_stmt(const struct history *h)
@@ -445,8 +446,8 @@ char *history_sql_progress_stmt(const struct history *h)
 
 char *history_sql_progress_batch(const struct history *h)
 {
-	return xasprintf("UPDATE %s SET progress = jsonb_build_object('direction', $2::text, "
-			 "'stmt', $3::int, 'last', $4::jsonb, "
+	return xasprintf("UPDATE %s SET progress = coalesce(progress, '{}'::jsonb) || "
+			 "jsonb_build_object('direction', $2::text, 'stmt', $3::int, 'last', $4::jsonb, "
 			 "'rows', coalesce((progress->>'rows')::bigint, 0) + $5::bigint, "
 			 "'batches', coalesce((progress->>'batches')::bigint, 0) + 1) "
 			 "WHERE version = $1::bigint", h->qtable);

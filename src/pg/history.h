@@ -64,9 +64,11 @@ char *history_sql_log(const struct history *h);         /* $1..$12 */
 /*
  * A batched migration's progress (docs/batch.md), a JSON object in its history
  * row: direction, stmt (the statement under way; those before it are done),
- * last (the last key done in it, a JSON array; null: none yet), rows, batches.
+ * last (the last key done in it, a JSON array; null: none yet), rows, batches;
+ * for a down, down_sha256: the down SQL it runs (a changed one is not resumed).
  */
-char *history_sql_progress_start(const struct history *h); /* $1 version, $2 direction */
+/* $1 version, $2 direction, $3 the down SQL's sha256 (NULL for an up) */
+char *history_sql_progress_start(const struct history *h);
 char *history_sql_progress_stmt(const struct history *h);  /* $1 version, $2 stmt */
 /* After one batch, in its transaction: $1 version, $2 direction, $3 stmt, $4 the
  * batch's last key (a JSON array), $5 the rows it changed. */

@@ -4,6 +4,7 @@
 #define MIGRATE_PLAN_GEN_H
 
 #include "pg/db.h"
+#include "base/strbuf.h"
 
 /* One migration to write: {version}_{name}.up.sql and .down.sql. */
 struct gen_step {
@@ -46,7 +47,14 @@ struct gen_index {
 	char *cols;           /* its key columns, quoted, comma-separated */
 	int unique, primary;
 	int plain;            /* btree on columns only, no predicate, no INCLUDE, no other constraint */
+	int excl;             /* it backs an exclusion constraint */
+	char *def;            /* pg_get_indexdef */
 };
+/* The index's definition rebuilt as index name (quoted here), with col (its name) replaced by
+ * repl (quoted) in its keys, INCLUDE and predicate: "CREATE [UNIQUE] INDEX [CONCURRENTLY
+ * IF NOT EXISTS] name ON t USING ..." (no ";"); NULL when the definition does not scan. */
+char *gen_index_def(const struct gen_index *ix, const char *col, const char *repl, const char *name,
+		    int concurrently);
 /* A foreign key of another table that references a column. */
 struct gen_fk {
 	char *table, *name, *def;
@@ -55,6 +63,46 @@ int gen_read_indexes(struct db *db, const char *table, const char *column, struc
 int gen_read_referencing(struct db *db, const char *table, const char *column, struct gen_fk **out, int *n);
 void gen_indexes_release(struct gen_index *x, int n);
 void gen_fks_release(struct gen_fk *f, int n);
+
+/* An identity column's sequence (gen_identity.c): names quoted, options as SQL. */
+struct gen_identity {
+	int kind;            /* 'a' ALWAYS, 'd' BY DEFAULT */
+	char *schema, *name; /* the sequence */
+	char *tmp;           /* the new column's sequence until the old one is gone: name_new */
+	char *options;       /* "START WITH 1 INCREMENT BY 1 CACHE 1", MINVALUE, MAXVALUE, CYCLE */
+};
+int gen_read_identity(struct db *db, const char *table, const char *column, int kind,
+		      struct gen_identity *out);
+/* The identity from column `from` to column `to` (quoted) of t: ADD GENERATED with the
+ * same options, setval to where the old sequence is, DROP IDENTITY, the old name. */
+void gen_identity_move(struct strbuf *sb, const char *t, const struct gen_identity *id,
+		       const char *from, const char *to);
+void gen_identity_release(struct gen_identity *id);
+
+/* --change-type without --using: the column's type has an assignment cast to type
+ * (the naive ALTER needs no USING); 0, or -1 after saying --using is needed (gen_using.c). */
+int gen_check_cast(struct db *db, const char *table, const char *column, const char *type);
+
+/* A CHECK or FOREIGN KEY constraint of the table on the column (gen_constraint.c). */
+struct gen_con {
+	char *name, *def;     /* pg_get_constraintdef */
+	char *reftable;       /* a foreign key's referenced table, when another (regclass text) */
+	int fkey, validated;
+};
+/* The table's constraints on column; -1 (printed) on error or when one is an
+ * exclusion or trigger constraint (refused). */
+int gen_read_constraints(struct db *db, const char *opt, const char *table, const char *column,
+			 struct gen_con **out, int *n);
+/* Each constraint on repl (the new column, quoted) instead of col: added NOT VALID
+ * as NAME_new, then validated; one migration each. 0, or -1 (printed). */
+int gen_con_steps(struct gen_out *o, const char *t, const char *col, const char *repl,
+		  const char *why, const struct gen_con *cons, int n);
+/* The swap: the old constraints dropped, the new ones given their names. */
+void gen_con_swap_up(struct strbuf *u, const char *t, const struct gen_con *cons, int n);
+/* Its down: restore 0 gives the new ones back their _new names, restore 1 adds the old
+ * ones again (on the old column, which has its name back by then). */
+void gen_con_swap_down(struct strbuf *d, const char *t, const struct gen_con *cons, int n, int restore);
+void gen_cons_release(struct gen_con *c, int n);
 
 /* ADD CHECK (col IS NOT NULL) NOT VALID; VALIDATE; SET NOT NULL + drop the check: 3 steps. */
 void gen_not_null_steps(struct gen_out *o, const char *table, const char *column, const char *why);
@@ -66,10 +114,12 @@ void gen_not_null_steps(struct gen_out *o, const char *table, const char *column
 int gen_add_not_null(struct gen_out *o, struct db *db, const char *spec, const char *dflt);
 int gen_add_foreign_key(struct gen_out *o, struct db *db, const char *spec, const char *ref);
 int gen_add_unique(struct gen_out *o, struct db *db, const char *spec);
-int gen_change_type(struct gen_out *o, struct db *db, const char *spec, const char *type);
+/* using: --using EXPR (the naive ALTER's USING, on the row's columns), or NULL */
+int gen_change_type(struct gen_out *o, struct db *db, const char *spec, const char *type,
+		    const char *using);
 int gen_rename_column(struct gen_out *o, struct db *db, const char *spec, const char *newname);
 /* The shared expand/contract sequence (gen_expand.c); arg: the TYPE, or with rename the NEW name. */
 int gen_expand_contract(struct gen_out *o, struct db *db, const char *opt, const char *spec, const char *arg,
-			int rename);
+			int rename, const char *using);
 
 #endif

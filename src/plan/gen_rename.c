@@ -12,5 +12,5 @@ int gen_rename_column(struct gen_out *o, struct db *db, const char *spec, const 
 		log_error("--rename-column: \"%s\" is not a usable column name", newname);
 		return -1;
 	}
-	return gen_expand_contract(o, db, "--rename-column", spec, newname, 1);
+	return gen_expand_contract(o, db, "--rename-column", spec, newname, 1, NULL);
 }

@@ -40,6 +40,16 @@ void plan_add_facts(struct strbuf *sb, const struct plan_effect *e)
 
 /* The statement on one line: whitespace collapsed, at most max characters,
  * other control bytes shown as \xNN. */
+void plan_add_batch(struct strbuf *sb, const struct plan_stmt *s)
+{
+	strbuf_addf(sb, "in batches of %ld rows over the table's key, each its own transaction "
+		    "that records its progress (docs/batch.md)", s->batch);
+	if (s->batch_rows >= 0)
+		strbuf_addf(sb, ": about %.0f batches for ~%.0f rows (fewer when its WHERE matches "
+			    "fewer)", s->batch_rows > s->batch ? s->batch_rows / s->batch + 0.5 : 1,
+			    s->batch_rows);
+}
+
 void plan_add_oneline(struct strbuf *sb, const char *text, size_t max)
 {
 	size_t n = 0;

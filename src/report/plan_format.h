@@ -11,6 +11,9 @@ void plan_add_name(struct strbuf *sb, const struct plan_effect *e);
 void plan_add_facts(struct strbuf *sb, const struct plan_effect *e);
 /* The statement on one line: whitespace collapsed, at most max characters. */
 void plan_add_oneline(struct strbuf *sb, const char *text, size_t max);
+/* A batched statement (-- migrate:batch N): its batches, and how many to expect
+ * from the table's row estimate when known. */
+void plan_add_batch(struct strbuf *sb, const struct plan_stmt *s);
 const char *plan_severity_name(int severity);
 /* "in one transaction", "without a transaction, statement by statement", ... */
 const char *plan_tx_text(enum tx_mode m);

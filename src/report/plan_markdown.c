@@ -230,6 +230,27 @@ static int md_findings(const struct plan_migration *m, FILE *out)
 	return any;
 }
 
+/* The batched statements, under the lock table: the batches to expect. */
+static void md_batches(const struct plan_migration *m, FILE *out)
+{
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < m->nstmts; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		if (!m->stmts[i].batch)
+			continue;
+		plan_add_batch(&sb, &m->stmts[i]);
+		fprintf(out, "- line %d: ", m->stmts[i].line);
+		md_line(out, "", sb.buf, "\n");
+		strbuf_release(&sb);
+		any = 1;
+	}
+	if (any)
+		fprintf(out, "\n");
+}
+
 static void md_migration(const struct plan *p, const struct plan_migration *m, FILE *out)
 {
 	size_t i, j;
@@ -254,6 +275,7 @@ static void md_migration(const struct plan *p, const struct plan_migration *m, F
 	if (m->nstmts) {
 		md_effects_table(out, m, 0, p->sized);
 		fprintf(out, "\n");
+		md_batches(m, out);
 	}
 	if (m->outcome) {
 		int rehearsed = 0;

@@ -89,13 +89,9 @@ static void text_stmt(FILE *out, const struct plan_stmt *s, size_t idx, const st
 	for (i = 0; i < s->neffects; i++)
 		text_effect(out, "       ", &s->effects[i], 0);
 	if (s->batch) {
-		fprintf(out, "       in batches of %ld rows over the table's key, each its own "
-			"transaction that records its progress (docs/batch.md)", s->batch);
-		if (s->batch_rows >= 0)
-			fprintf(out, ": about %.0f batches for ~%.0f rows (fewer when its WHERE matches "
-				"fewer)", s->batch_rows > s->batch ? s->batch_rows / s->batch + 0.5 : 1,
-				s->batch_rows);
-		fprintf(out, "\n");
+		plan_add_batch(&sb, s);
+		fprintf(out, "       %s\n", sb.buf);
+		strbuf_release(&sb);
 	}
 	for (i = 0; i < s->nfindings; i++) {
 		const struct plan_finding *f = &s->findings[i];

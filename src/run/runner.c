@@ -967,18 +967,25 @@ static int batch_precheck(struct runner *r, struct step *s, int from)
 }
 
 /* The history row marked dirty with its progress at the start, in one transaction. */
-static int batched_begin(struct runner *r, int direction, struct batched *b, PGresult **err)
+static int batched_begin(struct runner *r, const struct step *s, int direction, struct batched *b,
+			 PGresult **err)
 {
 	char *ins = direction > 0 ? history_sql_insert(r->h) : history_sql_set_state(r->h);
 	char *prog = history_sql_progress_start(r->h);
 	const char *state_params[2] = { b->hp.version, "dirty" };
-	const char *prog_params[2] = { b->hp.version, b->direction };
+	const char *prog_params[3] = { b->hp.version, b->direction, NULL };
+	char sha[65];
 	int rc = -1;
+
+	if (direction < 0) { /* a resumed down must run the same down SQL */
+		sha256_hex(s->sql, strlen(s->sql), sha);
+		prog_params[2] = sha;
+	}
 
 	if (exec_unwatched(r, "BEGIN", 0, NULL, err) == 0 &&
 	    (direction > 0 ? exec_unwatched(r, ins, 7, b->hp.insert, err)
 			   : exec_unwatched(r, ins, 2, state_params, err)) == 0 &&
-	    exec_unwatched(r, prog, 2, prog_params, err) == 0 &&
+	    exec_unwatched(r, prog, 3, prog_params, err) == 0 &&
 	    exec_unwatched(r, "COMMIT", 0, NULL, err) == 0)
 		rc = 0;
 	if (rc < 0 && !connection_lost(r) && PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
@@ -1034,7 +1041,7 @@ static int run_batched(struct runner *r, struct step *s, int direction, int *ret
 		log_info("resuming %s %s at %s:%d%s", shown(s->version_str), shown(s->name), shown(s->path),
 			 from < (int)s->script.n ? s->script.stmts[from].line : 0,
 			 b.last ? " after the last committed batch" : "");
-	else if (batched_begin(r, direction, &b, &err) < 0)
+	else if (batched_begin(r, s, direction, &b, &err) < 0)
 		goto fail_runner;
 	for (i = from; i < (int)s->script.n; i++) {
 		if (s->script.stmts[i].batch)
@@ -1096,14 +1103,15 @@ static int report_failed(struct runner *r, struct step *s, int direction, const 
 	if (s->mode == TX_WRAPPED) {
 		log_error("migration %s %s %s and was rolled back; nothing of it was %s",
 			  s->version_str, s->name, sig ? "was interrupted" : "failed", verb);
-	} else if (s->batched && direction > 0) {
+	} else if (s->batched) {
 		log_error("migration %s %s %s part way; version %s is marked dirty with its progress",
 			  shown(s->version_str), shown(s->name), sig ? "was interrupted" : "failed",
 			  shown(s->version_str));
 		log_detail("every batch committed with the position it reached; the batch under way "
 			   "was rolled back");
-		log_hint("run \"migrate up\" again once the cause is gone: it resumes after the last "
-			 "committed batch (a changed file is not resumed: docs/batch.md)");
+		log_hint("run \"migrate %s\" again once the cause is gone: it resumes after the last "
+			 "committed batch (a changed file is not resumed: docs/batch.md)",
+			 direction > 0 ? "up" : "down");
 	} else {
 		log_error("migration %s %s %s part way; version %s is marked dirty", shown(s->version_str),
 			  shown(s->name), sig ? "was interrupted" : "failed", shown(s->version_str));
@@ -1195,9 +1203,9 @@ static int apply_watched(struct runner *r, struct step *s, int direction, const 
 		if (s->mode == TX_WRAPPED)
 			log_detail("its transaction either committed with its history row or was rolled "
 				   "back as a whole");
-		else if (s->batched && direction > 0)
+		else if (s->batched)
 			log_detail("it runs in batches: each committed batch recorded its position; "
-				   "\"migrate up\" resumes after the last one");
+				   "\"migrate %s\" resumes after the last one", direction > 0 ? "up" : "down");
 		else
 			log_detail("it runs without a transaction: unless it finished, its history row "
 				   "says dirty");

@@ -21,18 +21,24 @@ int steps_up(struct step *st, struct migration *m)
 	return step_prepare(st, m->up.sql, m->up.path, m->up.line_base, &m->up.dir);
 }
 
-/* The progress of an up under way: its statement and last key; -1 when it is none. */
-static int read_progress(const char *text, int *stmt, char **last)
+/*
+ * The progress of a batched run under way in direction ("up" or "down"): its
+ * statement and last key, and for a down the sha256 of its down SQL (in sha,
+ * "" when none); -1 when it is none.
+ */
+static int read_progress(const char *text, const char *direction, int *stmt, char **last,
+			 char sha[65])
 {
 	json_t *p = text ? json_loads(text, 0, NULL) : NULL;
 	json_t *dir = json_object_get(p, "direction"), *st = json_object_get(p, "stmt");
-	json_t *l = json_object_get(p, "last");
+	json_t *l = json_object_get(p, "last"), *h = json_object_get(p, "down_sha256");
 	int rc = -1;
 
-	if (json_is_string(dir) && !strcmp(json_string_value(dir), "up") && json_is_integer(st) &&
-	    json_integer_value(st) >= 0) {
+	if (json_is_string(dir) && !strcmp(json_string_value(dir), direction) &&
+	    json_is_integer(st) && json_integer_value(st) >= 0) {
 		*stmt = (int)json_integer_value(st);
 		*last = json_is_array(l) ? json_dumps(l, JSON_COMPACT) : NULL;
+		snprintf(sha, 65, "%s", json_is_string(h) ? json_string_value(h) : "");
 		rc = 0;
 	}
 	json_decref(p);
@@ -42,11 +48,11 @@ static int read_progress(const char *text, int *stmt, char **last)
 int steps_resumable(const struct history_row *row, const struct migration *m)
 {
 	int stmt;
-	char *last = NULL;
+	char *last = NULL, sha[65];
 
 	if (!row->dirty || !row->progress || !m ||
 	    !migration_checksum_matches(m, row->checksum) ||
-	    read_progress(row->progress, &stmt, &last) < 0)
+	    read_progress(row->progress, "up", &stmt, &last, sha) < 0)
 		return 0;
 	free(last);
 	return 1;
@@ -54,9 +60,40 @@ int steps_resumable(const struct history_row *row, const struct migration *m)
 
 int steps_resume(struct step *st, struct migration *m, const struct history_row *row)
 {
+	char sha[65];
+
 	if (steps_up(st, m) < 0)
 		return -1;
-	if (read_progress(row->progress, &st->resume_stmt, &st->resume_last) < 0)
+	if (read_progress(row->progress, "up", &st->resume_stmt, &st->resume_last, sha) < 0)
+		return -1;
+	st->resuming = 1;
+	return 0;
+}
+
+int steps_resumable_down(const struct history_row *row, const struct migration *m)
+{
+	struct section sec;
+	int stmt;
+	char *last = NULL, sha[65], now[65];
+
+	if (!row->dirty || !row->progress ||
+	    read_progress(row->progress, "down", &stmt, &last, sha) < 0)
+		return 0;
+	free(last);
+	steps_down_source(row, m, 0, &sec);
+	if (!sec.sql)
+		return -1;
+	sha256_hex(sec.sql, strlen(sec.sql), now);
+	return strcmp(sha, now) ? -1 : 1;
+}
+
+int steps_resume_down(struct step *st, struct history_row *row, struct migration *m)
+{
+	char sha[65];
+
+	if (steps_down(st, row, m, 0, 0) < 0)
+		return -1;
+	if (read_progress(row->progress, "down", &st->resume_stmt, &st->resume_last, sha) < 0)
 		return -1;
 	st->resuming = 1;
 	return 0;
@@ -133,6 +170,27 @@ struct history_row **steps_down_rows(struct history *h, int steps, int64_t targe
 	}
 	*nout = n;
 	return rows;
+}
+
+int steps_refuse_dirty_down(const struct history *h, struct migration_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		const struct history_row *row = &h->rows[i];
+		int down = steps_resumable_down(row, migration_set_find(set, row->version));
+
+		if (!row->dirty || (down > 0 && i == h->n - 1))
+			continue;
+		log_error("version %lld (%s) is dirty: a run without a transaction failed part way",
+			  (long long)row->version, shown(row->name));
+		if (down < 0)
+			log_detail("its down stopped part way through its batches, but its down file "
+				   "changed since the down stopped: it is not resumed");
+		log_hint("settle it first with \"migrate repair\"");
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
 }
 
 int steps_refuse_dirty(const struct history *h)

@@ -43,6 +43,18 @@ int steps_resumable(const struct history_row *row, const struct migration *m);
 /* The up step of such a version, set to resume where its progress says; 0 or -1 (printed). */
 int steps_resume(struct step *st, struct migration *m, const struct history_row *row);
 
+/*
+ * A version a down of a batched migration left dirty part way, with its
+ * progress: 1 when the down SQL it would run now is the one it ran (the next
+ * down resumes it), -1 when that changed, 0 when row is none.
+ */
+int steps_resumable_down(const struct history_row *row, const struct migration *m);
+/* The down step of such a version, set to resume where its progress says; 0 or -1 (printed). */
+int steps_resume_down(struct step *st, struct history_row *row, struct migration *m);
+/* A dirty version stops down, unless it is the newest and its down resumes:
+ * EXIT_FAILED (printed), or EXIT_OK. */
+int steps_refuse_dirty_down(const struct history *h, struct migration_set *set);
+
 /* A dirty version stops down and redo: EXIT_FAILED (printed), or EXIT_OK. */
 int steps_refuse_dirty(const struct history *h);
 

@@ -6,26 +6,12 @@
 # any change; a lock timeout retries the batch; an old history table gains its column.
 . "$TOP/tests/lib/t.sh"
 . "$TOP/tests/lib/pg.sh"
+. "$TOP/tests/lib/bg.sh"
 
 db=$(pg_fresh_db); export PGDATABASE=$db
 D="$T_WORK/m"; mkdir -p "$D"
 A="--dir $D --no-backup"
 
-# bg ARGS...: migrate in the background, with SIGINT not ignored (as a terminal would)
-bg() {
-	env --default-signal=INT,TERM "$MIGRATE" "$@" >"$T_WORK/out" 2>"$T_WORK/err" </dev/null &
-	PID=$!
-}
-finish() {
-	wait $PID; T_RC=$?
-	T_OUT=$(cat "$T_WORK/out"); T_ERR=$(cat "$T_WORK/err")
-	cat "$T_WORK/out" "$T_WORK/err" >>"$T_ALL_OUTPUT"
-}
-# until SQL prints t, at most 30 s
-until_true() {
-	_i=0
-	while [ "$(psql_q -c "$1")" != t ] && [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
-}
 batches_done() { # VERSION: the batches its progress counts
 	psql_q -c "SELECT coalesce((progress->>'batches')::int, 0) FROM schema_migrations WHERE version = $1"
 }
@@ -237,8 +223,12 @@ run plan --dir "$D"
 expect_out "in batches of 100 rows over the table's key.*: about 10 batches for ~1000 rows" "plan: the batches expected from the row estimate"
 run plan --dir "$D" --format json
 expect_eq "$(printf '%s' "$T_OUT" | tr -d ' \n' | grep -o '"batch":{[^}]*}')" '"batch":{"size":100,"rows_estimate":1000}' "plan --format json: the batch size and row estimate"
+run plan --dir "$D" --format markdown
+expect_out "^- line 2: in batches of 100 rows over the table's key, each its own transaction that records its progress \(docs/batch.md\): about 10 batches for \\\\?~1000 rows" "plan --format markdown: the batches expected from the row estimate, under the lock table"
 run plan --dir "$D" --offline
 expect_out "in batches of 100 rows over the table's key" "plan --offline: batched, without an estimate"
+run plan --dir "$D" --offline --format markdown
+expect_out "^- line 2: in batches of 100 rows over the table's key, each its own transaction that records its progress \(docs/batch.md\)$" "plan --offline --format markdown: batched, without an estimate"
 rm "$D/5_plan.up.sql" "$D/5_plan.down.sql"
 
 run $A up --batch-rate -1

@@ -1,6 +1,7 @@
 /* test_sql.c - statement splitting with PostgreSQL's parser: the hard cases */
 #include "unit.h"
 #include "sql/script.h"
+#include "sql/colref.h"
 #include "base/util.h"
 
 #include <stdio.h>
@@ -192,6 +193,37 @@ START_TEST(comments_found_by_the_scanner)
 }
 END_TEST
 
+/* sql_rename_column: only the column's references change, never a string, a function
+ * of that name, a qualified name, a type or a collation (what a regex would get wrong) */
+START_TEST(rename_column_references)
+{
+	const char *def = "CREATE INDEX i ON public.t USING btree (lower(c), \"c\", c.c, t.c) "
+			  "WHERE ((c)::text <> 'c'::text COLLATE \"c\") AND c(c) AND \"C\" > 0 AND cc > 0";
+	int using = sql_token_offset(def, PG_QUERY__TOKEN__USING);
+	char *s;
+
+	ck_assert_int_gt(using, 0);
+	s = sql_rename_column(def, using, -1, "c", "c_new");
+	ck_assert_str_eq(s, "CREATE INDEX i ON public.t USING btree (lower(c_new), c_new, c.c, t.c) "
+			    "WHERE ((c_new)::text <> 'c'::text COLLATE \"c\") AND c(c_new) AND \"C\" > 0 AND cc > 0");
+	free(s);
+	/* a keyword spelled like the column, a quoted name with a quote in it */
+	s = sql_rename_column("CHECK ((name > 0) AND (\"a\"\"b\" IS NOT NULL))", 0, -1, "name", "\"n 2\"");
+	ck_assert_str_eq(s, "CHECK ((\"n 2\" > 0) AND (\"a\"\"b\" IS NOT NULL))");
+	free(s);
+	s = sql_rename_column("CHECK ((\"a\"\"b\" IS NOT NULL))", 0, -1, "a\"b", "x");
+	ck_assert_str_eq(s, "CHECK ((x IS NOT NULL))");
+	free(s);
+	/* a foreign key: up to REFERENCES only */
+	def = "FOREIGN KEY (id) REFERENCES t(id)";
+	s = sql_rename_column(def, 0, sql_token_offset(def, PG_QUERY__TOKEN__REFERENCES), "id", "id_new");
+	ck_assert_str_eq(s, "FOREIGN KEY (id_new) REFERENCES t(id)");
+	free(s);
+	ck_assert_ptr_null(sql_rename_column("CHECK ('unterminated", 0, -1, "c", "x"));
+	ck_assert_int_eq(sql_token_offset("CHECK (c > 0)", PG_QUERY__TOKEN__USING), -1);
+}
+END_TEST
+
 Suite *sql_suite(void)
 {
 	Suite *s = suite_create("sql");
@@ -206,6 +238,7 @@ Suite *sql_suite(void)
 	tcase_add_test(tc, unparsed_pieces_are_never_dropped);
 	tcase_add_test(tc, line_base_and_utf8_columns);
 	tcase_add_test(tc, comments_found_by_the_scanner);
+	tcase_add_test(tc, rename_column_references);
 	suite_add_tcase(s, tc);
 	return s;
 }
