@@ -379,8 +379,35 @@ static void change_type(struct lint_ctx *c, struct col_ctx *x)
 	lint_column_retyped(c, rel, col, d->type_name);
 }
 
+/* Is n a name for "col IS NOT NULL"? col as a whole word (between "_" or the ends) right
+ * before "_not_null", "_is_not_null", "_notnull" or "_nn", or right after "nn_" or
+ * "not_null_": users_email_not_null, email_nn, nn_email. */
+static int names_not_null(const char *n, const char *col)
+{
+	static const char *const after[] = { "_not_null", "_is_not_null", "_notnull", "_nn" };
+	size_t len = strlen(col), k;
+	const char *p;
+
+	for (p = n; len && (p = strstr(p, col)); p++) {
+		const char *rest = p + len;
+
+		if ((p > n && p[-1] != '_') || (*rest && *rest != '_'))
+			continue;
+		for (k = 0; k < ARRAY_SIZE(after); k++) {
+			size_t m = strlen(after[k]);
+
+			if (!strncmp(rest, after[k], m) && (!rest[m] || rest[m] == '_'))
+				return 1;
+		}
+		if ((p - n >= 3 && !strncmp(p - 3, "nn_", 3) && (p - n == 3 || p[-4] == '_')) ||
+		    (p - n >= 9 && !strncmp(p - 9, "not_null_", 9) && (p - n == 9 || p[-10] == '_')))
+			return 1;
+	}
+	return 0;
+}
+
 /* A validated constraint whose definition no migration read shows, named as if it proved
- * col IS NOT NULL (its name holds the column's and "null" or "nn": users_email_not_null). */
+ * col IS NOT NULL. */
 static const char *unknown_notnull_check(const struct sch_table *t, const char *col)
 {
 	size_t i;
@@ -388,8 +415,7 @@ static const char *unknown_notnull_check(const struct sch_table *t, const char *
 	for (i = 0; t && i < t->nchecks; i++) {
 		const char *n = t->checks[i].name;
 
-		if (t->checks[i].unknown && t->checks[i].valid && n && strstr(n, col) &&
-		    (strstr(n, "null") || strstr(n, "nn")))
+		if (t->checks[i].unknown && t->checks[i].valid && n && names_not_null(n, col))
 			return n;
 	}
 	return NULL;

@@ -360,6 +360,14 @@ static const struct {
 			  "ALTER TABLE foo ALTER COLUMN bar SET NOT NULL;", LINT_ERROR },
 	{ "set-not-null", "ALTER TABLE foo VALIDATE CONSTRAINT foo_baz_not_null;\n"
 			  "ALTER TABLE foo ALTER COLUMN bar SET NOT NULL;", LINT_ERROR },
+	{ "set-not-null", "ALTER TABLE connections VALIDATE CONSTRAINT connections_user_id_fkey;\n"
+			  "ALTER TABLE connections ALTER COLUMN user_id SET NOT NULL;", LINT_ERROR },
+	{ "set-not-null", "ALTER TABLE foo VALIDATE CONSTRAINT foo_rebar_not_null;\n"
+			  "ALTER TABLE foo ALTER COLUMN bar SET NOT NULL;", LINT_ERROR },
+	{ "set-not-null", "ALTER TABLE foo VALIDATE CONSTRAINT nn_bar;\n"
+			  "ALTER TABLE foo ALTER COLUMN bar SET NOT NULL;", LINT_WARNING },
+	{ "set-not-null", "ALTER TABLE foo VALIDATE CONSTRAINT chk_bar_is_not_null;\n"
+			  "ALTER TABLE foo ALTER COLUMN bar SET NOT NULL;", LINT_WARNING },
 	{ "set-not-null", "-- ALTER TABLE foo VALIDATE CONSTRAINT foo_bar_not_null;\n"
 			  "SELECT 'ALTER TABLE foo VALIDATE CONSTRAINT foo_bar_not_null';\n"
 			  "ALTER TABLE foo ALTER COLUMN bar SET NOT NULL;", LINT_ERROR },
