@@ -3,10 +3,12 @@
 #define MIGRATE_LINT_SCHEMA_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <pg_query/pg_query.pb-c.h>
 
 #include "base/strmap.h"
 
+/* The model's strings live in its blocks (schema_str.c): never freed one by one. */
 struct sch_column {
 	char *name;
 	char *type;      /* base type name: "int4", "varchar", "numeric", "users_status" */
@@ -31,17 +33,15 @@ enum sch_kind { SCH_TABLE, SCH_VIEW, SCH_MATVIEW };
 struct sch_table {
 	char *schema;    /* NULL when created unqualified */
 	char *name;
-	enum sch_kind kind;
-	int seq;         /* number of the section that created it */
-	int partitioned;
 	char *partkey;   /* "|a|b|" partition key columns, or NULL */
 	char *renamed_from; /* its name before the last RENAME, and that section */
-	int renamed_seq;
 	struct sch_column *cols;
-	size_t ncols, acols;
 	struct sch_check *checks;
-	size_t nchecks, achecks;
-	int dead;
+	uint32_t ncols, acols, nchecks, achecks;
+	enum sch_kind kind;
+	int seq;         /* number of the section that created it */
+	int renamed_seq;
+	unsigned char partitioned, dead;
 };
 
 struct sch_index {
@@ -60,6 +60,7 @@ struct sch_named {
 };
 
 struct sch_undo;
+struct sch_strings;
 
 struct schema {
 	struct sch_table *tables;
@@ -75,7 +76,14 @@ struct schema {
 	size_t ndomains, adomains;
 	struct strmap dmap;
 	struct sch_undo *undo; /* the open savepoint's journal, or NULL */
+	struct sch_strings *strs; /* the strings (schema_str.c) */
 };
+
+/* str copied into the model's blocks (NULL: NULL); sch_intern stores each distinct
+ * string once (column names and types). Freed with the model. */
+char *sch_str(struct schema *s, const char *str);
+char *sch_intern(struct schema *s, const char *str);
+void sch_strings_release(struct schema *s);
 
 void schema_init(struct schema *s);
 void schema_release(struct schema *s);
