@@ -98,6 +98,17 @@ static void table_copy(struct sch_table *b, const struct sch_table *a)
 	b->checks = copy_array(a->checks, a->nchecks, sizeof(*a->checks));
 }
 
+/* Room for one more in an array of n, *alloc, twice as large when full: not zeroed as
+ * ALLOC_GROW's (the caller fills the new one), so the room not used yet is not touched
+ * and takes no memory (a large realloc is a new mapping). */
+static void *grow_big(void *items, size_t sz, size_t n, size_t *alloc)
+{
+	if (n < *alloc)
+		return items;
+	*alloc = *alloc ? *alloc * 2 : 8;
+	return xrealloc(items, *alloc * sz);
+}
+
 /* Room for one more in an array of *n, *alloc: exact for a few, then a quarter more
  * (a table has a few columns and checks; most of a million tables must stay small). */
 static void *grow_small(void *items, size_t sz, uint32_t n, uint32_t *alloc)
@@ -380,7 +391,7 @@ static struct sch_table *add_table(struct schema *s, const char *schema, const c
 {
 	struct sch_table *t;
 
-	ALLOC_GROW(s->tables, s->ntables + 1, s->atables);
+	s->tables = grow_big(s->tables, sizeof(*s->tables), s->ntables, &s->atables);
 	t = &s->tables[s->ntables];
 	memset(t, 0, sizeof(*t));
 	t->schema = sch_str(s, schema && *schema ? schema : NULL);
@@ -431,7 +442,7 @@ static void set_type(struct schema *s, struct sch_column *c, const PgQuery__Type
 	c->type = sch_intern(s, pgnode_type_name(tn));
 	c->mod0 = pgnode_type_mod(tn, 0);
 	c->mod1 = pgnode_type_mod(tn, 1);
-	c->is_array = pgnode_type_is_array(tn);
+	c->is_array = pgnode_type_is_array(tn) != 0;
 }
 
 struct col_refs {
@@ -555,7 +566,7 @@ static void column_def(struct schema *s, struct sch_table *t, const PgQuery__Col
 		return;
 	c = add_column(s, t, d->colname, seq);
 	set_type(s, c, d->type_name);
-	c->not_null = d->is_not_null;
+	c->not_null = d->is_not_null != 0;
 	for (i = 0; i < d->n_constraints; i++) {
 		const PgQuery__Constraint *k;
 
@@ -897,7 +908,7 @@ static void create_index(struct schema *s, const PgQuery__IndexStmt *x, int seq)
 		strbuf_release(&cols);
 		return;
 	}
-	ALLOC_GROW(s->indexes, s->nindexes + 1, s->aindexes);
+	s->indexes = grow_big(s->indexes, sizeof(*s->indexes), s->nindexes, &s->aindexes);
 	ix = &s->indexes[s->nindexes];
 	memset(ix, 0, sizeof(*ix));
 	ix->name = sch_str(s, x->idxname);

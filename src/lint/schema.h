@@ -9,16 +9,16 @@
 #include "base/strmap.h"
 
 /* The model's strings live in its blocks (schema_str.c): never freed one by one. */
-struct sch_column {
+struct sch_column {   /* 48 bytes: a model may hold millions */
 	char *name;
 	char *type;      /* base type name: "int4", "varchar", "numeric", "users_status" */
+	char *renamed_from; /* its name before the last RENAME, and that section */
 	int mod0, mod1;  /* type modifiers, -1 when absent */
-	int is_array;
-	int not_null;    /* 0, or non-zero: after SET NOT NULL, the number of that section */
 	int seq;         /* number of the section that added it */
 	int type_seq;    /* number of the section that last changed its type, 0: none */
-	char *renamed_from; /* its name before the last RENAME, and that section */
 	int renamed_seq;
+	int not_null : 31; /* 0, or non-zero: after SET NOT NULL, the number of that section */
+	unsigned is_array : 1;
 };
 
 struct sch_check {
