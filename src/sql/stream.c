@@ -363,7 +363,9 @@ int sql_stream_pass(struct sql_script *s, sql_stream_fn fn, void *ud)
 	struct streaming g = { s, { 0, s->line_base, 1 }, fn, ud };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-	/* a few pieces ahead of the one in hand: parsing keeps up, memory stays flat */
-	return pass(s->stream, 2 * (size_t)(cpus > MAX_THREADS ? MAX_THREADS : cpus > 0 ? cpus : 1) + 1,
+	/* one piece ahead per worker, and the one in hand: parsing keeps up, memory stays
+	 * flat (a piece's tree is some 40-60 times its text; twice as many ahead held
+	 * 16 MB more of a 20 MB file for no time saved) */
+	return pass(s->stream, (size_t)(cpus > MAX_THREADS ? MAX_THREADS : cpus > 0 ? cpus : 1) + 1,
 		    stream_piece, &g);
 }
