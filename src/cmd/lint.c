@@ -4,6 +4,7 @@
 #include "report/lint_report.h"
 #include "sql/migration.h"
 #include "base/strbuf.h"
+#include "base/textmap.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -84,14 +85,14 @@ static void lint_dir(struct lint_run *lr, const char *dir)
 
 static int lint_plain(struct lint_run *lr, const char *path)
 {
-	char *sql = read_text_file(path, NULL);
+	char *sql = text_file_map(path); /* a long file is mapped, not read into the heap */
 
 	if (!sql) {
 		lr->status = EXIT_USAGE;
 		return -1;
 	}
 	lint_text(lr->plain, sql, path, 1, &lr->res);
-	free(sql);
+	text_file_release(sql);
 	return 0;
 }
 

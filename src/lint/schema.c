@@ -49,43 +49,11 @@ void schema_init(struct schema *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static void column_release(struct sch_column *c)
-{
-	free(c->name);
-	free(c->type);
-	free(c->renamed_from);
-}
-
-static void check_release(struct sch_check *k)
-{
-	free(k->name);
-	free(k->notnull);
-	free(k->cols);
-}
-
+/* A table's arrays (its strings are the model's: schema_str.c). */
 static void table_release(struct sch_table *t)
 {
-	size_t i;
-
-	free(t->schema);
-	free(t->name);
-	free(t->partkey);
-	free(t->renamed_from);
-	for (i = 0; i < t->ncols; i++)
-		column_release(&t->cols[i]);
 	free(t->cols);
-	for (i = 0; i < t->nchecks; i++)
-		check_release(&t->checks[i]);
 	free(t->checks);
-}
-
-static void index_release(struct sch_index *ix)
-{
-	free(ix->name);
-	free(ix->table);
-	free(ix->cols);
-	free(ix->refs);
-	free(ix->exprrefs);
 }
 
 void schema_release(struct schema *s)
@@ -97,52 +65,58 @@ void schema_release(struct schema *s)
 	for (i = 0; i < s->ntables; i++)
 		table_release(&s->tables[i]);
 	free(s->tables);
-	for (i = 0; i < s->nindexes; i++)
-		index_release(&s->indexes[i]);
 	free(s->indexes);
-	for (i = 0; i < s->nfuncs; i++)
-		free(s->funcs[i].name);
 	free(s->funcs);
-	for (i = 0; i < s->ndomains; i++)
-		free(s->domains[i].name);
 	free(s->domains);
 	strmap_release(&s->tmap);
 	strmap_release(&s->imap);
 	strmap_release(&s->fmap);
 	strmap_release(&s->dmap);
+	sch_strings_release(s);
 	schema_init(s);
 }
 
-static char *dup_or_null(const char *s)
+/* n elements of size sz at a, copied (NULL when none). */
+static void *copy_array(const void *a, size_t n, size_t sz)
 {
-	return s ? xstrdup(s) : NULL;
+	void *b;
+
+	if (!n)
+		return NULL;
+	b = xmalloc(n * sz);
+	memcpy(b, a, n * sz);
+	return b;
 }
 
+/* The strings are shared: they never change in place. */
 static void table_copy(struct sch_table *b, const struct sch_table *a)
 {
-	size_t k;
-
 	*b = *a;
-	b->schema = dup_or_null(a->schema);
-	b->name = xstrdup(a->name);
-	b->partkey = dup_or_null(a->partkey);
-	b->renamed_from = dup_or_null(a->renamed_from);
 	b->acols = a->ncols;
-	b->cols = a->ncols ? xcalloc(a->ncols, sizeof(*b->cols)) : NULL;
-	for (k = 0; k < a->ncols; k++) {
-		b->cols[k] = a->cols[k];
-		b->cols[k].name = xstrdup(a->cols[k].name);
-		b->cols[k].type = dup_or_null(a->cols[k].type);
-		b->cols[k].renamed_from = dup_or_null(a->cols[k].renamed_from);
-	}
+	b->cols = copy_array(a->cols, a->ncols, sizeof(*a->cols));
 	b->achecks = a->nchecks;
-	b->checks = a->nchecks ? xcalloc(a->nchecks, sizeof(*b->checks)) : NULL;
-	for (k = 0; k < a->nchecks; k++) {
-		b->checks[k] = a->checks[k];
-		b->checks[k].name = dup_or_null(a->checks[k].name);
-		b->checks[k].notnull = dup_or_null(a->checks[k].notnull);
-		b->checks[k].cols = dup_or_null(a->checks[k].cols);
-	}
+	b->checks = copy_array(a->checks, a->nchecks, sizeof(*a->checks));
+}
+
+/* Room for one more in an array of n, *alloc, twice as large when full: not zeroed as
+ * ALLOC_GROW's (the caller fills the new one), so the room not used yet is not touched
+ * and takes no memory (a large realloc is a new mapping). */
+static void *grow_big(void *items, size_t sz, size_t n, size_t *alloc)
+{
+	if (n < *alloc)
+		return items;
+	*alloc = *alloc ? *alloc * 2 : 8;
+	return xrealloc(items, *alloc * sz);
+}
+
+/* Room for one more in an array of *n, *alloc: exact for a few, then a quarter more
+ * (a table has a few columns and checks; most of a million tables must stay small). */
+static void *grow_small(void *items, size_t sz, uint32_t n, uint32_t *alloc)
+{
+	if (n < *alloc)
+		return items;
+	*alloc = n < 8 ? n + 1 : n + n / 4;
+	return xrealloc(items, (size_t)*alloc * sz);
 }
 
 /* ---- savepoints ---- */
@@ -185,17 +159,9 @@ static void save_table(struct schema *s, const struct sch_table *t)
 static void save_index(struct schema *s, const struct sch_index *ix)
 {
 	size_t at = (size_t)(ix - s->indexes);
-	struct sch_index *old;
 
-	if (!s->undo || at >= s->undo->nindexes)
-		return;
-	old = &journal(s->undo, UNDO_INDEX, at)->old.index;
-	*old = *ix;
-	old->name = xstrdup(ix->name);
-	old->table = xstrdup(ix->table);
-	old->cols = dup_or_null(ix->cols);
-	old->refs = dup_or_null(ix->refs);
-	old->exprrefs = dup_or_null(ix->exprrefs);
+	if (s->undo && at < s->undo->nindexes)
+		journal(s->undo, UNDO_INDEX, at)->old.index = *ix;
 }
 
 /* x is a function (func, in s->funcs) or a domain (in s->domains). */
@@ -250,7 +216,6 @@ void schema_rollback(struct schema *s)
 			s->tables[e->at] = e->old.table;
 			break;
 		case UNDO_INDEX:
-			index_release(&s->indexes[e->at]);
 			s->indexes[e->at] = e->old.index;
 			break;
 		case UNDO_FUNC:
@@ -272,14 +237,8 @@ void schema_rollback(struct schema *s)
 	for (i = u->ntables; i < s->ntables; i++)
 		table_release(&s->tables[i]);
 	s->ntables = u->ntables;
-	for (i = u->nindexes; i < s->nindexes; i++)
-		index_release(&s->indexes[i]);
 	s->nindexes = u->nindexes;
-	for (i = u->nfuncs; i < s->nfuncs; i++)
-		free(s->funcs[i].name);
 	s->nfuncs = u->nfuncs;
-	for (i = u->ndomains; i < s->ndomains; i++)
-		free(s->domains[i].name);
 	s->ndomains = u->ndomains;
 	free(u->v);
 	free(u);
@@ -447,11 +406,11 @@ static struct sch_table *add_table(struct schema *s, const char *schema, const c
 {
 	struct sch_table *t;
 
-	ALLOC_GROW(s->tables, s->ntables + 1, s->atables);
+	s->tables = grow_big(s->tables, sizeof(*s->tables), s->ntables, &s->atables);
 	t = &s->tables[s->ntables];
 	memset(t, 0, sizeof(*t));
-	t->schema = dup_or_null(schema && *schema ? schema : NULL);
-	t->name = xstrdup(name);
+	t->schema = sch_str(s, schema && *schema ? schema : NULL);
+	t->name = sch_str(s, name);
 	t->kind = kind;
 	t->seq = seq;
 	map_put(s, &s->tmap, name, s->ntables);
@@ -477,34 +436,28 @@ static void drop_table(struct schema *s, const char *schema, const char *name)
 		}
 }
 
-static struct sch_column *add_column(struct sch_table *t, const char *name, int seq)
+static struct sch_column *add_column(struct schema *s, struct sch_table *t, const char *name,
+				     int seq)
 {
 	struct sch_column *c = sch_table_column(t, name);
 
-	if (c) {
-		column_release(c);
-	} else {
-		if (!t->acols) { /* most tables have a few columns: 4 first, not grow_array's 8 */
-			t->cols = xcalloc(4, sizeof(*t->cols));
-			t->acols = 4;
-		}
-		ALLOC_GROW(t->cols, t->ncols + 1, t->acols);
+	if (!c) {
+		t->cols = grow_small(t->cols, sizeof(*t->cols), t->ncols, &t->acols);
 		c = &t->cols[t->ncols++];
 	}
 	memset(c, 0, sizeof(*c));
-	c->name = xstrdup(name);
+	c->name = sch_intern(s, name);
 	c->mod0 = c->mod1 = -1;
 	c->seq = seq;
 	return c;
 }
 
-static void set_type(struct sch_column *c, const PgQuery__TypeName *tn)
+static void set_type(struct schema *s, struct sch_column *c, const PgQuery__TypeName *tn)
 {
-	free(c->type);
-	c->type = xstrdup(pgnode_type_name(tn));
+	c->type = sch_intern(s, pgnode_type_name(tn));
 	c->mod0 = pgnode_type_mod(tn, 0);
 	c->mod1 = pgnode_type_mod(tn, 1);
-	c->is_array = pgnode_type_is_array(tn);
+	c->is_array = pgnode_type_is_array(tn) != 0;
 }
 
 struct col_refs {
@@ -558,7 +511,8 @@ static void notnull_cols(const PgQuery__Node *e, struct strbuf *sb)
 	}
 }
 
-static void add_check(struct sch_table *t, const PgQuery__Constraint *k, const char *col)
+static void add_check(struct schema *s, struct sch_table *t, const PgQuery__Constraint *k,
+		      const char *col)
 {
 	struct strbuf nn = STRBUF_INIT, cols = STRBUF_INIT;
 	struct col_refs cr = { &cols, NULL };
@@ -567,29 +521,33 @@ static void add_check(struct sch_table *t, const PgQuery__Constraint *k, const c
 	if (k->raw_expr)
 		pgnode_walk(&k->raw_expr->base, collect_colrefs, &cr);
 	notnull_cols(k->raw_expr, &nn);
-	ALLOC_GROW(t->checks, t->nchecks + 1, t->achecks);
+	t->checks = grow_small(t->checks, sizeof(*t->checks), t->nchecks, &t->achecks);
 	c = &t->checks[t->nchecks++];
 	memset(c, 0, sizeof(*c));
-	if (k->conname && *k->conname)
-		c->name = xstrdup(k->conname);
-	else
-		c->name = schema_default_conname(t->name, col ? col : cr.first, "check");
-	c->notnull = nn.len ? strbuf_detach(&nn, NULL) : NULL;
-	c->cols = cols.len ? strbuf_detach(&cols, NULL) : NULL;
+	if (k->conname && *k->conname) {
+		c->name = sch_str(s, k->conname);
+	} else {
+		char *name = schema_default_conname(t->name, col ? col : cr.first, "check");
+
+		c->name = sch_str(s, name);
+		free(name);
+	}
+	c->notnull = nn.len ? sch_intern(s, nn.buf) : NULL;
+	c->cols = cols.len ? sch_intern(s, cols.buf) : NULL;
 	c->valid = !k->skip_validation;
 	strbuf_release(&nn);
 	strbuf_release(&cols);
 }
 
 /* A validated constraint whose definition is not in the migrations read. */
-static void add_unknown_check(struct sch_table *t, const char *name)
+static void add_unknown_check(struct schema *s, struct sch_table *t, const char *name)
 {
 	struct sch_check *k;
 
-	ALLOC_GROW(t->checks, t->nchecks + 1, t->achecks);
+	t->checks = grow_small(t->checks, sizeof(*t->checks), t->nchecks, &t->achecks);
 	k = &t->checks[t->nchecks++];
 	memset(k, 0, sizeof(*k));
-	k->name = xstrdup(name);
+	k->name = sch_str(s, name);
 	k->valid = k->unknown = 1;
 }
 
@@ -599,7 +557,6 @@ static void drop_check(struct sch_table *t, const char *name)
 
 	for (i = 0; i < t->nchecks; i++)
 		if (t->checks[i].name && !strcmp(t->checks[i].name, name)) {
-			check_release(&t->checks[i]);
 			memmove(&t->checks[i], &t->checks[i + 1],
 				(t->nchecks - i - 1) * sizeof(*t->checks));
 			t->nchecks--;
@@ -619,24 +576,24 @@ static void set_not_null_cols(struct sch_table *t, PgQuery__Node *const *keys, s
 	}
 }
 
-static void table_constraint(struct sch_table *t, const PgQuery__Constraint *k)
+static void table_constraint(struct schema *s, struct sch_table *t, const PgQuery__Constraint *k)
 {
 	if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
-		add_check(t, k, NULL);
+		add_check(s, t, k, NULL);
 	else if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY)
 		set_not_null_cols(t, k->keys, k->n_keys);
 }
 
-static void column_def(struct sch_table *t, const PgQuery__ColumnDef *d, int seq)
+static void column_def(struct schema *s, struct sch_table *t, const PgQuery__ColumnDef *d, int seq)
 {
 	struct sch_column *c;
 	size_t i;
 
 	if (!d->colname)
 		return;
-	c = add_column(t, d->colname, seq);
-	set_type(c, d->type_name);
-	c->not_null = d->is_not_null;
+	c = add_column(s, t, d->colname, seq);
+	set_type(s, c, d->type_name);
+	c->not_null = d->is_not_null != 0;
 	for (i = 0; i < d->n_constraints; i++) {
 		const PgQuery__Constraint *k;
 
@@ -650,7 +607,7 @@ static void column_def(struct sch_table *t, const PgQuery__ColumnDef *d, int seq
 			c->not_null = 1;
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
-			add_check(t, k, d->colname);
+			add_check(s, t, k, d->colname);
 			break;
 		default:
 			break;
@@ -658,7 +615,7 @@ static void column_def(struct sch_table *t, const PgQuery__ColumnDef *d, int seq
 	}
 }
 
-static void partkey(struct sch_table *t, const PgQuery__PartitionSpec *ps)
+static void partkey(struct schema *s, struct sch_table *t, const PgQuery__PartitionSpec *ps)
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
@@ -674,8 +631,7 @@ static void partkey(struct sch_table *t, const PgQuery__PartitionSpec *ps)
 			strbuf_addf(&sb, "%s|", n->partition_elem->name);
 		}
 	}
-	free(t->partkey);
-	t->partkey = sb.len ? strbuf_detach(&sb, NULL) : NULL;
+	t->partkey = sb.len ? sch_str(s, sb.buf) : NULL;
 	strbuf_release(&sb);
 }
 
@@ -694,15 +650,15 @@ static void create_table(struct schema *s, const PgQuery__CreateStmt *cs, int se
 		const PgQuery__Node *n = cs->table_elts[i];
 
 		if (n->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
-			column_def(t, n->column_def, seq);
+			column_def(s, t, n->column_def, seq);
 		else if (n->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-			table_constraint(t, n->constraint);
+			table_constraint(s, t, n->constraint);
 	}
 	for (i = 0; i < cs->n_constraints; i++)
 		if (cs->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-			table_constraint(t, cs->constraints[i]->constraint);
+			table_constraint(s, t, cs->constraints[i]->constraint);
 	if (cs->partspec)
-		partkey(t, cs->partspec);
+		partkey(s, t, cs->partspec);
 }
 
 static void alter_cmd(struct schema *s, struct sch_table *t, const PgQuery__AlterTableCmd *c, int seq)
@@ -714,13 +670,12 @@ static void alter_cmd(struct schema *s, struct sch_table *t, const PgQuery__Alte
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumnRecurse:
 		if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
-			column_def(t, c->def->column_def, seq);
+			column_def(s, t, c->def->column_def, seq);
 		break;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumnRecurse:
 		for (i = 0; i < t->ncols; i++)
 			if (!strcmp(t->cols[i].name, c->name)) {
-				column_release(&t->cols[i]);
 				memmove(&t->cols[i], &t->cols[i + 1], (t->ncols - i - 1) * sizeof(*t->cols));
 				t->ncols--;
 				break;
@@ -729,7 +684,7 @@ static void alter_cmd(struct schema *s, struct sch_table *t, const PgQuery__Alte
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
 		col = sch_table_column(t, c->name);
 		if (col && c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
-			set_type(col, c->def->column_def->type_name);
+			set_type(s, col, c->def->column_def->type_name);
 			col->type_seq = seq;
 		}
 		break;
@@ -746,7 +701,7 @@ static void alter_cmd(struct schema *s, struct sch_table *t, const PgQuery__Alte
 		if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
 			const PgQuery__Constraint *k = c->def->constraint;
 
-			table_constraint(t, k);
+			table_constraint(s, t, k);
 			if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY && k->indexname &&
 			    *k->indexname) {
 				struct sch_index *ix = schema_index(s, NULL, k->indexname);
@@ -771,7 +726,7 @@ static void alter_cmd(struct schema *s, struct sch_table *t, const PgQuery__Alte
 		/* a table from before the migrations read: a constraint added there, what it checks
 		 * unknown (set-not-null weighs its name) */
 		if (!found && !t->seq && c->name)
-			add_unknown_check(t, c->name);
+			add_unknown_check(s, t, c->name);
 		break;
 	}
 	default:
@@ -872,15 +827,13 @@ static void rename_obj(struct schema *s, const PgQuery__RenameStmt *r, int seq)
 		for (i = 0; i < s->nindexes; i++)
 			if (!s->indexes[i].dead && !strcmp(s->indexes[i].table, t->name)) {
 				save_index(s, &s->indexes[i]);
-				free(s->indexes[i].table);
-				s->indexes[i].table = xstrdup(r->newname);
+				s->indexes[i].table = sch_str(s, r->newname);
 			}
 		save_table(s, t);
 		map_del(s, &s->tmap, t->name);
-		free(t->renamed_from);
 		t->renamed_from = t->name;
 		t->renamed_seq = seq;
-		t->name = xstrdup(r->newname);
+		t->name = sch_str(s, r->newname);
 		map_put(s, &s->tmap, t->name, (size_t)(t - s->tables));
 		break;
 	case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN:
@@ -896,14 +849,13 @@ static void rename_obj(struct schema *s, const PgQuery__RenameStmt *r, int seq)
 			c = sch_table_column(t, r->subname);
 			if (!c) {
 				/* a column from before the migrations we read: its type is unknown ("") */
-				c = add_column(t, r->subname, 0);
-				c->type = xstrdup("");
+				c = add_column(s, t, r->subname, 0);
+				c->type = sch_intern(s, "");
 			}
 			if (c) {
-				free(c->renamed_from);
 				c->renamed_from = c->name;
 				c->renamed_seq = seq;
-				c->name = xstrdup(r->newname);
+				c->name = sch_intern(s, r->newname);
 			}
 		}
 		break;
@@ -914,8 +866,7 @@ static void rename_obj(struct schema *s, const PgQuery__RenameStmt *r, int seq)
 			return;
 		save_index(s, ix);
 		map_del(s, &s->imap, ix->name);
-		free(ix->name);
-		ix->name = xstrdup(r->newname);
+		ix->name = sch_str(s, r->newname);
 		map_put(s, &s->imap, ix->name, (size_t)(ix - s->indexes));
 		break;
 	}
@@ -925,8 +876,7 @@ static void rename_obj(struct schema *s, const PgQuery__RenameStmt *r, int seq)
 		save_table(s, t);
 		for (i = 0; i < t->nchecks; i++)
 			if (t->checks[i].name && !strcmp(t->checks[i].name, r->subname)) {
-				free(t->checks[i].name);
-				t->checks[i].name = xstrdup(r->newname);
+				t->checks[i].name = sch_str(s, r->newname);
 			}
 		break;
 	default:
@@ -1015,15 +965,15 @@ static void create_index(struct schema *s, const PgQuery__IndexStmt *x, int seq)
 		return;
 	}
 	index_refs(x, &refs, &expr);
-	ALLOC_GROW(s->indexes, s->nindexes + 1, s->aindexes);
+	s->indexes = grow_big(s->indexes, sizeof(*s->indexes), s->nindexes, &s->aindexes);
 	ix = &s->indexes[s->nindexes];
 	memset(ix, 0, sizeof(*ix));
-	ix->name = xstrdup(x->idxname);
-	ix->table = xstrdup(x->relation->relname);
+	ix->name = sch_str(s, x->idxname);
+	ix->table = sch_str(s, x->relation->relname);
 	ix->seq = seq;
-	ix->cols = plain && cols.len ? strbuf_detach(&cols, NULL) : NULL;
-	ix->refs = refs.len ? strbuf_detach(&refs, NULL) : NULL;
-	ix->exprrefs = expr.len ? strbuf_detach(&expr, NULL) : NULL;
+	ix->cols = plain && cols.len ? sch_intern(s, cols.buf) : NULL;
+	ix->refs = refs.len ? sch_intern(s, refs.buf) : NULL;
+	ix->exprrefs = expr.len ? sch_intern(s, expr.buf) : NULL;
 	strbuf_release(&cols);
 	strbuf_release(&refs);
 	strbuf_release(&expr);
@@ -1048,7 +998,7 @@ static void add_named(struct schema *s, int func, const char *name, int value, i
 		return;
 	}
 	ALLOC_GROW(*arr, *n + 1, *alloc);
-	(*arr)[*n].name = xstrdup(name);
+	(*arr)[*n].name = sch_str(s, name);
 	(*arr)[*n].value = value;
 	(*arr)[*n].seq = seq;
 	map_put(s, map, name, *n);

@@ -3,20 +3,22 @@
 #define MIGRATE_LINT_SCHEMA_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <pg_query/pg_query.pb-c.h>
 
 #include "base/strmap.h"
 
-struct sch_column {
+/* The model's strings live in its blocks (schema_str.c): never freed one by one. */
+struct sch_column {   /* 48 bytes: a model may hold millions */
 	char *name;
 	char *type;      /* base type name: "int4", "varchar", "numeric", "users_status" */
+	char *renamed_from; /* its name before the last RENAME, and that section */
 	int mod0, mod1;  /* type modifiers, -1 when absent */
-	int is_array;
-	int not_null;    /* 0, or non-zero: after SET NOT NULL, the number of that section */
 	int seq;         /* number of the section that added it */
 	int type_seq;    /* number of the section that last changed its type, 0: none */
-	char *renamed_from; /* its name before the last RENAME, and that section */
 	int renamed_seq;
+	int not_null : 31; /* 0, or non-zero: after SET NOT NULL, the number of that section */
+	unsigned is_array : 1;
 };
 
 struct sch_check {
@@ -32,17 +34,15 @@ enum sch_kind { SCH_TABLE, SCH_VIEW, SCH_MATVIEW };
 struct sch_table {
 	char *schema;    /* NULL when created unqualified */
 	char *name;
-	enum sch_kind kind;
-	int seq;         /* number of the section that created it */
-	int partitioned;
 	char *partkey;   /* "|a|b|" partition key columns, or NULL */
 	char *renamed_from; /* its name before the last RENAME, and that section */
-	int renamed_seq;
 	struct sch_column *cols;
-	size_t ncols, acols;
 	struct sch_check *checks;
-	size_t nchecks, achecks;
-	int dead;
+	uint32_t ncols, acols, nchecks, achecks;
+	enum sch_kind kind;
+	int seq;         /* number of the section that created it */
+	int renamed_seq;
+	unsigned char partitioned, dead;
 };
 
 struct sch_index {
@@ -63,6 +63,7 @@ struct sch_named {
 };
 
 struct sch_undo;
+struct sch_strings;
 
 struct schema {
 	struct sch_table *tables;
@@ -78,7 +79,14 @@ struct schema {
 	size_t ndomains, adomains;
 	struct strmap dmap;
 	struct sch_undo *undo; /* the open savepoint's journal, or NULL */
+	struct sch_strings *strs; /* the strings (schema_str.c) */
 };
+
+/* str copied into the model's blocks (NULL: NULL); sch_intern stores each distinct
+ * string once (column names and types). Freed with the model. */
+char *sch_str(struct schema *s, const char *str);
+char *sch_intern(struct schema *s, const char *str);
+void sch_strings_release(struct schema *s);
 
 void schema_init(struct schema *s);
 void schema_release(struct schema *s);

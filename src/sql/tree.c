@@ -199,7 +199,10 @@ struct sql_stmt *sql_add_stmt(struct sql_script *s, struct line_cursor *lc, int 
 		e--;
 	if (e <= p)
 		return NULL; /* only comments */
-	ALLOC_GROW(s->stmts, s->n + 1, s->alloc);
+	if (s->n == s->alloc) { /* not ALLOC_GROW: the room not used yet stays untouched */
+		s->alloc = s->alloc ? s->alloc * 2 : 8;
+		s->stmts = xrealloc(s->stmts, s->alloc * sizeof(*s->stmts));
+	}
 	st = &s->stmts[s->n++];
 	memset(st, 0, sizeof(*st));
 	st->offset = (int)(p - src);

@@ -37,11 +37,11 @@ static int cmp_str(const void *a, const void *b)
 static void dump_map(struct strbuf *sb, const char *what, const struct strmap *m)
 {
 	char **v = xcalloc(m->cap + 1, sizeof(*v));
-	size_t i, n = 0;
+	size_t i, n = 0, pos = 0, value;
+	const char *key;
 
-	for (i = 0; i < m->cap; i++)
-		if (m->slots[i].key)
-			v[n++] = xasprintf("%s=%zu", m->slots[i].key, m->slots[i].value);
+	while (strmap_next(m, &pos, &key, &value))
+		v[n++] = xasprintf("%s=%zu", key, value);
 	qsort(v, n, sizeof(*v), cmp_str);
 	strbuf_addf(sb, "%s:", what);
 	for (i = 0; i < n; i++) {

@@ -1,0 +1,130 @@
+/* schema_str.c - the schema model's strings: in blocks, the often repeated ones once
+ *
+ * A model of a long migration holds close to a million tables (issue 11: a 200 MB
+ * file), each with a few names: a malloc per name cost 32 bytes or more for a name
+ * of 4 to 12. Here the names are stored end to end in large blocks, freed with the
+ * model; column names and types, a few distinct ones repeated in every table, are
+ * interned (stored once, a hash set finds them). Nothing is freed one at a time: a
+ * name a change replaces stays until the model goes (the model only grows anyway).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lint/schema.h"
+#include "base/util.h"
+
+#define BLOCK_BYTES (64 * 1024)
+
+struct str_block {
+	struct str_block *next;
+	size_t used, size;
+	char data[];
+};
+
+struct sch_strings {
+	struct str_block *blocks; /* the newest first */
+	char **set;               /* the interned strings (open addressing), NULL empty */
+	size_t cap, n;
+};
+
+static struct sch_strings *strings(struct schema *s)
+{
+	if (!s->strs)
+		s->strs = xcalloc(1, sizeof(*s->strs));
+	return s->strs;
+}
+
+char *sch_str(struct schema *s, const char *str)
+{
+	struct sch_strings *st;
+	struct str_block *b;
+	size_t len;
+	char *p;
+
+	if (!str)
+		return NULL;
+	st = strings(s);
+	len = strlen(str) + 1;
+	b = st->blocks;
+	if (!b || b->size - b->used < len) {
+		size_t size = len > BLOCK_BYTES / 4 ? len : BLOCK_BYTES;
+
+		b = xmalloc(sizeof(*b) + size);
+		b->size = size;
+		b->used = 0;
+		if (size == BLOCK_BYTES || !st->blocks) {
+			b->next = st->blocks;
+			st->blocks = b;
+		} else { /* a long one alone, behind the block still being filled */
+			b->next = st->blocks->next;
+			st->blocks->next = b;
+		}
+	}
+	p = b->data + b->used;
+	memcpy(p, str, len);
+	b->used += len;
+	return p;
+}
+
+static size_t hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void set_add(char **set, size_t cap, char *str)
+{
+	size_t i;
+
+	for (i = hash(str) & (cap - 1); set[i]; i = (i + 1) & (cap - 1))
+		;
+	set[i] = str;
+}
+
+char *sch_intern(struct schema *s, const char *str)
+{
+	struct sch_strings *st;
+	size_t i;
+
+	if (!str)
+		return NULL;
+	st = strings(s);
+	if ((st->n + 1) * 2 > st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 64;
+		char **set = xcalloc(cap, sizeof(*set));
+
+		for (i = 0; i < st->cap; i++)
+			if (st->set[i])
+				set_add(set, cap, st->set[i]);
+		free(st->set);
+		st->set = set;
+		st->cap = cap;
+	}
+	for (i = hash(str) & (st->cap - 1); st->set[i]; i = (i + 1) & (st->cap - 1))
+		if (!strcmp(st->set[i], str))
+			return st->set[i];
+	st->n++;
+	return st->set[i] = sch_str(s, str);
+}
+
+void sch_strings_release(struct schema *s)
+{
+	struct sch_strings *st = s->strs;
+
+	if (!st)
+		return;
+	while (st->blocks) {
+		struct str_block *b = st->blocks;
+
+		st->blocks = b->next;
+		free(b);
+	}
+	free(st->set);
+	free(st);
+	s->strs = NULL;
+}
