@@ -1,6 +1,7 @@
 /* context.c - what the rules ask about the section: tokens, spans, names, lines */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,20 +16,116 @@ void toklist_scan(struct toklist *tl, const char *src)
 	toklist_scan_at(tl, src, 0);
 }
 
-void toklist_scan_at(struct toklist *tl, const char *src, int base)
+/* A varint at *p (before end) into *v; -1 when it runs past end or over 10 bytes. */
+static int varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
-	PgQueryScanResult r = pg_query_scan(src);
-	PgQuery__ScanResult *sr = NULL;
+	int shift;
+
+	*v = 0;
+	for (shift = 0; *p < end && shift < 70; shift += 7) {
+		uint8_t b = *(*p)++;
+
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return 0;
+	}
+	return -1;
+}
+
+/* Past a field of wire type wt; -1 when it does not fit. */
+static int skip_field(const uint8_t **p, const uint8_t *end, unsigned wt)
+{
+	uint64_t v;
+
+	switch (wt) {
+	case 0:
+		return varint(p, end, &v);
+	case 1:
+	case 5:
+		v = wt == 1 ? 8 : 4;
+		break;
+	case 2:
+		if (varint(p, end, &v) < 0)
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	if (v > (uint64_t)(end - *p))
+		return -1;
+	*p += v;
+	return 0;
+}
+
+/* One ScanToken message (start 1, end 2, token 4, keyword_kind 5) of [p, end). */
+static int decode_token(const uint8_t *p, const uint8_t *end, struct tok *t, int base)
+{
+	memset(t, 0, sizeof(*t));
+	while (p < end) {
+		uint64_t key, v;
+
+		if (varint(&p, end, &key) < 0)
+			return -1;
+		if ((key & 7) != 0 || (key >> 3) < 1 || (key >> 3) > 5) {
+			if (skip_field(&p, end, (unsigned)(key & 7)) < 0)
+				return -1;
+			continue;
+		}
+		if (varint(&p, end, &v) < 0)
+			return -1;
+		switch (key >> 3) {
+		case 1: t->start = (int32_t)v; break;
+		case 2: t->end = (int32_t)v; break;
+		case 4: t->kind = (int32_t)v; break;
+		case 5: t->kw = (int32_t)v; break;
+		default: break;
+		}
+	}
+	t->start += base;
+	t->end += base;
+	return 0;
+}
+
+/*
+ * The scanner's ScanResult (version 1, tokens 2), read straight from its encoding:
+ * protobuf-c's unpack took a malloc per token, more than the scan itself. -1 when
+ * the bytes are not what the schema says (then unpacked the usual way).
+ */
+static int decode_scan(struct toklist *tl, const uint8_t *p, size_t len, int base)
+{
+	const uint8_t *end = p + len;
+
+	while (p < end) {
+		uint64_t key, n;
+
+		if (varint(&p, end, &key) < 0)
+			return -1;
+		if (key != ((2 << 3) | 2)) {
+			if (skip_field(&p, end, (unsigned)(key & 7)) < 0)
+				return -1;
+			continue;
+		}
+		if (varint(&p, end, &n) < 0 || n > (uint64_t)(end - p))
+			return -1;
+		ALLOC_GROW(tl->t, tl->n + 1, tl->alloc);
+		if (decode_token(p, p + n, &tl->t[tl->n], base) < 0)
+			return -1;
+		tl->n++;
+		p += n;
+	}
+	return 0;
+}
+
+static void unpack_scan(struct toklist *tl, const PgQueryScanResult *r, int base)
+{
+	PgQuery__ScanResult *sr;
 	size_t i;
 
-	memset(tl, 0, sizeof(*tl));
-	if (!r.error)
-		sr = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
-	pg_query_free_scan_result(r);
+	sr = pg_query__scan_result__unpack(NULL, r->pbuf.len, (const uint8_t *)r->pbuf.data);
 	if (!sr)
 		return;
-	tl->alloc = sr->n_tokens ? sr->n_tokens : 1;
-	tl->t = xmalloc(tl->alloc * sizeof(*tl->t));
+	tl->n = 0;
+	ALLOC_GROW(tl->t, sr->n_tokens, tl->alloc);
 	for (i = 0; i < sr->n_tokens; i++) {
 		tl->t[i].start = base + sr->tokens[i]->start;
 		tl->t[i].end = base + sr->tokens[i]->end;
@@ -38,6 +135,22 @@ void toklist_scan_at(struct toklist *tl, const char *src, int base)
 	tl->n = sr->n_tokens;
 	tl->ok = 1;
 	pg_query__scan_result__free_unpacked(sr, NULL);
+}
+
+void toklist_scan_at(struct toklist *tl, const char *src, int base)
+{
+	PgQueryScanResult r = pg_query_scan(src);
+
+	memset(tl, 0, sizeof(*tl));
+	if (!r.error) {
+		tl->alloc = strlen(src) / 8 + 16; /* grown when the tokens are shorter */
+		tl->t = xmalloc(tl->alloc * sizeof(*tl->t));
+		if (decode_scan(tl, (const uint8_t *)r.pbuf.data, r.pbuf.len, base) == 0)
+			tl->ok = 1;
+		else
+			unpack_scan(tl, &r, base);
+	}
+	pg_query_free_scan_result(r);
 }
 
 void toklist_release(struct toklist *tl)
