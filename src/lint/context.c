@@ -91,27 +91,34 @@ static int decode_token(const uint8_t *p, const uint8_t *end, struct tok *t, int
  * protobuf-c's unpack took a malloc per token, more than the scan itself. -1 when
  * the bytes are not what the schema says (then unpacked the usual way).
  */
-static int decode_scan(struct toklist *tl, const uint8_t *p, size_t len, int base)
+static int decode_scan(struct toklist *tl, const uint8_t *buf, size_t len, int base)
 {
-	const uint8_t *end = p + len;
+	const uint8_t *end = buf + len, *p;
+	size_t count = 0;
+	int fill;
 
-	while (p < end) {
-		uint64_t key, n;
-
-		if (varint(&p, end, &key) < 0)
-			return -1;
-		if (key != ((2 << 3) | 2)) {
-			if (skip_field(&p, end, (unsigned)(key & 7)) < 0)
-				return -1;
-			continue;
+	for (fill = 0; fill < 2; fill++) { /* count the tokens, then read them */
+		if (fill) {
+			tl->alloc = count ? count : 1;
+			tl->t = xmalloc(tl->alloc * sizeof(*tl->t));
 		}
-		if (varint(&p, end, &n) < 0 || n > (uint64_t)(end - p))
-			return -1;
-		ALLOC_GROW(tl->t, tl->n + 1, tl->alloc);
-		if (decode_token(p, p + n, &tl->t[tl->n], base) < 0)
-			return -1;
-		tl->n++;
-		p += n;
+		for (p = buf; p < end;) {
+			uint64_t key, n;
+
+			if (varint(&p, end, &key) < 0)
+				return -1;
+			if (key != ((2 << 3) | 2)) {
+				if (skip_field(&p, end, (unsigned)(key & 7)) < 0)
+					return -1;
+				continue;
+			}
+			if (varint(&p, end, &n) < 0 || n > (uint64_t)(end - p))
+				return -1;
+			if (fill && decode_token(p, p + n, &tl->t[tl->n++], base) < 0)
+				return -1;
+			count += !fill;
+			p += n;
+		}
 	}
 	return 0;
 }
@@ -121,10 +128,10 @@ static void unpack_scan(struct toklist *tl, const PgQueryScanResult *r, int base
 	PgQuery__ScanResult *sr;
 	size_t i;
 
+	tl->n = 0;
 	sr = pg_query__scan_result__unpack(NULL, r->pbuf.len, (const uint8_t *)r->pbuf.data);
 	if (!sr)
 		return;
-	tl->n = 0;
 	ALLOC_GROW(tl->t, sr->n_tokens, tl->alloc);
 	for (i = 0; i < sr->n_tokens; i++) {
 		tl->t[i].start = base + sr->tokens[i]->start;
@@ -143,8 +150,6 @@ void toklist_scan_at(struct toklist *tl, const char *src, int base)
 
 	memset(tl, 0, sizeof(*tl));
 	if (!r.error) {
-		tl->alloc = strlen(src) / 8 + 16; /* grown when the tokens are shorter */
-		tl->t = xmalloc(tl->alloc * sizeof(*tl->t));
 		if (decode_scan(tl, (const uint8_t *)r.pbuf.data, r.pbuf.len, base) == 0)
 			tl->ok = 1;
 		else
@@ -155,7 +160,8 @@ void toklist_scan_at(struct toklist *tl, const char *src, int base)
 
 void toklist_release(struct toklist *tl)
 {
-	free(tl->t);
+	if (!tl->borrowed)
+		free(tl->t);
 	memset(tl, 0, sizeof(*tl));
 }
 
@@ -180,6 +186,28 @@ static int is_comment(const struct tok *t)
 }
 
 /*
+ * A statement of a streamed section: its tokens are those of its piece (scanned on a
+ * parsing thread) between its first byte and its last, the scanner's tokens of its
+ * text alone, as statements are cut between tokens. 0 when they are not at hand.
+ */
+static int piece_stmt_toks(struct lint_ctx *m)
+{
+	const struct toklist *pt = m->piece_toks;
+	size_t lo, hi;
+
+	if (!pt || !pt->ok || !m->script || m->si >= m->script->n || m->st != &m->script->stmts[m->si])
+		return 0;
+	lo = toklist_at(pt, m->st->offset);
+	hi = toklist_at(pt, m->st->offset + m->st->len);
+	memset(&m->stoks, 0, sizeof(m->stoks));
+	m->stoks.t = pt->t + lo;
+	m->stoks.n = hi - lo;
+	m->stoks.ok = 1;
+	m->stoks.borrowed = 1;
+	return 1;
+}
+
+/*
  * Tokens, scanned on first use: the whole section's when they are at hand
  * (scanned ahead, or needed for directives), else the current statement's
  * only (offsets in the section either way). Clean statements need none.
@@ -197,7 +225,8 @@ const struct toklist *ctx_toks(const struct lint_ctx *c)
 	}
 	if (m->stoks_for != (long)m->si) {
 		toklist_release(&m->stoks);
-		toklist_scan_at(&m->stoks, m->st->text, m->st->offset);
+		if (!piece_stmt_toks(m))
+			toklist_scan_at(&m->stoks, m->st->text, m->st->offset);
 		m->stoks_for = (long)m->si;
 	}
 	return &m->stoks;

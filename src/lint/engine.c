@@ -394,13 +394,14 @@ static void lint_piece(void *ud, struct sql_script *s, size_t first, size_t n)
 	struct lint_ctx *c = ud;
 	size_t i;
 
-	UNUSED(s);
 	if (!c->res) {
 		learn(c, first, n);
 		return;
 	}
+	c->piece_toks = sql_stream_piece_data(s);
 	for (i = first; i < first + n; i++)
 		lint_one(c, i, 1);
+	c->piece_toks = NULL;
 	/*
 	 * Printed as they come: a statement's findings lie in the statement, so none to
 	 * come goes before these; but for the section's last word on directives and on
@@ -413,6 +414,22 @@ static void lint_piece(void *ud, struct sql_script *s, size_t first, size_t n)
 	}
 }
 
+/* On a parsing thread: the tokens of a piece of a streamed section, for its statements. */
+static void *scan_piece(void *arg, const char *text, int base)
+{
+	struct toklist *tl = xcalloc(1, sizeof(*tl));
+
+	UNUSED(arg);
+	toklist_scan_at(tl, text, base);
+	return tl;
+}
+
+static void free_piece_toks(void *data)
+{
+	toklist_release(data);
+	free(data);
+}
+
 /*
  * A long section, statement by statement (sql_stream_*): a first pass notes what the
  * rules ask about other statements, the second lints; a few pieces' trees are in
@@ -421,6 +438,7 @@ static void lint_piece(void *ud, struct sql_script *s, size_t first, size_t n)
  */
 static int run_streamed(const struct section_args *a)
 {
+	static const struct sql_piece_prep toks_prep = { scan_piece, free_piece_toks, NULL };
 	struct lint_ctx c;
 	struct sql_script s;
 
@@ -438,7 +456,7 @@ static int run_streamed(const struct section_args *a)
 	}
 	if (a->r)
 		ctx_prologue(&c, a, 1);
-	sql_stream_pass(&s, lint_piece, &c);
+	sql_stream_pass_prep(&s, lint_piece, &c, a->r ? &toks_prep : NULL);
 	ctx_end(&c);
 	sql_script_release(&s);
 	return 0;

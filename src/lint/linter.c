@@ -129,7 +129,10 @@ static void fill_template(struct strbuf *sb, const char *tpl, const char *const 
 		size_t i;
 
 		if (*p != '{' || !(close = strchr(p + 1, '}'))) {
-			strbuf_addch(sb, *p++);
+			size_t run = strcspn(p + 1, "{") + 1; /* up to the next '{' at once */
+
+			strbuf_add(sb, p, run);
+			p += run;
 			continue;
 		}
 		for (i = 0; i < 2 * LINT_MAX_VARS && vars[i]; i += 2)
