@@ -414,13 +414,24 @@ static void lint_piece(void *ud, struct sql_script *s, size_t first, size_t n)
 	}
 }
 
-/* On a parsing thread: the tokens of a piece of a streamed section, for its statements. */
-static void *scan_piece(void *arg, const char *text, int base)
+/* On a parsing thread: the tokens of a piece of a streamed section, each statement's
+ * scanned alone (as ctx_toks would), in one list in order. */
+static void *scan_piece(void *arg, const struct sql_stmt *stmts, size_t n)
 {
-	struct toklist *tl = xcalloc(1, sizeof(*tl));
+	struct toklist *tl = xcalloc(1, sizeof(*tl)), one;
+	size_t i;
 
 	UNUSED(arg);
-	toklist_scan_at(tl, text, base);
+	tl->ok = 1;
+	for (i = 0; i < n && tl->ok; i++) {
+		toklist_scan_at(&one, stmts[i].text, stmts[i].offset);
+		tl->ok = one.ok;
+		ALLOC_GROW(tl->t, tl->n + one.n, tl->alloc);
+		if (one.n)
+			memcpy(tl->t + tl->n, one.t, one.n * sizeof(*one.t));
+		tl->n += one.n;
+		toklist_release(&one);
+	}
 	return tl;
 }
 

@@ -61,13 +61,12 @@ typedef void (*sql_stream_fn)(void *ud, struct sql_script *s, size_t first, size
 int sql_stream_open(struct sql_script *s, const char *src, const char *file, int line_base);
 int sql_stream_pass(struct sql_script *s, sql_stream_fn fn, void *ud);
 /*
- * A later pass with work done ahead on the parsing threads: prep(arg, text, base) is
- * called there for each piece (text: its bytes, NUL-terminated, which start at byte
- * base of s->src) and its result is sql_stream_piece_data(s) while fn has the piece;
- * release(result) frees it after.
+ * A later pass with work done ahead on the parsing threads: prep(arg, stmts, n) is
+ * called there for each piece's statements (texts and trees at hand) and its result
+ * is sql_stream_piece_data(s) while fn has the piece; release(result) frees it after.
  */
 struct sql_piece_prep {
-	void *(*prep)(void *arg, const char *text, int base);
+	void *(*prep)(void *arg, const struct sql_stmt *stmts, size_t n);
 	void (*release)(void *data);
 	void *arg;
 };

@@ -143,12 +143,8 @@ static void piece_prepare(const struct sql_stream *st, struct piece *p)
 	sql_add_tree(&tmp, &lc, p->tree, p->end);
 	p->stmts = tmp.stmts;
 	p->nstmts = tmp.n;
-	if (st->prep) {
-		char *text = xstrndup(st->src + p->start, (size_t)(p->end - p->start));
-
-		p->data = st->prep->prep(st->prep->arg, text, p->start);
-		free(text);
-	}
+	if (st->prep)
+		p->data = st->prep->prep(st->prep->arg, p->stmts, p->nstmts);
 }
 
 static void parse_piece(const struct sql_stream *st, struct piece *p, int keep)
