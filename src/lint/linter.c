@@ -229,6 +229,8 @@ void lint_report(struct lint_ctx *c, const struct lint_emit *e, const char *fmt,
 	f->rewrite = e->lock.rewrite;
 	f->scan = e->lock.scan;
 	if (ri && ri->safe_alternative) {
+		/* room at once: growing by doubling past 1 KB made glibc consolidate its free lists */
+		strbuf_grow(&sb, strlen(ri->safe_alternative) + 128);
 		fill_template(&sb, ri->safe_alternative, e->vars);
 		f->help = strbuf_detach(&sb, NULL);
 	}
