@@ -16,7 +16,7 @@ void lint_result_init(struct lint_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void finding_release(struct lint_finding *f)
+void lint_finding_release(struct lint_finding *f)
 {
 	free(f->rule);
 	free(f->file);
@@ -32,17 +32,24 @@ void lint_result_flush(struct lint_result *r)
 {
 	size_t i;
 
-	if (!r->emit)
+	if (!r->emit || !r->n)
 		return;
 	for (i = 0; i < r->n; i++) {
 		const struct lint_finding *f = &r->items[i];
 
-		r->emit(r->emit_arg, f);
+		if (!r->emit_batch)
+			r->emit(r->emit_arg, f);
 		if (f->severity == LINT_ERROR && !f->allowed && strcmp(f->rule, "parse-error"))
 			r->emitted_blocking++;
 		if (!f->allowed && (unsigned)f->severity < 3)
 			r->emitted_count[f->severity]++;
-		finding_release(&r->items[i]);
+		if (!r->emit_batch)
+			lint_finding_release(&r->items[i]);
+	}
+	if (r->emit_batch) {
+		r->emit_batch(r->emit_arg, r->items, r->n);
+		r->items = NULL;
+		r->alloc = 0;
 	}
 	r->n = 0;
 }
@@ -52,7 +59,7 @@ void lint_result_release(struct lint_result *r)
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
-		finding_release(&r->items[i]);
+		lint_finding_release(&r->items[i]);
 	free(r->items);
 	free(r->last_file);
 	lint_result_init(r);
