@@ -197,6 +197,16 @@ static const char *keep_shown(char *e)
 	return e;
 }
 
+void shown_release(void)
+{
+	unsigned k;
+
+	for (k = 0; k < SHOWN_RING; k++) {
+		free(shown_ring[k]);
+		shown_ring[k] = NULL;
+	}
+}
+
 const char *shown(const char *s)
 {
 	return s ? keep_shown(escape_name(s)) : "(none)";

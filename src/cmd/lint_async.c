@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd/lint_async.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 struct batch {
@@ -43,8 +44,10 @@ static void *printer(void *arg)
 		if (b && !(a->head = b->next))
 			a->tail = &a->head;
 		pthread_mutex_unlock(&a->mu);
-		if (!b)
+		if (!b) {
+			shown_release(); /* the text format's */
 			return NULL;
+		}
 		for (i = 0; i < b->n; i++) {
 			lint_stream_finding(a->ls, &b->items[i]);
 			lint_finding_release(&b->items[i]);
