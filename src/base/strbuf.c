@@ -83,13 +83,19 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 	va_list cp;
 	int n;
 
+	/* formatted once into the room there is; again only when it did not fit */
+	strbuf_grow(sb, 64);
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(sb->buf + sb->len, sb->alloc - sb->len, fmt, cp);
 	va_end(cp);
-	if (n <= 0)
+	if (n < 0) {
+		sb->buf[sb->len] = '\0';
 		return;
-	strbuf_grow(sb, (size_t)n);
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= sb->alloc - sb->len) {
+		strbuf_grow(sb, (size_t)n);
+		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	}
 	sb->len += (size_t)n;
 }
 
@@ -189,6 +195,16 @@ static const char *keep_shown(char *e)
 	free(shown_ring[k]);
 	shown_ring[k] = e;
 	return e;
+}
+
+void shown_release(void)
+{
+	unsigned k;
+
+	for (k = 0; k < SHOWN_RING; k++) {
+		free(shown_ring[k]);
+		shown_ring[k] = NULL;
+	}
 }
 
 const char *shown(const char *s)

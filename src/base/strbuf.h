@@ -46,5 +46,7 @@ const char *shown(const char *s);
 const char *shown_text(const char *s);
 /* A source line: as shown_text, but a tab stays a tab. */
 const char *shown_line(const char *s);
+/* Free this thread's shown strings (a thread that used them, before it ends). */
+void shown_release(void);
 
 #endif

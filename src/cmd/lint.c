@@ -1,5 +1,6 @@
 /* lint.c - migrate lint: check migrations for dangerous locks, rewrites and scans */
 #include "cmd/commands.h"
+#include "cmd/lint_async.h"
 #include "cmd/lint_select.h"
 #include "report/lint_report.h"
 #include "sql/migration.h"
@@ -426,6 +427,7 @@ static int lint_stream(struct lint_run *lr, struct app *app, const struct cli *c
 		       const struct lint_args *a, int fmt, int color)
 {
 	struct lint_stream ls;
+	struct lint_async *printer;
 	int rc;
 
 	if (fmt == LINT_FORMAT_SARIF) {
@@ -436,7 +438,9 @@ static int lint_stream(struct lint_run *lr, struct app *app, const struct cli *c
 	lint_stream_begin(&ls, (enum lint_format)fmt, stdout, color);
 	lr->res.emit = lint_stream_finding;
 	lr->res.emit_arg = &ls;
+	printer = lint_async_start(&ls, &lr->res); /* printed on another thread, in order */
 	rc = lint_paths(lr, app, c, a->stdin_name); /* nothing is printed when it fails */
+	lint_async_finish(printer);
 	/* git could not say what changed: no summary of nothing */
 	lint_stream_end(&ls, &lr->res, rc == EXIT_OK && !lr->no_selection);
 	return rc;

@@ -1,6 +1,7 @@
 /* context.c - what the rules ask about the section: tokens, spans, names, lines */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,20 +16,123 @@ void toklist_scan(struct toklist *tl, const char *src)
 	toklist_scan_at(tl, src, 0);
 }
 
-void toklist_scan_at(struct toklist *tl, const char *src, int base)
+/* A varint at *p (before end) into *v; -1 when it runs past end or over 10 bytes. */
+static int varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
-	PgQueryScanResult r = pg_query_scan(src);
-	PgQuery__ScanResult *sr = NULL;
+	int shift;
+
+	*v = 0;
+	for (shift = 0; *p < end && shift < 70; shift += 7) {
+		uint8_t b = *(*p)++;
+
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return 0;
+	}
+	return -1;
+}
+
+/* Past a field of wire type wt; -1 when it does not fit. */
+static int skip_field(const uint8_t **p, const uint8_t *end, unsigned wt)
+{
+	uint64_t v;
+
+	switch (wt) {
+	case 0:
+		return varint(p, end, &v);
+	case 1:
+	case 5:
+		v = wt == 1 ? 8 : 4;
+		break;
+	case 2:
+		if (varint(p, end, &v) < 0)
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	if (v > (uint64_t)(end - *p))
+		return -1;
+	*p += v;
+	return 0;
+}
+
+/* One ScanToken message (start 1, end 2, token 4, keyword_kind 5) of [p, end). */
+static int decode_token(const uint8_t *p, const uint8_t *end, struct tok *t, int base)
+{
+	memset(t, 0, sizeof(*t));
+	while (p < end) {
+		uint64_t key, v;
+
+		if (varint(&p, end, &key) < 0)
+			return -1;
+		if ((key & 7) != 0 || (key >> 3) < 1 || (key >> 3) > 5) {
+			if (skip_field(&p, end, (unsigned)(key & 7)) < 0)
+				return -1;
+			continue;
+		}
+		if (varint(&p, end, &v) < 0)
+			return -1;
+		switch (key >> 3) {
+		case 1: t->start = (int32_t)v; break;
+		case 2: t->end = (int32_t)v; break;
+		case 4: t->kind = (int32_t)v; break;
+		case 5: t->kw = (int32_t)v; break;
+		default: break;
+		}
+	}
+	t->start += base;
+	t->end += base;
+	return 0;
+}
+
+/*
+ * The scanner's ScanResult (version 1, tokens 2), read straight from its encoding:
+ * protobuf-c's unpack took a malloc per token, more than the scan itself. -1 when
+ * the bytes are not what the schema says (then unpacked the usual way).
+ */
+static int decode_scan(struct toklist *tl, const uint8_t *buf, size_t len, int base)
+{
+	const uint8_t *end = buf + len, *p;
+	size_t count = 0;
+	int fill;
+
+	for (fill = 0; fill < 2; fill++) { /* count the tokens, then read them */
+		if (fill) {
+			tl->alloc = count ? count : 1;
+			tl->t = xmalloc(tl->alloc * sizeof(*tl->t));
+		}
+		for (p = buf; p < end;) {
+			uint64_t key, n;
+
+			if (varint(&p, end, &key) < 0)
+				return -1;
+			if (key != ((2 << 3) | 2)) {
+				if (skip_field(&p, end, (unsigned)(key & 7)) < 0)
+					return -1;
+				continue;
+			}
+			if (varint(&p, end, &n) < 0 || n > (uint64_t)(end - p))
+				return -1;
+			if (fill && decode_token(p, p + n, &tl->t[tl->n++], base) < 0)
+				return -1;
+			count += !fill;
+			p += n;
+		}
+	}
+	return 0;
+}
+
+static void unpack_scan(struct toklist *tl, const PgQueryScanResult *r, int base)
+{
+	PgQuery__ScanResult *sr;
 	size_t i;
 
-	memset(tl, 0, sizeof(*tl));
-	if (!r.error)
-		sr = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
-	pg_query_free_scan_result(r);
+	tl->n = 0;
+	sr = pg_query__scan_result__unpack(NULL, r->pbuf.len, (const uint8_t *)r->pbuf.data);
 	if (!sr)
 		return;
-	tl->alloc = sr->n_tokens ? sr->n_tokens : 1;
-	tl->t = xmalloc(tl->alloc * sizeof(*tl->t));
+	ALLOC_GROW(tl->t, sr->n_tokens, tl->alloc);
 	for (i = 0; i < sr->n_tokens; i++) {
 		tl->t[i].start = base + sr->tokens[i]->start;
 		tl->t[i].end = base + sr->tokens[i]->end;
@@ -40,9 +144,24 @@ void toklist_scan_at(struct toklist *tl, const char *src, int base)
 	pg_query__scan_result__free_unpacked(sr, NULL);
 }
 
+void toklist_scan_at(struct toklist *tl, const char *src, int base)
+{
+	PgQueryScanResult r = pg_query_scan(src);
+
+	memset(tl, 0, sizeof(*tl));
+	if (!r.error) {
+		if (decode_scan(tl, (const uint8_t *)r.pbuf.data, r.pbuf.len, base) == 0)
+			tl->ok = 1;
+		else
+			unpack_scan(tl, &r, base);
+	}
+	pg_query_free_scan_result(r);
+}
+
 void toklist_release(struct toklist *tl)
 {
-	free(tl->t);
+	if (!tl->borrowed)
+		free(tl->t);
 	memset(tl, 0, sizeof(*tl));
 }
 
@@ -67,6 +186,28 @@ static int is_comment(const struct tok *t)
 }
 
 /*
+ * A statement of a streamed section: its tokens are those of its piece (scanned on a
+ * parsing thread) between its first byte and its last, the scanner's tokens of its
+ * text alone, as statements are cut between tokens. 0 when they are not at hand.
+ */
+static int piece_stmt_toks(struct lint_ctx *m)
+{
+	const struct toklist *pt = m->piece_toks;
+	size_t lo, hi;
+
+	if (!pt || !pt->ok || !m->script || m->si >= m->script->n || m->st != &m->script->stmts[m->si])
+		return 0;
+	lo = toklist_at(pt, m->st->offset);
+	hi = toklist_at(pt, m->st->offset + m->st->len);
+	memset(&m->stoks, 0, sizeof(m->stoks));
+	m->stoks.t = pt->t + lo;
+	m->stoks.n = hi - lo;
+	m->stoks.ok = 1;
+	m->stoks.borrowed = 1;
+	return 1;
+}
+
+/*
  * Tokens, scanned on first use: the whole section's when they are at hand
  * (scanned ahead, or needed for directives), else the current statement's
  * only (offsets in the section either way). Clean statements need none.
@@ -84,7 +225,8 @@ const struct toklist *ctx_toks(const struct lint_ctx *c)
 	}
 	if (m->stoks_for != (long)m->si) {
 		toklist_release(&m->stoks);
-		toklist_scan_at(&m->stoks, m->st->text, m->st->offset);
+		if (!piece_stmt_toks(m))
+			toklist_scan_at(&m->stoks, m->st->text, m->st->offset);
 		m->stoks_for = (long)m->si;
 	}
 	return &m->stoks;

@@ -394,13 +394,14 @@ static void lint_piece(void *ud, struct sql_script *s, size_t first, size_t n)
 	struct lint_ctx *c = ud;
 	size_t i;
 
-	UNUSED(s);
 	if (!c->res) {
 		learn(c, first, n);
 		return;
 	}
+	c->piece_toks = sql_stream_piece_data(s);
 	for (i = first; i < first + n; i++)
 		lint_one(c, i, 1);
+	c->piece_toks = NULL;
 	/*
 	 * Printed as they come: a statement's findings lie in the statement, so none to
 	 * come goes before these; but for the section's last word on directives and on
@@ -413,6 +414,33 @@ static void lint_piece(void *ud, struct sql_script *s, size_t first, size_t n)
 	}
 }
 
+/* On a parsing thread: the tokens of a piece of a streamed section, each statement's
+ * scanned alone (as ctx_toks would), in one list in order. */
+static void *scan_piece(void *arg, const struct sql_stmt *stmts, size_t n)
+{
+	struct toklist *tl = xcalloc(1, sizeof(*tl)), one;
+	size_t i;
+
+	UNUSED(arg);
+	tl->ok = 1;
+	for (i = 0; i < n && tl->ok; i++) {
+		toklist_scan_at(&one, stmts[i].text, stmts[i].offset);
+		tl->ok = one.ok;
+		ALLOC_GROW(tl->t, tl->n + one.n, tl->alloc);
+		if (one.n)
+			memcpy(tl->t + tl->n, one.t, one.n * sizeof(*one.t));
+		tl->n += one.n;
+		toklist_release(&one);
+	}
+	return tl;
+}
+
+static void free_piece_toks(void *data)
+{
+	toklist_release(data);
+	free(data);
+}
+
 /*
  * A long section, statement by statement (sql_stream_*): a first pass notes what the
  * rules ask about other statements, the second lints; a few pieces' trees are in
@@ -421,6 +449,7 @@ static void lint_piece(void *ud, struct sql_script *s, size_t first, size_t n)
  */
 static int run_streamed(const struct section_args *a)
 {
+	static const struct sql_piece_prep toks_prep = { scan_piece, free_piece_toks, NULL };
 	struct lint_ctx c;
 	struct sql_script s;
 
@@ -438,7 +467,7 @@ static int run_streamed(const struct section_args *a)
 	}
 	if (a->r)
 		ctx_prologue(&c, a, 1);
-	sql_stream_pass(&s, lint_piece, &c);
+	sql_stream_pass_prep(&s, lint_piece, &c, a->r ? &toks_prep : NULL);
 	ctx_end(&c);
 	sql_script_release(&s);
 	return 0;

@@ -61,6 +61,9 @@ struct lint_result {
 	 * freed (items then holds only the rest); the counts below keep what they were.
 	 */
 	void (*emit)(void *arg, const struct lint_finding *f);
+	/* Or, with emit set too: the findings handed over whole, items[0, n) and the array
+	 * then the callee's to free (lint_finding_release each), e.g. printed on a thread. */
+	void (*emit_batch)(void *arg, struct lint_finding *items, size_t n);
 	void *emit_arg;
 	size_t emitted_blocking;   /* of lint_result_blocking */
 	size_t emitted_count[3];   /* of lint_result_count, by severity */
@@ -70,6 +73,8 @@ void lint_result_init(struct lint_result *r);
 void lint_result_release(struct lint_result *r);
 /* With emit set: hand items[0, n) to it, free them. */
 void lint_result_flush(struct lint_result *r);
+/* Free a finding's strings. */
+void lint_finding_release(struct lint_finding *f);
 /* Error-level findings not allowed by a directive (parse errors not included). */
 size_t lint_result_blocking(const struct lint_result *r);
 /* Counts of the findings that are shown (not allowed), by severity. */

@@ -30,6 +30,7 @@ struct toklist {
 	struct tok *t;
 	size_t n, alloc;
 	int ok;           /* the scanner succeeded */
+	int borrowed;     /* t points into another list's (not freed) */
 };
 
 void toklist_scan(struct toklist *tl, const char *src);
@@ -128,6 +129,7 @@ struct lint_ctx {
 	int toks_scanned;
 	struct toklist stoks;         /* the current statement's (stoks_for), else */
 	long stoks_for;
+	const struct toklist *piece_toks; /* streamed: the piece's in hand, scanned ahead */
 	int *line_starts;             /* byte offsets of line starts in src */
 	size_t nlines;
 	struct lint_dirs dirs;

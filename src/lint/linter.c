@@ -16,7 +16,7 @@ void lint_result_init(struct lint_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void finding_release(struct lint_finding *f)
+void lint_finding_release(struct lint_finding *f)
 {
 	free(f->rule);
 	free(f->file);
@@ -32,17 +32,24 @@ void lint_result_flush(struct lint_result *r)
 {
 	size_t i;
 
-	if (!r->emit)
+	if (!r->emit || !r->n)
 		return;
 	for (i = 0; i < r->n; i++) {
 		const struct lint_finding *f = &r->items[i];
 
-		r->emit(r->emit_arg, f);
+		if (!r->emit_batch)
+			r->emit(r->emit_arg, f);
 		if (f->severity == LINT_ERROR && !f->allowed && strcmp(f->rule, "parse-error"))
 			r->emitted_blocking++;
 		if (!f->allowed && (unsigned)f->severity < 3)
 			r->emitted_count[f->severity]++;
-		finding_release(&r->items[i]);
+		if (!r->emit_batch)
+			lint_finding_release(&r->items[i]);
+	}
+	if (r->emit_batch) {
+		r->emit_batch(r->emit_arg, r->items, r->n);
+		r->items = NULL;
+		r->alloc = 0;
 	}
 	r->n = 0;
 }
@@ -52,7 +59,7 @@ void lint_result_release(struct lint_result *r)
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
-		finding_release(&r->items[i]);
+		lint_finding_release(&r->items[i]);
 	free(r->items);
 	free(r->last_file);
 	lint_result_init(r);
@@ -129,7 +136,10 @@ static void fill_template(struct strbuf *sb, const char *tpl, const char *const 
 		size_t i;
 
 		if (*p != '{' || !(close = strchr(p + 1, '}'))) {
-			strbuf_addch(sb, *p++);
+			size_t run = strcspn(p + 1, "{") + 1; /* up to the next '{' at once */
+
+			strbuf_add(sb, p, run);
+			p += run;
 			continue;
 		}
 		for (i = 0; i < 2 * LINT_MAX_VARS && vars[i]; i += 2)
@@ -226,6 +236,8 @@ void lint_report(struct lint_ctx *c, const struct lint_emit *e, const char *fmt,
 	f->rewrite = e->lock.rewrite;
 	f->scan = e->lock.scan;
 	if (ri && ri->safe_alternative) {
+		/* room at once: growing by doubling past 1 KB made glibc consolidate its free lists */
+		strbuf_grow(&sb, strlen(ri->safe_alternative) + 128);
 		fill_template(&sb, ri->safe_alternative, e->vars);
 		f->help = strbuf_detach(&sb, NULL);
 	}

@@ -86,7 +86,9 @@ static json_t *finding_json(json_t *o, const struct lint_finding *f)
 
 static int add_key_str(struct strbuf *sb, const char *key, const char *v)
 {
-	strbuf_addf(sb, ", \"%s\": ", key);
+	strbuf_addstr(sb, ", \"");
+	strbuf_addstr(sb, key);
+	strbuf_addstr(sb, "\": ");
 	if (!v) {
 		strbuf_addstr(sb, "null");
 		return 0;

@@ -19,6 +19,19 @@ static int walk(const ProtobufCMessage *m, pgnode_visit_fn fn, void *ud)
 	if (r == PGNODE_SKIP)
 		return 0;
 	d = m->descriptor;
+	if (d == &pg_query__node__descriptor) {
+		/* a Node is one of some 250 kinds: go to the one it holds (the fields' loop
+		 * would look at every kind, and most of a tree is Nodes) */
+		const PgQuery__Node *n = (const PgQuery__Node *)m;
+		const ProtobufCFieldDescriptor *f;
+
+		if (n->node_case == PG_QUERY__NODE__NODE__NOT_SET)
+			return 0;
+		f = protobuf_c_message_descriptor_get_field(d, (unsigned)n->node_case);
+		if (!f || f->type != PROTOBUF_C_TYPE_MESSAGE)
+			return 0;
+		return walk(*(const ProtobufCMessage *const *)((const char *)m + f->offset), fn, ud);
+	}
 	for (i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		const char *base = (const char *)m;

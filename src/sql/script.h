@@ -60,6 +60,19 @@ int sql_stream_wanted(const char *src);
 typedef void (*sql_stream_fn)(void *ud, struct sql_script *s, size_t first, size_t n);
 int sql_stream_open(struct sql_script *s, const char *src, const char *file, int line_base);
 int sql_stream_pass(struct sql_script *s, sql_stream_fn fn, void *ud);
+/*
+ * A later pass with work done ahead on the parsing threads: prep(arg, stmts, n) is
+ * called there for each piece's statements (texts and trees at hand) and its result
+ * is sql_stream_piece_data(s) while fn has the piece; release(result) frees it after.
+ */
+struct sql_piece_prep {
+	void *(*prep)(void *arg, const struct sql_stmt *stmts, size_t n);
+	void (*release)(void *data);
+	void *arg;
+};
+int sql_stream_pass_prep(struct sql_script *s, sql_stream_fn fn, void *ud,
+			 const struct sql_piece_prep *prep);
+const void *sql_stream_piece_data(const struct sql_script *s);
 
 /* Byte offset into s->src -> 1-based line and column (columns in characters). */
 void sql_script_linecol(const struct sql_script *s, int offset, int *line, int *col);

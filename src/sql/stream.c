@@ -28,8 +28,12 @@ struct piece {
 	PgQuery__ParseResult *tree; /* NULL when it did not parse */
 	struct sql_arena *arena;
 	int parsed;
-	uint8_t *packed;            /* the first pass's parse, kept for the second (or NULL) */
-	size_t npacked;
+	PgQueryProtobufParseResult packed; /* the first pass's parse, kept for the second */
+	int has_packed;
+	/* a later pass of a stream: its statements, built on the worker (attach takes them) */
+	struct sql_stmt *stmts;
+	size_t nstmts;
+	void *data;                 /* what the pass's prep made of it, or NULL */
 };
 
 /* The first pass keeps the parser's output of the pieces that start in the first
@@ -45,6 +49,8 @@ struct sql_stream {
 	int keep;                   /* streaming: the first pass keeps what it parsed (KEEP_PACKED) */
 	/* the pass under way */
 	size_t next, consumed, window;
+	const struct sql_piece_prep *prep;
+	struct piece *current;      /* the one fn has */
 	pthread_mutex_t mu;
 	pthread_cond_t parsed, room;
 };
@@ -93,8 +99,18 @@ static struct sql_stream *stream_new(const char *src)
 	return st;
 }
 
-static void piece_drop(struct piece *p)
+static void piece_drop(const struct sql_stream *st, struct piece *p)
 {
+	size_t i;
+
+	for (i = 0; i < p->nstmts; i++)
+		free(p->stmts[i].text);
+	free(p->stmts);
+	p->stmts = NULL;
+	p->nstmts = 0;
+	if (p->data && st->prep)
+		st->prep->release(p->data);
+	p->data = NULL;
 	sql_arena_release(p->arena);
 	p->arena = NULL;
 	p->tree = NULL;
@@ -108,22 +124,41 @@ void sql_stream_free(struct sql_stream *st)
 	if (!st)
 		return;
 	for (i = 0; i < st->n; i++) {
-		piece_drop(&st->p[i]);
-		free(st->p[i].packed);
+		piece_drop(st, &st->p[i]);
+		if (st->p[i].has_packed)
+			pg_query_free_protobuf_parse_result(st->p[i].packed);
 	}
 	free(st->p);
 	free(st);
 }
 
-static void parse_piece(const char *src, struct piece *p, int keep)
+/* A later pass of a stream: the piece's statements (as the first pass cut them:
+ * attach checks) and the pass's prep, here on the worker. */
+static void piece_prepare(const struct sql_stream *st, struct piece *p)
 {
+	struct sql_script tmp;
+	struct line_cursor lc = { p->start, 1, 1 };
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.src = st->src;
+	sql_add_tree(&tmp, &lc, p->tree, p->end);
+	p->stmts = tmp.stmts;
+	p->nstmts = tmp.n;
+	if (st->prep)
+		p->data = st->prep->prep(st->prep->arg, p->stmts, p->nstmts);
+}
+
+static void parse_piece(const struct sql_stream *st, struct piece *p, int keep)
+{
+	const char *src = st->src;
 	ProtobufCAllocator a = { sql_arena_alloc, sql_arena_free, &p->arena };
 	size_t i;
 
-	if (p->packed) { /* kept by the first pass */
-		p->tree = pg_query__parse_result__unpack(&a, p->npacked, p->packed);
-		free(p->packed);
-		p->packed = NULL;
+	if (p->has_packed) { /* kept by the first pass */
+		p->tree = pg_query__parse_result__unpack(&a, p->packed.parse_tree.len,
+							 (const uint8_t *)p->packed.parse_tree.data);
+		pg_query_free_protobuf_parse_result(p->packed);
+		p->has_packed = 0;
 	} else {
 		char *text = xstrndup(src + p->start, (size_t)(p->end - p->start));
 		PgQueryProtobufParseResult r = pg_query_parse_protobuf(text);
@@ -132,11 +167,11 @@ static void parse_piece(const char *src, struct piece *p, int keep)
 			p->tree = pg_query__parse_result__unpack(&a, r.parse_tree.len,
 								 (const uint8_t *)r.parse_tree.data);
 		if (p->tree && keep && p->start < KEEP_PACKED) {
-			p->npacked = r.parse_tree.len;
-			p->packed = xmalloc(p->npacked ? p->npacked : 1);
-			memcpy(p->packed, r.parse_tree.data, p->npacked);
+			p->packed = r; /* the parser's own buffer, freed once decoded again */
+			p->has_packed = 1;
+		} else {
+			pg_query_free_protobuf_parse_result(r);
 		}
-		pg_query_free_protobuf_parse_result(r);
 		free(text);
 	}
 	if (!p->tree)
@@ -149,6 +184,8 @@ static void parse_piece(const char *src, struct piece *p, int keep)
 			rs->stmt_len = p->end - p->start - rs->stmt_location;
 		rs->stmt_location += p->start;
 	}
+	if (st->keep && st->passes)
+		piece_prepare(st, p);
 }
 
 static void *worker(void *arg)
@@ -167,7 +204,7 @@ static void *worker(void *arg)
 		}
 		i = st->next++;
 		pthread_mutex_unlock(&st->mu);
-		parse_piece(st->src, &st->p[i], st->keep && !st->passes);
+		parse_piece(st, &st->p[i], st->keep && !st->passes);
 		pthread_mutex_lock(&st->mu);
 		st->p[i].parsed = 1;
 		pthread_cond_broadcast(&st->parsed);
@@ -181,7 +218,7 @@ static struct piece *take(struct sql_stream *st, size_t k, int workers)
 	struct piece *p = &st->p[k];
 
 	if (!workers) {
-		parse_piece(st->src, p, st->keep && !st->passes);
+		parse_piece(st, p, st->keep && !st->passes);
 		return p;
 	}
 	pthread_mutex_lock(&st->mu);
@@ -213,8 +250,10 @@ static int pass(struct sql_stream *st, size_t window, piece_fn fn, void *ud)
 	for (i = 0; i < st->n && rc == 0; i++) {
 		struct piece *p = take(st, i, started);
 
+		st->current = p;
 		rc = fn(st, p, ud);
-		piece_drop(p);
+		st->current = NULL;
+		piece_drop(st, p);
 		/* a mapped file's pages read already go (they are the page cache's) */
 		text_drop_pages(st->src + dropped, (size_t)p->end - dropped);
 		dropped = (size_t)p->end & ~(size_t)4095;
@@ -228,7 +267,7 @@ static int pass(struct sql_stream *st, size_t window, piece_fn fn, void *ud)
 	for (k = 0; k < started; k++)
 		pthread_join(tids[k], NULL);
 	for (i = 0; i < st->n; i++)
-		piece_drop(&st->p[i]);
+		piece_drop(st, &st->p[i]);
 	pthread_cond_destroy(&st->room);
 	pthread_cond_destroy(&st->parsed);
 	pthread_mutex_destroy(&st->mu);
@@ -313,8 +352,7 @@ struct streaming {
 /* The piece's statements with their trees and texts: new ones on the first pass. */
 static int attach(struct streaming *g, struct piece *p)
 {
-	struct sql_script *s = g->s, tmp;
-	struct line_cursor lc = { p->start, 1, 1 };
+	struct sql_script *s = g->s;
 	size_t i;
 
 	if (!p->tree)
@@ -325,19 +363,16 @@ static int attach(struct streaming *g, struct piece *p)
 		p->count = s->n - p->first;
 		return 0;
 	}
-	memset(&tmp, 0, sizeof(tmp));
-	tmp.src = s->src;
-	sql_add_tree(&tmp, &lc, p->tree, p->end);
-	if (tmp.n != p->count) { /* the parser is deterministic: never */
+	if (p->nstmts != p->count) { /* the parser is deterministic: never */
 		log_error("%s: the second parse of a piece gave %zu statements, the first %zu",
-			  s->file ? s->file : "-", tmp.n, p->count);
+			  s->file ? s->file : "-", p->nstmts, p->count);
 		abort();
 	}
-	for (i = 0; i < tmp.n; i++) {
-		s->stmts[p->first + i].node = tmp.stmts[i].node;
-		s->stmts[p->first + i].text = tmp.stmts[i].text;
+	for (i = 0; i < p->nstmts; i++) { /* built on the worker (piece_prepare) */
+		s->stmts[p->first + i].node = p->stmts[i].node;
+		s->stmts[p->first + i].text = p->stmts[i].text;
+		p->stmts[i].text = NULL;
 	}
-	free(tmp.stmts);
 	return 0;
 }
 
@@ -358,14 +393,29 @@ static int stream_piece(struct sql_stream *st, struct piece *p, void *ud)
 	return 0;
 }
 
-int sql_stream_pass(struct sql_script *s, sql_stream_fn fn, void *ud)
+int sql_stream_pass_prep(struct sql_script *s, sql_stream_fn fn, void *ud,
+			 const struct sql_piece_prep *prep)
 {
 	struct streaming g = { s, { 0, s->line_base, 1 }, fn, ud };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc;
 
+	s->stream->prep = s->stream->passes ? prep : NULL; /* the first pass cuts the statements */
 	/* one piece ahead per worker, and the one in hand: parsing keeps up, memory stays
 	 * flat (a piece's tree is some 40-60 times its text; twice as many ahead held
 	 * 16 MB more of a 20 MB file for no time saved) */
-	return pass(s->stream, (size_t)(cpus > MAX_THREADS ? MAX_THREADS : cpus > 0 ? cpus : 1) + 1,
-		    stream_piece, &g);
+	rc = pass(s->stream, (size_t)(cpus > MAX_THREADS ? MAX_THREADS : cpus > 0 ? cpus : 1) + 1,
+		  stream_piece, &g);
+	s->stream->prep = NULL;
+	return rc;
+}
+
+int sql_stream_pass(struct sql_script *s, sql_stream_fn fn, void *ud)
+{
+	return sql_stream_pass_prep(s, fn, ud, NULL);
+}
+
+const void *sql_stream_piece_data(const struct sql_script *s)
+{
+	return s->stream && s->stream->current ? s->stream->current->data : NULL;
 }

@@ -417,6 +417,45 @@ START_TEST(explain_prints_the_catalog)
 }
 END_TEST
 
+/* The tokens read straight from the scanner's encoding are protobuf-c's unpack of it,
+ * for texts with every kind of token, at an offset. */
+START_TEST(tokens_are_the_scanners)
+{
+	static const char *const texts[] = {
+		"SELECT 1",
+		"ALTER TABLE \"Weird\"\"t\" ADD COLUMN caf\xc3\xa9 text DEFAULT 'x;y' -- c\n",
+		"CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $b$ BEGIN RETURN 1; END $b$; "
+		"/* a /* nested */ comment */ SELECT E'\\'', B'101', 1.5e10, $1, :x, @@ <> ;",
+		"",
+		"   ",
+		"SELECT 'unterminated",
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
+		PgQueryScanResult r = pg_query_scan(texts[i]);
+		PgQuery__ScanResult *sr = r.error ? NULL :
+			pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+		struct toklist tl;
+
+		toklist_scan_at(&tl, texts[i], 1000);
+		ck_assert_int_eq(tl.ok, sr != NULL);
+		if (sr) {
+			ck_assert_uint_eq(tl.n, sr->n_tokens);
+			for (k = 0; k < tl.n; k++) {
+				ck_assert_int_eq(tl.t[k].start, 1000 + sr->tokens[k]->start);
+				ck_assert_int_eq(tl.t[k].end, 1000 + sr->tokens[k]->end);
+				ck_assert_int_eq(tl.t[k].kind, (int)sr->tokens[k]->token);
+				ck_assert_int_eq(tl.t[k].kw, (int)sr->tokens[k]->keyword_kind);
+			}
+			pg_query__scan_result__free_unpacked(sr, NULL);
+		}
+		toklist_release(&tl);
+		pg_query_free_scan_result(r);
+	}
+}
+END_TEST
+
 Suite *lint_rules_suite(void)
 {
 	Suite *s = suite_create("lint rules");
@@ -430,6 +469,7 @@ Suite *lint_rules_suite(void)
 	tcase_add_test(tc, hand_written_cases);
 	tcase_add_test(tc, severity_cases);
 	tcase_add_test(tc, explain_prints_the_catalog);
+	tcase_add_test(tc, tokens_are_the_scanners);
 	suite_add_tcase(s, tc);
 	return s;
 }
