@@ -47,13 +47,13 @@ struct sch_table {
 	unsigned char partitioned, dead;
 };
 
-struct sch_index {
+struct sch_index {   /* 48 bytes: the ints together, no padding */
 	char *name;
 	char *table;
-	int seq;
 	char *cols;      /* "|a|b|" plain key columns, NULL if any is an expression */
 	char *refs;      /* "|a|b|" every column it uses: keys, expressions, WHERE (or NULL) */
 	char *exprrefs;  /* "|a|" the columns its expressions and WHERE use (or NULL) */
+	int seq;
 	int dead;
 };
 
