@@ -121,7 +121,7 @@ int lint_judge(struct lint_ctx *c, const struct lint_emit *e, enum lint_severity
 }
 
 /* A type as format_type() spells it, read by the parser as the model reads a column's. */
-static void column_from_catalog(struct sch_column *out, const char *type)
+static void column_from_catalog(struct schema *m, struct sch_column *out, const char *type)
 {
 	char *sql = xasprintf("SELECT NULL::%s", type);
 	struct sql_script s;
@@ -134,7 +134,7 @@ static void column_from_catalog(struct sch_column *out, const char *type)
 	    n->type_cast->type_name) {
 		const PgQuery__TypeName *tn = n->type_cast->type_name;
 
-		out->type = xstrdup(pgnode_type_name(tn));
+		out->type = sch_intern_id(m, pgnode_type_name(tn));
 		out->mod0 = pgnode_type_mod(tn, 0);
 		out->mod1 = pgnode_type_mod(tn, 1);
 		out->is_array = pgnode_type_is_array(tn);
@@ -147,11 +147,11 @@ const struct sch_column *lint_column_now(struct lint_ctx *c, const struct sch_ta
 					 const char *table, const char *col)
 {
 	struct linter *l = c->l;
-	const struct sch_column *m = t ? sch_table_column(t, col) : NULL;
+	const struct sch_column *m = t ? sch_table_column(&l->schema, t, col) : NULL;
 	char *key, *type = NULL;
 	size_t k;
 
-	if (m && (!m->type || !*m->type))
+	if (m && (!m->type || !*sch_id_str(&l->schema, m->type)))
 		m = NULL; /* known by name only */
 	/* created or changed by a section not applied yet: the catalog does not have it */
 	if (!l->columns || (t && t->seq > l->learned_seq) ||
@@ -162,10 +162,10 @@ const struct sch_column *lint_column_now(struct lint_ctx *c, const struct sch_ta
 		ALLOC_GROW(l->cols_items, l->ncols + 1, l->acols);
 		k = l->ncols++;
 		memset(&l->cols_items[k], 0, sizeof(l->cols_items[k]));
-		l->cols_items[k].name = xstrdup(col);
+		l->cols_items[k].name = sch_intern_id(&l->schema, col);
 		l->cols_items[k].mod0 = l->cols_items[k].mod1 = -1;
 		if (l->columns(l->facts_arg, NULL, table, col, &type) == 0 && type)
-			column_from_catalog(&l->cols_items[k], type);
+			column_from_catalog(&l->schema, &l->cols_items[k], type);
 		free(type);
 		strmap_put(&l->cols_map, key, k);
 	}
@@ -181,8 +181,7 @@ void lint_column_retyped(struct lint_ctx *c, const char *table, const char *col,
 	size_t i;
 
 	if (strmap_get(&c->l->cols_map, key, &i) && (k = &c->l->cols_items[i])->type) {
-		free(k->type);
-		k->type = xstrdup(pgnode_type_name(tn));
+		k->type = sch_intern_id(&c->l->schema, pgnode_type_name(tn));
 		k->mod0 = pgnode_type_mod(tn, 0);
 		k->mod1 = pgnode_type_mod(tn, 1);
 		k->is_array = pgnode_type_is_array(tn);
@@ -197,12 +196,6 @@ int lint_object_absent(struct lint_ctx *c, const char *kind, const char *name)
 
 void lint_facts_release(struct linter *l)
 {
-	size_t i;
-
-	for (i = 0; i < l->ncols; i++) {
-		free(l->cols_items[i].name);
-		free(l->cols_items[i].type);
-	}
 	free(l->cols_items);
 	strmap_release(&l->cols_map);
 	lint_fkeys_release(l);

@@ -250,12 +250,14 @@ static const char *safe_change_scans(struct lint_ctx *c, const struct sch_table 
 				     const PgQuery__TypeName *tn)
 {
 	const struct sch_index *ix;
+	const char *otype;
 	int opclass;
 
 	if (sch_table_check_on(t, col))
 		return "no rewrite, but the CHECK constraints on the column are re-checked with a full "
 		       "scan while ACCESS EXCLUSIVE is held";
-	opclass = old && old->type && !strcmp(old->type, "citext") != !strcmp(pgnode_type_name(tn), "citext");
+	otype = old ? sch_id_str(c->schema, old->type) : NULL;
+	opclass = otype && !strcmp(otype, "citext") != !strcmp(pgnode_type_name(tn), "citext");
 	ix = schema_index_rebuilt(c->schema, rel, col, opclass);
 	if (!ix)
 		return NULL;
@@ -341,7 +343,8 @@ static void change_type(struct lint_ctx *c, struct col_ctx *x)
 	 * is known, or the target is a date/time type (without USING, only the same family casts
 	 * to it). Text, varchar, numeric and inet from an unknown type may well rewrite; a
 	 * re-checked CHECK scans under ACCESS EXCLUSIVE. */
-	warn = ch == CHANGE_MAYBE && ((old && old->type && *old->type) || is_temporal(d->type_name));
+	warn = ch == CHANGE_MAYBE && ((old && old->type && *sch_id_str(c->schema, old->type)) ||
+				      is_temporal(d->type_name));
 	if (ch == CHANGE_SAFE) {
 		why = safe_change_scans(c, x->t, rel, col, old, d->type_name);
 		if (!why) {
@@ -369,7 +372,8 @@ static void change_type(struct lint_ctx *c, struct col_ctx *x)
 			lint_report(c, &e, "changing %s.%s from %s to %s rewrites the table and its "
 				    "indexes while holding ACCESS EXCLUSIVE (reads and writes wait)",
 				    ctx_quote(c, rel), ctx_quote(c, col),
-				    ctx_typename(c, old->type, old->mod0, old->mod1), to);
+				    ctx_typename(c, sch_id_str(c->schema, old->type), old->mod0, old->mod1),
+				    to);
 		else
 			lint_report(c, &e, "changing the type of %s.%s to %s%s rewrites the table and its "
 				    "indexes while holding ACCESS EXCLUSIVE (reads and writes wait)",
@@ -512,7 +516,7 @@ void rules_column(struct lint_ctx *c)
 				.vars = { "table", x.table, "column", ctx_ident(c, x.cmd->name) },
 			};
 
-			const struct sch_column *col = sch_table_column(x.t, x.cmd->name);
+			const struct sch_column *col = sch_table_column(c->schema, x.t, x.cmd->name);
 
 			if (col && c->revert_seq && col->not_null == c->revert_seq)
 				break; /* a down undoing its own up's SET NOT NULL */
@@ -522,7 +526,7 @@ void rules_column(struct lint_ctx *c)
 		}
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumnRecurse: {
-			const struct sch_column *col = sch_table_column(x.t, x.cmd->name);
+			const struct sch_column *col = sch_table_column(c->schema, x.t, x.cmd->name);
 			struct lint_emit e = {
 				.rule = "drop-column",
 				.where = x.where,

@@ -164,12 +164,15 @@ static void primary_key_using_index(struct lint_ctx *c, const PgQuery__RangeVar 
 
 	if (!t || !ix || !ix->cols)
 		return; /* unknown: no guess */
-	for (i = 0; i < t->ncols; i++)
-		if (sch_list_has(ix->cols, t->cols[i].name) && !t->cols[i].not_null &&
-		    !(c->pg >= 12 && sch_table_notnull_check(t, t->cols[i].name))) {
-			nullable = t->cols[i].name;
+	for (i = 0; i < t->ncols; i++) {
+		const char *name = sch_id_str(c->schema, t->cols[i].name);
+
+		if (sch_list_has(ix->cols, name) && !t->cols[i].not_null &&
+		    !(c->pg >= 12 && sch_table_notnull_check(t, name))) {
+			nullable = name;
 			break;
 		}
+	}
 	if (!nullable)
 		return;
 	{

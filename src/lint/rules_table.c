@@ -37,18 +37,19 @@ static void rename_column(struct lint_ctx *c, const PgQuery__RenameStmt *r, stru
 			  const struct sch_table *t)
 {
 	const char *rel = r->relation->relname;
-	const struct sch_column *col = sch_table_column(t, r->subname);
+	const struct sch_column *col = sch_table_column(c->schema, t, r->subname);
+	const char *type = col ? sch_id_str(c->schema, col->type) : NULL;
 	struct lint_emit e = {
 		.rule = "rename-column",
 		.where = where,
 		.lock = { LOCK_ACCESS_EXCLUSIVE, 0, 0, rel },
 		.vars = { "table", ctx_relname(c, r->relation), "column", ctx_ident(c, r->subname),
 			  "new_name", ctx_ident(c, r->newname),
-			  "type", col && col->type && *col->type ?
-				  ctx_typename(c, col->type, col->mod0, col->mod1) : NULL },
+			  "type", type && *type ? ctx_typename(c, type, col->mod0, col->mod1) : NULL },
 	};
 
-	if (col && sch_renamed_from(col->renamed_from, col->renamed_seq, c->revert_seq, r->newname))
+	if (col && sch_renamed_from(sch_id_str(c->schema, col->renamed_from), col->renamed_seq,
+				    c->revert_seq, r->newname))
 		return; /* a down giving back the name its up took */
 	lint_report(c, &e, "renaming column %s.%s to %s breaks every running query and "
 		    "application version that uses the old name", ctx_quote(c, rel),

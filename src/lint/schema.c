@@ -337,12 +337,14 @@ struct sch_named *schema_domain(const struct schema *s, const char *name)
 	return &s->domains[i];
 }
 
-struct sch_column *sch_table_column(const struct sch_table *t, const char *name)
+struct sch_column *sch_table_column(const struct schema *s, const struct sch_table *t,
+				    const char *name)
 {
+	uint32_t id = t && t->ncols ? sch_find_id(s, name) : 0;
 	size_t i;
 
-	for (i = 0; t && name && i < t->ncols; i++)
-		if (!strcmp(t->cols[i].name, name))
+	for (i = 0; id && i < t->ncols; i++)
+		if (t->cols[i].name == id)
 			return &t->cols[i];
 	return NULL;
 }
@@ -439,14 +441,14 @@ static void drop_table(struct schema *s, const char *schema, const char *name)
 static struct sch_column *add_column(struct schema *s, struct sch_table *t, const char *name,
 				     int seq)
 {
-	struct sch_column *c = sch_table_column(t, name);
+	struct sch_column *c = sch_table_column(s, t, name);
 
 	if (!c) {
 		t->cols = grow_small(t->cols, sizeof(*t->cols), t->ncols, &t->acols);
 		c = &t->cols[t->ncols++];
 	}
 	memset(c, 0, sizeof(*c));
-	c->name = sch_intern(s, name);
+	c->name = sch_intern_id(s, name);
 	c->mod0 = c->mod1 = -1;
 	c->seq = seq;
 	return c;
@@ -454,7 +456,7 @@ static struct sch_column *add_column(struct schema *s, struct sch_table *t, cons
 
 static void set_type(struct schema *s, struct sch_column *c, const PgQuery__TypeName *tn)
 {
-	c->type = sch_intern(s, pgnode_type_name(tn));
+	c->type = sch_intern_id(s, pgnode_type_name(tn));
 	c->mod0 = pgnode_type_mod(tn, 0);
 	c->mod1 = pgnode_type_mod(tn, 1);
 	c->is_array = pgnode_type_is_array(tn) != 0;
@@ -564,12 +566,13 @@ static void drop_check(struct sch_table *t, const char *name)
 		}
 }
 
-static void set_not_null_cols(struct sch_table *t, PgQuery__Node *const *keys, size_t n)
+static void set_not_null_cols(const struct schema *s, struct sch_table *t,
+			      PgQuery__Node *const *keys, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		struct sch_column *c = sch_table_column(t, pgnode_str(keys[i]));
+		struct sch_column *c = sch_table_column(s, t, pgnode_str(keys[i]));
 
 		if (c)
 			c->not_null = 1;
@@ -581,7 +584,7 @@ static void table_constraint(struct schema *s, struct sch_table *t, const PgQuer
 	if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
 		add_check(s, t, k, NULL);
 	else if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY)
-		set_not_null_cols(t, k->keys, k->n_keys);
+		set_not_null_cols(s, t, k->keys, k->n_keys);
 }
 
 static void column_def(struct schema *s, struct sch_table *t, const PgQuery__ColumnDef *d, int seq)
@@ -675,25 +678,25 @@ static void alter_cmd(struct schema *s, struct sch_table *t, const PgQuery__Alte
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumnRecurse:
 		for (i = 0; i < t->ncols; i++)
-			if (!strcmp(t->cols[i].name, c->name)) {
+			if (!strcmp(sch_id_str(s, t->cols[i].name), c->name)) {
 				memmove(&t->cols[i], &t->cols[i + 1], (t->ncols - i - 1) * sizeof(*t->cols));
 				t->ncols--;
 				break;
 			}
 		break;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
-		col = sch_table_column(t, c->name);
+		col = sch_table_column(s, t, c->name);
 		if (col && c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
 			set_type(s, col, c->def->column_def->type_name);
 			col->type_seq = seq;
 		}
 		break;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
-		if ((col = sch_table_column(t, c->name)))
+		if ((col = sch_table_column(s, t, c->name)))
 			col->not_null = seq > 0 ? seq : 1; /* which section set it, for its down */
 		break;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull:
-		if ((col = sch_table_column(t, c->name)))
+		if ((col = sch_table_column(s, t, c->name)))
 			col->not_null = 0;
 		break;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
@@ -707,7 +710,7 @@ static void alter_cmd(struct schema *s, struct sch_table *t, const PgQuery__Alte
 				struct sch_index *ix = schema_index(s, NULL, k->indexname);
 
 				for (i = 0; ix && ix->cols && i < t->ncols; i++)
-					if (sch_list_has(ix->cols, t->cols[i].name))
+					if (sch_list_has(ix->cols, sch_id_str(s, t->cols[i].name)))
 						t->cols[i].not_null = 1;
 			}
 		}
@@ -846,16 +849,16 @@ static void rename_obj(struct schema *s, const PgQuery__RenameStmt *r, int seq)
 			struct sch_column *c;
 
 			save_table(s, t);
-			c = sch_table_column(t, r->subname);
+			c = sch_table_column(s, t, r->subname);
 			if (!c) {
 				/* a column from before the migrations we read: its type is unknown ("") */
 				c = add_column(s, t, r->subname, 0);
-				c->type = sch_intern(s, "");
+				c->type = sch_intern_id(s, "");
 			}
 			if (c) {
 				c->renamed_from = c->name;
 				c->renamed_seq = seq;
-				c->name = sch_intern(s, r->newname);
+				c->name = sch_intern_id(s, r->newname);
 			}
 		}
 		break;

@@ -23,8 +23,10 @@ struct str_block {
 
 struct sch_strings {
 	struct str_block *blocks; /* the newest first */
-	char **set;               /* the interned strings (open addressing), NULL empty */
-	size_t cap, n;
+	uint32_t *set;            /* the interned strings' ids (open addressing), 0 empty */
+	size_t cap;
+	char **byid;              /* id -> string; id 0 is NULL */
+	size_t n, aid;            /* n: the ids given, 1 + the strings interned */
 };
 
 static struct sch_strings *strings(struct schema *s)
@@ -77,39 +79,74 @@ static size_t hash(const char *s)
 	return h;
 }
 
-static void set_add(char **set, size_t cap, char *str)
+static void set_add(struct sch_strings *st, uint32_t *set, size_t cap, uint32_t id)
 {
 	size_t i;
 
-	for (i = hash(str) & (cap - 1); set[i]; i = (i + 1) & (cap - 1))
+	for (i = hash(st->byid[id]) & (cap - 1); set[i]; i = (i + 1) & (cap - 1))
 		;
-	set[i] = str;
+	set[i] = id;
 }
 
-char *sch_intern(struct schema *s, const char *str)
+/* The slot of str in the set: its id, or 0 where it would go. */
+static size_t set_slot(const struct sch_strings *st, const char *str)
+{
+	size_t i;
+
+	for (i = hash(str) & (st->cap - 1); st->set[i]; i = (i + 1) & (st->cap - 1))
+		if (!strcmp(st->byid[st->set[i]], str))
+			break;
+	return i;
+}
+
+uint32_t sch_intern_id(struct schema *s, const char *str)
 {
 	struct sch_strings *st;
 	size_t i;
 
 	if (!str)
-		return NULL;
+		return 0;
 	st = strings(s);
-	if ((st->n + 1) * 2 > st->cap) {
+	if (!st->n)
+		st->n = 1; /* id 0: NULL */
+	if (st->n * 2 > st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 64;
-		char **set = xcalloc(cap, sizeof(*set));
+		uint32_t *set = xcalloc(cap, sizeof(*set));
 
 		for (i = 0; i < st->cap; i++)
 			if (st->set[i])
-				set_add(set, cap, st->set[i]);
+				set_add(st, set, cap, st->set[i]);
 		free(st->set);
 		st->set = set;
 		st->cap = cap;
 	}
-	for (i = hash(str) & (st->cap - 1); st->set[i]; i = (i + 1) & (st->cap - 1))
-		if (!strcmp(st->set[i], str))
-			return st->set[i];
-	st->n++;
-	return st->set[i] = sch_str(s, str);
+	i = set_slot(st, str);
+	if (st->set[i])
+		return st->set[i];
+	ALLOC_GROW(st->byid, st->n + 1, st->aid);
+	st->byid[st->n] = sch_str(s, str);
+	return st->set[i] = (uint32_t)st->n++;
+}
+
+uint32_t sch_find_id(const struct schema *s, const char *str)
+{
+	const struct sch_strings *st = s->strs;
+
+	if (!str || !st || !st->cap)
+		return 0;
+	return st->set[set_slot(st, str)];
+}
+
+const char *sch_id_str(const struct schema *s, uint32_t id)
+{
+	return id ? s->strs->byid[id] : NULL;
+}
+
+char *sch_intern(struct schema *s, const char *str)
+{
+	uint32_t id = sch_intern_id(s, str);
+
+	return id ? s->strs->byid[id] : NULL;
 }
 
 void sch_strings_release(struct schema *s)
@@ -125,6 +162,7 @@ void sch_strings_release(struct schema *s)
 		free(b);
 	}
 	free(st->set);
+	free(st->byid);
 	free(st);
 	s->strs = NULL;
 }

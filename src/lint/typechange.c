@@ -191,12 +191,11 @@ static enum change unknown_old(const struct lint_ctx *c, const char *nt, const c
 enum change lint_type_change(const struct lint_ctx *c, const struct sch_column *old,
 			     const PgQuery__TypeName *tn, const char **why)
 {
-	const char *nt = pgnode_type_name(tn), *ot;
+	const char *nt = pgnode_type_name(tn), *ot = old ? sch_id_str(c->schema, old->type) : NULL;
 	int n0 = pgnode_type_mod(tn, 0), n1 = pgnode_type_mod(tn, 1);
 
-	if (!old || !old->type || !*old->type)
+	if (!ot || !*ot)
 		return unknown_old(c, nt, why);
-	ot = old->type;
 	if (old->is_array != pgnode_type_is_array(tn))
 		return CHANGE_REWRITE;
 	if (!strcmp(ot, nt) && old->mod0 == n0 && old->mod1 == n1)

@@ -848,7 +848,7 @@ static int run_batches(struct runner *r, struct step *s, int stmt, struct batche
 	b->estimate = batch_row_estimate(r->db, s, (size_t)stmt);
 	b->started = now_ms();
 	b->rows = b->batches = 0;
-	log_debug("batches of %ld over %s %s", s->script.stmts[stmt].batch,
+	log_debug("batches of %ld over %s %s", (long)s->script.stmts[stmt].batch,
 		  shown_text(bs.table), shown_text(bs.key));
 	for (;;) {
 		int64_t t0 = now_ms();

@@ -108,7 +108,7 @@ static void assign_one(const char *src, int start, int end, void *ud)
 	}
 	if (!a->s->stmts[i].batch)
 		a->n++;
-	a->s->stmts[i].batch = size;
+	a->s->stmts[i].batch = (int)size; /* at most 10^8 (batch_size) */
 }
 
 int batch_assign(struct sql_script *s, const char *path)

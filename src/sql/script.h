@@ -17,11 +17,13 @@ struct sql_stmt {
 	int offset;          /* byte offset of the first token in the script text */
 	int len;             /* byte length, without the trailing ';' */
 	int line, col;       /* 1-based position of the first token, in the file */
-	int flags;           /* STMT_* */
-	int tx_kind;         /* a transaction statement's PgQuery__TransactionStmtKind, else 0 */
+	/* 40 bytes: a streamed file keeps one per statement to its end (millions) */
+	short flags;         /* STMT_* */
+	short tx_kind;       /* a transaction statement's PgQuery__TransactionStmtKind, else 0 */
+	int batch;           /* rows per batch (-- migrate:batch N, at most 10^8: sql/batchsql.c),
+			      * 0: not batched */
 	char *text;          /* the statement text (owned) */
 	PgQuery__Node *node; /* parse tree (owned by the script's tree), NULL if unparsed */
-	long batch;          /* rows per batch (-- migrate:batch N, sql/batchsql.c), 0: not batched */
 };
 
 struct sql_script {

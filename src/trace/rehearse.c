@@ -230,7 +230,7 @@ static int run_step(struct rehearsal *r, struct step *s, struct plan_migration *
 			ps->polled = polled;
 			observe_statement(ps, &before, &after, start);
 			if (s->script.stmts[i].batch)
-				strlist_addf(&ps->notes, "ran in batches of %ld rows: each batch held "
+				strlist_addf(&ps->notes, "ran in batches of %d rows: each batch held "
 					     "its locks only until it committed (not compared with the "
 					     "plan)", s->script.stmts[i].batch);
 			else if (r->compare)

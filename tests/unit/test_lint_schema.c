@@ -69,8 +69,9 @@ static char *dump(const struct schema *s)
 			const struct sch_column *c = &t->cols[k];
 
 			strbuf_addf(&sb, "  column %s %s(%d,%d)%s not_null=%d seq=%d renamed_from=%s@%d\n",
-				    c->name, str(c->type), c->mod0, c->mod1, c->is_array ? "[]" : "",
-				    c->not_null, c->seq, str(c->renamed_from), c->renamed_seq);
+				    sch_id_str(s, c->name), str(sch_id_str(s, c->type)), c->mod0, c->mod1,
+				    c->is_array ? "[]" : "", c->not_null, c->seq,
+				    str(sch_id_str(s, c->renamed_from)), c->renamed_seq);
 		}
 		for (k = 0; k < t->nchecks; k++)
 			strbuf_addf(&sb, "  check %s notnull=%s cols=%s valid=%d\n", str(t->checks[k].name),
