@@ -99,7 +99,8 @@ END $$;
 SQL
 echo "SELECT 1;" >"$D/4_stubborn.down.sql"
 bg $A up --no-backup
-running "DO"
+# inside pg_sleep, so inside the block that catches the cancel (a cancel before it ends the DO)
+until_true "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE query LIKE 'DO%' AND state = 'active' AND wait_event = 'PgSleep')"
 kill -INT $PID
 sleep 0.5
 kill -INT $PID
