@@ -7,17 +7,6 @@
 
 #define STRMAP_DEAD UINT32_MAX
 
-static size_t hash(const char *s)
-{
-	size_t h = 1469598103934665603ULL;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 void strmap_init(struct strmap *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -48,7 +37,7 @@ static struct strmap_slot *find(const struct strmap *m, const char *key)
 	if (!m->cap)
 		return NULL;
 	mask = m->cap - 1;
-	for (i = hash(key) & mask;; i = (i + 1) & mask) {
+	for (i = (size_t)fnv1a_str(key) & mask;; i = (i + 1) & mask) {
 		struct strmap_slot *s = &m->slots[i];
 
 		if (!s->key)
@@ -116,7 +105,7 @@ static void grow(struct strmap *m)
 		if (live(&old[i])) {
 			const char *k = oldkeys + old[i].key - 1;
 
-			insert(m, store_key(m, k, strlen(k)), hash(k), old[i].value);
+			insert(m, store_key(m, k, strlen(k)), (size_t)fnv1a_str(k), old[i].value);
 		}
 	free(old);
 	free(oldkeys);
@@ -134,7 +123,7 @@ void strmap_put(struct strmap *m, const char *key, size_t value)
 	}
 	if ((m->used + 1) * 4 >= m->cap * 3)
 		grow(m);
-	insert(m, store_key(m, key, strlen(key)), hash(key), value);
+	insert(m, store_key(m, key, strlen(key)), (size_t)fnv1a_str(key), value);
 }
 
 int strmap_get(const struct strmap *m, const char *key, size_t *value)

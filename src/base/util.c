@@ -639,13 +639,22 @@ void json_print_release(json_t *root, FILE *out)
 
 int log_shared_marks;
 
-static uint64_t fnv1a(const char *s, size_t len)
+uint64_t fnv1a(const char *s, size_t len)
 {
 	uint64_t h = 1469598103934665603ULL;
 	size_t i;
 
 	for (i = 0; i < len; i++)
 		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+uint64_t fnv1a_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
 	return h;
 }
 

@@ -80,6 +80,10 @@ const char *log_first_error(void); /* NULL when none */
  */
 #define LOG_SHARED_MARK '\036'
 extern int log_shared_marks;
+
+/* FNV-1a, 64-bit: of len bytes, or of a NUL-terminated string (hash maps, marks). */
+uint64_t fnv1a(const char *s, size_t len);
+uint64_t fnv1a_str(const char *s);
 void log_shared(const char *text);
 
 void log_error_at(const char *file, int line, int col, const char *fmt, ...)

@@ -68,22 +68,11 @@ char *sch_str(struct schema *s, const char *str)
 	return p;
 }
 
-static size_t hash(const char *s)
-{
-	size_t h = 1469598103934665603ULL;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static void set_add(struct sch_strings *st, uint32_t *set, size_t cap, uint32_t id)
 {
 	size_t i;
 
-	for (i = hash(st->byid[id]) & (cap - 1); set[i]; i = (i + 1) & (cap - 1))
+	for (i = (size_t)fnv1a_str(st->byid[id]) & (cap - 1); set[i]; i = (i + 1) & (cap - 1))
 		;
 	set[i] = id;
 }
@@ -93,7 +82,7 @@ static size_t set_slot(const struct sch_strings *st, const char *str)
 {
 	size_t i;
 
-	for (i = hash(str) & (st->cap - 1); st->set[i]; i = (i + 1) & (st->cap - 1))
+	for (i = (size_t)fnv1a_str(str) & (st->cap - 1); st->set[i]; i = (i + 1) & (st->cap - 1))
 		if (!strcmp(st->byid[st->set[i]], str))
 			break;
 	return i;
