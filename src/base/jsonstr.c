@@ -57,8 +57,14 @@ int json_str_add(struct strbuf *sb, const char *str)
 
 	strbuf_addch(sb, '"');
 	while (*s) {
-		int32_t cp = utf8_next(s, &n);
+		int32_t cp;
 		const char *esc = NULL;
+
+		if (*s >= 0x20 && *s <= 0x7F && *s != '"' && *s != '\\') {
+			s++; /* the common case, without decoding */
+			continue;
+		}
+		cp = utf8_next(s, &n);
 
 		if (cp < 0) {
 			sb->len = start;

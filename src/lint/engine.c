@@ -414,14 +414,28 @@ static void lint_piece(void *ud, struct sql_script *s, size_t first, size_t n)
 	}
 }
 
-/* On a parsing thread: the tokens of a piece of a streamed section, each statement's
- * scanned alone (as ctx_toks would), in one list in order. */
+/*
+ * On a parsing thread: the tokens of a piece of a streamed section (arg: the section's
+ * text), the statements' text scanned in one call from the first's first byte to the
+ * last's last; each statement's slice of them is the scan of its text alone, as the
+ * statements are cut between tokens (ctx_toks). Each scanned alone if that fails.
+ */
 static void *scan_piece(void *arg, const struct sql_stmt *stmts, size_t n)
 {
+	const char *sql = arg;
 	struct toklist *tl = xcalloc(1, sizeof(*tl)), one;
 	size_t i;
 
-	UNUSED(arg);
+	if (n) {
+		int from = stmts[0].offset, to = stmts[n - 1].offset + stmts[n - 1].len;
+		char *span = xstrndup(sql + from, (size_t)(to - from));
+
+		toklist_scan_at(tl, span, from);
+		free(span);
+		if (tl->ok)
+			return tl;
+		toklist_release(tl);
+	}
 	tl->ok = 1;
 	for (i = 0; i < n && tl->ok; i++) {
 		toklist_scan_at(&one, stmts[i].text, stmts[i].offset);
@@ -449,7 +463,7 @@ static void free_piece_toks(void *data)
  */
 static int run_streamed(const struct section_args *a)
 {
-	static const struct sql_piece_prep toks_prep = { scan_piece, free_piece_toks, NULL };
+	const struct sql_piece_prep toks_prep = { scan_piece, free_piece_toks, (void *)a->sql };
 	struct lint_ctx c;
 	struct sql_script s;
 

@@ -56,6 +56,9 @@ struct sql_stream {
 };
 
 /* The size of a piece: PIECE_BYTES, or MIGRATE_PIECE_BYTES (the tests cut small texts with it). */
+/* files from this size on have their parse memory mapped and unmapped (above) */
+#define MMAP_FROM_BYTES ((size_t)16 * 1024 * 1024)
+
 static size_t piece_bytes(void)
 {
 	const char *e = getenv("MIGRATE_PIECE_BYTES");
@@ -80,9 +83,12 @@ static struct sql_stream *stream_new(const char *src)
 	 * The trees are built on the workers and freed here, in blocks of up to 4 MB, as are
 	 * the parser's own: with glibc's sliding mmap threshold they come to be carved from
 	 * the heaps of the threads and the memory given back stays (a 200 MB file grew past
-	 * 800 MB). A fixed threshold maps them and unmaps them when freed.
+	 * 800 MB). A fixed threshold maps them and unmaps them when freed. That costs a
+	 * page fault per page each time, so only a file whose parse could grow the heaps
+	 * that far pays it.
 	 */
-	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	if (len >= MMAP_FROM_BYTES)
+		mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	st = xcalloc(1, sizeof(*st));
 	st->src = src;
 	st->n = sql_pieces(src, len, bytes, &ends);
