@@ -24,7 +24,8 @@
 #
 # Knobs: ONLINE_TYPE_ROWS (10000000; rounded to pgbench's 100,000-row scale),
 # ONLINE_TYPE_RUNS (1), ONLINE_TYPE_CLIENTS (4), ONLINE_TYPE_IDLE (30), ONLINE_TYPE_TMPFS (1: the
-# server's files in /dev/shm), ONLINE_TYPE_KEEP=1 keeps the work directory.
+# server's files in /dev/shm), ONLINE_TYPE_KEEP=1 keeps the work directory,
+# ONLINE_TYPE_WAYS ("idle naive generated": the runs, in that order).
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +35,7 @@ ROWS=${ONLINE_TYPE_ROWS:-10000000}
 RUNS=${ONLINE_TYPE_RUNS:-1}
 CLIENTS=${ONLINE_TYPE_CLIENTS:-4}
 IDLE=${ONLINE_TYPE_IDLE:-30}
+WAYS=${ONLINE_TYPE_WAYS:-idle naive generated}
 SCALE=$((ROWS / 100000))
 [ "$SCALE" -ge 1 ] || SCALE=1
 ROWS=$((SCALE * 100000))
@@ -136,7 +138,7 @@ one() {
 note "application: pgbench -c $CLIENTS (a read and an update of one random account per transaction)"
 r=1
 while [ $r -le "$RUNS" ]; do
-	for way in idle naive generated; do
+	for way in $WAYS; do
 		set -- $(one $way $r)
 		[ $# = 6 ] || die "$way run $r: no figures"
 		note "run $r, $way: $1 ms, worst $2 ms, p99 $3 ms, $4 tx ($5 tx/s), $6 failed"
@@ -152,7 +154,7 @@ echo
 echo "ALTER COLUMN aid TYPE bigint on pgbench_accounts ($ROWS rows, files $where) under load"
 echo "(pgbench, $CLIENTS clients); the application's transactions during the change$([ "$RUNS" -gt 1 ] && echo ", medians of $RUNS runs" || echo ", one run each"):"
 printf '%-34s %10s %10s %9s %8s %7s %7s\n' "" "total ms" "worst ms" "p99 ms" "tx" "tx/s" "failed"
-for way in idle naive generated; do
+for way in $WAYS; do
 	case $way in
 	idle) label="no change (the load alone, ${IDLE}s)" ;;
 	naive) label="naive ALTER (psql)" ;;
