@@ -568,11 +568,17 @@ static int add_file(struct migration_set *set, const char *dir, const char *fnam
 	m = order_mode == ORDER_NAME ? find_stem(set, vstr) : find_loaded(set, version);
 	if (!m) {
 		m = new_migration(set, version, &vstr, &name, path);
-	} else if (direction == 0 || m->dbmate || strcmp(m->name, name) ||
-		   strcmp(m->version_str, vstr) ||
+	} else if (direction == 0 || m->dbmate || strcmp(m->version_str, vstr) ||
+		   (strcmp(m->name, name) && order_mode == ORDER_NAME) ||
 		   (direction > 0 ? m->up.path != NULL : m->down.path != NULL) || !(m->up.path || m->down.path)) {
 		clash(path, m);
 		goto done;
+	} else if (strcmp(m->name, name) && direction > 0) {
+		/* golang-migrate pairs an up and a down by version alone ("30_add_x.up.sql",
+		 * "30_drop_x.down.sql"): the migration is named after its up */
+		free(m->name);
+		m->name = name;
+		name = NULL;
 	}
 	if (direction == 0) {
 		rc = load_dbmate(m, path, text);

@@ -99,4 +99,25 @@ PGDATABASE=$bdb psql_q -c "CREATE TABLE schema_migrations (version varchar(128) 
 PGDATABASE=$bdb run --dir goose adopt --from dbmate
 expect_rc 2 "a version that is not a number"
 expect_err "dbmate's table public.schema_migrations holds version \"2024_x\" in row 2 \(ordered by version\), which is not a number" "names the row"
+# golang-migrate pairs an up and a down by version alone (ente's server/migrations has
+# 30_add_magic_metadata.up.sql beside 30_drop_magic_metadata.down.sql, and downs that
+# sort before their up): one migration, named after its up, its down the other file
+mkdir byver
+printf 'CREATE TABLE meta (id int);\n' >byver/30_add_magic_metadata.up.sql
+printf 'DROP TABLE meta;\n' >byver/30_drop_magic_metadata.down.sql
+printf 'ALTER TABLE meta ADD COLUMN pub text;\n' >byver/64_collection_pub_magic_metadata.up.sql
+printf 'ALTER TABLE meta DROP COLUMN pub;\n' >byver/64_collection_drop_pub_magic_metadata.down.sql
+vdb=$(pg_fresh_db)
+PGDATABASE=$vdb run --dir byver up --no-backup
+expect_rc 0 "an up and a down of one version named differently apply"
+expect_no "(error|warning):" "with no error or warning"
+expect_eq "$(PGDATABASE=$vdb psql_q -c "SELECT string_agg(version || '=' || name, ' ' ORDER BY version) FROM schema_migrations")" \
+	"30=add_magic_metadata 64=collection_pub_magic_metadata" "each recorded under its up's name, also when its down sorts first"
+PGDATABASE=$vdb run --dir byver down --steps 2 --no-backup
+expect_rc 0 "their downs revert them"
+expect_eq "$(PGDATABASE=$vdb psql_q -c "SELECT to_regclass('meta') IS NULL")" t "the down files ran"
+printf 'SELECT 1;\n' >byver/30_other.up.sql
+PGDATABASE=$vdb run --dir byver status
+expect_rc 2 "two ups of one version are still refused"
+expect_err "version 30 is also used by" "and named"
 t_done
