@@ -432,10 +432,14 @@ const char *read_file_error(void)
 	return read_why;
 }
 
-/* Open path for reading if it is a regular file within the limit; -1 and read_why if not. */
-static int open_regular(const char *path)
+/*
+ * Open path for reading if it is a regular file within the limit (its size in *size);
+ * -1 and read_why if not. O_NONBLOCK stays set: it keeps a FIFO's open from blocking
+ * and means nothing to a regular file's reads.
+ */
+static int open_regular(const char *path, size_t *size)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block here */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -454,7 +458,7 @@ static int open_regular(const char *path)
 		snprintf(read_why, sizeof(read_why), "%lld bytes, more than the limit of %zu bytes "
 			 "(raise it with migrations.max_file_size)", (long long)st.st_size, read_file_limit);
 	else {
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		*size = (size_t)st.st_size;
 		return fd;
 	}
 	close(fd);
@@ -463,15 +467,17 @@ static int open_regular(const char *path)
 
 char *read_file(const char *path, size_t *len)
 {
-	int fd = open_regular(path);
+	size_t n = 0, alloc = 0, size = 0;
+	int fd = open_regular(path, &size);
 	char *buf = NULL;
-	size_t n = 0, alloc = 0;
-	ssize_t r;
+	ssize_t r = 0;
 
 	if (fd < 0)
 		return NULL;
+	if (size) /* the size it has now, read in one go (a file that says 0, as /proc's, is read to its end) */
+		buf = xmalloc(alloc = size + 1);
 	for (;;) {
-		if (alloc - n < 4096) {
+		if (alloc - n < 4096 && !(size && n < size)) {
 			alloc = alloc ? alloc * 2 : 8192;
 			buf = xrealloc(buf, alloc);
 		}
@@ -482,6 +488,8 @@ char *read_file(const char *path, size_t *len)
 			break;
 		n += (size_t)r;
 		if (n > read_file_limit) /* it grew while we read */
+			break;
+		if (size && n == size)
 			break;
 	}
 	if (r < 0 || n > read_file_limit) {
