@@ -10,10 +10,12 @@
  * is one dynamic-sql warning.
  *
  *   DO                       linted where it stands; its locks are held after it
- *   CREATE FUNCTION/PROCEDURE ... LANGUAGE plpgsql, called later in the same
+ *   CREATE FUNCTION/PROCEDURE ... LANGUAGE plpgsql or LANGUAGE sql (its AS string or
+ *   BEGIN ATOMIC block split by the SQL parser), called later in the same
  *                            migration (SELECT f(), PERFORM f(), CALL p()):
  *                            linted at the call, the findings placed on the call
- *   ... not called there     linted in place, without lock effects (it runs later);
+ *   ... not called there     PL/pgSQL linted in place, without lock effects (it runs
+ *                            later); SQL not (its body is text until it runs);
  *                            trigger functions (they run per row, later) are not
  */
 #define _GNU_SOURCE
@@ -50,6 +52,15 @@ struct body {
 	const char *fname;
 	int effects;           /* its locks and schema changes count (it runs now) */
 	int depth;
+	int sql;               /* LANGUAGE sql: plain SQL statements, not PL/pgSQL */
+};
+
+/* The statements of a body: PL/pgSQL's from its parser (JSON), SQL's from the SQL parser. */
+struct body_stmts {
+	struct inners in;
+	json_t *root;
+	struct sql_script s;
+	int split;             /* s holds the SQL body's statements */
 };
 
 static const char *expr_query(json_t *o, const char *key)
@@ -96,6 +107,50 @@ static void collect(json_t *v, struct inners *in)
 			add(in, INNER_EXECUTE, expr_query(val, "query"), val);
 		collect(val, in);
 	}
+}
+
+/*
+ * Open the statements of a body: stmt_text is the DO or CREATE FUNCTION statement (the
+ * PL/pgSQL parser reads that), body its body. -1 when it does not parse: PostgreSQL
+ * says what is wrong when it runs.
+ */
+static int body_stmts_open(struct body_stmts *bs, const char *stmt_text, const char *body, int sql)
+{
+	memset(bs, 0, sizeof(*bs));
+	if (sql) {
+		size_t k;
+
+		if (sql_script_parse(&bs->s, body, NULL, 1) != 0) {
+			sql_script_release(&bs->s);
+			return -1;
+		}
+		bs->split = 1;
+		for (k = 0; k < bs->s.n; k++) {
+			ALLOC_GROW(bs->in.v, bs->in.n + 1, bs->in.alloc);
+			bs->in.v[bs->in.n].kind = INNER_SQL;
+			bs->in.v[bs->in.n].query = bs->s.stmts[k].text;
+			bs->in.v[bs->in.n++].lineno = bs->s.stmts[k].line;
+		}
+		return 0;
+	} else {
+		PgQueryPlpgsqlParseResult pr = pg_query_parse_plpgsql(stmt_text);
+
+		if (!pr.error && pr.plpgsql_funcs)
+			bs->root = json_loads(pr.plpgsql_funcs, 0, NULL);
+		pg_query_free_plpgsql_parse_result(pr);
+		if (!bs->root)
+			return -1;
+		collect(bs->root, &bs->in);
+		return 0;
+	}
+}
+
+static void body_stmts_close(struct body_stmts *bs)
+{
+	free(bs->in.v);
+	json_decref(bs->root);
+	if (bs->split)
+		sql_script_release(&bs->s);
 }
 
 /* Offset in the body of the start of line lineno (1-based). */
@@ -175,19 +230,13 @@ static void dynamic_sql(struct lint_ctx *c, const struct body *b, int base, cons
 
 static void lint_body(struct lint_ctx *c, const char *stmt_text, const struct body *b)
 {
-	PgQueryPlpgsqlParseResult pr = pg_query_parse_plpgsql(stmt_text);
-	struct inners in = { 0 };
-	json_t *root;
+	struct body_stmts bs;
 	size_t i;
 
-	if (pr.error || !pr.plpgsql_funcs) {
-		pg_query_free_plpgsql_parse_result(pr);
+	if (body_stmts_open(&bs, stmt_text, b->text, b->sql) < 0)
 		return; /* PostgreSQL will say what is wrong when it runs */
-	}
-	root = json_loads(pr.plpgsql_funcs, 0, NULL);
-	collect(root, &in);
-	for (i = 0; i < in.n; i++) {
-		const struct inner *s = &in.v[i];
+	for (i = 0; i < bs.in.n; i++) {
+		const struct inner *s = &bs.in.v[i];
 		int ls = body_line_start(b->text, s->lineno > 0 ? s->lineno : 1);
 		const char *hit = strstr(b->text + ls, s->query);
 		int verbatim = b->abs >= 0 && hit;
@@ -207,9 +256,7 @@ static void lint_body(struct lint_ctx *c, const char *stmt_text, const struct bo
 			lint_at(c, b, s->query, base, verbatim, s->lineno);
 		}
 	}
-	free(in.v);
-	json_decref(root);
-	pg_query_free_plpgsql_parse_result(pr);
+	body_stmts_close(&bs);
 }
 
 /* ---- where the bodies are ---- */
@@ -238,12 +285,59 @@ static int is_plpgsql(const char *lang)
 	return lang && !strcasecmp(lang, "plpgsql");
 }
 
+static int is_sql(const char *lang)
+{
+	return lang && !strcasecmp(lang, "sql");
+}
+
 /* Offset of body in the section when the statement holds it verbatim (dollar-quoted). */
 static int body_offset(const struct sql_stmt *st, const char *body)
 {
 	const char *p = body && *body ? strstr(st->text, body) : NULL;
 
 	return p ? st->offset + (int)(p - st->text) : -1;
+}
+
+/* The statements between BEGIN ATOMIC and the last END of text, cut at the scanner's
+ * tokens (a string or comment cannot fool it), or NULL. */
+static char *atomic_body(const char *text)
+{
+	struct toklist tl;
+	char *body = NULL;
+	size_t i, from = 0, end = 0;
+
+	toklist_scan(&tl, text);
+	for (i = 0; tl.ok && i + 1 < tl.n && !from; i++)
+		if (tl.t[i].kind == PG_QUERY__TOKEN__BEGIN_P && tl.t[i + 1].kind == PG_QUERY__TOKEN__ATOMIC)
+			from = i + 2;
+	for (i = tl.n; from && i > from; i--)
+		if (tl.t[i - 1].kind == PG_QUERY__TOKEN__END_P) {
+			end = i - 1;
+			break;
+		}
+	if (from && end > from)
+		body = xstrndup(text + tl.t[from].start, (size_t)(tl.t[end].start - tl.t[from].start));
+	toklist_release(&tl);
+	return body;
+}
+
+/*
+ * The body of a CREATE FUNCTION the rules read, or NULL: its AS string in PL/pgSQL or
+ * SQL, or the statements of its BEGIN ATOMIC block (then *owned, to free). *sql: SQL's.
+ */
+static const char *fn_body(const struct sql_stmt *st, const PgQuery__CreateFunctionStmt *f, int *sql,
+			   char **owned)
+{
+	const char *lang = defelem_str(f->options, f->n_options, "language");
+	const char *as = defelem_str(f->options, f->n_options, "as");
+
+	*owned = NULL;
+	*sql = is_sql(lang) || (!lang && f->sql_body);
+	if (as && (is_plpgsql(lang) || is_sql(lang)))
+		return as;
+	if (f->sql_body && *sql)
+		return *owned = atomic_body(st->text);
+	return NULL;
 }
 
 static int returns_trigger(const PgQuery__CreateFunctionStmt *f)
@@ -264,6 +358,7 @@ struct fn_def {
 	char *body;            /* its body */
 	int offset;            /* of the statement in the section */
 	int body_abs;          /* of the body, -1 when not verbatim there */
+	int sql;               /* LANGUAGE sql */
 	size_t next;           /* the next definition of the same name, or NONE */
 };
 
@@ -327,19 +422,24 @@ static void index_def(struct plpgsql_index *x, const struct sql_stmt *st)
 {
 	const PgQuery__CreateFunctionStmt *f = st->node->create_function_stmt;
 	const char *name = pgnode_last_str(f->funcname, f->n_funcname);
-	const char *body = defelem_str(f->options, f->n_options, "as");
+	char *owned;
+	int sql;
+	const char *body = fn_body(st, f, &sql, &owned);
 	struct fn_def *d;
 	size_t last;
 
-	if (!name || !body || !is_plpgsql(defelem_str(f->options, f->n_options, "language")))
+	if (!name || !body) {
+		free(owned);
 		return;
+	}
 	ALLOC_GROW(x->def, x->ndef + 1, x->adef);
 	d = &x->def[x->ndef];
 	d->name = xstrdup(name);
 	d->stmt_text = xstrdup(st->text);
-	d->body = xstrdup(body);
+	d->body = owned ? owned : xstrdup(body);
 	d->offset = st->offset;
 	d->body_abs = body_offset(st, body);
+	d->sql = sql;
 	d->next = NONE;
 	if (strmap_get(&x->last, name, &last))
 		x->def[last].next = x->ndef;
@@ -479,7 +579,7 @@ static void lint_calls(struct lint_ctx *c, int depth)
 	for (i = 0; i < n; i++) {
 		const struct fn_def *d = &c->plpgsql->def[defs[i]];
 		struct body b = { d->body, d->body_abs, c->st, ctx_printf(c, "%s()", d->name), 1,
-				  depth + 1 };
+				  depth + 1, d->sql };
 
 		lint_body(c, d->stmt_text, &b);
 	}
@@ -496,19 +596,22 @@ void lint_plpgsql(struct lint_ctx *c, int depth)
 		const PgQuery__DoStmt *d = n->do_stmt;
 		const char *lang = defelem_str(d->args, d->n_args, "language");
 		const char *text = defelem_str(d->args, d->n_args, "as");
-		struct body b = { text, body_offset(c->st, text), NULL, NULL, 1, depth + 1 };
+		struct body b = { text, body_offset(c->st, text), NULL, NULL, 1, depth + 1, 0 };
 
 		if (text && (!lang || is_plpgsql(lang)))
 			lint_body(c, c->st->text, &b);
 	} else if (n->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT && !depth) {
 		const PgQuery__CreateFunctionStmt *f = n->create_function_stmt;
 		const char *name = pgnode_last_str(f->funcname, f->n_funcname);
-		const char *text = defelem_str(f->options, f->n_options, "as");
-		struct body b = { text, body_offset(c->st, text), NULL, NULL, 0, depth + 1 };
+		char *owned;
+		int sql;
+		const char *text = fn_body(c->st, f, &sql, &owned);
+		struct body b = { text, body_offset(c->st, text), NULL, NULL, 0, depth + 1, sql };
 
-		if (text && name && is_plpgsql(defelem_str(f->options, f->n_options, "language")) &&
-		    !returns_trigger(f) && !called_later(c, c->si, name))
+		/* a SQL function's body is text until it runs: linted at its calls only */
+		if (text && name && !sql && !returns_trigger(f) && !called_later(c, c->si, name))
 			lint_body(c, c->st->text, &b);
+		free(owned);
 	} else {
 		lint_calls(c, depth);
 	}
@@ -607,19 +710,16 @@ struct walk {
 static void walk_stmt(const struct walk *w, const struct sql_stmt *st, int depth);
 
 /* Every static statement of the body of stmt_text (a DO or CREATE FUNCTION), parsed. */
-static void walk_body(const struct walk *w, const char *stmt_text, int depth)
+static void walk_body(const struct walk *w, const char *stmt_text, const char *body, int sql,
+		      int depth)
 {
-	PgQueryPlpgsqlParseResult pr = pg_query_parse_plpgsql(stmt_text);
-	struct inners in = { 0 };
-	json_t *root;
+	struct body_stmts bs;
+	struct inners in;
 	size_t i, k;
 
-	if (pr.error || !pr.plpgsql_funcs) {
-		pg_query_free_plpgsql_parse_result(pr);
+	if (body_stmts_open(&bs, stmt_text, body, sql) < 0)
 		return;
-	}
-	root = json_loads(pr.plpgsql_funcs, 0, NULL);
-	collect(root, &in);
+	in = bs.in;
 	for (i = 0; i < in.n; i++) {
 		int shift = 0, exact = 0;
 		char *k_text = in.v[i].kind == INNER_EXECUTE ?
@@ -636,9 +736,7 @@ static void walk_body(const struct walk *w, const char *stmt_text, int depth)
 		sql_script_release(&s);
 		free(k_text);
 	}
-	free(in.v);
-	json_decref(root);
-	pg_query_free_plpgsql_parse_result(pr);
+	body_stmts_close(&bs);
 }
 
 static void walk_stmt(const struct walk *w, const struct sql_stmt *st, int depth)
@@ -653,13 +751,15 @@ static void walk_stmt(const struct walk *w, const struct sql_stmt *st, int depth
 		const char *lang = defelem_str(d->args, d->n_args, "language");
 
 		if (!lang || is_plpgsql(lang))
-			walk_body(w, st->text, depth);
+			walk_body(w, st->text, NULL, 0, depth);
 		return;
 	}
 	for (i = 0; i < w->script->n; i++) {
 		const struct sql_stmt *d = &w->script->stmts[i];
 		const PgQuery__CreateFunctionStmt *f;
-		const char *name;
+		const char *name, *body;
+		char *owned;
+		int sql;
 
 		if (d->offset >= w->before)
 			break;
@@ -667,9 +767,12 @@ static void walk_stmt(const struct walk *w, const struct sql_stmt *st, int depth
 			continue;
 		f = d->node->create_function_stmt;
 		name = pgnode_last_str(f->funcname, f->n_funcname);
-		if (name && is_plpgsql(defelem_str(f->options, f->n_options, "language")) &&
-		    !returns_trigger(f) && calls(n, name))
-			walk_body(w, d->text, depth);
+		if (!name || returns_trigger(f) || !calls(n, name))
+			continue;
+		body = fn_body(d, f, &sql, &owned);
+		if (body)
+			walk_body(w, d->text, body, sql, depth);
+		free(owned);
 	}
 }
 

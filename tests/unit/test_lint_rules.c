@@ -214,6 +214,11 @@ static const struct {
 	{ "unbatched-backfill", "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$BEGIN DELETE FROM users; END$$;\nCALL p();", 1 },
 	{ "unbatched-backfill", "CREATE FUNCTION t() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN UPDATE counters SET n = n + 1; RETURN NEW; END$$;", 0 },
 	{ "unbatched-backfill", "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$UPDATE users SET a = 1$$;", 0 },
+	{ "unbatched-backfill", "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$UPDATE users SET a = 1$$;\nSELECT f();", 1 },
+	{ "unbatched-backfill", "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS 'SELECT 1; UPDATE users SET a = 1';\nSELECT f();", 1 },
+	{ "unbatched-backfill", "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC DELETE FROM users; END;\nCALL p();", 1 },
+	{ "unbatched-backfill", "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$SELECT 'UPDATE users SET a = 1'$$;\nSELECT f();", 0 },
+	{ "unbatched-backfill", "CREATE FUNCTION f(i int) RETURNS int LANGUAGE sql RETURN i + 1;\nUPDATE users SET a = f(1) WHERE id = 1;", 0 },
 	{ "slow-statement-after-lock", "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$BEGIN UPDATE users SET a = 1 WHERE a IS NULL; END$$;\n"
 				       "ALTER TABLE users ADD COLUMN b int;\nSELECT f();", 1 },
 	{ "slow-statement-after-lock", "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$BEGIN ALTER TABLE users ADD COLUMN b int; END$$;\n"

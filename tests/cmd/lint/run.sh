@@ -75,6 +75,7 @@ golden objects_safe.text 0 fixtures/objects_safe.sql
 # PL/pgSQL bodies: statements in DO blocks and called functions, line:col in the file.
 golden plpgsql.text 1 fixtures/plpgsql.sql
 golden plpgsql.json 1 -f json fixtures/plpgsql.sql
+golden plpgsql_sql.text 1 fixtures/plpgsql_sql.sql
 # Directives: allowed, a missing reason, an unused allow, a disabled rule.
 golden directives.text 1 fixtures/directives.sql
 golden directives.sarif 1 -f sarif fixtures/directives.sql
