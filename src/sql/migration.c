@@ -115,7 +115,9 @@ int migration_parse_name(const char *fname, int64_t *version, char **version_str
 	while (isdigit((unsigned char)*p))
 		p++;
 	digits = (size_t)(p - fname);
-	if (digits == 0 || digits > 18 || *p != '_')
+	/* sql-migrate's single files may say 20180805174141-tournaments.sql */
+	if (digits == 0 || digits > 18 || !(*p == '_' || (*p == '-' && !ends_with(fname, ".up.sql") &&
+							    !ends_with(fname, ".down.sql"))))
 		return -1;
 	us = p;
 	if (ends_with(fname, ".up.sql")) {
@@ -262,19 +264,31 @@ static void set_sections(struct migration *m, const char *path, const struct mar
 	}
 }
 
-/* If line (up to eol) is "-- +goose WORD...", the word (case-insensitive), else NULL. */
-static const char *goose_word(const char *p, const char *eol)
+/* The tools whose single files mark their sections with "-- +TAG Up" / "-- +TAG Down". */
+struct marker_tool {
+	const char *tag;  /* "+goose" */
+	const char *name; /* for messages */
+	int per_section;  /* sql-migrate: "-- +migrate Up notransaction"; goose: one NO TRANSACTION */
+};
+
+static const struct marker_tool goose_tool = { "+goose", "goose", 0 };
+static const struct marker_tool sqlmigrate_tool = { "+migrate", "sql-migrate", 1 };
+
+/* If line (up to eol) is "-- TAG WORD...", the word (case-insensitive), else NULL. */
+static const char *marker_word(const char *p, const char *eol, const char *tag)
 {
+	size_t tl = strlen(tag);
+
 	while (p < eol && (*p == ' ' || *p == '\t'))
 		p++;
-	if (eol - p < 9 || strncmp(p, "--", 2))
+	if (eol - p < (long)tl + 3 || strncmp(p, "--", 2))
 		return NULL;
 	p += 2;
 	while (p < eol && (*p == ' ' || *p == '\t'))
 		p++;
-	if (eol - p < 7 || strncmp(p, "+goose", 6) || !isspace((unsigned char)p[6]))
+	if (eol - p < (long)tl + 1 || strncmp(p, tag, tl) || !isspace((unsigned char)p[tl]))
 		return NULL;
-	p += 6;
+	p += tl;
 	while (p < eol && isspace((unsigned char)*p))
 		p++;
 	return p;
@@ -288,15 +302,27 @@ static int word_is(const char *w, const char *eol, const char *what)
 	       (w + n == eol || isspace((unsigned char)w[n]));
 }
 
+/* After the word at w (up to eol), is the next word `what`? */
+static int then_word(const char *w, const char *eol, const char *what)
+{
+	while (w < eol && !isspace((unsigned char)*w))
+		w++;
+	while (w < eol && isspace((unsigned char)*w))
+		w++;
+	return word_is(w, eol, what);
+}
+
 /*
- * A goose file: "-- +goose Up" then "-- +goose Down" sections; "-- +goose NO
- * TRANSACTION" runs both without one. StatementBegin/End only help goose's own
- * splitter: PostgreSQL's parser needs no help, they stay comments.
+ * A goose or sql-migrate file: "-- +goose Up" then "-- +goose Down" sections (goose:
+ * "-- +goose NO TRANSACTION" runs both without one; sql-migrate: "-- +migrate Up
+ * notransaction" runs that section without one). StatementBegin/End only help the
+ * tools' own splitters: PostgreSQL's parser needs no help, they stay comments.
  */
-static int load_goose(struct migration *m, const char *path, const char *text)
+static int load_marked(struct migration *m, const char *path, const char *text,
+		       const struct marker_tool *tool)
 {
 	const char *p = text, *up = NULL, *up_end = NULL, *down = NULL;
-	int line = 1, up_line = 0, down_line = 0, notx = 0;
+	int line = 1, up_line = 0, down_line = 0, notx = 0, up_notx = 0, down_notx = 0;
 
 	while (*p) {
 		const char *eol = strchr(p, '\n'), *w;
@@ -305,19 +331,23 @@ static int load_goose(struct migration *m, const char *path, const char *text)
 		if (!eol)
 			eol = p + strlen(p);
 		next = *eol ? eol + 1 : eol;
-		if ((w = goose_word(p, eol))) {
+		if ((w = marker_word(p, eol, tool->tag))) {
 			if (word_is(w, eol, "up") && !up) {
 				up = next;
 				up_line = line + 1;
+				up_notx = tool->per_section && then_word(w, eol, "notransaction");
 			} else if (word_is(w, eol, "down") && up && !down) {
 				up_end = p;
 				down = next;
 				down_line = line + 1;
+				down_notx = tool->per_section && then_word(w, eol, "notransaction");
 			} else if (word_is(w, eol, "up") || word_is(w, eol, "down")) {
-				log_error_at(path, line, 1, "unexpected \"-- +goose %.*s\" marker", (int)(eol - w), w);
-				log_hint("a goose file has one -- +goose Up and then at most one -- +goose Down");
+				log_error_at(path, line, 1, "unexpected \"-- %s %.*s\" marker", tool->tag,
+					     (int)(eol - w), w);
+				log_hint("a %s file has one -- %s Up and then at most one -- %s Down", tool->name,
+					 tool->tag, tool->tag);
 				return -1;
-			} else if (word_is(w, eol, "no")) {
+			} else if (!tool->per_section && word_is(w, eol, "no")) {
 				const char *t = w + 2;
 
 				while (t < eol && isspace((unsigned char)*t))
@@ -329,32 +359,36 @@ static int load_goose(struct migration *m, const char *path, const char *text)
 		p = next;
 	}
 	{
-		struct marked k = { up, up_end, down, up_line, down_line, notx, notx };
+		struct marked k = { up, up_end, down, up_line, down_line, notx || up_notx, notx || down_notx };
 
 		set_sections(m, path, &k);
 	}
 	return 0;
 }
 
-/* Does the text hold a "-- +goose Up" line? */
-static int is_goose(const char *text)
+/* The tool whose "-- +TAG Up" line the text holds (goose's, sql-migrate's), or NULL. */
+static const struct marker_tool *marked_tool(const char *text)
 {
+	const struct marker_tool *tools[] = { &goose_tool, &sqlmigrate_tool };
 	const char *p = text;
+	size_t k;
 
 	while (*p) {
 		const char *eol = strchr(p, '\n'), *w;
 
 		if (!eol)
 			eol = p + strlen(p);
-		if ((w = goose_word(p, eol)) && word_is(w, eol, "up"))
-			return 1;
+		for (k = 0; k < sizeof(tools) / sizeof(*tools); k++)
+			if ((w = marker_word(p, eol, tools[k]->tag)) && word_is(w, eol, "up"))
+				return tools[k];
 		p = *eol ? eol + 1 : eol;
 	}
-	return 0;
+	return NULL;
 }
 
 static int load_dbmate(struct migration *m, const char *path, const char *text)
 {
+	const struct marker_tool *tool;
 	const char *p = text, *up_start = NULL, *up_end = NULL, *down_start = NULL;
 	int line = 1, up_line = 0, down_line = 0, up_notx = 0, down_notx = 0;
 
@@ -388,16 +422,17 @@ static int load_dbmate(struct migration *m, const char *path, const char *text)
 		line++;
 		p = *eol ? eol + 1 : eol;
 	}
-	if (!up_start && is_goose(text))
-		return load_goose(m, path, text);
+	if (!up_start && (tool = marked_tool(text)))
+		return load_marked(m, path, text, tool);
 	if (!up_start) {
 		log_error_at(path, 0, 0, "no \"-- migrate:up\" section");
 		if (ends_with(path, "_up.sql") || ends_with(path, "_down.sql"))
 			log_hint("files named ..._up.sql and ..._down.sql ordered by name: set "
 				 "migrations.order: name in migrate.yml");
 		else
-			log_hint("a single-file migration has -- migrate:up and -- migrate:down (dbmate) or "
-				 "-- +goose Up and -- +goose Down sections; two-file migrations are named "
+			log_hint("a single-file migration has -- migrate:up and -- migrate:down (dbmate), "
+				 "-- +goose Up and -- +goose Down (goose) or -- +migrate Up and -- +migrate "
+				 "Down (sql-migrate) sections; two-file migrations are named "
 				 "{version}_{name}.up.sql and .down.sql");
 		return -1;
 	}

@@ -120,4 +120,44 @@ printf 'SELECT 1;\n' >byver/30_other.up.sql
 PGDATABASE=$vdb run --dir byver status
 expect_rc 2 "two ups of one version are still refused"
 expect_err "version 30 is also used by" "and named"
+# sql-migrate's single files (nakama's migrate/sql): -- +migrate Up / Down, a '-' after the
+# version, StatementBegin/End kept as comments, "notransaction" per section
+mkdir sqlm
+cat >sqlm/1-create_accounts.sql <<'SQL'
+-- +migrate Up
+CREATE TABLE accounts (id bigint PRIMARY KEY, name text);
+-- +migrate StatementBegin
+CREATE FUNCTION trim_name() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.name := btrim(NEW.name);
+  RETURN NEW;
+END $$;
+-- +migrate StatementEnd
+
+-- +migrate Down
+DROP FUNCTION trim_name();
+DROP TABLE accounts;
+SQL
+cat >sqlm/2_accounts_name_index.sql <<'SQL'
+-- +migrate Up notransaction
+CREATE INDEX CONCURRENTLY accounts_name ON accounts (name);
+-- +migrate Down notransaction
+DROP INDEX CONCURRENTLY accounts_name;
+SQL
+sdb=$(pg_fresh_db)
+PGDATABASE=$sdb run --dir sqlm up --no-backup
+expect_rc 0 "sql-migrate files apply"
+expect_eq "$(PGDATABASE=$sdb psql_q -c "SELECT string_agg(version || ':' || name || ':' || tx_mode, ' ' ORDER BY version) FROM schema_migrations")" \
+	"1:create_accounts:transaction 2:accounts_name_index:no-transaction" "a '-' after the version, notransaction honoured per section"
+expect_eq "$(PGDATABASE=$sdb psql_q -c "SELECT count(*) FROM pg_proc WHERE proname = 'trim_name'")" 1 "the StatementBegin/End body kept whole"
+PGDATABASE=$sdb run --dir sqlm down --all --no-backup
+expect_rc 0 "their Down sections revert them"
+expect_eq "$(PGDATABASE=$sdb psql_q -c "SELECT to_regclass('accounts') IS NULL")" t "everything reverted"
+printf -- '-- +migrate Down\nSELECT 1;\n-- +migrate Up\nSELECT 2;\n' >sqlm/3_backwards.sql
+run --dir sqlm status
+expect_rc 2 "a Down before its Up is refused"
+expect_err "3_backwards.sql:1:1: error: unexpected \"-- \+migrate Down\" marker" "named with its line"
+printf 'SELECT 1;\n' >sqlm/3_backwards.sql
+run --dir sqlm status
+expect_err "\(sql-migrate\)" "a file without sections: the hint names sql-migrate's markers"
 t_done
