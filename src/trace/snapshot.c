@@ -34,7 +34,7 @@ static const char snapshot_sql[] =
 	"    FROM pg_type t JOIN ns ON ns.oid = t.typnamespace\n"
 	"   WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass\n"
 	"                     AND d.objid = t.oid AND d.deptype = 'e'))\n"
-	"SELECT 'schema', nspname, '' FROM ns\n"
+	"SELECT 'schema', nspname::text, '' FROM ns\n"
 	"UNION ALL\n"
 	"SELECT 'extension', e.extname, e.extversion || ' in ' || e.extnamespace::regnamespace::text\n"
 	"  FROM pg_extension e WHERE e.extname <> 'plpgsql'\n"

@@ -99,6 +99,22 @@ expect_out "changed: constraint public.items.items_price_check: was CHECK \(\(pr
 	"validity is compared"
 rm "$D"/3_*
 
+# keys longer than 63 bytes (schema.table.name): two constraints whose names share their
+# first 31 bytes on a table of 25 were one key cut to 63 bytes (openmeter's ledger tables),
+# their differences mixed up or hidden
+cat >"$D/3_long.up.sql" <<'SQL'
+CREATE TABLE ledger_breakage_records_x (id int, a int, b int);
+ALTER TABLE ledger_breakage_records_x ADD CONSTRAINT ledger_breakage_records_x_long_constraint_a CHECK (a > 0),
+	ADD CONSTRAINT ledger_breakage_records_x_long_constraint_b CHECK (b > 0);
+SQL
+echo "ALTER TABLE ledger_breakage_records_x DROP CONSTRAINT ledger_breakage_records_x_long_constraint_a;" >"$D/3_long.down.sql"
+run --dir "$D" rehearse
+expect_rc 1 "a down that leaves one of two long-named constraints fails"
+expect_out "left behind by the down: constraint public.ledger_breakage_records_x.ledger_breakage_records_x_long_constraint_b \\(CHECK \\(\\(b > 0\\)\\)\\)" \
+	"names the one left, its whole name"
+expect_no "(left behind|not restored|changed).*long_constraint_a" "and not the one it dropped"
+rm "$D"/3_*
+
 # no down at all
 echo "ALTER TABLE items ADD COLUMN note text;" >"$D/3_note.up.sql"
 run --dir "$D" rehearse --to 3
