@@ -2,6 +2,7 @@
 #include "sql/migration.h"
 #include "sql/directive.h"
 #include "sql/batchsql.h"
+#include "sql/migdir.h"
 #include "sql/script.h"
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -495,9 +496,17 @@ static void migration_release(struct migration *m)
 	free(m->down.sql);
 }
 
-static int sort_names(const void *a, const void *b)
+/* A file of the directory: rel its path under it, logical the name it is loaded as. */
+struct entry {
+	char *rel, *logical;
+	int no_transaction;
+};
+
+static int sort_entries(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct entry *x = a, *y = b;
+
+	return strcmp(x->logical, y->logical);
 }
 
 /* By name: the migration of this stem, read already (usually the last one). */
@@ -573,16 +582,17 @@ static struct migration *new_migration(struct migration_set *set, int64_t versio
 	return m;
 }
 
-/* Attach one file to the set; returns -1 on a reported error. */
-static int add_file(struct migration_set *set, const char *dir, const char *fname)
+/* Attach one file to the set (e->logical: the name it is loaded as); -1 on a reported error. */
+static int add_file(struct migration_set *set, const char *dir, const struct entry *e)
 {
 	int64_t version;
+	const char *fname = e->logical;
 	char *vstr = NULL, *name = NULL, *path, *text = NULL;
 	int direction = 0, r, rc = -1;
 	struct migration *m;
 	struct section *sec;
 
-	path = xasprintf("%s/%s", dir, fname);
+	path = xasprintf("%s/%s", dir, e->rel);
 	r = name_of(path, fname, &version, &vstr, &name, &direction);
 	if (r <= 0) {
 		rc = r;
@@ -623,6 +633,7 @@ static int add_file(struct migration_set *set, const char *dir, const char *fnam
 	sec->path = path;
 	sec->sql = text;
 	sec->line_base = 1;
+	sec->dir.no_transaction = e->no_transaction;
 	path = text = NULL;
 	rc = 0;
 done:
@@ -671,7 +682,7 @@ static void finish_migration(struct migration_set *set, struct migration *m, int
 	}
 	if (quiet)
 		return;
-	if (!m->down.sql) {
+	if (!m->down.sql && !ends_with(m->up.path, "/migration.sql")) { /* Prisma's have none */
 		log_warning_at(m->up.path, 0, 0, "no down migration for version %s",
 			       shown(m->version_str));
 		set->warnings++;
@@ -759,11 +770,29 @@ int migration_set_load_unsummed(struct migration_set *set, const char *dir, int 
 	return load(set, dir, quiet, 0);
 }
 
+/* A directory entry that is not a .sql file: a migration directory (Prisma's, Diesel's)? */
+static void add_entry_dir(const char *dir, const struct dirent *de, struct entry **v, size_t *n,
+			  size_t *alloc)
+{
+	struct migdir_file f[2];
+	int k, got;
+
+	if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+		return;
+	got = migdir_files(dir, de->d_name, f);
+	for (k = 0; k < got; k++) {
+		ALLOC_GROW(*v, *n + 1, *alloc);
+		(*v)[*n].rel = f[k].rel;
+		(*v)[*n].logical = f[k].logical;
+		(*v)[(*n)++].no_transaction = f[k].no_transaction;
+	}
+}
+
 static int load(struct migration_set *set, const char *dir, int quiet, int sums)
 {
 	DIR *d;
 	struct dirent *de;
-	char **names = NULL;
+	struct entry *names = NULL;
 	size_t nnames = 0, alloc = 0, i;
 
 	memset(set, 0, sizeof(*set));
@@ -781,18 +810,23 @@ static int load(struct migration_set *set, const char *dir, int quiet, int sums)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (!ends_with(de->d_name, ".sql"))
+		if (!ends_with(de->d_name, ".sql")) {
+			add_entry_dir(dir, de, &names, &nnames, &alloc);
 			continue;
+		}
 		ALLOC_GROW(names, nnames + 1, alloc);
-		names[nnames++] = xstrdup(de->d_name);
+		names[nnames].rel = names[nnames].logical = xstrdup(de->d_name);
+		names[nnames++].no_transaction = 0;
 	}
 	closedir(d);
 	/* deterministic order, so messages do not depend on readdir */
 	if (nnames)
-		qsort(names, nnames, sizeof(*names), sort_names);
+		qsort(names, nnames, sizeof(*names), sort_entries);
 	for (i = 0; i < nnames; i++) {
-		add_file(set, dir, names[i]);
-		free(names[i]);
+		add_file(set, dir, &names[i]);
+		if (names[i].rel != names[i].logical)
+			free(names[i].rel);
+		free(names[i].logical);
 	}
 	free(names);
 	if (set->n && order_mode == ORDER_NAME)

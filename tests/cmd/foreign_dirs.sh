@@ -160,4 +160,37 @@ expect_err "3_backwards.sql:1:1: error: unexpected \"-- \+migrate Down\" marker"
 printf 'SELECT 1;\n' >sqlm/3_backwards.sql
 run --dir sqlm status
 expect_err "\(sql-migrate\)" "a file without sections: the hint names sql-migrate's markers"
+# migrations one directory each: Prisma's (<version>_<name>/migration.sql, no downs) and
+# Diesel's (<date-time>_<name>/up.sql and down.sql, metadata.toml run_in_transaction)
+mkdir -p prisma/20210101000000_init prisma/20210202000000_add_name
+printf 'CREATE TABLE "User" (id bigint PRIMARY KEY, email text NOT NULL);\n' >prisma/20210101000000_init/migration.sql
+printf 'ALTER TABLE "User" ADD COLUMN name text;\n' >prisma/20210202000000_add_name/migration.sql
+printf 'provider = "postgresql"\n' >prisma/migration_lock.toml
+pdb=$(pg_fresh_db)
+PGDATABASE=$pdb run --dir prisma up --no-backup
+expect_rc 0 "a Prisma migrations directory applies"
+expect_no "warning" "with no warning (Prisma writes no downs)"
+expect_eq "$(PGDATABASE=$pdb psql_q -c "SELECT string_agg(version || '=' || name, ' ' ORDER BY version) FROM schema_migrations")" \
+	"20210101000000=init 20210202000000=add_name" "each directory one migration, its version and name"
+mkdir -p diesel/00000000000000_diesel_initial_setup diesel/2019-02-26-002946_create_users diesel/2019-03-01-000000_users_name
+printf 'CREATE FUNCTION diesel_noop() RETURNS void LANGUAGE sql AS $$ SELECT 1 $$;\n' >diesel/00000000000000_diesel_initial_setup/up.sql
+printf 'DROP FUNCTION diesel_noop();\n' >diesel/00000000000000_diesel_initial_setup/down.sql
+printf 'CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n' >diesel/2019-02-26-002946_create_users/up.sql
+printf 'DROP TABLE users;\n' >diesel/2019-02-26-002946_create_users/down.sql
+printf 'CREATE INDEX users_name ON users (name);\n' >diesel/2019-03-01-000000_users_name/up.sql
+printf 'DROP INDEX users_name;\n' >diesel/2019-03-01-000000_users_name/down.sql
+printf 'run_in_transaction = false\n' >diesel/2019-03-01-000000_users_name/metadata.toml
+ddb=$(pg_fresh_db)
+PGDATABASE=$ddb run --dir diesel up --no-backup --unsafe
+expect_rc 0 "a Diesel migrations directory applies"
+expect_eq "$(PGDATABASE=$ddb psql_q -c "SELECT string_agg(version || '=' || name || ':' || tx_mode, ' ' ORDER BY version) FROM schema_migrations")" \
+	"0=diesel_initial_setup:transaction 20190226002946=create_users:transaction 20190301000000=users_name:no-transaction" \
+	"the date's dashes dropped from the version, metadata.toml's run_in_transaction = false honoured"
+PGDATABASE=$ddb run --dir diesel down --all --no-backup
+expect_rc 0 "its down.sql files revert it"
+expect_eq "$(PGDATABASE=$ddb psql_q -c "SELECT to_regclass('users') IS NULL AND to_regproc('diesel_noop') IS NULL")" t "everything reverted"
+rm diesel/2019-03-01-000000_users_name/up.sql
+run --dir diesel status
+expect_rc 2 "a migration directory with a down.sql and no up.sql"
+expect_err "diesel/2019-03-01-000000_users_name/down.sql: error: down migration without an up migration" "names the real file"
 t_done
