@@ -3,6 +3,7 @@
 #include "cmd/lint_async.h"
 #include "cmd/lint_select.h"
 #include "report/lint_report.h"
+#include "sql/migdir.h"
 #include "sql/migration.h"
 #include "base/strbuf.h"
 #include "base/textmap.h"
@@ -98,14 +99,24 @@ static int lint_plain(struct lint_run *lr, const char *path)
 	return 0;
 }
 
-static int same_file(const char *a, const char *b)
+/* The name a file is loaded as: its own, or for Prisma's and Diesel's the directory's. */
+static char *loaded_name(const char *path)
 {
-	const char *x = strrchr(a, '/'), *y = strrchr(b, '/');
+	const char *base = strrchr(path, '/');
+	char *logical = migdir_logical(path, NULL);
 
-	return !strcmp(x ? x + 1 : a, y ? y + 1 : b);
+	return logical ? logical : xstrdup(base ? base + 1 : path);
 }
 
-static int same_file(const char *a, const char *b);
+static int same_file(const char *a, const char *b)
+{
+	char *x = loaded_name(a), *y = loaded_name(b);
+	int same = !strcmp(x, y);
+
+	free(x);
+	free(y);
+	return same;
+}
 
 /* The newest migration of set that one of the files belongs to (-1: none). */
 static int64_t newest_named(const struct migration_set *set, char **files, size_t n)
@@ -136,12 +147,12 @@ static void lint_files_in_dir(struct lint_run *lr, const char *dir, char **files
 
 	memset(&set, 0, sizeof(set));
 	for (k = 0; k < n; k++) {
-		const char *base = strrchr(files[k], '/');
-		char *vs = NULL, *name = NULL;
+		char *base = loaded_name(files[k]), *vs = NULL, *name = NULL;
 		int d;
 
-		if (migration_parse_name(base ? base + 1 : files[k], &v, &vs, &name, &d) == 1 && v > maxv)
+		if (migration_parse_name(base, &v, &vs, &name, &d) == 1 && v > maxv)
 			maxv = v;
+		free(base);
 		free(vs);
 		free(name);
 	}
@@ -219,10 +230,16 @@ static void lint_stdin(struct lint_run *lr, const char *name)
 	strbuf_release(&sb);
 }
 
+/* The migrations directory of a file: its own, or for Prisma's and Diesel's the one above. */
 static char *dir_of(const char *path)
 {
-	char *copy = xstrdup(path), *d = xstrdup(dirname(copy));
+	char *copy, *d = NULL, *logical = migdir_logical(path, &d);
 
+	free(logical);
+	if (d)
+		return d;
+	copy = xstrdup(path);
+	d = xstrdup(dirname(copy));
 	free(copy);
 	return d;
 }

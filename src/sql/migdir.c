@@ -98,3 +98,35 @@ int migdir_files(const char *dir, const char *dname, struct migdir_file out[2])
 	free(stem);
 	return n;
 }
+
+char *migdir_logical(const char *path, char **dir)
+{
+	static const char *const names[][2] = {
+		{ "migration.sql", ".up.sql" }, { "up.sql", ".up.sql" }, { "down.sql", ".down.sql" },
+	};
+	const char *base = strrchr(path, '/'), *parent;
+	char *stem, *logical = NULL;
+	size_t k, plen;
+
+	if (!base || base == path)
+		return NULL;
+	for (parent = base - 1; parent > path && parent[-1] != '/'; parent--)
+		;
+	plen = (size_t)(base - parent);
+	for (k = 0; k < sizeof(names) / sizeof(*names); k++) {
+		char *pname;
+
+		if (strcmp(base + 1, names[k][0]))
+			continue;
+		pname = xstrndup(parent, plen);
+		stem = logical_stem(pname);
+		free(pname);
+		if (stem)
+			logical = xasprintf("%s%s", stem, names[k][1]);
+		free(stem);
+		break;
+	}
+	if (logical && dir)
+		*dir = parent > path ? xstrndup(path, (size_t)(parent - path - 1)) : xstrdup(".");
+	return logical;
+}

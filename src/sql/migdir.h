@@ -16,4 +16,11 @@ struct migdir_file {
  */
 int migdir_files(const char *dir, const char *dname, struct migdir_file out[2]);
 
+/*
+ * For a path ending in <migration directory>/migration.sql, up.sql or down.sql: the
+ * name it is loaded as ("20210101000000_init.up.sql"), and in *dir (if not NULL) the
+ * migrations directory holding it. NULL for any other path. The caller frees both.
+ */
+char *migdir_logical(const char *path, char **dir);
+
 #endif

@@ -172,6 +172,14 @@ expect_rc 0 "a Prisma migrations directory applies"
 expect_no "warning" "with no warning (Prisma writes no downs)"
 expect_eq "$(PGDATABASE=$pdb psql_q -c "SELECT string_agg(version || '=' || name, ' ' ORDER BY version) FROM schema_migrations")" \
 	"20210101000000=init 20210202000000=add_name" "each directory one migration, its version and name"
+# lint of one Prisma file: the earlier directories are its context (a validated CHECK makes
+# the SET NOT NULL safe), and only that file is reported
+mkdir -p prisma/20210303000000_email_nn prisma/20210404000000_email_required
+printf 'ALTER TABLE "User" ADD CONSTRAINT email_nn CHECK (email IS NOT NULL);\n' >prisma/20210303000000_email_nn/migration.sql
+printf 'ALTER TABLE "User" ALTER COLUMN email SET NOT NULL;\n' >prisma/20210404000000_email_required/migration.sql
+run lint prisma/20210404000000_email_required/migration.sql
+expect_rc 0 "a Prisma file linted with the directories before it as context"
+expect_out "0 errors, 0 warnings in 1 file, 1 statement" "that file only"
 mkdir -p diesel/00000000000000_diesel_initial_setup diesel/2019-02-26-002946_create_users diesel/2019-03-01-000000_users_name
 printf 'CREATE FUNCTION diesel_noop() RETURNS void LANGUAGE sql AS $$ SELECT 1 $$;\n' >diesel/00000000000000_diesel_initial_setup/up.sql
 printf 'DROP FUNCTION diesel_noop();\n' >diesel/00000000000000_diesel_initial_setup/down.sql
