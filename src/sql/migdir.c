@@ -66,11 +66,19 @@ static int diesel_no_transaction(const char *dir, const char *dname)
 	return notx;
 }
 
+/* Something other than a directory at path (a FIFO too: reading it says why it is refused)? */
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
 static int add(const char *dir, const char *dname, const char *stem, const char *file,
 	       const char *suffix, struct migdir_file *f)
 {
 	char *path = xasprintf("%s/%s/%s", dir, dname, file);
-	int ok = is_file(path);
+	int ok = exists(path);
 
 	free(path);
 	if (!ok)

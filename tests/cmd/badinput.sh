@@ -273,6 +273,10 @@ bad 2 'could not read .*1_a.up.sql.*not a regular file \(a FIFO\)' "up: a migrat
 	-p 1_a.up.sql -- up --no-backup
 bad 2 'not a regular file \(a FIFO\)' "lint: a migration that is a FIFO" -p 1_a.up.sql -- lint
 bad 2 'not a regular file \(a FIFO\)' "plan: a migration that is a FIFO" -p 1_a.up.sql -- plan --offline
+bad 2 'could not read .*2019-01-01-000000_a/up.sql.*not a regular file \(a FIFO\)' \
+	"up: a Diesel migration's up.sql that is a FIFO" -D 2019-01-01-000000_a -p 2019-01-01-000000_a/up.sql -- up --no-backup
+bad 2 'could not read .*1_a/migration.sql.*a device' "up: a Prisma migration.sql linked to /dev/zero" \
+	-D 1_a -l 1_a/migration.sql /dev/zero -- up --no-backup
 bad 2 'not a regular file \(a device\)' "up: a symbolic link to /dev/zero" \
 	-l 1_a.up.sql /dev/zero -- up --no-backup
 bad 2 'not a regular file \(a device\)' "lint: a symbolic link to /dev/zero" -l 1_a.up.sql /dev/zero -- lint
