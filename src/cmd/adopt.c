@@ -1,5 +1,5 @@
-/* adopt.c - migrate adopt --from golang-migrate|dbmate|goose: import the versions another
- * tool recorded in its schema_migrations, and keep its table, renamed aside */
+/* adopt.c - migrate adopt --from golang-migrate|dbmate|goose|diesel|prisma: import the
+ * versions another tool recorded in its history table, and keep its table, renamed aside */
 #include "cmd/applyopts.h"
 #include "cmd/commands.h"
 #include "pg/record.h"
@@ -15,11 +15,43 @@
 enum { O_FROM = 1, O_FROM_TABLE };
 
 static const struct cli_option adopt_options[] = {
-	{ O_FROM, 0, "from", "TOOL", "golang-migrate, dbmate or goose" },
-	{ O_FROM_TABLE, 0, "from-table", "NAME", "their history table (default: public.schema_migrations; goose: public.goose_db_version)" },
+	{ O_FROM, 0, "from", "TOOL", "golang-migrate, dbmate, goose, diesel or prisma" },
+	{ O_FROM_TABLE, 0, "from-table", "NAME", "their history table (default: public.schema_migrations; goose: public.goose_db_version; diesel: public.__diesel_schema_migrations; prisma: public._prisma_migrations)" },
 	{ AO_WAIT, 0, "wait", "DURATION", "wait this long for another run's lock (default 60s)" },
 	CLI_END
 };
+
+/* A tool migrate adopts from: its default table, and the query of its applied versions
+ * (%s: the table; a version as text, and for some whether it failed part way). */
+struct tool {
+	const char *name, *table, *aside, *query;
+};
+
+static const struct tool tools[] = {
+	{ "golang-migrate", "public.schema_migrations", "golang_migrate", "SELECT version, dirty FROM %s" },
+	{ "dbmate", "public.schema_migrations", "dbmate", "SELECT version FROM %s ORDER BY version" },
+	/* version 0 is the row goose writes when it creates the table */
+	{ "goose", "public.goose_db_version", "goose",
+	  "SELECT version_id FROM (SELECT DISTINCT ON (version_id) version_id, is_applied FROM %s "
+	  "ORDER BY version_id, id DESC) latest WHERE is_applied AND version_id <> 0 ORDER BY version_id" },
+	/* a Diesel version is its directory's date, dashes dropped: 20190226002946 */
+	{ "diesel", "public.__diesel_schema_migrations", "diesel", "SELECT version FROM %s ORDER BY version" },
+	/* Prisma: the latest attempt of each migration not rolled back; unfinished: it failed */
+	{ "prisma", "public._prisma_migrations", "prisma",
+	  "SELECT coalesce(substring(migration_name from '^[0-9]+'), migration_name), finished_at IS NULL "
+	  "FROM (SELECT DISTINCT ON (migration_name) migration_name, finished_at FROM %s "
+	  "WHERE rolled_back_at IS NULL ORDER BY migration_name, started_at DESC) latest ORDER BY 1" },
+};
+
+static const struct tool *tool_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < sizeof(tools) / sizeof(*tools); i++)
+		if (!strcmp(tools[i].name, name))
+			return &tools[i];
+	return NULL;
+}
 
 /* The versions their table says are applied. */
 struct imported {
@@ -64,8 +96,8 @@ static int read_golang_migrate(struct session *s, PGresult *res, struct imported
 }
 
 /*
- * dbmate keeps one row per applied version (text); goose one per version it
- * applied (the query keeps those whose latest row says applied).
+ * The others keep one row per applied version (the query keeps those applied), and
+ * Prisma whether it failed part way (a second column).
  */
 static int read_rows(struct session *s, PGresult *res, struct imported *im, const char *tool,
 		     const char *table)
@@ -84,7 +116,7 @@ static int read_rows(struct session *s, PGresult *res, struct imported *im, cons
 			free(shown);
 			return -1;
 		}
-		add_row(s, im, v, 0);
+		add_row(s, im, v, PQnfields(res) > 1 && PQgetvalue(res, i, 1)[0] == 't');
 	}
 	return 0;
 }
@@ -96,9 +128,10 @@ static int cmp_row(const void *a, const void *b)
 }
 
 /* Check their table is the tool's and read it; EXIT_*. */
-static int read_theirs(struct session *s, struct history *theirs, const char *tool,
+static int read_theirs(struct session *s, struct history *theirs, const struct tool *t,
 		       struct imported *im)
 {
+	const char *tool = t->name, *at;
 	PGresult *cols = history_table_columns(&s->db, theirs->schema, theirs->table), *res = NULL;
 	const char *found;
 	char *sql;
@@ -117,14 +150,8 @@ static int read_theirs(struct session *s, struct history *theirs, const char *to
 			  tool, found ? found : "nobody");
 		goto done;
 	}
-	if (!strcmp(tool, "golang-migrate"))
-		sql = xasprintf("SELECT version, dirty FROM %s", theirs->qtable);
-	else if (!strcmp(tool, "goose")) /* version 0 is the row goose writes when it creates the table */
-		sql = xasprintf("SELECT version_id FROM (SELECT DISTINCT ON (version_id) version_id, "
-				"is_applied FROM %s ORDER BY version_id, id DESC) latest "
-				"WHERE is_applied AND version_id <> 0 ORDER BY version_id", theirs->qtable);
-	else
-		sql = xasprintf("SELECT version FROM %s ORDER BY version", theirs->qtable);
+	at = strstr(t->query, "%s");
+	sql = xasprintf("%.*s%s%s", (int)(at - t->query), t->query, theirs->qtable, at + 2);
 	res = db_exec(&s->db, sql, 0, NULL);
 	free(sql);
 	if (!res) {
@@ -202,15 +229,16 @@ int cmd_adopt(int argc, char **argv, struct app *app)
 	struct history theirs;
 	struct apply_overrides ov = APPLY_OVERRIDES_INIT;
 	struct imported im = { NULL, 0, 0 };
-	const char *tool = NULL, *from_table = "public.schema_migrations";
+	const char *tool = NULL, *from_table = NULL;
+	const struct tool *t = NULL;
 	char *aside = NULL;
 	int rc, opt, theirs_init = 0, from_table_given = 0;
 
-	cli_init(&c, "adopt", "--from TOOL", "Switch from golang-migrate, dbmate or goose: import the versions\n"
-		 "recorded in their history table into migrate's history (with the checksums and\n"
-		 "down SQL of the files here), in one transaction. Their table is kept, renamed\n"
-		 "to <table>_golang_migrate, <table>_dbmate or <table>_goose. Logged.", adopt_options, &app->opts,
-		 argc, argv);
+	cli_init(&c, "adopt", "--from TOOL", "Switch from golang-migrate, dbmate, goose, diesel or prisma: import the\n"
+		 "versions recorded in their history table into migrate's history (with the checksums\n"
+		 "and down SQL of the files here), in one transaction. Their table is kept, renamed\n"
+		 "to <table>_<tool> (golang-migrate: <table>_golang_migrate). Logged.", adopt_options,
+		 &app->opts, argc, argv);
 	while ((opt = cli_next(&c)) > 0) {
 		if (apply_option(&ov, opt, c.arg) < 0) {
 			opt = CLI_ERROR;
@@ -221,18 +249,17 @@ int cmd_adopt(int argc, char **argv, struct app *app)
 		else if (opt == O_FROM_TABLE)
 			from_table = c.arg, from_table_given = 1;
 	}
-	if (opt == CLI_DONE && (!tool || (strcmp(tool, "golang-migrate") && strcmp(tool, "dbmate") &&
-					  strcmp(tool, "goose")))) {
-		log_error("%s: --from golang-migrate, --from dbmate or --from goose",
+	if (opt == CLI_DONE && !(t = tool_named(tool))) {
+		log_error("%s: --from golang-migrate, dbmate, goose, diesel or prisma",
 			  tool ? "unknown tool" : "from which tool?");
 		opt = CLI_ERROR;
 	}
-	if (tool && !strcmp(tool, "goose") && !from_table_given)
-		from_table = "public.goose_db_version";
+	if (t && !from_table_given)
+		from_table = t->table;
 	rc = apply_options_done(&c, opt, 0, app, &ov);
 	if (rc >= 0)
 		return rc;
-	if (history_init(&theirs, from_table) < 0)
+	if (history_init(&theirs, from_table ? from_table : "public.schema_migrations") < 0)
 		return EXIT_USAGE;
 	theirs_init = 1;
 	rc = session_open(&s, app, 0);
@@ -249,10 +276,10 @@ int cmd_adopt(int argc, char **argv, struct app *app)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	rc = read_theirs(&s, &theirs, tool, &im);
+	rc = read_theirs(&s, &theirs, t, &im);
 	if (rc != EXIT_OK)
 		goto done;
-	aside = xasprintf("%s_%s", theirs.table, !strcmp(tool, "golang-migrate") ? "golang_migrate" : tool);
+	aside = xasprintf("%s_%s", theirs.table, t->aside);
 	rc = import(&s, &theirs, tool, &im, aside);
 	if (rc == EXIT_OK)
 		rc = session_unlock(&s);

@@ -172,6 +172,10 @@ const char *history_foreign_tool(PGresult *res)
 		return "dbmate";
 	if (has_column(res, "version_id") && has_column(res, "is_applied"))
 		return "goose";
+	if (has_column(res, "version") && has_column(res, "run_on"))
+		return "diesel";
+	if (has_column(res, "migration_name") && has_column(res, "finished_at"))
+		return "prisma";
 	if (has_column(res, "installed_rank") && has_column(res, "script"))
 		return "Flyway";
 	if (has_column(res, "migration_id") || has_column(res, "inserted_at"))
@@ -248,7 +252,7 @@ int history_inspect(struct history *h, struct db *db)
 	if (tool) {
 		log_error("table %s holds the history of %s, not of migrate", h->display, tool);
 		log_detail("migrate will not read or change another tool's history table");
-		if (!strcmp(tool, "golang-migrate") || !strcmp(tool, "dbmate"))
+		if (strcmp(tool, "Flyway") && strcmp(tool, "Ecto or another framework"))
 			log_hint("import it with \"migrate adopt --from %s\" (their table is kept, "
 				 "renamed), or use another table for migrate (--table)", tool);
 		else

@@ -197,6 +197,30 @@ expect_eq "$(PGDATABASE=$ddb psql_q -c "SELECT string_agg(version || '=' || name
 PGDATABASE=$ddb run --dir diesel down --all --no-backup
 expect_rc 0 "its down.sql files revert it"
 expect_eq "$(PGDATABASE=$ddb psql_q -c "SELECT to_regclass('users') IS NULL AND to_regproc('diesel_noop') IS NULL")" t "everything reverted"
+# adopt --from diesel: the versions in __diesel_schema_migrations (dashes already dropped)
+adb=$(pg_fresh_db)
+PGDATABASE=$adb psql_q -c "CREATE TABLE __diesel_schema_migrations (version varchar(50) PRIMARY KEY, run_on timestamp NOT NULL DEFAULT now())" \
+	-c "INSERT INTO __diesel_schema_migrations (version) VALUES ('00000000000000'), ('20190226002946')" \
+	-c "CREATE FUNCTION diesel_noop() RETURNS void LANGUAGE sql AS 'SELECT 1'" -c "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL)"
+PGDATABASE=$adb run --dir diesel adopt --from diesel
+expect_rc 0 "adopt --from diesel"
+expect_out "2 versions adopted from diesel into public.schema_migrations; their table is kept as public.__diesel_schema_migrations_diesel" "says what it did"
+PGDATABASE=$adb run --dir diesel status
+expect_out "^20190226002946 +applied" "its versions are applied"
+expect_out "^20190301000000 +pending" "the next one pending"
+# adopt --from prisma: finished and not rolled back; an unfinished attempt is dirty
+pdb2=$(pg_fresh_db)
+PGDATABASE=$pdb2 psql_q -c "CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL, logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count int NOT NULL DEFAULT 0)" \
+	-c "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, rolled_back_at, started_at) VALUES
+		('a', 'x', now(), '20210101000000_init', NULL, now() - interval '3 days'),
+		('b', 'x', NULL, '20210202000000_add_name', now(), now() - interval '2 days'),
+		('c', 'x', now(), '20210202000000_add_name', NULL, now() - interval '1 day'),
+		('d', 'x', NULL, '20210303000000_email_nn', NULL, now())"
+PGDATABASE=$pdb2 run --dir prisma adopt --from prisma
+expect_rc 0 "adopt --from prisma"
+expect_out "adopted 20210202000000 add_name$" "a migration rolled back once then applied is applied"
+expect_out "adopted 20210303000000 email_nn \\(dirty\\)" "one Prisma left unfinished is dirty"
+expect_out "3 versions adopted from prisma into public.schema_migrations; their table is kept as public._prisma_migrations_prisma" "says what it did"
 rm diesel/2019-03-01-000000_users_name/up.sql
 run --dir diesel status
 expect_rc 2 "a migration directory with a down.sql and no up.sql"
