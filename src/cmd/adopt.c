@@ -11,12 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum { O_FROM = 1, O_FROM_TABLE };
 
 static const struct cli_option adopt_options[] = {
-	{ O_FROM, 0, "from", "TOOL", "golang-migrate, dbmate, goose, diesel or prisma" },
-	{ O_FROM_TABLE, 0, "from-table", "NAME", "their history table (default: public.schema_migrations; goose: public.goose_db_version; diesel: public.__diesel_schema_migrations; prisma: public._prisma_migrations)" },
+	{ O_FROM, 0, "from", "TOOL", "golang-migrate, dbmate, goose, diesel, prisma or flyway" },
+	{ O_FROM_TABLE, 0, "from-table", "NAME", "their history table (default: public.schema_migrations; goose: public.goose_db_version; diesel: public.__diesel_schema_migrations; prisma: public._prisma_migrations; flyway: public.flyway_schema_history)" },
 	{ AO_WAIT, 0, "wait", "DURATION", "wait this long for another run's lock (default 60s)" },
 	CLI_END
 };
@@ -36,6 +37,11 @@ static const struct tool tools[] = {
 	  "ORDER BY version_id, id DESC) latest WHERE is_applied AND version_id <> 0 ORDER BY version_id" },
 	/* a Diesel version is its directory's date, dashes dropped: 20190226002946 */
 	{ "diesel", "public.__diesel_schema_migrations", "diesel", "SELECT version FROM %s ORDER BY version" },
+	/* Flyway: each version's latest row, unless an undo; a failed one is dirty */
+	{ "flyway", "public.flyway_schema_history", "flyway",
+	  "SELECT version, NOT success FROM (SELECT DISTINCT ON (version) version, success, type FROM %s "
+	  "WHERE version IS NOT NULL ORDER BY version, installed_rank DESC) latest "
+	  "WHERE type NOT LIKE 'UNDO%' ORDER BY version" },
 	/* Prisma: the latest attempt of each migration not rolled back; unfinished: it failed */
 	{ "prisma", "public._prisma_migrations", "prisma",
 	  "SELECT coalesce(substring(migration_name from '^[0-9]+'), migration_name), finished_at IS NULL "
@@ -145,7 +151,7 @@ static int read_theirs(struct session *s, struct history *theirs, const struct t
 		goto done;
 	}
 	found = history_foreign_tool(cols);
-	if (!found || strcmp(found, tool)) {
+	if (!found || strcasecmp(found, tool)) {
 		log_error("table %s is not %s's history table (it looks like %s's)", theirs->display,
 			  tool, found ? found : "nobody");
 		goto done;
@@ -234,7 +240,7 @@ int cmd_adopt(int argc, char **argv, struct app *app)
 	char *aside = NULL;
 	int rc, opt, theirs_init = 0, from_table_given = 0;
 
-	cli_init(&c, "adopt", "--from TOOL", "Switch from golang-migrate, dbmate, goose, diesel or prisma: import the\n"
+	cli_init(&c, "adopt", "--from TOOL", "Switch from golang-migrate, dbmate, goose, diesel, prisma or flyway: import the\n"
 		 "versions recorded in their history table into migrate's history (with the checksums\n"
 		 "and down SQL of the files here), in one transaction. Their table is kept, renamed\n"
 		 "to <table>_<tool> (golang-migrate: <table>_golang_migrate). Logged.", adopt_options,
@@ -250,7 +256,7 @@ int cmd_adopt(int argc, char **argv, struct app *app)
 			from_table = c.arg, from_table_given = 1;
 	}
 	if (opt == CLI_DONE && !(t = tool_named(tool))) {
-		log_error("%s: --from golang-migrate, dbmate, goose, diesel or prisma",
+		log_error("%s: --from golang-migrate, dbmate, goose, diesel, prisma or flyway",
 			  tool ? "unknown tool" : "from which tool?");
 		opt = CLI_ERROR;
 	}

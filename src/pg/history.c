@@ -252,9 +252,10 @@ int history_inspect(struct history *h, struct db *db)
 	if (tool) {
 		log_error("table %s holds the history of %s, not of migrate", h->display, tool);
 		log_detail("migrate will not read or change another tool's history table");
-		if (strcmp(tool, "Flyway") && strcmp(tool, "Ecto or another framework"))
+		if (strcmp(tool, "Ecto or another framework"))
 			log_hint("import it with \"migrate adopt --from %s\" (their table is kept, "
-				 "renamed), or use another table for migrate (--table)", tool);
+				 "renamed), or use another table for migrate (--table)",
+				 strcmp(tool, "Flyway") ? tool : "flyway");
 		else
 			log_hint("use another table for migrate (--table public.migrate_history, or "
 				 "migrations.table in migrate.yml) and record what is already applied "

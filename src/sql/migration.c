@@ -2,6 +2,7 @@
 #include "sql/migration.h"
 #include "sql/directive.h"
 #include "sql/batchsql.h"
+#include "sql/flyway.h"
 #include "sql/migdir.h"
 #include "sql/script.h"
 #include "base/strbuf.h"
@@ -110,9 +111,27 @@ int migration_parse_name(const char *fname, int64_t *version, char **version_str
 {
 	const char *p = fname, *us, *rest_end;
 	size_t digits;
+	char *fv = NULL, *fd = NULL;
 
 	if (!ends_with(fname, ".sql"))
 		return 0;
+	switch (flyway_parse(fname, &fv, &fd, direction)) {
+	case FLYWAY_MIGRATION: /* V42__x.sql: a version of one number here (by name: any) */
+		if (strchr(fv, '.') || strlen(fv) > 18) {
+			free(fv);
+			free(fd);
+			return -1;
+		}
+		*version_str = fv;
+		*version = parse_int64(fv);
+		*name = fd;
+		return 1;
+	case FLYWAY_REPEATABLE:
+	case FLYWAY_BASELINE:
+		return -1;
+	case FLYWAY_NONE:
+		break;
+	}
 	while (isdigit((unsigned char)*p))
 		p++;
 	digits = (size_t)(p - fname);
@@ -520,15 +539,62 @@ static struct migration *find_stem(struct migration_set *set, const char *stem)
 	return NULL;
 }
 
+/* A Flyway name migrate refuses (R__, B, V1.1 by version): said; -1. 0 for any other. */
+static int flyway_refused(const char *path, const char *fname)
+{
+	char *fv = NULL, *fd = NULL;
+	int d;
+
+	switch (flyway_parse(fname, &fv, &fd, &d)) {
+	case FLYWAY_REPEATABLE:
+		log_error_at(path, 0, 0, "a Flyway repeatable migration (R__): migrate runs each "
+			     "migration once, in version order");
+		log_hint("when it changes, write the change as a new versioned migration "
+			 "(CREATE OR REPLACE ... in V<next>__...sql)");
+		return -1;
+	case FLYWAY_BASELINE:
+		log_error_at(path, 0, 0, "a Flyway baseline migration (B...): not supported");
+		log_hint("on a database already at that version, record it with \"migrate baseline VERSION\"");
+		return -1;
+	case FLYWAY_MIGRATION:
+		d = order_mode != ORDER_NAME && (strchr(fv, '.') || strlen(fv) > 18);
+		if (d) {
+			log_error_at(path, 0, 0, "Flyway version %s is not one number", fv);
+			log_hint("set migrations.order: name in migrate.yml: Flyway's versions are then "
+				 "ordered part by part (1.2 before 1.10)");
+		}
+		free(fv);
+		free(fd);
+		return d ? -1 : 0;
+	default:
+		return 0;
+	}
+}
+
+/* By name, a Flyway file: its stem is <version>__<description>, shared by its V and U. */
+static int flyway_stem(const char *fname, char **vstr, int *direction)
+{
+	char *fv = NULL, *fd = NULL;
+
+	if (flyway_parse(fname, &fv, &fd, direction) != FLYWAY_MIGRATION)
+		return 0;
+	*vstr = xasprintf("%s__%s", fv, fd);
+	free(fv);
+	free(fd);
+	return 1;
+}
+
 /* Parse fname as the order wants; 1, 0 (not a migration file) or -1 (reported). */
 static int name_of(const char *path, const char *fname, int64_t *version, char **vstr,
 		   char **name, int *direction)
 {
 	int r;
 
+	if (flyway_refused(path, fname) < 0)
+		return -1;
 	if (order_mode == ORDER_NAME) {
 		*version = 0; /* its position, once every file is read */
-		r = parse_stem(fname, vstr, direction);
+		r = flyway_stem(fname, vstr, direction) ? 1 : parse_stem(fname, vstr, direction);
 		if (r == 1)
 			*name = xstrdup(*vstr);
 	} else {
@@ -700,9 +766,21 @@ static const char *order_key(const struct migration *m)
 	return m->up.path ? m->up.path : m->down.path ? m->down.path : m->first_file;
 }
 
+/* Byte order of the file names; Flyway's files (both) by their versions, part by part. */
 static int cmp_by_name(const void *a, const void *b)
 {
-	return strcmp(order_key(a), order_key(b));
+	const char *x = order_key(a), *y = order_key(b), *bx = strrchr(x, '/'), *by = strrchr(y, '/');
+	char *vx = NULL, *vy = NULL, *dx = NULL, *dy = NULL;
+	int d, c;
+
+	if (flyway_parse(bx ? bx + 1 : x, &vx, &dx, &d) == FLYWAY_MIGRATION &&
+	    flyway_parse(by ? by + 1 : y, &vy, &dy, &d) == FLYWAY_MIGRATION &&
+	    (c = flyway_cmp(vx, vy)) != 0) {
+		free(vx), free(vy), free(dx), free(dy);
+		return c;
+	}
+	free(vx), free(vy), free(dx), free(dy);
+	return strcmp(x, y);
 }
 
 /* By name: the up file of the same numeric prefix as stem ("0026_..."), or NULL. */

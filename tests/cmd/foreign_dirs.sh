@@ -225,4 +225,55 @@ rm diesel/2019-03-01-000000_users_name/up.sql
 run --dir diesel status
 expect_rc 2 "a migration directory with a down.sql and no up.sql"
 expect_err "diesel/2019-03-01-000000_users_name/down.sql: error: down migration without an up migration" "names the real file"
+# Flyway's names: V<version>__<description>.sql and its undo U<version>__...sql; by version
+# a version of one number, by name any (ordered part by part: 1.2 before 1.10); R__ refused
+mkdir flyway
+printf 'CREATE TABLE fw (id bigint PRIMARY KEY);\n' >flyway/V1__init.sql
+printf 'DROP TABLE fw;\n' >flyway/U1__init.sql
+printf 'ALTER TABLE fw ADD COLUMN b text;\n' >flyway/V2__add_b.sql
+printf 'ALTER TABLE fw DROP COLUMN b;\n' >flyway/U2__add_b.sql
+printf 'ALTER TABLE fw ADD COLUMN c text;\n' >flyway/V10__add_c.sql
+printf 'ALTER TABLE fw DROP COLUMN c;\n' >flyway/U10__add_c.sql
+fdb=$(pg_fresh_db)
+PGDATABASE=$fdb run --dir flyway up --no-backup
+expect_rc 0 "Flyway's V files apply"
+expect_eq "$(PGDATABASE=$fdb psql_q -c "SELECT string_agg(version || '=' || name, ' ' ORDER BY version) FROM schema_migrations")" \
+	"1=init 2=add_b 10=add_c" "V10 after V2, named by their descriptions"
+PGDATABASE=$fdb run --dir flyway down --all --no-backup
+expect_rc 0 "their U files undo them"
+expect_eq "$(PGDATABASE=$fdb psql_q -c "SELECT to_regclass('fw') IS NULL")" t "everything undone"
+printf 'ALTER TABLE fw ADD COLUMN d text;\n' >flyway/V2.1__add_d.sql
+run --dir flyway status
+expect_rc 2 "a dotted version, by version"
+expect_err "V2.1__add_d.sql: error: Flyway version 2.1 is not one number" "is named"
+expect_err "set migrations.order: name" "with what to do"
+printf 'migrations:\n  dir: flyway\n  order: name\n' >flyway.yml
+printf 'ALTER TABLE fw ADD COLUMN e text;\n' >flyway/V2.10__add_e.sql
+printf 'ALTER TABLE fw ADD COLUMN f text;\n' >flyway/V2.2__add_f.sql
+fdb2=$(pg_fresh_db)
+PGDATABASE=$fdb2 run -c flyway.yml up --no-backup
+expect_rc 0 "by name, dotted versions apply"
+expect_eq "$(PGDATABASE=$fdb2 psql_q -c "SELECT string_agg(name, ' ' ORDER BY version) FROM schema_migrations")" \
+	"1__init 2__add_b 2.1__add_d 2.2__add_f 2.10__add_e 10__add_c" "ordered part by part, as Flyway orders them"
+# adopt --from flyway: each version's latest row, unless it was undone; a failed one dirty
+rm flyway/V2.*
+adb2=$(pg_fresh_db)
+PGDATABASE=$adb2 psql_q -c "CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum int, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(), execution_time int NOT NULL, success boolean NOT NULL)" \
+	-c "INSERT INTO flyway_schema_history VALUES
+		(1, '1', 'init', 'SQL', 'V1__init.sql', 1, 'me', now(), 1, true),
+		(2, '2', 'add b', 'SQL', 'V2__add_b.sql', 1, 'me', now(), 1, true),
+		(3, '10', 'add c', 'SQL', 'V10__add_c.sql', 1, 'me', now(), 1, true),
+		(4, '10', 'add c', 'UNDO_SQL', 'U10__add_c.sql', 1, 'me', now(), 1, true),
+		(5, NULL, 'views', 'SQL', 'R__views.sql', 1, 'me', now(), 1, true)" \
+	-c "CREATE TABLE fw (id bigint PRIMARY KEY, b text)"
+PGDATABASE=$adb2 run --dir flyway adopt --from flyway
+expect_rc 0 "adopt --from flyway"
+expect_out "2 versions adopted from flyway into public.schema_migrations; their table is kept as public.flyway_schema_history_flyway" \
+	"1 and 2 adopted; 10 was undone, a repeatable has no version"
+PGDATABASE=$adb2 run --dir flyway status
+expect_out "^10 +pending" "10 is pending"
+printf 'CREATE VIEW fw_v AS SELECT 1;\n' >flyway/R__views.sql
+run -c flyway.yml status
+expect_rc 2 "a repeatable migration"
+expect_err "R__views.sql: error: a Flyway repeatable migration \\(R__\\)" "is refused by name"
 t_done

@@ -1,5 +1,6 @@
 /* test_migration.c - discovery, naming errors, dbmate sections, directives, checksums */
 #include "unit.h"
+#include "sql/flyway.h"
 #include "sql/migration.h"
 #include "base/util.h"
 
@@ -267,6 +268,35 @@ START_TEST(checksums)
 }
 END_TEST
 
+START_TEST(flyway_names_and_order)
+{
+	char *v = NULL, *d = NULL;
+	int dir = 0;
+
+	ck_assert_int_eq(flyway_parse("V1_2__add_x.sql", &v, &d, &dir), FLYWAY_MIGRATION);
+	ck_assert_str_eq(v, "1.2");
+	ck_assert_str_eq(d, "add_x");
+	ck_assert_int_eq(dir, 1);
+	free(v);
+	free(d);
+	ck_assert_int_eq(flyway_parse("U7__x.sql", &v, &d, &dir), FLYWAY_MIGRATION);
+	ck_assert_int_eq(dir, -1);
+	free(v);
+	free(d);
+	ck_assert_int_eq(flyway_parse("R__views.sql", &v, &d, &dir), FLYWAY_REPEATABLE);
+	ck_assert_int_eq(flyway_parse("B5__base.sql", &v, &d, &dir), FLYWAY_BASELINE);
+	ck_assert_int_eq(flyway_parse("V1__.sql", &v, &d, &dir), FLYWAY_NONE);
+	ck_assert_int_eq(flyway_parse("V1..2__x.sql", &v, &d, &dir), FLYWAY_NONE);
+	ck_assert_int_eq(flyway_parse("Vx__x.sql", &v, &d, &dir), FLYWAY_NONE);
+	ck_assert_int_eq(flyway_parse("1_a.up.sql", &v, &d, &dir), FLYWAY_NONE);
+	ck_assert_int_lt(flyway_cmp("1.2", "1.10"), 0);
+	ck_assert_int_lt(flyway_cmp("1.10", "2"), 0);
+	ck_assert_int_lt(flyway_cmp("1.1", "1.1.1"), 0);
+	ck_assert_int_eq(flyway_cmp("01.2", "1.02"), 0);
+	ck_assert_int_gt(flyway_cmp("10", "9"), 0);
+}
+END_TEST
+
 Suite *migration_suite(void)
 {
 	Suite *s = suite_create("migration");
@@ -281,6 +311,7 @@ Suite *migration_suite(void)
 	tcase_add_test(tc, dbmate_sections);
 	tcase_add_test(tc, directives);
 	tcase_add_test(tc, checksums);
+	tcase_add_test(tc, flyway_names_and_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
