@@ -1,5 +1,5 @@
-/* adopt.c - migrate adopt --from golang-migrate|dbmate|goose|diesel|prisma: import the
- * versions another tool recorded in its history table, and keep its table, renamed aside */
+/* adopt.c - migrate adopt --from TOOL (golang-migrate, dbmate, goose, sql-migrate, diesel, prisma,
+ * flyway): import the versions it recorded in its history table, and keep its table aside */
 #include "cmd/applyopts.h"
 #include "cmd/commands.h"
 #include "pg/record.h"
@@ -16,8 +16,8 @@
 enum { O_FROM = 1, O_FROM_TABLE };
 
 static const struct cli_option adopt_options[] = {
-	{ O_FROM, 0, "from", "TOOL", "golang-migrate, dbmate, goose, diesel, prisma or flyway" },
-	{ O_FROM_TABLE, 0, "from-table", "NAME", "their history table (default: public.schema_migrations; goose: public.goose_db_version; diesel: public.__diesel_schema_migrations; prisma: public._prisma_migrations; flyway: public.flyway_schema_history)" },
+	{ O_FROM, 0, "from", "TOOL", "golang-migrate, dbmate, goose, sql-migrate, diesel, prisma or flyway" },
+	{ O_FROM_TABLE, 0, "from-table", "NAME", "their history table (default: public.schema_migrations; goose: public.goose_db_version; diesel: public.__diesel_schema_migrations; prisma: public._prisma_migrations; flyway: public.flyway_schema_history; sql-migrate: public.gorp_migrations)" },
 	{ AO_WAIT, 0, "wait", "DURATION", "wait this long for another run's lock (default 60s)" },
 	CLI_END
 };
@@ -37,6 +37,9 @@ static const struct tool tools[] = {
 	  "ORDER BY version_id, id DESC) latest WHERE is_applied AND version_id <> 0 ORDER BY version_id" },
 	/* a Diesel version is its directory's date, dashes dropped: 20190226002946 */
 	{ "diesel", "public.__diesel_schema_migrations", "diesel", "SELECT version FROM %s ORDER BY version" },
+	/* sql-migrate: a row per applied file, its name ("1-create.sql") the id */
+	{ "sql-migrate", "public.gorp_migrations", "sql_migrate",
+	  "SELECT coalesce(substring(id from '^[0-9]+'), id) FROM %s ORDER BY 1" },
 	/* Flyway: each version's latest row, unless an undo; a failed one is dirty */
 	{ "flyway", "public.flyway_schema_history", "flyway",
 	  "SELECT version, NOT success FROM (SELECT DISTINCT ON (version) version, success, type FROM %s "
@@ -240,10 +243,10 @@ int cmd_adopt(int argc, char **argv, struct app *app)
 	char *aside = NULL;
 	int rc, opt, theirs_init = 0, from_table_given = 0;
 
-	cli_init(&c, "adopt", "--from TOOL", "Switch from golang-migrate, dbmate, goose, diesel, prisma or flyway: import the\n"
-		 "versions recorded in their history table into migrate's history (with the checksums\n"
-		 "and down SQL of the files here), in one transaction. Their table is kept, renamed\n"
-		 "to <table>_<tool> (golang-migrate: <table>_golang_migrate). Logged.", adopt_options,
+	cli_init(&c, "adopt", "--from TOOL", "Switch from golang-migrate, dbmate, goose, sql-migrate, diesel, prisma or\n"
+		 "flyway: import the versions recorded in their history table into migrate's history\n"
+		 "(with the checksums and down SQL of the files here), in one transaction. Their table\n"
+		 "is kept, renamed to <table>_<tool> (- as _). Logged.", adopt_options,
 		 &app->opts, argc, argv);
 	while ((opt = cli_next(&c)) > 0) {
 		if (apply_option(&ov, opt, c.arg) < 0) {
@@ -256,7 +259,7 @@ int cmd_adopt(int argc, char **argv, struct app *app)
 			from_table = c.arg, from_table_given = 1;
 	}
 	if (opt == CLI_DONE && !(t = tool_named(tool))) {
-		log_error("%s: --from golang-migrate, dbmate, goose, diesel, prisma or flyway",
+		log_error("%s: --from golang-migrate, dbmate, goose, sql-migrate, diesel, prisma or flyway",
 			  tool ? "unknown tool" : "from which tool?");
 		opt = CLI_ERROR;
 	}

@@ -176,6 +176,8 @@ const char *history_foreign_tool(PGresult *res)
 		return "diesel";
 	if (has_column(res, "migration_name") && has_column(res, "finished_at"))
 		return "prisma";
+	if (has_column(res, "id") && has_column(res, "applied_at"))
+		return "sql-migrate";
 	if (has_column(res, "installed_rank") && has_column(res, "script"))
 		return "Flyway";
 	if (has_column(res, "migration_id") || has_column(res, "inserted_at"))

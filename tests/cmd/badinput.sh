@@ -203,7 +203,7 @@ bad 2 'pass --yes to confirm' "restore without --yes, with no terminal" -F x.dum
 bad 2 'is not a backup pg_restore can read' "restore of a file that is not an archive" -F x.dump "not a dump\n" -- restore x.dump --yes
 bad 2 'which version\?' "baseline without a version" -- baseline
 bad 2 "no migration with version 7" "baseline of a version that does not exist" -f 1_a.up.sql "$OK" -- baseline 7
-bad 2 "unknown tool: --from golang-migrate, dbmate, goose, diesel, prisma or flyway" "adopt from an unknown tool" -- adopt --from liquibase
+bad 2 "unknown tool: --from golang-migrate, dbmate, goose, sql-migrate, diesel, prisma or flyway" "adopt from an unknown tool" -- adopt --from liquibase
 bad 2 "there is no table public.schema_migrations to adopt" "adopt without the other tool's table" -- adopt --from dbmate
 bad 2 'unknown format "xml": text or json' "history --format xml" -- history --format xml
 bad 2 'unknown format "yaml": text or json' "status --format yaml" -- status --format yaml

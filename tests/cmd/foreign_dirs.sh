@@ -160,6 +160,15 @@ expect_err "3_backwards.sql:1:1: error: unexpected \"-- \+migrate Down\" marker"
 printf 'SELECT 1;\n' >sqlm/3_backwards.sql
 run --dir sqlm status
 expect_err "\(sql-migrate\)" "a file without sections: the hint names sql-migrate's markers"
+# adopt --from sql-migrate: gorp_migrations' ids are the file names
+rm sqlm/3_backwards.sql
+gdb2=$(pg_fresh_db)
+PGDATABASE=$gdb2 psql_q -c "CREATE TABLE gorp_migrations (id text PRIMARY KEY, applied_at timestamptz)" \
+	-c "INSERT INTO gorp_migrations VALUES ('1-create_accounts.sql', now())"
+PGDATABASE=$gdb2 run --dir sqlm adopt --from sql-migrate
+expect_rc 0 "adopt --from sql-migrate"
+expect_out "adopted 1 create_accounts" "the version from the file name"
+expect_out "their table is kept as public.gorp_migrations_sql_migrate" "its table kept aside"
 # migrations one directory each: Prisma's (<version>_<name>/migration.sql, no downs) and
 # Diesel's (<date-time>_<name>/up.sql and down.sql, metadata.toml run_in_transaction)
 mkdir -p prisma/20210101000000_init prisma/20210202000000_add_name
