@@ -195,7 +195,7 @@ static int piece_stmt_toks(struct lint_ctx *m)
 	const struct toklist *pt = m->piece_toks;
 	size_t lo, hi;
 
-	if (!pt || !pt->ok || !m->script || m->si >= m->script->n || m->st != &m->script->stmts[m->si])
+	if (!pt || !pt->ok || !m->script || m->st != sql_script_stmt(m->script, m->si))
 		return 0;
 	lo = toklist_at(pt, m->st->offset);
 	hi = toklist_at(pt, m->st->offset + m->st->len);
@@ -590,7 +590,7 @@ int ctx_is_new(const struct lint_ctx *c, const PgQuery__RangeVar *rv)
 
 int ctx_in_tx(const struct lint_ctx *c)
 {
-	return c->stmt_in_tx[c->si];
+	return c->in_tx;
 }
 
 int ctx_func_volatility(void *ud, const char *schema, const char *name)

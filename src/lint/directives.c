@@ -15,9 +15,12 @@ static int stmt_for(const struct lint_ctx *c, int off)
 {
 	size_t i;
 
-	for (i = 0; i < c->script->n; i++)
-		if (c->script->stmts[i].offset + c->script->stmts[i].len > off)
+	for (i = 0; i < c->script->n; i++) {
+		struct sql_stmt_pos p = sql_script_pos(c->script, i);
+
+		if (p.offset + p.len > off)
 			return (int)i;
+	}
 	return -1;
 }
 

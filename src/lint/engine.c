@@ -127,67 +127,68 @@ static void index_lines(struct lint_ctx *c)
 	c->nlines = n;
 }
 
-static int tx_kind(const struct sql_stmt *st)
-{
-	return st->tx_kind; /* kept when the statement's tree is not at hand (stream.c) */
-}
-
-/* How the runner will run the section (runner.c step_prepare decides the same way). */
+/*
+ * How the runner will run the section (runner.c step_prepare decides the same way):
+ * the mode here, each statement's transaction as it is linted (tx_next), so nothing
+ * is kept per statement (a streamed file has millions).
+ */
 static void tx_analyse(struct lint_ctx *c, const struct directives *d)
 {
-	const struct sql_script *s = c->script;
-	size_t i, n = s->n ? s->n : 1;
-	int tx, id = 0, in_block = 0;
+	int tx;
 
-	c->stmt_in_tx = xcalloc(n, sizeof(int));
-	c->stmt_tx_id = xcalloc(n, sizeof(int));
 	c->mixed_tx_stmt = -1;
 	c->open_begin_stmt = -1;
-	c->mode = tx_mode_decide(s, d, NULL, &tx);
+	c->tx_count = c->tx_block = 0;
+	c->mode = tx_mode_decide(c->script, d, NULL, &tx);
 	if (c->mode == TX_MIXED)
 		c->mixed_tx_stmt = tx;
-	for (i = 0; i < s->n; i++) {
-		switch (c->mode) {
-		case TX_WRAPPED:
-		case TX_MIXED:
-			c->stmt_in_tx[i] = 1;
-			c->stmt_tx_id[i] = 1;
-			break;
-		case TX_NONE:
-			c->stmt_tx_id[i] = (int)i + 1;
-			break;
-		case TX_SELF:
-			switch (tx_kind(&s->stmts[i])) {
-			case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
-			case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START:
-				if (!in_block) {
-					id++;
-					c->open_begin_stmt = (int)i;
-				}
-				in_block = 1;
-				c->stmt_tx_id[i] = id;
-				c->stmt_in_tx[i] = 1;
-				continue;
-			case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
-			case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK:
-			case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_PREPARE:
-				c->stmt_tx_id[i] = in_block ? id : ++id;
-				c->stmt_in_tx[i] = in_block;
-				in_block = 0;
-				c->open_begin_stmt = -1;
-				continue;
-			default:
-				break;
-			}
-			if (in_block) {
-				c->stmt_tx_id[i] = id;
-				c->stmt_in_tx[i] = 1;
-			} else {
-				c->stmt_tx_id[i] = ++id;
-			}
-			break;
-		}
+}
+
+/* Statement i's transaction (c->tx_now) and whether it runs in one (c->in_tx), from the
+ * statements before it: called for each in order. */
+static void tx_next(struct lint_ctx *c, size_t i)
+{
+	int kind;
+
+	c->in_tx = 0;
+	switch (c->mode) {
+	case TX_WRAPPED:
+	case TX_MIXED:
+		c->in_tx = 1;
+		c->tx_now = 1;
+		return;
+	case TX_NONE:
+		c->tx_now = (int)i + 1;
+		return;
+	case TX_SELF:
+		break;
 	}
+	/* kept when the statement's tree is not at hand (stream.c) */
+	kind = sql_script_pos(c->script, i).tx_kind;
+	switch (kind) {
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START:
+		if (!c->tx_block) {
+			c->tx_count++;
+			c->open_begin_stmt = (int)i;
+		}
+		c->tx_block = 1;
+		c->tx_now = c->tx_count;
+		c->in_tx = 1;
+		return;
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_PREPARE:
+		c->tx_now = c->tx_block ? c->tx_count : ++c->tx_count;
+		c->in_tx = c->tx_block;
+		c->tx_block = 0;
+		c->open_begin_stmt = -1;
+		return;
+	default:
+		break;
+	}
+	c->in_tx = c->tx_block;
+	c->tx_now = c->tx_block ? c->tx_count : ++c->tx_count;
 }
 
 static void free_scratch(struct lint_ctx *c)
@@ -326,11 +327,12 @@ static void lint_one(struct lint_ctx *c, size_t i, int parsed)
 	struct linter *l = c->l;
 
 	c->si = i;
-	c->st = &c->script->stmts[i];
+	c->st = sql_script_stmt(c->script, i);
 	c->stmt_errors = 0;
-	if (c->stmt_tx_id[i] != c->tx.id) {
+	tx_next(c, i);
+	if (c->tx_now != c->tx.id) {
 		rules_tx_end(c);
-		tx_state_reset(&c->tx, c->stmt_tx_id[i]);
+		tx_state_reset(&c->tx, c->tx_now);
 	}
 	if (parsed)
 		lint_stmt(c);
@@ -364,8 +366,6 @@ static void ctx_end(struct lint_ctx *c)
 	toklist_release(&c->toks);
 	toklist_release(&c->stoks);
 	free(c->line_starts);
-	free(c->stmt_in_tx);
-	free(c->stmt_tx_id);
 }
 
 /* The model learns statements [first, first + n) of a section, without rules. */
@@ -375,8 +375,10 @@ static void learn(struct lint_ctx *c, size_t first, size_t n)
 
 	c->l->learned_seq = c->seq;
 	for (i = first; i < first + n; i++) {
-		schema_apply(&c->l->schema, c->script->stmts[i].node, c->seq);
-		lint_note_created(c->l, c->script->stmts[i].node);
+		const PgQuery__Node *node = sql_script_stmt(c->script, i)->node;
+
+		schema_apply(&c->l->schema, node, c->seq);
+		lint_note_created(c->l, node);
 	}
 }
 

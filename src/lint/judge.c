@@ -277,7 +277,7 @@ static void doom(const char *name, size_t i, void *ud)
 void down_doomed_note(struct lint_ctx *c, size_t i)
 {
 	if (c->revert_seq)
-		drop_stmt_tables(c->script->stmts[i].node, i, doom, &c->doomed);
+		drop_stmt_tables(sql_script_stmt(c->script, i)->node, i, doom, &c->doomed);
 }
 
 int down_doomed_later(const struct lint_ctx *c, const char *table)

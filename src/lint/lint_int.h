@@ -134,8 +134,8 @@ struct lint_ctx {
 	size_t nlines;
 	struct lint_dirs dirs;
 	enum tx_mode mode;
-	int *stmt_in_tx;              /* per statement: runs inside a transaction block */
-	int *stmt_tx_id;              /* per statement: transaction number */
+	int tx_count, tx_block;       /* TX_SELF: transactions so far, one open (engine.c tx_next) */
+	int tx_now, in_tx;            /* the current statement's transaction number, in a block */
 	int mixed_tx_stmt;            /* TX_MIXED: first statement that needs a transaction */
 	int open_begin_stmt;          /* TX_SELF: a BEGIN never committed, -1 */
 	struct tx_state tx;

@@ -465,7 +465,7 @@ static struct plpgsql_index *fn_index(struct lint_ctx *c)
 /* Note statement i of the section (before any is linted, its tree at hand). */
 void lint_plpgsql_note(struct lint_ctx *c, size_t i)
 {
-	const struct sql_stmt *st = &c->script->stmts[i];
+	const struct sql_stmt *st = sql_script_stmt(c->script, i);
 	struct call_names cn = { 0 };
 	struct plpgsql_index *x;
 	size_t k;

@@ -163,7 +163,7 @@ static const char *created_key(struct strbuf *sb, PgQuery__ObjectType t, const c
 /* Note statement i of the section (before any is linted, its tree at hand): what it creates. */
 void objects_note(struct lint_ctx *c, size_t i)
 {
-	const PgQuery__Node *n = c->script->stmts[i].node;
+	const PgQuery__Node *n = sql_script_stmt(c->script, i)->node;
 	struct strbuf sb = STRBUF_INIT;
 	size_t k;
 

@@ -78,27 +78,30 @@ static void concurrently_in_tx(struct lint_ctx *c)
 		e.where = kw;
 	e.lock = ctx_stmt_lock(c, NULL);
 	if (c->mode == TX_MIXED) {
-		const struct sql_stmt *o = &c->script->stmts[c->mixed_tx_stmt];
+		struct sql_stmt_pos o = sql_script_pos(c->script, (size_t)c->mixed_tx_stmt);
 
 		e.vars[0] = "statement";
 		e.vars[1] = ctx_text(c, span_stmt(c));
 		lint_report(c, &e,
 			    "%s cannot run inside a transaction block, and this migration runs in one: "
 			    "it also has statements that need a transaction (line %d)",
-			    what, o->line);
+			    what, o.line);
 	} else {
-		const struct sql_stmt *b = NULL;
+		int line = c->st->line;
 		size_t i;
 
-		for (i = c->si; i-- > 0;)
-			if (c->script->stmts[i].flags & STMT_TX_CONTROL) {
-				b = &c->script->stmts[i];
+		for (i = c->si; i-- > 0;) {
+			struct sql_stmt_pos b = sql_script_pos(c->script, i);
+
+			if (b.flags & STMT_TX_CONTROL) {
+				line = b.line;
 				break;
 			}
+		}
 		e.vars[0] = "statement";
 		e.vars[1] = ctx_text(c, span_stmt(c));
 		lint_report(c, &e, "%s cannot run inside a transaction block (BEGIN at line %d)", what,
-			    b ? b->line : c->st->line);
+			    line);
 	}
 }
 
@@ -493,16 +496,16 @@ void rules_tx_after(struct lint_ctx *c)
 
 void rules_tx_end(struct lint_ctx *c)
 {
-	const struct sql_stmt *b;
+	struct sql_stmt_pos b;
 
 	if (c->st || c->mode != TX_SELF || c->open_begin_stmt < 0)
 		return;
-	b = &c->script->stmts[c->open_begin_stmt];
+	b = sql_script_pos(c->script, (size_t)c->open_begin_stmt);
 	{
 		struct lint_emit e = { .rule = "uncommitted-transaction",
-				       .where = { b->offset, b->offset + b->len } };
+				       .where = { b.offset, b.offset + b.len } };
 
 		lint_report(c, &e, "BEGIN at line %d has no COMMIT: the migration would end with "
-			    "its transaction open (the runner rolls it back)", b->line);
+			    "its transaction open (the runner rolls it back)", b.line);
 	}
 }

@@ -98,7 +98,7 @@ static int is_utc(const char *z)
 /* Note statement i of the section (before any is linted, its tree at hand): a SET TimeZone. */
 void typechange_note(struct lint_ctx *c, size_t i)
 {
-	const PgQuery__Node *n = c->script->stmts[i].node;
+	const PgQuery__Node *n = sql_script_stmt(c->script, i)->node;
 	const PgQuery__VariableSetStmt *v;
 	const char *val = NULL;
 	int utc;

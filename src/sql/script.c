@@ -124,13 +124,38 @@ void sql_script_release(struct sql_script *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
+	for (i = 0; !s->stream && i < s->n; i++)
 		free(s->stmts[i].text);
-	free(s->stmts);
+	if (!s->stream)
+		free(s->stmts); /* else the piece's (stream.c) */
+	free(s->pos);
 	sql_arena_release(s->arena); /* the tree */
 	sql_stream_free(s->stream);
 	free(s->error);
 	memset(s, 0, sizeof(*s));
+}
+
+const struct sql_stmt *sql_script_stmt(const struct sql_script *s, size_t i)
+{
+	if (!s->stream)
+		return i < s->n ? &s->stmts[i] : NULL;
+	return i >= s->first && i - s->first < s->nheld ? &s->stmts[i - s->first] : NULL;
+}
+
+struct sql_stmt_pos sql_script_pos(const struct sql_script *s, size_t i)
+{
+	const struct sql_stmt *st;
+	struct sql_stmt_pos p;
+
+	if (s->stream)
+		return s->pos[i];
+	st = &s->stmts[i];
+	p.offset = st->offset;
+	p.len = st->len;
+	p.line = st->line;
+	p.flags = st->flags;
+	p.tx_kind = st->tx_kind;
+	return p;
 }
 
 int sql_script_empty(const struct sql_script *s)

@@ -26,12 +26,23 @@ struct sql_stmt {
 	PgQuery__Node *node; /* parse tree (owned by the script's tree), NULL if unparsed */
 };
 
+/* What a streamed script keeps of each statement to the end of the file (16 bytes: a
+ * 200 MB file has millions; text and tree are its piece's, gone once it is linted). */
+struct sql_stmt_pos {
+	int offset, len, line; /* as in struct sql_stmt */
+	short flags, tx_kind;
+};
+
 struct sql_script {
 	const char *src;     /* the text (not owned) */
 	const char *file;    /* file name for messages (not owned) */
 	int line_base;       /* line of src's first byte in the file (1 for a whole file) */
+	/* statement i is stmts[i] (i < n), but for a streamed script (stream set): its n
+	 * statements are in pos, and stmts holds only the piece's at hand (sql_script_stmt) */
 	struct sql_stmt *stmts;
-	size_t n, alloc;
+	size_t n, alloc;     /* alloc: the room in stmts, or in pos when streamed */
+	struct sql_stmt_pos *pos;
+	size_t first, nheld; /* streamed: stmts[k] is statement first + k, k < nheld */
 	PgQuery__ParseResult *tree; /* NULL when the parser failed */
 	struct sql_arena *arena;    /* the tree's memory, freed at once */
 	struct sql_stream *stream;  /* sql_stream_open's pieces, or NULL */
@@ -52,10 +63,11 @@ void sql_script_release(struct sql_script *s);
  * A long text, linted statement by statement with bounded memory: sql_stream_open
  * cuts it into pieces between statements (sql/pieces.c; -1 when it is too short to
  * cut). Each sql_stream_pass parses the pieces again, ahead on other threads, and calls
- * fn for each piece in order with s->stmts[first, first + n) holding their trees and
- * texts, which are freed when fn returns (node and text are NULL then). The first pass
- * fills s->stmts (offsets, lines, flags, tx_kind stay); it returns -1 when a piece does
- * not parse (then release s and parse the text whole: its error is the whole text's).
+ * fn for each piece in order with its statements [first, first + n) at hand
+ * (sql_script_stmt: trees and texts), which are freed when fn returns. The first pass
+ * counts the statements (s->n) and keeps where each is (s->pos: offsets, lines, flags,
+ * tx_kind); it returns -1 when a piece does not parse (then release s and parse the
+ * text whole: its error is the whole text's).
  */
 /* True when src is long enough for sql_stream_open to cut it. */
 int sql_stream_wanted(const char *src);
@@ -75,6 +87,12 @@ struct sql_piece_prep {
 int sql_stream_pass_prep(struct sql_script *s, sql_stream_fn fn, void *ud,
 			 const struct sql_piece_prep *prep);
 const void *sql_stream_piece_data(const struct sql_script *s);
+
+/* Statement i with its text and tree: of a streamed script only while its piece is at
+ * hand (the pass's fn has it), else NULL; of any other, every one (i < s->n). */
+const struct sql_stmt *sql_script_stmt(const struct sql_script *s, size_t i);
+/* Where statement i (< s->n) is, its flags and tx_kind: any statement of any script. */
+struct sql_stmt_pos sql_script_pos(const struct sql_script *s, size_t i);
 
 /* Byte offset into s->src -> 1-based line and column (columns in characters). */
 void sql_script_linecol(const struct sql_script *s, int offset, int *line, int *col);

@@ -12,9 +12,11 @@ enum tx_mode tx_mode_decide(const struct sql_script *s, const struct directives 
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
-		if (s->stmts[i].flags & STMT_TX_CONTROL)
+		int flags = sql_script_pos(s, i).flags; /* a streamed script's too */
+
+		if (flags & STMT_TX_CONTROL)
 			ctl = 1;
-		else if (s->stmts[i].flags & STMT_NO_TX) {
+		else if (flags & STMT_NO_TX) {
 			if (notx < 0)
 				notx = (int)i;
 		} else if (tx < 0)
@@ -28,7 +30,7 @@ enum tx_mode tx_mode_decide(const struct sql_script *s, const struct directives 
 		return TX_SELF;
 	if (d && d->no_transaction)
 		return TX_NONE;
-	for (i = 0; i < s->n; i++)
+	for (i = 0; !s->stream && i < s->n; i++) /* a streamed one has none (lint/engine.c) */
 		if (s->stmts[i].batch)
 			return TX_NONE; /* -- migrate:batch N (sql/batchsql.c) */
 	if (notx >= 0 && tx >= 0)

@@ -30,9 +30,11 @@ struct piece {
 	int parsed;
 	PgQueryProtobufParseResult packed; /* the first pass's parse, kept for the second */
 	int has_packed;
-	/* a later pass of a stream: its statements, built on the worker (attach takes them) */
+	/* a stream: its statements, the first pass's built on the main thread, a later's on
+	 * the worker from lc (where the first pass's count of lines stood at the piece) */
 	struct sql_stmt *stmts;
 	size_t nstmts;
+	struct line_cursor lc;
 	void *data;                 /* what the pass's prep made of it, or NULL */
 };
 
@@ -143,7 +145,7 @@ void sql_stream_free(struct sql_stream *st)
 static void piece_prepare(const struct sql_stream *st, struct piece *p)
 {
 	struct sql_script tmp;
-	struct line_cursor lc = { p->start, 1, 1 };
+	struct line_cursor lc = p->lc;
 
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.src = st->src;
@@ -355,47 +357,67 @@ struct streaming {
 	void *ud;
 };
 
-/* The piece's statements with their trees and texts: new ones on the first pass. */
+/* The first pass: the piece's statements, counted on from the last piece's, where each
+ * is kept in s->pos for the rest of the stream. */
+static void first_attach(struct streaming *g, struct piece *p)
+{
+	struct sql_script *s = g->s, tmp;
+	size_t i;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.src = s->src;
+	tmp.line_base = s->line_base;
+	p->lc = g->lc;
+	sql_add_tree(&tmp, &g->lc, p->tree, p->end);
+	p->stmts = tmp.stmts;
+	p->nstmts = p->count = tmp.n;
+	p->first = s->n;
+	for (i = 0; i < tmp.n; i++) {
+		struct sql_stmt_pos *o;
+
+		if (s->n == s->alloc) { /* not ALLOC_GROW: the room not used yet stays untouched */
+			s->alloc = s->alloc ? s->alloc * 2 : 1024;
+			s->pos = xrealloc(s->pos, s->alloc * sizeof(*s->pos));
+		}
+		o = &s->pos[s->n++];
+		o->offset = tmp.stmts[i].offset;
+		o->len = tmp.stmts[i].len;
+		o->line = tmp.stmts[i].line;
+		o->flags = tmp.stmts[i].flags;
+		o->tx_kind = tmp.stmts[i].tx_kind;
+	}
+}
+
+/* The piece's statements with their trees and texts at hand in s (sql_script_stmt). */
 static int attach(struct streaming *g, struct piece *p)
 {
 	struct sql_script *s = g->s;
-	size_t i;
 
 	if (!p->tree)
 		return -1;
 	if (!g->s->stream->passes) {
-		p->first = s->n;
-		sql_add_tree(s, &g->lc, p->tree, p->end);
-		p->count = s->n - p->first;
-		return 0;
-	}
-	if (p->nstmts != p->count) { /* the parser is deterministic: never */
+		first_attach(g, p);
+	} else if (p->nstmts != p->count) { /* the parser is deterministic: never */
 		log_error("%s: the second parse of a piece gave %zu statements, the first %zu",
 			  s->file ? s->file : "-", p->nstmts, p->count);
 		abort();
 	}
-	for (i = 0; i < p->nstmts; i++) { /* built on the worker (piece_prepare) */
-		s->stmts[p->first + i].node = p->stmts[i].node;
-		s->stmts[p->first + i].text = p->stmts[i].text;
-		p->stmts[i].text = NULL;
-	}
+	s->stmts = p->stmts; /* built on the worker after the first pass (piece_prepare) */
+	s->first = p->first;
+	s->nheld = p->nstmts;
 	return 0;
 }
 
 static int stream_piece(struct sql_stream *st, struct piece *p, void *ud)
 {
 	struct streaming *g = ud;
-	size_t i;
 
 	UNUSED(st);
 	if (attach(g, p) < 0)
 		return -1;
 	g->fn(g->ud, g->s, p->first, p->count);
-	for (i = p->first; i < p->first + p->count; i++) {
-		free(g->s->stmts[i].text);
-		g->s->stmts[i].text = NULL;
-		g->s->stmts[i].node = NULL;
-	}
+	g->s->stmts = NULL; /* freed with the piece */
+	g->s->nheld = 0;
 	return 0;
 }
 
