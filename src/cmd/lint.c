@@ -43,9 +43,17 @@ struct lint_run {
 	struct lint_select pending; /* --pending: mode 2 */
 };
 
-static struct linter *new_linter(struct lint_run *lr)
+/* A linter for lr's options; downs: a job may be a down (LINT_JOB_ISOLATED). */
+static struct linter *new_linter(struct lint_run *lr, const struct lint_job *jobs, size_t n)
 {
-	return linter_new(&lr->lo);
+	struct lint_options o = lr->lo;
+	size_t i;
+
+	o.no_downs = 1;
+	for (i = 0; i < n; i++)
+		if (jobs[i].kind == LINT_JOB_ISOLATED)
+			o.no_downs = 0;
+	return linter_new(&o);
 }
 
 static void lint_dir(struct lint_run *lr, const char *dir)
@@ -77,7 +85,7 @@ static void lint_dir(struct lint_run *lr, const char *dir)
 		jobs[n].sec = &set.items[i].down;
 		jobs[n++].kind = LINT_JOB_ISOLATED;
 	}
-	l = new_linter(lr);
+	l = new_linter(lr, jobs, n);
 	if (l)
 		lint_jobs(l, jobs, n, &lr->res);
 	linter_free(l);
@@ -140,10 +148,11 @@ static int64_t newest_named(const struct migration_set *set, char **files, size_
 static void lint_files_in_dir(struct lint_run *lr, const char *dir, char **files, size_t n)
 {
 	struct migration_set set;
-	struct linter *l;
+	struct linter *l = NULL;
 	int64_t maxv = -1, v;
 	size_t i, k;
 	char *done = xcalloc(n, 1);
+	int loaded = 0;
 
 	memset(&set, 0, sizeof(set));
 	for (k = 0; k < n; k++) {
@@ -156,17 +165,16 @@ static void lint_files_in_dir(struct lint_run *lr, const char *dir, char **files
 		free(vs);
 		free(name);
 	}
-	l = NULL;
 	if (maxv >= 0 && migration_set_load_unsummed(&set, dir, 1) == 0) {
-		l = new_linter(lr);
+		loaded = 1;
 	} else if (maxv >= 0) {
 		/* the errors are printed: the directory up would refuse is an error here too */
 		log_warning("linted without the earlier migrations of \"%s\" as context", shown(dir));
 		lr->status = EXIT_USAGE;
 	}
-	if (l && migration_order() == ORDER_NAME)
+	if (loaded && migration_order() == ORDER_NAME)
 		maxv = newest_named(&set, files, n); /* versions are positions: found by file */
-	if (l) {
+	if (loaded) {
 		/* sections named as the user named the files; the earlier ones only teach */
 		struct section *secs = xmalloc((2 * set.n + 1) * sizeof(*secs));
 		struct lint_job *jobs = xmalloc((2 * set.n + 1) * sizeof(*jobs));
@@ -199,7 +207,8 @@ static void lint_files_in_dir(struct lint_run *lr, const char *dir, char **files
 				nj++;
 			}
 		}
-		lint_jobs(l, jobs, nj, &lr->res);
+		if ((l = new_linter(lr, jobs, nj)))
+			lint_jobs(l, jobs, nj, &lr->res);
 		free(jobs);
 		free(secs);
 	}
@@ -436,7 +445,7 @@ static int lint_setup(struct lint_run *lr, struct app *app, struct lint_args *a,
 	lr->lo.pg_version = (int)a->pgv;
 	lr->lo.exclude = (const char *const *)*excludes;
 	lr->lo.nexclude = nexcl;
-	lr->plain = linter_new(&lr->lo);
+	lr->plain = new_linter(lr, NULL, 0); /* lint_text lints no down */
 	return lr->plain ? EXIT_OK : EXIT_USAGE;
 }
 

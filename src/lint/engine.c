@@ -4,6 +4,7 @@
  * it runs (transaction or not, as the runner will), then run every rule
  * family on each statement in order and update the schema model.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ struct linter *linter_new(const struct lint_options *o)
 	l->objects = o->objects;
 	l->columns = o->columns;
 	l->small_table = cfg ? cfg->lint_small_table : 10LL << 20;
+	l->keep_created = !o->no_downs;
 	strmap_init(&l->facts_map);
 	strmap_init(&l->created);
 	l->pg = o->pg_version ? o->pg_version :
@@ -544,6 +546,7 @@ void lint_section(struct linter *l, const struct section *sec, struct lint_resul
 static void run_isolated(struct linter *l, const struct section *sec, struct lint_result *r,
 			 struct lint_prep *prep)
 {
+	assert(l->keep_created); /* drops-nothing needs the names created: no no_downs */
 	schema_savepoint(&l->schema);
 	run(l, sec->sql, sec->path, sec->line_base > 0 ? sec->line_base : 1, &sec->dir, r, 1, prep);
 	schema_rollback(&l->schema);

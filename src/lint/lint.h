@@ -127,6 +127,10 @@ struct lint_options {
 	 * (for ALTER COLUMN TYPE) is the catalog's unless this run changed it */
 	lint_object_fn objects;
 	lint_column_fn columns;
+	/* no section is linted as a down (lint_section_isolated, LINT_JOB_ISOLATED): the
+	 * names the migrations create, which only a down's drops-nothing asks about, are
+	 * not kept (a 200 MB file creates millions) */
+	int no_downs;
 };
 
 struct linter;

@@ -331,6 +331,7 @@ struct linter {
 	} *facts_items;
 	size_t nfacts, afacts;
 	struct strmap created;    /* every name a migration seen so far creates (rules_down.c) */
+	int keep_created;         /* created is kept: a down may be linted (!no_downs) */
 	struct strmap later_doomed; /* a run of downs: tables a later down drops (judge.c) */
 	lint_object_fn objects;
 	lint_column_fn columns;

@@ -11,7 +11,7 @@
 
 static void note(struct linter *l, const char *name)
 {
-	if (name && *name)
+	if (name && *name && l->keep_created)
 		strmap_put(&l->created, name, 1);
 }
 
