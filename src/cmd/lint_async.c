@@ -3,7 +3,9 @@
  * Formatting a finding (JSON escaping, the text layout with its source line) took a
  * tenth of the rules' thread on a long file; the linter hands over each batch of
  * findings that can no longer move (lint_result.emit_batch) and goes on while this
- * thread prints the batches in the order they came.
+ * thread prints the batches in the order they came. At most MAX_QUEUED findings wait:
+ * when the printer falls behind (the machine busy), the linter waits for it instead of
+ * piling up the findings of a long file (a 200 MB one has close to a million).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -12,6 +14,8 @@
 #include "cmd/lint_async.h"
 #include "base/strbuf.h"
 #include "base/util.h"
+
+#define MAX_QUEUED 4096
 
 struct batch {
 	struct batch *next;
@@ -22,8 +26,9 @@ struct batch {
 struct lint_async {
 	pthread_t tid;
 	pthread_mutex_t mu;
-	pthread_cond_t more;
+	pthread_cond_t more, room;
 	struct batch *head, **tail;
+	size_t queued;              /* findings in the batches from head */
 	int done;
 	struct lint_stream *ls;
 	struct lint_result *r;
@@ -53,6 +58,10 @@ static void *printer(void *arg)
 			lint_finding_release(&b->items[i]);
 		}
 		free(b->items);
+		pthread_mutex_lock(&a->mu);
+		a->queued -= b->n;
+		pthread_cond_signal(&a->room);
+		pthread_mutex_unlock(&a->mu);
 		free(b);
 	}
 }
@@ -66,8 +75,11 @@ static void hand_over(void *arg, struct lint_finding *items, size_t n)
 	b->items = items;
 	b->n = n;
 	pthread_mutex_lock(&a->mu);
+	while (a->queued >= MAX_QUEUED)
+		pthread_cond_wait(&a->room, &a->mu);
 	*a->tail = b;
 	a->tail = &b->next;
+	a->queued += n;
 	pthread_cond_signal(&a->more);
 	pthread_mutex_unlock(&a->mu);
 }
@@ -84,7 +96,9 @@ struct lint_async *lint_async_start(struct lint_stream *ls, struct lint_result *
 	a->tail = &a->head;
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->more, NULL);
+	pthread_cond_init(&a->room, NULL);
 	if (pthread_create(&a->tid, NULL, printer, a) != 0) {
+		pthread_cond_destroy(&a->room);
 		pthread_cond_destroy(&a->more);
 		pthread_mutex_destroy(&a->mu);
 		free(a);
@@ -106,6 +120,7 @@ void lint_async_finish(struct lint_async *a)
 	pthread_join(a->tid, NULL);
 	a->r->emit_batch = NULL;
 	a->r->emit_arg = a->ls;
+	pthread_cond_destroy(&a->room);
 	pthread_cond_destroy(&a->more);
 	pthread_mutex_destroy(&a->mu);
 	free(a);
