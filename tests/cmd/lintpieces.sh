@@ -49,6 +49,36 @@ same broken.sql "a syntax error"
 run lint broken.sql
 expect_out 'broken.sql:22:' "the error is at its line"
 
+# what the rules read of statements in earlier pieces (a streamed file keeps only their
+# positions): the transaction's first statement, a BEGIN, a directive's statement
+cat >tx.sql <<'SQL'
+CREATE TABLE a (id bigint PRIMARY KEY, name text);
+UPDATE a SET name = 'x';
+-- migrate:allow set-not-null b is empty
+ALTER TABLE b ALTER COLUMN name SET NOT NULL;
+CREATE INDEX CONCURRENTLY a_name ON a (name);
+ALTER TABLE b ALTER COLUMN note SET NOT NULL;
+SQL
+same tx.sql "one transaction and a CONCURRENTLY"
+MIGRATE_PIECE_BYTES=1 run lint tx.sql
+expect_out 'tx.sql:5:14: error\[concurrently-in-transaction\].*\(line 1\)' "the first statement's line, pieces back"
+expect_out 'tx.sql:6:1: warning\[multiple-alter-table\].*\(the first at line 4\)' "the earlier ALTER's line"
+expect_out 'tx.sql:6:15: error\[set-not-null\]' "the directive allows only its own statement"
+expect_no 'tx.sql:4:' "the directive, a piece before its statement, allows it"
+cat >self.sql <<'SQL'
+BEGIN;
+ALTER TABLE a ADD COLUMN c int;
+CREATE INDEX CONCURRENTLY a_c ON a (c);
+COMMIT;
+SELECT 1;
+BEGIN;
+ALTER TABLE a ADD COLUMN d int;
+SQL
+same self.sql "BEGIN and COMMIT in the file, a BEGIN left open"
+MIGRATE_PIECE_BYTES=1 run lint self.sql
+expect_out 'self.sql:3:14: error\[concurrently-in-transaction\].*\(BEGIN at line 1\)' "the BEGIN pieces back"
+expect_out 'self.sql:6:1: error\[uncommitted-transaction\]: BEGIN at line 6' "the BEGIN left open"
+
 # a file long enough to be cut by default (pieces of 256 kB): the same as one piece
 i=0
 while [ $i -lt 400 ]; do cat tricky.sql; i=$((i + 1)); done >long.sql
