@@ -78,7 +78,8 @@ app() {
 	while [ ! -e "$2/stop" ]; do
 		n=$((n + 1))
 		( cd "$2" && PGDATABASE=$1 "$PGBENCH" -n -f "$WORK/app.sql" -c "$CLIENTS" -j 2 -T 5 \
-			-l --log-prefix=app >"$2/pgbench.$n.out" 2>"$2/pgbench.$n.err" ) || touch "$2/pgbench.failed"
+			-l --log-prefix=app >"$2/pgbench.$n.out" 2>"$2/pgbench.$n.err" ) ||
+			{ touch "$2/pgbench.failed"; [ -S "$PGHOST/.s.PGSQL.$PGPORT" ] || break; } # server gone: die
 	done
 }
 
