@@ -36,20 +36,13 @@ static char *logical_stem(const char *dname)
 	return xasprintf("%s%s", v, p);
 }
 
-static int is_file(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /* Does dir/dname/metadata.toml say run_in_transaction = false? */
 static int diesel_no_transaction(const char *dir, const char *dname)
 {
 	char *path = xasprintf("%s/%s/metadata.toml", dir, dname), *text, *p;
 	int notx = 0;
 
-	text = is_file(path) ? read_file(path, NULL) : NULL;
+	text = read_file(path, NULL); /* NULL when absent or not a regular file */
 	for (p = text; p && (p = strstr(p, "run_in_transaction")); p++) {
 		const char *q = p + strlen("run_in_transaction");
 
