@@ -106,6 +106,12 @@ static char *twin_name(const char *path, int direction)
 	return xstrdup(path);
 }
 
+/* Is a Flyway version a version here (by version): one number of at most 18 digits? */
+static int flyway_one_number(const char *v)
+{
+	return !strchr(v, '.') && strlen(v) <= 18;
+}
+
 int migration_parse_name(const char *fname, int64_t *version, char **version_str,
 			 char **name, int *direction)
 {
@@ -117,7 +123,7 @@ int migration_parse_name(const char *fname, int64_t *version, char **version_str
 		return 0;
 	switch (flyway_parse(fname, &fv, &fd, direction)) {
 	case FLYWAY_MIGRATION: /* V42__x.sql: a version of one number here (by name: any) */
-		if (strchr(fv, '.') || strlen(fv) > 18) {
+		if (!flyway_one_number(fv)) {
 			free(fv);
 			free(fd);
 			return -1;
@@ -557,7 +563,7 @@ static int flyway_refused(const char *path, const char *fname)
 		log_hint("on a database already at that version, record it with \"migrate baseline VERSION\"");
 		return -1;
 	case FLYWAY_MIGRATION:
-		d = order_mode != ORDER_NAME && (strchr(fv, '.') || strlen(fv) > 18);
+		d = order_mode != ORDER_NAME && !flyway_one_number(fv);
 		if (d) {
 			log_error_at(path, 0, 0, "Flyway version %s is not one number", fv);
 			log_hint("set migrations.order: name in migrate.yml: Flyway's versions are then "
