@@ -34,14 +34,18 @@ PARSER_STATIC := $(and $(filter /%,$(shell $(CC) -print-file-name=libpg_query.a)
 ifeq ($(PARSER_STATIC),)
 PARSER_LIBS := -lpg_query -lprotobuf-c
 else
-PARSER_LIBS := -Wl,-Bstatic -lpg_query -lprotobuf-c -Wl,-Bdynamic
+# the parser's packing calls wrapped: its tree is copied, never packed (sql/parsecopy.c)
+PARSER_WRAP := $(foreach t,parse scan,$(foreach f,get_packed_size pack,\
+	-Wl,--wrap=pg_query__$(t)_result__$(f)))
+PARSER_LIBS := $(PARSER_WRAP) -Wl,-Bstatic -lpg_query -lprotobuf-c -Wl,-Bdynamic
+PARSER_CFLAGS := -DMIGRATE_PARSER_WRAP
 endif
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wformat=2
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Isrc -I$(BUILD) $(PKG_CFLAGS) \
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Isrc -I$(BUILD) $(PKG_CFLAGS) $(PARSER_CFLAGS) \
 	-DMIGRATE_VERSION='"$(VERSION)"' -DMIGRATE_DOCS_URL='"$(DOCS_URL)"' -MMD -MP
 LIBS := $(PKG_LIBS) $(PARSER_LIBS) -lcrypto -pthread
 ifdef SANITIZE

@@ -25,7 +25,10 @@
 # Knobs: ONLINE_TYPE_ROWS (10000000; rounded to pgbench's 100,000-row scale),
 # ONLINE_TYPE_RUNS (1), ONLINE_TYPE_CLIENTS (4), ONLINE_TYPE_IDLE (30), ONLINE_TYPE_TMPFS (1: the
 # server's files in /dev/shm), ONLINE_TYPE_KEEP=1 keeps the work directory,
-# ONLINE_TYPE_WAYS ("idle naive generated": the runs, in that order).
+# ONLINE_TYPE_WAYS ("idle naive generated": the runs, in that order),
+# ONLINE_TYPE_UP_ARGS (more options for `migrate up`, e.g. "--batch-delay 5ms"),
+# ONLINE_TYPE_SETTINGS (server settings for the run, e.g.
+# "max_parallel_maintenance_workers=0 autovacuum=off").
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,6 +39,7 @@ RUNS=${ONLINE_TYPE_RUNS:-1}
 CLIENTS=${ONLINE_TYPE_CLIENTS:-4}
 IDLE=${ONLINE_TYPE_IDLE:-30}
 WAYS=${ONLINE_TYPE_WAYS:-idle naive generated}
+UP_ARGS=${ONLINE_TYPE_UP_ARGS:-}
 SCALE=$((ROWS / 100000))
 [ "$SCALE" -ge 1 ] || SCALE=1
 ROWS=$((SCALE * 100000))
@@ -48,6 +52,12 @@ PGBENCH=$PG_BIN/pgbench
 bench_start_server "${ONLINE_TYPE_TMPFS:-1}"
 psql_q -c "ALTER SYSTEM SET log_lock_waits = on" -c "ALTER SYSTEM SET deadlock_timeout = '10ms'" \
 	-c "ALTER SYSTEM SET max_wal_size = '4GB'" -c "SELECT pg_reload_conf()" >/dev/null || die "settings"
+for kv in ${ONLINE_TYPE_SETTINGS:-}; do
+	psql_q -c "ALTER SYSTEM SET ${kv%%=*} = '${kv#*=}'" -c "SELECT pg_reload_conf()" >/dev/null ||
+		die "setting $kv"
+	note "server setting: $kv"
+done
+[ -n "$UP_ARGS" ] && note "migrate up options: --no-backup $UP_ARGS"
 
 t0=$(now_ms)
 psql_q -c "CREATE DATABASE ot_tmpl" >/dev/null || die "createdb"
@@ -88,7 +98,7 @@ change() {
 	case $1 in
 	idle) sleep "$IDLE" ;;
 	naive) psql_q -d "$2" -f "$WORK/naive.sql" >"$3/out" 2>&1 ;;
-	generated) DATABASE_URL="postgresql:///$2?host=$PGHOST&port=$PGPORT" "$MIGRATE" --dir "$WORK/m" up --no-backup >"$3/out" 2>&1 ;;
+	generated) DATABASE_URL="postgresql:///$2?host=$PGHOST&port=$PGPORT" "$MIGRATE" --dir "$WORK/m" up --no-backup $UP_ARGS >"$3/out" 2>&1 ;;
 	esac || { cat "$3/out" >&2; die "$1: the change failed"; }
 }
 

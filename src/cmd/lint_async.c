@@ -16,6 +16,9 @@
 #include "base/util.h"
 
 #define MAX_QUEUED 4096
+/* The idle printer is woken once this many findings wait (or at the end): one wake
+ * per file of a large directory cost more context switches than the printing. */
+#define WAKE_AT 256
 
 struct batch {
 	struct batch *next;
@@ -30,6 +33,7 @@ struct lint_async {
 	struct batch *head, **tail;
 	size_t queued;              /* findings in the batches from head */
 	int done;
+	int idle;                   /* the printer waits for more */
 	struct lint_stream *ls;
 	struct lint_result *r;
 };
@@ -43,8 +47,11 @@ static void *printer(void *arg)
 		size_t i;
 
 		pthread_mutex_lock(&a->mu);
-		while (!a->head && !a->done)
+		while (!a->done && (!a->head || (a->idle && a->queued < WAKE_AT))) {
+			a->idle = 1;
 			pthread_cond_wait(&a->more, &a->mu);
+		}
+		a->idle = 0;
 		b = a->head;
 		if (b && !(a->head = b->next))
 			a->tail = &a->head;
@@ -80,7 +87,8 @@ static void hand_over(void *arg, struct lint_finding *items, size_t n)
 	*a->tail = b;
 	a->tail = &b->next;
 	a->queued += n;
-	pthread_cond_signal(&a->more);
+	if (a->idle && a->queued >= WAKE_AT)
+		pthread_cond_signal(&a->more);
 	pthread_mutex_unlock(&a->mu);
 }
 

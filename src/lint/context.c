@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lint/lint_int.h"
+#include "sql/parsecopy.h"
 #include "base/strbuf.h"
 #include "base/util.h"
 
@@ -144,12 +145,40 @@ static void unpack_scan(struct toklist *tl, const PgQueryScanResult *r, int base
 	pg_query__scan_result__free_unpacked(sr, NULL);
 }
 
+struct scan_into {
+	struct toklist *tl;
+	int base;
+};
+
+/* The scanner's tokens as it built them (statically linked: nothing packed). */
+static void take_tokens(void *ud, const PgQuery__ScanResult *sr)
+{
+	struct scan_into *si = ud;
+	struct toklist *tl = si->tl;
+	size_t i;
+
+	tl->alloc = sr->n_tokens ? sr->n_tokens : 1;
+	tl->t = xmalloc(tl->alloc * sizeof(*tl->t));
+	for (i = 0; i < sr->n_tokens; i++) {
+		tl->t[i].start = si->base + sr->tokens[i]->start;
+		tl->t[i].end = si->base + sr->tokens[i]->end;
+		tl->t[i].kind = sr->tokens[i]->token;
+		tl->t[i].kw = sr->tokens[i]->keyword_kind;
+	}
+	tl->n = sr->n_tokens;
+}
+
 void toklist_scan_at(struct toklist *tl, const char *src, int base)
 {
-	PgQueryScanResult r = pg_query_scan(src);
+	struct scan_into si = { tl, base };
+	PgQueryScanResult r;
+	int taken;
 
 	memset(tl, 0, sizeof(*tl));
-	if (!r.error) {
+	r = sql_scan_with(src, take_tokens, &si, &taken);
+	if (taken) {
+		tl->ok = 1;
+	} else if (!r.error) {
 		if (decode_scan(tl, (const uint8_t *)r.pbuf.data, r.pbuf.len, base) == 0)
 			tl->ok = 1;
 		else

@@ -23,6 +23,8 @@ struct pipe {
 	struct lint_prep **ready; /* ready[i] once parsed */
 	size_t next;              /* next job to parse */
 	size_t consumed;          /* jobs taken by the rules */
+	size_t want;              /* the job the rules wait for, else n: the only wake needed */
+	int full;                 /* workers wait for room */
 	pthread_mutex_t mu;
 	pthread_cond_t parsed, room;
 };
@@ -37,8 +39,11 @@ static void *worker(void *arg)
 		size_t i;
 
 		pthread_mutex_lock(&p->mu);
-		while (p->next < p->n && p->next >= p->consumed + LOOKAHEAD)
+		while (p->next < p->n && p->next >= p->consumed + LOOKAHEAD) {
+			p->full++;
 			pthread_cond_wait(&p->room, &p->mu);
+			p->full--;
+		}
 		if (p->next >= p->n) {
 			pthread_mutex_unlock(&p->mu);
 			return NULL;
@@ -51,7 +56,8 @@ static void *worker(void *arg)
 				     p->jobs[i].kind != LINT_JOB_LEARN);
 		pthread_mutex_lock(&p->mu);
 		p->ready[i] = prep;
-		pthread_cond_broadcast(&p->parsed);
+		if (p->want == i)
+			pthread_cond_signal(&p->parsed);
 		pthread_mutex_unlock(&p->mu);
 	}
 }
@@ -80,6 +86,7 @@ void lint_jobs(struct linter *l, const struct lint_job *jobs, size_t n, struct l
 	memset(&p, 0, sizeof(p));
 	p.jobs = jobs;
 	p.n = n;
+	p.want = n;
 	if (nw) {
 		p.ready = xcalloc(n, sizeof(*p.ready));
 		pthread_mutex_init(&p.mu, NULL);
@@ -96,12 +103,16 @@ void lint_jobs(struct linter *l, const struct lint_job *jobs, size_t n, struct l
 
 		if (started) {
 			pthread_mutex_lock(&p.mu);
-			while (!p.ready[i])
+			while (!p.ready[i]) {
+				p.want = i;
 				pthread_cond_wait(&p.parsed, &p.mu);
+			}
+			p.want = n;
 			prep = p.ready[i];
 			p.ready[i] = NULL;
 			p.consumed = i + 1;
-			pthread_cond_broadcast(&p.room);
+			if (p.full && p.next + LOOKAHEAD / 2 <= p.consumed + LOOKAHEAD)
+				pthread_cond_broadcast(&p.room);
 			pthread_mutex_unlock(&p.mu);
 		}
 		lint_job_run(l, &jobs[i], prep, r);

@@ -31,18 +31,15 @@ int sql_charpos_to_offset(const char *text, int charpos)
  */
 static void flag_unparsed(struct sql_stmt *st)
 {
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(st->text);
-	PgQuery__ParseResult *tree = NULL;
+	struct sql_arena *arena = NULL;
+	PgQuery__ParseResult *tree;
+	PgQueryProtobufParseResult r = sql_parse_arena(st->text, &arena, &tree);
 
 	st->flags |= STMT_UNPARSED;
-	if (!r.error)
-		tree = pg_query__parse_result__unpack(NULL, r.parse_tree.len,
-						      (const uint8_t *)r.parse_tree.data);
 	pg_query_free_protobuf_parse_result(r);
 	if (tree && tree->n_stmts == 1)
 		st->flags |= sql_stmt_flags(tree->stmts[0]->stmt);
-	if (tree)
-		pg_query__parse_result__free_unpacked(tree, NULL);
+	sql_arena_release(arena);
 }
 
 /*
@@ -92,7 +89,7 @@ int sql_script_parse(struct sql_script *s, const char *src, const char *file, in
 	if (sql_parse_in_pieces(s) == 0)
 		return 0;
 
-	r = pg_query_parse_protobuf(src);
+	r = sql_parse_arena(src, &s->arena, &s->tree);
 	if (r.error) {
 		int off = sql_charpos_to_offset(src, r.error->cursorpos);
 		s->error = xstrdup(r.error->message ? r.error->message : "syntax error");
@@ -103,11 +100,6 @@ int sql_script_parse(struct sql_script *s, const char *src, const char *file, in
 		pg_query_free_protobuf_parse_result(r);
 		split_with_scanner(s);
 		return -1;
-	}
-	{
-		ProtobufCAllocator a = { sql_arena_alloc, sql_arena_free, &s->arena };
-		s->tree = pg_query__parse_result__unpack(&a, r.parse_tree.len,
-							 (const uint8_t *)r.parse_tree.data);
 	}
 	pg_query_free_protobuf_parse_result(r);
 	if (!s->tree) {

@@ -22,6 +22,12 @@ void *sql_arena_alloc(void *ud, size_t n);
 void sql_arena_free(void *ud, void *p);
 void sql_arena_release(struct sql_arena *b);
 
+/* pg_query_parse_protobuf(text) with its tree in *arena (*tree NULL on an error, which
+ * r.error gives; free r with pg_query_free_protobuf_parse_result). Statically linked,
+ * the tree is copied from the parser's structures, never packed (parsecopy.c). */
+PgQueryProtobufParseResult sql_parse_arena(const char *text, struct sql_arena **arena,
+					   PgQuery__ParseResult **tree);
+
 /* Statements arrive in order: count lines forward from the previous one. */
 struct line_cursor {
 	int off, line, col;

@@ -169,16 +169,21 @@ static void parse_piece(const struct sql_stream *st, struct piece *p, int keep)
 		p->has_packed = 0;
 	} else {
 		char *text = xstrndup(src + p->start, (size_t)(p->end - p->start));
-		PgQueryProtobufParseResult r = pg_query_parse_protobuf(text);
 
-		if (!r.error)
-			p->tree = pg_query__parse_result__unpack(&a, r.parse_tree.len,
-								 (const uint8_t *)r.parse_tree.data);
-		if (p->tree && keep && p->start < KEEP_PACKED) {
-			p->packed = r; /* the parser's own buffer, freed once decoded again */
-			p->has_packed = 1;
+		if (keep && p->start < KEEP_PACKED) { /* packed: smaller than the tree */
+			PgQueryProtobufParseResult r = pg_query_parse_protobuf(text);
+
+			if (!r.error)
+				p->tree = pg_query__parse_result__unpack(
+					&a, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+			if (p->tree) {
+				p->packed = r; /* the parser's own buffer, freed once decoded again */
+				p->has_packed = 1;
+			} else {
+				pg_query_free_protobuf_parse_result(r);
+			}
 		} else {
-			pg_query_free_protobuf_parse_result(r);
+			pg_query_free_protobuf_parse_result(sql_parse_arena(text, &p->arena, &p->tree));
 		}
 		free(text);
 	}

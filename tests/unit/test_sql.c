@@ -2,6 +2,8 @@
 #include "unit.h"
 #include "sql/script.h"
 #include "sql/colref.h"
+#include "sql/parsecopy.h"
+#include "sql/script_int.h"
 #include "base/util.h"
 
 #include <stdio.h>
@@ -224,6 +226,107 @@ START_TEST(rename_column_references)
 }
 END_TEST
 
+/* Statements of many node kinds: constants of every type, lists, oneofs, strings. */
+static const char *const copy_cases[] = {
+	"CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, n numeric(10,2) "
+	"DEFAULT 1.5, b bit(3) DEFAULT B'101', x text COLLATE \"C\" CHECK (x <> ''), "
+	"f boolean DEFAULT false, d timestamptz DEFAULT now(), UNIQUE (n, x))",
+	"ALTER TABLE ONLY s.t ALTER COLUMN n TYPE numeric(12,2) USING n::numeric(12,2), "
+	"ADD CONSTRAINT c FOREIGN KEY (id) REFERENCES u (id) ON DELETE CASCADE NOT VALID",
+	"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 10) "
+	"SELECT n, sum(n) OVER (PARTITION BY n % 2 ORDER BY n ROWS 2 PRECEDING), "
+	"ARRAY[1, 2.5, NULL]::float8[], '{\"a\": [1, true]}'::jsonb -> 'a', x'1f', $1 "
+	"FROM r LEFT JOIN LATERAL (SELECT 0.000001e-3 AS z) q ON true LIMIT ALL",
+	"DO $$ BEGIN UPDATE t SET x = 'é' WHERE id = -9223372036854775808; END $$",
+	"CREATE FUNCTION f(a int DEFAULT 0) RETURNS SETOF t LANGUAGE sql STABLE "
+	"BEGIN ATOMIC SELECT * FROM t WHERE id = a; END",
+	"CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t USING gin ((x || '') gin_trgm_ops) "
+	"INCLUDE (n) WHERE f IS NOT DISTINCT FROM true",
+	"COPY t (id, x) FROM STDIN WITH (FORMAT csv, HEADER true); "
+	"GRANT SELECT ON ALL TABLES IN SCHEMA s TO PUBLIC; COMMENT ON COLUMN t.x IS NULL",
+	"SELECT 1; ; SELECT '';",
+};
+
+/* The arena copy of the parser's own structures (parsecopy.c) packs to the very bytes
+ * libpg_query packs: nothing lost or changed by skipping the round trip. */
+START_TEST(parse_copy_equals_the_round_trip)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(copy_cases) / sizeof(copy_cases[0]); i++) {
+		struct sql_arena *arena = NULL;
+		PgQuery__ParseResult *tree;
+		PgQueryProtobufParseResult r = sql_parse_arena(copy_cases[i], &arena, &tree);
+		PgQueryProtobufParseResult want = pg_query_parse_protobuf(copy_cases[i]);
+		size_t len;
+		uint8_t *buf;
+
+		ck_assert_msg(!r.error && !want.error && tree, "%s", copy_cases[i]);
+#ifdef MIGRATE_PARSER_WRAP
+		ck_assert_uint_eq(r.parse_tree.len, 0); /* copied, not packed */
+#endif
+		len = pg_query__parse_result__get_packed_size(tree);
+		buf = xmalloc(len ? len : 1);
+		ck_assert_uint_eq(pg_query__parse_result__pack(tree, buf), len);
+		ck_assert_uint_eq(len, want.parse_tree.len);
+		ck_assert_msg(memcmp(buf, want.parse_tree.data, len) == 0, "%s", copy_cases[i]);
+		free(buf);
+		pg_query_free_protobuf_parse_result(r);
+		pg_query_free_protobuf_parse_result(want);
+		sql_arena_release(arena);
+	}
+}
+END_TEST
+
+struct tokens {
+	size_t n;
+	int32_t v[64][3];
+};
+
+static void take_all(void *ud, const PgQuery__ScanResult *sr)
+{
+	struct tokens *t = ud;
+	size_t i;
+
+	for (i = 0; i < sr->n_tokens && i < 64; i++) {
+		t->v[i][0] = sr->tokens[i]->start;
+		t->v[i][1] = sr->tokens[i]->end;
+		t->v[i][2] = sr->tokens[i]->token;
+	}
+	t->n = sr->n_tokens;
+}
+
+START_TEST(scan_without_packing_gives_the_same_tokens)
+{
+	const char *src = "SELECT 'a;b', $x$ ; $x$, 1.5e3 -- c\n/* d */ FROM \"T\";";
+	struct tokens got = { 0 };
+	int taken;
+	PgQueryScanResult r = sql_scan_with(src, take_all, &got, &taken);
+	PgQueryScanResult want = pg_query_scan(src);
+	PgQuery__ScanResult *sr = pg_query__scan_result__unpack(NULL, want.pbuf.len,
+							       (const uint8_t *)want.pbuf.data);
+	size_t i;
+
+	ck_assert_ptr_null(r.error);
+	ck_assert_ptr_nonnull(sr);
+#ifdef MIGRATE_PARSER_WRAP
+	ck_assert_int_eq(taken, 1);
+#else
+	ck_assert_int_eq(taken, 0);
+	take_all(&got, sr);
+#endif
+	ck_assert_uint_eq(got.n, sr->n_tokens);
+	for (i = 0; i < sr->n_tokens; i++) {
+		ck_assert_int_eq(got.v[i][0], sr->tokens[i]->start);
+		ck_assert_int_eq(got.v[i][1], sr->tokens[i]->end);
+		ck_assert_int_eq(got.v[i][2], sr->tokens[i]->token);
+	}
+	pg_query__scan_result__free_unpacked(sr, NULL);
+	pg_query_free_scan_result(r);
+	pg_query_free_scan_result(want);
+}
+END_TEST
+
 Suite *sql_suite(void)
 {
 	Suite *s = suite_create("sql");
@@ -239,6 +342,8 @@ Suite *sql_suite(void)
 	tcase_add_test(tc, line_base_and_utf8_columns);
 	tcase_add_test(tc, comments_found_by_the_scanner);
 	tcase_add_test(tc, rename_column_references);
+	tcase_add_test(tc, parse_copy_equals_the_round_trip);
+	tcase_add_test(tc, scan_without_packing_gives_the_same_tokens);
 	suite_add_tcase(s, tc);
 	return s;
 }
