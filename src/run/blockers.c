@@ -139,13 +139,22 @@ static int sample(struct blockers *b, PGconn *conn, const char *sql, const char 
 	return n;
 }
 
+/*
+ * pg_blocking_pids holds ProcArrayLock and every lock-table partition lock while it
+ * looks, so every commit and most lock requests of the server wait for it: asked four
+ * times a second through a long statement that waits for nothing (a CREATE INDEX
+ * CONCURRENTLY building, a VALIDATE scanning), it only made the application wait. It
+ * is asked only while the statement waits for a heavyweight lock.
+ */
 int blockers_sample(struct blockers *b, PGconn *conn, int pid, int attempt, const struct db *db)
 {
 	char spid[16];
 
 	snprintf(spid, sizeof(spid), "%d", pid);
 	return sample(b, conn, BLOCKER_COLUMNS
-		"  FROM unnest(pg_blocking_pids($1::int)) AS b(pid) "
+		"  FROM unnest(CASE WHEN EXISTS (SELECT 1 FROM pg_stat_activity w "
+		"   WHERE w.pid = $1::int AND w.wait_event_type = 'Lock') "
+		"   THEN pg_blocking_pids($1::int) END) AS b(pid) "
 		"  JOIN pg_stat_activity a ON a.pid = b.pid "
 		"  LEFT JOIN pg_roles r ON r.oid = a.usesysid ORDER BY a.xact_start", spid, attempt, db);
 }
