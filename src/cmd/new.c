@@ -1,7 +1,10 @@
-/* new.c - migrate new NAME: {UTC yyyymmddHHMMSS}_{name}.up.sql and .down.sql;
- * with a generator option, the whole safe sequence (plan/gen_*.c) */
+/* new.c - migrate new NAME: {UTC yyyymmddHHMMSS}_{name}.up.sql and .down.sql, or the
+ * next number and the layout of the directory's newest migration (sql/layout.c: dbmate,
+ * goose, sql-migrate, Flyway, Diesel, Prisma); with a generator option, the whole safe
+ * sequence (plan/gen_*.c) */
 #include "cmd/commands.h"
 #include "sql/migration.h"
+#include "sql/layout.h"
 #include "plan/gen.h"
 #include "base/strbuf.h"
 #include "base/util.h"
@@ -77,8 +80,10 @@ static int64_t version_plus(int64_t v, int n)
 	return parse_int64(out);
 }
 
-/* The first version at or after the clock with n free versions from it, one second apart. */
-static int64_t first_version(struct app *app, int n)
+/* The first version of n new ones: the newest + 1 in a numbered directory, else the
+ * first at or after the clock with n free versions from it, one second apart; and the
+ * directory's layout (sql/layout.c). */
+static int64_t first_version(struct app *app, int n, struct mig_style *st)
 {
 	struct migration_set set;
 	time_t t = time(NULL);
@@ -89,6 +94,11 @@ static int64_t first_version(struct app *app, int n)
 	if (migration_set_load(&set, app->cfg.dir, 1) < 0 && !set.n) {
 		migration_set_release(&set);
 		return -1;
+	}
+	layout_detect(&set, st);
+	if (st->sequential) {
+		migration_set_release(&set);
+		return st->newest + 1;
 	}
 	/* Two "new" in one second, or a clock behind the latest version: bump. */
 	for (;; t++) {
@@ -104,43 +114,83 @@ static int64_t first_version(struct app *app, int n)
 	return parse_int64(version);
 }
 
-/* Write every step; on a failure remove what this call wrote. */
-static int write_steps(struct app *app, const struct gen_out *o)
+/* What write_steps made, removed again when a later file fails. */
+struct made {
+	char **paths, **dirs;
+	int npaths, ndirs;
+};
+
+static void made_undo(struct made *m)
 {
-	int64_t v = first_version(app, o->n);
-	char **paths = xcalloc((size_t)o->n * 2 + 1, sizeof(char *));
-	int i, done = 0, rc = 0;
+	int i;
 
-	if (v < 0) {
-		free(paths);
-		return -1;
+	for (i = m->npaths - 1; i >= 0; i--)
+		unlink(m->paths[i]);
+	for (i = m->ndirs - 1; i >= 0; i--)
+		rmdir(m->dirs[i]);
+}
+
+/* Step i of o as migration ver, in the directory's layout. */
+static int write_step(struct app *app, const struct mig_style *st, const struct gen_out *o, int i,
+		      int64_t ver, struct made *m)
+{
+	char *name = slug(o->steps[i].name), *up, *down, *paths[2], *texts[2], *dir;
+	int k, rc = 0;
+
+	up = o->n == 1 ? xasprintf("-- %lld: %s (up)\n%s", (long long)ver, name, o->steps[i].up)
+	     : xasprintf("-- %lld: %s (up), step %d of %d\n%s", (long long)ver, name, i + 1, o->n,
+			 o->steps[i].up);
+	down = xasprintf("-- %lld: %s (down)%s%s", (long long)ver, name, o->n == 1 ? "" : "\n",
+			 o->steps[i].down);
+	layout_files(st, app->cfg.dir, ver, name, up, down, paths, texts, &dir);
+	if (dir) {
+		if (mkdir(dir, 0755) < 0) {
+			log_error("could not create \"%s\": %s", dir, strerror(errno));
+			rc = -1;
+		} else {
+			m->dirs[m->ndirs++] = dir;
+			dir = NULL;
+		}
 	}
-	for (i = 0; i < o->n && rc == 0; i++) {
-		char *name = slug(o->steps[i].name), *up, *down;
-		int64_t ver = version_plus(v, i);
+	for (k = 0; k < 2 && rc == 0; k++) {
+		if (!paths[k])
+			continue;
+		if ((rc = write_new_file(paths[k], texts[k])) == 0) {
+			m->paths[m->npaths++] = paths[k];
+			paths[k] = NULL;
+		}
+	}
+	for (k = 0; k < 2; k++)
+		free(paths[k]), free(texts[k]);
+	free(dir), free(up), free(down), free(name);
+	return rc;
+}
 
-		paths[2 * i] = xasprintf("%s/%lld_%s.up.sql", app->cfg.dir, (long long)ver, name);
-		paths[2 * i + 1] = xasprintf("%s/%lld_%s.down.sql", app->cfg.dir, (long long)ver, name);
-		up = o->n == 1 ? xasprintf("-- %lld: %s (up)\n%s", (long long)ver, name, o->steps[i].up)
-		     : xasprintf("-- %lld: %s (up), step %d of %d\n%s", (long long)ver, name, i + 1, o->n,
-				 o->steps[i].up);
-		down = xasprintf("-- %lld: %s (down)%s%s", (long long)ver, name, o->n == 1 ? "" : "\n",
-				 o->steps[i].down);
-		rc = write_new_file(paths[2 * i], up);
-		if (rc == 0 && (rc = write_new_file(paths[2 * i + 1], down)) < 0)
-			unlink(paths[2 * i]);
+/* Write every step; on a failure remove what this call wrote. */
+static int write_steps(struct app *app, const struct gen_out *o, int generated)
+{
+	struct mig_style st;
+	int64_t v = first_version(app, o->n, &st);
+	struct made m = { xcalloc((size_t)o->n * 2 + 1, sizeof(char *)),
+			  xcalloc((size_t)o->n + 1, sizeof(char *)), 0, 0 };
+	int i, rc = v < 0 ? -1 : 0;
+
+	for (i = 0; i < o->n && rc == 0; i++)
+		rc = write_step(app, &st, o, i, st.sequential ? v + i : version_plus(v, i), &m);
+	if (rc < 0)
+		made_undo(&m);
+	for (i = 0; i < m.npaths; i++) {
 		if (rc == 0)
-			done = i + 1;
-		free(up), free(down), free(name);
+			printf("%s\n", shown(m.paths[i]));
+		free(m.paths[i]);
 	}
-	for (i = 0; paths[i]; i++) {
-		if (rc < 0 && i < 2 * done)
-			unlink(paths[i]);
-		else if (rc == 0)
-			printf("%s\n", shown(paths[i]));
-		free(paths[i]);
-	}
-	free(paths);
+	if (rc == 0 && generated && st.layout == LAYOUT_PRISMA)
+		log_warning("the directory is in Prisma's layout, which keeps no down: "
+			 "the down of each migration was not written");
+	for (i = 0; i < m.ndirs; i++)
+		free(m.dirs[i]);
+	free(m.paths);
+	free(m.dirs);
 	return rc;
 }
 
@@ -171,7 +221,7 @@ static int generate(struct app *app, int which, const char *spec, const char *df
 	if (dbp)
 		db_close(dbp);
 	if (rc == 0)
-		rc = write_steps(app, &o);
+		rc = write_steps(app, &o, 1);
 	gen_release(&o);
 	return rc < 0 ? EXIT_USAGE : EXIT_OK;
 }
@@ -183,7 +233,7 @@ static int write_one(struct app *app, const char *name)
 
 	gen_add(&o, name, xstrdup("-- Runs in one transaction with lock_timeout; \"migrate lint\" checks it.\n\n"),
 		xstrdup(": undo exactly what the up did.\n\n"));
-	rc = write_steps(app, &o);
+	rc = write_steps(app, &o, 0);
 	gen_release(&o);
 	return rc < 0 ? EXIT_USAGE : EXIT_OK;
 }
