@@ -93,6 +93,16 @@ app() {
 	done
 }
 
+# stolen DIR: the host's steal time (/proc/stat, in 10 ms ticks, both vCPUs) every 0.2 s
+# until DIR/stop exists, as "epoch_us ticks" lines in DIR/steal: a stall of the whole
+# virtual machine shows there, not in the server's log
+stolen() {
+	while [ ! -e "$1/stop" ]; do
+		echo "$(now_us) $(awk '/^cpu / { print $9; exit }' /proc/stat)"
+		sleep 0.2
+	done >"$1/steal"
+}
+
 # change WAY DB DIR
 change() {
 	case $1 in
@@ -123,6 +133,8 @@ one() {
 	psql_q -d "$db" -c "CHECKPOINT" >/dev/null
 	app "$db" "$dir" &
 	app_pid=$!
+	stolen "$dir" &
+	stolen_pid=$!
 	sleep 3
 	log0=$(wc -c <"$PG_TMP/server.log")
 	t0=$(now_us)
@@ -130,7 +142,7 @@ one() {
 	t1=$(now_us)
 	sleep 1
 	touch "$dir/stop"
-	wait "$app_pid"
+	wait "$app_pid" "$stolen_pid"
 	tail -c +"$((log0 + 1))" "$PG_TMP/server.log" >"$dir/server.log"
 	echo "$t0" >"$dir/t0"
 	[ -e "$dir/pgbench.failed" ] && note "$1: a pgbench slice exited non-zero (see $dir/pgbench.*.err)"
@@ -191,5 +203,9 @@ cat "$last"/app.[0-9]* | awk -v w0="$(cat "$last/t0")" '$3 != "failed" && $3 != 
 	awk 'NR == FNR { name[NR] = $1; upto[NR] = (NR > 1 ? upto[NR - 1] : 0) + $2 * 1000; n = NR; next }
 	{ p = "after the last"; for (i = 1; i <= n; i++) if ($2 <= upto[i]) { p = name[i]; break }
 	  printf "  %8.1f ms, ended %6.1f s in: %s\n", $1 / 1000, $2 / 1000000, p }' "$last/phases" -
+awk -v w0="$(cat "$last/t0")" 'NR > 1 && $2 > prev { s = ($2 - prev) * 10; t = ($1 - w0) / 1e6
+	if (s > worst) { worst = s; at = t } total += s } { prev = $2 }
+	END { printf "host steal time during the generated run: %d ms in all, at most %d ms in 0.2 s (%.1f s in)\n",
+		total, worst, at }' "$last/steal"
 echo "lock waits over 10 ms logged during the generated run:"
 grep -E 'still waiting|acquired' "$WORK/generated_$RUNS/server.log" | sed 's/^[^]]*\] *//; s/^/  /' | head -20
