@@ -49,10 +49,26 @@ void layout_detect(const struct migration_set *set, struct mig_style *st)
 	if (!m)
 		return;
 	st->layout = layout_of(m);
-	/* 000042 or V3: numbered, not timestamped (a timestamp has 14 digits); by name
-	 * (migrations.order) the versions are positions: the clock then */
-	if (migration_order() == ORDER_VERSION && m->version >= 0 && m->version < 10000000000LL &&
-	    st->layout != LAYOUT_DIESEL) {
+	if (st->layout == LAYOUT_DIESEL)
+		return;
+	/* 000042 or V3: numbered, not timestamped (a timestamp has 14 digits). By name
+	 * (migrations.order) the version is a position: the number the newest name starts
+	 * with, so that the next name sorts after it (a timestamp sorts before "3-x.sql") */
+	if (migration_order() == ORDER_NAME) {
+		const char *vs = m->version_str ? m->version_str : "";
+		char num[16];
+		size_t nd;
+
+		vs += st->layout == LAYOUT_FLYWAY && *vs == 'V';
+		nd = strspn(vs, "0123456789");
+		if (nd == 0 || nd >= 10)
+			return;
+		memcpy(num, vs, nd);
+		num[nd] = '\0';
+		st->sequential = 1;
+		st->width = (int)nd;
+		st->newest = parse_int64(num);
+	} else if (m->version >= 0 && m->version < 10000000000LL) {
 		st->sequential = 1;
 		st->width = m->version_str ? (int)strlen(m->version_str) : 1;
 		st->newest = m->version;

@@ -81,4 +81,13 @@ before=$(find diesel | sort)
 run --dir diesel new add_c
 expect_err "could not create .*File exists" "says which file it could not create"
 if [ "$(find diesel | sort)" = "$before" ]; then t_ok "a failed new leaves the directory as it was"; else t_not_ok "leftovers" "$(find diesel | sort)"; fi
+
+# by name (migrations.order: name) the next name sorts after the newest: a number on
+# from the newest name's own ("4-" after "3-"; a timestamp would sort before it)
+mkdir -p byname/m
+printf -- '-- +migrate Up\nCREATE TABLE a (id int);\n-- +migrate Down\nDROP TABLE a;\n' >byname/m/3-a.sql
+printf 'migrations:\n  dir: m\n  order: name\n' >byname/migrate.yml
+(cd byname && "$MIGRATE" new add_b >../out 2>../err); T_RC=$?
+expect_rc 0 "by name: new"
+expect_eq "$(cat out)" "m/4-add_b.sql" "by name: 4- after 3-"
 t_done
