@@ -28,7 +28,8 @@
 # ONLINE_TYPE_WAYS ("idle naive generated": the runs, in that order),
 # ONLINE_TYPE_UP_ARGS (more options for `migrate up`, e.g. "--batch-delay 5ms"),
 # ONLINE_TYPE_SETTINGS (server settings for the run, e.g.
-# "max_parallel_maintenance_workers=0 autovacuum=off").
+# "max_parallel_maintenance_workers=0 autovacuum=off"), ONLINE_TYPE_WAITS=1 keeps what
+# the server's processes wait for, 20 times a second, in the run's directory (waits).
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -135,6 +136,15 @@ one() {
 	app_pid=$!
 	stolen "$dir" &
 	stolen_pid=$!
+	waits_pid=
+	if [ -n "${ONLINE_TYPE_WAITS:-}" ]; then # what every server process waits for, 20 times a second
+		printf '%s\n' "SELECT to_char(clock_timestamp(), 'HH24:MI:SS.MS'), pid, backend_type," \
+			"wait_event_type, wait_event, left(query, 30) FROM pg_stat_activity" \
+			"WHERE wait_event_type NOT IN ('Activity', 'Client') AND pid <> pg_backend_pid()" '\watch 0.05' \
+			>"$dir/waits.sql"
+		psql_q -d "$db" -f "$dir/waits.sql" >"$dir/waits" 2>&1 &
+		waits_pid=$!
+	fi
 	sleep 3
 	log0=$(wc -c <"$PG_TMP/server.log")
 	t0=$(now_us)
@@ -143,6 +153,7 @@ one() {
 	sleep 1
 	touch "$dir/stop"
 	wait "$app_pid" "$stolen_pid"
+	[ -n "$waits_pid" ] && kill "$waits_pid" 2>/dev/null
 	tail -c +"$((log0 + 1))" "$PG_TMP/server.log" >"$dir/server.log"
 	echo "$t0" >"$dir/t0"
 	[ -e "$dir/pgbench.failed" ] && note "$1: a pgbench slice exited non-zero (see $dir/pgbench.*.err)"
