@@ -124,15 +124,11 @@ static int decode_scan(struct toklist *tl, const uint8_t *buf, size_t len, int b
 	return 0;
 }
 
-static void unpack_scan(struct toklist *tl, const PgQueryScanResult *r, int base)
+/* tl's tokens from the scanner's result (at offset base), as built or as unpacked. */
+static void tokens_from(struct toklist *tl, const PgQuery__ScanResult *sr, int base)
 {
-	PgQuery__ScanResult *sr;
 	size_t i;
 
-	tl->n = 0;
-	sr = pg_query__scan_result__unpack(NULL, r->pbuf.len, (const uint8_t *)r->pbuf.data);
-	if (!sr)
-		return;
 	ALLOC_GROW(tl->t, sr->n_tokens, tl->alloc);
 	for (i = 0; i < sr->n_tokens; i++) {
 		tl->t[i].start = base + sr->tokens[i]->start;
@@ -141,6 +137,17 @@ static void unpack_scan(struct toklist *tl, const PgQueryScanResult *r, int base
 		tl->t[i].kw = sr->tokens[i]->keyword_kind;
 	}
 	tl->n = sr->n_tokens;
+}
+
+static void unpack_scan(struct toklist *tl, const PgQueryScanResult *r, int base)
+{
+	PgQuery__ScanResult *sr;
+
+	tl->n = 0;
+	sr = pg_query__scan_result__unpack(NULL, r->pbuf.len, (const uint8_t *)r->pbuf.data);
+	if (!sr)
+		return;
+	tokens_from(tl, sr, base);
 	tl->ok = 1;
 	pg_query__scan_result__free_unpacked(sr, NULL);
 }
@@ -154,18 +161,8 @@ struct scan_into {
 static void take_tokens(void *ud, const PgQuery__ScanResult *sr)
 {
 	struct scan_into *si = ud;
-	struct toklist *tl = si->tl;
-	size_t i;
 
-	tl->alloc = sr->n_tokens ? sr->n_tokens : 1;
-	tl->t = xmalloc(tl->alloc * sizeof(*tl->t));
-	for (i = 0; i < sr->n_tokens; i++) {
-		tl->t[i].start = si->base + sr->tokens[i]->start;
-		tl->t[i].end = si->base + sr->tokens[i]->end;
-		tl->t[i].kind = sr->tokens[i]->token;
-		tl->t[i].kw = sr->tokens[i]->keyword_kind;
-	}
-	tl->n = sr->n_tokens;
+	tokens_from(si->tl, sr, si->base);
 }
 
 void toklist_scan_at(struct toklist *tl, const char *src, int base)

@@ -12,9 +12,8 @@
 static enum mig_layout layout_of(const struct migration *m)
 {
 	const char *path = m->first_file ? m->first_file : m->up.path, *base;
-	char *fv = NULL, *fd = NULL, *text;
+	char *fv = NULL, *fd = NULL;
 	int d, flyway;
-	enum mig_layout l = LAYOUT_GOLANG;
 
 	if (!path)
 		return LAYOUT_GOLANG;
@@ -29,16 +28,11 @@ static enum mig_layout layout_of(const struct migration *m)
 	free(fd);
 	if (flyway)
 		return LAYOUT_FLYWAY;
-	if (!m->dbmate || !(text = read_file(path, NULL)))
-		return LAYOUT_GOLANG;
-	if (strstr(text, "-- +goose "))
-		l = LAYOUT_GOOSE;
-	else if (strstr(text, "-- +migrate "))
-		l = LAYOUT_SQLMIGRATE;
-	else
-		l = LAYOUT_DBMATE;
-	free(text);
-	return l;
+	/* the loader says whose markers cut a single file */
+	return m->dbmate == MARKS_GOOSE	       ? LAYOUT_GOOSE
+	       : m->dbmate == MARKS_SQLMIGRATE ? LAYOUT_SQLMIGRATE
+	       : m->dbmate		       ? LAYOUT_DBMATE
+					       : LAYOUT_GOLANG;
 }
 
 void layout_detect(const struct migration_set *set, struct mig_style *st)

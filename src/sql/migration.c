@@ -275,9 +275,9 @@ struct marked {
 	int up_line, down_line, up_notx, down_notx;
 };
 
-static void set_sections(struct migration *m, const char *path, const struct marked *k)
+static void set_sections(struct migration *m, const char *path, const struct marked *k, int marks)
 {
-	m->dbmate = 1;
+	m->dbmate = marks;
 	m->up.path = xstrdup(path);
 	m->up.sql = k->up_end ? xstrndup(k->up, (size_t)(k->up_end - k->up)) : xstrdup(k->up);
 	m->up.line_base = k->up_line;
@@ -295,10 +295,11 @@ struct marker_tool {
 	const char *tag;  /* "+goose" */
 	const char *name; /* for messages */
 	int per_section;  /* sql-migrate: "-- +migrate Up notransaction"; goose: one NO TRANSACTION */
+	int marks;        /* MARKS_* */
 };
 
-static const struct marker_tool goose_tool = { "+goose", "goose", 0 };
-static const struct marker_tool sqlmigrate_tool = { "+migrate", "sql-migrate", 1 };
+static const struct marker_tool goose_tool = { "+goose", "goose", 0, MARKS_GOOSE };
+static const struct marker_tool sqlmigrate_tool = { "+migrate", "sql-migrate", 1, MARKS_SQLMIGRATE };
 
 /* If line (up to eol) is "-- TAG WORD...", the word (case-insensitive), else NULL. */
 static const char *marker_word(const char *p, const char *eol, const char *tag)
@@ -387,7 +388,7 @@ static int load_marked(struct migration *m, const char *path, const char *text,
 	{
 		struct marked k = { up, up_end, down, up_line, down_line, notx || up_notx, notx || down_notx };
 
-		set_sections(m, path, &k);
+		set_sections(m, path, &k, tool->marks);
 	}
 	return 0;
 }
@@ -465,7 +466,7 @@ static int load_dbmate(struct migration *m, const char *path, const char *text)
 	{
 		struct marked k = { up_start, up_end, down_start, up_line, down_line, up_notx, down_notx };
 
-		set_sections(m, path, &k);
+		set_sections(m, path, &k, MARKS_DBMATE);
 	}
 	return 0;
 }

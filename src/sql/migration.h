@@ -42,6 +42,9 @@ enum migration_order { ORDER_VERSION = 0, ORDER_NAME = 1 };
 void migration_set_order(enum migration_order order);
 enum migration_order migration_order(void);
 
+/* Whose markers cut a single file into its up and down (struct migration.dbmate). */
+enum { MARKS_DBMATE = 1, MARKS_GOOSE, MARKS_SQLMIGRATE };
+
 struct migration {
 	int64_t version;   /* by name: the position, from 1 */
 	char *version_str; /* as written in the file name ("000042"); by name: the stem */
@@ -50,7 +53,7 @@ struct migration {
 	struct section up, down;
 	char checksum[65]; /* recorded: hex SHA-256 of the up section's statements (sql_normalized_text) */
 	char checksum_bytes[65]; /* hex SHA-256 of the up section's bytes: what migrate < 0.2 recorded */
-	int dbmate;        /* single file with -- migrate:up / -- migrate:down */
+	int dbmate;        /* a single file with markers: MARKS_* (whose), 0 when not one */
 };
 
 struct migration_set {
