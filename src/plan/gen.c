@@ -61,10 +61,45 @@ char *gen_table_ident(const char *table)
 	return schema;
 }
 
+/* a copy of s with each control character as '?', for a message */
+static char *visible(const char *s)
+{
+	char *c = xstrdup(s);
+
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return c;
+}
+
+int gen_check_text(const char *what, const char *s)
+{
+	char *c;
+
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			c = visible(s);
+			log_error("%s: \"%s\" holds a line break or another control character; the generated "
+				  "files name it in comments: rename it first", what, c);
+			free(c);
+			return -1;
+		}
+	return 0;
+}
+
+void gen_flatten(char *s)
+{
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+}
+
 int gen_split(const char *spec, const char *what, char **table, char **column)
 {
 	const char *dot = strrchr(spec, '.');
 
+	if (gen_check_text(what, spec) < 0)
+		return -1;
 	if (!dot || dot == spec || !dot[1] || strchr(spec, '"')) {
 		log_error("%s: expected TABLE.COLUMN, got \"%s\"", what, spec);
 		return -1;

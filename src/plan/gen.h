@@ -20,6 +20,11 @@ struct gen_out {
 void gen_add(struct gen_out *o, const char *name, char *up, char *down);
 void gen_release(struct gen_out *o);
 
+/* 0, or -1 after printing that s (a name, for option what) holds a control character:
+ * names go into the generated files' comments, where a line break would end one. */
+int gen_check_text(const char *what, const char *s);
+/* Each control character of s as a space (an expression shown in a comment). */
+void gen_flatten(char *s);
 /* "TABLE.COLUMN" (either may be "quoted"): 0, or -1 after printing what is wrong. */
 int gen_split(const char *spec, const char *what, char **table, char **column);
 /* An identifier as SQL: bare when it can be, else double-quoted. */
@@ -62,6 +67,11 @@ struct gen_fk {
 int gen_read_indexes(struct db *db, const char *table, const char *column, struct gen_index **out, int *n);
 int gen_read_referencing(struct db *db, const char *table, const char *column, struct gen_fk **out, int *n);
 void gen_indexes_release(struct gen_index *x, int n);
+/* A concurrent index build's memory: "-- why\nSET maintenance_work_mem = 'NMB';\n" when
+ * the table's row estimate needs more than the session has (the statement after the
+ * build is GEN_SORT_RESET), or NULL (enough, offline, or no such table). */
+char *gen_sort_memory(struct db *db, const char *table);
+#define GEN_SORT_RESET "RESET maintenance_work_mem;\n"
 void gen_fks_release(struct gen_fk *f, int n);
 
 /* An identity column's sequence (gen_identity.c): names quoted, options as SQL. */

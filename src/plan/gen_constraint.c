@@ -55,6 +55,9 @@ int gen_read_constraints(struct db *db, const char *opt, const char *table, cons
 		}
 	}
 	PQclear(r);
+	for (int i = 0; i < *n; i++)
+		if (gen_check_text("a constraint on the column", (*out)[i].name) < 0)
+			return -1;
 	return 0;
 }
 

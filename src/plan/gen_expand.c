@@ -22,6 +22,7 @@ struct ct {
 	struct gen_fk *fk;
 	struct gen_con *con;  /* CHECK and FOREIGN KEY constraints of the table on the column */
 	int nix, nfk, ncon;
+	char *sortmem;        /* gen_sort_memory before each index build, or NULL */
 };
 
 /* name + "_new", within 63 bytes */
@@ -141,8 +142,9 @@ static void index_steps(struct gen_out *o, const struct ct *x)
 				   : gen_index_def(ix, x->column, x->cn, tmp, 1);
 		gen_add(o, name,
 			xasprintf("-- %s\n-- %s rebuilt on %s, CONCURRENTLY: writes go on (no transaction).%s\n"
-				  "%s;\n", x->why, ix->name, x->rawnew,
-				  ix->conname ? "\n-- The swap makes it the constraint." : "", create),
+				  "%s%s;\n%s", x->why, ix->name, x->rawnew,
+				  ix->conname ? "\n-- The swap makes it the constraint." : "",
+				  x->sortmem ? x->sortmem : "", create, x->sortmem ? GEN_SORT_RESET : ""),
 			xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s;\n", q));
 		free(tmp), free(q), free(cols), free(name), free(create);
 	}
@@ -407,13 +409,14 @@ static int read_table(struct db *db, struct ct *x)
 	if (gen_read_indexes(db, x->table, x->column, &x->ix, &x->nix) < 0 ||
 	    gen_read_referencing(db, x->table, x->column, &x->fk, &x->nfk) < 0)
 		return -1;
+	x->sortmem = x->nix ? gen_sort_memory(db, x->table) : NULL;
 	return refuse(x);
 }
 
 static void ct_release(struct ct *x)
 {
 	free(x->table), free(x->column), free(x->rawnew), free(x->rawold), free(x->rawfn);
-	free(x->t), free(x->c), free(x->cn), free(x->co), free(x->fn), free(x->why);
+	free(x->t), free(x->c), free(x->cn), free(x->co), free(x->fn), free(x->why), free(x->sortmem);
 	gen_column_release(&x->col);
 	gen_indexes_release(x->ix, x->nix);
 	gen_fks_release(x->fk, x->nfk);
@@ -445,6 +448,7 @@ int gen_expand_contract(struct gen_out *o, struct db *db, const char *opt, const
 	x.oa = rename ? x.c : x.co, x.na = rename ? x.cn : x.c, x.rawoa = rename ? x.column : x.rawold;
 	x.why = xasprintf("migrate new %s %s %s%s%s", opt, spec, arg, using ? " --using " : "",
 			  using ? using : "");
+	gen_flatten(x.why);
 	if ((!rename && !using && gen_check_cast(db, x.table, x.column, arg) < 0) ||
 	    read_table(db, &x) < 0) {
 		ct_release(&x);

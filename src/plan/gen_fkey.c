@@ -69,7 +69,7 @@ static int resolve_ref(struct db *db, const char *ref, char **rtable, char **rco
 }
 
 static void fk_steps(struct gen_out *o, const char *table, const char *column, const char *rtable,
-		     const char *rcol, int index, const char *why)
+		     const char *rcol, int index, const char *sortmem, const char *why)
 {
 	char *t = gen_table_ident(table), *c = gen_ident(column), *rt = gen_table_ident(rtable), *rc = gen_ident(rcol);
 	char *rawfk = gen_name(table, column, "fkey"), *fk = gen_ident(rawfk);
@@ -79,9 +79,9 @@ static void fk_steps(struct gen_out *o, const char *table, const char *column, c
 		gen_add(o, rawidx,
 			xasprintf("-- %s\n-- An index on the referencing column: without it every DELETE or key UPDATE\n"
 				  "-- on %s scans %s. CONCURRENTLY: built without blocking writes.%s\n"
-				  "CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s (%s);\n", why, rtable, table,
+				  "%sCREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s (%s);\n%s", why, rtable, table,
 				  index == 2 ? "\n-- (Written offline: an index on the column may already exist.)" : "",
-				  idx, t, c),
+				  sortmem ? sortmem : "", idx, t, c, sortmem ? GEN_SORT_RESET : ""),
 			xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s;\n", idx));
 	}
 	gen_add(o, rawfk,
@@ -103,7 +103,7 @@ static void fk_steps(struct gen_out *o, const char *table, const char *column, c
 
 int gen_add_foreign_key(struct gen_out *o, struct db *db, const char *spec, const char *ref)
 {
-	char *table, *column, *rtable = NULL, *rcol = NULL, *why;
+	char *table, *column, *rtable = NULL, *rcol = NULL, *why, *sortmem = NULL;
 	struct gen_column col;
 	int index = 2, rc = -1;
 
@@ -117,14 +117,16 @@ int gen_add_foreign_key(struct gen_out *o, struct db *db, const char *spec, cons
 		if (index < 0)
 			goto out;
 		index = !index;
+		sortmem = index ? gen_sort_memory(db, table) : NULL;
 	}
 	if (resolve_ref(db, ref, &rtable, &rcol) < 0)
 		goto out;
 	why = xasprintf("migrate new --add-foreign-key %s %s", spec, ref);
-	fk_steps(o, table, column, rtable, rcol, index, why);
+	gen_flatten(why);
+	fk_steps(o, table, column, rtable, rcol, index, sortmem, why);
 	free(why);
 	rc = 0;
 out:
-	free(table), free(column), free(rtable), free(rcol);
+	free(table), free(column), free(rtable), free(rcol), free(sortmem);
 	return rc;
 }

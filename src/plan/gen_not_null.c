@@ -63,6 +63,7 @@ int gen_add_not_null(struct gen_out *o, struct db *db, const char *spec, const c
 	t = gen_table_ident(table);
 	c = gen_ident(column);
 	why = xasprintf("migrate new --add-not-null %s%s%s", spec, dflt ? " --default " : "", dflt ? dflt : "");
+	gen_flatten(why);
 	if (dflt) {
 		char *name = xasprintf("backfill_%s_%s", table, column);
 

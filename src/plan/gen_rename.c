@@ -8,6 +8,8 @@
 
 int gen_rename_column(struct gen_out *o, struct db *db, const char *spec, const char *newname)
 {
+	if (gen_check_text("--rename-column", newname) < 0)
+		return -1;
 	if (!*newname || strchr(newname, '"') || strlen(newname) > 63) {
 		log_error("--rename-column: \"%s\" is not a usable column name", newname);
 		return -1;

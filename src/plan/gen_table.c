@@ -1,5 +1,6 @@
 /* gen_table.c - what --change-type reads of a table from the server: the indexes
- * on a column and the foreign keys that reference it */
+ * on a column, the foreign keys that reference it, and the memory an index build on the
+ * table needs */
 #include "plan/gen.h"
 #include "sql/colref.h"
 #include "base/util.h"
@@ -56,6 +57,9 @@ int gen_read_indexes(struct db *db, const char *table, const char *column, struc
 		*n = i + 1;
 	}
 	PQclear(r);
+	for (int i = 0; i < *n; i++)
+		if (gen_check_text("an index of the table", (*out)[i].name) < 0)
+			return -1;
 	return 0;
 }
 
@@ -81,6 +85,10 @@ int gen_read_referencing(struct db *db, const char *table, const char *column, s
 		*n = i + 1;
 	}
 	PQclear(r);
+	for (int i = 0; i < *n; i++)
+		if (gen_check_text("a foreign key referencing the column", (*out)[i].name) < 0 ||
+		    gen_check_text("a table referencing the column", (*out)[i].table) < 0)
+			return -1;
 	return 0;
 }
 
@@ -113,5 +121,58 @@ char *gen_index_def(const struct gen_index *ix, const char *col, const char *rep
 		      concurrently ? "CONCURRENTLY IF NOT EXISTS " : "", q, body + on);
 	free(body);
 	free(q);
+	return s;
+}
+
+/* The table's row estimate (pg_class.reltuples, or its size / 64 when never analysed)
+ * and the session's maintenance_work_mem in kB. */
+static PGresult *sort_rows(struct db *db, const char *table)
+{
+	static const char sql[] =
+		"SELECT CASE WHEN c.reltuples >= 0 THEN least(c.reltuples, 1e12)::bigint "
+		"  ELSE pg_relation_size(c.oid) / 64 END, "
+		"  pg_size_bytes(current_setting('maintenance_work_mem')) / 1024 "
+		"FROM pg_class c WHERE c.oid = to_regclass($1)";
+	const char *params[1] = { table };
+
+	return db_exec(db, sql, 1, params);
+}
+
+/* 64 bytes a row: the build's sort of index entries (tuple, header, slot) and the
+ * validation's sort of row pointers (a slot each), with room for the array's growth */
+#define SORT_BYTES_PER_ROW 64
+#define SORT_MAX_KB (1024 * 1024)
+
+char *gen_sort_memory(struct db *db, const char *table)
+{
+	PGresult *r = db ? sort_rows(db, table) : NULL;
+	long long rows, have, need;
+	char *s;
+
+	if (!r || PQntuples(r) != 1) {
+		if (r)
+			PQclear(r);
+		return NULL;
+	}
+	rows = atoll(PQgetvalue(r, 0, 0));
+	have = atoll(PQgetvalue(r, 0, 1));
+	PQclear(r);
+	if (rows < 0 || rows > (long long)1 << 40) /* rows * 64 stays far from overflow */
+		rows = rows < 0 ? 0 : (long long)1 << 40;
+	need = (rows * SORT_BYTES_PER_ROW + 1048575) / 1048576 * 1024; /* kB, whole MB */
+	if (need <= have)
+		return NULL;
+	/* the table's name stays out of the comment: a quoted name may hold a line break */
+	s = xasprintf("-- Memory for the build to sort the table's ~%lld rows at once (%lld kB now). With less,\n"
+		      "-- the check of the new index (its validation) sorts and writes out each full batch of\n"
+		      "-- row pointers while it holds a page of that index, and the application's writes to\n"
+		      "-- that page wait for it (docs/recipes.md).%s\n"
+		      "-- (Each statement on its own, in the same session: no transaction.)\n"
+		      "-- migrate:no-transaction\n"
+		      "SET maintenance_work_mem = '%lldMB';\n",
+		      rows, have,
+		      need > SORT_MAX_KB ? " Capped at 1GB: more rows than that holds\n"
+					   "-- still sort in pieces; raise it here if the server has the memory." : "",
+		      (need > SORT_MAX_KB ? SORT_MAX_KB : need) / 1024);
 	return s;
 }

@@ -25,10 +25,13 @@ static char *cols_label(const char *cols)
 int gen_add_unique(struct gen_out *o, struct db *db, const char *spec)
 {
 	const char *open = strchr(spec, '('), *close = strrchr(spec, ')');
-	char *table, *cols, *label, *rawname, *name, *t, *step;
+	char *table, *cols, *label, *rawname, *name, *t, *step, *sortmem;
 	char *why = xasprintf("migrate new --add-unique '%s'", spec);
 
-	(void)db;
+	if (gen_check_text("--add-unique", spec) < 0) {
+		free(why);
+		return -1;
+	}
 	if (!open || open == spec || !close || close < open || close[1] || close == open + 1) {
 		log_error("--add-unique: expected TABLE(COLUMN, ...), got \"%s\"", spec);
 		free(why);
@@ -46,10 +49,12 @@ int gen_add_unique(struct gen_out *o, struct db *db, const char *spec)
 	name = gen_ident(rawname);
 	t = gen_table_ident(table);
 	step = xasprintf("%s_index", rawname);
+	sortmem = gen_sort_memory(db, table);
 	gen_add(o, step,
 		xasprintf("-- %s\n-- CONCURRENTLY: built without blocking writes (runs outside a transaction).\n"
 			  "-- If it fails it leaves an INVALID index: \"migrate repair\" drops it.\n"
-			  "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s);\n", why, name, t, cols),
+			  "%sCREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s);\n%s", why, sortmem ? sortmem : "",
+			  name, t, cols, sortmem ? GEN_SORT_RESET : ""),
 		xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s;\n", name));
 	free(step);
 	step = xasprintf("%s_constraint", rawname);
@@ -62,6 +67,6 @@ int gen_add_unique(struct gen_out *o, struct db *db, const char *spec)
 			  "ALTER TABLE %s DROP CONSTRAINT %s;\n"
 			  "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s (%s);\n", t, name, name, t, cols));
 	free(step);
-	free(table), free(cols), free(label), free(rawname), free(name), free(t), free(why);
+	free(table), free(cols), free(label), free(rawname), free(name), free(t), free(why), free(sortmem);
 	return 0;
 }
