@@ -27,9 +27,20 @@
 # server's files in /dev/shm), ONLINE_TYPE_KEEP=1 keeps the work directory,
 # ONLINE_TYPE_WAYS ("idle naive generated": the runs, in that order),
 # ONLINE_TYPE_UP_ARGS (more options for `migrate up`, e.g. "--batch-delay 5ms"),
-# ONLINE_TYPE_SETTINGS (server settings for the run, e.g.
-# "max_parallel_maintenance_workers=0 autovacuum=off"), ONLINE_TYPE_WAITS=1 keeps what
-# the server's processes wait for, 20 times a second, in the run's directory (waits).
+# ONLINE_TYPE_SETTINGS (server settings for the run, default
+# "shared_buffers=4GB wal_buffers=64MB", and wal_init_zero=off when the files are in
+# /dev/shm; "" for PostgreSQL's own defaults; a setting that needs a restart gets one),
+# ONLINE_TYPE_WAITS=1 keeps what the server's processes wait for, 20 times a second,
+# in the run's directory (waits).
+#
+# Why those settings: PostgreSQL's defaults (128 MB of shared buffers, 4 MB of WAL
+# buffers) are for a small machine, not a server with a 2.6 GB table under load:
+# with them the application's backends write out the backfill's dirty pages
+# themselves. And a new WAL segment is written full of zeros while every commit
+# waits (WALWriteLock): in this virtual machine each page of memory touched for the
+# first time costs a host fault (0.1-0.3 ms; about 150 MB/s, dd into /dev/shm), so
+# 16 MB of zeros into tmpfs, where they buy nothing, stall the whole application
+# 80-300 ms (bench/README.md).
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,11 +64,20 @@ PGBENCH=$PG_BIN/pgbench
 bench_start_server "${ONLINE_TYPE_TMPFS:-1}"
 psql_q -c "ALTER SYSTEM SET log_lock_waits = on" -c "ALTER SYSTEM SET deadlock_timeout = '10ms'" \
 	-c "ALTER SYSTEM SET max_wal_size = '4GB'" -c "SELECT pg_reload_conf()" >/dev/null || die "settings"
-for kv in ${ONLINE_TYPE_SETTINGS:-}; do
+SETTINGS="shared_buffers=4GB wal_buffers=64MB"
+case $where in *dev/shm*) SETTINGS="$SETTINGS wal_init_zero=off" ;; esac
+for kv in ${ONLINE_TYPE_SETTINGS-$SETTINGS}; do
 	psql_q -c "ALTER SYSTEM SET ${kv%%=*} = '${kv#*=}'" -c "SELECT pg_reload_conf()" >/dev/null ||
 		die "setting $kv"
 	note "server setting: $kv"
 done
+# settings such as wal_buffers or shared_buffers take a restart (the same command line)
+if [ "$(psql_q -c "SELECT count(*) FROM pg_settings WHERE pending_restart")" != 0 ]; then
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -w -m fast restart >/dev/null || die "restart"
+	note "server restarted for: $(psql_q -c "SELECT string_agg(name || '=' || current_setting(name), ' ')
+		FROM pg_settings WHERE source = 'configuration file' AND context = 'postmaster'
+		AND name <> 'dynamic_shared_memory_type'")"
+fi
 [ -n "$UP_ARGS" ] && note "migrate up options: --no-backup $UP_ARGS"
 
 t0=$(now_ms)
@@ -110,7 +130,9 @@ change() {
 	idle) sleep "$IDLE" ;;
 	naive) psql_q -d "$2" -f "$WORK/naive.sql" >"$3/out" 2>&1 ;;
 	generated) DATABASE_URL="postgresql:///$2?host=$PGHOST&port=$PGPORT" "$MIGRATE" --dir "$WORK/m" up --no-backup $UP_ARGS >"$3/out" 2>&1 ;;
-	esac || { cat "$3/out" >&2; die "$1: the change failed"; }
+	esac || { # the load, the sampler and this run's figures end here
+		cat "$3/out" >&2; touch "$3/stop"; [ -n "$waits_pid" ] && kill "$waits_pid"
+		die "$1: the change failed"; }
 }
 
 check() {
@@ -153,12 +175,14 @@ one() {
 	sleep 1
 	touch "$dir/stop"
 	wait "$app_pid" "$stolen_pid"
-	[ -n "$waits_pid" ] && kill "$waits_pid" 2>/dev/null
+	[ -n "$waits_pid" ] && { kill "$waits_pid" 2>/dev/null; wait "$waits_pid"; } # gone before DROP DATABASE
 	tail -c +"$((log0 + 1))" "$PG_TMP/server.log" >"$dir/server.log"
 	echo "$t0" >"$dir/t0"
 	[ -e "$dir/pgbench.failed" ] && note "$1: a pgbench slice exited non-zero (see $dir/pgbench.*.err)"
 	check "$1" "$db"
-	psql_q -c "DROP DATABASE $db" >/dev/null
+	# FORCE: the sampler's backend may still be on its way out (a copy left behind
+	# is 2-3 GB of /dev/shm; a few of them and the server is killed for memory)
+	psql_q -c "DROP DATABASE $db WITH (FORCE)" >/dev/null || die "drop $db"
 	failed=$(cat "$dir"/pgbench.*.out | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' | awk '{s += $1} END {print s + 0}')
 	failed=$((failed + $(cat "$dir"/pgbench.*.err | grep -c 'aborted')))
 	# client tx latency_us script epoch_s epoch_us: the transactions that overlapped the change
