@@ -107,7 +107,8 @@ int gen_add_foreign_key(struct gen_out *o, struct db *db, const char *spec, cons
 	struct gen_column col;
 	int index = 2, rc = -1;
 
-	if (gen_split(spec, "--add-foreign-key", &table, &column) < 0)
+	if (gen_check_text("--add-foreign-key", ref) < 0 ||
+	    gen_split(spec, "--add-foreign-key", &table, &column) < 0)
 		return -1;
 	if (db) {
 		if (gen_read_column(db, table, column, &col) < 0)

@@ -69,6 +69,10 @@ expect_rc 2 "offline too: a line break in the table part"
 run --dir $D new $U --rename-column big.code 'co
 de'
 expect_rc 2 "--rename-column to a name with a line break"
+run --dir $D new $U --add-foreign-key big.parent_id '"odd
+name"'
+expect_rc 2 "--add-foreign-key to a quoted table whose name has a line break"
+expect_err 'odd\?name.* holds a line break' "says why"
 expect_eq "$(ls "$D" | wc -l)" "$n" "no file written by the refused ones"
 run --dir $D new $U --add-not-null big.code --default "'x'
 || 'y'"
